@@ -1,0 +1,81 @@
+# approval: on each release pull request, an approver's standing review is
+# APPROVED on the current head SHA, and no reviewer's standing review requests
+# changes. A reviewer's standing is their latest APPROVED or CHANGES_REQUESTED
+# review (GitHub's rule): comments change nothing, dismissed reviews count for nothing.
+package gatekeeper
+
+import data.gatekeeper.settings
+
+check_approval := result("approval", approval_failures, approval_pass_detail, approval_evidence)
+
+approval_failures contains no_repos_reason if not has_repos
+
+approval_failures contains msg if some msg in release_pr_failures
+
+approval_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	not pr.reviews
+	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, source_reason("github")])
+}
+
+approval_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	pr.reviews
+	not approved(pr)
+	msg := sprintf("%s#%v: %s", [repo.name, pr.number, unapproved_reason(pr)])
+}
+
+approval_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	some user, review in standings(pr)
+	review.state == "CHANGES_REQUESTED"
+	msg := sprintf("%s#%v: %s requests changes", [repo.name, pr.number, user])
+}
+
+# Each reviewer's latest review that approves or requests changes.
+standings(pr) := {user: pr.reviews[last] |
+	some user in {r.user | some r in pr.reviews; is_string(r.user)}
+	decisive := [i |
+		some i, r in pr.reviews
+		r.user == user
+		r.state in {"APPROVED", "CHANGES_REQUESTED"}
+	]
+	count(decisive) > 0
+	last := max(decisive)
+}
+
+approved(pr) if {
+	some user in settings.approvers
+	standing := standings(pr)[user]
+	standing.state == "APPROVED"
+	standing.commit_id == pr.head_sha
+}
+
+unapproved_reason(pr) := concat("; ", stale) if {
+	stale := [sprintf("%s approved %s, but the head is now %s: ask for a new approval", [user, short(standing.commit_id), short(pr.head_sha)]) |
+		some user in settings.approvers
+		standing := standings(pr)[user]
+		standing.state == "APPROVED"
+		standing.commit_id != pr.head_sha
+	]
+	count(stale) > 0
+} else := sprintf("no approval from an approver (%s)", [concat(", ", settings.approvers)])
+
+approval_pass_detail := concat("; ", [sprintf("%s#%v approved on %s", [repo.name, pr.number, short(pr.head_sha)]) |
+	some repo in input.repos
+	some pr in repo.pull_requests
+])
+
+approval_evidence := [{
+	"repo": repo.name,
+	"pull_request": pr.number,
+	"head_sha": pr.head_sha,
+	"standing": {user: {"state": s.state, "commit_id": s.commit_id} | some user, s in standings(pr)},
+} |
+	some repo in input.repos
+	some pr in repo.pull_requests
+	pr.reviews
+]

@@ -1,0 +1,54 @@
+package gatekeeper
+
+test_approval_on_head_passes if {
+	status(green, "approval") == "pass"
+}
+
+test_approval_on_stale_commit_fails if {
+	inp := with_reviews([review_by("tim", "APPROVED", old_sha)])
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "tim approved 9b8a7c6, but the head is now 3f2a9c1")
+}
+
+test_dismissed_approval_fails if {
+	status(with_reviews([review_by("tim", "DISMISSED", app_sha)]), "approval") == "fail"
+}
+
+test_comment_after_approval_is_still_approved if {
+	status(with_reviews([review_by("tim", "APPROVED", app_sha), review_by("tim", "COMMENTED", app_sha)]), "approval") == "pass"
+}
+
+test_changes_requested_then_approved_by_same_reviewer_passes if {
+	status(with_reviews([review_by("tim", "CHANGES_REQUESTED", old_sha), review_by("tim", "APPROVED", app_sha)]), "approval") == "pass"
+}
+
+test_approved_then_changes_requested_fails if {
+	inp := with_reviews([review_by("tim", "APPROVED", app_sha), review_by("tim", "CHANGES_REQUESTED", app_sha)])
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "tim requests changes")
+}
+
+test_approval_by_someone_not_listed_fails if {
+	inp := with_reviews([review_by("bob", "APPROVED", app_sha)])
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "no approval from an approver (tim)")
+}
+
+test_another_reviewer_requesting_changes_fails if {
+	inp := with_reviews([review_by("tim", "APPROVED", app_sha), review_by("bob", "CHANGES_REQUESTED", app_sha)])
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "bob requests changes")
+}
+
+test_deleted_reviewer_is_ignored if {
+	status(with_reviews([review_by(null, "CHANGES_REQUESTED", app_sha), review_by("tim", "APPROVED", app_sha)]), "approval") == "pass"
+}
+
+test_no_reviews_fails if {
+	status(with_reviews([]), "approval") == "fail"
+}
+
+test_approvers_come_from_settings if {
+	inp := with_reviews([review_by("bob", "APPROVED", app_sha)])
+	status(inp, "approval") == "pass" with data.gatekeeper.settings.approvers as ["tim", "bob"]
+}

@@ -1,0 +1,45 @@
+# release_dependencies: every task-list item under a `Dependencies` heading of
+# each release pull request is checked.
+package gatekeeper
+
+check_release_dependencies := result("release_dependencies", dependencies_failures, dependencies_pass_detail, dependencies_evidence)
+
+dependencies_failures contains no_repos_reason if not has_repos
+
+# Missing or unknown release pull requests fail here and in approval alike.
+release_pr_failures contains msg if {
+	some repo in input.repos
+	not repo.pull_requests
+	msg := sprintf("%s: release pull request unknown (%s)", [repo.name, source_reason("github")])
+}
+
+release_pr_failures contains msg if {
+	some repo in input.repos
+	count(repo.pull_requests) == 0
+	msg := sprintf("%s: no open pull request from %s into %s", [repo.name, repo.release_branch, repo.base_branch])
+}
+
+dependencies_failures contains msg if some msg in release_pr_failures
+
+dependencies_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	some dep in pr.dependencies
+	dep.done != true
+	msg := sprintf("%s#%v: dependency not met: %s", [repo.name, pr.number, dep.text])
+}
+
+dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {
+	count(all_dependencies) > 0
+} else := "the release notes list no dependencies"
+
+all_dependencies := [dep |
+	some repo in input.repos
+	some pr in repo.pull_requests
+	some dep in pr.dependencies
+]
+
+dependencies_evidence := [{"repo": repo.name, "pull_request": pr.number, "dependencies": pr.dependencies} |
+	some repo in input.repos
+	some pr in repo.pull_requests
+]

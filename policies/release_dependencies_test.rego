@@ -1,0 +1,35 @@
+package gatekeeper
+
+test_met_dependencies_pass if {
+	status(green, "release_dependencies") == "pass"
+	detail(green, "release_dependencies") == "all 1 listed dependencies are met"
+}
+
+test_unmet_dependency_fails_and_names_it if {
+	inp := with_pr(green, {"dependencies": [
+		{"text": "gradebook-service 2.3 deployed", "done": true},
+		{"text": "feature flag new_gradebook created", "done": false},
+	]})
+	status(inp, "release_dependencies") == "fail"
+	detail(inp, "release_dependencies") == "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
+}
+
+test_no_dependencies_pass if {
+	status(with_pr(green, {"dependencies": []}), "release_dependencies") == "pass"
+}
+
+test_no_release_pull_request_fails if {
+	inp := with_repo(green, {"pull_requests": []})
+	status(inp, "release_dependencies") == "fail"
+	contains(detail(inp, "release_dependencies"), "no open pull request from rc into master")
+	status(inp, "approval") == "fail"
+}
+
+test_unknown_pull_requests_fail_with_the_reason if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["pull_requests"])]}),
+		{"errors": [{"source": "github", "message": "401 Bad credentials"}]},
+	)
+	status(inp, "release_dependencies") == "fail"
+	contains(detail(inp, "release_dependencies"), "github: 401 Bad credentials")
+}

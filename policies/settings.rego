@@ -1,0 +1,36 @@
+# The settings a release manager changes. Edit a value here and the next
+# `gatekeeper check` uses it; no rebuild. Run `gatekeeper policy test` after.
+package gatekeeper.settings
+
+# New Relic throughput must be strictly under this many requests per minute.
+throughput_limit_rpm := 15000
+
+# A downtime notice must be sent at least this many hours before its announced start.
+notice_lead_hours := 72
+
+# GitHub logins whose approval releases a pull request.
+approvers := ["tim"]
+
+# GitHub logins who vet a downtime notice by commenting `/proceed`
+# (a later `/reschedule` from one of them withdraws it).
+vetters := ["tim", "jim"]
+
+# Live teaching hours, in the local time of the configured zone (config `timezone`).
+# A downtime window must lie wholly outside them.
+teaching_days := ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+teaching_start := "07:00"
+
+teaching_end := "21:00"
+
+# Local dates (YYYY-MM-DD) with no live teaching: teaching_hours does not apply on them.
+# Example: {"2026-11-26", "2026-12-25"}
+holidays := set()
+
+# Ranges of local dates (inclusive) in which no deploy may run at all.
+# Example: {"from": "2027-04-12", "to": "2027-04-23", "reason": "state testing weeks"}
+freezes := []
+
+# Checks that `--override CHECK --reason "…"` may override (break-glass).
+# Never add tests or approval.
+overridable := {"throughput", "teaching_hours"}

@@ -1,0 +1,46 @@
+package gatekeeper
+
+downtime_window(segments) := object.union(green_downtime, {"window": object.union(saturday_night, {"segments": segments})})
+
+test_saturday_night_passes if {
+	status(green_downtime, "teaching_hours") == "pass"
+}
+
+test_window_from_2030_for_60_minutes_overlaps_teaching if {
+	inp := downtime_window([segment("2026-11-24", "Tuesday", "20:30", "21:30", "EST")])
+	status(inp, "teaching_hours") == "fail"
+	contains(detail(inp, "teaching_hours"), "Tuesday 2026-11-24, 20:30 to 21:30 EST")
+}
+
+test_window_from_2100_passes if {
+	status(downtime_window([segment("2026-11-24", "Tuesday", "21:00", "22:00", "EST")]), "teaching_hours") == "pass"
+}
+
+test_0630_for_20_minutes_in_winter_passes if {
+	status(downtime_window([segment("2026-01-13", "Tuesday", "06:30", "06:50", "EST")]), "teaching_hours") == "pass"
+}
+
+test_0630_for_20_minutes_in_summer_passes if {
+	seg := object.union(segment("2026-07-14", "Tuesday", "06:30", "06:50", "EDT"), {"utc_offset": "-04:00"})
+	status(downtime_window([seg]), "teaching_hours") == "pass"
+}
+
+test_window_ending_at_0701_overlaps if {
+	status(downtime_window([segment("2026-07-14", "Tuesday", "06:30", "07:01", "EDT")]), "teaching_hours") == "fail"
+}
+
+test_window_across_midnight_into_monday_morning_fails if {
+	inp := downtime_window([
+		segment("2026-11-29", "Sunday", "23:00", "24:00", "EST"),
+		segment("2026-11-30", "Monday", "00:00", "08:00", "EST"),
+	])
+	status(inp, "teaching_hours") == "fail"
+	contains(detail(inp, "teaching_hours"), "Monday 2026-11-30")
+}
+
+test_holiday_is_not_a_teaching_day if {
+	inp := downtime_window([segment("2026-11-26", "Thursday", "10:00", "12:00", "EST")])
+	status(inp, "teaching_hours") == "fail"
+	status(inp, "teaching_hours") == "pass" with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	contains(detail(inp, "teaching_hours"), "2026-11-26 is a holiday") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+}

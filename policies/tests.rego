@@ -1,0 +1,50 @@
+# tests: every release repo's Jenkins job last completed SUCCESS, and that build
+# built the release head SHA.
+package gatekeeper
+
+check_tests := result("tests", tests_failures, tests_pass_detail, tests_evidence)
+
+tests_failures contains no_repos_reason if not has_repos
+
+tests_failures contains msg if {
+	some repo in input.repos
+	not repo.ci
+	msg := sprintf("%s: no Jenkins result for job %s (%s)", [repo.name, repo.jenkins_job, source_reason("jenkins")])
+}
+
+tests_failures contains msg if {
+	some repo in input.repos
+	repo.ci.building == true
+	msg := sprintf("%s: Jenkins build #%v of %s is still running", [repo.name, repo.ci.number, repo.jenkins_job])
+}
+
+tests_failures contains msg if {
+	some repo in input.repos
+	repo.ci.result != "SUCCESS"
+	msg := sprintf("%s: Jenkins build #%v of %s is %v, not SUCCESS (%s)", [repo.name, repo.ci.number, repo.jenkins_job, repo.ci.result, repo.ci.url])
+}
+
+tests_failures contains msg if {
+	some repo in input.repos
+	not repo.release_sha
+	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, source_reason("github")])
+}
+
+tests_failures contains msg if {
+	some repo in input.repos
+	repo.ci.sha != repo.release_sha
+	msg := sprintf("%s: Jenkins build #%v built %s, but the head of %s is %s: wait for CI on the new head", [repo.name, repo.ci.number, short(repo.ci.sha), repo.release_branch, short(repo.release_sha)])
+}
+
+tests_pass_detail := concat("; ", [sprintf("%s: build #%v passed on %s", [repo.name, repo.ci.number, short(repo.ci.sha)]) | some repo in input.repos])
+
+tests_evidence := [{
+	"repo": repo.name,
+	"job": repo.jenkins_job,
+	"build": object.get(repo, ["ci", "number"], null),
+	"result": object.get(repo, ["ci", "result"], null),
+	"built_sha": object.get(repo, ["ci", "sha"], null),
+	"release_sha": object.get(repo, "release_sha", null),
+} |
+	some repo in input.repos
+]

@@ -1,0 +1,50 @@
+package gatekeeper
+
+test_tests_pass_on_green if {
+	status(green, "tests") == "pass"
+	contains(detail(green, "tests"), "build #1187 passed on 3f2a9c1")
+}
+
+test_failed_build_fails if {
+	inp := with_repo(green, {"ci": object.union(green_repo.ci, {"result": "FAILURE"})})
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "is FAILURE, not SUCCESS")
+}
+
+test_unstable_build_fails if {
+	status(with_repo(green, {"ci": object.union(green_repo.ci, {"result": "UNSTABLE"})}), "tests") == "fail"
+}
+
+test_build_still_running_fails if {
+	inp := with_repo(green, {"ci": object.union(green_repo.ci, {"building": true, "result": null})})
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "still running")
+}
+
+test_build_of_an_older_commit_fails if {
+	inp := with_repo(green, {"ci": object.union(green_repo.ci, {"sha": old_sha})})
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "built 9b8a7c6, but the head of rc is 3f2a9c1")
+}
+
+test_build_without_a_checkout_of_the_repo_fails if {
+	inp := with_repo(green, {"ci": object.union(green_repo.ci, {"sha": null})})
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "built no commit")
+}
+
+test_jenkins_down_fails_with_the_reason if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["ci"])]}),
+		{"errors": [{"source": "jenkins", "message": "apangea-rc: 503 Service Unavailable"}]},
+	)
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "jenkins: apangea-rc: 503 Service Unavailable")
+}
+
+test_no_repos_fails if {
+	inp := object.union(green, {"repos": []})
+	status(inp, "tests") == "fail"
+	status(inp, "approval") == "fail"
+	status(inp, "release_dependencies") == "fail"
+}

@@ -1,0 +1,310 @@
+//! The command line: every subcommand and the flags they share, as clap derive types.
+//! Only parsing lives here; `commands/` does the work.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatekeeper",
+    version,
+    about = "A preflight gate for production deploys: facts from Jenkins, New Relic and GitHub, rules in Rego",
+    long_about = "gatekeeper collects facts from Jenkins, New Relic, GitHub and the clock, evaluates the \
+Rego policies in policies/*.rego over them, and prints a decision. `deploy` runs the runbook only on a pass.\n\n\
+Exit codes: 0 allow / success, 1 deny / a step failed, 2 no decision could be made \
+(bad config or flags, a broken policy, an unreadable facts file).",
+    after_help = "Examples:\n  gatekeeper check production\n  gatekeeper check production --facts fixtures/facts/green.json\n  gatekeeper deploy production --dry-run\n  gatekeeper policy test"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect facts, evaluate the policies, print the decision (exit 0 allow, 1 deny, 2 undecided).
+    #[command(
+        after_help = "Examples:\n  gatekeeper check production\n  gatekeeper check production --facts fixtures/facts/green.json --format json\n  gatekeeper check production --downtime --start 2026-11-28T02:00:00-05:00 --minutes 90"
+    )]
+    Check(CheckArgs),
+    /// Collect facts and print the facts document as JSON (to debug a policy, or to record).
+    #[command(
+        after_help = "Examples:\n  gatekeeper facts production > facts.json\n  gatekeeper check production --facts facts.json"
+    )]
+    Facts(FactsArgs),
+    /// Check with live facts, then run the deploy runbook on a pass.
+    #[command(
+        after_help = "Examples:\n  gatekeeper deploy production --dry-run\n  gatekeeper deploy production --yes"
+    )]
+    Deploy(DeployArgs),
+    /// Put production back on the SHA recorded before the last deploy (or --to SHA).
+    #[command(
+        after_help = "Examples:\n  gatekeeper rollback production --dry-run\n  gatekeeper rollback production --to 3f2a9c1 --yes"
+    )]
+    Rollback(RollbackArgs),
+    /// Work with the policies: run their test_* rules, or check them against recorded facts.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The next times at which the time-dependent checks would pass.
+    #[command(
+        after_help = "Examples:\n  gatekeeper window production --downtime --minutes 90\n  gatekeeper window production --facts fixtures/facts/green.json --days 7"
+    )]
+    Window(WindowArgs),
+    /// Draft the downtime notice (e-mail and issue body) with its five required fields.
+    #[command(
+        after_help = "Example:\n  gatekeeper notice production --start 2026-11-28T02:00:00-05:00 --minutes 120 \\\n    --nature \"database migrations for the new gradebook\" --affected \"all users\" --experience \"maintenance page\""
+    )]
+    Notice(NoticeArgs),
+    /// Show the last deploys and rollbacks of a target from the audit log.
+    #[command(after_help = "Example:\n  gatekeeper history production")]
+    History(HistoryArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
+    )]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Flags every command that reads config shares.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// The config file.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "gatekeeper.toml"
+    )]
+    pub config: PathBuf,
+    /// The policy directory (default: `policies` from config, else ./policies).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+}
+
+/// The planned deploy window and the clock.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    /// Evaluate as if now were this time (RFC 3339). Refused by deploy.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Treat the deploy as needing downtime, whatever the facts say.
+    #[arg(long)]
+    pub downtime: bool,
+    /// Start of the planned window (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub start: Option<DateTime<FixedOffset>>,
+    /// Length of the planned window in minutes (default: `deploy_minutes` from config).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub minutes: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Use a recorded facts document instead of collecting.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the chosen format to FILE; the table still goes to the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Override a failing check (repeatable; only checks the policy settings allow).
+    #[arg(long = "override", value_name = "CHECK_ID", requires = "reason")]
+    pub overrides: Vec<String>,
+    /// Why the overrides are needed (recorded with them).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print each failing check's evidence and the policies' print() output.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FactsArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Write the facts document to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Refused: a deploy is decided on live facts only.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub facts: Option<PathBuf>,
+    /// Refused: a deploy is decided on the real clock only.
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    pub at: Option<String>,
+    /// Treat the deploy as needing downtime, whatever the facts say.
+    #[arg(long)]
+    pub downtime: bool,
+    /// Length of the planned window in minutes (default: `deploy_minutes` from config).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub minutes: Option<u32>,
+    /// Print the plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Override a failing check (repeatable; only checks the policy settings allow).
+    #[arg(long = "override", value_name = "CHECK_ID", requires = "reason")]
+    pub overrides: Vec<String>,
+    /// Why the overrides are needed (recorded with them).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Output format of the decision.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The SHA to put back (default: the one recorded before the last deploy).
+    #[arg(long, value_name = "SHA")]
+    pub to: Option<String>,
+    /// Print the plan and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run the policies' test_* rules, like `opa test`.
+    #[command(
+        after_help = "Examples:\n  gatekeeper policy test\n  gatekeeper policy test policies --coverage --threshold 90"
+    )]
+    Test(PolicyTestArgs),
+    /// Load the policies, evaluate the decision on recorded facts, and check the decision contract.
+    #[command(
+        after_help = "Examples:\n  gatekeeper policy check\n  gatekeeper policy check --policies policies fixtures/facts/green.json"
+    )]
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// The policy directory (default: ./policies).
+    pub dir: Option<PathBuf>,
+    /// Report which policy lines the tests cover.
+    #[arg(long)]
+    pub coverage: bool,
+    /// With --coverage: fail (exit 1) below this percentage.
+    #[arg(long, value_name = "PERCENT", requires = "coverage")]
+    pub threshold: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// Facts documents to evaluate (default: fixtures/facts/*.json).
+    pub facts: Vec<PathBuf>,
+    /// The policy directory (default: ./policies).
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Use a recorded facts document instead of collecting.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// How many days ahead to search.
+    #[arg(long, value_name = "D", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub days: u32,
+    /// How many windows to print.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: usize,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Announced start of the downtime (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub start: DateTime<FixedOffset>,
+    /// Announced length in minutes.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub minutes: u32,
+    /// The nature of the work (e.g. "database migrations for the new gradebook").
+    #[arg(long)]
+    pub nature: String,
+    /// Who is affected (e.g. "all users").
+    #[arg(long)]
+    pub affected: String,
+    /// What users will see (e.g. "maintenance page").
+    #[arg(long)]
+    pub experience: String,
+    /// Evaluate as if now were this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Draft it even if the start is less than the notice lead away.
+    #[arg(long)]
+    pub force: bool,
+    /// Open the notice issue in the notices repo (labelled downtime-notice).
+    #[arg(long)]
+    pub create: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many records to show.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Junit,
+    Markdown,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("{e}: give an RFC 3339 time such as 2026-11-28T02:00:00-05:00"))
+}

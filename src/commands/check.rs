@@ -1,0 +1,36 @@
+//! `gatekeeper check TARGET`: facts in, decision out, exit 0 allow / 1 deny.
+
+use crate::cli::{CheckArgs, Format};
+use crate::config::Config;
+use crate::policy::PolicySet;
+use crate::render::{self, TableStyle};
+
+use super::{CommandError, gather, print, stdout_style, write_file};
+
+pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
+    let gathered = gather(
+        &args.target,
+        &args.config,
+        &args.plan,
+        args.facts.as_deref(),
+    )?;
+    let dir = Config::policy_dir(gathered.config.as_ref(), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let evaluation = policies.evaluate(&gathered.facts)?;
+    let decision = &evaluation.decision;
+
+    let style = stdout_style();
+    match &args.output {
+        // The file gets the chosen format; the person at the terminal still sees the table.
+        Some(path) => {
+            let file_style = TableStyle {
+                color: false,
+                ..TableStyle::default()
+            };
+            write_file(path, &render::render(decision, args.format, file_style)?)?;
+            print(&render::render(decision, Format::Table, style)?);
+        }
+        None => print(&render::render(decision, args.format, style)?),
+    }
+    Ok(decision.exit_code())
+}

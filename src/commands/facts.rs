@@ -1,0 +1,18 @@
+//! `gatekeeper facts TARGET`: collect and print the facts document, to debug a
+//! policy or to record one for `check --facts`.
+
+use crate::cli::FactsArgs;
+
+use super::{CommandError, EXIT_OK, gather, print, write_file};
+
+pub fn run(args: FactsArgs) -> Result<u8, CommandError> {
+    let gathered = gather(&args.target, &args.config, &args.plan, None)?;
+    let mut json = serde_json::to_string_pretty(&gathered.facts)
+        .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
+    json.push('\n');
+    match &args.output {
+        Some(path) => write_file(path, &json)?,
+        None => print(&json),
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,176 @@
+//! One file per subcommand. Commands bind flags to the stages of the data flow and
+//! own everything about terminals: colour, progress, prompts and exit codes.
+
+mod check;
+mod facts;
+mod policy;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
+use crate::config::{Config, ConfigError};
+use crate::decision::ContractError;
+use crate::facts::{Facts, FactsError, plan_window};
+use crate::policy::PolicyError;
+use crate::render::{RenderError, TableStyle};
+use crate::sources;
+
+/// Allow / success.
+pub const EXIT_OK: u8 = 0;
+/// Deny / a step failed.
+pub const EXIT_FAIL: u8 = 1;
+/// No decision could be made.
+pub const EXIT_UNDECIDED: u8 = 2;
+
+/// Everything that ends a command without a decision: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+pub fn run(cli: Cli) -> Result<u8, CommandError> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Facts(args) => facts::run(args),
+        Command::Policy(cmd) => policy::run(cmd),
+        Command::Deploy(_)
+        | Command::Rollback(_)
+        | Command::Window(_)
+        | Command::Notice(_)
+        | Command::History(_)
+        | Command::Completions { .. } => Err(CommandError::Usage(
+            "this command is not available in this build".to_owned(),
+        )),
+    }
+}
+
+/// Where the facts come from and what the clock says: a recorded document (moved to
+/// `--at`/`--start`/`--minutes` when given) or live collection.
+pub(crate) struct Gathered {
+    pub config: Option<Config>,
+    pub facts: Facts,
+}
+
+pub(crate) fn gather(
+    target: &str,
+    config_args: &ConfigArgs,
+    plan: &PlanArgs,
+    facts_file: Option<&Path>,
+) -> Result<Gathered, CommandError> {
+    if let Some(path) = facts_file {
+        // Recorded facts need no config; one that exists must still be valid.
+        let config = Config::load_optional(&config_args.config)?;
+        let mut facts = Facts::load(path, target)?;
+        if plan.at.is_some() || plan.start.is_some() || plan.minutes.is_some() {
+            let tz = facts.timezone.parse().map_err(|_| {
+                CommandError::Usage(format!(
+                    "facts file {} names time zone {:?}, which is not an IANA zone",
+                    path.display(),
+                    facts.timezone
+                ))
+            })?;
+            let now = plan.at.map_or(facts.now, |t| t.with_timezone(&Utc));
+            let minutes = plan.minutes.unwrap_or(facts.window.minutes);
+            let start = match plan.start {
+                Some(s) => Some(s.with_timezone(&Utc)),
+                // Without --start the window follows the clock.
+                None if plan.at.is_some() => None,
+                None => Some(facts.window.start),
+            };
+            facts.replan(now, start, minutes, tz);
+        }
+        if plan.downtime {
+            facts.downtime_requested = true;
+        }
+        return Ok(Gathered { config, facts });
+    }
+    let config = Config::load(&config_args.config)?;
+    let now = plan.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let facts = collect_live(&config, target, now, plan)?;
+    Ok(Gathered {
+        config: Some(config),
+        facts,
+    })
+}
+
+/// Collects facts from every source at once, with a spinner per source on a terminal.
+pub(crate) fn collect_live(
+    config: &Config,
+    target: &str,
+    now: DateTime<Utc>,
+    plan: &PlanArgs,
+) -> Result<Facts, CommandError> {
+    config.target(target)?;
+    let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
+    let start = plan.start.map_or(now, |s| s.with_timezone(&Utc));
+    let request = sources::Request {
+        config,
+        target,
+        now,
+        window: plan_window(start, minutes, config.tz()),
+        downtime_requested: plan.downtime,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .map_err(CommandError::Runtime)?;
+    let progress = sources::Silent;
+    Ok(runtime.block_on(sources::collect(&request, &progress)))
+}
+
+/// The table style for stdout: colour only on a terminal without NO_COLOR.
+pub(crate) fn stdout_style() -> TableStyle {
+    let terminal = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    TableStyle {
+        color: terminal && !no_color,
+        width: terminal_width().unwrap_or(120),
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| CommandError::Write {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| CommandError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Prints to stdout; a closed pipe is not an error worth a panic.
+pub(crate) fn print(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

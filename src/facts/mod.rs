@@ -1,0 +1,264 @@
+//! The facts document: the policies' `input`. Its fields are documented, one by one,
+//! in `policies/FACTS.md`; change both together and bump [`SCHEMA`] when a field
+//! changes meaning. A source that failed leaves its section absent (`None`) and adds
+//! an entry to `errors`, so that the checks which need it fail with the reason.
+//! This module holds data only: it never fetches and never judges.
+
+mod window;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use window::{Segment, Window, plan_window};
+
+/// The facts document's schema version.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactsError {
+    #[error("cannot read facts file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "facts file {path} is not a gatekeeper facts document: {message}; record one with `gatekeeper facts TARGET > FILE`"
+    )]
+    Malformed { path: String, message: String },
+    #[error(
+        "facts file {path} has schema {found}, this gatekeeper reads schema {SCHEMA}; record it again with `gatekeeper facts TARGET`"
+    )]
+    Schema { path: String, found: u32 },
+    #[error("facts file {path} is for target {found:?}, not {wanted:?}")]
+    Target {
+        path: String,
+        found: String,
+        wanted: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub schema: u32,
+    pub target: String,
+    /// The instant the decision is made for (RFC 3339, UTC).
+    pub now: DateTime<Utc>,
+    pub now_unix: i64,
+    /// IANA zone in which teaching hours, holidays and freezes are read.
+    pub timezone: String,
+    pub window: Window,
+    /// `--downtime` was given.
+    pub downtime_requested: bool,
+    /// Checks a person asked to override, with the reason (break-glass).
+    #[serde(default)]
+    pub overrides: Vec<OverrideRequest>,
+    /// The deploy repo's base branch head: what production runs now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<Production>,
+    pub repos: Vec<RepoFacts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<Throughput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<Vec<Notice>>,
+    #[serde(default)]
+    pub errors: Vec<SourceError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverrideRequest {
+    pub check: String,
+    pub reason: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Production {
+    pub repo: String,
+    pub branch: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepoFacts {
+    /// "owner/name".
+    pub name: String,
+    pub jenkins_job: String,
+    pub release_branch: String,
+    pub base_branch: String,
+    /// Head SHA of the release branch; absent when GitHub could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_sha: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiBuild>,
+    /// Open pull requests release_branch -> base_branch (normally one; empty when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_requests: Option<Vec<PullRequest>>,
+    /// Files added under db/migrate/ between `migrations_base` and the release head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrations: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrations_base: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CiBuild {
+    pub number: u64,
+    /// SUCCESS, UNSTABLE, FAILURE, NOT_BUILT, ABORTED, or null while building.
+    pub result: Option<String>,
+    pub building: bool,
+    /// The commit of this repo the build built; null when no checkout of it was recorded.
+    pub sha: Option<String>,
+    pub url: String,
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub url: String,
+    pub title: String,
+    pub head_sha: String,
+    pub labels: Vec<String>,
+    /// Task-list items under a `Dependencies` heading of the body.
+    pub dependencies: Vec<Dependency>,
+    /// Every review, oldest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<Vec<Review>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    pub text: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Login; null for a deleted account.
+    pub user: Option<String>,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING.
+    pub state: String,
+    pub commit_id: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub app: String,
+    pub rpm: f64,
+    pub window_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub number: u64,
+    pub url: String,
+    pub title: String,
+    pub sent_at: DateTime<Utc>,
+    pub sent_unix: i64,
+    /// The five fields (and target) as parsed from the body; a field that is missing
+    /// or unreadable is absent and named in `problems`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_unix: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_local: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_unix: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
+    pub problems: Vec<String>,
+    /// Comments that carry a command (`/proceed`, `/reschedule`), oldest first.
+    pub commands: Vec<NoticeCommand>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeCommand {
+    pub user: Option<String>,
+    /// "proceed" or "reschedule".
+    pub command: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceError {
+    /// "jenkins", "newrelic", "github" or "notices".
+    pub source: String,
+    pub message: String,
+}
+
+impl Facts {
+    /// Reads a recorded facts document, checking its schema and target.
+    pub fn load(path: &Path, target: &str) -> Result<Self, FactsError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| FactsError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        // Read the schema first so that an old document gets the right message.
+        let raw: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| FactsError::Malformed {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        match raw.get("schema").and_then(serde_json::Value::as_u64) {
+            Some(found) if found == u64::from(SCHEMA) => {}
+            Some(found) => {
+                return Err(FactsError::Schema {
+                    path: shown,
+                    found: u32::try_from(found).unwrap_or(u32::MAX),
+                });
+            }
+            None => {
+                return Err(FactsError::Malformed {
+                    path: shown,
+                    message: "no \"schema\" number".to_owned(),
+                });
+            }
+        }
+        let facts: Facts = serde_json::from_value(raw).map_err(|e| FactsError::Malformed {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        if facts.target != target {
+            return Err(FactsError::Target {
+                path: shown,
+                found: facts.target,
+                wanted: target.to_owned(),
+            });
+        }
+        Ok(facts)
+    }
+
+    /// Moves the clock and the planned window (for `--at`, `--start`, `--minutes`);
+    /// local times are computed again in the document's zone.
+    pub fn replan(
+        &mut self,
+        now: DateTime<Utc>,
+        start: Option<DateTime<Utc>>,
+        minutes: u32,
+        tz: chrono_tz::Tz,
+    ) {
+        self.now = now;
+        self.now_unix = now.timestamp();
+        self.window = plan_window(start.unwrap_or(now), minutes, tz);
+    }
+
+    pub fn add_error(&mut self, source: &str, message: impl Into<String>) {
+        self.errors.push(SourceError {
+            source: source.to_owned(),
+            message: message.into(),
+        });
+    }
+}

@@ -1,0 +1,15 @@
+//! gatekeeper: a preflight gate for production deploys.
+//!
+//! The data flows down this list, one module per stage: [`config`] → [`sources`]
+//! (collect facts) → [`facts`] (the document) → [`policy`] (evaluate with regorus)
+//! → [`decision`] → [`render`] and [`audit`] → [`runbook`] (deploy only).
+//! [`commands`] binds the CLI to those stages and alone knows terminals and exit codes.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod decision;
+pub mod facts;
+pub mod policy;
+pub mod render;
+pub mod sources;

@@ -1,0 +1,35 @@
+//! Turns a decision into text: one file per format behind [`render`]. Renderers do
+//! no I/O; the caller writes what they return.
+
+mod json;
+mod table;
+
+use crate::cli::Format;
+use crate::decision::Decision;
+
+pub use table::TableStyle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot encode the decision as {format}: {message}")]
+    Encode {
+        format: &'static str,
+        message: String,
+    },
+}
+
+/// Renders the decision in `format`.
+pub fn render(
+    decision: &Decision,
+    format: Format,
+    style: TableStyle,
+) -> Result<String, RenderError> {
+    match format {
+        Format::Table => Ok(table::render(decision, style)),
+        Format::Json => json::render(decision),
+        Format::Junit | Format::Markdown => Err(RenderError::Encode {
+            format: "junit/markdown",
+            message: "not available in this build".to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,106 @@
+//! `--format table`: a first line ALLOW/DENY for the target, then one row per check.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use crate::decision::{Check, Decision, Status};
+
+/// How the table may look where it is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableStyle {
+    /// ANSI colours (a terminal without NO_COLOR).
+    pub color: bool,
+    /// Total width to wrap to.
+    pub width: u16,
+}
+
+impl Default for TableStyle {
+    fn default() -> Self {
+        Self {
+            color: false,
+            width: 120,
+        }
+    }
+}
+
+pub fn render(decision: &Decision, style: TableStyle) -> String {
+    let verdict = if decision.allow { "ALLOW" } else { "DENY" };
+    let kind = if decision.downtime {
+        "downtime deploy"
+    } else {
+        "zero-downtime deploy"
+    };
+    let overridden = decision
+        .checks
+        .iter()
+        .filter(|c| c.overridden.is_some())
+        .count();
+    let mut first = format!(
+        "{} {} ({kind}), evaluated at {}",
+        paint(
+            verdict,
+            if decision.allow {
+                Color::Green
+            } else {
+                Color::Red
+            },
+            style.color
+        ),
+        decision.target,
+        decision.evaluated_at
+    );
+    if overridden > 0 {
+        first.push_str(&format!(", {overridden} check(s) overridden"));
+    }
+
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width)
+        .set_header(vec!["", "check", "detail"]);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    for check in &decision.checks {
+        table.add_row(vec![
+            mark(check, style.color),
+            Cell::new(&check.title),
+            Cell::new(detail(check)),
+        ]);
+    }
+    format!("{first}\n{table}\n")
+}
+
+fn mark(check: &Check, color: bool) -> Cell {
+    let (text, fg) = match (check.status, check.overridden.is_some()) {
+        (Status::Fail, true) => ("! override", Color::Yellow),
+        (Status::Fail, false) => ("✘ fail", Color::Red),
+        (Status::Pass, _) => ("✔ pass", Color::Green),
+        (Status::Skip, _) => ("- skip", Color::DarkGrey),
+    };
+    let cell = Cell::new(text);
+    if color { cell.fg(fg) } else { cell }
+}
+
+fn detail(check: &Check) -> String {
+    match &check.overridden {
+        Some(o) => format!("{} [overridden by {}: {}]", check.detail, o.by, o.reason),
+        None => check.detail.clone(),
+    }
+}
+
+fn paint(text: &str, color: Color, enabled: bool) -> String {
+    if !enabled {
+        return text.to_owned();
+    }
+    let code = match color {
+        Color::Green => "32",
+        Color::Red => "31",
+        Color::Yellow => "33",
+        _ => "0",
+    };
+    format!("\x1b[1;{code}m{text}\x1b[0m")
+}
