@@ -16,7 +16,7 @@ approval_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	not pr.reviews
-	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, source_reason("github")])
+	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, repo_reason("github", repo.name)])
 }
 
 approval_failures contains msg if {

@@ -19,7 +19,7 @@ notice_failures contains msg if {
 notice_failures contains msg if {
 	some repo in input.repos
 	not repo.migrations
-	msg := sprintf("%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy", [repo.name, source_reason("github")])
+	msg := sprintf("%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy", [repo.name, repo_reason("github", repo.name)])
 }
 
 notice_failures contains msg if {

@@ -85,8 +85,15 @@ with_override(c) := object.union(c, {"overridden": {"reason": o.reason, "by": o.
 } else := c
 
 # Why a source's facts are missing, from the errors the collector recorded.
-source_reason(source) := concat("; ", msgs) if {
-	msgs := [sprintf("%s: %s", [e.source, e.message]) | some e in input.errors; e.source == source]
+source_reason(source) := repo_reason(source, null)
+
+# The same for one repo: its own errors and those about no repo in particular.
+repo_reason(source, repo) := concat("; ", msgs) if {
+	msgs := [sprintf("%s: %s", [e.source, e.message]) |
+		some e in input.errors
+		e.source == source
+		object.get(e, "repo", repo) == repo
+	]
 	count(msgs) > 0
 } else := sprintf("%s facts are missing and no error was recorded", [source])
 

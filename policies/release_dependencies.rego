@@ -10,7 +10,7 @@ dependencies_failures contains no_repos_reason if not has_repos
 release_pr_failures contains msg if {
 	some repo in input.repos
 	not repo.pull_requests
-	msg := sprintf("%s: release pull request unknown (%s)", [repo.name, source_reason("github")])
+	msg := sprintf("%s: release pull request unknown (%s)", [repo.name, repo_reason("github", repo.name)])
 }
 
 release_pr_failures contains msg if {

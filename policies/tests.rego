@@ -9,7 +9,7 @@ tests_failures contains no_repos_reason if not has_repos
 tests_failures contains msg if {
 	some repo in input.repos
 	not repo.ci
-	msg := sprintf("%s: no Jenkins result for job %s (%s)", [repo.name, repo.jenkins_job, source_reason("jenkins")])
+	msg := sprintf("%s: no Jenkins result for job %s (%s)", [repo.name, repo.jenkins_job, repo_reason("jenkins", repo.name)])
 }
 
 tests_failures contains msg if {
@@ -27,7 +27,7 @@ tests_failures contains msg if {
 tests_failures contains msg if {
 	some repo in input.repos
 	not repo.release_sha
-	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, source_reason("github")])
+	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, repo_reason("github", repo.name)])
 }
 
 tests_failures contains msg if {

@@ -48,3 +48,15 @@ test_no_repos_fails if {
 	status(inp, "approval") == "fail"
 	status(inp, "release_dependencies") == "fail"
 }
+
+test_jenkins_error_of_another_repo_is_not_blamed if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["ci"])]}),
+		{"errors": [
+			{"source": "jenkins", "repo": "thinkthroughmath/lesson-content", "message": "lesson-content/job/rc: 404"},
+			{"source": "jenkins", "repo": "thinkthroughmath/apangea", "message": "apangea-rc: 401"},
+		]},
+	)
+	contains(detail(inp, "tests"), "jenkins: apangea-rc: 401")
+	not contains(detail(inp, "tests"), "404")
+}

@@ -196,6 +196,9 @@ pub struct SourceError {
     /// "jenkins", "newrelic", "github" or "notices".
     pub source: String,
     pub message: String,
+    /// The release repo ("owner/name") the error is about, when it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
 }
 
 impl Facts {
@@ -259,6 +262,16 @@ impl Facts {
         self.errors.push(SourceError {
             source: source.to_owned(),
             message: message.into(),
+            repo: None,
+        });
+    }
+
+    /// Records a source error about one release repo.
+    pub fn add_repo_error(&mut self, source: &str, repo: &str, message: impl Into<String>) {
+        self.errors.push(SourceError {
+            source: source.to_owned(),
+            message: message.into(),
+            repo: Some(repo.to_owned()),
         });
     }
 }

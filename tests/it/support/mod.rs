@@ -1,0 +1,82 @@
+//! Helpers shared by the integration tests: the binary with a hermetic environment,
+//! paths into the repository, and JSON helpers.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Environment variables that must never leak from the developer's shell into a test.
+pub const SECRET_VARS: &[&str] = &[
+    "GITHUB_TOKEN",
+    "JENKINS_TOKEN",
+    "NEW_RELIC_API_KEY",
+    "GITHUB_STEP_SUMMARY",
+];
+
+/// The repository root (where Cargo.toml is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+pub fn policies() -> PathBuf {
+    root().join("policies")
+}
+
+/// `gatekeeper` run in `dir`, with no tokens, no colour, and a throw-away HOME.
+pub fn gatekeeper_in(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("gatekeeper").unwrap();
+    cmd.current_dir(dir);
+    for var in SECRET_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("HOME", dir)
+        .env_remove("COLUMNS");
+    cmd
+}
+
+/// `gatekeeper` run from the repository root (so `policies/` and `fixtures/` resolve).
+pub fn gatekeeper() -> Command {
+    gatekeeper_in(&root())
+}
+
+/// Runs `check --format json` and returns the exit code and the parsed decision.
+pub fn decide(cmd: &mut Command) -> (i32, serde_json::Value) {
+    let out = cmd.output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let decision = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a decision ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, decision)
+}
+
+/// The ids of the failing checks of a decision, in order.
+pub fn failing(decision: &serde_json::Value) -> Vec<String> {
+    decision["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The check with this id.
+pub fn check<'a>(decision: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    decision["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {decision}"))
+}
