@@ -52,3 +52,12 @@ test_approvers_come_from_settings if {
 	inp := with_reviews([review_by("bob", "APPROVED", app_sha)])
 	status(inp, "approval") == "pass" with data.gatekeeper.settings.approvers as ["tim", "bob"]
 }
+
+test_unknown_reviews_fail_with_the_reason if {
+	inp := object.union(
+		with_repo(green, {"pull_requests": [object.remove(green_pr, ["reviews"])]}),
+		{"errors": [{"source": "github", "repo": "thinkthroughmath/apangea", "message": "reviews of #412: 502 Bad Gateway"}]},
+	)
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "#412: reviews unknown (github: reviews of #412: 502 Bad Gateway)")
+}

@@ -60,3 +60,12 @@ test_jenkins_error_of_another_repo_is_not_blamed if {
 	contains(detail(inp, "tests"), "jenkins: apangea-rc: 401")
 	not contains(detail(inp, "tests"), "404")
 }
+
+test_unknown_release_head_fails_with_the_reason if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["release_sha"])]}),
+		{"errors": [{"source": "github", "message": "401 Bad credentials"}]},
+	)
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "head of rc unknown (github: 401 Bad credentials)")
+}

@@ -5,10 +5,10 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render::{self, TableStyle};
 
-use super::{CommandError, gather, print, stdout_style, write_file};
+use super::{CommandError, apply_overrides, gather, print, stdout_style, write_file};
 
 pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
-    let gathered = gather(
+    let mut gathered = gather(
         &args.target,
         &args.config,
         &args.plan,
@@ -16,11 +16,17 @@ pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
     )?;
     let dir = Config::policy_dir(gathered.config.as_ref(), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
+    apply_overrides(
+        &mut policies,
+        &mut gathered.facts,
+        &args.overrides,
+        args.reason.as_deref(),
+    )?;
     let evaluation = policies.evaluate(&gathered.facts)?;
     let decision = &evaluation.decision;
 
     let style = stdout_style();
-    match &args.output {
+    let mut shown = match &args.output {
         // The file gets the chosen format; the person at the terminal still sees the table.
         Some(path) => {
             let file_style = TableStyle {
@@ -28,9 +34,13 @@ pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
                 ..TableStyle::default()
             };
             write_file(path, &render::render(decision, args.format, file_style)?)?;
-            print(&render::render(decision, Format::Table, style)?);
+            render::render(decision, Format::Table, style)?
         }
-        None => print(&render::render(decision, args.format, style)?),
+        None => render::render(decision, args.format, style)?,
+    };
+    if args.explain && (args.output.is_some() || args.format == Format::Table) {
+        shown.push_str(&render::explain::render(decision, &evaluation.prints));
     }
+    print(&shown);
     Ok(decision.exit_code())
 }

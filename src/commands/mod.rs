@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::{Config, ConfigError};
 use crate::decision::ContractError;
-use crate::facts::{Facts, FactsError, plan_window};
-use crate::policy::PolicyError;
+use crate::facts::{Facts, FactsError, OverrideRequest, plan_window};
+use crate::policy::{PolicyError, PolicySet};
 use crate::render::{RenderError, TableStyle};
 use crate::sources;
 
@@ -138,6 +138,65 @@ pub(crate) fn collect_live(
         .map_err(CommandError::Runtime)?;
     let progress = sources::Silent;
     Ok(runtime.block_on(sources::collect(&request, &progress)))
+}
+
+/// The person running gatekeeper, for overrides and the audit log.
+pub(crate) fn current_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Puts the break-glass requests of this run into the facts, refusing any check the
+/// policy settings do not list as overridable. Recorded overrides never carry over:
+/// an override is a person's decision, made now.
+pub(crate) fn apply_overrides(
+    policies: &mut PolicySet,
+    facts: &mut Facts,
+    ids: &[String],
+    reason: Option<&str>,
+) -> Result<(), CommandError> {
+    facts.overrides.clear();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let reason = reason.map(str::trim).unwrap_or_default();
+    if reason.is_empty() {
+        return Err(CommandError::Usage(
+            "--override needs --reason \"why\": the reason is recorded with the decision"
+                .to_owned(),
+        ));
+    }
+    let allowed: Vec<String> = match policies.setting("overridable")? {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let by = current_user();
+    for id in ids {
+        if !allowed.contains(id) {
+            return Err(CommandError::Usage(format!(
+                "check {id:?} may not be overridden: the setting `overridable` in {}/settings.rego lists {}",
+                policies.dir().display(),
+                if allowed.is_empty() {
+                    "no checks".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            )));
+        }
+        if facts.overrides.iter().all(|o| &o.check != id) {
+            facts.overrides.push(OverrideRequest {
+                check: id.clone(),
+                reason: reason.to_owned(),
+                by: by.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The table style for stdout: colour only on a terminal without NO_COLOR.

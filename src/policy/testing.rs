@@ -23,6 +23,31 @@ pub struct TestOutcome {
 #[derive(Debug, Clone)]
 pub struct TestReport {
     pub outcomes: Vec<TestOutcome>,
+    /// Per policy file (tests excluded), when coverage was asked for.
+    pub coverage: Option<Vec<CoverageFile>>,
+}
+
+/// Which lines of one policy file the tests evaluated.
+#[derive(Debug, Clone)]
+pub struct CoverageFile {
+    pub path: String,
+    pub covered: Vec<u32>,
+    pub not_covered: Vec<u32>,
+}
+
+impl CoverageFile {
+    pub fn percent(&self) -> f64 {
+        percent(self.covered.len(), self.not_covered.len())
+    }
+}
+
+fn percent(covered: usize, not_covered: usize) -> f64 {
+    let total = covered + not_covered;
+    if total == 0 {
+        100.0
+    } else {
+        covered as f64 * 100.0 / total as f64
+    }
 }
 
 impl TestReport {
@@ -32,11 +57,21 @@ impl TestReport {
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.passed()
     }
+
+    /// Covered lines over all policy files, in percent.
+    pub fn total_coverage(&self) -> Option<f64> {
+        let files = self.coverage.as_ref()?;
+        let covered = files.iter().map(|f| f.covered.len()).sum();
+        let not_covered = files.iter().map(|f| f.not_covered.len()).sum();
+        Some(percent(covered, not_covered))
+    }
 }
 
-/// Loads every policy of `dir`, tests included, and runs each `test_*` rule.
-pub fn run_tests(dir: &Path) -> Result<(TestReport, PolicySet), PolicyError> {
+/// Loads every policy of `dir`, tests included, and runs each `test_*` rule;
+/// with `coverage`, also records which policy lines the tests evaluated.
+pub fn run_tests(dir: &Path, coverage: bool) -> Result<TestReport, PolicyError> {
     let mut set = PolicySet::load(dir, true)?;
+    set.engine_mut().set_enable_coverage(coverage);
     let mut outcomes = Vec::new();
     for (file, rule) in test_rules(set.files())? {
         let started = Instant::now();
@@ -55,7 +90,30 @@ pub fn run_tests(dir: &Path) -> Result<(TestReport, PolicySet), PolicyError> {
             duration: started.elapsed(),
         });
     }
-    Ok((TestReport { outcomes }, set))
+    let coverage = if coverage {
+        let report = set
+            .engine_mut()
+            .get_coverage_report()
+            .map_err(|e| PolicyError::Eval {
+                rule: "coverage report".to_owned(),
+                message: format!("{e:#}"),
+            })?;
+        Some(
+            report
+                .files
+                .into_iter()
+                .filter(|f| !f.path.ends_with("_test.rego"))
+                .map(|f| CoverageFile {
+                    path: f.path,
+                    covered: f.covered.into_iter().collect(),
+                    not_covered: f.not_covered.into_iter().collect(),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(TestReport { outcomes, coverage })
 }
 
 /// Finds `test_*` rule heads in the policy sources, with their package.

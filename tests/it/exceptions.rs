@@ -1,0 +1,238 @@
+//! Break-glass overrides, `--explain`, policy coverage and `policy check`.
+
+use crate::support::{check, decide, failing, fixture, gatekeeper, policies};
+use predicates::prelude::*;
+
+fn too_busy() -> assert_cmd::Command {
+    let mut cmd = gatekeeper();
+    cmd.env("USER", "tim")
+        .args(["check", "production", "--facts"])
+        .arg(fixture("facts/too-busy.json"));
+    cmd
+}
+
+#[test]
+fn override_of_an_overridable_check_allows_and_is_visible() {
+    let (code, d) = decide(too_busy().args([
+        "--format",
+        "json",
+        "--override",
+        "throughput",
+        "--reason",
+        "bot traffic, INC-88",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(d["allow"], true);
+    let t = check(&d, "throughput");
+    assert_eq!(t["status"], "fail", "an overridden check keeps its status");
+    assert_eq!(t["overridden"]["reason"], "bot traffic, INC-88");
+    assert_eq!(t["overridden"]["by"], "tim");
+    assert_eq!(failing(&d), ["throughput"]);
+
+    too_busy()
+        .args([
+            "--override",
+            "throughput",
+            "--reason",
+            "bot traffic, INC-88",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 check(s) overridden"))
+        .stdout(predicate::str::contains("overridden by tim"));
+}
+
+#[test]
+fn override_of_a_check_that_may_not_be_overridden_is_refused() {
+    let out = too_busy()
+        .args(["--override", "tests", "--reason", "flaky"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("check \"tests\" may not be overridden"),
+        "{err}"
+    );
+    assert!(err.contains("`overridable` in"), "{err}");
+    assert!(err.contains("settings.rego"), "{err}");
+}
+
+#[test]
+fn override_needs_a_reason() {
+    too_busy()
+        .args(["--override", "throughput"])
+        .assert()
+        .code(2);
+    too_busy()
+        .args(["--override", "throughput", "--reason", "  "])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--override needs --reason"));
+}
+
+#[test]
+fn override_does_not_allow_when_another_check_fails() {
+    let (code, d) = decide(
+        gatekeeper()
+            .args(["check", "production", "--format", "json", "--downtime"])
+            .args(["--override", "throughput", "--reason", "spike"])
+            .arg("--facts")
+            .arg(fixture("facts/too-busy.json")),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        failing(&d),
+        ["throughput", "teaching_hours", "downtime_notice"]
+    );
+}
+
+#[test]
+fn recorded_overrides_do_not_carry_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("facts/too-busy.json")).unwrap())
+            .unwrap();
+    facts["overrides"] = serde_json::json!([{"check": "throughput", "reason": "old", "by": "tim"}]);
+    let path = dir.path().join("facts.json");
+    std::fs::write(&path, facts.to_string()).unwrap();
+    let (code, _) = decide(
+        gatekeeper()
+            .args(["check", "production", "--format", "json", "--facts"])
+            .arg(&path),
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn explain_shows_the_evidence_of_failing_checks() {
+    let out = gatekeeper()
+        .args(["check", "production", "--explain", "--downtime", "--facts"])
+        .arg(fixture("facts/too-busy.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let why = &stdout[stdout.find("\nWhy:").expect("a Why section")..];
+    insta::assert_snapshot!("explain_too_busy_downtime", why);
+}
+
+#[test]
+fn explain_shows_policy_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let file = dir.path().join("throughput.rego");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n",
+        "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n\tprint(\"rpm seen:\", input.throughput.rpm)\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    too_busy()
+        .arg("--explain")
+        .arg("--policies")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Policy print() output:"))
+        .stdout(predicate::str::contains("rpm seen: 17250.9"));
+}
+
+#[test]
+fn json_always_carries_evidence() {
+    let (_, d) = decide(too_busy().args(["--format", "json"]));
+    let e = &check(&d, "throughput")["evidence"];
+    assert_eq!(e["rpm"], 17250.9);
+    assert_eq!(e["limit"], 15000);
+    let approval = &check(&d, "approval")["evidence"][0]["standing"]["tim"];
+    assert_eq!(approval["state"], "APPROVED");
+}
+
+#[test]
+fn policy_coverage_is_reported_and_meets_the_ci_threshold() {
+    gatekeeper()
+        .args(["policy", "test", "--coverage", "--threshold", "90"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("policies/approval.rego"))
+        .stdout(predicate::str::is_match(r"(?m)^\s+\d+\.\d%\s+total$").unwrap())
+        .stdout(predicate::str::contains("meets the threshold 90%"));
+}
+
+#[test]
+fn coverage_below_the_threshold_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // One test for a policy with an untested branch.
+    std::fs::write(
+        dir.path().join("gatekeeper.rego"),
+        "package gatekeeper\n\nlimit := 10\n\nbusy if input.rpm >= limit\n\nquiet if {\n\tinput.rpm < limit\n\tinput.rpm >= 0\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("gatekeeper_test.rego"),
+        "package gatekeeper\n\ntest_busy if busy with input as {\"rpm\": 12}\n",
+    )
+    .unwrap();
+    gatekeeper()
+        .args(["policy", "test", "--coverage", "--threshold", "95"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("is below the threshold 95%"))
+        .stdout(predicate::str::contains("not covered: lines 8-9"))
+        .stdout(predicate::str::contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn policy_check_passes_the_shipped_policies_on_every_fixture() {
+    gatekeeper()
+        .args(["policy", "check"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "ok      fixtures/facts/green.json: allow, 7 checks",
+        ))
+        .stdout(predicate::str::contains("5 passed, 0 failed, 0 warnings"));
+}
+
+#[test]
+fn policy_check_finds_a_misspelled_builtin() {
+    gatekeeper()
+        .args([
+            "policy",
+            "check",
+            "--policies",
+            "fixtures/policies/misspelled",
+        ])
+        .arg(fixture("facts/green.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("could not find function sprintff"))
+        .stdout(predicate::str::contains("misspelled/gatekeeper.rego:10"));
+}
+
+#[test]
+fn policy_check_warns_about_the_wall_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("clock.rego"),
+        "package gatekeeper\n\nnow_hour := time.clock([time.now_ns(), \"UTC\"])[0]\n",
+    )
+    .unwrap();
+    gatekeeper()
+        .args(["policy", "check", "--policies"])
+        .arg(dir.path())
+        .arg(fixture("facts/green.json"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "clock.rego:3: reads the wall clock",
+        ));
+}
