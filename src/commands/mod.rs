@@ -203,14 +203,12 @@ pub(crate) fn apply_overrides(
 pub(crate) fn stdout_style() -> TableStyle {
     let terminal = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // COLUMNS wins; else a terminal's own width; else 120 for logs and files.
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
     TableStyle {
         color: terminal && !no_color,
-        width: terminal_width().unwrap_or(120),
+        width: columns.or(if terminal { None } else { Some(120) }),
     }
-}
-
-fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok()?.parse().ok()
 }
 
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {

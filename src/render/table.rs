@@ -10,15 +10,15 @@ use crate::decision::{Check, Decision, Status};
 pub struct TableStyle {
     /// ANSI colours (a terminal without NO_COLOR).
     pub color: bool,
-    /// Total width to wrap to.
-    pub width: u16,
+    /// Total width to wrap to; `None` on a terminal, whose own width is used.
+    pub width: Option<u16>,
 }
 
 impl Default for TableStyle {
     fn default() -> Self {
         Self {
             color: false,
-            width: 120,
+            width: Some(120),
         }
     }
 }
@@ -57,8 +57,10 @@ pub fn render(decision: &Decision, style: TableStyle) -> String {
     table
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width)
         .set_header(vec!["", "check", "detail"]);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
     if style.color {
         table.enforce_styling();
     } else {
