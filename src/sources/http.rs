@@ -249,10 +249,18 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// Looks up an environment variable: `std::env` in the program, a map in benches.
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+/// The process environment.
+pub fn process_env(var: &str) -> Option<String> {
+    std::env::var(var).ok()
+}
+
 /// Reads a secret from the environment variable the config names.
-pub fn secret(var: &str, key: &str, what: &str) -> Result<String, HttpError> {
-    match std::env::var(var) {
-        Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+pub fn secret(env: Env<'_>, var: &str, key: &str, what: &str) -> Result<String, HttpError> {
+    match env(var) {
+        Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
         _ => Err(HttpError::MissingSecret {
             var: var.to_owned(),
             key: key.to_owned(),
@@ -281,8 +289,8 @@ impl Redactor {
     }
 
     /// Every environment variable the config names as holding a secret.
-    pub fn from_env(vars: &[&str]) -> Self {
-        Self::new(vars.iter().filter_map(|v| std::env::var(v).ok()))
+    pub fn from_env(env: Env<'_>, vars: &[&str]) -> Self {
+        Self::new(vars.iter().filter_map(|v| env(v)))
     }
 
     pub fn scrub(&self, text: &str) -> String {

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use crate::config::{Config, TargetConfig};
 use crate::facts::{CiBuild, Facts, Production, PullRequest, RepoFacts, SCHEMA, Window};
 use github::GitHub;
-use http::{Policy, Redactor};
+use http::{Env, Policy, Redactor};
 
 /// What to collect, and for which moment and window.
 pub struct Request<'a> {
@@ -51,6 +51,16 @@ pub const SOURCES: [&str; 4] = [JENKINS, NEWRELIC, GITHUB, NOTICES];
 type Failure = (Option<String>, String);
 
 pub async fn collect(request: &Request<'_>, progress: &dyn Progress) -> Facts {
+    collect_with_env(request, progress, &http::process_env).await
+}
+
+/// [`collect`] with secrets read through `env` instead of the process environment
+/// (benches and tests that cannot change their own environment).
+pub async fn collect_with_env(
+    request: &Request<'_>,
+    progress: &dyn Progress,
+    env: Env<'_>,
+) -> Facts {
     let config = request.config;
     let target = config.targets.get(request.target);
     let mut facts = Facts {
@@ -94,19 +104,23 @@ pub async fn collect(request: &Request<'_>, progress: &dyn Progress) -> Facts {
         }
         return facts;
     };
-    let redactor = redactor(config);
+    let redactor = redactor(config, env);
     let policy = Policy::new(config.timeout_seconds);
     for source in SOURCES {
         progress.started(source);
     }
     let (ci, throughput, (gh, notices)) = tokio::join!(
-        reported(progress, JENKINS, collect_jenkins(config, target, &policy)),
+        reported(
+            progress,
+            JENKINS,
+            collect_jenkins(config, target, &policy, env)
+        ),
         reported(
             progress,
             NEWRELIC,
-            collect_newrelic(config, target, &policy)
+            collect_newrelic(config, target, &policy, env)
         ),
-        collect_github(config, target, &policy, progress),
+        collect_github(config, target, &policy, progress, env),
     );
 
     let mut failures: Vec<(&str, Failure)> = Vec::new();
@@ -175,7 +189,7 @@ async fn reported<T, E>(
 }
 
 /// Every secret the config points at, to scrub from messages.
-fn redactor(config: &Config) -> Redactor {
+fn redactor(config: &Config, env: Env<'_>) -> Redactor {
     let mut vars: Vec<&str> = Vec::new();
     if let Some(j) = &config.jenkins
         && let Some(var) = &j.token_env
@@ -188,7 +202,7 @@ fn redactor(config: &Config) -> Redactor {
     if let Some(g) = &config.github {
         vars.push(&g.token_env);
     }
-    Redactor::from_env(&vars)
+    Redactor::from_env(env, &vars)
 }
 
 fn missing_section(config: &Config, section: &str, keys: &str) -> String {
@@ -203,6 +217,7 @@ async fn collect_jenkins(
     config: &Config,
     target: &TargetConfig,
     policy: &Policy,
+    env: Env<'_>,
 ) -> Result<Vec<Result<CiBuild, String>>, String> {
     let jc = config
         .jenkins
@@ -210,7 +225,7 @@ async fn collect_jenkins(
         .ok_or_else(|| missing_section(config, "jenkins", "url, user and token_env"))?;
     let token = match &jc.token_env {
         Some(var) => Some(
-            http::secret(var, "jenkins.token_env", "Jenkins API token")
+            http::secret(env, var, "jenkins.token_env", "Jenkins API token")
                 .map_err(|e| e.to_string())?,
         ),
         None => None,
@@ -251,12 +266,14 @@ async fn collect_newrelic(
     config: &Config,
     target: &TargetConfig,
     policy: &Policy,
+    env: Env<'_>,
 ) -> Result<crate::facts::Throughput, String> {
     let nc = config
         .newrelic
         .as_ref()
         .ok_or_else(|| missing_section(config, "newrelic", "account_id and api_key_env"))?;
     let key = http::secret(
+        env,
         &nc.api_key_env,
         "newrelic.api_key_env",
         "New Relic user API key",
@@ -302,8 +319,9 @@ async fn collect_github(
     target: &TargetConfig,
     policy: &Policy,
     progress: &dyn Progress,
+    env: Env<'_>,
 ) -> GithubResults {
-    let client = match github_client(config, policy) {
+    let client = match github_client(config, policy, env) {
         Ok(c) => c,
         Err(e) => {
             progress.finished(GITHUB, false);
@@ -327,12 +345,12 @@ async fn collect_github(
     (gh, notices)
 }
 
-fn github_client(config: &Config, policy: &Policy) -> Result<GitHub, String> {
+fn github_client(config: &Config, policy: &Policy, env: Env<'_>) -> Result<GitHub, String> {
     let gc = config
         .github
         .as_ref()
         .ok_or_else(|| missing_section(config, "github", "url and token_env"))?;
-    let token = http::secret(&gc.token_env, "github.token_env", "GitHub token")
+    let token = http::secret(env, &gc.token_env, "github.token_env", "GitHub token")
         .map_err(|e| e.to_string())?;
     GitHub::new(&gc.url, &token, &gc.token_env, *policy).map_err(|e| e.to_string())
 }

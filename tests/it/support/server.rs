@@ -84,7 +84,12 @@ pub fn fixture_text(rel: &str) -> String {
 
 /// A 200 JSON answer with the fixture's text.
 pub fn json_fixture(rel: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
+    json_fixture_status(200, rel)
+}
+
+/// A JSON answer with this status and the fixture's text.
+pub fn json_fixture_status(status: u16, rel: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
         .insert_header("content-type", "application/json; charset=utf-8")
         .set_body_string(fixture_text(rel))
 }
