@@ -606,6 +606,7 @@ async fn recorded_facts_give_the_same_decision() {
     assert_no_secret(&stdout, &stderr);
     let facts: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(facts["errors"], serde_json::json!([]));
+    assert_eq!(out.status.code(), Some(0));
     std::fs::write(dir.path().join("facts.json"), stdout.as_bytes()).unwrap();
 
     let live = decide(&services, &[]);
@@ -633,6 +634,7 @@ async fn facts_of_a_failed_source_carry_the_error_but_no_secret() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_no_secret(&stdout, &String::from_utf8_lossy(&out.stderr));
     let facts: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "a failed source is exit 1");
     let errors = facts["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["source"], "jenkins");
