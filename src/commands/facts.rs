@@ -1,9 +1,10 @@
 //! `gatekeeper facts TARGET`: collect and print the facts document, to debug a
-//! policy or to record one for `check --facts`.
+//! policy or to record one for `check --facts`. Exits 1 when a source failed (the
+//! document still prints, with its `errors`), so that a script notices.
 
 use crate::cli::FactsArgs;
 
-use super::{CommandError, EXIT_OK, gather, print, write_file};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, print, write_file};
 
 pub fn run(args: FactsArgs) -> Result<u8, CommandError> {
     let gathered = gather(&args.target, &args.config, &args.plan, None)?;
@@ -14,5 +15,9 @@ pub fn run(args: FactsArgs) -> Result<u8, CommandError> {
         Some(path) => write_file(path, &json)?,
         None => print(&json),
     }
-    Ok(EXIT_OK)
+    Ok(if gathered.facts.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAIL
+    })
 }

@@ -4,6 +4,7 @@
 mod check;
 mod facts;
 mod policy;
+mod progress;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -136,8 +137,13 @@ pub(crate) fn collect_live(
         .worker_threads(2)
         .build()
         .map_err(CommandError::Runtime)?;
-    let progress = sources::Silent;
-    Ok(runtime.block_on(sources::collect(&request, &progress)))
+    let facts = if std::io::stderr().is_terminal() {
+        let spinners = progress::Spinners::new();
+        runtime.block_on(sources::collect(&request, &spinners))
+    } else {
+        runtime.block_on(sources::collect(&request, &sources::Silent))
+    };
+    Ok(facts)
 }
 
 /// The person running gatekeeper, for overrides and the audit log.

@@ -1,7 +1,7 @@
 //! Integration tests, compiled as one test binary: each runs the real `gatekeeper`
 //! binary the way a user or CI would, in a hermetic environment.
 
-// Test code may stop at the first surprise: a panic is a failed test, not a bug.
+// The whole binary is test code: helpers outside #[test] fns may unwrap, index and panic.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,4 +11,5 @@
 
 mod check;
 mod exceptions;
+mod sources;
 mod support;

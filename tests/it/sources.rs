@@ -1,0 +1,643 @@
+//! Live collection against a local stand-in of Jenkins, New Relic and GitHub
+//! (`support::server`), through the real binary: each scenario decides every
+//! check right, each fault fails the right check with its reason, exits 1, and
+//! never shows a secret.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use wiremock::matchers::{path, query_param, query_param_is_missing};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::support::server::{self, GREEN_AT, SECRETS, Services, json_fixture, paths};
+use crate::support::{check, failing, gatekeeper_in};
+
+struct Run {
+    code: i32,
+    decision: Value,
+    stderr: String,
+}
+
+/// Runs `check production --format json` pinned at GREEN_AT, with the test tokens
+/// (minus `unset`), and asserts that no secret appears in stdout or stderr.
+fn decide_with(services: &Services, dir: &Path, args: &[&str], unset: &[&str]) -> Run {
+    let config = dir.join("gatekeeper.toml");
+    if !config.exists() {
+        services.write_config(dir);
+    }
+    let mut cmd = gatekeeper_in(dir);
+    cmd.args(["check", "production", "--format", "json", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT])
+        .args(args);
+    for (var, value) in Services::env() {
+        if !unset.contains(&var) {
+            cmd.env(var, value);
+        }
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_no_secret(&stdout, &stderr);
+    let decision = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{stderr}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        decision,
+        stderr,
+    }
+}
+
+fn decide(services: &Services, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    decide_with(services, dir.path(), args, &[])
+}
+
+fn assert_no_secret(stdout: &str, stderr: &str) {
+    for secret in SECRETS {
+        assert!(!stdout.contains(secret), "secret in stdout:\n{stdout}");
+        assert!(!stderr.contains(secret), "secret in stderr:\n{stderr}");
+    }
+}
+
+/// Exit 1, exactly these failing checks, and each detail carries its reason.
+fn assert_denied(run: &Run, failing_ids: &[&str], reasons: &[(&str, &str)]) {
+    assert_eq!(run.code, 1, "{}\n{}", run.decision, run.stderr);
+    assert_eq!(run.decision["allow"], false);
+    assert_eq!(failing(&run.decision), failing_ids, "{:#}", run.decision);
+    for (id, reason) in reasons {
+        let detail = check(&run.decision, id)["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(reason),
+            "{id}: {reason:?} not in {detail:?}"
+        );
+    }
+}
+
+fn statuses(decision: &Value) -> Vec<(String, String)> {
+    decision["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn html(status: u16, rel: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "text/html;charset=utf-8")
+        .set_body_string(server::fixture_text(rel))
+}
+
+// --- scenarios ---
+
+#[tokio::test]
+async fn green_release_is_allowed_with_every_check_decided() {
+    let services = server::start_green().await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 0, "{:#}\n{}", run.decision, run.stderr);
+    assert_eq!(run.decision["allow"], true);
+    assert_eq!(run.decision["downtime"], false);
+    let expected = [
+        ("tests", "pass"),
+        ("release_dependencies", "pass"),
+        ("approval", "pass"),
+        ("throughput", "pass"),
+        ("teaching_hours", "skip"),
+        ("downtime_notice", "skip"),
+        ("freeze", "pass"),
+    ];
+    let got = statuses(&run.decision);
+    for (id, status) in expected {
+        assert!(
+            got.contains(&(id.to_owned(), status.to_owned())),
+            "{id} not {status}: {got:?}"
+        );
+    }
+    assert!(
+        check(&run.decision, "throughput")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("9800 rpm")
+    );
+}
+
+#[tokio::test]
+async fn busy_app_fails_throughput() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(&run, &["throughput"], &[("throughput", "17250 rpm")]);
+}
+
+#[tokio::test]
+async fn red_ci_fails_tests_for_that_repo() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::JENKINS_APANGEA, "jenkins/apangea-rc-failure.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["tests"],
+        &[(
+            "tests",
+            "thinkthroughmath/apangea: Jenkins build #1187 of apangea-rc is FAILURE",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn running_build_and_old_sha_fail_tests() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::JENKINS_LESSON,
+            "jenkins/lesson-content-rc-building.json",
+        )
+        .await;
+    services
+        .answer_fixture(paths::JENKINS_APANGEA, "jenkins/apangea-rc-old-sha.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["tests"],
+        &[
+            ("tests", "#302 of lesson-content/job/rc is still running"),
+            ("tests", "built 0b1c2d3, but the head of rc is 3f2a9c1"),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn approval_on_stale_commit_fails() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_REVIEWS,
+            "github/reviews-apangea-412-stale.json",
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["approval"],
+        &[(
+            "approval",
+            "tim approved 0b1c2d3, but the head is now 3f2a9c1",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn unmet_dependency_fails_release_dependencies() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::APANGEA_PULLS, "github/pulls-apangea-unmet.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["release_dependencies"],
+        &[(
+            "release_dependencies",
+            "#412: dependency not met: LAUNCH_GRADEBOOK flag created (off)",
+        )],
+    );
+}
+
+#[tokio::test]
+async fn migrations_without_a_notice_need_downtime_and_fail() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.decision["downtime"], true);
+    assert_denied(
+        &run,
+        &["teaching_hours", "downtime_notice"],
+        &[("downtime_notice", "no downtime notice for production")],
+    );
+}
+
+#[tokio::test]
+async fn migrations_with_a_vetted_notice_on_saturday_night_are_allowed() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    services
+        .mount(
+            Mock::given(path(paths::NOTICES))
+                .respond_with(json_fixture("github/issues-notices-vetted.json")),
+        )
+        .await;
+    let run = decide(
+        &services,
+        &["--start", "2026-11-28T02:00:00-05:00", "--minutes", "120"],
+    );
+    assert_eq!(run.code, 0, "{:#}\n{}", run.decision, run.stderr);
+    assert_eq!(run.decision["downtime"], true);
+    let notice = check(&run.decision, "downtime_notice");
+    assert_eq!(notice["status"], "pass");
+    assert!(
+        notice["detail"].as_str().unwrap().contains("vetted by jim"),
+        "{notice}"
+    );
+    assert_eq!(check(&run.decision, "teaching_hours")["status"], "pass");
+}
+
+#[tokio::test]
+async fn a_notice_vetted_only_by_a_non_vetter_fails() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    services
+        .answer_fixture(paths::NOTICES, "github/issues-notices-vetted.json")
+        .await;
+    // dev's /proceed stays; jim's is gone.
+    let comments: Value =
+        serde_json::from_str(&server::fixture_text("github/comments-notice-7.json")).unwrap();
+    let first_two: Vec<Value> = comments.as_array().unwrap()[..2].to_vec();
+    services
+        .answer(
+            paths::NOTICE_7_COMMENTS,
+            ResponseTemplate::new(200).set_body_json(first_two),
+        )
+        .await;
+    let run = decide(
+        &services,
+        &["--start", "2026-11-28T02:00:00-05:00", "--minutes", "120"],
+    );
+    assert_denied(
+        &run,
+        &["downtime_notice"],
+        &[("downtime_notice", "notice #7: not vetted")],
+    );
+}
+
+// --- faults: each fails its check with the reason, exit 1, no secret shown ---
+
+#[tokio::test]
+async fn jenkins_401_fails_tests_with_the_status() {
+    let services = server::start_green().await;
+    for at in [paths::JENKINS_APANGEA, paths::JENKINS_LESSON] {
+        services.answer(at, html(401, "jenkins/401.html")).await;
+    }
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["tests"],
+        &[
+            ("tests", "HTTP 401"),
+            ("tests", "Invalid password/token for user: deploybot"),
+            ("tests", "token"),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn jenkins_404_html_page_blames_that_repo_only() {
+    let services = server::start_green().await;
+    services
+        .answer(paths::JENKINS_APANGEA, html(404, "jenkins/404.html"))
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(&run, &["tests"], &[("tests", "HTTP 404")]);
+    let detail = check(&run.decision, "tests")["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("thinkthroughmath/apangea: no Jenkins result for job apangea-rc"),
+        "{detail}"
+    );
+    assert!(!detail.contains("lesson-content: no Jenkins"), "{detail}");
+}
+
+#[tokio::test]
+async fn github_503_is_retried_once_then_fails_closed() {
+    let services = server::start_green().await;
+    services
+        .answer(paths::APANGEA_BRANCH, html(503, "jenkins/503.html"))
+        .await;
+    let run = decide(&services, &[]);
+    // The head is unknown, so are its migrations: downtime, and the notice check fails.
+    assert_denied(
+        &run,
+        &["tests", "teaching_hours", "downtime_notice"],
+        &[
+            ("tests", "head of rc unknown"),
+            ("tests", "HTTP 503"),
+            (
+                "downtime_notice",
+                "cannot tell whether migrations are pending",
+            ),
+        ],
+    );
+    let tries = services
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path() == paths::APANGEA_BRANCH)
+        .count();
+    assert_eq!(tries, 2, "one retry on 503");
+}
+
+#[tokio::test]
+async fn newrelic_500_fails_throughput() {
+    let services = server::start_green().await;
+    services
+        .answer(
+            paths::NEWRELIC,
+            ResponseTemplate::new(500).set_body_string("Internal Server Error"),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(&run, &["throughput"], &[("throughput", "HTTP 500")]);
+}
+
+#[tokio::test]
+async fn timeout_fails_the_source_after_one_retry() {
+    let services = server::start_green().await;
+    services
+        .answer(
+            paths::NEWRELIC,
+            json_fixture("newrelic/rpm.json").set_delay(Duration::from_secs(3)),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config_with(dir.path(), |toml| {
+        *toml = toml.replace("timeout_seconds = 5", "timeout_seconds = 1");
+    });
+    let run = decide_with(&services, dir.path(), &[], &[]);
+    assert_denied(
+        &run,
+        &["throughput"],
+        &[("throughput", "did not answer within 1 s (tried twice)")],
+    );
+}
+
+#[tokio::test]
+async fn truncated_jenkins_json_fails_tests() {
+    let services = server::start_green().await;
+    let text = server::fixture_text("jenkins/apangea-rc.json");
+    services
+        .answer(
+            paths::JENKINS_APANGEA,
+            ResponseTemplate::new(200).set_body_string(&text[..text.len() / 3]),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["tests"],
+        &[("tests", "did not answer a Jenkins build: not JSON")],
+    );
+}
+
+#[tokio::test]
+async fn graphql_error_with_status_200_fails_throughput() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::NEWRELIC, "newrelic/error-200.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["throughput"],
+        &[("throughput", "GraphQL errors: NRQL Syntax Error")],
+    );
+}
+
+#[tokio::test]
+async fn empty_nrql_result_is_no_data_not_quiet() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::NEWRELIC, "newrelic/empty.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["throughput"],
+        &[("throughput", "no data for app \"apangea\"")],
+    );
+}
+
+#[tokio::test]
+async fn no_release_pull_request_fails_dependencies_and_approval() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::LESSON_PULLS, "github/pulls-empty.json")
+        .await;
+    let run = decide(&services, &[]);
+    let reason = "thinkthroughmath/lesson-content: no open pull request from rc into master";
+    assert_denied(
+        &run,
+        &["release_dependencies", "approval"],
+        &[("release_dependencies", reason), ("approval", reason)],
+    );
+}
+
+#[tokio::test]
+async fn reviews_on_two_pages_are_all_read() {
+    let services = server::start_green().await;
+    let next = format!(
+        "{}{}?per_page=100&page=2",
+        services.uri(),
+        paths::APANGEA_REVIEWS
+    );
+    services
+        .mount(
+            Mock::given(path(paths::APANGEA_REVIEWS))
+                .and(query_param_is_missing("page"))
+                .respond_with(
+                    json_fixture("github/reviews-apangea-412-page1.json").insert_header(
+                        "link",
+                        format!(r#"<{next}>; rel="next", <{next}>; rel="last""#).as_str(),
+                    ),
+                ),
+        )
+        .await;
+    services
+        .mount(
+            Mock::given(path(paths::APANGEA_REVIEWS))
+                .and(query_param("page", "2"))
+                .respond_with(json_fixture("github/reviews-apangea-412-page2.json")),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    // The approval is on page 2 only.
+    assert_eq!(run.code, 0, "{:#}", run.decision);
+    assert_eq!(check(&run.decision, "approval")["status"], "pass");
+}
+
+#[tokio::test]
+async fn compare_over_the_file_cap_fails_closed() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(paths::APANGEA_COMPARE, "github/compare-apangea-capped.json")
+        .await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.decision["downtime"], true);
+    assert_denied(
+        &run,
+        &["teaching_hours", "downtime_notice"],
+        &[("downtime_notice", "lists 300 files, GitHub's cap")],
+    );
+}
+
+#[tokio::test]
+async fn github_rate_limit_reports_when_it_resets() {
+    let services = server::start_green().await;
+    services
+        .answer(
+            paths::APANGEA_PULLS,
+            server::json_fixture_status(403, "github/rate-limited.json")
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", "1795550400"),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    let reason = "rate-limited (HTTP 403): the limit resets at 2026-11-24T20:00:00+00:00";
+    assert_denied(
+        &run,
+        &["release_dependencies", "approval"],
+        &[("release_dependencies", reason), ("approval", reason)],
+    );
+    let tries = services
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path() == paths::APANGEA_PULLS)
+        .count();
+    assert_eq!(tries, 1, "a rate limit is not retried");
+}
+
+#[tokio::test]
+async fn github_401_names_the_token_variable() {
+    let services = server::start_green().await;
+    services
+        .mount(
+            Mock::given(wiremock::matchers::path_regex("^/api/v3/"))
+                .respond_with(server::json_fixture_status(401, "github/401.json")),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 1);
+    let detail = check(&run.decision, "approval")["detail"].as_str().unwrap();
+    assert!(detail.contains("HTTP 401 (Bad credentials)"), "{detail}");
+    assert!(detail.contains("GITHUB_TOKEN"), "{detail}");
+}
+
+#[tokio::test]
+async fn missing_token_variable_is_named_and_denies() {
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = decide_with(&services, dir.path(), &[], &["GITHUB_TOKEN"]);
+    assert_denied(
+        &run,
+        // Without GitHub, migrations are unknown: a downtime deploy, which fails too.
+        &[
+            "tests",
+            "release_dependencies",
+            "approval",
+            "teaching_hours",
+            "downtime_notice",
+        ],
+        &[
+            ("approval", "environment variable GITHUB_TOKEN is not set"),
+            ("downtime_notice", "GITHUB_TOKEN"),
+        ],
+    );
+    // The notices are GitHub too.
+    let run = decide_with(
+        &services,
+        dir.path(),
+        &["--downtime", "--start", "2026-11-28T02:00:00-05:00"],
+        &["NEW_RELIC_API_KEY"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        check(&run.decision, "throughput")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("NEW_RELIC_API_KEY")
+    );
+}
+
+#[tokio::test]
+async fn recorded_facts_give_the_same_decision() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_REVIEWS,
+            "github/reviews-apangea-412-stale.json",
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["facts", "production", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_no_secret(&stdout, &stderr);
+    let facts: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(facts["errors"], serde_json::json!([]));
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(dir.path().join("facts.json"), stdout.as_bytes()).unwrap();
+
+    let live = decide(&services, &[]);
+    let recorded = decide_with(&services, dir.path(), &["--facts", "facts.json"], &[]);
+    assert_eq!(live.code, 1);
+    assert_eq!(recorded.code, live.code);
+    assert_eq!(recorded.decision["checks"], live.decision["checks"]);
+}
+
+#[tokio::test]
+async fn facts_of_a_failed_source_carry_the_error_but_no_secret() {
+    let services = server::start_green().await;
+    services
+        .answer(paths::JENKINS_APANGEA, html(401, "jenkins/401.html"))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["facts", "production", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_no_secret(&stdout, &String::from_utf8_lossy(&out.stderr));
+    let facts: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "a failed source is exit 1");
+    let errors = facts["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["source"], "jenkins");
+    assert_eq!(errors[0]["repo"], "thinkthroughmath/apangea");
+    assert!(facts["repos"][0].get("ci").is_none());
+}
