@@ -150,7 +150,11 @@ pub fn policies_digest(files: &[PathBuf]) -> Result<String, AuditError> {
         hasher.update(&text);
         hasher.update([0]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// The log file.
@@ -179,8 +183,8 @@ impl AuditLog {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let mut line = serde_json::to_string(record)
-            .map_err(|e| err(std::io::Error::other(e.to_string())))?;
+        let mut line =
+            serde_json::to_string(record).map_err(|e| err(std::io::Error::other(e.to_string())))?;
         line.push('\n');
         let mut file = std::fs::OpenOptions::new()
             .create(true)
@@ -251,7 +255,10 @@ mod tests {
     #[test]
     fn empty_fields_are_left_out() {
         let line = serde_json::to_string(&Record::new(Kind::Check, "check", "p")).unwrap();
-        assert!(!line.contains("before_sha") && !line.contains("null"), "{line}");
+        assert!(
+            !line.contains("before_sha") && !line.contains("null"),
+            "{line}"
+        );
     }
 
     #[test]

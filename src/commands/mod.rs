@@ -2,20 +2,27 @@
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
 mod check;
+mod deploy;
 mod facts;
+mod history;
 mod policy;
+mod record;
+mod rollback;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::AuditError;
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::{Config, ConfigError};
 use crate::decision::ContractError;
 use crate::facts::{Facts, FactsError, plan_window};
 use crate::policy::PolicyError;
 use crate::render::{RenderError, TableStyle};
+use crate::runbook::RunbookError;
+use crate::runbook::lock::LockError;
 use crate::sources;
 
 /// Allow / success.
@@ -38,6 +45,12 @@ pub enum CommandError {
     Contract(#[from] ContractError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Runbook(#[from] RunbookError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -54,14 +67,12 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Check(args) => check::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Policy(cmd) => policy::run(cmd),
-        Command::Deploy(_)
-        | Command::Rollback(_)
-        | Command::Window(_)
-        | Command::Notice(_)
-        | Command::History(_)
-        | Command::Completions { .. } => Err(CommandError::Usage(
-            "this command is not available in this build".to_owned(),
-        )),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::History(args) => history::run(args),
+        Command::Window(_) | Command::Notice(_) | Command::Completions { .. } => Err(
+            CommandError::Usage("this command is not available in this build".to_owned()),
+        ),
     }
 }
 

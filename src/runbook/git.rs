@@ -99,10 +99,7 @@ impl Git {
 
     /// The commit the last fetch or pull brought in (`FETCH_HEAD`).
     pub fn fetch_head(&self) -> Result<String, RunbookError> {
-        Ok(self
-            .ask(&["rev-parse", "FETCH_HEAD"])?
-            .trim()
-            .to_owned())
+        Ok(self.ask(&["rev-parse", "FETCH_HEAD"])?.trim().to_owned())
     }
 
     /// Uncommitted changes, as `git status --porcelain` lists them (empty when clean).

@@ -15,12 +15,20 @@ pub enum LockError {
         "{target} is locked by {} (pid {}, user {}, host {}) since {}: wait for it to finish; lock file {}",
         holder.command, holder.pid, holder.user, holder.host, holder.started_at, path.display()
     )]
-    Held { target: String, path: PathBuf, holder: Holder },
+    Held {
+        target: String,
+        path: PathBuf,
+        holder: Holder,
+    },
     #[error(
         "{target} has a stale lock from {} (pid {} is not running, user {}, since {}): make sure no deploy is running, then remove {}",
         holder.command, holder.pid, holder.user, holder.started_at, path.display()
     )]
-    Stale { target: String, path: PathBuf, holder: Holder },
+    Stale {
+        target: String,
+        path: PathBuf,
+        holder: Holder,
+    },
     #[error(
         "{target} is locked by {} but it cannot be read ({message}): make sure no deploy is running, then remove it",
         path.display()

@@ -562,16 +562,19 @@ fn run_one(
     }
 }
 
-fn merge(ctx: &Context, observer: &mut dyn Observer, result: &mut StepResult) -> Result<(), String> {
+fn merge(
+    ctx: &Context,
+    observer: &mut dyn Observer,
+    result: &mut StepResult,
+) -> Result<(), String> {
     let commands = merge_commands(&ctx.config);
     for repo in &ctx.repos {
-        let checked = repo
-            .release_sha
-            .as_deref()
-            .ok_or_else(|| RunbookError::NoReleaseSha {
+        let checked = repo.release_sha.as_deref().ok_or_else(|| {
+            RunbookError::NoReleaseSha {
                 repo: repo.name.clone(),
             }
-            .to_string())?;
+            .to_string()
+        })?;
         let (push, pulls) = commands
             .split_last()
             .ok_or_else(|| "no merge commands".to_owned())?;
@@ -580,10 +583,7 @@ fn merge(ctx: &Context, observer: &mut dyn Observer, result: &mut StepResult) ->
         }
         // What was checked is what ships: the pull merged FETCH_HEAD, which must be
         // the release head the gate judged.
-        let merged = ctx
-            .git(&repo.dir)
-            .fetch_head()
-            .map_err(|e| e.to_string())?;
+        let merged = ctx.git(&repo.dir).fetch_head().map_err(|e| e.to_string())?;
         if merged != checked {
             return Err(format!(
                 "{}: origin/{} moved since the check (checked {checked}, merged {merged}); \
@@ -682,7 +682,10 @@ path = "lesson-content"
     fn zero_downtime_plan_skips_maintenance_and_migrate() {
         let plan = plan(&steps::default_steps(), &ctx(false, false)).unwrap();
         let names = runs(&plan);
-        assert!(!names.iter().any(|n| n.contains("maintenance")), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n.contains("maintenance")),
+            "{names:?}"
+        );
         assert!(!names.contains(&"migrate".to_owned()), "{names:?}");
         assert_eq!(names.first().unwrap(), "merge rc into master");
         assert_eq!(names.last().unwrap(), "verify");
@@ -711,7 +714,10 @@ path = "lesson-content"
                 dir: PathBuf::from("/srv/apangea"),
             }
         );
-        let push = plan.iter().find(|s| s.name == "push to aws-production").unwrap();
+        let push = plan
+            .iter()
+            .find(|s| s.name == "push to aws-production")
+            .unwrap();
         assert!(
             push.describe(&ctx(false, false))[0]
                 .starts_with("git push aws-production master:master")
@@ -736,14 +742,20 @@ path = "lesson-content"
         let lines: Vec<String> = plan.iter().flat_map(|s| s.describe(&c)).collect();
         let text = lines.join("\n");
         assert!(text.contains("git checkout -B rollback abc1234"), "{text}");
-        assert!(text.contains("git push --force aws-production rollback:master"), "{text}");
+        assert!(
+            text.contains("git push --force aws-production rollback:master"),
+            "{text}"
+        );
         assert!(text.contains("/opt/ttmscalr deploy production"), "{text}");
     }
 
     #[test]
     fn show_quotes_what_a_shell_would_split() {
         assert_eq!(
-            show("git", &["commit".to_owned(), "-m".to_owned(), "it's done".to_owned()]),
+            show(
+                "git",
+                &["commit".to_owned(), "-m".to_owned(), "it's done".to_owned()]
+            ),
             "git commit -m 'it'\\''s done'"
         );
     }

@@ -65,7 +65,12 @@ pub fn default_steps() -> Vec<StepConfig> {
         command(
             "push to {deploy_remote}",
             When::Always,
-            &["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"],
+            &[
+                "git",
+                "push",
+                "{deploy_remote}",
+                "{base_branch}:{base_branch}",
+            ],
         ),
         command(
             "migrate",
@@ -180,7 +185,10 @@ jenkins_job = "apangea-rc"
     #[test]
     fn unknown_placeholder_is_an_error_naming_step_and_name() {
         let values = Values::new("production", &target());
-        let err = values.substitute("{targte}", "deploy").unwrap_err().to_string();
+        let err = values
+            .substitute("{targte}", "deploy")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("targte") && err.contains("deploy"), "{err}");
     }
 
@@ -189,7 +197,10 @@ jenkins_job = "apangea-rc"
         let mut t = target();
         t.deploy_remote = "{target}".to_owned();
         let values = Values::new("production", &t);
-        assert_eq!(values.substitute("{deploy_remote}", "s").unwrap(), "{target}");
+        assert_eq!(
+            values.substitute("{deploy_remote}", "s").unwrap(),
+            "{target}"
+        );
     }
 
     #[test]
