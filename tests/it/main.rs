@@ -2,4 +2,5 @@
 //! binary the way a user or CI would, in a hermetic environment.
 
 mod check;
+mod sources;
 mod support;
