@@ -111,7 +111,7 @@ impl Context {
                 })?;
                 Ok(RepoPlan {
                     name: r.github.clone(),
-                    dir: base.join(path),
+                    dir: normalize(&base.join(path)),
                     release_sha: None,
                 })
             })
@@ -145,6 +145,25 @@ impl Context {
     fn git(&self, dir: &Path) -> Git {
         Git::new(&self.programs.git, dir)
     }
+}
+
+/// `a/work/../apangea` → `a/apangea`, without touching the file system, so that
+/// the directories people read in the plan are the ones they know.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// What a step does.
@@ -747,6 +766,19 @@ path = "lesson-content"
             "{text}"
         );
         assert!(text.contains("/opt/ttmscalr deploy production"), "{text}");
+    }
+
+    #[test]
+    fn clone_paths_are_read_relative_to_the_config_without_dot_dots() {
+        assert_eq!(
+            normalize(Path::new("/t/work/../apangea")),
+            PathBuf::from("/t/apangea")
+        );
+        assert_eq!(
+            normalize(Path::new("../apangea")),
+            PathBuf::from("../apangea")
+        );
+        assert_eq!(normalize(Path::new("./a/./b")), PathBuf::from("a/b"));
     }
 
     #[test]

@@ -2,5 +2,6 @@
 //! binary the way a user or CI would, in a hermetic environment.
 
 mod check;
+mod deploy;
 mod sources;
 mod support;
