@@ -6,6 +6,7 @@ mod deploy;
 mod facts;
 mod history;
 mod policy;
+mod progress;
 mod record;
 mod rollback;
 
@@ -147,8 +148,13 @@ pub(crate) fn collect_live(
         .worker_threads(2)
         .build()
         .map_err(CommandError::Runtime)?;
-    let progress = sources::Silent;
-    Ok(runtime.block_on(sources::collect(&request, &progress)))
+    let facts = if std::io::stderr().is_terminal() {
+        let spinners = progress::Spinners::new();
+        runtime.block_on(sources::collect(&request, &spinners))
+    } else {
+        runtime.block_on(sources::collect(&request, &sources::Silent))
+    };
+    Ok(facts)
 }
 
 /// The table style for stdout: colour only on a terminal without NO_COLOR.

@@ -1,0 +1,504 @@
+//! GitHub REST through octocrab: branch heads, the release pull request with its
+//! `Dependencies` task list and every page of its reviews, and the migrations a
+//! compare adds. Reads raw answers (octocrab's `_get`) so that the status, the
+//! rate-limit headers and the `Link` pages are ours to judge; octocrab's own retry
+//! is off. Owns the GitHub routes and field paths; never judges approval or
+//! downtime (the policy does).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use serde_json::Value;
+
+use super::http::{self, Answer, HttpError, Policy};
+use crate::facts::{Dependency, PullRequest, Review};
+
+/// GitHub lists at most this many files in a compare.
+pub const COMPARE_FILE_CAP: usize = 300;
+/// Pages followed at most for one list (100 entries each).
+const MAX_PAGES: usize = 50;
+const MIGRATIONS_DIR: &str = "db/migrate/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    #[error("{0}")]
+    Http(#[from] HttpError),
+    #[error("github.url {url:?} cannot be used: {message}")]
+    Setup { url: String, message: String },
+    #[error("{url} did not answer what GitHub answers: {message}")]
+    Parse { url: String, message: String },
+    #[error(
+        "{url} lists {files} files, GitHub's cap for a compare: migrations beyond it cannot be seen, so they count as unknown; deploy a smaller release or check db/migrate by hand"
+    )]
+    CompareCapped { url: String, files: usize },
+}
+
+pub struct GitHub {
+    client: Octocrab,
+    policy: Policy,
+    base: String,
+    /// The variable that holds the token, for messages.
+    token_env: String,
+}
+
+impl GitHub {
+    pub fn new(
+        url: &str,
+        token: &str,
+        token_env: &str,
+        policy: Policy,
+    ) -> Result<Self, GithubError> {
+        http::install_crypto();
+        let setup = |message: String| GithubError::Setup {
+            url: url.to_owned(),
+            message,
+        };
+        let client = Octocrab::builder()
+            // We retry ourselves, once, and never on a rate limit.
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(policy.timeout))
+            .set_read_timeout(Some(policy.timeout + Duration::from_secs(1)))
+            .base_uri(url)
+            .map_err(|e| setup(http::chain(&e)))?
+            .personal_token(token.to_owned())
+            .build()
+            .map_err(|e| setup(http::chain(&e)))?;
+        Ok(Self {
+            client,
+            policy,
+            base: url.trim_end_matches('/').to_owned(),
+            token_env: token_env.to_owned(),
+        })
+    }
+
+    /// The URL as shown in messages (no query).
+    fn shown(&self, route: &str) -> String {
+        let path = route.split('?').next().unwrap_or(route);
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// One GET, with the timeout and retry, read whole.
+    async fn get(&self, route: &str) -> Result<Answer, GithubError> {
+        let shown = self.shown(route);
+        let answer = self
+            .policy
+            .run(&shown, || self.attempt(route, &shown))
+            .await?;
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may read this repo",
+            self.token_env
+        );
+        Ok(answer.require_ok(&shown, &hint)?)
+    }
+
+    async fn attempt(&self, route: &str, shown: &str) -> Result<Answer, HttpError> {
+        let response = self
+            .client
+            ._get(route)
+            .await
+            .map_err(|e| HttpError::Transport {
+                url: shown.to_owned(),
+                message: http::chain(&e),
+            })?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let mut answer = Answer {
+            status: response.status().as_u16(),
+            retry_after: header("retry-after"),
+            ratelimit_remaining: header("x-ratelimit-remaining"),
+            ratelimit_reset: header("x-ratelimit-reset"),
+            link: header("link"),
+            body: String::new(),
+        };
+        answer.body = self
+            .client
+            .body_to_string(response)
+            .await
+            .map_err(|e| HttpError::Body {
+                url: shown.to_owned(),
+                message: format!("the answer broke off: {}", http::chain(&e)),
+            })?;
+        Ok(answer)
+    }
+
+    /// Every entry of a paginated list, following `Link: rel="next"`.
+    async fn get_all(&self, route: &str) -> Result<Vec<Value>, GithubError> {
+        let mut all = Vec::new();
+        let mut next = Some(route.to_owned());
+        let mut pages = 0;
+        while let Some(route) = next.take() {
+            pages += 1;
+            let answer = self.get(&route).await?;
+            let page = parse_list(&answer.body).map_err(|message| GithubError::Parse {
+                url: self.shown(&route),
+                message,
+            })?;
+            all.extend(page);
+            if pages < MAX_PAGES {
+                next = http::next_link(answer.link.as_deref());
+            }
+        }
+        Ok(all)
+    }
+
+    fn parsed<T>(&self, route: &str, result: Result<T, String>) -> Result<T, GithubError> {
+        result.map_err(|message| GithubError::Parse {
+            url: self.shown(route),
+            message,
+        })
+    }
+
+    /// The head SHA of `branch` in `repo` ("owner/name").
+    pub async fn branch_head(&self, repo: &str, branch: &str) -> Result<String, GithubError> {
+        let route = format!("/repos/{repo}/branches/{branch}");
+        let answer = self.get(&route).await?;
+        self.parsed(&route, parse_branch_head(&answer.body))
+    }
+
+    /// Open pull requests `owner:release` → `base`, without their reviews.
+    pub async fn release_pulls(
+        &self,
+        repo: &str,
+        release: &str,
+        base: &str,
+    ) -> Result<Vec<PullRequest>, GithubError> {
+        let owner = repo.split('/').next().unwrap_or(repo);
+        let route = format!(
+            "/repos/{repo}/pulls?state=open&head={owner}:{release}&base={base}&per_page=100"
+        );
+        let list = self.get_all(&route).await?;
+        self.parsed(&route, list.iter().map(parse_pull).collect())
+    }
+
+    /// Every review of pull request `number`, oldest first, all pages.
+    pub async fn reviews(&self, repo: &str, number: u64) -> Result<Vec<Review>, GithubError> {
+        let route = format!("/repos/{repo}/pulls/{number}/reviews?per_page=100");
+        let list = self.get_all(&route).await?;
+        self.parsed(&route, list.iter().map(parse_review).collect())
+    }
+
+    /// Files added under db/migrate/ from `base` to `head`.
+    pub async fn migrations(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<String>, GithubError> {
+        let route = format!("/repos/{repo}/compare/{base}...{head}");
+        let answer = self.get(&route).await?;
+        match parse_compare(&answer.body) {
+            Ok(Compare::Files(files)) => Ok(files),
+            Ok(Compare::Capped(files)) => Err(GithubError::CompareCapped {
+                url: self.shown(&route),
+                files,
+            }),
+            Err(message) => Err(GithubError::Parse {
+                url: self.shown(&route),
+                message,
+            }),
+        }
+    }
+
+    /// Open issues with `label`, pull requests left out, all pages.
+    pub async fn labelled_issues(
+        &self,
+        repo: &str,
+        label: &str,
+    ) -> Result<Vec<Value>, GithubError> {
+        let route = format!("/repos/{repo}/issues?labels={label}&state=open&per_page=100");
+        let list = self.get_all(&route).await?;
+        Ok(list
+            .into_iter()
+            .filter(|i| i.get("pull_request").is_none())
+            .collect())
+    }
+
+    /// Every comment of issue `number`, oldest first, all pages.
+    pub async fn comments(&self, repo: &str, number: u64) -> Result<Vec<Value>, GithubError> {
+        self.get_all(&format!(
+            "/repos/{repo}/issues/{number}/comments?per_page=100"
+        ))
+        .await
+    }
+}
+
+fn parse_list(text: &str) -> Result<Vec<Value>, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(_) => Err("expected a JSON list".to_owned()),
+        Err(e) => Err(format!("not JSON ({e})")),
+    }
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+fn time_at(v: &Value, pointer: &str) -> Option<DateTime<Utc>> {
+    str_at(v, pointer)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `GET /repos/{o}/{r}/branches/{b}` → `commit.sha`.
+pub fn parse_branch_head(text: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    str_at(&v, "/commit/sha")
+        .map(str::to_owned)
+        .ok_or_else(|| "no commit.sha in the branch".to_owned())
+}
+
+/// One entry of `GET /repos/{o}/{r}/pulls`.
+pub fn parse_pull(v: &Value) -> Result<PullRequest, String> {
+    let number = v
+        .get("number")
+        .and_then(Value::as_u64)
+        .ok_or("a pull request without a number")?;
+    let head_sha = str_at(v, "/head/sha")
+        .ok_or_else(|| format!("pull request #{number} has no head.sha"))?
+        .to_owned();
+    let labels = v
+        .get("labels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let body = v.get("body").and_then(Value::as_str).unwrap_or("");
+    Ok(PullRequest {
+        number,
+        url: str_at(v, "/html_url").unwrap_or_default().to_owned(),
+        title: str_at(v, "/title").unwrap_or_default().to_owned(),
+        head_sha,
+        labels,
+        dependencies: dependencies(body),
+        reviews: None,
+    })
+}
+
+/// One entry of `GET /repos/{o}/{r}/pulls/{n}/reviews`.
+pub fn parse_review(v: &Value) -> Result<Review, String> {
+    Ok(Review {
+        user: str_at(v, "/user/login").map(str::to_owned),
+        state: str_at(v, "/state")
+            .ok_or("a review without a state")?
+            .to_owned(),
+        commit_id: str_at(v, "/commit_id").map(str::to_owned),
+        submitted_at: time_at(v, "/submitted_at"),
+    })
+}
+
+pub enum Compare {
+    /// Migrations added, in the compare's order.
+    Files(Vec<String>),
+    /// The file list hit GitHub's cap: how many it holds.
+    Capped(usize),
+}
+
+/// `GET /repos/{o}/{r}/compare/{base}...{head}` → files added under db/migrate/
+/// (renamed or copied into it count as added).
+pub fn parse_compare(text: &str) -> Result<Compare, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    let files = v
+        .get("files")
+        .and_then(Value::as_array)
+        .ok_or("no files list in the compare")?;
+    if files.len() >= COMPARE_FILE_CAP {
+        return Ok(Compare::Capped(files.len()));
+    }
+    let in_dir = |name: &str| name.starts_with(MIGRATIONS_DIR);
+    Ok(Compare::Files(
+        files
+            .iter()
+            .filter_map(|f| {
+                let name = str_at(f, "/filename")?;
+                let new = match str_at(f, "/status")? {
+                    "added" => true,
+                    "renamed" | "copied" => !str_at(f, "/previous_filename").is_some_and(in_dir),
+                    _ => false,
+                };
+                (new && in_dir(name)).then(|| name.to_owned())
+            })
+            .collect(),
+    ))
+}
+
+/// The task-list items under a heading whose text is "Dependencies", up to the next
+/// heading of the same or a higher level (deeper headings stay inside).
+pub fn dependencies(body: &str) -> Vec<Dependency> {
+    let mut out = Vec::new();
+    let mut inside: Option<usize> = None;
+    let mut fence = false;
+    for line in body.lines() {
+        let line = line.trim_end_matches('\r');
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = !fence;
+            continue;
+        }
+        if fence {
+            continue;
+        }
+        if let Some((level, text)) = heading(trimmed) {
+            match inside {
+                Some(open) if level > open => {}
+                _ => {
+                    let text = text.trim_end_matches(':').trim();
+                    inside = text.eq_ignore_ascii_case("dependencies").then_some(level);
+                }
+            }
+            continue;
+        }
+        if inside.is_some()
+            && let Some(item) = task(trimmed)
+        {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// An ATX heading: its level and text.
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let level = line.chars().take_while(|c| *c == '#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = line.get(level..)?;
+    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t')) {
+        return None;
+    }
+    Some((level, rest.trim().trim_end_matches('#').trim()))
+}
+
+/// `- [ ] text` / `* [x] text`.
+fn task(line: &str) -> Option<Dependency> {
+    let rest = line
+        .strip_prefix("- ")
+        .or_else(|| line.strip_prefix("* "))
+        .or_else(|| line.strip_prefix("+ "))?
+        .trim_start();
+    let (done, text) = if let Some(t) = rest.strip_prefix("[ ]") {
+        (false, t)
+    } else if let Some(t) = rest
+        .strip_prefix("[x]")
+        .or_else(|| rest.strip_prefix("[X]"))
+    {
+        (true, t)
+    } else {
+        return None;
+    };
+    let text = text.trim();
+    (!text.is_empty()).then(|| Dependency {
+        text: text.to_owned(),
+        done,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/fixtures/api/github/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn branch_head_is_the_commit_sha() {
+        assert_eq!(
+            parse_branch_head(&fixture("branch-apangea-rc.json")).unwrap(),
+            "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433"
+        );
+        assert!(parse_branch_head("{\"message\":\"Branch not found\"}").is_err());
+    }
+
+    #[test]
+    fn release_pull_request_reads_labels_and_dependencies() {
+        let list = parse_list(&fixture("pulls-apangea.json")).unwrap();
+        let pr = parse_pull(&list[0]).unwrap();
+        assert_eq!(pr.number, 412);
+        assert_eq!(pr.labels, vec!["release"]);
+        assert_eq!(pr.head_sha, "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433");
+        let texts: Vec<_> = pr.dependencies.iter().map(|d| d.text.as_str()).collect();
+        // The #### sub-heading stays inside Dependencies; ### QA ends it.
+        assert_eq!(
+            texts,
+            vec![
+                "gradebook-service 2.3 deployed to production",
+                "LAUNCH_GRADEBOOK flag created (off)",
+                "old gradebook cache cleared"
+            ]
+        );
+        assert!(pr.dependencies.iter().all(|d| d.done));
+    }
+
+    #[test]
+    fn null_body_has_no_dependencies() {
+        let list = parse_list(&fixture("pulls-lesson-content.json")).unwrap();
+        assert!(parse_pull(&list[0]).unwrap().dependencies.is_empty());
+    }
+
+    #[test]
+    fn dependencies_end_at_a_heading_of_same_or_higher_level() {
+        let body = "# Release\n- [ ] not this\n## Dependencies:\n- [ ] a\n* [X] b\n### Detail\n- [x] c\n```\n- [ ] in code\n```\n# Next\n- [ ] not this either\n## dependencies\n- [ ] d\n";
+        let deps = dependencies(body);
+        let got: Vec<_> = deps.iter().map(|d| (d.text.as_str(), d.done)).collect();
+        assert_eq!(
+            got,
+            vec![("a", false), ("b", true), ("c", true), ("d", false)]
+        );
+        assert!(dependencies("#Dependencies\n- [ ] x").is_empty());
+    }
+
+    #[test]
+    fn reviews_keep_null_users_and_order() {
+        let list = parse_list(&fixture("reviews-apangea-412-page1.json")).unwrap();
+        let reviews: Vec<_> = list.iter().map(|r| parse_review(r).unwrap()).collect();
+        assert_eq!(reviews.len(), 3);
+        assert_eq!(reviews[0].user, None);
+        assert_eq!(reviews[1].user.as_deref(), Some("jim"));
+    }
+
+    #[test]
+    fn compare_counts_added_and_renamed_into_migrations() {
+        let Compare::Files(files) =
+            parse_compare(&fixture("compare-apangea-migrations.json")).unwrap()
+        else {
+            panic!("capped")
+        };
+        assert_eq!(
+            files,
+            vec![
+                "db/migrate/20261120120000_create_gradebook_entries.rb",
+                "db/migrate/20261121093000_add_index_to_gradebook_entries.rb"
+            ]
+        );
+        let Compare::Files(files) = parse_compare(&fixture("compare-apangea.json")).unwrap() else {
+            panic!("capped")
+        };
+        assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn compare_at_the_file_cap_is_capped() {
+        assert!(matches!(
+            parse_compare(&fixture("compare-apangea-capped.json")).unwrap(),
+            Compare::Capped(300)
+        ));
+    }
+}
