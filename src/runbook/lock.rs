@@ -18,7 +18,7 @@ pub enum LockError {
     Held {
         target: String,
         path: PathBuf,
-        holder: Holder,
+        holder: Box<Holder>,
     },
     #[error(
         "{target} has a stale lock from {} (pid {} is not running, user {}, since {}): make sure no deploy is running, then remove {}",
@@ -27,7 +27,7 @@ pub enum LockError {
     Stale {
         target: String,
         path: PathBuf,
-        holder: Holder,
+        holder: Box<Holder>,
     },
     #[error(
         "{target} is locked by {} but it cannot be read ({message}): make sure no deploy is running, then remove it",
@@ -107,12 +107,12 @@ impl Lock {
             Ok(holder) if pid_alive(holder.pid) => LockError::Held {
                 target: target.to_owned(),
                 path: path.to_owned(),
-                holder,
+                holder: Box::new(holder),
             },
             Ok(holder) => LockError::Stale {
                 target: target.to_owned(),
                 path: path.to_owned(),
-                holder,
+                holder: Box::new(holder),
             },
             Err(message) => LockError::Unreadable {
                 target: target.to_owned(),

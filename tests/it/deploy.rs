@@ -195,7 +195,7 @@ async fn downtime_deploy_wraps_migrate_in_maintenance() {
 async fn denied_deploy_touches_nothing() {
     let s = Setup::new(false).await;
     s.services
-        .answer_fixture(paths::JENKINS_APANGEA, "jenkins/apangea-rc-failure.json")
+        .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
         .await;
     let master_before = s.release.apangea.origin_head("master");
     let clone_before = rev(&s.release.apangea.clone, "HEAD");
@@ -214,7 +214,7 @@ async fn denied_deploy_touches_nothing() {
         deploy["failing_checks"]
             .as_array()
             .unwrap()
-            .contains(&Value::from("tests")),
+            .contains(&Value::from("throughput")),
         "{deploy}"
     );
     assert!(!records.iter().any(|r| r["kind"] == "step"));
