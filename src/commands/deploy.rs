@@ -123,9 +123,10 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     let plan = runbook::plan(&plan_configs, &ctx)?;
     print_plan(
         &format!(
-            "\nRunbook for {} ({} steps):",
+            "\nRunbook for {} ({} of {} steps run):",
             args.target,
-            plan.iter().filter(|s| s.skip.is_none()).count()
+            plan.iter().filter(|s| s.skip.is_none()).count(),
+            plan.len()
         ),
         &plan,
         &ctx,

@@ -128,6 +128,10 @@ impl Observer for Progress<'_> {
         print(&format!("      $ {line}\n"));
     }
 
+    fn note(&mut self, text: &str) {
+        print(&format!("      ({text})\n"));
+    }
+
     fn finished(&mut self, _step: &PlannedStep, result: &StepResult) {
         let secs = result.duration.as_secs_f64();
         let (outcome, line) = match &result.outcome {

@@ -95,7 +95,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         .ok()
         .flatten();
     record.outcome = Some(if report.ok() { "ok" } else { "failed" }.to_owned());
-    record.message = Some(format!("restoring {sha}"));
+    record.message = Some(format!("restored {}", short(Some(&sha))));
     if let Some((step, message)) = &report.failed {
         record.step = Some(step.clone());
         record.message = message.lines().next().map(str::to_owned);

@@ -447,6 +447,8 @@ pub trait Observer {
     fn started(&mut self, index: usize, total: usize, step: &PlannedStep);
     /// A command is about to run.
     fn command(&mut self, line: &str);
+    /// Something worth a line that is not a command (which clone, nothing to do).
+    fn note(&mut self, _text: &str) {}
     fn finished(&mut self, step: &PlannedStep, result: &StepResult);
     /// A manual step: true when a person confirms it is done.
     fn confirm_manual(&mut self, step: &PlannedStep) -> bool;
@@ -597,6 +599,7 @@ fn merge(
         let (push, pulls) = commands
             .split_last()
             .ok_or_else(|| "no merge commands".to_owned())?;
+        observer.note(&format!("{} in {}", repo.name, repo.dir.display()));
         for args in pulls {
             run_one(&ctx.programs.git, args, &repo.dir, observer, result)?;
         }
@@ -621,7 +624,7 @@ fn merge(
 
 fn verify(urls: &[String], timeout: Duration, observer: &mut dyn Observer) -> Result<(), String> {
     if urls.is_empty() {
-        observer.command("no smoke_urls configured: nothing to verify");
+        observer.note("no smoke_urls configured: nothing to verify");
         return Ok(());
     }
     // reqwest is built without a default crypto provider; a second install is harmless.
@@ -779,6 +782,19 @@ path = "lesson-content"
             PathBuf::from("../apangea")
         );
         assert_eq!(normalize(Path::new("./a/./b")), PathBuf::from("a/b"));
+    }
+
+    #[test]
+    fn verify_without_smoke_urls_says_so_and_passes() {
+        let c = ctx(false, false);
+        let plan = plan(&[], &c).unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(
+            plan[0].describe(&c),
+            ["no smoke_urls configured: nothing to verify"]
+        );
+        let report = run(&plan, &c, &mut Quiet);
+        assert!(report.ok());
     }
 
     #[test]
