@@ -467,6 +467,32 @@ path = "../apangea"
     }
 
     #[test]
+    fn configured_steps_must_record_production_and_not_mix_command_and_builtin() {
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.steps]]\nname = \"merge\"\nbuiltin = \"merge\"\ncommand = [\"git\"]\n"
+        );
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("record_production"), "{message}");
+        assert!(
+            message.contains("both a command and a builtin"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn extra_steps_parse_with_when_and_manual() {
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.extra_steps]]\nname = \"tell support\"\nmanual = true\nwhen = \"downtime\"\n"
+        );
+        let config = Config::parse(&text, Path::new("g.toml")).unwrap();
+        let step = &config.target("production").unwrap().extra_steps[0];
+        assert!(step.manual);
+        assert_eq!(step.when, When::Downtime);
+    }
+
+    #[test]
     fn unknown_target_lists_known_ones() {
         let config = Config::parse(DESIGN_EXAMPLE, Path::new("g.toml")).unwrap();
         let message = config.target("staging").unwrap_err().to_string();

@@ -797,6 +797,62 @@ path = "lesson-content"
         assert!(report.ok());
     }
 
+    fn sh_git(dir: &Path, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    #[test]
+    fn merge_refuses_to_push_a_release_head_the_gate_did_not_check() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        sh_git(
+            root,
+            &["init", "-q", "--bare", "-b", "master", "origin.git"],
+        );
+        sh_git(root, &["clone", "-q", "origin.git", "clone"]);
+        let clone = root.join("clone");
+        sh_git(&clone, &["checkout", "-q", "-b", "master"]);
+        sh_git(&clone, &["commit", "-q", "--allow-empty", "-m", "start"]);
+        sh_git(&clone, &["push", "-q", "origin", "master"]);
+        sh_git(&clone, &["checkout", "-q", "-b", "rc"]);
+        sh_git(&clone, &["commit", "-q", "--allow-empty", "-m", "release"]);
+        sh_git(&clone, &["push", "-q", "origin", "rc"]);
+        sh_git(&clone, &["checkout", "-q", "master"]);
+        let master = sh_git(root, &["--git-dir", "origin.git", "rev-parse", "master"]);
+
+        let mut c = ctx(false, false);
+        c.repos.truncate(1);
+        c.repos[0].dir = clone.clone();
+        // The gate checked another head than the one origin/rc now has.
+        c.repos[0].release_sha = Some(master.clone());
+        let plan = vec![PlannedStep {
+            name: "merge".to_owned(),
+            action: Action::Merge,
+            skip: None,
+            maintenance: None,
+        }];
+        let report = run(&plan, &c, &mut Quiet);
+        let (_, message) = report.failed.unwrap();
+        assert!(message.contains("moved since the check"), "{message}");
+        assert_eq!(
+            sh_git(root, &["--git-dir", "origin.git", "rev-parse", "master"]),
+            master,
+            "origin master was pushed"
+        );
+    }
+
     #[test]
     fn show_quotes_what_a_shell_would_split() {
         assert_eq!(
