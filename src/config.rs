@@ -148,6 +148,10 @@ pub struct RepoConfig {
 }
 
 /// One runbook step as data: a command as an argument list, never a shell string.
+/// Arguments may hold placeholders (`{target}`, `{deploy_remote}`, `{release_branch}`,
+/// `{base_branch}`, `{app}`), substituted one argument at a time. A command whose
+/// program is `git` or `ttmscalr` runs the program named in `[programs]`; commands
+/// run in the first repo's clone (the app).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct StepConfig {
@@ -159,6 +163,21 @@ pub struct StepConfig {
     /// A step a person carries out and confirms.
     #[serde(default)]
     pub manual: bool,
+    /// A step gatekeeper carries out itself (merging every repo, recording the
+    /// production SHA) instead of a command.
+    #[serde(default)]
+    pub builtin: Option<Builtin>,
+}
+
+/// The steps that are more than one command.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Builtin {
+    /// In every repo's clone: checkout base, pull it, merge the release branch with a
+    /// merge commit (checking that the merged head is the SHA the gate checked), push.
+    Merge,
+    /// `git ls-remote DEPLOY_REMOTE BASE`: the production SHA a rollback restores.
+    RecordProduction,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -301,12 +320,27 @@ impl Config {
                 }
             }
             for step in target.steps.iter().flatten().chain(&target.extra_steps) {
-                if step.command.is_empty() && !step.manual {
+                if step.command.is_empty() && !step.manual && step.builtin.is_none() {
                     problems.push(format!(
                         "{at} step {:?} has no command: give `command = [\"program\", \"arg\"]` or `manual = true`",
                         step.name
                     ));
                 }
+                if !step.command.is_empty() && step.builtin.is_some() {
+                    problems.push(format!(
+                        "{at} step {:?} has both a command and a builtin: keep one",
+                        step.name
+                    ));
+                }
+            }
+            if let Some(steps) = &target.steps
+                && !steps
+                    .iter()
+                    .any(|s| s.builtin == Some(Builtin::RecordProduction))
+            {
+                problems.push(format!(
+                    "{at}.steps has no `builtin = \"record_production\"` step: without it a rollback has no SHA to restore"
+                ));
             }
         }
         problems
@@ -430,6 +464,32 @@ path = "../apangea"
             .unwrap_err()
             .to_string();
         assert!(message.contains("window_minuts"), "{message}");
+    }
+
+    #[test]
+    fn configured_steps_must_record_production_and_not_mix_command_and_builtin() {
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.steps]]\nname = \"merge\"\nbuiltin = \"merge\"\ncommand = [\"git\"]\n"
+        );
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("record_production"), "{message}");
+        assert!(
+            message.contains("both a command and a builtin"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn extra_steps_parse_with_when_and_manual() {
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.extra_steps]]\nname = \"tell support\"\nmanual = true\nwhen = \"downtime\"\n"
+        );
+        let config = Config::parse(&text, Path::new("g.toml")).unwrap();
+        let step = &config.target("production").unwrap().extra_steps[0];
+        assert!(step.manual);
+        assert_eq!(step.when, When::Downtime);
     }
 
     #[test]

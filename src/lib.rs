@@ -5,6 +5,7 @@
 //! → [`decision`] → [`render`] and [`audit`] → [`runbook`] (deploy only).
 //! [`commands`] binds the CLI to those stages and alone knows terminals and exit codes.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -12,4 +13,5 @@ pub mod decision;
 pub mod facts;
 pub mod policy;
 pub mod render;
+pub mod runbook;
 pub mod sources;

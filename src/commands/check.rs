@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render::{self, TableStyle};
 
+use super::record::{append_or_warn, audit_log, check_record};
 use super::{CommandError, apply_overrides, gather, print, stdout_style, write_file};
 
 pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
@@ -24,6 +25,16 @@ pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
     )?;
     let evaluation = policies.evaluate(&gathered.facts)?;
     let decision = &evaluation.decision;
+    if let Some(config) = &gathered.config {
+        let record = check_record(
+            "check",
+            &gathered.facts,
+            policies.files(),
+            decision,
+            args.facts.is_none(),
+        );
+        append_or_warn(&audit_log(config), &record);
+    }
 
     let style = stdout_style();
     let mut shown = match &args.output {

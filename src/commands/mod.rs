@@ -2,21 +2,28 @@
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
 mod check;
+mod deploy;
 mod facts;
+mod history;
 mod policy;
 mod progress;
+mod record;
+mod rollback;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::AuditError;
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::{Config, ConfigError};
 use crate::decision::ContractError;
 use crate::facts::{Facts, FactsError, OverrideRequest, plan_window};
 use crate::policy::{PolicyError, PolicySet};
 use crate::render::{RenderError, TableStyle};
+use crate::runbook::RunbookError;
+use crate::runbook::lock::LockError;
 use crate::sources;
 
 /// Allow / success.
@@ -39,6 +46,12 @@ pub enum CommandError {
     Contract(#[from] ContractError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Runbook(#[from] RunbookError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -55,14 +68,12 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Check(args) => check::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Policy(cmd) => policy::run(cmd),
-        Command::Deploy(_)
-        | Command::Rollback(_)
-        | Command::Window(_)
-        | Command::Notice(_)
-        | Command::History(_)
-        | Command::Completions { .. } => Err(CommandError::Usage(
-            "this command is not available in this build".to_owned(),
-        )),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::History(args) => history::run(args),
+        Command::Window(_) | Command::Notice(_) | Command::Completions { .. } => Err(
+            CommandError::Usage("this command is not available in this build".to_owned()),
+        ),
     }
 }
 
@@ -146,14 +157,6 @@ pub(crate) fn collect_live(
     Ok(facts)
 }
 
-/// The person running gatekeeper, for overrides and the audit log.
-pub(crate) fn current_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 /// Puts the break-glass requests of this run into the facts, refusing any check the
 /// policy settings do not list as overridable. Recorded overrides never carry over:
 /// an override is a person's decision, made now.
@@ -181,7 +184,7 @@ pub(crate) fn apply_overrides(
             .collect(),
         _ => Vec::new(),
     };
-    let by = current_user();
+    let by = crate::audit::user();
     for id in ids {
         if !allowed.contains(id) {
             return Err(CommandError::Usage(format!(

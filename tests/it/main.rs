@@ -10,6 +10,7 @@
 )]
 
 mod check;
+mod deploy;
 mod exceptions;
 mod sources;
 mod support;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+pub mod git;
+pub mod release;
 pub mod server;
 
 /// Environment variables that must never leak from the developer's shell into a test.

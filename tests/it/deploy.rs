@@ -1,0 +1,556 @@
+//! `deploy`, `rollback` and `history` through the real binary: real git on throw-away
+//! repos (`support::git`), the recording `ttmscalr` stand-in first on PATH, and the
+//! stand-in services (`support::server`) reporting the real rc SHAs
+//! (`support::release`).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::support::gatekeeper_in;
+use crate::support::git::{Release, git, parents, rev, ttmscalr_runs, ttmscalr_stand_in};
+use crate::support::release::{
+    ReleaseShape, mount_release, mount_vetted_notice_now, zone_at_night,
+};
+use crate::support::server::{self, Services, paths};
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    release: Release,
+    services: Services,
+    config: PathBuf,
+    path_env: String,
+    ttmscalr_log: PathBuf,
+    audit: PathBuf,
+    apangea_rc: String,
+    lesson_rc: String,
+}
+
+impl Setup {
+    /// Repos, services describing them, and a config in `ROOT/work`.
+    async fn new(migrations: bool) -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let release = Release::new(tmp.path());
+        let apangea_rc = release.apangea.origin_head("rc");
+        let lesson_rc = release.lesson.origin_head("rc");
+        let services = server::start_green().await;
+        mount_release(
+            &services,
+            &ReleaseShape {
+                apangea_sha: &apangea_rc,
+                lesson_sha: &lesson_rc,
+                migrations,
+            },
+        )
+        .await;
+        let config = services.write_config_with(&release.work, |text| {
+            if migrations {
+                // On the real clock, it is night in this zone: outside teaching hours.
+                *text = text.replace("America/New_York", &zone_at_night());
+            }
+        });
+        let (path_env, ttmscalr_log) = ttmscalr_stand_in(tmp.path());
+        let audit = release.work.join(".gatekeeper/audit.jsonl");
+        Setup {
+            _tmp: tmp,
+            release,
+            services,
+            config,
+            path_env,
+            ttmscalr_log,
+            audit,
+            apangea_rc,
+            lesson_rc,
+        }
+    }
+
+    fn gatekeeper(&self, args: &[&str]) -> Command {
+        let mut cmd = gatekeeper_in(&self.release.work);
+        cmd.args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .envs(Services::env())
+            .env("PATH", &self.path_env)
+            .env("TTMSCALR_LOG", &self.ttmscalr_log)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester");
+        cmd
+    }
+
+    fn ttmscalr(&self) -> Vec<String> {
+        ttmscalr_runs(&self.ttmscalr_log)
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        audit_records(&self.audit)
+    }
+}
+
+fn audit_records(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn last_of<'a>(records: &'a [Value], kind: &str) -> &'a Value {
+    records
+        .iter()
+        .rev()
+        .find(|r| r["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} record in {records:#?}"))
+}
+
+/// The base branch of a repo's origin is a merge commit whose second parent is `rc`.
+fn assert_merged(origin: &Path, rc: &str) {
+    let master = rev(origin, "master");
+    let parents = parents(origin, &master);
+    assert_eq!(parents.len(), 2, "master {master} is not a merge commit");
+    assert_eq!(parents[1], rc, "master does not merge the checked rc head");
+}
+
+#[tokio::test]
+async fn green_deploy_merges_both_repos_and_pushes_the_app() {
+    let s = Setup::new(false).await;
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+
+    assert_merged(&s.release.apangea.origin, &s.apangea_rc);
+    assert_merged(&s.release.lesson.origin, &s.lesson_rc);
+    let new_master = s.release.apangea.origin_head("master");
+    assert_eq!(
+        s.release.deploy_head(),
+        new_master,
+        "deploy remote is on the new master"
+    );
+
+    // Zero downtime: no maintenance, no migrate; deploy and the cache tasks ran.
+    let runs = s.ttmscalr();
+    assert_eq!(
+        runs,
+        [
+            "deploy production",
+            "run -f production -p debug.1 -- bundle exec rake lesson_player:clear_lesson_cache",
+            "run -f production -p debug.1 -- bundle exec rake lesson_player:prime_lesson_cache",
+        ]
+    );
+    assert!(stdout.contains("maintenance on — skipped"), "{stdout}");
+    assert!(stdout.contains("[2/10] merge rc into master"), "{stdout}");
+    assert!(
+        stdout.contains("$ git pull --no-ff --no-edit origin rc"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("✔ Deployed production"), "{stdout}");
+
+    let records = s.audit();
+    let deploy = last_of(&records, "deploy");
+    assert_eq!(deploy["outcome"], "ok");
+    assert_eq!(deploy["decision"], "allow");
+    assert_eq!(deploy["before_sha"], s.release.production_sha.as_str());
+    assert_eq!(deploy["after_sha"], new_master.as_str());
+    assert_eq!(deploy["facts_source"], "live");
+    assert_eq!(deploy["facts_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(deploy["policies_sha256"].as_str().unwrap().len(), 64);
+    let record_step = records
+        .iter()
+        .find(|r| r["kind"] == "step" && r["step"] == "record the production SHA")
+        .unwrap();
+    assert_eq!(record_step["before_sha"], s.release.production_sha.as_str());
+    assert!(records.iter().any(|r| r["kind"] == "check"));
+    // Never a secret in output or log.
+    let log_text = std::fs::read_to_string(&s.audit).unwrap();
+    for secret in server::SECRETS {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+        assert!(!log_text.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn downtime_deploy_wraps_migrate_in_maintenance() {
+    let s = Setup::new(true).await;
+    mount_vetted_notice_now(&s.services).await;
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("downtime deploy"), "{stdout}");
+    let runs = s.ttmscalr();
+    assert_eq!(runs.first().unwrap(), "maintenance on -f production");
+    assert_eq!(runs.get(1).unwrap(), "deploy:migrate production");
+    assert_eq!(runs.get(2).unwrap(), "deploy production");
+    assert_eq!(runs.last().unwrap(), "maintenance off -f production");
+    assert_eq!(runs.len(), 6, "{runs:?}");
+}
+
+#[tokio::test]
+async fn denied_deploy_touches_nothing() {
+    let s = Setup::new(false).await;
+    s.services
+        .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
+        .await;
+    let master_before = s.release.apangea.origin_head("master");
+    let clone_before = rev(&s.release.apangea.clone, "HEAD");
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("DENY production"), "{stdout}");
+    assert!(stdout.contains("nothing was changed"), "{stdout}");
+    assert!(s.ttmscalr().is_empty());
+    assert_eq!(s.release.apangea.origin_head("master"), master_before);
+    assert_eq!(rev(&s.release.apangea.clone, "HEAD"), clone_before);
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    let records = s.audit();
+    let deploy = last_of(&records, "deploy");
+    assert_eq!(deploy["outcome"], "denied");
+    assert!(
+        deploy["failing_checks"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("throughput")),
+        "{deploy}"
+    );
+    assert!(!records.iter().any(|r| r["kind"] == "step"));
+}
+
+#[tokio::test]
+async fn failing_ttmscalr_deploy_stops_and_names_the_rollback() {
+    let s = Setup::new(false).await;
+    let (code, stdout, stderr) = run(s
+        .gatekeeper(&["deploy", "production", "--yes"])
+        .env("TTMSCALR_FAIL", "deploy"));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("FAILED at step \"deploy\""), "{stdout}");
+    assert!(stdout.contains("stand-in: deploy failed"), "{stdout}");
+    // The cache steps did not run.
+    assert_eq!(s.ttmscalr(), ["deploy production"]);
+    assert!(
+        stdout.contains("Not run: clear the lesson player cache"),
+        "{stdout}"
+    );
+    let expected = format!(
+        "gatekeeper rollback production --to {} --config {}",
+        s.release.production_sha,
+        s.config.display()
+    );
+    assert!(
+        stdout.trim_end().ends_with(&expected),
+        "ends without `{expected}`:\n{stdout}"
+    );
+    assert!(!stdout.contains("MAINTENANCE IS STILL ON"), "{stdout}");
+    let deploy = last_of(&s.audit(), "deploy").clone();
+    assert_eq!(deploy["outcome"], "failed");
+    assert_eq!(deploy["step"], "deploy");
+}
+
+#[tokio::test]
+async fn failure_with_maintenance_on_says_so_loudly() {
+    let s = Setup::new(true).await;
+    mount_vetted_notice_now(&s.services).await;
+    let (code, stdout, _) = run(s
+        .gatekeeper(&["deploy", "production", "--yes"])
+        .env("TTMSCALR_FAIL", "deploy:migrate"));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("MAINTENANCE IS STILL ON for production"),
+        "{stdout}"
+    );
+    assert!(
+        !s.ttmscalr()
+            .iter()
+            .any(|r| r.starts_with("maintenance off"))
+    );
+}
+
+#[tokio::test]
+async fn rollback_restores_the_recorded_sha() {
+    let s = Setup::new(false).await;
+    let (code, stdout, _) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 0, "{stdout}");
+    assert_ne!(s.release.deploy_head(), s.release.production_sha);
+
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["rollback", "production", "--yes"]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    assert!(
+        stdout.contains(&format!(
+            "git checkout -B rollback {}",
+            s.release.production_sha
+        )),
+        "{stdout}"
+    );
+    assert_eq!(s.ttmscalr().last().unwrap(), "deploy production");
+    let rollback = last_of(&s.audit(), "rollback").clone();
+    assert_eq!(rollback["outcome"], "ok");
+    assert_eq!(rollback["after_sha"], s.release.production_sha.as_str());
+
+    let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.contains("tester@")).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(
+        rows[0].contains("rollback") && rows[1].contains("deploy"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn rc_moved_after_the_check_stops_before_any_push() {
+    let s = Setup::new(false).await;
+    // GitHub (the check) still reports the old head; origin has a new one.
+    let moved = s.release.apangea.move_rc(&s.release.root);
+    let master_before = s.release.apangea.origin_head("master");
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("moved since the check"), "{stdout}");
+    assert!(
+        stdout.contains(&s.apangea_rc) && stdout.contains(&moved),
+        "{stdout}"
+    );
+    assert_eq!(s.release.apangea.origin_head("master"), master_before);
+    assert_eq!(
+        s.release.lesson.origin_head("master"),
+        rev(&s.release.lesson.origin, "master")
+    );
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    assert!(s.ttmscalr().is_empty());
+    assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
+}
+
+#[tokio::test]
+async fn dry_run_deploy_prints_the_plan_and_runs_nothing() {
+    let s = Setup::new(false).await;
+    let master_before = s.release.apangea.origin_head("master");
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Dry run: nothing was run."), "{stdout}");
+    assert!(
+        stdout.contains("$ git push aws-production master:master"),
+        "{stdout}"
+    );
+    assert!(s.ttmscalr().is_empty());
+    assert_eq!(s.release.apangea.origin_head("master"), master_before);
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    assert!(
+        !s.audit()
+            .iter()
+            .any(|r| r["kind"] == "deploy" || r["kind"] == "step")
+    );
+}
+
+#[tokio::test]
+async fn deploy_without_a_terminal_or_yes_is_refused() {
+    let s = Setup::new(false).await;
+    let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert!(s.ttmscalr().is_empty());
+}
+
+#[test]
+fn deploy_refuses_recorded_facts_and_a_pretend_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, said) in [
+        ("--facts", "facts.json", "live facts only"),
+        ("--at", "2026-11-24T19:00:00Z", "real clock only"),
+    ] {
+        let out = gatekeeper_in(dir.path())
+            .args(["deploy", "production", "--yes", flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains(said), "{flag}: {stderr}");
+    }
+}
+
+/// A config and repos, without services (rollback, history and the lock need none).
+/// The services only answer the smoke URL here.
+type Offline = (
+    tempfile::TempDir,
+    Release,
+    PathBuf,
+    String,
+    PathBuf,
+    Services,
+);
+
+fn offline() -> Offline {
+    let tmp = tempfile::tempdir().unwrap();
+    let release = Release::new(tmp.path());
+    let services = Services::green_blocking();
+    services.answer_blocking("/up", wiremock::ResponseTemplate::new(200));
+    let config = services.write_config(&release.work);
+    let (path_env, log) = ttmscalr_stand_in(tmp.path());
+    (tmp, release, config, path_env, log, services)
+}
+
+fn offline_cmd(
+    release: &Release,
+    config: &Path,
+    path_env: &str,
+    log: &Path,
+    args: &[&str],
+) -> Command {
+    let mut cmd = gatekeeper_in(&release.work);
+    cmd.args(args)
+        .arg("--config")
+        .arg(config)
+        .env("PATH", path_env)
+        .env("TTMSCALR_LOG", log)
+        .env("USER", "tester");
+    cmd
+}
+
+#[test]
+fn rollback_to_a_given_sha_force_pushes_it() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    // Production moves on; then we roll back to where it was.
+    let old = release.production_sha.clone();
+    let app = &release.apangea.clone;
+    git(app, &["checkout", "-q", "rc"]);
+    git(app, &["push", "-q", "aws-production", "rc:master"]);
+    assert_ne!(release.deploy_head(), old);
+
+    let (code, stdout, stderr) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["rollback", "production", "--to", &old, "--yes"],
+    ));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(release.deploy_head(), old);
+    assert_eq!(ttmscalr_runs(&log), ["deploy production"]);
+    let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
+    let rollback = last_of(&records, "rollback");
+    assert_eq!(rollback["outcome"], "ok");
+    assert_eq!(rollback["after_sha"], old.as_str());
+    assert_ne!(rollback["before_sha"], old.as_str());
+}
+
+#[test]
+fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    let (code, stdout, _) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["rollback", "production", "--to", "abc1234", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("git push --force aws-production rollback:master"),
+        "{stdout}"
+    );
+    assert!(ttmscalr_runs(&log).is_empty());
+    assert!(!release.work.join(".gatekeeper/audit.jsonl").exists());
+
+    let (code, _, stderr) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["rollback", "production", "--to", "--force", "--yes"],
+    ));
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn rollback_without_a_recorded_deploy_asks_for_to() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    let (code, _, stderr) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["rollback", "production", "--yes"],
+    ));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--to SHA"), "{stderr}");
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_run_and_a_stale_one_says_how_to_clear_it() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    let lock = release.work.join(".gatekeeper/production.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let holder = |pid: u32| {
+        format!(
+            r#"{{"pid":{pid},"user":"tim","host":"laptop","command":"deploy","started_at":"2026-11-24T19:00:00Z"}}"#
+        )
+    };
+    // This test process is alive: the lock is held.
+    std::fs::write(&lock, holder(std::process::id())).unwrap();
+    let args = [
+        "rollback",
+        "production",
+        "--to",
+        &release.production_sha,
+        "--yes",
+    ];
+    let (code, _, stderr) = run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("locked by deploy") && stderr.contains("user tim"),
+        "{stderr}"
+    );
+    assert!(ttmscalr_runs(&log).is_empty());
+
+    std::fs::write(&lock, holder(u32::MAX - 1)).unwrap();
+    let (code, _, stderr) = run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("stale lock"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("remove {}", lock.display())),
+        "{stderr}"
+    );
+    assert!(lock.exists());
+}
+
+#[test]
+fn history_without_records_says_so() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    let (code, stdout, _) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["history", "production"],
+    ));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("No deploys of production recorded"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_appends_a_check_record_with_digests() {
+    let dir = tempfile::tempdir().unwrap();
+    let services = Services::green_blocking();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["check", "production", "--config"])
+        .arg(&config)
+        .arg("--facts")
+        .arg(crate::support::fixture("facts/green.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let records = audit_records(&dir.path().join(".gatekeeper/audit.jsonl"));
+    assert_eq!(records.len(), 1);
+    let check = &records[0];
+    assert_eq!(check["kind"], "check");
+    assert_eq!(check["decision"], "allow");
+    assert_eq!(check["facts_source"], "file");
+    assert_eq!(check["facts_sha256"].as_str().unwrap().len(), 64);
+}

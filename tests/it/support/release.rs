@@ -1,0 +1,122 @@
+//! Makes the stand-in services (`support::server`) describe the throw-away repos of
+//! `support::git`: every recorded answer that names a release head names the real SHA
+//! of the repo's rc head instead, so that what the gate checks is what the runbook
+//! merges. Also: migrations or not, a vetted downtime notice around the real clock,
+//! and a smoke URL. Mounted ahead of the green answers; the server's API is unchanged.
+
+#![allow(dead_code)]
+
+use chrono::{Duration, Utc};
+use wiremock::matchers::{path, path_regex};
+use wiremock::{Mock, ResponseTemplate};
+
+use super::server::{Services, fixture_text, paths};
+
+/// The release heads in the recorded answers.
+pub const FIXTURE_APANGEA_SHA: &str = "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
+pub const FIXTURE_LESSON_SHA: &str = "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c";
+
+/// What the release looks like to the services.
+pub struct ReleaseShape<'a> {
+    pub apangea_sha: &'a str,
+    pub lesson_sha: &'a str,
+    /// The app's compare adds migrations (so the decision needs downtime).
+    pub migrations: bool,
+}
+
+fn json(text: String) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/json; charset=utf-8")
+        .set_body_string(text)
+}
+
+/// Mounts the answers that carry release SHAs, rewritten to `shape`'s SHAs.
+pub async fn mount_release(services: &Services, shape: &ReleaseShape<'_>) {
+    let rewrite = |rel: &str| {
+        fixture_text(rel)
+            .replace(FIXTURE_APANGEA_SHA, shape.apangea_sha)
+            .replace(FIXTURE_LESSON_SHA, shape.lesson_sha)
+    };
+    let compare = if shape.migrations {
+        "github/compare-apangea-migrations.json"
+    } else {
+        "github/compare-apangea.json"
+    };
+    for (at, rel) in [
+        (paths::APANGEA_BRANCH, "github/branch-apangea-rc.json"),
+        (paths::LESSON_BRANCH, "github/branch-lesson-content-rc.json"),
+        (paths::JENKINS_APANGEA, "jenkins/apangea-rc.json"),
+        (paths::JENKINS_LESSON, "jenkins/lesson-content-rc.json"),
+        (paths::APANGEA_PULLS, "github/pulls-apangea.json"),
+        (paths::LESSON_PULLS, "github/pulls-lesson-content.json"),
+        (paths::APANGEA_REVIEWS, "github/reviews-apangea-412.json"),
+        (
+            paths::LESSON_REVIEWS,
+            "github/reviews-lesson-content-88.json",
+        ),
+    ] {
+        services
+            .mount(Mock::given(path(at)).respond_with(json(rewrite(rel))))
+            .await;
+    }
+    // The compare's path holds the SHAs: match any compare of each repo.
+    services
+        .mount(
+            Mock::given(path_regex(r"/repos/thinkthroughmath/apangea/compare/"))
+                .respond_with(json(rewrite(compare))),
+        )
+        .await;
+    services
+        .mount(
+            Mock::given(path_regex(
+                r"/repos/thinkthroughmath/lesson-content/compare/",
+            ))
+            .respond_with(json(rewrite("github/compare-lesson-content.json"))),
+        )
+        .await;
+    services
+        .mount(Mock::given(path("/up")).respond_with(ResponseTemplate::new(200)))
+        .await;
+}
+
+/// A vetted downtime notice sent five days ago, announcing four hours from ten
+/// minutes ago: a downtime deploy on the real clock is inside it.
+pub async fn mount_vetted_notice_now(services: &Services) {
+    let now = Utc::now();
+    let stamp = |d: chrono::DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let issues = fixture_text("github/issues-notices-vetted.json")
+        .replace("2026-11-24T14:00:00Z", &stamp(now - Duration::days(5)))
+        .replace(
+            "Start: 2026-11-28T02:00:00-05:00",
+            &format!("Start: {}", stamp(now - Duration::minutes(10))),
+        )
+        .replace("Length: 120 minutes", "Length: 240 minutes");
+    let comments = fixture_text("github/comments-notice-7.json")
+        .replace("2026-11-24T15:00:00Z", &stamp(now - Duration::days(4)))
+        .replace("2026-11-24T15:10:00Z", &stamp(now - Duration::days(4)))
+        .replace("2026-11-24T18:21:40Z", &stamp(now - Duration::days(3)));
+    services
+        .mount(Mock::given(path(paths::NOTICES)).respond_with(json(issues)))
+        .await;
+    services
+        .mount(Mock::given(path(paths::NOTICE_7_COMMENTS)).respond_with(json(comments)))
+        .await;
+}
+
+/// A fixed-offset zone (`Etc/GMT±N`) in which it is now about 22:00 on some day, so
+/// that a downtime window of up to eight hours starting now lies outside live
+/// teaching hours (07:00–21:00) on the real clock, whatever the day.
+pub fn zone_at_night() -> String {
+    use chrono::Timelike;
+    let hour = i64::from(Utc::now().hour());
+    // Local hour = UTC hour + offset; want 22. Etc/GMT signs are inverted.
+    let mut offset = (22 - hour).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    }
+}
