@@ -2,6 +2,8 @@
 //! no I/O; the caller writes what they return.
 
 mod json;
+mod junit;
+mod markdown;
 mod table;
 
 use crate::cli::Format;
@@ -27,9 +29,7 @@ pub fn render(
     match format {
         Format::Table => Ok(table::render(decision, style)),
         Format::Json => json::render(decision),
-        Format::Junit | Format::Markdown => Err(RenderError::Encode {
-            format: "junit/markdown",
-            message: "not available in this build".to_owned(),
-        }),
+        Format::Junit => junit::render(decision),
+        Format::Markdown => Ok(markdown::render(decision)),
     }
 }
