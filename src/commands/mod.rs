@@ -4,6 +4,7 @@
 mod check;
 mod facts;
 mod policy;
+mod window;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -54,9 +55,9 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Check(args) => check::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Window(args) => window::run(args),
         Command::Deploy(_)
         | Command::Rollback(_)
-        | Command::Window(_)
         | Command::Notice(_)
         | Command::History(_)
         | Command::Completions { .. } => Err(CommandError::Usage(

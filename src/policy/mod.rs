@@ -16,6 +16,9 @@ pub use testing::{TestOutcome, TestReport, run_tests};
 /// Where the policies must put the decision.
 pub const DECISION_RULE: &str = "data.gatekeeper.decision";
 
+/// Where the policies keep the settings a release manager edits.
+pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
+
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("cannot read policy directory {dir}: {source}; pass --policies DIR")]
@@ -108,6 +111,22 @@ impl PolicySet {
         let decision = Decision::from_policy_output(json)?;
         let prints = self.engine.take_prints().unwrap_or_default();
         Ok(Evaluation { decision, prints })
+    }
+
+    /// A value of `data.gatekeeper.settings` (e.g. `notice_lead_hours`), so that the
+    /// program reads the one place a release manager edits; `None` when unset.
+    pub fn setting(&mut self, name: &str) -> Result<Option<serde_json::Value>, PolicyError> {
+        let rule = format!("{SETTINGS_PACKAGE}.{name}");
+        let value = self.eval(&rule)?;
+        if value == Value::Undefined {
+            return Ok(None);
+        }
+        serde_json::to_value(&value)
+            .map(Some)
+            .map_err(|e| PolicyError::Eval {
+                rule,
+                message: e.to_string(),
+            })
     }
 
     fn eval(&mut self, rule: &str) -> Result<Value, PolicyError> {
