@@ -21,7 +21,7 @@ pub const NOTICE: &str = "downtime_notice";
 pub const FREEZE: &str = "freeze";
 
 /// Candidate starts are this far apart before bisection refines a change to the minute.
-const STEP_MINUTES: i64 = 15;
+const STEP_MINUTES: i64 = 30;
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ struct Key {
 }
 
 /// What to call a window that needs a notice the release manager has yet to send.
-pub const SEND_NOW: &str = "send a notice now (and have it vetted) to allow it";
+pub const SEND_NOW: &str = "needs a notice sent now, vetted";
 const NOT_NEEDED: &str = "no notice needed";
 
 /// Searches `query.days` ahead of `facts.now` for windows the time-dependent checks allow.
@@ -153,7 +153,11 @@ struct Probe<'a> {
 }
 
 impl Probe<'_> {
-    /// The time-dependent checks' answer for a window starting at `start`.
+    /// The time-dependent checks' answer for a window starting at `start`. For a
+    /// downtime deploy the facts get a vetted notice sent now, announcing exactly
+    /// this window (when the settings name a vetter): one evaluation then tells both
+    /// lists apart, and a second one runs only when real notices exist, to tell
+    /// whether one of them or the one sent now is what the notice check accepted.
     fn key(&mut self, start: DateTime<Utc>) -> Result<Key, PolicyError> {
         if let Some(k) = self.cache.get(&start.timestamp()) {
             return Ok(k.clone());
@@ -161,15 +165,30 @@ impl Probe<'_> {
         let now = self.facts.now;
         self.facts
             .replan(now, Some(start), self.query.minutes, self.query.tz);
-        let decision = self.policies.evaluate(&self.facts)?.decision;
+        let vetter = self.query.vetter.clone().filter(|_| self.downtime);
+        let with_sent_now = vetter.is_some();
+        let decision = match vetter {
+            Some(vetter) => self.evaluate_with_notice_sent_now(vetter)?,
+            None => self.policies.evaluate(&self.facts)?.decision,
+        };
         let time_ok = passes(&decision, TEACHING) && passes(&decision, FREEZE);
         let notice = if !time_ok {
             None
         } else {
             match find(&decision, NOTICE) {
                 None | Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
-                Some((Status::Pass, detail)) => Some(detail),
-                Some((Status::Fail, _)) => self.with_notice_sent_now()?,
+                Some((Status::Fail, _)) => None,
+                Some((Status::Pass, detail)) if !with_sent_now => Some(detail),
+                Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
+                    Some(SEND_NOW.to_owned())
+                }
+                Some((Status::Pass, _)) => {
+                    let existing = self.policies.evaluate(&self.facts)?.decision;
+                    match find(&existing, NOTICE) {
+                        Some((Status::Pass, detail)) => Some(detail),
+                        _ => Some(SEND_NOW.to_owned()),
+                    }
+                }
             }
         };
         let k = Key { time_ok, notice };
@@ -177,19 +196,15 @@ impl Probe<'_> {
         Ok(k)
     }
 
-    /// Asks the policies whether a vetted notice sent now, announcing exactly the
-    /// planned window, would let the notice check pass.
-    fn with_notice_sent_now(&mut self) -> Result<Option<String>, PolicyError> {
-        let Some(vetter) = self.query.vetter.clone() else {
-            return Ok(None);
-        };
+    /// Evaluates the facts plus a vetted notice sent now for the planned window.
+    fn evaluate_with_notice_sent_now(&mut self, vetter: String) -> Result<Decision, PolicyError> {
         let saved = self.facts.notices.clone();
         let mut notices = saved.clone().unwrap_or_default();
         notices.push(hypothetical_notice(&self.facts, vetter));
         self.facts.notices = Some(notices);
-        let decision = self.policies.evaluate(&self.facts);
+        let evaluation = self.policies.evaluate(&self.facts);
         self.facts.notices = saved;
-        Ok(passes_strictly(&decision?.decision, NOTICE).then(|| SEND_NOW.to_owned()))
+        Ok(evaluation?.decision)
     }
 
     /// Finds, to the minute, where the key changes between `a` and `b`, pushing each
@@ -257,10 +272,6 @@ fn find(decision: &Decision, id: &str) -> Option<(Status, String)> {
 /// The check does not fail (a policy set without it does not constrain the time).
 fn passes(decision: &Decision, id: &str) -> bool {
     find(decision, id).is_none_or(|(s, _)| s != Status::Fail)
-}
-
-fn passes_strictly(decision: &Decision, id: &str) -> bool {
-    matches!(find(decision, id), Some((Status::Pass, _)))
 }
 
 /// Runs of consecutive pieces with the same `Some` label, as spans of starts.
