@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod notice;
 pub mod planner;
 pub mod policy;
 pub mod render;

@@ -3,6 +3,7 @@
 
 mod check;
 mod facts;
+mod notice;
 mod policy;
 mod window;
 
@@ -56,11 +57,14 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Facts(args) => facts::run(args),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Window(args) => window::run(args),
-        Command::Deploy(_)
-        | Command::Rollback(_)
-        | Command::Notice(_)
-        | Command::History(_)
-        | Command::Completions { .. } => Err(CommandError::Usage(
+        Command::Notice(args) => notice::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "gatekeeper", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            Ok(EXIT_OK)
+        }
+        Command::Deploy(_) | Command::Rollback(_) | Command::History(_) => Err(CommandError::Usage(
             "this command is not available in this build".to_owned(),
         )),
     }
