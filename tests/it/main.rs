@@ -2,4 +2,8 @@
 //! binary the way a user or CI would, in a hermetic environment.
 
 mod check;
+mod formats;
+mod help;
+mod notice;
+mod window;
 mod support;
