@@ -25,7 +25,9 @@ pub enum NoticeError {
     MultiLine { field: &'static str },
     #[error("notices repo {0:?} is not \"owner/name\"; fix notices_repo in the config")]
     Repo(String),
-    #[error("cannot set up the GitHub client for {url}: {message}; check [github] url in the config")]
+    #[error(
+        "cannot set up the GitHub client for {url}: {message}; check [github] url in the config"
+    )]
     Client { url: String, message: String },
     #[error("GitHub did not open the notice issue in {repo}: {message}")]
     Api { repo: String, message: String },
@@ -296,7 +298,11 @@ mod tests {
         a.start = at("2026-07-18T06:00:00Z");
         let d = draft(&a, &ctx("2026-07-01T00:00:00Z")).unwrap();
         assert!(d.issue_body.contains("Start: 2026-07-18T02:00:00-04:00"));
-        assert!(d.email.contains("02:00 EDT (2026-07-18 06:00 UTC)"), "{}", d.email);
+        assert!(
+            d.email.contains("02:00 EDT (2026-07-18 06:00 UTC)"),
+            "{}",
+            d.email
+        );
     }
 
     #[test]

@@ -103,10 +103,11 @@ pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<
         if let (Some(start), Some(end)) = (n.start_unix, n.end_unix) {
             let last = end - i64::from(query.minutes) * 60;
             for unix in [start, last] {
-                if let Some(t) = DateTime::from_timestamp(unix, 0).map(ceil_minute) {
-                    if t > from && t < until {
-                        candidates.push(t);
-                    }
+                if let Some(t) = DateTime::from_timestamp(unix, 0).map(ceil_minute)
+                    && t > from
+                    && t < until
+                {
+                    candidates.push(t);
                 }
             }
         }
@@ -294,10 +295,10 @@ fn spans(
                 open = this.map(|l| (*start, l));
             }
         }
-        if next.is_none() {
-            if let Some((first, basis)) = open.take() {
-                out.push(span(first, until, true, basis));
-            }
+        if next.is_none()
+            && let Some((first, basis)) = open.take()
+        {
+            out.push(span(first, until, true, basis));
         }
     }
     out
@@ -338,8 +339,14 @@ mod tests {
 
     #[test]
     fn ceil_minute_rounds_seconds_up_only() {
-        assert_eq!(ceil_minute(at("2026-11-24T19:00:00Z")), at("2026-11-24T19:00:00Z"));
-        assert_eq!(ceil_minute(at("2026-11-24T19:00:01Z")), at("2026-11-24T19:01:00Z"));
+        assert_eq!(
+            ceil_minute(at("2026-11-24T19:00:00Z")),
+            at("2026-11-24T19:00:00Z")
+        );
+        assert_eq!(
+            ceil_minute(at("2026-11-24T19:00:01Z")),
+            at("2026-11-24T19:01:00Z")
+        );
     }
 
     #[test]

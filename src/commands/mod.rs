@@ -60,13 +60,18 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "gatekeeper", &mut out);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "gatekeeper",
+                &mut out,
+            );
             print(&String::from_utf8_lossy(&out));
             Ok(EXIT_OK)
         }
-        Command::Deploy(_) | Command::Rollback(_) | Command::History(_) => Err(CommandError::Usage(
-            "this command is not available in this build".to_owned(),
-        )),
+        Command::Deploy(_) | Command::Rollback(_) | Command::History(_) => Err(
+            CommandError::Usage("this command is not available in this build".to_owned()),
+        ),
     }
 }
 

@@ -55,8 +55,8 @@ pub fn run(args: NoticeArgs) -> Result<u8, CommandError> {
         to: &target.notice_to,
         cc: &target.notice_cc,
     };
-    let draft = notice::draft(&announcement, &context)
-        .map_err(|e| CommandError::Usage(e.to_string()))?;
+    let draft =
+        notice::draft(&announcement, &context).map_err(|e| CommandError::Usage(e.to_string()))?;
 
     let mut out = format!("To: {}\n", draft.to);
     if !draft.cc.is_empty() {

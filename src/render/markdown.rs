@@ -16,10 +16,7 @@ pub fn render(decision: &Decision) -> String {
     } else {
         "zero-downtime deploy"
     };
-    let mut out = format!(
-        "### {verdict}: {} ({kind})\n\n",
-        cell(&decision.target)
-    );
+    let mut out = format!("### {verdict}: {} ({kind})\n\n", cell(&decision.target));
     let failing = decision
         .checks
         .iter()

@@ -54,7 +54,14 @@ fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree:
 
 #[test]
 fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
-    let (code, xml) = run(&["check", "production", "--facts", &facts("green"), "--format", "junit"]);
+    let (code, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("green"),
+        "--format",
+        "junit",
+    ]);
     assert_eq!(code, 0, "{xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let root = doc.root_element();
@@ -89,7 +96,11 @@ fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
         .collect();
     assert_eq!(skipped, ["teaching_hours", "downtime_notice"]);
     let skip = child(cases[4], "skipped").unwrap();
-    assert!(skip.attribute("message").unwrap().contains("not a downtime deploy"));
+    assert!(
+        skip.attribute("message")
+            .unwrap()
+            .contains("not a downtime deploy")
+    );
 }
 
 #[test]
@@ -167,7 +178,14 @@ fn markdown_of_a_deny() {
 fn markdown_of_an_override_escapes_pipes_and_newlines_in_cells() {
     let dir = tempfile::tempdir().unwrap();
     let path = with_override(dir.path(), "too-busy", "throughput");
-    let (code, md) = run(&["check", "production", "--facts", &path, "--format", "markdown"]);
+    let (code, md) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &path,
+        "--format",
+        "markdown",
+    ]);
     assert_eq!(code, 0);
     let row = md
         .lines()
@@ -215,8 +233,14 @@ fn step_summary_gets_the_markdown_appended_and_a_deny_still_exits_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(text.starts_with("# Earlier step\n### ❌ DENY: production"), "{text}");
-    assert!(text.contains("| ❌ fail | New Relic throughput under 15000 rpm |"), "{text}");
+    assert!(
+        text.starts_with("# Earlier step\n### ❌ DENY: production"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| ❌ fail | New Relic throughput under 15000 rpm |"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -41,7 +41,12 @@ fn notice_with(dir: &Path, start: &str, policy_dir: &Path) -> assert_cmd::Comman
     cmd.env_remove("GK_NOTICE_TOKEN")
         .args(["notice", "production", "--start", start, "--minutes", "120"])
         .args(["--nature", "database migrations for the new gradebook"])
-        .args(["--affected", "all users", "--experience", "maintenance page"])
+        .args([
+            "--affected",
+            "all users",
+            "--experience",
+            "maintenance page",
+        ])
         .args(["--at", "2026-11-24T14:00:00-05:00"])
         .arg("--policies")
         .arg(policy_dir);
@@ -78,7 +83,10 @@ fn start_given_in_utc_is_announced_in_the_configured_zone() {
     config(dir.path(), "https://api.github.com");
     let (code, stdout, _) = output(&mut notice(dir.path(), "2026-11-28T07:00:00Z"));
     assert_eq!(code, 0);
-    assert!(stdout.contains("Start: 2026-11-28T02:00:00-05:00\n"), "{stdout}");
+    assert!(
+        stdout.contains("Start: 2026-11-28T02:00:00-05:00\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Saturday 2026-11-28 02:00 EST (2026-11-28 07:00 UTC)"));
 }
 
@@ -102,7 +110,10 @@ fn force_drafts_it_and_says_it_misses_the_deadline() {
     config(dir.path(), "https://api.github.com");
     let (code, stdout, _) = output(notice(dir.path(), "2026-11-27T02:00:00-05:00").arg("--force"));
     assert_eq!(code, 0);
-    assert!(stdout.contains("MISSES the 72 h notice deadline"), "{stdout}");
+    assert!(
+        stdout.contains("MISSES the 72 h notice deadline"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -124,7 +135,10 @@ fn the_lead_comes_from_the_policy_settings() {
         &pol,
     ));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("meets the 24 h notice deadline"), "{stdout}");
+    assert!(
+        stdout.contains("meets the 24 h notice deadline"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,7 +163,9 @@ async fn create_opens_the_labelled_issue_with_the_token_and_never_prints_it() {
         .await
         .unwrap();
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("Opened notice #12: https://github.com/thinkthroughmath/deploy-notices/issues/12"));
+    assert!(stdout.contains(
+        "Opened notice #12: https://github.com/thinkthroughmath/deploy-notices/issues/12"
+    ));
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 
     let requests = server.received_requests().await.unwrap();
@@ -182,7 +198,10 @@ async fn create_failure_exits_1_with_the_reason_and_no_token() {
         .unwrap();
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("Bad credentials"), "{stderr}");
-    assert!(stderr.contains("thinkthroughmath/deploy-notices"), "{stderr}");
+    assert!(
+        stderr.contains("thinkthroughmath/deploy-notices"),
+        "{stderr}"
+    );
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 }
 

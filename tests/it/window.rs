@@ -195,7 +195,12 @@ fn failing_checks_that_do_not_depend_on_time_are_ignored() {
 
 #[test]
 fn a_zero_downtime_deploy_may_start_now() {
-    let p = plan(&["--facts", &facts("green"), "--at", "2026-11-24T14:00:00-05:00"]);
+    let p = plan(&[
+        "--facts",
+        &facts("green"),
+        "--at",
+        "2026-11-24T14:00:00-05:00",
+    ]);
     assert_eq!(p["downtime"], false);
     let s = &p["outside_teaching"][0];
     assert_eq!(s["first"], "2026-11-24T19:00:00Z");
@@ -235,7 +240,14 @@ fn a_freeze_in_the_policies_closes_its_days() {
 #[test]
 fn junit_is_refused_for_windows() {
     gatekeeper()
-        .args(["window", "production", "--facts", &facts("green"), "--format", "junit"])
+        .args([
+            "window",
+            "production",
+            "--facts",
+            &facts("green"),
+            "--format",
+            "junit",
+        ])
         .assert()
         .code(2);
 }
