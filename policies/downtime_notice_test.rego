@@ -103,3 +103,9 @@ test_one_good_notice_among_bad_ones_passes if {
 with_downtime_notice(n) := object.union(green_downtime, {"notices": [n]})
 
 with_downtime_notices(ns) := object.union(green_downtime, {"notices": ns})
+
+test_two_vetted_notices_pass_with_one_detail if {
+	inp := object.union(green_downtime, {"notices": [vetted_notice, object.union(vetted_notice, {"number": 9})]})
+	status(inp, "downtime_notice") == "pass"
+	contains(detail(inp, "downtime_notice"), "notice #7 sent")
+}

@@ -134,6 +134,12 @@ pub struct TargetConfig {
     pub extra_steps: Vec<StepConfig>,
     #[serde(default)]
     pub repos: Vec<RepoConfig>,
+    /// Where `gatekeeper notice` addresses the downtime e-mail.
+    #[serde(default = "default_notice_to")]
+    pub notice_to: String,
+    /// Who gets a copy of the downtime e-mail.
+    #[serde(default = "default_notice_cc")]
+    pub notice_cc: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,6 +233,12 @@ fn default_release_branch() -> String {
 }
 fn default_base_branch() -> String {
     "master".to_owned()
+}
+fn default_notice_to() -> String {
+    "field-team@imaginelearning.com".to_owned()
+}
+fn default_notice_cc() -> Vec<String> {
+    vec!["tier2@imaginelearning.com".to_owned()]
 }
 
 impl Config {
@@ -443,6 +455,8 @@ path = "../apangea"
         assert_eq!(config.newrelic.as_ref().unwrap().account_id, 1234567);
         assert_eq!(config.deploy_minutes, 60);
         assert_eq!(config.tz(), chrono_tz::America::New_York);
+        assert_eq!(target.notice_to, "field-team@imaginelearning.com");
+        assert_eq!(target.notice_cc, ["tier2@imaginelearning.com"]);
     }
 
     #[test]

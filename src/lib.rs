@@ -11,6 +11,8 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod notice;
+pub mod planner;
 pub mod policy;
 pub mod render;
 pub mod runbook;

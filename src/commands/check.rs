@@ -53,5 +53,26 @@ pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
         shown.push_str(&render::explain::render(decision, &evaluation.prints));
     }
     print(&shown);
+    append_step_summary(&render::render(decision, Format::Markdown, style)?);
     Ok(decision.exit_code())
+}
+
+/// In GitHub Actions, appends the markdown decision to the job's step summary. A
+/// summary that cannot be written is worth a warning, never a different exit code.
+fn append_step_summary(markdown: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{markdown}"));
+    if let Err(e) = written {
+        eprintln!(
+            "gatekeeper: warning: cannot append the decision to GITHUB_STEP_SUMMARY ({}): {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }

@@ -1,8 +1,7 @@
 //! `gatekeeper history TARGET`: the last deploys and rollbacks of a target, from the
 //! audit log, as a table. Read-only.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use crate::render::new_table;
 
 use crate::audit::Kind;
 use crate::cli::HistoryArgs;
@@ -31,21 +30,16 @@ pub fn run(args: HistoryArgs) -> Result<u8, CommandError> {
         ));
         return Ok(EXIT_OK);
     }
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(stdout_style().width.unwrap_or(120))
-        .force_no_tty()
-        .set_header(vec![
-            "time (UTC)",
-            "what",
-            "by",
-            "outcome",
-            "before",
-            "after",
-            "detail",
-        ]);
+    let mut table = new_table(stdout_style());
+    table.set_header(vec![
+        "time (UTC)",
+        "what",
+        "by",
+        "outcome",
+        "before",
+        "after",
+        "detail",
+    ]);
     let start = records.len().saturating_sub(args.limit);
     for r in records.iter().skip(start).rev() {
         let detail = match (&r.step, &r.message) {

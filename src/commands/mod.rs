@@ -5,10 +5,12 @@ mod check;
 mod deploy;
 mod facts;
 mod history;
+mod notice;
 mod policy;
 mod progress;
 mod record;
 mod rollback;
+mod window;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -71,9 +73,19 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Deploy(args) => deploy::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
-        Command::Window(_) | Command::Notice(_) | Command::Completions { .. } => Err(
-            CommandError::Usage("this command is not available in this build".to_owned()),
-        ),
+        Command::Window(args) => window::run(args),
+        Command::Notice(args) => notice::run(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "gatekeeper",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out));
+            Ok(EXIT_OK)
+        }
     }
 }
 

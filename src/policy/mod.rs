@@ -18,6 +18,9 @@ pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 /// Where the policies must put the decision.
 pub const DECISION_RULE: &str = "data.gatekeeper.decision";
 
+/// Where the policies keep the settings a release manager edits.
+pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
+
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("cannot read policy directory {dir}: {source}; pass --policies DIR")]
@@ -130,14 +133,15 @@ impl PolicySet {
             })
     }
 
-    /// A value of the release manager's settings (`data.gatekeeper.settings.NAME`),
-    /// `None` when the policies do not define it.
+    /// A value of the release manager's settings (`data.gatekeeper.settings.NAME`,
+    /// e.g. `notice_lead_hours`), so that the program reads the one place a release
+    /// manager edits; `None` when the policies do not define it.
     pub fn setting(&mut self, name: &str) -> Result<Option<serde_json::Value>, PolicyError> {
-        let rule = format!("data.gatekeeper.settings.{name}");
+        let rule = format!("{SETTINGS_PACKAGE}.{name}");
         let declared = self
             .engine
             .get_packages()
-            .is_ok_and(|packages| packages.iter().any(|p| p == "data.gatekeeper.settings"));
+            .is_ok_and(|packages| packages.iter().any(|p| p == SETTINGS_PACKAGE));
         if !declared {
             return Ok(None);
         }

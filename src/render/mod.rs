@@ -3,12 +3,14 @@
 
 pub mod explain;
 mod json;
+mod junit;
+mod markdown;
 mod table;
 
 use crate::cli::Format;
 use crate::decision::Decision;
 
-pub use table::TableStyle;
+pub use table::{TableStyle, new_table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -28,9 +30,7 @@ pub fn render(
     match format {
         Format::Table => Ok(table::render(decision, style)),
         Format::Json => json::render(decision),
-        Format::Junit | Format::Markdown => Err(RenderError::Encode {
-            format: "junit/markdown",
-            message: "not available in this build".to_owned(),
-        }),
+        Format::Junit => junit::render(decision),
+        Format::Markdown => Ok(markdown::render(decision)),
     }
 }

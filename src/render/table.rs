@@ -23,6 +23,24 @@ impl Default for TableStyle {
     }
 }
 
+/// An empty table in the house style (borders, wrapping to the style's width), for
+/// every command that prints rows.
+pub fn new_table(style: TableStyle) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
 pub fn render(decision: &Decision, style: TableStyle) -> String {
     let verdict = if decision.allow { "ALLOW" } else { "DENY" };
     let kind = if decision.downtime {
@@ -53,19 +71,8 @@ pub fn render(decision: &Decision, style: TableStyle) -> String {
         first.push_str(&format!(", {overridden} check(s) overridden"));
     }
 
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec!["", "check", "detail"]);
-    if let Some(width) = style.width {
-        table.set_width(width);
-    }
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
+    let mut table = new_table(style);
+    table.set_header(vec!["", "check", "detail"]);
     for check in &decision.checks {
         table.add_row(vec![
             mark(check, style.color),

@@ -12,5 +12,9 @@
 mod check;
 mod deploy;
 mod exceptions;
+mod formats;
+mod help;
+mod notice;
 mod sources;
 mod support;
+mod window;

@@ -1,0 +1,113 @@
+//! `gatekeeper notice TARGET …`: prints the downtime e-mail and the notice issue, and
+//! with `--create` opens the issue. The lead time comes from the policies' settings
+//! (`notice_lead_hours`), so a release manager changes it in one place.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::cli::NoticeArgs;
+use crate::config::{Config, GithubConfig};
+use crate::notice::{self, Announcement, Context, LABEL};
+use crate::policy::PolicySet;
+
+use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
+
+pub fn run(args: NoticeArgs) -> Result<u8, CommandError> {
+    let config = Config::load(&args.config.config)?;
+    let target = config.target(&args.target)?;
+    let tz = config.tz();
+    let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let lead_hours = policies
+        .setting("notice_lead_hours")?
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "the policies in {} set no number data.gatekeeper.settings.notice_lead_hours; add it to settings.rego",
+                dir.display()
+            ))
+        })?;
+    let now = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let start = args.start.with_timezone(&Utc);
+    let earliest = notice::earliest_start(now, lead_hours);
+    if start < earliest && !args.force {
+        return Err(CommandError::Usage(format!(
+            "the start {} is less than {lead_hours} h away, so the notice would not meet the downtime_notice check; \
+             the earliest start a notice sent now allows is {}; pick a later --start (see `gatekeeper window {} --downtime`) or pass --force to draft it anyway",
+            notice::both(start, tz),
+            notice::both(earliest, tz),
+            args.target
+        )));
+    }
+    let announcement = Announcement {
+        target: &args.target,
+        start,
+        minutes: args.minutes,
+        nature: &args.nature,
+        affected: &args.affected,
+        experience: &args.experience,
+    };
+    let context = Context {
+        now,
+        tz,
+        lead_hours,
+        to: &target.notice_to,
+        cc: &target.notice_cc,
+    };
+    let draft =
+        notice::draft(&announcement, &context).map_err(|e| CommandError::Usage(e.to_string()))?;
+
+    let mut out = format!("To: {}\n", draft.to);
+    if !draft.cc.is_empty() {
+        out.push_str(&format!("Cc: {}\n", draft.cc.join(", ")));
+    }
+    out.push_str(&format!("Subject: {}\n\n{}", draft.subject, draft.email));
+    out.push_str(&format!(
+        "\n---- issue in {} (label {LABEL}) ----\nTitle: {}\n\n{}",
+        target.notices_repo, draft.issue_title, draft.issue_body
+    ));
+    print(&out);
+    if !args.create {
+        return Ok(EXIT_OK);
+    }
+
+    let github = config.github.clone().unwrap_or_else(|| GithubConfig {
+        url: "https://api.github.com".to_owned(),
+        token_env: "GITHUB_TOKEN".to_owned(),
+    });
+    let token = std::env::var(&github.token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "--create needs a GitHub token in the environment variable {} (named by [github] token_env in {}); set it and run again",
+                github.token_env,
+                config.path.display()
+            ))
+        })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Runtime)?;
+    let created = runtime.block_on(notice::create_issue(
+        &github.url,
+        &token,
+        Duration::from_secs(config.timeout_seconds),
+        &target.notices_repo,
+        &draft,
+    ));
+    match created {
+        Ok(issue) => {
+            print(&format!(
+                "\nOpened notice #{}: {}\nIt counts once a vetter comments /proceed on it.\n",
+                issue.number, issue.url
+            ));
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("gatekeeper: error: {e}");
+            Ok(EXIT_FAIL)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! `gatekeeper window TARGET`: the next start times at which the time-dependent
+//! checks would pass, in the configured zone and UTC. The search itself is
+//! [`crate::planner`]; this file binds flags and prints.
+
+use crate::render::new_table;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::cli::{Format, WindowArgs};
+use crate::config::Config;
+use crate::planner::{self, Plan, Query, Span};
+use crate::policy::PolicySet;
+
+use super::{CommandError, EXIT_OK, gather, print, stdout_style};
+
+pub fn run(args: WindowArgs) -> Result<u8, CommandError> {
+    let gathered = gather(
+        &args.target,
+        &args.config,
+        &args.plan,
+        args.facts.as_deref(),
+    )?;
+    let facts = gathered.facts;
+    let tz: Tz = facts.timezone.parse().map_err(|_| {
+        CommandError::Usage(format!(
+            "the facts name time zone {:?}, which is not an IANA zone",
+            facts.timezone
+        ))
+    })?;
+    let dir = Config::policy_dir(gathered.config.as_ref(), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let vetter = policies
+        .setting("vetters")?
+        .and_then(|v| v.as_array()?.first()?.as_str().map(str::to_owned));
+    let query = Query {
+        tz,
+        minutes: facts.window.minutes,
+        days: args.days,
+        vetter,
+    };
+    let plan = planner::search(&mut policies, &facts, &query)?;
+    match args.format {
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(&plan)
+                .map_err(|e| CommandError::Usage(format!("cannot encode the windows: {e}")))?;
+            json.push('\n');
+            print(&json);
+        }
+        Format::Table => print(&text(&plan, tz, args.count)),
+        Format::Junit | Format::Markdown => {
+            return Err(CommandError::Usage(
+                "window prints --format table or json".to_owned(),
+            ));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn text(plan: &Plan, tz: Tz, count: usize) -> String {
+    let kind = if plan.downtime {
+        "downtime deploy"
+    } else {
+        "zero-downtime deploy"
+    };
+    let mut out = format!(
+        "{}: {}-minute {kind}, searched from {} to {} ({})\n",
+        plan.target,
+        plan.minutes,
+        local(plan.from, tz),
+        local(plan.until, tz),
+        plan.timezone
+    );
+    if !plan.downtime {
+        out.push_str(
+            "Not a downtime deploy: teaching hours and notices do not apply (pass --downtime to plan one).\n",
+        );
+    }
+    out.push_str("\nOutside live teaching hours and freezes:\n");
+    out.push_str(&table(&plan.outside_teaching, tz, count, false));
+    out.push_str("\nAllowed by the notice rule too:\n");
+    out.push_str(&table(&plan.notice_allowed, tz, count, true));
+    out
+}
+
+fn table(spans: &[Span], tz: Tz, count: usize, basis: bool) -> String {
+    if spans.is_empty() {
+        return "  none in the search: try --days, or a shorter --minutes\n".to_owned();
+    }
+    let mut t = new_table(stdout_style());
+    let mut header = vec!["earliest start", "UTC", "latest start", "UTC"];
+    if basis {
+        header.push("notice");
+    }
+    t.set_header(header);
+    for s in spans.iter().take(count) {
+        let last = if s.open_end {
+            format!("{} or later", local(s.last, tz))
+        } else {
+            local(s.last, tz)
+        };
+        let mut row = vec![local(s.first, tz), utc(s.first), last, utc(s.last)];
+        if basis {
+            row.push(s.basis.clone().unwrap_or_default());
+        }
+        t.add_row(row);
+    }
+    let mut out = format!("{t}\n");
+    if spans.len() > count {
+        out.push_str(&format!("  … and {} more (--count)\n", spans.len() - count));
+    }
+    out
+}
+
+/// "Tue 2026-11-24 21:00 EST (-05:00)": the zone's name and offset, so DST is plain.
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%a %Y-%m-%d %H:%M %Z (%:z)")
+        .to_string()
+}
+
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%MZ").to_string()
+}

@@ -1,0 +1,257 @@
+//! `check --format junit|markdown`, `--output`, and the GitHub step summary.
+
+use std::path::Path;
+
+use crate::support::{fixture, gatekeeper, gatekeeper_in, root};
+
+fn facts(name: &str) -> String {
+    fixture(&format!("facts/{name}.json")).display().to_string()
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = gatekeeper().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+/// A copy of a recorded facts document with a person's override of one check.
+fn with_override(dir: &Path, name: &str, check: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(facts(name)).unwrap()).unwrap();
+    doc["overrides"] = serde_json::json!([
+        {"check": check, "reason": "New Relic | agent double-counts\nsince 2.3", "by": "tim"}
+    ]);
+    let path = dir.join("overridden.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path.display().to_string()
+}
+
+/// The attribute of an element, as a number.
+fn count(node: roxmltree::Node, attr: &str) -> u64 {
+    node.attribute(attr)
+        .unwrap_or_else(|| panic!("<{}> has no {attr}", node.tag_name().name()))
+        .parse()
+        .unwrap()
+}
+
+fn element<'a, 'i>(doc: &'a roxmltree::Document<'i>, name: &str) -> roxmltree::Node<'a, 'i> {
+    doc.descendants()
+        .find(|n| n.has_tag_name(name))
+        .unwrap_or_else(|| panic!("no <{name}>"))
+}
+
+fn testcases<'a, 'i>(doc: &'a roxmltree::Document<'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect()
+}
+
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|n| n.has_tag_name(name))
+}
+
+#[test]
+fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
+    let (code, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("green"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 0, "{xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suite = element(&doc, "testsuite");
+    assert_eq!(suite.attribute("name"), Some("production"));
+    assert_eq!(count(suite, "tests"), 7);
+    assert_eq!(count(suite, "failures"), 0);
+    assert_eq!(count(suite, "skipped"), 2);
+    assert_eq!(count(suite, "errors"), 0);
+    let cases = testcases(&doc);
+    let names: Vec<_> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "tests",
+            "release_dependencies",
+            "approval",
+            "throughput",
+            "teaching_hours",
+            "downtime_notice",
+            "freeze"
+        ]
+    );
+    for case in &cases {
+        assert_eq!(case.attribute("classname"), Some("gatekeeper.production"));
+    }
+    let skipped: Vec<_> = cases
+        .iter()
+        .filter(|c| child(**c, "skipped").is_some())
+        .map(|c| c.attribute("name").unwrap())
+        .collect();
+    assert_eq!(skipped, ["teaching_hours", "downtime_notice"]);
+    let skip = child(cases[4], "skipped").unwrap();
+    assert!(
+        skip.attribute("message")
+            .unwrap()
+            .contains("not a downtime deploy")
+    );
+}
+
+#[test]
+fn junit_of_a_deny_has_a_failure_per_failing_check_with_the_detail_as_message() {
+    let (code, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("migrations-weekday-no-notice"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(count(doc.root_element(), "failures"), 2);
+    assert_eq!(count(element(&doc, "testsuite"), "failures"), 2);
+    let failed: Vec<_> = testcases(&doc)
+        .into_iter()
+        .filter_map(|c| child(c, "failure").map(|f| (c.attribute("name").unwrap(), f)))
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0].0, "teaching_hours");
+    assert!(
+        failed[0]
+            .1
+            .attribute("message")
+            .unwrap()
+            .contains("Tuesday 2026-11-24, 14:00 to 15:00 EST, overlaps live teaching hours")
+    );
+    assert_eq!(failed[1].0, "downtime_notice");
+    assert!(
+        failed[1]
+            .1
+            .attribute("message")
+            .unwrap()
+            .contains("no downtime notice for production")
+    );
+}
+
+#[test]
+fn junit_keeps_an_overridden_check_visible_as_a_failure_naming_who_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_override(dir.path(), "too-busy", "throughput");
+    let (code, xml) = run(&["check", "production", "--facts", &path, "--format", "junit"]);
+    assert_eq!(code, 0, "an overridden throughput allows: {xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = testcases(&doc)
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("throughput"))
+        .unwrap();
+    let failure = child(case, "failure").unwrap();
+    assert_eq!(failure.attribute("type"), Some("overridden"));
+    let message = failure.attribute("message").unwrap();
+    assert!(message.contains("overridden by tim"), "{message}");
+    assert!(message.contains("agent double-counts"), "{message}");
+    assert!(message.contains("rpm"), "{message}");
+}
+
+#[test]
+fn markdown_of_a_deny() {
+    let (code, md) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("migrations-weekday-no-notice"),
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 1);
+    assert!(md.starts_with("### ❌ DENY: production"), "{md}");
+    insta::assert_snapshot!("markdown_deny", md);
+}
+
+#[test]
+fn markdown_of_an_override_escapes_pipes_and_newlines_in_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_override(dir.path(), "too-busy", "throughput");
+    let (code, md) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &path,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0);
+    let row = md
+        .lines()
+        .find(|l| l.contains("overridden |"))
+        .unwrap_or_else(|| panic!("no overridden row in\n{md}"));
+    assert!(
+        row.contains("**Overridden by tim:** New Relic \\| agent double-counts<br>since 2.3"),
+        "{row}"
+    );
+    // Every table row still has exactly four unescaped separators (three cells).
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        let bars = line.replace("\\|", "").matches('|').count();
+        assert_eq!(bars, 4, "{line}");
+    }
+    insta::assert_snapshot!("markdown_override", md);
+}
+
+#[test]
+fn output_file_gets_the_format_while_the_terminal_gets_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reports/gate.xml");
+    let out = gatekeeper()
+        .args(["check", "production", "--facts", &facts("too-busy")])
+        .args(["--format", "junit", "--output"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("DENY production"), "{stdout}");
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(count(element(&doc, "testsuite"), "failures"), 1);
+}
+
+#[test]
+fn step_summary_gets_the_markdown_appended_and_a_deny_still_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# Earlier step\n").unwrap();
+    let out = gatekeeper_in(&root())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["check", "production", "--facts", &facts("too-busy")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("# Earlier step\n### ❌ DENY: production"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| ❌ fail | New Relic throughput under 15000 rpm |"),
+        "{text}"
+    );
+}
+
+#[test]
+fn without_step_summary_nothing_is_written_but_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gatekeeper_in(dir.path())
+        .args(["check", "production", "--facts", &facts("green")])
+        .arg("--policies")
+        .arg(root().join("policies"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
