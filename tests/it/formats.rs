@@ -1,7 +1,5 @@
 //! `check --format junit|markdown`, `--output`, and the GitHub step summary.
 
-use std::path::Path;
-
 use crate::support::{fixture, gatekeeper, gatekeeper_in, root};
 
 fn facts(name: &str) -> String {
@@ -16,16 +14,30 @@ fn run(args: &[&str]) -> (i32, String) {
     )
 }
 
-/// A copy of a recorded facts document with a person's override of one check.
-fn with_override(dir: &Path, name: &str, check: &str) -> String {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(facts(name)).unwrap()).unwrap();
-    doc["overrides"] = serde_json::json!([
-        {"check": check, "reason": "New Relic | agent double-counts\nsince 2.3", "by": "tim"}
-    ]);
-    let path = dir.join("overridden.json");
-    std::fs::write(&path, doc.to_string()).unwrap();
-    path.display().to_string()
+/// `check` on a recorded facts document with tim's break-glass override of one check.
+fn run_overridden(name: &str, check: &str, format: &str) -> (i32, String) {
+    let out = gatekeeper()
+        .env("USER", "tim")
+        .args([
+            "check",
+            "production",
+            "--facts",
+            &facts(name),
+            "--format",
+            format,
+        ])
+        .args([
+            "--override",
+            check,
+            "--reason",
+            "New Relic | agent double-counts\nsince 2.3",
+        ])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
 }
 
 /// The attribute of an element, as a number.
@@ -142,9 +154,7 @@ fn junit_of_a_deny_has_a_failure_per_failing_check_with_the_detail_as_message() 
 
 #[test]
 fn junit_keeps_an_overridden_check_visible_as_a_failure_naming_who_and_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = with_override(dir.path(), "too-busy", "throughput");
-    let (code, xml) = run(&["check", "production", "--facts", &path, "--format", "junit"]);
+    let (code, xml) = run_overridden("too-busy", "throughput", "junit");
     assert_eq!(code, 0, "an overridden throughput allows: {xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let case = testcases(&doc)
@@ -176,16 +186,7 @@ fn markdown_of_a_deny() {
 
 #[test]
 fn markdown_of_an_override_escapes_pipes_and_newlines_in_cells() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = with_override(dir.path(), "too-busy", "throughput");
-    let (code, md) = run(&[
-        "check",
-        "production",
-        "--facts",
-        &path,
-        "--format",
-        "markdown",
-    ]);
+    let (code, md) = run_overridden("too-busy", "throughput", "markdown");
     assert_eq!(code, 0);
     let row = md
         .lines()
