@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::facts::OverrideRequest;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error(
@@ -54,8 +56,9 @@ pub struct Record {
     pub decision: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing_checks: Vec<String>,
+    /// Failing checks a person overrode: which, why, and who.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub overridden_checks: Vec<String>,
+    pub overrides: Vec<OverrideRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,7 +101,7 @@ impl Record {
             command: command.to_owned(),
             decision: None,
             failing_checks: Vec::new(),
-            overridden_checks: Vec::new(),
+            overrides: Vec::new(),
             facts_sha256: None,
             policies_sha256: None,
             facts_source: None,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::audit::{Kind, Record};
-use crate::cli::{DeployArgs, PlanArgs};
+use crate::cli::{DeployArgs, Format, PlanArgs};
 use crate::config::Config;
 
 use crate::policy::PolicySet;
@@ -21,7 +21,10 @@ use super::record::{
     Progress, append_or_warn, ask, audit_log, check_record, config_dir, print_plan,
     require_confirmable, rollback_command, run_id,
 };
-use super::{CommandError, EXIT_FAIL, EXIT_OK, apply_overrides, collect_live, print, stdout_style};
+use super::{
+    CommandError, EXIT_FAIL, EXIT_OK, apply_overrides, collect_live, narrate, narrate_on_stderr,
+    print, stdout_style,
+};
 
 pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     if args.facts.is_some() {
@@ -71,6 +74,9 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         args.reason.as_deref(),
     )?;
     let decision = policies.evaluate(&facts)?.decision;
+    if args.format != Format::Table {
+        narrate_on_stderr(true);
+    }
     print(&render::render(&decision, args.format, stdout_style())?);
 
     let check = check_record("deploy", &facts, policies.files(), &decision, true);
@@ -91,7 +97,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
             record.outcome = Some("denied".to_owned());
             log.append(&record)?;
         }
-        print(&format!(
+        narrate(&format!(
             "\nDeploy of {} denied: nothing was changed.\n",
             args.target
         ));
@@ -128,12 +134,12 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &ctx,
     );
     if args.dry_run {
-        print("\nDry run: nothing was run.\n");
+        narrate("\nDry run: nothing was run.\n");
         return Ok(EXIT_OK);
     }
 
     if let Err(e) = runbook::preflight(&ctx) {
-        print(&format!(
+        narrate(&format!(
             "\n✘ Preflight failed: {e}\nNothing was changed.\n"
         ));
         record.outcome = Some("aborted".to_owned());
@@ -142,14 +148,14 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         return Ok(EXIT_FAIL);
     }
     if !args.yes && !ask(&format!("\nDeploy {} now?", args.target)) {
-        print("Not confirmed: nothing was changed.\n");
+        narrate("Not confirmed: nothing was changed.\n");
         record.outcome = Some("aborted".to_owned());
         record.message = Some("not confirmed".to_owned());
         log.append(&record)?;
         return Ok(EXIT_FAIL);
     }
 
-    print("\n");
+    narrate("\n");
     let mut progress = Progress {
         log: &log,
         command: "deploy",
@@ -174,7 +180,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     log.append(&record)?;
 
     let Some((step, _)) = &report.failed else {
-        print(&format!(
+        narrate(&format!(
             "\n✔ Deployed {} to {}: {} → {}.\n",
             args.target,
             target.deploy_remote,
@@ -210,7 +216,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
             target.deploy_remote
         )),
     }
-    print(&text);
+    narrate(&text);
     Ok(EXIT_FAIL)
 }
 

@@ -14,6 +14,7 @@ mod window;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -243,6 +244,23 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Where the narration of a run (plan, steps, outcome) goes: stdout, unless stdout
+/// carries a machine-readable decision (`deploy --format json|junit|markdown`).
+static NARRATION_ON_STDERR: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn narrate_on_stderr(on: bool) {
+    NARRATION_ON_STDERR.store(on, Ordering::Relaxed);
+}
+
+/// Prints narration for the person watching a run.
+pub(crate) fn narrate(text: &str) {
+    if NARRATION_ON_STDERR.load(Ordering::Relaxed) {
+        eprint!("{text}");
+    } else {
+        print(text);
+    }
 }
 
 /// Prints to stdout; a closed pipe is not an error worth a panic.

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use crate::audit::{AuditLog, Kind, Record, policies_digest, sha256};
 use crate::config::Config;
-use crate::decision::{Decision, Status};
-use crate::facts::Facts;
+use crate::decision::Decision;
+use crate::facts::{Facts, OverrideRequest};
 use crate::runbook::{Context, Observer, Outcome, PlannedStep, StepResult};
 
-use super::{CommandError, print};
+use super::{CommandError, narrate};
 
 /// The directory relative paths in the config are read from.
 pub(crate) fn config_dir(config: &Config) -> PathBuf {
@@ -40,11 +40,15 @@ pub(crate) fn check_record(
         .filter(|c| c.overridden.is_none())
         .map(|c| c.id.clone())
         .collect();
-    record.overridden_checks = decision
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Fail && c.overridden.is_some())
-        .map(|c| c.id.clone())
+    record.overrides = decision
+        .failing()
+        .filter_map(|c| {
+            c.overridden.as_ref().map(|o| OverrideRequest {
+                check: c.id.clone(),
+                reason: o.reason.clone(),
+                by: o.by.clone(),
+            })
+        })
         .collect();
     record.facts_sha256 = serde_json::to_vec(facts).ok().map(|b| sha256(&b));
     record.policies_sha256 = policies_digest(policy_files).ok();
@@ -80,7 +84,7 @@ pub(crate) fn ask(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    print(&format!("{question} (y/N) "));
+    narrate(&format!("{question} (y/N) "));
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {
         return false;
@@ -106,7 +110,7 @@ pub(crate) fn print_plan(title: &str, plan: &[PlannedStep], ctx: &Context) {
             }
         }
     }
-    print(&text);
+    narrate(&text);
 }
 
 /// Prints progress lines and writes one audit record per step.
@@ -121,15 +125,15 @@ pub(crate) struct Progress<'a> {
 
 impl Observer for Progress<'_> {
     fn started(&mut self, index: usize, total: usize, step: &PlannedStep) {
-        print(&format!("[{index}/{total}] {}\n", step.name));
+        narrate(&format!("[{index}/{total}] {}\n", step.name));
     }
 
     fn command(&mut self, line: &str) {
-        print(&format!("      $ {line}\n"));
+        narrate(&format!("      $ {line}\n"));
     }
 
     fn note(&mut self, text: &str) {
-        print(&format!("      ({text})\n"));
+        narrate(&format!("      ({text})\n"));
     }
 
     fn finished(&mut self, _step: &PlannedStep, result: &StepResult) {
@@ -145,7 +149,7 @@ impl Observer for Progress<'_> {
                 ),
             ),
         };
-        print(&line);
+        narrate(&line);
         let mut record = Record::new(Kind::Step, self.command, self.target);
         record.run = Some(self.run.clone());
         record.step = Some(result.name.clone());
@@ -165,7 +169,7 @@ impl Observer for Progress<'_> {
 
     fn confirm_manual(&mut self, step: &PlannedStep) -> bool {
         if !std::io::stdin().is_terminal() {
-            print("      a manual step needs a person at a terminal\n");
+            narrate("      a manual step needs a person at a terminal\n");
             return false;
         }
         ask(&format!("      Manual step \"{}\": is it done?", step.name))

@@ -17,7 +17,7 @@ use super::deploy::{holder, short};
 use super::record::{
     Progress, ask, audit_log, config_dir, print_plan, require_confirmable, run_id,
 };
-use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, narrate};
 
 pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
     let config = Config::load(&args.config.config)?;
@@ -60,7 +60,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         &ctx,
     );
     if args.dry_run {
-        print("\nDry run: nothing was run.\n");
+        narrate("\nDry run: nothing was run.\n");
         return Ok(EXIT_OK);
     }
     let _lock = Lock::acquire(log.path(), &args.target, &holder("rollback"))?;
@@ -68,7 +68,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
     let mut record = Record::new(Kind::Rollback, "rollback", &args.target);
     record.run = Some(run.clone());
     if !args.yes && !ask(&format!("\nRoll {} back to {sha} now?", args.target)) {
-        print("Not confirmed: nothing was changed.\n");
+        narrate("Not confirmed: nothing was changed.\n");
         record.outcome = Some("aborted".to_owned());
         record.message = Some("not confirmed".to_owned());
         log.append(&record)?;
@@ -79,7 +79,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
     record.message = Some(format!("restoring {sha}"));
     log.append(&record)?;
 
-    print("\n");
+    narrate("\n");
     let mut progress = Progress {
         log: &log,
         command: "rollback",
@@ -103,7 +103,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
     log.append(&record)?;
     match &report.failed {
         None => {
-            print(&format!(
+            narrate(&format!(
                 "\n✔ Rolled {} back: {} → {}.\n",
                 args.target,
                 short(record.before_sha.as_deref()),
@@ -112,7 +112,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
             Ok(EXIT_OK)
         }
         Some((step, _)) => {
-            print(&format!(
+            narrate(&format!(
                 "\n✘ Rollback of {} FAILED at step \"{step}\"; {} is on {}. Fix the cause and run the same rollback again.\n",
                 args.target,
                 target.deploy_remote,

@@ -346,6 +346,17 @@ async fn dry_run_deploy_prints_the_plan_and_runs_nothing() {
 }
 
 #[tokio::test]
+async fn dry_run_deploy_with_json_keeps_stdout_a_decision_document() {
+    let s = Setup::new(false).await;
+    let (code, stdout, stderr) =
+        run(&mut s.gatekeeper(&["deploy", "production", "--dry-run", "--format", "json"]));
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    let decision: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(decision["allow"], true);
+    assert!(stderr.contains("Dry run: nothing was run."), "{stderr}");
+}
+
+#[tokio::test]
 async fn deploy_without_a_terminal_or_yes_is_refused() {
     let s = Setup::new(false).await;
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production"]));

@@ -236,3 +236,35 @@ fn policy_check_warns_about_the_wall_clock() {
             "clock.rego:3: reads the wall clock",
         ));
 }
+
+#[test]
+fn override_reason_and_user_are_in_the_audit_record() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::support::root().join("gatekeeper.toml"),
+        dir.path().join("gatekeeper.toml"),
+    )
+    .unwrap();
+    crate::support::gatekeeper_in(dir.path())
+        .env("USER", "tim")
+        .args(["check", "production", "--policies"])
+        .arg(policies())
+        .arg("--facts")
+        .arg(fixture("facts/too-busy.json"))
+        .args([
+            "--override",
+            "throughput",
+            "--reason",
+            "bot traffic, INC-88",
+        ])
+        .assert()
+        .code(0);
+    let log = std::fs::read_to_string(dir.path().join(".gatekeeper/audit.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(record["decision"], "allow");
+    assert_eq!(record["user"], "tim");
+    assert_eq!(
+        record["overrides"],
+        serde_json::json!([{"check": "throughput", "reason": "bot traffic, INC-88", "by": "tim"}])
+    );
+}
