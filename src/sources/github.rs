@@ -106,21 +106,7 @@ impl GitHub {
                 url: shown.to_owned(),
                 message: http::chain(&e),
             })?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let mut answer = Answer {
-            status: response.status().as_u16(),
-            retry_after: header("retry-after"),
-            ratelimit_remaining: header("x-ratelimit-remaining"),
-            ratelimit_reset: header("x-ratelimit-reset"),
-            link: header("link"),
-            body: String::new(),
-        };
+        let mut answer = Answer::head(response.status().as_u16(), response.headers());
         answer.body = self
             .client
             .body_to_string(response)

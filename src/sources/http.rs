@@ -57,6 +57,24 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The status and the headers the sources read; the body comes after.
+    pub fn head(status: u16, headers: &reqwest::header::HeaderMap) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Answer {
+            status,
+            retry_after: header("retry-after"),
+            ratelimit_remaining: header("x-ratelimit-remaining"),
+            ratelimit_reset: header("x-ratelimit-reset"),
+            link: header("link"),
+            body: String::new(),
+        }
+    }
+
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -205,21 +223,7 @@ pub fn install_crypto() {
 /// One reqwest request, read into an [`Answer`].
 pub async fn send(request: reqwest::RequestBuilder, url: &str) -> Result<Answer, HttpError> {
     let response = request.send().await.map_err(|e| transport(url, &e))?;
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let mut answer = Answer {
-        status: response.status().as_u16(),
-        retry_after: header("retry-after"),
-        ratelimit_remaining: header("x-ratelimit-remaining"),
-        ratelimit_reset: header("x-ratelimit-reset"),
-        link: header("link"),
-        body: String::new(),
-    };
+    let mut answer = Answer::head(response.status().as_u16(), response.headers());
     answer.body = response.text().await.map_err(|e| HttpError::Body {
         url: url.to_owned(),
         message: format!("the answer broke off: {}", chain(&e)),
