@@ -33,6 +33,10 @@ pub enum GithubError {
         "{url} lists {files} files, GitHub's cap for a compare: migrations beyond it cannot be seen, so they count as unknown; deploy a smaller release or check db/migrate by hand"
     )]
     CompareCapped { url: String, files: usize },
+    #[error(
+        "{url} has more than {pages} pages: gatekeeper stops there rather than judge on part of the list"
+    )]
+    TooManyPages { url: String, pages: usize },
 }
 
 pub struct GitHub {
@@ -131,8 +135,13 @@ impl GitHub {
                 message,
             })?;
             all.extend(page);
-            if pages < MAX_PAGES {
-                next = http::next_link(answer.link.as_deref());
+            next = http::next_link(answer.link.as_deref());
+            // A truncated list could hide a later review that requests changes.
+            if next.is_some() && pages >= MAX_PAGES {
+                return Err(GithubError::TooManyPages {
+                    url: self.shown(route.as_str()),
+                    pages,
+                });
             }
         }
         Ok(all)
