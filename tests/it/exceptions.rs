@@ -268,3 +268,57 @@ fn override_reason_and_user_are_in_the_audit_record() {
         serde_json::json!([{"check": "throughput", "reason": "bot traffic, INC-88", "by": "tim"}])
     );
 }
+
+/// The shipped policies, copied, with `settings.rego` edited as a release manager would.
+fn policies_with_settings(edit: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let settings = dir.path().join("settings.rego");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "settings.rego has no {from:?}");
+        text = text.replace(from, to);
+    }
+    std::fs::write(&settings, text).unwrap();
+    dir
+}
+
+#[test]
+fn a_freeze_added_to_the_settings_denies_any_deploy_in_it() {
+    let dir = policies_with_settings(&[(
+        "freezes := []",
+        r#"freezes := [{"from": "2026-11-23", "to": "2026-11-25", "reason": "state testing week"}]"#,
+    )]);
+    let (code, d) = decide(
+        gatekeeper()
+            .args(["check", "production", "--format", "json", "--policies"])
+            .arg(dir.path())
+            .arg("--facts")
+            .arg(fixture("facts/green.json")),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(failing(&d), ["freeze"]);
+    let detail = check(&d, "freeze")["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("state testing week") && detail.contains("2026-11-25"), "{detail}");
+}
+
+#[test]
+fn a_holiday_added_to_the_settings_lifts_teaching_hours() {
+    let thanksgiving = |dir: &std::path::Path| {
+        let (_, d) = decide(
+            gatekeeper()
+                .args(["check", "production", "--format", "json", "--downtime"])
+                .args(["--start", "2026-11-26T10:00:00-05:00", "--minutes", "60", "--policies"])
+                .arg(dir)
+                .arg("--facts")
+                .arg(fixture("facts/green.json")),
+        );
+        check(&d, "teaching_hours")["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(thanksgiving(&policies()), "fail");
+    let dir = policies_with_settings(&[("holidays := set()", r#"holidays := {"2026-11-26"}"#)]);
+    assert_eq!(thanksgiving(dir.path()), "pass");
+}
