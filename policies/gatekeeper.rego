@@ -68,10 +68,10 @@ downtime if {
 
 # --- helpers shared by the checks ---
 
-# A check from the set of reasons it fails: pass when there are none.
+# A check from the set of reasons it fails, one a line: pass when there are none.
 result(id, failures, pass_detail, evidence) := r if {
 	count(failures) > 0
-	r := {"id": id, "title": titles[id], "status": "fail", "detail": concat("; ", failures), "evidence": evidence}
+	r := {"id": id, "title": titles[id], "status": "fail", "detail": concat("\n", failures), "evidence": evidence}
 } else := {"id": id, "title": titles[id], "status": "pass", "detail": pass_detail, "evidence": evidence}
 
 skipped(id, why) := {"id": id, "title": titles[id], "status": "skip", "detail": why, "evidence": {}}

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 
 use crate::audit::{Kind, Record};
 use crate::cli::{DeployArgs, Format, PlanArgs};
@@ -64,7 +64,12 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         start: None,
         minutes: args.minutes,
     };
-    let mut facts = collect_live(&config, &args.target, Utc::now(), &plan_args)?;
+    let mut facts = collect_live(
+        &config,
+        &args.target,
+        Utc::now().trunc_subsecs(0),
+        &plan_args,
+    )?;
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     apply_overrides(

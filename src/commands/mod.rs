@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::audit::AuditError;
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
@@ -131,7 +131,10 @@ pub(crate) fn gather(
         return Ok(Gathered { config, facts });
     }
     let config = Config::load(&config_args.config)?;
-    let now = plan.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    // Whole seconds: the decision's evaluated_at reads like DESIGN.md's.
+    let now = plan
+        .at
+        .map_or_else(|| Utc::now().trunc_subsecs(0), |t| t.with_timezone(&Utc));
     let facts = collect_live(&config, target, now, plan)?;
     Ok(Gathered {
         config: Some(config),

@@ -95,10 +95,21 @@ fn mark(check: &Check, color: bool) -> Cell {
 }
 
 fn detail(check: &Check) -> String {
-    match &check.overridden {
-        Some(o) => format!("{} [overridden by {}: {}]", check.detail, o.by, o.reason),
-        None => check.detail.clone(),
+    // Several reasons, one a line: a bullet each, so that wrapped lines stay apart.
+    let mut text = if check.detail.contains('\n') {
+        check
+            .detail
+            .lines()
+            .map(|line| format!("• {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        check.detail.clone()
+    };
+    if let Some(o) = &check.overridden {
+        text.push_str(&format!(" [overridden by {}: {}]", o.by, o.reason));
     }
+    text
 }
 
 fn paint(text: &str, color: Color, enabled: bool) -> String {
@@ -112,4 +123,47 @@ fn paint(text: &str, color: Color, enabled: bool) -> String {
         _ => "0",
     };
     format!("\x1b[1;{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(detail: &str) -> Decision {
+        Decision {
+            target: "production".to_owned(),
+            allow: false,
+            downtime: false,
+            evaluated_at: "2026-11-24T19:00:00Z".to_owned(),
+            checks: vec![Check {
+                id: "tests".to_owned(),
+                title: "Tests".to_owned(),
+                status: Status::Fail,
+                detail: detail.to_owned(),
+                evidence: None,
+                overridden: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn several_reasons_get_a_bullet_each() {
+        let out = render(
+            &decision("apangea: FAILURE\nlesson-content: 404"),
+            TableStyle::default(),
+        );
+        assert!(out.contains("• apangea: FAILURE"), "{out}");
+        assert!(out.contains("• lesson-content: 404"), "{out}");
+        assert!(
+            out.starts_with("DENY production (zero-downtime deploy)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn one_reason_has_no_bullet_and_no_colour_by_default() {
+        let out = render(&decision("apangea: FAILURE"), TableStyle::default());
+        assert!(!out.contains('•'), "{out}");
+        assert!(!out.contains('\x1b'), "{out}");
+    }
 }

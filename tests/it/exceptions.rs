@@ -302,7 +302,10 @@ fn a_freeze_added_to_the_settings_denies_any_deploy_in_it() {
     assert_eq!(code, 1);
     assert_eq!(failing(&d), ["freeze"]);
     let detail = check(&d, "freeze")["detail"].as_str().unwrap().to_owned();
-    assert!(detail.contains("state testing week") && detail.contains("2026-11-25"), "{detail}");
+    assert!(
+        detail.contains("state testing week") && detail.contains("2026-11-25"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -311,12 +314,21 @@ fn a_holiday_added_to_the_settings_lifts_teaching_hours() {
         let (_, d) = decide(
             gatekeeper()
                 .args(["check", "production", "--format", "json", "--downtime"])
-                .args(["--start", "2026-11-26T10:00:00-05:00", "--minutes", "60", "--policies"])
+                .args([
+                    "--start",
+                    "2026-11-26T10:00:00-05:00",
+                    "--minutes",
+                    "60",
+                    "--policies",
+                ])
                 .arg(dir)
                 .arg("--facts")
                 .arg(fixture("facts/green.json")),
         );
-        check(&d, "teaching_hours")["status"].as_str().unwrap().to_owned()
+        check(&d, "teaching_hours")["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(thanksgiving(&policies()), "fail");
     let dir = policies_with_settings(&[("holidays := set()", r#"holidays := {"2026-11-26"}"#)]);
