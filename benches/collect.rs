@@ -37,6 +37,7 @@ fn collect(c: &mut Criterion) {
         now,
         window: plan_window(now, 60, config.tz()),
         downtime_requested: false,
+        log: None,
     };
 
     // One run up front: how many requests, and their sum if made one after another.

@@ -84,6 +84,9 @@ pub struct ConfigArgs {
     /// The policy directory (default: `policies` from config, else ./policies).
     #[arg(long, global = true, value_name = "DIR")]
     pub policies: Option<PathBuf>,
+    /// Log every request to Jenkins, New Relic and GitHub on stderr (secrets scrubbed).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
 }
 
 /// The planned deploy window and the clock.

@@ -69,6 +69,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &args.target,
         Utc::now().trunc_subsecs(0),
         &plan_args,
+        args.config.verbose,
     )?;
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;

@@ -135,19 +135,21 @@ pub(crate) fn gather(
     let now = plan
         .at
         .map_or_else(|| Utc::now().trunc_subsecs(0), |t| t.with_timezone(&Utc));
-    let facts = collect_live(&config, target, now, plan)?;
+    let facts = collect_live(&config, target, now, plan, config_args.verbose)?;
     Ok(Gathered {
         config: Some(config),
         facts,
     })
 }
 
-/// Collects facts from every source at once, with a spinner per source on a terminal.
+/// Collects facts from every source at once, with a spinner per source on a terminal,
+/// or with `verbose` a line per request on stderr instead.
 pub(crate) fn collect_live(
     config: &Config,
     target: &str,
     now: DateTime<Utc>,
     plan: &PlanArgs,
+    verbose: bool,
 ) -> Result<Facts, CommandError> {
     config.target(target)?;
     let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
@@ -158,13 +160,16 @@ pub(crate) fn collect_live(
         now,
         window: plan_window(start, minutes, config.tz()),
         downtime_requested: plan.downtime,
+        log: verbose.then(|| -> sources::http::Log {
+            std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
+        }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
         .build()
         .map_err(CommandError::Runtime)?;
-    let facts = if std::io::stderr().is_terminal() {
+    let facts = if std::io::stderr().is_terminal() && !verbose {
         let spinners = progress::Spinners::new();
         runtime.block_on(sources::collect(&request, &spinners))
     } else {

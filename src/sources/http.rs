@@ -5,7 +5,8 @@
 //! in an error.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -155,18 +156,42 @@ fn body_reason(body: &str) -> Option<String> {
 }
 
 /// How requests are timed and retried.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct Policy {
     pub timeout: Duration,
     pub backoff: Duration,
+    /// Told every try's outcome (`--verbose`); secrets are scrubbed before it.
+    pub log: Option<Log>,
 }
+
+/// A sink for one line about one request.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Policy {
     pub fn new(timeout_seconds: u64) -> Self {
         Self {
             timeout: Duration::from_secs(timeout_seconds),
             backoff: BACKOFF,
+            log: None,
         }
+    }
+
+    fn tell(
+        &self,
+        url: &str,
+        try_number: u32,
+        started: Instant,
+        outcome: &Result<Answer, HttpError>,
+    ) {
+        let Some(log) = &self.log else { return };
+        let what = match outcome {
+            Ok(answer) => format!("HTTP {}", answer.status),
+            Err(e) => e.to_string(),
+        };
+        log(&format!(
+            "GET {url} (try {try_number}): {what} in {} ms",
+            started.elapsed().as_millis()
+        ));
     }
 
     /// Runs `attempt` with the timeout, and once more after a backoff when it timed
@@ -179,6 +204,7 @@ impl Policy {
         let mut tries = 0;
         loop {
             tries += 1;
+            let started = Instant::now();
             let outcome = match tokio::time::timeout(self.timeout, attempt()).await {
                 Ok(result) => result,
                 Err(_) => Err(HttpError::Timeout {
@@ -186,6 +212,7 @@ impl Policy {
                     seconds: self.timeout.as_secs(),
                 }),
             };
+            self.tell(url, tries, started, &outcome);
             let again = match &outcome {
                 Err(HttpError::Timeout { .. }) => true,
                 Ok(answer) => {
@@ -394,6 +421,7 @@ mod tests {
         let policy = Policy {
             timeout: Duration::from_secs(1),
             backoff: Duration::from_millis(1),
+            log: None,
         };
         let answer = policy
             .run("u", || async {
@@ -434,6 +462,7 @@ mod tests {
         let policy = Policy {
             timeout: Duration::from_millis(20),
             backoff: Duration::from_millis(1),
+            log: None,
         };
         let err = policy
             .run("http://x/y", || async {

@@ -28,6 +28,8 @@ pub struct Request<'a> {
     pub now: DateTime<Utc>,
     pub window: Window,
     pub downtime_requested: bool,
+    /// Told one line per HTTP try (`--verbose`), secrets already scrubbed.
+    pub log: Option<http::Log>,
 }
 
 /// Told when each source starts and ends, so that a terminal can show progress.
@@ -105,7 +107,13 @@ pub async fn collect_with_env(
         return facts;
     };
     let redactor = redactor(config, env);
-    let policy = Policy::new(config.timeout_seconds);
+    let mut policy = Policy::new(config.timeout_seconds);
+    if let Some(log) = request.log.clone() {
+        let scrub = redactor.clone();
+        policy.log = Some(std::sync::Arc::new(move |line: &str| {
+            log(&scrub.scrub(line))
+        }));
+    }
     for source in SOURCES {
         progress.started(source);
     }
@@ -352,7 +360,7 @@ fn github_client(config: &Config, policy: &Policy, env: Env<'_>) -> Result<GitHu
         .ok_or_else(|| missing_section(config, "github", "url and token_env"))?;
     let token = http::secret(env, &gc.token_env, "github.token_env", "GitHub token")
         .map_err(|e| e.to_string())?;
-    GitHub::new(&gc.url, &token, &gc.token_env, *policy).map_err(|e| e.to_string())
+    GitHub::new(&gc.url, &token, &gc.token_env, policy.clone()).map_err(|e| e.to_string())
 }
 
 async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {

@@ -129,6 +129,64 @@ async fn green_release_is_allowed_with_every_check_decided() {
 }
 
 #[tokio::test]
+async fn verbose_logs_every_request_without_a_secret() {
+    let services = server::start_green().await;
+    // decide() asserts that no secret is in stdout or stderr.
+    let run = decide(&services, &["--verbose"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for wanted in [
+        "/job/apangea-rc/lastCompletedBuild/api/json",
+        "/graphql (try 1): HTTP 200",
+        "/repos/thinkthroughmath/apangea/pulls/412/reviews",
+        "/repos/thinkthroughmath/deploy-notices/issues",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "{wanted} not logged:\n{}",
+            run.stderr
+        );
+    }
+    let quiet = decide(&services, &[]);
+    assert!(!quiet.stderr.contains("(try 1)"), "{}", quiet.stderr);
+}
+
+/// A proxy that echoes what it was sent: every secret must still be scrubbed, from
+/// the decision, the facts document and the verbose log.
+#[tokio::test]
+async fn a_secret_echoed_by_a_service_is_scrubbed_everywhere() {
+    let services = server::start_green().await;
+    let echo = format!(
+        "<html><head><title>502 upstream refused token {} / key {}</title></head></html>",
+        server::JENKINS_TOKEN,
+        server::NEW_RELIC_API_KEY
+    );
+    for at in [paths::JENKINS_APANGEA, paths::NEWRELIC] {
+        services
+            .answer(at, ResponseTemplate::new(502).set_body_string(echo.clone()))
+            .await;
+    }
+    let run = decide(&services, &["--verbose"]);
+    assert_denied(
+        &run,
+        &["tests", "throughput"],
+        &[("tests", "[REDACTED]"), ("throughput", "[REDACTED]")],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["facts", "production", "--verbose", "--at", GREEN_AT])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    assert_no_secret(
+        &String::from_utf8_lossy(&out.stdout),
+        &String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[REDACTED]"));
+}
+
+#[tokio::test]
 async fn busy_app_fails_throughput() {
     let services = server::start_green().await;
     services
