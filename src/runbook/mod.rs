@@ -627,8 +627,7 @@ fn verify(urls: &[String], timeout: Duration, observer: &mut dyn Observer) -> Re
         observer.note("no smoke_urls configured: nothing to verify");
         return Ok(());
     }
-    // reqwest is built without a default crypto provider; a second install is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::sources::http::install_crypto();
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .build()
