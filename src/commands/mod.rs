@@ -171,7 +171,10 @@ pub(crate) fn collect_live(
         .map_err(CommandError::Runtime)?;
     let facts = if std::io::stderr().is_terminal() && !verbose {
         let spinners = progress::Spinners::new();
-        runtime.block_on(sources::collect(&request, &spinners))
+        let facts = runtime.block_on(sources::collect(&request, &spinners));
+        // The finished spinner lines stay; what follows starts on a line of its own.
+        eprintln!();
+        facts
     } else {
         runtime.block_on(sources::collect(&request, &sources::Silent))
     };

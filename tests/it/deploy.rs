@@ -565,3 +565,83 @@ fn check_appends_a_check_record_with_digests() {
     assert_eq!(check["facts_source"], "file");
     assert_eq!(check["facts_sha256"].as_str().unwrap().len(), 64);
 }
+
+/// Runs gatekeeper on a pseudo-terminal (util-linux `script`), typing `answer` at
+/// its prompt: the way a person at a terminal confirms a deploy.
+fn at_terminal(s: &Setup, args: &[&str], answer: &str) -> (i32, String) {
+    use std::io::Write;
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let mut line = format!("{} ", bin.display());
+    for arg in args {
+        line.push_str(arg);
+        line.push(' ');
+    }
+    line.push_str(&format!("--config {}", s.config.display()));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(&s.release.work)
+        .envs(Services::env())
+        .env("PATH", &s.path_env)
+        .env("TTMSCALR_LOG", &s.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_a_terminal_deploy_asks_and_no_changes_nothing() {
+    let s = Setup::new(false).await;
+    let master_before = s.release.apangea.origin_head("master");
+    let (code, screen) = at_terminal(&s, &["deploy", "production"], "n\n");
+    assert!(screen.contains("Deploy production now? (y/N)"), "{screen}");
+    assert!(
+        screen.contains("Not confirmed: nothing was changed."),
+        "{screen}"
+    );
+    assert_eq!(code, 1, "{screen}");
+    assert!(s.ttmscalr().is_empty());
+    assert_eq!(s.release.apangea.origin_head("master"), master_before);
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_a_terminal_deploy_runs_after_yes() {
+    let s = Setup::new(false).await;
+    let (code, screen) = at_terminal(&s, &["deploy", "production"], "y\n");
+    // On a terminal each source gets a spinner line that ends with its time.
+    for source in ["jenkins", "newrelic", "github", "notices"] {
+        let done = format!("{source:<9} done in ");
+        assert!(
+            screen.contains(&done),
+            "no finished spinner for {source}:\n{screen}"
+        );
+    }
+    // The decision starts on a line of its own, after the spinners.
+    assert!(
+        screen.lines().any(|l| l.starts_with("ALLOW production")),
+        "{screen}"
+    );
+    assert!(screen.contains("Deploy production now? (y/N)"), "{screen}");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("✔ Deployed production"), "{screen}");
+    assert_merged(&s.release.apangea.origin, &s.apangea_rc);
+    assert_eq!(
+        s.ttmscalr().first().map(String::as_str),
+        Some("deploy production")
+    );
+}
