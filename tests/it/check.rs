@@ -431,18 +431,14 @@ fn shipped_policy_tests_pass() {
 
 #[test]
 fn failing_policy_test_exits_1_and_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(crate::support::policies()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
     // A release manager lowers the limit below the green fixture's traffic.
-    let settings = dir.path().join("settings.rego");
-    let text = std::fs::read_to_string(&settings).unwrap().replace(
-        "throughput_limit_rpm := 15000",
-        "throughput_limit_rpm := 9000",
+    let dir = crate::support::edited_policies(
+        "settings.rego",
+        &[(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 9000",
+        )],
     );
-    std::fs::write(&settings, text).unwrap();
     gatekeeper()
         .args(["policy", "test"])
         .arg(dir.path())

@@ -1,6 +1,6 @@
 //! Break-glass overrides, `--explain`, policy coverage and `policy check`.
 
-use crate::support::{check, decide, failing, fixture, gatekeeper, policies};
+use crate::support::{check, decide, edited_policies, failing, fixture, gatekeeper, policies};
 use predicates::prelude::*;
 
 fn too_busy() -> assert_cmd::Command {
@@ -120,17 +120,13 @@ fn explain_shows_the_evidence_of_failing_checks() {
 
 #[test]
 fn explain_shows_policy_prints() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(policies()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
-    let file = dir.path().join("throughput.rego");
-    let text = std::fs::read_to_string(&file).unwrap().replace(
-        "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n",
-        "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n\tprint(\"rpm seen:\", input.throughput.rpm)\n",
+    let dir = edited_policies(
+        "throughput.rego",
+        &[(
+            "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n",
+            "\tinput.throughput.rpm >= settings.throughput_limit_rpm\n\tprint(\"rpm seen:\", input.throughput.rpm)\n",
+        )],
     );
-    std::fs::write(&file, text).unwrap();
     too_busy()
         .arg("--explain")
         .arg("--policies")
@@ -216,11 +212,7 @@ fn policy_check_finds_a_misspelled_builtin() {
 
 #[test]
 fn policy_check_warns_about_the_wall_clock() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(policies()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
+    let dir = edited_policies("settings.rego", &[]);
     std::fs::write(
         dir.path().join("clock.rego"),
         "package gatekeeper\n\nnow_hour := time.clock([time.now_ns(), \"UTC\"])[0]\n",
@@ -271,19 +263,7 @@ fn override_reason_and_user_are_in_the_audit_record() {
 
 /// The shipped policies, copied, with `settings.rego` edited as a release manager would.
 fn policies_with_settings(edit: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(policies()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-    }
-    let settings = dir.path().join("settings.rego");
-    let mut text = std::fs::read_to_string(&settings).unwrap();
-    for (from, to) in edit {
-        assert!(text.contains(from), "settings.rego has no {from:?}");
-        text = text.replace(from, to);
-    }
-    std::fs::write(&settings, text).unwrap();
-    dir
+    edited_policies("settings.rego", edit)
 }
 
 #[test]

@@ -120,19 +120,14 @@ fn force_drafts_it_and_says_it_misses_the_deadline() {
 fn the_lead_comes_from_the_policy_settings() {
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "https://api.github.com");
-    let pol = dir.path().join("policies");
-    std::fs::create_dir(&pol).unwrap();
-    for entry in std::fs::read_dir(policies()).unwrap() {
-        let p = entry.unwrap().path();
-        let text = std::fs::read_to_string(&p)
-            .unwrap()
-            .replace("notice_lead_hours := 72", "notice_lead_hours := 24");
-        std::fs::write(pol.join(p.file_name().unwrap()), text).unwrap();
-    }
+    let pol = crate::support::edited_policies(
+        "settings.rego",
+        &[("notice_lead_hours := 72", "notice_lead_hours := 24")],
+    );
     let (code, stdout, stderr) = output(&mut notice_with(
         dir.path(),
         "2026-11-26T02:00:00-05:00",
-        &pol,
+        pol.path(),
     ));
     assert_eq!(code, 0, "{stderr}");
     assert!(

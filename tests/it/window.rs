@@ -210,18 +210,13 @@ fn a_zero_downtime_deploy_may_start_now() {
 
 #[test]
 fn a_freeze_in_the_policies_closes_its_days() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(crate::support::policies()).unwrap() {
-        let path = entry.unwrap().path();
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        if path.file_name().unwrap() == "settings.rego" {
-            text = text.replace(
-                "freezes := []",
-                r#"freezes := [{"from": "2026-11-24", "to": "2026-11-27", "reason": "Thanksgiving"}]"#,
-            );
-        }
-        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
-    }
+    let dir = crate::support::edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-11-24", "to": "2026-11-27", "reason": "Thanksgiving"}]"#,
+        )],
+    );
     let policies = dir.path().display().to_string();
     let p = plan(&[
         "--facts",

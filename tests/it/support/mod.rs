@@ -84,3 +84,21 @@ pub fn check<'a>(decision: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no check {id} in {decision}"))
 }
+
+/// A copy of the shipped policies with `file` edited as a release manager would:
+/// each `(from, to)` replaces text that must be there.
+pub fn edited_policies(file: &str, edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let edited = dir.path().join(file);
+    let mut text = std::fs::read_to_string(&edited).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} has no {from:?}");
+        text = text.replace(from, to);
+    }
+    std::fs::write(&edited, text).unwrap();
+    dir
+}
