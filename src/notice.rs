@@ -1,16 +1,11 @@
 //! Drafts the downtime notice for `gatekeeper notice`: the e-mail to the field and the
 //! issue body in exactly the format the notices source parses (DESIGN.md, "A downtime
-//! notice"), and opens that issue on request. Drafting is pure; [`create_issue`] is
-//! the one GitHub write. The token never appears in anything this module returns.
-
-use std::time::Duration as StdDuration;
+//! notice"). Pure: opening the issue is `sources::github::GitHub::create_issue`.
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use octocrab::Octocrab;
 
-/// The label that makes an issue in the notices repo a downtime notice.
-pub const LABEL: &str = "downtime-notice";
+pub use crate::sources::notices::LABEL;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NoticeError {
@@ -23,14 +18,6 @@ pub enum NoticeError {
         "--{field} spans several lines: the notice carries one field a line, so give it on one line"
     )]
     MultiLine { field: &'static str },
-    #[error("notices repo {0:?} is not \"owner/name\"; fix notices_repo in the config")]
-    Repo(String),
-    #[error(
-        "cannot set up the GitHub client for {url}: {message}; check [github] url in the config"
-    )]
-    Client { url: String, message: String },
-    #[error("GitHub did not open the notice issue in {repo}: {message}")]
-    Api { repo: String, message: String },
 }
 
 /// What the release manager announces.
@@ -169,79 +156,6 @@ fn format_hours(h: f64) -> String {
     } else {
         format!("{h:.1}")
     }
-}
-
-/// The issue GitHub opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Created {
-    pub number: u64,
-    pub url: String,
-}
-
-/// Opens the notice issue, labelled [`LABEL`], in `repo` ("owner/name").
-pub async fn create_issue(
-    base_url: &str,
-    token: &str,
-    timeout: StdDuration,
-    repo: &str,
-    draft: &Draft,
-) -> Result<Created, NoticeError> {
-    let (owner, name) =
-        crate::config::split_repo(repo).ok_or_else(|| NoticeError::Repo(repo.to_owned()))?;
-    let redact = |message: String| message.replace(token, "[redacted]");
-    let client = Octocrab::builder()
-        .base_uri(base_url)
-        .map_err(|e| NoticeError::Client {
-            url: base_url.to_owned(),
-            message: redact(describe(&e)),
-        })?
-        .personal_token(token.to_owned())
-        .set_connect_timeout(Some(timeout))
-        .set_read_timeout(Some(timeout))
-        .build()
-        .map_err(|e| NoticeError::Client {
-            url: base_url.to_owned(),
-            message: redact(describe(&e)),
-        })?;
-    let body = serde_json::json!({
-        "title": draft.issue_title,
-        "body": draft.issue_body,
-        "labels": [LABEL],
-    });
-    let answer: serde_json::Value = client
-        .post(format!("/repos/{owner}/{name}/issues"), Some(&body))
-        .await
-        .map_err(|e| NoticeError::Api {
-            repo: repo.to_owned(),
-            message: redact(describe(&e)),
-        })?;
-    let number = answer.get("number").and_then(serde_json::Value::as_u64);
-    let url = answer.get("html_url").and_then(serde_json::Value::as_str);
-    match (number, url) {
-        (Some(number), Some(url)) => Ok(Created {
-            number,
-            url: url.to_owned(),
-        }),
-        _ => Err(NoticeError::Api {
-            repo: repo.to_owned(),
-            message: "the answer has no issue number and html_url".to_owned(),
-        }),
-    }
-}
-
-/// An octocrab error in words: GitHub's own message when it gave one, else the chain.
-fn describe(e: &octocrab::Error) -> String {
-    if let octocrab::Error::GitHub { source, .. } = e {
-        return format!("{} {}", source.status_code, source.message);
-    }
-    let mut out = e.to_string();
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        out.push_str(&format!(": {c}"));
-        cause = c.source();
-    }
-    // octocrab appends a backtrace to some messages; it helps no one here.
-    out.lines().next().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 //! with `--create` opens the issue. The lead time comes from the policies' settings
 //! (`notice_lead_hours`), so a release manager changes it in one place.
 
-use std::time::Duration;
-
 use chrono::Utc;
 
 use crate::cli::NoticeArgs;
-use crate::config::{Config, GithubConfig};
+use crate::config::Config;
 use crate::notice::{self, Announcement, Context, LABEL};
 use crate::policy::PolicySet;
+use crate::sources::{
+    self,
+    http::{self, Env, Policy},
+};
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
 
@@ -72,41 +74,40 @@ pub fn run(args: NoticeArgs) -> Result<u8, CommandError> {
         return Ok(EXIT_OK);
     }
 
-    let github = config.github.clone().unwrap_or_else(|| GithubConfig {
-        url: "https://api.github.com".to_owned(),
-        token_env: "GITHUB_TOKEN".to_owned(),
-    });
-    let token = std::env::var(&github.token_env)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            CommandError::Usage(format!(
-                "--create needs a GitHub token in the environment variable {} (named by [github] token_env in {}); set it and run again",
-                github.token_env,
-                config.path.display()
-            ))
-        })?;
+    let env: Env<'_> = &http::process_env;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CommandError::Runtime)?;
-    let created = runtime.block_on(notice::create_issue(
-        &github.url,
-        &token,
-        Duration::from_secs(config.timeout_seconds),
-        &target.notices_repo,
-        &draft,
-    ));
+    // octocrab's client needs the runtime, even to be built.
+    let created = runtime.block_on(async {
+        // A missing token or [github] section is a config problem (exit 2), named.
+        let github = sources::github_client(&config, &Policy::new(config.timeout_seconds), env)
+            .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
+        Ok::<_, CommandError>(
+            github
+                .create_issue(
+                    &target.notices_repo,
+                    &draft.issue_title,
+                    &draft.issue_body,
+                    &[LABEL],
+                )
+                .await,
+        )
+    })?;
     match created {
-        Ok(issue) => {
+        Ok((number, url)) => {
             print(&format!(
-                "\nOpened notice #{}: {}\nIt counts once a vetter comments /proceed on it.\n",
-                issue.number, issue.url
+                "\nOpened notice #{number}: {url}\nIt counts once a vetter comments /proceed on it.\n"
             ));
             Ok(EXIT_OK)
         }
         Err(e) => {
-            eprintln!("gatekeeper: error: {e}");
+            let message = sources::redactor(&config, env).scrub(&e.to_string());
+            eprintln!(
+                "gatekeeper: error: GitHub did not open the notice issue in {}: {message}",
+                target.notices_repo
+            );
             Ok(EXIT_FAIL)
         }
     }

@@ -39,6 +39,9 @@ pub enum GithubError {
     TooManyPages { url: String, pages: usize },
 }
 
+/// What octocrab's raw calls answer.
+type Raw = ::http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>;
+
 pub struct GitHub {
     client: Octocrab,
     policy: Policy,
@@ -102,14 +105,20 @@ impl GitHub {
     }
 
     async fn attempt(&self, route: &str, shown: &str) -> Result<Answer, HttpError> {
-        let response = self
-            .client
-            ._get(route)
-            .await
-            .map_err(|e| HttpError::Transport {
-                url: shown.to_owned(),
-                message: http::chain(&e),
-            })?;
+        let response = self.client._get(route).await;
+        self.read(response, shown).await
+    }
+
+    /// An octocrab answer read whole into an [`Answer`].
+    async fn read(
+        &self,
+        response: octocrab::Result<Raw>,
+        shown: &str,
+    ) -> Result<Answer, HttpError> {
+        let response = response.map_err(|e| HttpError::Transport {
+            url: shown.to_owned(),
+            message: http::chain(&e),
+        })?;
         let mut answer = Answer::head(response.status().as_u16(), response.headers());
         answer.body = self
             .client
@@ -120,6 +129,48 @@ impl GitHub {
                 message: format!("the answer broke off: {}", http::chain(&e)),
             })?;
         Ok(answer)
+    }
+
+    /// Opens an issue in `repo` with `labels`: its number and page. Tried once, within
+    /// the timeout: a repeated POST could open the issue twice.
+    pub async fn create_issue(
+        &self,
+        repo: &str,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+    ) -> Result<(u64, String), GithubError> {
+        let route = format!("/repos/{repo}/issues");
+        let shown = self.shown(&route);
+        let payload = serde_json::json!({"title": title, "body": body, "labels": labels});
+        let sent = async {
+            let response = self.client._post(route.as_str(), Some(&payload)).await;
+            self.read(response, &shown).await
+        };
+        let answer = tokio::time::timeout(self.policy.timeout, sent)
+            .await
+            .map_err(|_| HttpError::Timeout {
+                url: shown.clone(),
+                seconds: self.policy.timeout.as_secs(),
+            })??;
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may open issues in {repo}",
+            self.token_env
+        );
+        let answer = answer.require_ok(&shown, &hint)?;
+        let created: Value = self.parsed(
+            &route,
+            serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})")),
+        )?;
+        let number = created.get("number").and_then(Value::as_u64);
+        let url = str_at(&created, "/html_url");
+        self.parsed(
+            &route,
+            number
+                .zip(url)
+                .map(|(n, u)| (n, u.to_owned()))
+                .ok_or_else(|| "no issue number and html_url in the answer".to_owned()),
+        )
     }
 
     /// Every entry of a paginated list, following `Link: rel="next"`.

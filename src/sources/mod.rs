@@ -197,7 +197,7 @@ async fn reported<T, E>(
 }
 
 /// Every secret the config points at, to scrub from messages.
-fn redactor(config: &Config, env: Env<'_>) -> Redactor {
+pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
     let mut vars: Vec<&str> = Vec::new();
     if let Some(j) = &config.jenkins
         && let Some(var) = &j.token_env
@@ -353,7 +353,8 @@ async fn collect_github(
     (gh, notices)
 }
 
-fn github_client(config: &Config, policy: &Policy, env: Env<'_>) -> Result<GitHub, String> {
+/// The GitHub client of the config, with the token from the variable it names.
+pub fn github_client(config: &Config, policy: &Policy, env: Env<'_>) -> Result<GitHub, String> {
     let gc = config
         .github
         .as_ref()

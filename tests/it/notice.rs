@@ -208,3 +208,25 @@ fn create_without_the_token_variable_names_it_and_exits_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("GK_NOTICE_TOKEN"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_is_not_retried_so_a_notice_is_never_opened_twice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(502)
+                .set_body_string("<html><title>502 Bad Gateway</title></html>"),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &server.uri());
+    let mut cmd = notice(dir.path(), "2026-11-28T02:00:00-05:00");
+    cmd.env("GK_NOTICE_TOKEN", TOKEN).arg("--create");
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || output(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("502"), "{stderr}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
