@@ -379,20 +379,24 @@ impl Config {
             })
     }
 
+    /// The directory relative paths in the config are read from: the config file's.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
+    }
+
+    /// A path from the config, relative to the config file (an absolute one stays).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.dir().join(path)
+    }
+
     /// The policy directory: the flag, else config (relative to the config file), else ./policies.
     pub fn policy_dir(config: Option<&Config>, flag: Option<&Path>) -> PathBuf {
         if let Some(dir) = flag {
             return dir.to_owned();
         }
-        match config.and_then(|c| c.policies.as_ref().map(|p| (c, p))) {
-            Some((c, p)) if p.is_relative() => c
-                .path
-                .parent()
-                .map(|base| base.join(p))
-                .unwrap_or_else(|| p.clone()),
-            Some((_, p)) => p.clone(),
-            None => PathBuf::from("policies"),
-        }
+        config
+            .and_then(|c| c.policies.as_deref().map(|p| c.resolve(p)))
+            .unwrap_or_else(|| PathBuf::from("policies"))
     }
 }
 
@@ -504,6 +508,27 @@ path = "../apangea"
         let step = &config.target("production").unwrap().extra_steps[0];
         assert!(step.manual);
         assert_eq!(step.when, When::Downtime);
+    }
+
+    #[test]
+    fn relative_paths_are_read_from_the_config_files_directory() {
+        let config = Config::parse(DESIGN_EXAMPLE, Path::new("ops/gatekeeper.toml")).unwrap();
+        assert_eq!(
+            Config::policy_dir(Some(&config), None),
+            Path::new("ops/policies")
+        );
+        assert_eq!(
+            config.resolve(&config.audit_log),
+            Path::new("ops/.gatekeeper/audit.jsonl")
+        );
+        assert_eq!(
+            config.resolve(Path::new("/var/log/a.jsonl")),
+            Path::new("/var/log/a.jsonl")
+        );
+        assert_eq!(
+            Config::policy_dir(Some(&config), Some(Path::new("mine"))),
+            Path::new("mine")
+        );
     }
 
     #[test]

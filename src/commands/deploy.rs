@@ -18,8 +18,8 @@ use crate::runbook::lock::{Holder, Lock};
 use crate::runbook::{self, Context, steps};
 
 use super::record::{
-    Progress, append_or_warn, ask, audit_log, check_record, config_dir, print_plan,
-    require_confirmable, rollback_command, run_id,
+    Progress, append_or_warn, ask, audit_log, check_record, print_plan, require_confirmable,
+    rollback_command, run_id,
 };
 use super::{
     CommandError, EXIT_FAIL, EXIT_OK, apply_overrides, collect_live, narrate, narrate_on_stderr,
@@ -44,7 +44,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &args.target,
         target,
         &config.programs,
-        &config_dir(&config),
+        config.dir(),
         Duration::from_secs(config.timeout_seconds),
     )?;
     let plan_configs = steps::target_steps(target);
@@ -167,7 +167,6 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         command: "deploy",
         target: &args.target,
         run,
-        audit_error: None,
     };
     let report = runbook::run(&plan, &ctx, &mut progress);
     record.time = Utc::now();

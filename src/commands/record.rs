@@ -14,14 +14,9 @@ use crate::runbook::{Context, Observer, Outcome, PlannedStep, StepResult};
 
 use super::{CommandError, narrate};
 
-/// The directory relative paths in the config are read from.
-pub(crate) fn config_dir(config: &Config) -> PathBuf {
-    config.path.parent().map(Path::to_owned).unwrap_or_default()
-}
-
 /// The audit log of a config (relative to the config file).
 pub(crate) fn audit_log(config: &Config) -> AuditLog {
-    AuditLog::new(&config_dir(config).join(&config.audit_log))
+    AuditLog::new(&config.resolve(&config.audit_log))
 }
 
 /// A check record: the decision, its failing checks and the digests of what it
@@ -119,8 +114,6 @@ pub(crate) struct Progress<'a> {
     pub command: &'a str,
     pub target: &'a str,
     pub run: String,
-    /// A step record that could not be written; the run stops being trusted.
-    pub audit_error: Option<String>,
 }
 
 impl Observer for Progress<'_> {
@@ -161,9 +154,13 @@ impl Observer for Progress<'_> {
             record.message = message.lines().next().map(str::to_owned);
         }
         record.before_sha = result.production_sha.clone();
+        // The run goes on: its final record (what a rollback restores) is written
+        // strictly, and a failure there ends the command with an error.
         if let Err(e) = self.log.append(&record) {
-            eprintln!("gatekeeper: error: {e}");
-            self.audit_error = Some(e.to_string());
+            eprintln!(
+                "gatekeeper: error: the audit log misses step {:?}: {e}",
+                result.name
+            );
         }
     }
 

@@ -14,9 +14,7 @@ use crate::runbook::lock::Lock;
 use crate::runbook::{self, Context};
 
 use super::deploy::{holder, short};
-use super::record::{
-    Progress, ask, audit_log, config_dir, print_plan, require_confirmable, run_id,
-};
+use super::record::{Progress, ask, audit_log, print_plan, require_confirmable, run_id};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, narrate};
 
 pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
@@ -46,7 +44,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         &args.target,
         target,
         &config.programs,
-        &config_dir(&config),
+        config.dir(),
         Duration::from_secs(config.timeout_seconds),
     )?;
     let plan = runbook::rollback_plan(&sha, &ctx);
@@ -85,7 +83,6 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         command: "rollback",
         target: &args.target,
         run,
-        audit_error: None,
     };
     let report = runbook::run(&plan, &ctx, &mut progress);
     record.time = Utc::now();

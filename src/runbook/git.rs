@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use super::RunbookError;
 
@@ -17,7 +16,6 @@ pub struct Output {
     pub status: String,
     pub stdout: String,
     pub stderr: String,
-    pub duration: Duration,
 }
 
 impl Output {
@@ -33,7 +31,6 @@ impl Output {
 /// Runs `program args…` in `dir`, capturing its output. A program that cannot be
 /// started is an error; one that exits non-zero is an [`Output`] with `success` false.
 pub fn run(program: &str, args: &[String], dir: &Path) -> Result<Output, RunbookError> {
-    let started = Instant::now();
     let out = Command::new(program)
         .args(args)
         .current_dir(dir)
@@ -52,7 +49,6 @@ pub fn run(program: &str, args: &[String], dir: &Path) -> Result<Output, Runbook
         },
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        duration: started.elapsed(),
     })
 }
 
@@ -90,11 +86,7 @@ impl Git {
     pub fn remote_head(&self, remote: &str, branch: &str) -> Result<Option<String>, RunbookError> {
         let refname = format!("refs/heads/{branch}");
         let out = self.ask(&["ls-remote", remote, &refname])?;
-        Ok(out
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .find(|(_, r)| *r == refname)
-            .map(|(sha, _)| sha.trim().to_owned()))
+        Ok(branch_head(&out, branch))
     }
 
     /// The commit the last fetch or pull brought in (`FETCH_HEAD`).
@@ -109,6 +101,16 @@ impl Git {
             .trim()
             .to_owned())
     }
+}
+
+/// The SHA of `branch` in `git ls-remote` output (`SHA<TAB>refs/heads/BRANCH` lines).
+pub fn branch_head(ls_remote: &str, branch: &str) -> Option<String> {
+    let refname = format!("refs/heads/{branch}");
+    ls_remote
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(_, r)| *r == refname)
+        .map(|(sha, _)| sha.trim().to_owned())
 }
 
 /// True for a SHA as git prints it or a person abbreviates it (7 to 40 hex digits):
@@ -132,13 +134,19 @@ mod tests {
     }
 
     #[test]
+    fn branch_head_reads_only_the_asked_branch() {
+        let out = "aaa1111\trefs/heads/master-old\nbbb2222\trefs/heads/master\n";
+        assert_eq!(branch_head(out, "master").as_deref(), Some("bbb2222"));
+        assert_eq!(branch_head(out, "rc"), None);
+    }
+
+    #[test]
     fn tail_keeps_the_last_non_empty_lines() {
         let out = Output {
             success: false,
             status: "exit status 1".to_owned(),
             stdout: "one\ntwo\n".to_owned(),
             stderr: "\nthree\n".to_owned(),
-            duration: Duration::ZERO,
         };
         assert_eq!(out.tail(2), "two\nthree");
     }

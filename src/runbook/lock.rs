@@ -84,13 +84,16 @@ impl Lock {
         match created {
             Ok(mut file) => {
                 let text = serde_json::to_string(holder).unwrap_or_default();
+                // Constructed first, so that a failed write drops (removes) the file
+                // rather than leave an unreadable lock behind.
+                let lock = Self { path };
                 file.write_all(text.as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(|source| LockError::Create {
-                        path: path.clone(),
+                        path: lock.path.clone(),
                         source,
                     })?;
-                Ok(Self { path })
+                Ok(lock)
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(Self::explain(&path, target))

@@ -539,19 +539,12 @@ fn execute(
         Action::RecordProduction => {
             let args = ls_remote_args(&ctx.config);
             let out = run_one(&ctx.programs.git, &args, &ctx.app_dir(), observer, result)?;
-            let refname = format!("refs/heads/{}", ctx.config.base_branch);
-            let sha = out
-                .stdout
-                .lines()
-                .filter_map(|l| l.split_once('\t'))
-                .find(|(_, r)| *r == refname)
-                .map(|(sha, _)| sha.trim().to_owned())
-                .ok_or_else(|| {
-                    format!(
-                        "{} has no branch {}: there is no production SHA to record",
-                        ctx.config.deploy_remote, ctx.config.base_branch
-                    )
-                })?;
+            let sha = git::branch_head(&out.stdout, &ctx.config.base_branch).ok_or_else(|| {
+                format!(
+                    "{} has no branch {}: there is no production SHA to record",
+                    ctx.config.deploy_remote, ctx.config.base_branch
+                )
+            })?;
             result.production_sha = Some(sha);
             Ok(())
         }

@@ -263,7 +263,6 @@ async fn collect_jenkins(
         )
     }))
     .await;
-    // Every repo failing the same way is one Jenkins problem, not one per repo.
     Ok(builds
         .into_iter()
         .map(|b| b.map_err(|e| e.to_string()))
