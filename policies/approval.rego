@@ -35,6 +35,15 @@ approval_failures contains msg if {
 	msg := sprintf("%s#%v: %s requests changes", [repo.name, pr.number, user])
 }
 
+# The approval must be for what ships: the release branch head the tests judged.
+approval_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	is_string(repo.release_sha)
+	pr.head_sha != repo.release_sha
+	msg := sprintf("%s#%v: the pull request's head is %s but %s is at %s: wait until GitHub shows the same head, then check again", [repo.name, pr.number, short(pr.head_sha), repo.release_branch, short(repo.release_sha)])
+}
+
 # Each reviewer's latest review that approves or requests changes.
 standings(pr) := {user: pr.reviews[last] |
 	some user in {r.user | some r in pr.reviews; is_string(r.user)}

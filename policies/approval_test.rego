@@ -61,3 +61,9 @@ test_unknown_reviews_fail_with_the_reason if {
 	status(inp, "approval") == "fail"
 	contains(detail(inp, "approval"), "#412: reviews unknown (github: reviews of #412: 502 Bad Gateway)")
 }
+
+test_pull_request_head_other_than_the_release_head_fails if {
+	inp := with_repo(green, {"release_sha": old_sha})
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "the pull request's head is 3f2a9c1 but rc is at 9b8a7c6")
+}

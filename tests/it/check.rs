@@ -449,3 +449,32 @@ fn failing_policy_test_exits_1_and_is_named() {
         ))
         .stdout(predicate::str::is_match(r"(?m)^\d+ passed, [1-9]\d* failed$").unwrap());
 }
+
+/// `check` on a pseudo-terminal (util-linux `script`), with or without NO_COLOR.
+fn check_at_terminal(no_color: bool) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let line = format!(
+        "{} check production --facts {}",
+        bin.display(),
+        fixture("facts/green.json").display()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(crate::support::root())
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd.output().expect("util-linux script runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let coloured = check_at_terminal(false);
+    assert!(coloured.contains("\x1b[1;32mALLOW"), "{coloured:?}");
+    let plain = check_at_terminal(true);
+    assert!(plain.contains("ALLOW production"), "{plain:?}");
+    assert!(!plain.contains("\x1b[1;32m"), "{plain:?}");
+}
