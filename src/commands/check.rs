@@ -6,29 +6,31 @@ use crate::policy::PolicySet;
 use crate::render::{self, TableStyle};
 
 use super::record::{append_or_warn, audit_log, check_record};
-use super::{CommandError, apply_overrides, gather, print, stdout_style, write_file};
+use super::{
+    CommandError, gather, load_config, override_requests, print, stdout_style, write_file,
+};
 
 pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
-    let mut gathered = gather(
+    // Config, policies and overrides first: a mistake in any is found before the
+    // sources are asked.
+    let config = load_config(&args.config, args.facts.as_deref())?;
+    let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let mut facts = gather(
+        config.as_ref(),
         &args.target,
-        &args.config,
         &args.plan,
         args.facts.as_deref(),
+        args.config.verbose,
     )?;
-    let dir = Config::policy_dir(gathered.config.as_ref(), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
-    apply_overrides(
-        &mut policies,
-        &mut gathered.facts,
-        &args.overrides,
-        args.reason.as_deref(),
-    )?;
-    let evaluation = policies.evaluate(&gathered.facts)?;
+    facts.overrides = overrides;
+    let evaluation = policies.evaluate(&facts)?;
     let decision = &evaluation.decision;
-    if let Some(config) = &gathered.config {
+    if let Some(config) = &config {
         let record = check_record(
             "check",
-            &gathered.facts,
+            &facts,
             policies.files(),
             decision,
             args.facts.is_none(),

@@ -22,7 +22,7 @@ use super::record::{
     rollback_command, run_id,
 };
 use super::{
-    CommandError, EXIT_FAIL, EXIT_OK, apply_overrides, collect_live, narrate, narrate_on_stderr,
+    CommandError, EXIT_FAIL, EXIT_OK, collect_live, narrate, narrate_on_stderr, override_requests,
     print, stdout_style,
 };
 
@@ -51,6 +51,10 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     // Placeholders are checked before anything is collected or locked.
     runbook::plan(&plan_configs, &ctx)?;
     let log = audit_log(&config);
+    // Policies and overrides before the lock and the sources: a mistake stops here.
+    let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
 
     let _lock = if args.dry_run {
         None
@@ -71,14 +75,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &plan_args,
         args.config.verbose,
     )?;
-    let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
-    apply_overrides(
-        &mut policies,
-        &mut facts,
-        &args.overrides,
-        args.reason.as_deref(),
-    )?;
+    facts.overrides = overrides;
     let decision = policies.evaluate(&facts)?.decision;
     if args.format != Format::Table {
         narrate_on_stderr(true);

@@ -4,18 +4,25 @@
 
 use crate::cli::FactsArgs;
 
-use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, print, write_file};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, load_config, print, write_file};
 
 pub fn run(args: FactsArgs) -> Result<u8, CommandError> {
-    let gathered = gather(&args.target, &args.config, &args.plan, None)?;
-    let mut json = serde_json::to_string_pretty(&gathered.facts)
+    let config = load_config(&args.config, None)?;
+    let facts = gather(
+        config.as_ref(),
+        &args.target,
+        &args.plan,
+        None,
+        args.config.verbose,
+    )?;
+    let mut json = serde_json::to_string_pretty(&facts)
         .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
     json.push('\n');
     match &args.output {
         Some(path) => write_file(path, &json)?,
         None => print(&json),
     }
-    Ok(if gathered.facts.errors.is_empty() {
+    Ok(if facts.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAIL

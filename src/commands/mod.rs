@@ -90,22 +90,30 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
     }
 }
 
-/// Where the facts come from and what the clock says: a recorded document (moved to
-/// `--at`/`--start`/`--minutes` when given) or live collection.
-pub(crate) struct Gathered {
-    pub config: Option<Config>,
-    pub facts: Facts,
+/// The config a command runs with: needed to collect live facts; on recorded facts
+/// optional, but validated when the file exists.
+pub(crate) fn load_config(
+    args: &ConfigArgs,
+    facts_file: Option<&Path>,
+) -> Result<Option<Config>, CommandError> {
+    match facts_file {
+        Some(_) => Ok(Config::load_optional(&args.config)?),
+        None => Ok(Some(Config::load(&args.config)?)),
+    }
 }
 
+/// The facts and what the clock says: a recorded document (moved to
+/// `--at`/`--start`/`--minutes` when given) or live collection. Callers load the
+/// config and the policies first, so that a mistake in either stops the command
+/// before any slow request is made.
 pub(crate) fn gather(
+    config: Option<&Config>,
     target: &str,
-    config_args: &ConfigArgs,
     plan: &PlanArgs,
     facts_file: Option<&Path>,
-) -> Result<Gathered, CommandError> {
+    verbose: bool,
+) -> Result<Facts, CommandError> {
     if let Some(path) = facts_file {
-        // Recorded facts need no config; one that exists must still be valid.
-        let config = Config::load_optional(&config_args.config)?;
         let mut facts = Facts::load(path, target)?;
         if plan.at.is_some() || plan.start.is_some() || plan.minutes.is_some() {
             let tz = facts.timezone.parse().map_err(|_| {
@@ -128,18 +136,16 @@ pub(crate) fn gather(
         if plan.downtime {
             facts.downtime_requested = true;
         }
-        return Ok(Gathered { config, facts });
+        return Ok(facts);
     }
-    let config = Config::load(&config_args.config)?;
+    let config = config.ok_or_else(|| {
+        CommandError::Usage("collecting live facts needs a config: pass --config FILE".to_owned())
+    })?;
     // Whole seconds: the decision's evaluated_at reads like DESIGN.md's.
     let now = plan
         .at
         .map_or_else(|| Utc::now().trunc_subsecs(0), |t| t.with_timezone(&Utc));
-    let facts = collect_live(&config, target, now, plan, config_args.verbose)?;
-    Ok(Gathered {
-        config: Some(config),
-        facts,
-    })
+    collect_live(config, target, now, plan, verbose)
 }
 
 /// Collects facts from every source at once, with a spinner per source on a terminal,
@@ -181,18 +187,17 @@ pub(crate) fn collect_live(
     Ok(facts)
 }
 
-/// Puts the break-glass requests of this run into the facts, refusing any check the
-/// policy settings do not list as overridable. Recorded overrides never carry over:
+/// The break-glass requests of this run, refusing any check the policy settings do
+/// not list as overridable. They replace whatever a recorded facts document held:
 /// an override is a person's decision, made now.
-pub(crate) fn apply_overrides(
+pub(crate) fn override_requests(
     policies: &mut PolicySet,
-    facts: &mut Facts,
     ids: &[String],
     reason: Option<&str>,
-) -> Result<(), CommandError> {
-    facts.overrides.clear();
+) -> Result<Vec<OverrideRequest>, CommandError> {
+    let mut requests: Vec<OverrideRequest> = Vec::new();
     if ids.is_empty() {
-        return Ok(());
+        return Ok(requests);
     }
     let reason = reason.map(str::trim).unwrap_or_default();
     if reason.is_empty() {
@@ -221,15 +226,15 @@ pub(crate) fn apply_overrides(
                 }
             )));
         }
-        if facts.overrides.iter().all(|o| &o.check != id) {
-            facts.overrides.push(OverrideRequest {
+        if requests.iter().all(|o| &o.check != id) {
+            requests.push(OverrideRequest {
                 check: id.clone(),
                 reason: reason.to_owned(),
                 by: by.clone(),
             });
         }
     }
-    Ok(())
+    Ok(requests)
 }
 
 /// The table style for stdout: colour only on a terminal without NO_COLOR.

@@ -11,24 +11,25 @@ use crate::config::Config;
 use crate::planner::{self, Plan, Query, Span};
 use crate::policy::PolicySet;
 
-use super::{CommandError, EXIT_OK, gather, print, stdout_style};
+use super::{CommandError, EXIT_OK, gather, load_config, print, stdout_style};
 
 pub fn run(args: WindowArgs) -> Result<u8, CommandError> {
-    let gathered = gather(
+    let config = load_config(&args.config, args.facts.as_deref())?;
+    let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
+    let mut policies = PolicySet::load(&dir, false)?;
+    let facts = gather(
+        config.as_ref(),
         &args.target,
-        &args.config,
         &args.plan,
         args.facts.as_deref(),
+        args.config.verbose,
     )?;
-    let facts = gathered.facts;
     let tz: Tz = facts.timezone.parse().map_err(|_| {
         CommandError::Usage(format!(
             "the facts name time zone {:?}, which is not an IANA zone",
             facts.timezone
         ))
     })?;
-    let dir = Config::policy_dir(gathered.config.as_ref(), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
     let vetter = policies
         .setting("vetters")?
         .and_then(|v| v.as_array()?.first()?.as_str().map(str::to_owned));

@@ -186,6 +186,43 @@ async fn a_secret_echoed_by_a_service_is_scrubbed_everywhere() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("[REDACTED]"));
 }
 
+/// A broken policy or a refused override is found before any source is asked.
+#[tokio::test]
+async fn a_broken_policy_or_override_stops_check_before_any_request() {
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let root = crate::support::root();
+    for (args, why) in [
+        (
+            vec!["--policies", "fixtures/policies/broken-syntax"],
+            "does not parse",
+        ),
+        (
+            vec!["--override", "tests", "--reason", "flaky"],
+            "may not be overridden",
+        ),
+    ] {
+        let mut cmd = gatekeeper_in(dir.path());
+        cmd.args(["check", "production", "--config"])
+            .arg(dir.path().join("gatekeeper.toml"))
+            .envs(Services::env());
+        for arg in args {
+            // Relative fixture paths are the repository's.
+            if arg.starts_with("fixtures/") {
+                cmd.arg(root.join(arg));
+            } else {
+                cmd.arg(arg);
+            }
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+    }
+    assert!(services.requests().await.is_empty(), "a source was asked");
+}
+
 #[tokio::test]
 async fn busy_app_fails_throughput() {
     let services = server::start_green().await;
