@@ -36,6 +36,7 @@ pub enum Kind {
     Deploy,
     Step,
     Rollback,
+    Unlock,
 }
 
 /// One line of the log. Fields that do not apply to a kind are left out.

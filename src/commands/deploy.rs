@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render;
 use crate::runbook::git::Git;
-use crate::runbook::lock::{Holder, Lock};
+use crate::runbook::lock::{self, Holder, Lock, LockError};
 use crate::runbook::{self, Context, steps};
 
 use super::record::{
@@ -59,7 +59,12 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(Lock::acquire(log.path(), &args.target, &holder("deploy"))?)
+        Some(take_lock(
+            &ctx,
+            &target.deploy_remote,
+            &args.target,
+            "deploy",
+        )?)
     };
 
     let plan_args = PlanArgs {
@@ -222,14 +227,26 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     Ok(EXIT_FAIL)
 }
 
-pub(crate) fn holder(command: &str) -> Holder {
+pub(crate) fn holder(command: &str, run_id: &str) -> Holder {
     Holder {
         pid: std::process::id(),
         user: crate::audit::user(),
         host: crate::audit::host(),
         command: command.to_owned(),
         started_at: Utc::now(),
+        run_id: run_id.to_owned(),
     }
+}
+
+/// Takes the target's lock on the deploy remote, through the app's clone.
+pub(crate) fn take_lock(
+    ctx: &Context,
+    remote: &str,
+    target: &str,
+    command: &str,
+) -> Result<Lock, LockError> {
+    let place = lock::place(&ctx.programs.git, &ctx.app_dir(), remote, target);
+    Lock::acquire(&place, &holder(command, &run_id()), lock::longest_run())
 }
 
 pub(crate) fn short(sha: Option<&str>) -> String {

@@ -18,7 +18,10 @@ pub fn run(args: HistoryArgs) -> Result<u8, CommandError> {
     let records: Vec<_> = log
         .read()?
         .into_iter()
-        .filter(|r| r.target == args.target && matches!(r.kind, Kind::Deploy | Kind::Rollback))
+        .filter(|r| {
+            r.target == args.target
+                && matches!(r.kind, Kind::Deploy | Kind::Rollback | Kind::Unlock)
+        })
         // A rollback's "started" line is followed by its outcome.
         .filter(|r| r.outcome.as_deref() != Some("started"))
         .collect();

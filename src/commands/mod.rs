@@ -10,6 +10,7 @@ mod policy;
 mod progress;
 mod record;
 mod rollback;
+mod unlock;
 mod window;
 
 use std::io::IsTerminal;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Deploy(args) => deploy::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
+        Command::Unlock(args) => unlock::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {

@@ -10,10 +10,9 @@ use crate::audit::{Kind, Record};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
 use crate::runbook::git::{Git, is_sha};
-use crate::runbook::lock::Lock;
 use crate::runbook::{self, Context};
 
-use super::deploy::{holder, short};
+use super::deploy::{short, take_lock};
 use super::record::{Progress, ask, audit_log, print_plan, require_confirmable, run_id};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, narrate};
 
@@ -61,7 +60,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         narrate("\nDry run: nothing was run.\n");
         return Ok(EXIT_OK);
     }
-    let _lock = Lock::acquire(log.path(), &args.target, &holder("rollback"))?;
+    let _lock = take_lock(&ctx, &target.deploy_remote, &args.target, "rollback")?;
     let run = run_id();
     let mut record = Record::new(Kind::Rollback, "rollback", &args.target);
     record.run = Some(run.clone());
