@@ -11,6 +11,7 @@
 
 mod check;
 mod deploy;
+mod examples;
 mod exceptions;
 mod formats;
 mod help;
