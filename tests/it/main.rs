@@ -14,6 +14,7 @@ mod deploy;
 mod exceptions;
 mod formats;
 mod help;
+mod integrity;
 mod notice;
 mod sources;
 mod support;
