@@ -105,7 +105,7 @@ pub enum IntegrityError {
     )]
     Ambiguous { sha: String, matches: String },
     #[error(
-        "the audit log {} holds {value:?} as the production SHA before the {command} of {time}, which is not a full commit SHA (40 hex digits): refusing to check it out; pass --to with a full SHA from `gatekeeper history`",
+        "the audit log {} holds {value:?} as the production SHA before the {command} of {time}, which is not a full commit SHA (40 hex digits): refusing to check it out; pass --to with a SHA production ran before (`gatekeeper history` lists them)",
         log.display()
     )]
     BadRecord {

@@ -440,3 +440,56 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
     assert!(stderr.contains("live facts only"), "{stderr}");
     s.assert_nothing_shipped(&apangea, &lesson);
 }
+
+#[tokio::test]
+async fn a_dirty_clone_stops_the_preflight() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    std::fs::write(s.release.lesson.clone.join("README.md"), "edited\n").unwrap();
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("has uncommitted changes"), "{stdout}");
+    s.assert_nothing_shipped(&apangea, &lesson);
+}
+
+#[tokio::test]
+async fn production_moved_between_the_preflight_and_the_push_stops_the_deploy() {
+    let steps = r#"
+[[targets.production.steps]]
+name = "merge"
+builtin = "merge"
+
+[[targets.production.steps]]
+name = "someone else pushes to production"
+command = ["git", "push", "--force", "-q", "{deploy_remote}", "origin/{release_branch}:{base_branch}"]
+
+[[targets.production.steps]]
+name = "record the production SHA"
+builtin = "record_production"
+
+[[targets.production.steps]]
+name = "push"
+command = ["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"]
+"#;
+    let s = Setup::new().await;
+    std::fs::write(
+        &s.config,
+        std::fs::read_to_string(&s.config).unwrap() + steps,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "aws-production master is now {}, not {}",
+            s.apangea_rc, s.release.production_sha
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAILED at step \"record the production SHA\""),
+        "{stdout}"
+    );
+    // The release merge never reached the deploy remote.
+    assert_eq!(s.release.deploy_head(), s.apangea_rc);
+}
