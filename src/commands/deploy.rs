@@ -159,7 +159,17 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
                 "\nDry run on the recorded facts {}: nothing was run.\n",
                 file.display()
             )),
-            None => narrate("\nDry run: nothing was run.\n"),
+            None => {
+                // On live facts the read-only preflight runs too: the dry run meets
+                // what the real run would.
+                if let Err(e) = runbook::preflight(&ctx) {
+                    narrate(&format!(
+                        "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                    ));
+                    return Ok(EXIT_FAIL);
+                }
+                narrate("\nPreflight passed.\nDry run: nothing was run.\n");
+            }
         }
         return Ok(EXIT_OK);
     }

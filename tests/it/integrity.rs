@@ -206,6 +206,14 @@ async fn github_and_the_deploy_remote_disagreeing_on_production_stops_the_deploy
         )
         .await;
 
+    // The dry run meets the same preflight.
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--dry-run"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("Preflight failed: two production SHAs"),
+        "{stdout}"
+    );
+
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("two production SHAs"), "{stdout}");
