@@ -480,6 +480,15 @@ mod tests {
     const C: &str = "ccccccc333333333333333333333333333333333";
 
     #[test]
+    fn long_lists_are_cut_and_say_how_many_more() {
+        let lines: Vec<String> = (0..25).map(|i| format!("c{i} commit")).collect();
+        let text = listed(&lines.join("\n"));
+        assert_eq!(text.lines().count(), LIST_LIMIT + 1);
+        assert!(text.starts_with("    c0 commit"), "{text}");
+        assert!(text.ends_with("… and 5 more"), "{text}");
+    }
+
+    #[test]
     fn full_shas_only() {
         assert!(is_full_sha(A));
         assert!(!is_full_sha("origin/rc"));
