@@ -36,7 +36,7 @@ pub enum Command {
     Facts(FactsArgs),
     /// Check with live facts, then run the deploy runbook on a pass.
     #[command(
-        after_help = "Examples:\n  gatekeeper deploy production --dry-run\n  gatekeeper deploy production --yes"
+        after_help = "Examples:\n  gatekeeper deploy production --dry-run\n  gatekeeper deploy production --dry-run --facts fixtures/facts/green.json\n  gatekeeper deploy production --yes"
     )]
     Deploy(DeployArgs),
     /// Put production back on the SHA recorded before the last deploy (or --to SHA).
@@ -158,8 +158,9 @@ pub struct DeployArgs {
     pub target: String,
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Refused: a deploy is decided on live facts only.
-    #[arg(long, value_name = "FILE", hide = true)]
+    /// With --dry-run only: preview the plan on a recorded facts document (a deploy
+    /// itself is decided on live facts only).
+    #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
     /// Refused: a deploy is decided on the real clock only.
     #[arg(long, value_name = "RFC3339", hide = true)]
@@ -193,7 +194,8 @@ pub struct RollbackArgs {
     pub target: String,
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// The SHA to put back (default: the one recorded before the last deploy).
+    /// The SHA to put back (default: the one recorded before the last deploy); only
+    /// a SHA production ran before, by the audit log, is accepted.
     #[arg(long, value_name = "SHA")]
     pub to: Option<String>,
     /// Print the plan and run nothing.

@@ -22,14 +22,14 @@ use super::record::{
     rollback_command, run_id,
 };
 use super::{
-    CommandError, EXIT_FAIL, EXIT_OK, collect_live, narrate, narrate_on_stderr, override_requests,
-    print, stdout_style,
+    CommandError, EXIT_FAIL, EXIT_OK, collect_live, gather, narrate, narrate_on_stderr,
+    override_requests, print, stdout_style,
 };
 
 pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
-    if args.facts.is_some() {
+    if args.facts.is_some() && !args.dry_run {
         return Err(CommandError::Usage(
-            "deploy refuses --facts: a deploy is decided on live facts only; rehearse with `gatekeeper check TARGET --facts FILE`".to_owned(),
+            "deploy refuses --facts: a deploy is decided on live facts only; preview the plan with `gatekeeper deploy TARGET --dry-run --facts FILE`, or rehearse the decision with `gatekeeper check TARGET --facts FILE`".to_owned(),
         ));
     }
     if args.at.is_some() {
@@ -73,13 +73,23 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         start: None,
         minutes: args.minutes,
     };
-    let mut facts = collect_live(
-        &config,
-        &args.target,
-        Utc::now().trunc_subsecs(0),
-        &plan_args,
-        args.config.verbose,
-    )?;
+    // Recorded facts only reach here with --dry-run: they preview, never deploy.
+    let mut facts = match &args.facts {
+        Some(file) => gather(
+            Some(&config),
+            &args.target,
+            &plan_args,
+            Some(file),
+            args.config.verbose,
+        )?,
+        None => collect_live(
+            &config,
+            &args.target,
+            Utc::now().trunc_subsecs(0),
+            &plan_args,
+            args.config.verbose,
+        )?,
+    };
     facts.overrides = overrides;
     let decision = policies.evaluate(&facts)?.decision;
     if args.format != Format::Table {
@@ -87,7 +97,13 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     }
     print(&render::render(&decision, args.format, stdout_style())?);
 
-    let check = check_record("deploy", &facts, policies.files(), &decision, true);
+    let check = check_record(
+        "deploy",
+        &facts,
+        policies.files(),
+        &decision,
+        args.facts.is_none(),
+    );
     let run = run_id();
     let mut record = Record {
         kind: Kind::Deploy,
@@ -125,6 +141,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
             .find(|r| r.name == repo.name)
             .and_then(|r| r.release_sha.clone());
     }
+    ctx.production = facts.production.as_ref().map(|p| p.sha.clone());
     record.release_shas = ctx
         .repos
         .iter()
@@ -142,7 +159,23 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &ctx,
     );
     if args.dry_run {
-        narrate("\nDry run: nothing was run.\n");
+        match &args.facts {
+            Some(file) => narrate(&format!(
+                "\nDry run on the recorded facts {}: nothing was run.\n",
+                file.display()
+            )),
+            None => {
+                // On live facts the read-only preflight runs too: the dry run meets
+                // what the real run would.
+                if let Err(e) = runbook::preflight(&ctx) {
+                    narrate(&format!(
+                        "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                    ));
+                    return Ok(EXIT_FAIL);
+                }
+                narrate("\nPreflight passed.\nDry run: nothing was run.\n");
+            }
+        }
         return Ok(EXIT_OK);
     }
 

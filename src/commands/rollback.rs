@@ -1,6 +1,8 @@
-//! `gatekeeper rollback TARGET [--to SHA]`: put production back on the SHA the last
-//! deploy recorded (or `--to`), recorded in the audit log like a deploy. It takes
-//! the same lock as deploy and never runs without a person's yes or `--yes`.
+//! `gatekeeper rollback TARGET [--to SHA]`: put production back on a SHA it ran
+//! before (the one the last deploy recorded, or `--to`), recorded in the audit log
+//! like a deploy. A SHA production never ran is a deploy, and refused. It takes the
+//! same lock as deploy, runs the same production-SHA preflight (also with
+//! `--dry-run`), and never runs without a person's yes or `--yes`.
 
 use std::time::Duration;
 
@@ -8,9 +10,10 @@ use chrono::Utc;
 
 use crate::audit::{Kind, Record};
 use crate::cli::RollbackArgs;
-use crate::config::Config;
+use crate::config::{Config, TargetConfig};
 use crate::runbook::git::{Git, is_sha};
-use crate::runbook::{self, Context};
+use crate::runbook::{self, Context, RunbookError, integrity};
+use crate::sources;
 
 use super::deploy::{short, take_lock};
 use super::record::{Progress, ask, audit_log, print_plan, require_confirmable, run_id};
@@ -21,31 +24,59 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
     let target = config.target(&args.target)?;
     require_confirmable("rollback", args.yes, args.dry_run)?;
     let log = audit_log(&config);
-    let sha = match &args.to {
-        Some(sha) if is_sha(sha) => sha.clone(),
-        Some(other) => {
-            return Err(CommandError::Usage(format!(
-                "--to {other:?} is not a commit SHA (7 to 40 hex digits)"
-            )));
-        }
-        None => log
-            .last_deploy_before(&args.target)?
-            .and_then(|r| r.before_sha)
-            .ok_or_else(|| {
-                CommandError::Usage(format!(
-                    "no deploy of {} is recorded in {}: pass --to SHA",
-                    args.target,
-                    log.path().display()
-                ))
-            })?,
-    };
-    let ctx = Context::new(
+    if let Some(other) = args.to.as_deref().filter(|to| !is_sha(to)) {
+        return Err(CommandError::Usage(format!(
+            "--to {other:?} is not a commit SHA (7 to 40 hex digits)"
+        )));
+    }
+    let mut ctx = Context::new(
         &args.target,
         target,
         &config.programs,
         config.dir(),
         Duration::from_secs(config.timeout_seconds),
     )?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(take_lock(
+            &ctx,
+            &target.deploy_remote,
+            &args.target,
+            "rollback",
+        )?)
+    };
+    // Only what production ran before, by the deploy history; each SHA validated.
+    let sha = integrity::rollback_sha(args.to.as_deref(), &log.read()?, &args.target, log.path())
+        .map_err(RunbookError::from)?
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "no deploy of {} is recorded in {}, so there is no SHA production ran before to roll back to (`rollback --to SHA` accepts only SHAs from that history); to ship something new, run `gatekeeper deploy`",
+                args.target,
+                log.path().display()
+            ))
+        })?;
+    integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
+
+    let run = run_id();
+    let mut record = Record::new(Kind::Rollback, "rollback", &args.target);
+    record.run = Some(run.clone());
+    let github = github_production(&config, target);
+    match integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)) {
+        Ok(production) => ctx.production = Some(production),
+        Err(e) => {
+            narrate(&format!(
+                "\n✘ Preflight failed: {e}\nNothing was changed.\n"
+            ));
+            if !args.dry_run {
+                record.outcome = Some("aborted".to_owned());
+                record.message = Some(e.to_string());
+                log.append(&record)?;
+            }
+            return Ok(EXIT_FAIL);
+        }
+    }
+
     let plan = runbook::rollback_plan(&sha, &ctx);
     print_plan(
         &format!(
@@ -57,13 +88,9 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         &ctx,
     );
     if args.dry_run {
-        narrate("\nDry run: nothing was run.\n");
+        narrate("\nDry run: the preflight passed; nothing was run.\n");
         return Ok(EXIT_OK);
     }
-    let _lock = take_lock(&ctx, &target.deploy_remote, &args.target, "rollback")?;
-    let run = run_id();
-    let mut record = Record::new(Kind::Rollback, "rollback", &args.target);
-    record.run = Some(run.clone());
     if !args.yes && !ask(&format!("\nRoll {} back to {sha} now?", args.target)) {
         narrate("Not confirmed: nothing was changed.\n");
         record.outcome = Some("aborted".to_owned());
@@ -117,4 +144,20 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
             Ok(EXIT_FAIL)
         }
     }
+}
+
+/// GitHub's head of the deploy repo's base branch (what `check` calls the
+/// production SHA), or why it could not be read.
+fn github_production(config: &Config, target: &TargetConfig) -> Result<String, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let policy = sources::http::Policy::new(config.timeout_seconds);
+    runtime.block_on(async {
+        let gh = sources::github_client(config, &policy, &sources::http::process_env)?;
+        gh.branch_head(&target.deploy_repo, &target.base_branch)
+            .await
+            .map_err(|e| e.to_string())
+    })
 }

@@ -5,6 +5,7 @@
 //! never prompts: an [`Observer`] from `commands/` shows progress and asks people.
 
 pub mod git;
+pub mod integrity;
 pub mod lock;
 pub mod steps;
 
@@ -64,6 +65,8 @@ pub enum RunbookError {
         dir: PathBuf,
         status: String,
     },
+    #[error(transparent)]
+    Integrity(Box<integrity::IntegrityError>),
 }
 
 /// One release repo as the runbook sees it.
@@ -90,6 +93,9 @@ pub struct Context {
     /// Migrations are pending (or unknown, which counts as pending).
     pub migrations: bool,
     pub timeout: Duration,
+    /// The production SHA the gate judged and the deploy remote agreed on
+    /// (`integrity`): the record step and the merge check against it.
+    pub production: Option<String>,
 }
 
 impl Context {
@@ -124,6 +130,7 @@ impl Context {
             downtime: false,
             migrations: false,
             timeout,
+            production: None,
         })
     }
 
@@ -420,6 +427,7 @@ pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
             });
         }
     }
+    integrity::deploy_preflight(ctx)?;
     Ok(())
 }
 
@@ -545,6 +553,7 @@ fn execute(
                     ctx.config.deploy_remote, ctx.config.base_branch
                 )
             })?;
+            integrity::still_judged(ctx, &sha).map_err(|e| e.to_string())?;
             result.production_sha = Some(sha);
             Ok(())
         }
@@ -582,16 +591,17 @@ fn merge(
     result: &mut StepResult,
 ) -> Result<(), String> {
     let commands = merge_commands(&ctx.config);
-    for repo in &ctx.repos {
+    let (push, pulls) = commands
+        .split_last()
+        .ok_or_else(|| "no merge commands".to_owned())?;
+    // Every merge is made and checked before the first push.
+    for (i, repo) in ctx.repos.iter().enumerate() {
         let checked = repo.release_sha.as_deref().ok_or_else(|| {
             RunbookError::NoReleaseSha {
                 repo: repo.name.clone(),
             }
             .to_string()
         })?;
-        let (push, pulls) = commands
-            .split_last()
-            .ok_or_else(|| "no merge commands".to_owned())?;
         observer.note(&format!("{} in {}", repo.name, repo.dir.display()));
         for args in pulls {
             run_one(&ctx.programs.git, args, &repo.dir, observer, result)?;
@@ -610,6 +620,10 @@ fn merge(
                 ctx.config.base_branch
             ));
         }
+        integrity::verify_merge(ctx, repo, i == 0).map_err(|e| e.to_string())?;
+    }
+    for repo in &ctx.repos {
+        observer.note(&format!("{} in {}", repo.name, repo.dir.display()));
         run_one(&ctx.programs.git, push, &repo.dir, observer, result)?;
     }
     Ok(())

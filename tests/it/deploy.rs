@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::support::gatekeeper_in;
 use crate::support::git::{Release, git, parents, rev, ttmscalr_runs, ttmscalr_stand_in};
 use crate::support::release::{
-    ReleaseShape, mount_release, mount_vetted_notice_now, zone_at_night,
+    ReleaseShape, mount_production_mirror, mount_production_mirror_blocking, mount_release,
+    mount_vetted_notice_now, record_deploy, zone_at_night,
 };
 use crate::support::server::{self, Services, paths};
 
@@ -44,6 +45,7 @@ impl Setup {
             },
         )
         .await;
+        mount_production_mirror(&services, &release.deploy_remote).await;
         let config = services.write_config_with(&release.work, |text| {
             if migrations {
                 // On the real clock, it is night in this zone: outside teaching hours.
@@ -398,6 +400,7 @@ fn offline() -> Offline {
     let release = Release::new(tmp.path());
     let services = Services::green_blocking();
     services.answer_blocking("/up", wiremock::ResponseTemplate::new(200));
+    mount_production_mirror_blocking(&services, &release.deploy_remote);
     let config = services.write_config(&release.work);
     let (path_env, log) = ttmscalr_stand_in(tmp.path());
     (tmp, release, config, path_env, log, services)
@@ -414,6 +417,7 @@ fn offline_cmd(
     cmd.args(args)
         .arg("--config")
         .arg(config)
+        .envs(Services::env())
         .env("PATH", path_env)
         .env("TTMSCALR_LOG", log)
         .env("USER", "tester");
@@ -429,6 +433,8 @@ fn rollback_to_a_given_sha_force_pushes_it() {
     git(app, &["checkout", "-q", "rc"]);
     git(app, &["push", "-q", "aws-production", "rc:master"]);
     assert_ne!(release.deploy_head(), old);
+    let audit = release.work.join(".gatekeeper/audit.jsonl");
+    record_deploy(&audit, &old, &release.deploy_head());
 
     let (code, stdout, stderr) = run(&mut offline_cmd(
         &release,
@@ -450,12 +456,16 @@ fn rollback_to_a_given_sha_force_pushes_it() {
 #[test]
 fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
     let (_tmp, release, config, path_env, log, _services) = offline();
+    let audit = release.work.join(".gatekeeper/audit.jsonl");
+    let sha = release.production_sha.clone();
+    record_deploy(&audit, &sha, &release.apangea.origin_head("rc"));
+    let before = std::fs::read_to_string(&audit).unwrap();
     let (code, stdout, _) = run(&mut offline_cmd(
         &release,
         &config,
         &path_env,
         &log,
-        &["rollback", "production", "--to", "abc1234", "--dry-run"],
+        &["rollback", "production", "--to", &sha[..7], "--dry-run"],
     ));
     assert_eq!(code, 0, "{stdout}");
     assert!(
@@ -463,7 +473,7 @@ fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
         "{stdout}"
     );
     assert!(ttmscalr_runs(&log).is_empty());
-    assert!(!release.work.join(".gatekeeper/audit.jsonl").exists());
+    assert_eq!(std::fs::read_to_string(&audit).unwrap(), before);
 
     let (code, _, stderr) = run(&mut offline_cmd(
         &release,

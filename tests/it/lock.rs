@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 
 use crate::support::git::{Release, git, rev, ttmscalr_stand_in};
-use crate::support::release::{ReleaseShape, mount_release};
+use crate::support::release::{ReleaseShape, mount_production_mirror, mount_release};
 use crate::support::server::{self, Services};
 use crate::support::{SECRET_VARS, gatekeeper_in};
 
@@ -149,6 +149,8 @@ async fn setup(tmp: &Path) -> (Release, Services, Env) {
         },
     )
     .await;
+    // GitHub's copy of production follows the deploy remote, as it does for real.
+    mount_production_mirror(&services, &release.deploy_remote).await;
     let (path, ttmscalr_log) = ttmscalr_stand_in(tmp);
     let env = Env {
         path,

@@ -15,6 +15,7 @@ mod examples;
 mod exceptions;
 mod formats;
 mod help;
+mod integrity;
 mod lock;
 mod notice;
 mod sources;

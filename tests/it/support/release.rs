@@ -120,3 +120,65 @@ pub fn zone_at_night() -> String {
         o => format!("Etc/GMT+{}", -o),
     }
 }
+
+/// The production SHA in the recorded answers (aws-production's master).
+pub const FIXTURE_PRODUCTION_SHA: &str = "aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00";
+
+/// GitHub's copy of the deploy repo, answering with the bare deploy remote's
+/// master at each request, as GitHub would for the repository the remote is.
+struct DeployRemoteMirror {
+    remote: std::path::PathBuf,
+}
+
+impl wiremock::Respond for DeployRemoteMirror {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let head = super::git::rev(&self.remote, "master");
+        json(
+            fixture_text("github/branch-aws-production-master.json")
+                .replace(FIXTURE_PRODUCTION_SHA, &head),
+        )
+    }
+}
+
+/// Mounts the mirror of the deploy remote at `remote` (below the tests' own
+/// overrides, above the green answers): the production SHAs of GitHub and of the
+/// deploy remote agree, as they do when the config is right.
+pub async fn mount_production_mirror(services: &Services, remote: &std::path::Path) {
+    services
+        .server()
+        .register(
+            Mock::given(path(paths::PRODUCTION_BRANCH))
+                .respond_with(DeployRemoteMirror {
+                    remote: remote.to_owned(),
+                })
+                .with_priority(2),
+        )
+        .await;
+}
+
+/// [`mount_production_mirror`] for tests without a runtime.
+pub fn mount_production_mirror_blocking(services: &Services, remote: &std::path::Path) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(mount_production_mirror(services, remote));
+}
+
+/// Appends to the audit log at `log` the record of a deploy of production that
+/// found `before` there and left `after`: the deploy history a rollback reads.
+pub fn record_deploy(log: &std::path::Path, before: &str, after: &str) {
+    use std::io::Write;
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let line = serde_json::json!({
+        "kind": "deploy", "time": "2026-11-24T19:00:00Z", "user": "tim", "host": "ops1",
+        "target": "production", "command": "deploy", "decision": "allow",
+        "before_sha": before, "after_sha": after, "outcome": "ok",
+    });
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}

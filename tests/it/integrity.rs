@@ -1,0 +1,503 @@
+//! Exactly what was checked ships, through the real binary on throw-away repos
+//! (`support::git`): one production SHA per target, no unchecked commit in the
+//! merge, rollbacks only to what production ran before, and the dry runs. Each
+//! test is a way unchecked code reached production before these rules.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::support::git::{Release, git, rev, ttmscalr_runs, ttmscalr_stand_in};
+use crate::support::release::{
+    FIXTURE_PRODUCTION_SHA, ReleaseShape, mount_production_mirror, mount_release, record_deploy,
+};
+use crate::support::server::{self, Services, paths};
+use crate::support::{fixture, gatekeeper_in};
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    release: Release,
+    services: Services,
+    config: PathBuf,
+    path_env: String,
+    ttmscalr_log: PathBuf,
+    audit: PathBuf,
+    apangea_rc: String,
+}
+
+impl Setup {
+    /// Repos, services describing them (GitHub's deploy repo mirrors the deploy
+    /// remote), and a config in `ROOT/work`.
+    async fn new() -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let release = Release::new(tmp.path());
+        let apangea_rc = release.apangea.origin_head("rc");
+        let lesson_rc = release.lesson.origin_head("rc");
+        let services = server::start_green().await;
+        mount_release(
+            &services,
+            &ReleaseShape {
+                apangea_sha: &apangea_rc,
+                lesson_sha: &lesson_rc,
+                migrations: false,
+            },
+        )
+        .await;
+        mount_production_mirror(&services, &release.deploy_remote).await;
+        let config = services.write_config(&release.work);
+        let (path_env, ttmscalr_log) = ttmscalr_stand_in(tmp.path());
+        let audit = release.work.join(".gatekeeper/audit.jsonl");
+        Setup {
+            _tmp: tmp,
+            release,
+            services,
+            config,
+            path_env,
+            ttmscalr_log,
+            audit,
+            apangea_rc,
+        }
+    }
+
+    fn gatekeeper(&self, args: &[&str]) -> Command {
+        let mut cmd = gatekeeper_in(&self.release.work);
+        cmd.args(args)
+            .arg("--config")
+            .arg(&self.config)
+            .envs(Services::env())
+            .env("PATH", &self.path_env)
+            .env("TTMSCALR_LOG", &self.ttmscalr_log)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.gatekeeper(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn records(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.audit)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Nothing reached origin's master of either repo, the deploy remote, or ttmscalr.
+    fn assert_nothing_shipped(&self, apangea_master: &str, lesson_master: &str) {
+        assert_eq!(self.release.apangea.origin_head("master"), apangea_master);
+        assert_eq!(self.release.lesson.origin_head("master"), lesson_master);
+        assert_eq!(self.release.deploy_head(), self.release.production_sha);
+        assert!(self.ttmscalr().is_empty(), "{:?}", self.ttmscalr());
+    }
+
+    fn ttmscalr(&self) -> Vec<String> {
+        ttmscalr_runs(&self.ttmscalr_log)
+    }
+
+    fn masters(&self) -> (String, String) {
+        (
+            self.release.apangea.origin_head("master"),
+            self.release.lesson.origin_head("master"),
+        )
+    }
+}
+
+/// Commits a file in a scratch clone of `origin`'s `branch` and pushes it there;
+/// returns the new commit.
+fn push_commit(origin: &Path, branch: &str, scratch: &Path, file: &str, message: &str) -> String {
+    let work = scratch.join(format!("push-{file}"));
+    git(
+        scratch,
+        &[
+            "clone",
+            "-q",
+            "-b",
+            branch,
+            origin.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(work.join(file), format!("{message}\n")).unwrap();
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", message]);
+    git(&work, &["push", "-q", "origin", branch]);
+    rev(origin, branch)
+}
+
+fn last_deploy(records: &[Value]) -> &Value {
+    records
+        .iter()
+        .rev()
+        .find(|r| r["kind"] == "deploy")
+        .unwrap_or_else(|| panic!("no deploy record in {records:#?}"))
+}
+
+#[tokio::test]
+async fn a_local_unpushed_commit_on_the_clone_base_branch_stops_the_preflight() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    let clone = &s.release.apangea.clone;
+    git(clone, &["checkout", "-q", "master"]);
+    std::fs::write(clone.join("hotfix.txt"), "unreviewed\n").unwrap();
+    git(clone, &["add", "."]);
+    git(clone, &["commit", "-q", "-m", "Unreviewed local hotfix"]);
+
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Preflight failed"), "{stdout}");
+    assert!(
+        stdout.contains("commits on master that origin does not have")
+            && stdout.contains("Unreviewed local hotfix"),
+        "{stdout}"
+    );
+    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_eq!(last_deploy(&s.records())["outcome"], "aborted");
+}
+
+#[tokio::test]
+async fn a_commit_pushed_to_origin_master_after_the_check_never_reaches_production() {
+    let s = Setup::new().await;
+    let (_, lesson) = s.masters();
+    // GitHub (the check) knows nothing of it: it came after the check.
+    let late = push_commit(
+        &s.release.apangea.origin,
+        "master",
+        &s.release.root,
+        "late.txt",
+        "Late unchecked change on master",
+    );
+
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("does not ship exactly the checked release head")
+            && stdout.contains(&s.apangea_rc),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Late unchecked change on master") && stdout.contains("late.txt"),
+        "the extra commit and file are listed:\n{stdout}"
+    );
+    // Nothing was pushed anywhere: origin's master is still the late commit, not a merge.
+    s.assert_nothing_shipped(&late, &lesson);
+    let deploy = last_deploy(&s.records()).clone();
+    assert_eq!(deploy["outcome"], "failed");
+    assert_eq!(deploy["step"], "merge rc into master");
+}
+
+#[tokio::test]
+async fn github_and_the_deploy_remote_disagreeing_on_production_stops_the_deploy() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    // GitHub's deploy repo says production runs another SHA (the remote points
+    // elsewhere, or someone pushed in between): migrations were judged against it.
+    s.services
+        .answer_fixture(
+            paths::PRODUCTION_BRANCH,
+            "github/branch-aws-production-master.json",
+        )
+        .await;
+
+    // The dry run meets the same preflight.
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--dry-run"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("Preflight failed: two production SHAs"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("two production SHAs"), "{stdout}");
+    assert!(
+        stdout.contains(FIXTURE_PRODUCTION_SHA) && stdout.contains(&s.release.production_sha),
+        "both SHAs are named:\n{stdout}"
+    );
+    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_eq!(last_deploy(&s.records())["outcome"], "aborted");
+}
+
+#[tokio::test]
+async fn a_hotfix_only_on_the_deploy_remote_stops_before_the_merge_is_pushed() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    // Both copies agree on it, but the release merge does not contain it.
+    let hotfix = push_commit(
+        &s.release.deploy_remote,
+        "master",
+        &s.release.root,
+        "hotfix.txt",
+        "Hotfix straight to production",
+    );
+
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!("does not contain {hotfix}"))
+            && stdout.contains("Hotfix straight to production"),
+        "{stdout}"
+    );
+    assert_eq!(s.release.apangea.origin_head("master"), apangea);
+    assert_eq!(s.release.lesson.origin_head("master"), lesson);
+    assert_eq!(s.release.deploy_head(), hotfix);
+    assert!(s.ttmscalr().is_empty());
+}
+
+#[tokio::test]
+async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
+    let s = Setup::new().await;
+    s.services
+        .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
+        .await;
+    let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("DENY production"), "{stdout}");
+    let (apangea, lesson) = s.masters();
+
+    for extra in ["--yes", "--dry-run"] {
+        let (code, stdout, stderr) =
+            s.run(&["rollback", "production", "--to", &s.apangea_rc, extra]);
+        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            stderr.contains("that is a deploy: run `gatekeeper deploy`"),
+            "{extra}: {stderr}"
+        );
+        s.assert_nothing_shipped(&apangea, &lesson);
+    }
+    assert!(!s.records().iter().any(|r| r["kind"] == "rollback"));
+}
+
+#[tokio::test]
+async fn an_audit_record_holding_origin_rc_is_refused_not_checked_out() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    record_deploy(&s.audit, "origin/rc", &s.release.production_sha);
+
+    for extra in ["--yes", "--dry-run"] {
+        let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
+        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            stderr.contains("\"origin/rc\"") && stderr.contains("not a full commit SHA"),
+            "{extra}: {stderr}"
+        );
+        assert!(!stdout.contains("checkout"), "{stdout}");
+        s.assert_nothing_shipped(&apangea, &lesson);
+    }
+    let branches = git(&s.release.apangea.clone, &["branch", "--list", "rollback"]);
+    assert!(
+        branches.is_empty(),
+        "a rollback branch was made: {branches}"
+    );
+}
+
+#[tokio::test]
+async fn a_recorded_sha_missing_from_the_clone_is_refused() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    let unknown = "0123456789abcdef0123456789abcdef01234567";
+    record_deploy(&s.audit, unknown, &s.release.production_sha);
+    let (code, _, stderr) = s.run(&["rollback", "production", "--yes"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{unknown} is not a commit in the clone")),
+        "{stderr}"
+    );
+    s.assert_nothing_shipped(&apangea, &lesson);
+}
+
+#[tokio::test]
+async fn rollback_to_an_abbreviation_of_a_previous_production_sha_restores_it() {
+    let s = Setup::new().await;
+    let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 0, "{stdout}");
+    let before = s.release.production_sha.clone();
+    assert_ne!(s.release.deploy_head(), before);
+
+    let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before[..10], "--yes"]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!("git checkout -B rollback {before}")),
+        "the full SHA is checked out:\n{stdout}"
+    );
+    assert_eq!(s.release.deploy_head(), before);
+}
+
+#[tokio::test]
+async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
+    let s = Setup::new().await;
+    let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 0, "{stdout}");
+    let deployed = s.release.deploy_head();
+    s.services
+        .answer_fixture(
+            paths::PRODUCTION_BRANCH,
+            "github/branch-aws-production-master.json",
+        )
+        .await;
+    let runs_before = s.ttmscalr().len();
+
+    for extra in ["--dry-run", "--yes"] {
+        let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
+        assert_eq!(code, 1, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            stdout.contains("two production SHAs")
+                && stdout.contains(FIXTURE_PRODUCTION_SHA)
+                && stdout.contains(&deployed),
+            "{extra}: {stdout}"
+        );
+        assert_eq!(s.release.deploy_head(), deployed);
+        assert_eq!(s.ttmscalr().len(), runs_before);
+    }
+    let rollback = s
+        .records()
+        .into_iter()
+        .rev()
+        .find(|r| r["kind"] == "rollback")
+        .unwrap();
+    assert_eq!(rollback["outcome"], "aborted");
+}
+
+#[tokio::test]
+async fn rollback_dry_run_runs_the_preflight_and_changes_nothing() {
+    let s = Setup::new().await;
+    let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 0, "{stdout}");
+    let deployed = s.release.deploy_head();
+    let records = s.records().len();
+    let runs = s.ttmscalr().len();
+
+    let (code, stdout, stderr) = s.run(&["rollback", "production", "--dry-run"]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "Rollback of production to {}",
+            s.release.production_sha
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the preflight passed"), "{stdout}");
+    assert_eq!(s.release.deploy_head(), deployed);
+    assert_eq!(s.ttmscalr().len(), runs);
+    assert_eq!(s.records().len(), records);
+}
+
+#[tokio::test]
+async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    let green = fixture("facts/green.json");
+    let (code, stdout, stderr) = s.run(&[
+        "deploy",
+        "production",
+        "--dry-run",
+        "--facts",
+        green.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("ALLOW production"), "{stdout}");
+    assert!(
+        stdout.contains("$ git push aws-production master:master"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Dry run on the recorded facts") && stdout.contains("nothing was run"),
+        "{stdout}"
+    );
+    // Decided on the file: no service was asked, nothing changed, no deploy recorded.
+    assert!(s.services.requests().await.is_empty());
+    s.assert_nothing_shipped(&apangea, &lesson);
+    let records = s.records();
+    assert!(
+        !records
+            .iter()
+            .any(|r| r["kind"] == "deploy" || r["kind"] == "step"),
+        "{records:#?}"
+    );
+    assert!(records.iter().all(|r| r["facts_source"] == "file"));
+
+    // A denial on recorded facts: exit 1, nothing changed.
+    let denied = fixture("facts/migrations-weekday-no-notice.json");
+    let (code, stdout, _) = s.run(&[
+        "deploy",
+        "production",
+        "--dry-run",
+        "--facts",
+        denied.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("DENY production"), "{stdout}");
+    s.assert_nothing_shipped(&apangea, &lesson);
+
+    // Without --dry-run recorded facts stay refused.
+    let (code, _, stderr) = s.run(&[
+        "deploy",
+        "production",
+        "--yes",
+        "--facts",
+        green.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("live facts only"), "{stderr}");
+    s.assert_nothing_shipped(&apangea, &lesson);
+}
+
+#[tokio::test]
+async fn a_dirty_clone_stops_the_preflight() {
+    let s = Setup::new().await;
+    let (apangea, lesson) = s.masters();
+    std::fs::write(s.release.lesson.clone.join("README.md"), "edited\n").unwrap();
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("has uncommitted changes"), "{stdout}");
+    s.assert_nothing_shipped(&apangea, &lesson);
+}
+
+#[tokio::test]
+async fn production_moved_between_the_preflight_and_the_push_stops_the_deploy() {
+    let steps = r#"
+[[targets.production.steps]]
+name = "merge"
+builtin = "merge"
+
+[[targets.production.steps]]
+name = "someone else pushes to production"
+command = ["git", "push", "--force", "-q", "{deploy_remote}", "origin/{release_branch}:{base_branch}"]
+
+[[targets.production.steps]]
+name = "record the production SHA"
+builtin = "record_production"
+
+[[targets.production.steps]]
+name = "push"
+command = ["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"]
+"#;
+    let s = Setup::new().await;
+    std::fs::write(
+        &s.config,
+        std::fs::read_to_string(&s.config).unwrap() + steps,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "aws-production master is now {}, not {}",
+            s.apangea_rc, s.release.production_sha
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAILED at step \"record the production SHA\""),
+        "{stdout}"
+    );
+    // The release merge never reached the deploy remote.
+    assert_eq!(s.release.deploy_head(), s.apangea_rc);
+}
