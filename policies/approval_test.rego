@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_approval_on_head_passes if {
 	status(green, "approval") == "pass"
@@ -66,4 +66,20 @@ test_pull_request_head_other_than_the_release_head_fails if {
 	inp := with_repo(green, {"release_sha": old_sha})
 	status(inp, "approval") == "fail"
 	contains(detail(inp, "approval"), "the pull request's head is 3f2a9c1 but rc is at 9b8a7c6")
+}
+
+test_unknown_release_head_fails_approval if {
+	inp := with_repo(green, {"release_sha": null})
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "head of rc unknown, so no approval can be matched to what ships")
+}
+
+test_reviews_not_a_list_fail if {
+	inp := with_reviews("APPROVED")
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "reviews unknown")
+}
+
+test_approval_without_a_commit_fails if {
+	status(with_reviews([object.remove(review_by("tim", "APPROVED", app_sha), ["commit_id"])]), "approval") == "fail"
 }

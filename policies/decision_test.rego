@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_green_release_is_allowed if {
 	d := decision_for(green)
@@ -77,4 +77,19 @@ test_override_of_tests_is_ignored if {
 test_override_does_not_cover_another_failing_check if {
 	inp := with_pr(busy_override, {"reviews": []})
 	decision_for(inp).allow == false
+}
+
+test_unknown_downtime_request_counts_as_downtime if {
+	decision_for(object.remove(green, ["downtime_requested"])).downtime == true
+	decision_for(object.union(green, {"downtime_requested": "false"})).downtime == true
+}
+
+test_migrations_not_a_list_count_as_downtime if {
+	decision_for(with_repo(green, {"migrations": "none"})).downtime == true
+}
+
+test_no_evidence_of_a_pass_denies_with_a_reason if {
+	inp := with_repo_field(green, "ci", {})
+	decision_for(inp).allow == false
+	contains(detail(inp, "tests"), "no evidence that")
 }

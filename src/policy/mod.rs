@@ -74,6 +74,9 @@ impl PolicySet {
                 })?;
         }
         engine.set_gather_prints(true);
+        // A builtin given a value of the wrong type is an error (exit 2), never an
+        // undefined that a rule could read as "no failure".
+        engine.set_strict_builtin_errors(true);
         Ok(Self {
             engine,
             dir: dir.to_owned(),
