@@ -420,7 +420,7 @@ fn bad_flag_values_are_undecided() {
 #[test]
 fn shipped_policy_tests_pass() {
     gatekeeper()
-        .args(["policy", "test"])
+        .args(["policy", "test", "--verbose"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(

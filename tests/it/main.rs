@@ -15,6 +15,7 @@ mod exceptions;
 mod formats;
 mod help;
 mod notice;
+mod policy_test;
 mod settings;
 mod sources;
 mod support;
