@@ -495,3 +495,20 @@ fn window_and_policy_test_refuse_settings_with_a_slip() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`teaching_start`"));
 }
+
+/// Builtins are strict: a type error is no decision, not an undefined that drops a
+/// failure reason and lets the check pass.
+#[test]
+fn a_builtin_given_the_wrong_type_is_undecided() {
+    let dir = edited_policies(
+        "throughput.rego",
+        &[(
+            "throughput_failures contains msg if {\n\tnot input.throughput\n",
+            "throughput_failures contains \"busier than the old limit\" if {\n\tinput.throughput.rpm >= to_number(\"15,000\")\n}\n\nthroughput_failures contains msg if {\n\tnot input.throughput\n",
+        )],
+    );
+    let run = check(dir.path(), &fixture("facts/green.json"), &[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("to_number"), "{}", run.stderr);
+}
