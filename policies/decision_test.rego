@@ -6,7 +6,9 @@ test_green_release_is_allowed if {
 	d.downtime == false
 	d.target == "production"
 	d.evaluated_at == "2026-11-24T19:00:00Z"
-	[c.id | some c in d.checks] == ["tests", "release_dependencies", "approval", "throughput", "teaching_hours", "downtime_notice", "freeze"]
+	[c.id | some c in d.checks] == [
+		"tests", "release_dependencies", "approval", "throughput", "teaching_hours", "downtime_notice", "freeze",
+	]
 }
 
 test_downtime_checks_skip_without_downtime if {
@@ -54,7 +56,9 @@ test_vetted_saturday_downtime_is_allowed if {
 
 too_busy := object.union(green, {"throughput": {"app": "apangea", "rpm": 17250.9, "window_minutes": 5}})
 
-busy_override := object.union(too_busy, {"overrides": [{"check": "throughput", "reason": "traffic spike from a bot", "by": "tim"}]})
+busy_override := object.union(too_busy, {"overrides": [
+	{"check": "throughput", "reason": "traffic spike from a bot", "by": "tim"},
+]})
 
 test_override_of_overridable_check_allows_and_keeps_fail if {
 	d := decision_for(busy_override)
@@ -66,7 +70,8 @@ test_override_of_overridable_check_allows_and_keeps_fail if {
 }
 
 test_override_of_tests_is_ignored if {
-	inp := object.union(with_repo(green, {"ci": object.union(green_repo.ci, {"result": "FAILURE"})}), {"overrides": [{"check": "tests", "reason": "flaky", "by": "tim"}]})
+	failed := with_repo(green, {"ci": object.union(green_repo.ci, {"result": "FAILURE"})})
+	inp := object.union(failed, {"overrides": [{"check": "tests", "reason": "flaky", "by": "tim"}]})
 	d := decision_for(inp)
 	d.allow == false
 	some c in d.checks

@@ -7,7 +7,9 @@ test_no_freezes_pass if {
 }
 
 test_window_inside_a_freeze_fails_any_deploy if {
-	inp := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [segment("2026-12-01", "Tuesday", "14:00", "15:00", "EST")]})})
+	inp := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [
+		segment("2026-12-01", "Tuesday", "14:00", "15:00", "EST"),
+	]})})
 	status(inp, "freeze") == "fail" with data.gatekeeper.settings.freezes as testing_weeks
 	contains(detail(inp, "freeze"), "state testing weeks") with data.gatekeeper.settings.freezes as testing_weeks
 	contains(detail(inp, "freeze"), "until 2026-12-11") with data.gatekeeper.settings.freezes as testing_weeks
@@ -34,7 +36,9 @@ test_freeze_across_a_dst_change if {
 		segment("2026-11-01", "Sunday", "01:00", "01:30", "EST"),
 	]})})
 	status(inp, "freeze") == "fail" with data.gatekeeper.settings.freezes as dst_freeze
-	after := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [segment("2026-11-02", "Monday", "01:00", "02:00", "EST")]})})
+	after := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [
+		segment("2026-11-02", "Monday", "01:00", "02:00", "EST"),
+	]})})
 	status(after, "freeze") == "pass" with data.gatekeeper.settings.freezes as dst_freeze
 }
 

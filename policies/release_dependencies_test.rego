@@ -11,7 +11,8 @@ test_unmet_dependency_fails_and_names_it if {
 		{"text": "feature flag new_gradebook created", "done": false},
 	]})
 	status(inp, "release_dependencies") == "fail"
-	detail(inp, "release_dependencies") == "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
+	want := "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
+	detail(inp, "release_dependencies") == want
 }
 
 test_no_dependencies_pass if {

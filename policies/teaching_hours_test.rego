@@ -1,6 +1,9 @@
 package gatekeeper_test
 
-downtime_window(segments) := object.union(green_downtime, {"window": object.union(saturday_night, {"segments": segments})})
+downtime_window(segments) := object.union(green_downtime, {"window": object.union(
+	saturday_night,
+	{"segments": segments},
+)})
 
 test_saturday_night_passes if {
 	status(green_downtime, "teaching_hours") == "pass"
@@ -42,7 +45,8 @@ test_holiday_is_not_a_teaching_day if {
 	inp := downtime_window([segment("2026-11-26", "Thursday", "10:00", "12:00", "EST")])
 	status(inp, "teaching_hours") == "fail"
 	status(inp, "teaching_hours") == "pass" with data.gatekeeper.settings.holidays as {"2026-11-26"}
-	contains(detail(inp, "teaching_hours"), "2026-11-26 is a holiday") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	d := detail(inp, "teaching_hours") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	contains(d, "2026-11-26 is a holiday")
 }
 
 # A Tuesday 14:00 downtime window: each slip in the teaching-hours settings still fails it.

@@ -21,7 +21,9 @@ test_busy_app_fails_with_numbers if {
 }
 
 test_missing_measurement_fails_with_the_reason if {
-	inp := object.union(object.remove(green, ["throughput"]), {"errors": [{"source": "newrelic", "message": "no data for app apangea"}]})
+	inp := object.union(object.remove(green, ["throughput"]), {"errors": [
+		{"source": "newrelic", "message": "no data for app apangea"},
+	]})
 	status(inp, "throughput") == "fail"
 	contains(detail(inp, "throughput"), "newrelic: no data for app apangea")
 }
