@@ -6,7 +6,22 @@ package gatekeeper
 
 import data.gatekeeper.settings
 
-check_approval := result("approval", approval_failures, approval_pass_detail, approval_evidence)
+check_approval := result("approval", approval_pass, approval_failures, approval_pass_detail, approval_evidence)
+
+default approval_pass := false
+
+approval_pass if {
+	has_repos
+	every repo in input.repos {
+		is_string(repo.release_sha)
+		has_release_prs(repo)
+		every pr in repo.pull_requests {
+			pr.head_sha == repo.release_sha
+			approved(pr)
+			not changes_requested(pr)
+		}
+	}
+}
 
 approval_failures contains no_repos_reason if not has_repos
 
@@ -15,14 +30,14 @@ approval_failures contains msg if some msg in release_pr_failures
 approval_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
-	not pr.reviews
+	not is_array(pr.reviews)
 	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, repo_reason("github", repo.name)])
 }
 
 approval_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
-	pr.reviews
+	is_array(pr.reviews)
 	not approved(pr)
 	msg := sprintf("%s#%v: %s", [repo.name, pr.number, unapproved_reason(pr)])
 }
@@ -41,11 +56,23 @@ approval_failures contains msg if {
 	some pr in repo.pull_requests
 	is_string(repo.release_sha)
 	pr.head_sha != repo.release_sha
-	msg := sprintf("%s#%v: the pull request's head is %s but %s is at %s: wait until GitHub shows the same head, then check again", [repo.name, pr.number, short(pr.head_sha), repo.release_branch, short(repo.release_sha)])
+	msg := sprintf("%s#%v: the pull request's head is %s but %s is at %s: %s", [
+		repo.name, pr.number, short(pr.head_sha), repo.release_branch, short(repo.release_sha),
+		"wait until GitHub shows the same head, then check again",
+	])
+}
+
+approval_failures contains msg if {
+	some repo in input.repos
+	not is_string(repo.release_sha)
+	msg := sprintf("%s: head of %s unknown, so no approval can be matched to what ships (%s)", [
+		repo.name, repo.release_branch, repo_reason("github", repo.name),
+	])
 }
 
 # Each reviewer's latest review that approves or requests changes.
 standings(pr) := {user: pr.reviews[last] |
+	is_array(pr.reviews)
 	some user in {r.user | some r in pr.reviews; is_string(r.user)}
 	decisive := [i |
 		some i, r in pr.reviews
@@ -57,14 +84,22 @@ standings(pr) := {user: pr.reviews[last] |
 }
 
 approved(pr) if {
+	is_string(pr.head_sha)
 	some user in settings.approvers
 	standing := standings(pr)[user]
 	standing.state == "APPROVED"
 	standing.commit_id == pr.head_sha
 }
 
+changes_requested(pr) if {
+	some standing in standings(pr)
+	standing.state == "CHANGES_REQUESTED"
+}
+
 unapproved_reason(pr) := concat("; ", stale) if {
-	stale := [sprintf("%s approved %s, but the head is now %s: ask for a new approval", [user, short(standing.commit_id), short(pr.head_sha)]) |
+	stale := [sprintf("%s approved %s, but the head is now %s: ask for a new approval", [
+		user, short(standing.commit_id), short(pr.head_sha),
+	]) |
 		some user in settings.approvers
 		standing := standings(pr)[user]
 		standing.state == "APPROVED"

@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_approval_on_head_passes if {
 	status(green, "approval") == "pass"
@@ -15,11 +15,13 @@ test_dismissed_approval_fails if {
 }
 
 test_comment_after_approval_is_still_approved if {
-	status(with_reviews([review_by("tim", "APPROVED", app_sha), review_by("tim", "COMMENTED", app_sha)]), "approval") == "pass"
+	reviews := [review_by("tim", "APPROVED", app_sha), review_by("tim", "COMMENTED", app_sha)]
+	status(with_reviews(reviews), "approval") == "pass"
 }
 
 test_changes_requested_then_approved_by_same_reviewer_passes if {
-	status(with_reviews([review_by("tim", "CHANGES_REQUESTED", old_sha), review_by("tim", "APPROVED", app_sha)]), "approval") == "pass"
+	reviews := [review_by("tim", "CHANGES_REQUESTED", old_sha), review_by("tim", "APPROVED", app_sha)]
+	status(with_reviews(reviews), "approval") == "pass"
 }
 
 test_approved_then_changes_requested_fails if {
@@ -41,7 +43,8 @@ test_another_reviewer_requesting_changes_fails if {
 }
 
 test_deleted_reviewer_is_ignored if {
-	status(with_reviews([review_by(null, "CHANGES_REQUESTED", app_sha), review_by("tim", "APPROVED", app_sha)]), "approval") == "pass"
+	reviews := [review_by(null, "CHANGES_REQUESTED", app_sha), review_by("tim", "APPROVED", app_sha)]
+	status(with_reviews(reviews), "approval") == "pass"
 }
 
 test_no_reviews_fails if {
@@ -56,7 +59,11 @@ test_approvers_come_from_settings if {
 test_unknown_reviews_fail_with_the_reason if {
 	inp := object.union(
 		with_repo(green, {"pull_requests": [object.remove(green_pr, ["reviews"])]}),
-		{"errors": [{"source": "github", "repo": "thinkthroughmath/apangea", "message": "reviews of #412: 502 Bad Gateway"}]},
+		{"errors": [{
+			"source": "github",
+			"repo": "thinkthroughmath/apangea",
+			"message": "reviews of #412: 502 Bad Gateway",
+		}]},
 	)
 	status(inp, "approval") == "fail"
 	contains(detail(inp, "approval"), "#412: reviews unknown (github: reviews of #412: 502 Bad Gateway)")
@@ -66,4 +73,20 @@ test_pull_request_head_other_than_the_release_head_fails if {
 	inp := with_repo(green, {"release_sha": old_sha})
 	status(inp, "approval") == "fail"
 	contains(detail(inp, "approval"), "the pull request's head is 3f2a9c1 but rc is at 9b8a7c6")
+}
+
+test_unknown_release_head_fails_approval if {
+	inp := with_repo(green, {"release_sha": null})
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "head of rc unknown, so no approval can be matched to what ships")
+}
+
+test_reviews_not_a_list_fail if {
+	inp := with_reviews("APPROVED")
+	status(inp, "approval") == "fail"
+	contains(detail(inp, "approval"), "reviews unknown")
+}
+
+test_approval_without_a_commit_fails if {
+	status(with_reviews([object.remove(review_by("tim", "APPROVED", app_sha), ["commit_id"])]), "approval") == "fail"
 }

@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_green_release_is_allowed if {
 	d := decision_for(green)
@@ -6,7 +6,9 @@ test_green_release_is_allowed if {
 	d.downtime == false
 	d.target == "production"
 	d.evaluated_at == "2026-11-24T19:00:00Z"
-	[c.id | some c in d.checks] == ["tests", "release_dependencies", "approval", "throughput", "teaching_hours", "downtime_notice", "freeze"]
+	[c.id | some c in d.checks] == [
+		"tests", "release_dependencies", "approval", "throughput", "teaching_hours", "downtime_notice", "freeze",
+	]
 }
 
 test_downtime_checks_skip_without_downtime if {
@@ -54,7 +56,9 @@ test_vetted_saturday_downtime_is_allowed if {
 
 too_busy := object.union(green, {"throughput": {"app": "apangea", "rpm": 17250.9, "window_minutes": 5}})
 
-busy_override := object.union(too_busy, {"overrides": [{"check": "throughput", "reason": "traffic spike from a bot", "by": "tim"}]})
+busy_override := object.union(too_busy, {"overrides": [
+	{"check": "throughput", "reason": "traffic spike from a bot", "by": "tim"},
+]})
 
 test_override_of_overridable_check_allows_and_keeps_fail if {
 	d := decision_for(busy_override)
@@ -66,7 +70,8 @@ test_override_of_overridable_check_allows_and_keeps_fail if {
 }
 
 test_override_of_tests_is_ignored if {
-	inp := object.union(with_repo(green, {"ci": object.union(green_repo.ci, {"result": "FAILURE"})}), {"overrides": [{"check": "tests", "reason": "flaky", "by": "tim"}]})
+	failed := with_repo(green, {"ci": object.union(green_repo.ci, {"result": "FAILURE"})})
+	inp := object.union(failed, {"overrides": [{"check": "tests", "reason": "flaky", "by": "tim"}]})
 	d := decision_for(inp)
 	d.allow == false
 	some c in d.checks
@@ -77,4 +82,19 @@ test_override_of_tests_is_ignored if {
 test_override_does_not_cover_another_failing_check if {
 	inp := with_pr(busy_override, {"reviews": []})
 	decision_for(inp).allow == false
+}
+
+test_unknown_downtime_request_counts_as_downtime if {
+	decision_for(object.remove(green, ["downtime_requested"])).downtime == true
+	decision_for(object.union(green, {"downtime_requested": "false"})).downtime == true
+}
+
+test_migrations_not_a_list_count_as_downtime if {
+	decision_for(with_repo(green, {"migrations": "none"})).downtime == true
+}
+
+test_no_evidence_of_a_pass_denies_with_a_reason if {
+	inp := with_repo_field(green, "ci", {})
+	decision_for(inp).allow == false
+	contains(detail(inp, "tests"), "no evidence that")
 }

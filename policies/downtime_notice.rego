@@ -9,7 +9,11 @@ import data.gatekeeper.settings
 check_downtime_notice := r if {
 	not downtime
 	r := skipped("downtime_notice", "not a downtime deploy: no notice needed")
-} else := result("downtime_notice", notice_failures, notice_pass_detail, notice_evidence)
+} else := result("downtime_notice", notice_pass, notice_failures, notice_pass_detail, notice_evidence)
+
+default notice_pass := false
+
+notice_pass if count(good_notices) > 0
 
 notice_failures contains msg if {
 	not input.notices

@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_vetted_notice_passes if {
 	status(green_downtime, "downtime_notice") == "pass"

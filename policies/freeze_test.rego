@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 testing_weeks := [{"from": "2026-11-30", "to": "2026-12-11", "reason": "state testing weeks"}]
 
@@ -7,7 +7,9 @@ test_no_freezes_pass if {
 }
 
 test_window_inside_a_freeze_fails_any_deploy if {
-	inp := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [segment("2026-12-01", "Tuesday", "14:00", "15:00", "EST")]})})
+	inp := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [
+		segment("2026-12-01", "Tuesday", "14:00", "15:00", "EST"),
+	]})})
 	status(inp, "freeze") == "fail" with data.gatekeeper.settings.freezes as testing_weeks
 	contains(detail(inp, "freeze"), "state testing weeks") with data.gatekeeper.settings.freezes as testing_weeks
 	contains(detail(inp, "freeze"), "until 2026-12-11") with data.gatekeeper.settings.freezes as testing_weeks
@@ -34,6 +36,51 @@ test_freeze_across_a_dst_change if {
 		segment("2026-11-01", "Sunday", "01:00", "01:30", "EST"),
 	]})})
 	status(inp, "freeze") == "fail" with data.gatekeeper.settings.freezes as dst_freeze
-	after := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [segment("2026-11-02", "Monday", "01:00", "02:00", "EST")]})})
+	after := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [
+		segment("2026-11-02", "Monday", "01:00", "02:00", "EST"),
+	]})})
 	status(after, "freeze") == "pass" with data.gatekeeper.settings.freezes as dst_freeze
+}
+
+frozen_tuesday := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": [
+	segment("2026-11-24", "Tuesday", "14:00", "15:00", "EST"),
+]})})
+
+test_freeze_with_form_for_from_fails if {
+	slip := [{"form": "2026-11-20", "to": "2026-11-30", "reason": "state testing weeks"}]
+	status(frozen_tuesday, "freeze") == "fail" with data.gatekeeper.settings.freezes as slip
+	d := detail(frozen_tuesday, "freeze") with data.gatekeeper.settings.freezes as slip
+	contains(d, "the setting freezes holds")
+}
+
+test_freeze_with_us_dates_fails if {
+	slip := [{"from": "11/20/2026", "to": "11/30/2026", "reason": "state testing weeks"}]
+	status(frozen_tuesday, "freeze") == "fail" with data.gatekeeper.settings.freezes as slip
+}
+
+test_freeze_from_after_to_fails if {
+	slip := [{"from": "2026-11-30", "to": "2026-11-20", "reason": "state testing weeks"}]
+	status(frozen_tuesday, "freeze") == "fail" with data.gatekeeper.settings.freezes as slip
+}
+
+test_freeze_with_an_extra_key_fails if {
+	slip := [{"from": "2026-12-20", "to": "2026-12-30", "reason": "holidays", "until": "2027-01-02"}]
+	status(green, "freeze") == "fail" with data.gatekeeper.settings.freezes as slip
+}
+
+test_freezes_as_a_string_fail if {
+	status(green, "freeze") == "fail" with data.gatekeeper.settings.freezes as "2026-11-20 to 2026-11-30"
+}
+
+test_freezes_as_a_set_are_read if {
+	weeks := {{"from": "2026-11-23", "to": "2026-11-25", "reason": "state testing week"}}
+	status(frozen_tuesday, "freeze") == "fail" with data.gatekeeper.settings.freezes as weeks
+	later := {{"from": "2026-12-01", "to": "2026-12-02", "reason": "x"}}
+	status(green, "freeze") == "pass" with data.gatekeeper.settings.freezes as later
+}
+
+test_window_without_dates_fails_the_freeze_check if {
+	inp := object.union(green, {"window": object.union(tuesday_afternoon, {"segments": []})})
+	status(inp, "freeze") == "fail"
+	detail(inp, "freeze") == "no evidence that the window is outside every freeze"
 }

@@ -1,6 +1,11 @@
 # The decision: one check per line of the deploy runbook, assembled here.
-# The shape of `decision` is gatekeeper's contract (DESIGN.md, "Decision");
-# the facts in `input` are documented in FACTS.md beside this file.
+# The shape of `decision` is gatekeeper's contract (README, "Checks"); the facts in
+# `input` are documented in FACTS.md beside this file.
+#
+# Every check passes only on positive evidence: its `*_pass` rule (default false)
+# must hold, and no failure reason may exist. A failure-reason set explains a fail;
+# its absence never makes a pass. Values are compared only after their type is checked
+# (Rego orders across types: 17250 < "15000" is true).
 package gatekeeper
 
 import data.gatekeeper.settings
@@ -13,6 +18,16 @@ decision := {
 	"checks": checks,
 }
 
+check_ids := [
+	"tests",
+	"release_dependencies",
+	"approval",
+	"throughput",
+	"teaching_hours",
+	"downtime_notice",
+	"freeze",
+]
+
 # In the order the runbook reads them.
 checks := [with_override(c) | some c in [
 	check_tests,
@@ -24,14 +39,23 @@ checks := [with_override(c) | some c in [
 	check_freeze,
 ]]
 
-# Allowed exactly when no check fails, except failures a person overrode.
+# Allowed exactly when every check passed, was skipped, or failed and a person overrode it.
 default allow := false
 
-allow if count([c | some c in checks; blocks(c)]) == 0
+allow if {
+	[c.id | some c in checks] == check_ids
+	every c in checks {
+		clears(c)
+	}
+}
 
-blocks(c) if {
+clears(c) if c.status == "pass"
+
+clears(c) if c.status == "skip"
+
+clears(c) if {
 	c.status == "fail"
-	not c.overridden
+	is_object(c.overridden)
 }
 
 titles := {
@@ -44,37 +68,64 @@ titles := {
 	"freeze": "No deploy freeze",
 }
 
-# A deploy needs downtime when migrations are pending, a release pull request is
-# labelled `downtime`, or a person said so. Unknown migrations count as pending.
-default downtime := false
-
-downtime if input.downtime_requested == true
-
-downtime if {
-	some repo in input.repos
-	count(repo.migrations) > 0
+# What a pass claims, for the reason given when neither the claim nor a failure holds.
+claims := {
+	"tests": "every release repo's Jenkins build of the release head passed",
+	"release_dependencies": "every release pull request's dependencies are met",
+	"approval": "an approver approved the head of every release pull request",
+	"throughput": "New Relic throughput is under the limit",
+	"teaching_hours": "the window lies outside live teaching hours",
+	"downtime_notice": "a vetted downtime notice covers the window",
+	"freeze": "the window is outside every freeze",
 }
 
-downtime if {
-	some repo in input.repos
-	not repo.migrations
+# A deploy needs downtime unless the facts show it does not: no migrations pending in
+# any repo (unknown migrations count as pending), no release pull request labelled
+# `downtime`, and no person asked for downtime.
+default downtime := true
+
+downtime := false if {
+	input.downtime_requested == false
+	is_array(input.repos)
+	every repo in input.repos {
+		no_migrations(repo)
+		not labelled_downtime(repo)
+	}
 }
 
-downtime if {
-	some repo in input.repos
+no_migrations(repo) if {
+	is_array(repo.migrations)
+	count(repo.migrations) == 0
+}
+
+labelled_downtime(repo) if {
 	some pr in repo.pull_requests
 	"downtime" in pr.labels
 }
 
 # --- helpers shared by the checks ---
 
-# A check from the set of reasons it fails, one a line: pass when there are none.
-result(id, failures, pass_detail, evidence) := r if {
+# A check from its positive rule and the reasons it fails, one a line: pass only when
+# `passed` is true and there is no reason; else fail with the reasons, or, when there
+# are none, with "no evidence that …".
+result(id, passed, failures, pass_detail, evidence) := r if {
+	passed == true
+	count(failures) == 0
+	r := check_object(id, "pass", pass_detail, evidence)
+} else := r if {
 	count(failures) > 0
-	r := {"id": id, "title": titles[id], "status": "fail", "detail": concat("\n", failures), "evidence": evidence}
-} else := {"id": id, "title": titles[id], "status": "pass", "detail": pass_detail, "evidence": evidence}
+	r := check_object(id, "fail", concat("\n", failures), evidence)
+} else := check_object(id, "fail", sprintf("no evidence that %s", [claims[id]]), evidence)
 
-skipped(id, why) := {"id": id, "title": titles[id], "status": "skip", "detail": why, "evidence": {}}
+check_object(id, status, detail, evidence) := {
+	"id": id,
+	"title": titles[id],
+	"status": status,
+	"detail": detail,
+	"evidence": evidence,
+}
+
+skipped(id, why) := check_object(id, "skip", why, {})
 
 # A failing, overridable check that a person overrode carries who and why.
 with_override(c) := object.union(c, {"overridden": {"reason": o.reason, "by": o.by}}) if {
@@ -101,13 +152,39 @@ short(sha) := substring(sha, 0, 7) if {
 	is_string(sha)
 } else := "no commit"
 
-has_repos if count(input.repos) > 0
+# The release repos, when the facts list at least one.
+has_repos if {
+	is_array(input.repos)
+	count(input.repos) > 0
+}
 
 no_repos_reason := "the facts list no release repos: add [[targets.TARGET.repos]] to the config"
 
-# Minutes after midnight of "HH:MM". The "1" prefix keeps to_number off leading
-# zeros, which engines parse differently ("07" is not a JSON number).
-hhmm_minutes(s) := ((to_number(concat("", ["1", parts[0]])) - 100) * 60) + (to_number(concat("", ["1", parts[1]])) - 100) if {
-	regex.match(`^[0-2][0-9]:[0-5][0-9]$`, s)
+# The repos' open release pull requests, when every repo has at least one.
+has_release_prs(repo) if {
+	is_array(repo.pull_requests)
+	count(repo.pull_requests) > 0
+}
+
+is_collection(x) if is_array(x)
+
+is_collection(x) if is_set(x)
+
+# The fixed English weekday names the facts and the settings use.
+weekdays := ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+# An ISO local date, YYYY-MM-DD: such strings order like the dates they name.
+is_date(s) if {
+	is_string(s)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, s)
+}
+
+# Minutes after midnight of "HH:MM" (00:00 to 24:00). The "1" prefix keeps to_number
+# off leading zeros, which engines parse differently ("07" is not a JSON number).
+hhmm_minutes(s) := minutes if {
+	is_string(s)
+	regex.match(`^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$`, s)
 	parts := split(s, ":")
+	hours := to_number(concat("", ["1", parts[0]])) - 100
+	minutes := (hours * 60) + (to_number(concat("", ["1", parts[1]])) - 100)
 }

@@ -2,7 +2,38 @@
 # each release pull request is checked.
 package gatekeeper
 
-check_release_dependencies := result("release_dependencies", dependencies_failures, dependencies_pass_detail, dependencies_evidence)
+check_release_dependencies := result(
+	"release_dependencies",
+	dependencies_pass,
+	dependencies_failures,
+	dependencies_pass_detail,
+	dependencies_evidence,
+)
+
+default dependencies_pass := false
+
+dependencies_pass if {
+	has_repos
+	every repo in input.repos {
+		has_release_prs(repo)
+		every pr in repo.pull_requests {
+			dependencies_met(pr)
+		}
+	}
+}
+
+# The pull request's release notes list their dependencies, and every one is met.
+dependencies_met(pr) if {
+	is_array(pr.dependencies)
+	every dep in pr.dependencies {
+		dependency_met(dep)
+	}
+}
+
+# One listed dependency is ticked.
+dependency_met(dep) if {
+	dep.done == true
+}
 
 dependencies_failures contains no_repos_reason if not has_repos
 
@@ -15,6 +46,7 @@ release_pr_failures contains msg if {
 
 release_pr_failures contains msg if {
 	some repo in input.repos
+	is_array(repo.pull_requests)
 	count(repo.pull_requests) == 0
 	msg := sprintf("%s: no open pull request from %s into %s", [repo.name, repo.release_branch, repo.base_branch])
 }
@@ -25,8 +57,8 @@ dependencies_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	some dep in pr.dependencies
-	dep.done != true
-	msg := sprintf("%s#%v: dependency not met: %s", [repo.name, pr.number, dep.text])
+	not dependency_met(dep)
+	msg := sprintf("%s#%v: dependency not met: %v", [repo.name, pr.number, dep.text])
 }
 
 dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {

@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_met_dependencies_pass if {
 	status(green, "release_dependencies") == "pass"
@@ -11,7 +11,8 @@ test_unmet_dependency_fails_and_names_it if {
 		{"text": "feature flag new_gradebook created", "done": false},
 	]})
 	status(inp, "release_dependencies") == "fail"
-	detail(inp, "release_dependencies") == "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
+	want := "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
+	detail(inp, "release_dependencies") == want
 }
 
 test_no_dependencies_pass if {
@@ -32,4 +33,21 @@ test_unknown_pull_requests_fail_with_the_reason if {
 	)
 	status(inp, "release_dependencies") == "fail"
 	contains(detail(inp, "release_dependencies"), "github: 401 Bad credentials")
+}
+
+test_dependency_done_as_a_string_fails if {
+	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": "true"}]})
+	status(inp, "release_dependencies") == "fail"
+	contains(detail(inp, "release_dependencies"), "dependency not met: gradebook-service 2.3 deployed")
+}
+
+test_dependency_without_done_fails if {
+	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed"}]})
+	status(inp, "release_dependencies") == "fail"
+}
+
+test_unknown_dependencies_fail if {
+	inp := with_repo(green, {"pull_requests": [object.remove(green_pr, ["dependencies"])]})
+	status(inp, "release_dependencies") == "fail"
+	detail(inp, "release_dependencies") == "no evidence that every release pull request's dependencies are met"
 }

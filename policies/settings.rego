@@ -1,5 +1,8 @@
 # The settings a release manager changes. Edit a value here and the next
-# `gatekeeper check` uses it; no rebuild. Run `gatekeeper policy test` after.
+# `gatekeeper check` uses it; no rebuild. Run `gatekeeper policy check` after.
+# gatekeeper validates every key before any evaluation (README, "The settings
+# schema"): numbers unquoted, times "HH:MM", weekdays "Monday" … "Sunday", dates
+# "YYYY-MM-DD". A key added, removed or misspelled stops every command (exit 2).
 package gatekeeper.settings
 
 # New Relic throughput must be strictly under this many requests per minute.

@@ -1,6 +1,9 @@
-package gatekeeper
+package gatekeeper_test
 
-downtime_window(segments) := object.union(green_downtime, {"window": object.union(saturday_night, {"segments": segments})})
+downtime_window(segments) := object.union(green_downtime, {"window": object.union(
+	saturday_night,
+	{"segments": segments},
+)})
 
 test_saturday_night_passes if {
 	status(green_downtime, "teaching_hours") == "pass"
@@ -42,5 +45,54 @@ test_holiday_is_not_a_teaching_day if {
 	inp := downtime_window([segment("2026-11-26", "Thursday", "10:00", "12:00", "EST")])
 	status(inp, "teaching_hours") == "fail"
 	status(inp, "teaching_hours") == "pass" with data.gatekeeper.settings.holidays as {"2026-11-26"}
-	contains(detail(inp, "teaching_hours"), "2026-11-26 is a holiday") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	d := detail(inp, "teaching_hours") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	contains(d, "2026-11-26 is a holiday")
+}
+
+# A Tuesday 14:00 downtime window: each slip in the teaching-hours settings still fails it.
+tuesday_downtime := downtime_window([segment("2026-11-24", "Tuesday", "14:00", "15:00", "EST")])
+
+lowercase_days := ["monday", "tuesday", "wednesday", "thursday", "friday"]
+
+test_lowercase_teaching_days_fail if {
+	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_days as lowercase_days
+	d := detail(tuesday_downtime, "teaching_hours") with data.gatekeeper.settings.teaching_days as lowercase_days
+	contains(d, "are not English weekday names and HH:MM times")
+}
+
+test_abbreviated_teaching_days_fail if {
+	days := ["Mon", "Tue", "Wed", "Thu", "Fri"]
+	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_days as days
+}
+
+test_one_digit_teaching_start_fails if {
+	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_start as "7:00"
+}
+
+test_teaching_end_as_a_number_fails if {
+	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_end as 2100
+}
+
+test_teaching_start_after_the_end_fails if {
+	status(green_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_start as "22:00"
+}
+
+test_window_without_segments_fails if {
+	inp := downtime_window([])
+	status(inp, "teaching_hours") == "fail"
+	detail(inp, "teaching_hours") == "the facts have no planned window"
+}
+
+test_segment_with_an_unknown_weekday_fails if {
+	seg := segment("2026-11-24", "tuesday", "14:00", "15:00", "EST")
+	status(downtime_window([seg]), "teaching_hours") == "fail"
+}
+
+test_segment_with_minutes_as_strings_fails if {
+	seg := object.union(segment("2026-11-24", "Tuesday", "21:00", "22:00", "EST"), {"from_minute": "1260"})
+	status(downtime_window([seg]), "teaching_hours") == "fail"
+}
+
+test_downtime_without_a_window_fails if {
+	status(object.remove(green_downtime, ["window"]), "teaching_hours") == "fail"
 }

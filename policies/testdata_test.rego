@@ -1,6 +1,10 @@
 # Inputs shared by the policy tests: a green release on a Tuesday afternoon, and
 # helpers that change one part of it. Timestamps are real instants (see FACTS.md).
-package gatekeeper
+# The tests live in their own package and evaluate data.gatekeeper.decision, so no
+# fixture is part of the production package.
+package gatekeeper_test
+
+import data.gatekeeper
 
 app_sha := "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433"
 
@@ -67,8 +71,8 @@ saturday_night := {
 segment(date, weekday, from, to, zone) := {
 	"date": date,
 	"weekday": weekday,
-	"from_minute": hhmm_minutes(from),
-	"to_minute": hhmm_minutes(to),
+	"from_minute": gatekeeper.hhmm_minutes(from),
+	"to_minute": gatekeeper.hhmm_minutes(to),
 	"from": from,
 	"to": to,
 	"utc_offset": "-05:00",
@@ -119,6 +123,11 @@ green_downtime := object.union(with_repo(green, {"migrations": ["db/migrate/2026
 
 with_repo(inp, patch) := object.union(inp, {"repos": [object.union(inp.repos[0], patch)]})
 
+# The first repo with one field replaced whole (object.union would merge objects).
+with_repo_field(inp, key, value) := object.union(inp, {"repos": [
+	object.union(object.remove(inp.repos[0], [key]), {key: value}),
+]})
+
 with_pr(inp, patch) := with_repo(inp, {"pull_requests": [object.union(inp.repos[0].pull_requests[0], patch)]})
 
 with_reviews(reviews) := with_pr(green, {"reviews": reviews})
@@ -128,7 +137,7 @@ with_notice(patch) := object.union(green_downtime, {"notices": [object.union(vet
 review_by(user, state, sha) := {"user": user, "state": state, "commit_id": sha, "submitted_at": "2026-11-24T16:00:00Z"}
 
 decision_for(inp) := d if {
-	d := decision with input as inp
+	d := data.gatekeeper.decision with input as inp
 }
 
 status(inp, id) := c.status if {

@@ -2,14 +2,34 @@
 # built the release head SHA.
 package gatekeeper
 
-check_tests := result("tests", tests_failures, tests_pass_detail, tests_evidence)
+check_tests := result("tests", tests_pass, tests_failures, tests_pass_detail, tests_evidence)
+
+default tests_pass := false
+
+tests_pass if {
+	has_repos
+	every repo in input.repos {
+		build_of_head_passed(repo)
+	}
+}
+
+# The repo's last completed build succeeded, on the head of its release branch.
+build_of_head_passed(repo) if {
+	is_object(repo.ci)
+	repo.ci.building == false
+	repo.ci.result == "SUCCESS"
+	is_string(repo.release_sha)
+	is_string(repo.ci.sha)
+	repo.ci.sha == repo.release_sha
+}
 
 tests_failures contains no_repos_reason if not has_repos
 
 tests_failures contains msg if {
 	some repo in input.repos
 	not repo.ci
-	msg := sprintf("%s: no Jenkins result for job %s (%s)", [repo.name, repo.jenkins_job, repo_reason("jenkins", repo.name)])
+	reason := repo_reason("jenkins", repo.name)
+	msg := sprintf("%s: no Jenkins result for job %s (%s)", [repo.name, repo.jenkins_job, reason])
 }
 
 tests_failures contains msg if {
@@ -20,23 +40,33 @@ tests_failures contains msg if {
 
 tests_failures contains msg if {
 	some repo in input.repos
+	is_object(repo.ci)
 	repo.ci.result != "SUCCESS"
-	msg := sprintf("%s: Jenkins build #%v of %s is %v, not SUCCESS (%s)", [repo.name, repo.ci.number, repo.jenkins_job, repo.ci.result, repo.ci.url])
+	msg := sprintf("%s: Jenkins build #%v of %s is %v, not SUCCESS (%s)", [
+		repo.name, repo.ci.number, repo.jenkins_job, repo.ci.result, repo.ci.url,
+	])
 }
 
 tests_failures contains msg if {
 	some repo in input.repos
-	not repo.release_sha
+	not is_string(repo.release_sha)
 	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, repo_reason("github", repo.name)])
 }
 
 tests_failures contains msg if {
 	some repo in input.repos
+	is_object(repo.ci)
+	is_string(repo.release_sha)
 	repo.ci.sha != repo.release_sha
-	msg := sprintf("%s: Jenkins build #%v built %s, but the head of %s is %s: wait for CI on the new head", [repo.name, repo.ci.number, short(repo.ci.sha), repo.release_branch, short(repo.release_sha)])
+	msg := sprintf("%s: Jenkins build #%v built %s, but the head of %s is %s: wait for CI on the new head", [
+		repo.name, repo.ci.number, short(repo.ci.sha), repo.release_branch, short(repo.release_sha),
+	])
 }
 
-tests_pass_detail := concat("; ", [sprintf("%s: build #%v passed on %s", [repo.name, repo.ci.number, short(repo.ci.sha)]) | some repo in input.repos])
+tests_pass_detail := concat("; ", [msg |
+	some repo in input.repos
+	msg := sprintf("%s: build #%v passed on %s", [repo.name, repo.ci.number, short(repo.ci.sha)])
+])
 
 tests_evidence := [{
 	"repo": repo.name,

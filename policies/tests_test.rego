@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 test_tests_pass_on_green if {
 	status(green, "tests") == "pass"
@@ -68,4 +68,24 @@ test_unknown_release_head_fails_with_the_reason if {
 	)
 	status(inp, "tests") == "fail"
 	contains(detail(inp, "tests"), "head of rc unknown (github: 401 Bad credentials)")
+}
+
+test_build_with_unknown_building_state_fails if {
+	inp := with_repo_field(green, "ci", object.remove(green_repo.ci, ["building"]))
+	status(inp, "tests") == "fail"
+	detail(inp, "tests") == "no evidence that every release repo's Jenkins build of the release head passed"
+}
+
+test_building_as_a_string_fails if {
+	status(with_repo(green, {"ci": object.union(green_repo.ci, {"building": "false"})}), "tests") == "fail"
+}
+
+test_build_of_an_unknown_commit_with_unknown_head_fails if {
+	inp := with_repo_field(with_repo_field(green, "ci", object.remove(green_repo.ci, ["sha"])), "release_sha", null)
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "head of rc unknown")
+}
+
+test_repos_not_a_list_fails if {
+	status(object.union(green, {"repos": {"a": green_repo}}), "tests") == "fail"
 }

@@ -4,7 +4,24 @@ package gatekeeper
 
 import data.gatekeeper.settings
 
-check_throughput := result("throughput", throughput_failures, throughput_pass_detail, throughput_evidence)
+check_throughput := result(
+	"throughput",
+	throughput_pass,
+	throughput_failures,
+	throughput_pass_detail,
+	throughput_evidence,
+)
+
+default throughput_pass := false
+
+throughput_pass if under_limit(input.throughput.rpm, settings.throughput_limit_rpm)
+
+# Both are numbers, and the rate is strictly under the limit.
+under_limit(rpm, limit) if {
+	is_number(rpm)
+	is_number(limit)
+	rpm < limit
+}
 
 throughput_failures contains msg if {
 	not input.throughput
@@ -12,13 +29,32 @@ throughput_failures contains msg if {
 }
 
 throughput_failures contains msg if {
+	is_number(input.throughput.rpm)
+	is_number(settings.throughput_limit_rpm)
 	input.throughput.rpm >= settings.throughput_limit_rpm
-	msg := sprintf("%s rpm over the last %v minutes (limit %v): deploy when traffic is lower", [format_int(input.throughput.rpm, 10), input.throughput.window_minutes, settings.throughput_limit_rpm])
+	msg := sprintf("%s rpm over the last %v minutes (limit %v): deploy when traffic is lower", [
+		format_int(input.throughput.rpm, 10), input.throughput.window_minutes, settings.throughput_limit_rpm,
+	])
+}
+
+throughput_failures contains msg if {
+	input.throughput
+	not is_number(input.throughput.rpm)
+	msg := sprintf("the measured throughput %v is not a number of requests per minute", [input.throughput.rpm])
+}
+
+throughput_failures contains msg if {
+	not is_number(settings.throughput_limit_rpm)
+	msg := sprintf("the setting throughput_limit_rpm is %v, not a number: write it unquoted, e.g. 15000", [
+		settings.throughput_limit_rpm,
+	])
 }
 
 default throughput_pass_detail := "no measurement"
 
-throughput_pass_detail := sprintf("%s rpm over the last %v minutes (limit %v)", [format_int(input.throughput.rpm, 10), input.throughput.window_minutes, settings.throughput_limit_rpm])
+throughput_pass_detail := sprintf("%s rpm over the last %v minutes (limit %v)", [
+	format_int(input.throughput.rpm, 10), input.throughput.window_minutes, settings.throughput_limit_rpm,
+]) if is_number(input.throughput.rpm)
 
 throughput_evidence := {
 	"app": object.get(input, ["throughput", "app"], null),

@@ -1,4 +1,4 @@
-package gatekeeper
+package gatekeeper_test
 
 busy(rpm) := object.union(green, {"throughput": {"app": "apangea", "rpm": rpm, "window_minutes": 5}})
 
@@ -21,7 +21,31 @@ test_busy_app_fails_with_numbers if {
 }
 
 test_missing_measurement_fails_with_the_reason if {
-	inp := object.union(object.remove(green, ["throughput"]), {"errors": [{"source": "newrelic", "message": "no data for app apangea"}]})
+	inp := object.union(object.remove(green, ["throughput"]), {"errors": [
+		{"source": "newrelic", "message": "no data for app apangea"},
+	]})
 	status(inp, "throughput") == "fail"
 	contains(detail(inp, "throughput"), "newrelic: no data for app apangea")
+}
+
+test_rpm_as_a_string_fails if {
+	inp := busy("9800")
+	status(inp, "throughput") == "fail"
+	contains(detail(inp, "throughput"), "the measured throughput 9800 is not a number")
+}
+
+test_quoted_limit_fails_even_when_quiet if {
+	status(green, "throughput") == "fail" with data.gatekeeper.settings.throughput_limit_rpm as "15000"
+	d := detail(green, "throughput") with data.gatekeeper.settings.throughput_limit_rpm as "15000"
+	contains(d, "throughput_limit_rpm is 15000, not a number")
+}
+
+test_quoted_limit_does_not_let_17250_rpm_pass if {
+	status(busy(17250), "throughput") == "fail" with data.gatekeeper.settings.throughput_limit_rpm as "15000"
+}
+
+test_measurement_without_rpm_fails_for_want_of_evidence if {
+	inp := object.union(object.remove(green, ["throughput"]), {"throughput": {"app": "apangea", "window_minutes": 5}})
+	status(inp, "throughput") == "fail"
+	detail(inp, "throughput") == "no evidence that New Relic throughput is under the limit"
 }

@@ -210,7 +210,7 @@ pub struct RollbackArgs {
 pub enum PolicyCommand {
     /// Run the policies' test_* rules, like `opa test`.
     #[command(
-        after_help = "Examples:\n  gatekeeper policy test\n  gatekeeper policy test policies --coverage --threshold 90"
+        after_help = "Examples:\n  gatekeeper policy test\n  gatekeeper policy test --run throughput --verbose\n  gatekeeper policy test policies --coverage --threshold 90\n  gatekeeper policy test --format json"
     )]
     Test(PolicyTestArgs),
     /// Load the policies, evaluate the decision on recorded facts, and check the decision contract.
@@ -224,12 +224,28 @@ pub enum PolicyCommand {
 pub struct PolicyTestArgs {
     /// The policy directory (default: ./policies).
     pub dir: Option<PathBuf>,
+    /// Run only the tests whose full name (data.PACKAGE.test_name) matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub run: Option<String>,
+    /// List every test, passed ones too (without it only failures are listed).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// text: failures and a summary; json: every test, the summary and coverage as one document.
+    #[arg(long, value_enum, default_value_t = PolicyTestFormat::Text)]
+    pub format: PolicyTestFormat,
     /// Report which policy lines the tests cover.
     #[arg(long)]
     pub coverage: bool,
     /// With --coverage: fail (exit 1) below this percentage.
     #[arg(long, value_name = "PERCENT", requires = "coverage")]
     pub threshold: Option<f64>,
+}
+
+/// What `policy test` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyTestFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

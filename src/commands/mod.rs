@@ -208,13 +208,10 @@ pub(crate) fn override_requests(
                 .to_owned(),
         ));
     }
-    let allowed: Vec<String> = match policies.setting("overridable")? {
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
+    let allowed: Vec<String> = policies
+        .settings()
+        .map(|s| s.overridable.iter().cloned().collect())
+        .unwrap_or_default();
     let by = crate::audit::user();
     for id in ids {
         if !allowed.contains(id) {

@@ -1,10 +1,11 @@
-//! `gatekeeper policy test [DIR]`: the policies' own tests, like `opa test`, with an
+//! `gatekeeper policy test [DIR]`: the policies' own tests, like `opa test` (`--run
+//! REGEX` to select, failures only unless `--verbose`, `--format json`), with an
 //! optional coverage report; `gatekeeper policy check`: the policies evaluated on
 //! recorded facts so that a misspelled function is found before a deploy needs it.
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{PolicyCheckArgs, PolicyCommand, PolicyTestArgs};
+use crate::cli::{PolicyCheckArgs, PolicyCommand, PolicyTestArgs, PolicyTestFormat};
 use crate::policy::{TestReport, lint, run_tests};
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
@@ -17,10 +18,41 @@ pub fn run(command: PolicyCommand) -> Result<u8, CommandError> {
 }
 
 fn test(args: PolicyTestArgs) -> Result<u8, CommandError> {
-    let dir = args.dir.unwrap_or_else(|| PathBuf::from("policies"));
-    let report = run_tests(&dir, args.coverage)?;
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("policies"));
+    let filter = match &args.run {
+        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| {
+            CommandError::Usage(format!(
+                "--run {pattern:?} is not a regular expression: {e}; give one such as \"throughput\" or \"test_.*_fails$\""
+            ))
+        })?),
+        None => None,
+    };
+    let report = run_tests(&dir, args.coverage, |name| {
+        filter.as_ref().is_none_or(|re| re.is_match(name))
+    })?;
+    let below = report
+        .total_coverage()
+        .zip(args.threshold)
+        .is_some_and(|(total, min)| total < min);
+    let ok = report.failed() == 0 && !report.outcomes.is_empty() && !below;
+    let out = match args.format {
+        PolicyTestFormat::Json => test_json(&dir, &args.run, args.threshold, &report)?,
+        PolicyTestFormat::Text => test_text(&dir, &args, &report),
+    };
+    print(&out);
+    Ok(if ok { EXIT_OK } else { EXIT_FAIL })
+}
+
+/// Failures (every test with `--verbose`), the coverage, and the summary line.
+fn test_text(dir: &Path, args: &PolicyTestArgs, report: &TestReport) -> String {
     let mut out = String::new();
     for outcome in &report.outcomes {
+        if outcome.passed && !args.verbose {
+            continue;
+        }
         let verdict = if outcome.passed { "PASS" } else { "FAIL" };
         out.push_str(&format!(
             "{verdict} {} ({:.1} ms)\n",
@@ -31,24 +63,87 @@ fn test(args: PolicyTestArgs) -> Result<u8, CommandError> {
             out.push_str(&format!("     {}: {why}\n", outcome.file.display()));
         }
     }
-    if report.outcomes.is_empty() {
-        out.push_str(&format!("no test_* rules found in {}\n", dir.display()));
+    match &args.run {
+        Some(pattern) if report.outcomes.is_empty() => out.push_str(&format!(
+            "no test_* rule of {} matches --run {pattern:?} ({} tests in all)\n",
+            dir.display(),
+            report.total
+        )),
+        Some(pattern) => out.push_str(&format!(
+            "{} of {} tests match --run {pattern:?}\n",
+            report.outcomes.len(),
+            report.total
+        )),
+        None if report.outcomes.is_empty() => {
+            out.push_str(&format!("no test_* rules found in {}\n", dir.display()));
+        }
+        None => {}
     }
-    let below = coverage_section(&report, args.threshold, &mut out);
+    coverage_section(report, args.threshold, &mut out);
     out.push_str(&format!(
         "{} passed, {} failed\n",
         report.passed(),
         report.failed()
     ));
-    print(&out);
-    let ok = report.failed() == 0 && !report.outcomes.is_empty() && !below;
-    Ok(if ok { EXIT_OK } else { EXIT_FAIL })
+    out
 }
 
-/// Appends the coverage report; true when the total is below the threshold.
-fn coverage_section(report: &TestReport, threshold: Option<f64>, out: &mut String) -> bool {
+/// The report as one JSON document (shape documented in the README, "Changing a rule").
+fn test_json(
+    dir: &Path,
+    run: &Option<String>,
+    threshold: Option<f64>,
+    report: &TestReport,
+) -> Result<String, CommandError> {
+    let tests: Vec<serde_json::Value> = report
+        .outcomes
+        .iter()
+        .map(|o| {
+            let (package, name) = o.rule.rsplit_once('.').unwrap_or(("", &o.rule));
+            serde_json::json!({
+                "name": o.rule,
+                "package": package,
+                "rule": name,
+                "file": o.file.display().to_string(),
+                "passed": o.passed,
+                "failure": o.failure,
+                "duration_ms": (o.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+            })
+        })
+        .collect();
+    let coverage = report.coverage.as_ref().map(|files| {
+        serde_json::json!({
+            "percent": report.total_coverage(),
+            "threshold": threshold,
+            "files": files.iter().map(|f| serde_json::json!({
+                "path": f.path,
+                "percent": f.percent(),
+                "covered": f.covered,
+                "not_covered": f.not_covered,
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let doc = serde_json::json!({
+        "dir": dir.display().to_string(),
+        "run": run,
+        "summary": {
+            "passed": report.passed(),
+            "failed": report.failed(),
+            "selected": report.outcomes.len(),
+            "total": report.total,
+        },
+        "tests": tests,
+        "coverage": coverage,
+    });
+    serde_json::to_string_pretty(&doc)
+        .map(|s| s + "\n")
+        .map_err(|e| CommandError::Usage(format!("cannot encode the test report as JSON: {e}")))
+}
+
+/// Appends the coverage report, and whether the total meets the threshold.
+fn coverage_section(report: &TestReport, threshold: Option<f64>, out: &mut String) {
     let (Some(files), Some(total)) = (&report.coverage, report.total_coverage()) else {
-        return false;
+        return;
     };
     out.push_str("\ncoverage (lines of policy files the tests evaluated):\n");
     for file in files {
@@ -71,18 +166,13 @@ fn coverage_section(report: &TestReport, threshold: Option<f64>, out: &mut Strin
             out.push_str(&format!(
                 "coverage {total:.1}% is below the threshold {min}%: add test_* rules for the lines listed\n\n"
             ));
-            true
         }
         Some(min) => {
             out.push_str(&format!(
                 "coverage {total:.1}% meets the threshold {min}%\n\n"
             ));
-            false
         }
-        None => {
-            out.push('\n');
-            false
-        }
+        None => out.push('\n'),
     }
 }
 

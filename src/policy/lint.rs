@@ -2,7 +2,8 @@
 //! misspelled function only when evaluation reaches it, so the decision is compiled
 //! from its entry point and evaluated on recorded facts documents, and the contract
 //! is checked on each result. Policies that read the wall clock are flagged: they
-//! must read `input.now` so that `--at` and tests are exact.
+//! must read `input.now` so that `--at` and tests are exact. The settings are judged
+//! as every evaluating command judges them, each problem an error line.
 
 use regorus::Rc;
 use std::path::{Path, PathBuf};
@@ -22,8 +23,23 @@ pub struct LintReport {
 
 /// Checks the policies of `dir` against each facts document.
 pub fn lint(dir: &Path, facts_files: &[PathBuf]) -> Result<LintReport, PolicyError> {
-    let mut set = PolicySet::load(dir, false)?;
+    let mut set = PolicySet::parse(dir, false)?;
     let mut report = LintReport::default();
+
+    let settings_valid = match set.validate_settings() {
+        Ok(_) => true,
+        Err(PolicyError::Settings(e)) => {
+            let file = e.file.display();
+            for problem in &e.problems {
+                report.errors.push(format!("{file}: {problem}"));
+            }
+            false
+        }
+        Err(e) => {
+            report.errors.push(e.to_string());
+            false
+        }
+    };
 
     let entry: Rc<str> = Rc::from(DECISION_RULE);
     if let Err(e) = set.engine_mut().compile_with_entrypoint(&entry) {
@@ -53,6 +69,13 @@ pub fn lint(dir: &Path, facts_files: &[PathBuf]) -> Result<LintReport, PolicyErr
         report.errors.push(
             "no facts documents to evaluate: give FILEs or add fixtures/facts/*.json".to_owned(),
         );
+    }
+    if !settings_valid {
+        report.errors.push(
+            "not evaluated on any facts document: no decision is made on settings with problems"
+                .to_owned(),
+        );
+        return Ok(report);
     }
     for path in facts_files {
         let shown = path.display();

@@ -3,6 +3,7 @@
 //! files in, a [`Decision`] out. It never fetches facts and never prints.
 
 mod lint;
+mod settings;
 mod testing;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,9 @@ use crate::decision::{ContractError, Decision};
 use crate::facts::Facts;
 
 pub use lint::{LintReport, lint};
+pub use settings::{
+    CHECK_IDS, ClockTime, Freeze, SettingProblem, Settings, SettingsError, WEEKDAYS,
+};
 pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 
 /// Where the policies must put the decision.
@@ -42,6 +46,8 @@ pub enum PolicyError {
     Contract(#[from] ContractError),
     #[error("cannot encode the facts document for the policies: {0}")]
     Input(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// The policies of one directory, parsed once and evaluated many times.
@@ -50,6 +56,7 @@ pub struct PolicySet {
     engine: Engine,
     dir: PathBuf,
     files: Vec<PathBuf>,
+    settings: Option<Settings>,
 }
 
 /// A decision and whatever the policies printed while reaching it.
@@ -60,9 +67,31 @@ pub struct Evaluation {
 }
 
 impl PolicySet {
-    /// Parses every `*.rego` file of `dir` (not its subfolders), sorted by name;
-    /// `*_test.rego` files only when `with_tests`.
+    /// Parses every `*.rego` file of `dir` (not its subfolders), sorted by name, and
+    /// validates the settings before anything is evaluated: a decision is never made
+    /// on settings with a slip. With `with_tests` (`policy test`) the `*_test.rego`
+    /// files are loaded too, and the settings are validated when the directory
+    /// declares them (a directory of other policies may be tested as well).
     pub fn load(dir: &Path, with_tests: bool) -> Result<Self, PolicyError> {
+        let mut set = Self::parse(dir, with_tests)?;
+        if with_tests {
+            if set.declares(SETTINGS_PACKAGE) {
+                set.settings = Some(set.validate_settings()?);
+            }
+        } else {
+            if !set.declares("data.gatekeeper") {
+                return Err(PolicyError::Undefined {
+                    dir: dir.to_owned(),
+                });
+            }
+            set.settings = Some(set.validate_settings()?);
+        }
+        Ok(set)
+    }
+
+    /// Parses the policies without judging the settings (`policy check` reports
+    /// their problems beside its other findings).
+    pub(crate) fn parse(dir: &Path, with_tests: bool) -> Result<Self, PolicyError> {
         let files = rego_files(dir, with_tests)?;
         let mut engine = Engine::new();
         for file in &files {
@@ -74,11 +103,58 @@ impl PolicySet {
                 })?;
         }
         engine.set_gather_prints(true);
+        // A builtin given a value of the wrong type is an error (exit 2), never an
+        // undefined that a rule could read as "no failure".
+        engine.set_strict_builtin_errors(true);
         Ok(Self {
             engine,
             dir: dir.to_owned(),
             files,
+            settings: None,
         })
+    }
+
+    fn declares(&self, package: &str) -> bool {
+        self.engine
+            .get_packages()
+            .is_ok_and(|packages| packages.iter().any(|p| p == package))
+    }
+
+    /// Reads `data.gatekeeper.settings` from the engine and validates it: every
+    /// problem at once, naming the key, the value and the expected form.
+    pub(crate) fn validate_settings(&mut self) -> Result<Settings, PolicyError> {
+        let value = if self.declares(SETTINGS_PACKAGE) {
+            let results = self
+                .engine
+                .eval_query(SETTINGS_PACKAGE.to_owned(), false)
+                .map_err(|e| PolicyError::Eval {
+                    rule: SETTINGS_PACKAGE.to_owned(),
+                    message: format!("{e:#}"),
+                })?;
+            let value = results
+                .result
+                .first()
+                .and_then(|r| r.expressions.first())
+                .map_or(Value::new_object(), |e| e.value.clone());
+            serde_json::to_value(&value).map_err(|e| PolicyError::Eval {
+                rule: SETTINGS_PACKAGE.to_owned(),
+                message: e.to_string(),
+            })?
+        } else {
+            serde_json::Value::Object(serde_json::Map::new())
+        };
+        Settings::from_json(&value).map_err(|problems| {
+            PolicyError::Settings(SettingsError {
+                file: self.dir.join("settings.rego"),
+                problems,
+            })
+        })
+    }
+
+    /// The validated settings; `None` only for `policy test` of a directory that
+    /// declares none.
+    pub fn settings(&self) -> Option<&Settings> {
+        self.settings.as_ref()
     }
 
     pub fn files(&self) -> &[PathBuf] {

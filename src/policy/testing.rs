@@ -22,7 +22,10 @@ pub struct TestOutcome {
 
 #[derive(Debug, Clone)]
 pub struct TestReport {
+    /// The selected tests, in file and source order.
     pub outcomes: Vec<TestOutcome>,
+    /// How many `test_*` rules the policies hold, selected or not.
+    pub total: usize,
     /// Per policy file (tests excluded), when coverage was asked for.
     pub coverage: Option<Vec<CoverageFile>>,
 }
@@ -67,13 +70,20 @@ impl TestReport {
     }
 }
 
-/// Loads every policy of `dir`, tests included, and runs each `test_*` rule;
-/// with `coverage`, also records which policy lines the tests evaluated.
-pub fn run_tests(dir: &Path, coverage: bool) -> Result<TestReport, PolicyError> {
+/// Loads every policy of `dir`, tests included, and runs each `test_*` rule whose
+/// full name (`data.PACKAGE.test_name`) `select` accepts; with `coverage`, also
+/// records which policy lines the tests evaluated.
+pub fn run_tests(
+    dir: &Path,
+    coverage: bool,
+    select: impl Fn(&str) -> bool,
+) -> Result<TestReport, PolicyError> {
     let mut set = PolicySet::load(dir, true)?;
     set.engine_mut().set_enable_coverage(coverage);
     let mut outcomes = Vec::new();
-    for (file, rule) in test_rules(set.files())? {
+    let rules = test_rules(set.files())?;
+    let total = rules.len();
+    for (file, rule) in rules.into_iter().filter(|(_, rule)| select(rule)) {
         let started = Instant::now();
         let result = set.engine_mut().eval_rule(rule.clone());
         let failure = match result {
@@ -113,7 +123,11 @@ pub fn run_tests(dir: &Path, coverage: bool) -> Result<TestReport, PolicyError> 
     } else {
         None
     };
-    Ok(TestReport { outcomes, coverage })
+    Ok(TestReport {
+        outcomes,
+        total,
+        coverage,
+    })
 }
 
 /// Finds `test_*` rule heads in the policy sources, with their package.

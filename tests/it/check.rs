@@ -420,11 +420,11 @@ fn bad_flag_values_are_undecided() {
 #[test]
 fn shipped_policy_tests_pass() {
     gatekeeper()
-        .args(["policy", "test"])
+        .args(["policy", "test", "--verbose"])
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "PASS data.gatekeeper.test_exactly_15000_rpm_fails",
+            "PASS data.gatekeeper_test.test_exactly_15000_rpm_fails",
         ))
         .stdout(predicate::str::is_match(r"(?m)^\d+ passed, 0 failed$").unwrap());
 }
@@ -445,7 +445,7 @@ fn failing_policy_test_exits_1_and_is_named() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "FAIL data.gatekeeper.test_quiet_app_passes",
+            "FAIL data.gatekeeper_test.test_quiet_app_passes",
         ))
         .stdout(predicate::str::is_match(r"(?m)^\d+ passed, [1-9]\d* failed$").unwrap());
 }

@@ -18,6 +18,8 @@ mod help;
 mod integrity;
 mod lock;
 mod notice;
+mod policy_test;
+mod settings;
 mod sources;
 mod support;
 mod window;

@@ -434,10 +434,11 @@ async fn github_503_is_retried_once_then_fails_closed() {
         .answer(paths::APANGEA_BRANCH, html(503, "jenkins/503.html"))
         .await;
     let run = decide(&services, &[]);
-    // The head is unknown, so are its migrations: downtime, and the notice check fails.
+    // The head is unknown, so are its migrations: downtime, and the notice check fails;
+    // no approval can be matched to what ships.
     assert_denied(
         &run,
-        &["tests", "teaching_hours", "downtime_notice"],
+        &["tests", "approval", "teaching_hours", "downtime_notice"],
         &[
             ("tests", "head of rc unknown"),
             ("tests", "HTTP 503"),

@@ -1,0 +1,778 @@
+//! The settings a release manager edits (`data.gatekeeper.settings`, shipped in
+//! `policies/settings.rego`), validated into a typed [`Settings`] before any
+//! evaluation: every key known and present, every value of its type and form. A
+//! slip (a quoted number, `"7:00"`, `"monday"`, a freeze with `"form"`) is reported
+//! with the key, the value and the expected form, all problems at once; it never
+//! reaches a policy, where Rego would compare it without complaint. This module only
+//! judges a value already read from the engine; it never evaluates a decision.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, Weekday};
+use serde_json::{Map, Value};
+
+/// The check ids of the decision, in the runbook's order.
+pub const CHECK_IDS: [&str; 7] = [
+    "tests",
+    "release_dependencies",
+    "approval",
+    "throughput",
+    "teaching_hours",
+    "downtime_notice",
+    "freeze",
+];
+
+/// Checks no person may override: what ships must be tested and approved.
+pub const NEVER_OVERRIDABLE: [&str; 2] = ["tests", "approval"];
+
+/// Weekday names as the settings and the facts write them: English, exact case.
+pub const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("Monday", Weekday::Mon),
+    ("Tuesday", Weekday::Tue),
+    ("Wednesday", Weekday::Wed),
+    ("Thursday", Weekday::Thu),
+    ("Friday", Weekday::Fri),
+    ("Saturday", Weekday::Sat),
+    ("Sunday", Weekday::Sun),
+];
+
+/// Every setting, with the form its value must have (shown when it does not).
+pub const SCHEMA: [(&str, &str); 10] = [
+    (
+        "throughput_limit_rpm",
+        "an unquoted number of requests per minute from 1 to 10000000, e.g. 15000",
+    ),
+    (
+        "notice_lead_hours",
+        "an unquoted whole number of hours from 1 to 720, e.g. 72",
+    ),
+    (
+        "approvers",
+        "a non-empty list of GitHub logins (letters, digits and hyphens), e.g. [\"tim\"]",
+    ),
+    (
+        "vetters",
+        "a non-empty list of GitHub logins (letters, digits and hyphens), e.g. [\"tim\", \"jim\"]",
+    ),
+    (
+        "teaching_days",
+        "a non-empty list of weekday names from \"Monday\", \"Tuesday\", \"Wednesday\", \"Thursday\", \"Friday\", \"Saturday\", \"Sunday\" (exact case, not abbreviated)",
+    ),
+    (
+        "teaching_start",
+        "a local time \"HH:MM\" with two digits each, from \"00:00\" to \"23:59\", e.g. \"07:00\"",
+    ),
+    (
+        "teaching_end",
+        "a local time \"HH:MM\" with two digits each, from \"00:01\" to \"24:00\", after teaching_start, e.g. \"21:00\"",
+    ),
+    (
+        "holidays",
+        "a set or list of local dates \"YYYY-MM-DD\", e.g. {\"2026-11-26\"}",
+    ),
+    (
+        "freezes",
+        "a list of {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"reason\": \"why\"} with from on or before to",
+    ),
+    (
+        "overridable",
+        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+    ),
+];
+
+/// The validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub throughput_limit_rpm: f64,
+    pub notice_lead_hours: u32,
+    pub approvers: Vec<String>,
+    pub vetters: Vec<String>,
+    pub teaching_days: Vec<Weekday>,
+    pub teaching_start: ClockTime,
+    pub teaching_end: ClockTime,
+    pub holidays: BTreeSet<NaiveDate>,
+    pub freezes: Vec<Freeze>,
+    pub overridable: BTreeSet<String>,
+}
+
+/// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime(pub u16);
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+/// A range of local dates, both inclusive, in which no deploy may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freeze {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub reason: String,
+}
+
+/// One thing wrong with one setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingProblem {
+    #[error("`{key}` is missing: add it, as {expected}")]
+    Missing { key: String, expected: String },
+    #[error("`{key}` is not a known setting{}: remove it or correct its name", nearest.as_ref().map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default())]
+    Unknown {
+        key: String,
+        nearest: Option<String>,
+    },
+    #[error("`{key}` is {value}, which is not {expected}")]
+    Invalid {
+        key: String,
+        value: String,
+        expected: String,
+    },
+}
+
+impl SettingProblem {
+    /// The setting the problem is about (`freezes[0].from` for a part of one).
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Missing { key, .. } | Self::Unknown { key, .. } | Self::Invalid { key, .. } => {
+                key
+            }
+        }
+    }
+}
+
+/// Every problem of the settings of a policy directory.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the settings (data.gatekeeper.settings, in {}) are not valid; nothing was evaluated. Fix each and run `gatekeeper policy check`:\n{}",
+    .file.display(),
+    .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+)]
+pub struct SettingsError {
+    pub file: PathBuf,
+    pub problems: Vec<SettingProblem>,
+}
+
+impl Settings {
+    /// Validates the value of `data.gatekeeper.settings` (as JSON: sets arrive as
+    /// arrays), reporting every problem at once.
+    pub fn from_json(value: &Value) -> Result<Self, Vec<SettingProblem>> {
+        let Some(object) = value.as_object() else {
+            return Err(vec![SettingProblem::Invalid {
+                key: "data.gatekeeper.settings".to_owned(),
+                value: show(value),
+                expected: "a package of settings (package gatekeeper.settings)".to_owned(),
+            }]);
+        };
+        let mut v = Validator {
+            object,
+            problems: Vec::new(),
+        };
+        for key in object.keys() {
+            if !SCHEMA.iter().any(|(known, _)| known == key) {
+                v.problems.push(SettingProblem::Unknown {
+                    key: key.clone(),
+                    nearest: nearest_key(key),
+                });
+            }
+        }
+        let throughput_limit_rpm = v.number("throughput_limit_rpm", 1.0, 10_000_000.0);
+        let notice_lead_hours = v.whole("notice_lead_hours", 1, 720);
+        let approvers = v.logins("approvers");
+        let vetters = v.logins("vetters");
+        let teaching_days = v.weekdays("teaching_days");
+        let teaching_start = v.time("teaching_start", 0, 23 * 60 + 59);
+        let teaching_end = v.time("teaching_end", 1, 24 * 60);
+        if let (Some(start), Some(end)) = (teaching_start, teaching_end)
+            && start >= end
+        {
+            v.invalid(
+                "teaching_end",
+                &Value::String(end.to_string()),
+                &format!("after teaching_start ({start})"),
+            );
+        }
+        let holidays = v.dates("holidays");
+        let freezes = v.freezes("freezes");
+        let overridable = v.overridable("overridable");
+        match (
+            throughput_limit_rpm,
+            notice_lead_hours,
+            approvers,
+            vetters,
+            teaching_days,
+            teaching_start,
+            teaching_end,
+            holidays,
+            freezes,
+            overridable,
+        ) {
+            (
+                Some(throughput_limit_rpm),
+                Some(notice_lead_hours),
+                Some(approvers),
+                Some(vetters),
+                Some(teaching_days),
+                Some(teaching_start),
+                Some(teaching_end),
+                Some(holidays),
+                Some(freezes),
+                Some(overridable),
+            ) if v.problems.is_empty() => Ok(Self {
+                throughput_limit_rpm,
+                notice_lead_hours,
+                approvers,
+                vetters,
+                teaching_days,
+                teaching_start,
+                teaching_end,
+                holidays,
+                freezes,
+                overridable,
+            }),
+            _ => Err(v.problems),
+        }
+    }
+}
+
+struct Validator<'a> {
+    object: &'a Map<String, Value>,
+    problems: Vec<SettingProblem>,
+}
+
+impl Validator<'_> {
+    fn expected(key: &str) -> &'static str {
+        SCHEMA
+            .iter()
+            .find(|(known, _)| *known == key)
+            .map_or("a value", |(_, form)| form)
+    }
+
+    /// The value of a key, or a Missing problem.
+    fn get(&mut self, key: &str) -> Option<&Value> {
+        let value = self.object.get(key);
+        if value.is_none() {
+            self.problems.push(SettingProblem::Missing {
+                key: key.to_owned(),
+                expected: Self::expected(key).to_owned(),
+            });
+        }
+        value
+    }
+
+    fn invalid(&mut self, key: &str, value: &Value, expected: &str) {
+        self.problems.push(SettingProblem::Invalid {
+            key: key.to_owned(),
+            value: show(value),
+            expected: expected.to_owned(),
+        });
+    }
+
+    /// Invalid with the schema's form for a whole key.
+    fn wrong<T>(&mut self, key: &str, value: &Value) -> Option<T> {
+        self.invalid(key, value, Self::expected(key));
+        None
+    }
+
+    fn number(&mut self, key: &str, min: f64, max: f64) -> Option<f64> {
+        let value = self.get(key)?.clone();
+        match value.as_f64() {
+            Some(n) if value.is_number() && (min..=max).contains(&n) => Some(n),
+            _ => self.wrong(key, &value),
+        }
+    }
+
+    fn whole(&mut self, key: &str, min: u64, max: u64) -> Option<u32> {
+        let value = self.get(key)?.clone();
+        // 72.0 is a whole number too (Rego arithmetic may produce one).
+        let whole = value.as_u64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u32::MAX as f64)
+                .map(|f| f as u64)
+        });
+        match whole {
+            Some(n) if (min..=max).contains(&n) => u32::try_from(n).ok(),
+            _ => self.wrong(key, &value),
+        }
+    }
+
+    /// A list (or set) of items; `None` with a problem when it is not one.
+    fn items(&mut self, key: &str, non_empty: bool) -> Option<Vec<Value>> {
+        let value = self.get(key)?.clone();
+        match value.as_array() {
+            Some(items) if !(non_empty && items.is_empty()) => Some(items.clone()),
+            _ => self.wrong(key, &value),
+        }
+    }
+
+    fn logins(&mut self, key: &str) -> Option<Vec<String>> {
+        let items = self.items(key, true)?;
+        let mut logins = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().filter(|s| is_login(s)) {
+                Some(login) => logins.push(login.to_owned()),
+                None => {
+                    ok = false;
+                    self.invalid(
+                        &format!("{key}[{i}]"),
+                        item,
+                        "a GitHub login: 1 to 39 letters, digits or hyphens, not starting with a hyphen",
+                    );
+                }
+            }
+        }
+        ok.then_some(logins)
+    }
+
+    fn weekdays(&mut self, key: &str) -> Option<Vec<Weekday>> {
+        let items = self.items(key, true)?;
+        let mut days = Vec::new();
+        for item in &items {
+            let day = item
+                .as_str()
+                .and_then(|s| WEEKDAYS.iter().find(|(name, _)| *name == s));
+            match day {
+                Some((_, day)) if !days.contains(day) => days.push(*day),
+                _ => return self.wrong(key, &Value::Array(items.clone())),
+            }
+        }
+        Some(days)
+    }
+
+    fn time(&mut self, key: &str, min: u16, max: u16) -> Option<ClockTime> {
+        let value = self.get(key)?.clone();
+        match value.as_str().and_then(parse_hhmm) {
+            Some(t) if (min..=max).contains(&t.0) => Some(t),
+            _ => self.wrong(key, &value),
+        }
+    }
+
+    fn dates(&mut self, key: &str) -> Option<BTreeSet<NaiveDate>> {
+        let items = self.items(key, false)?;
+        let mut dates = BTreeSet::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().and_then(parse_date) {
+                Some(date) => {
+                    dates.insert(date);
+                }
+                None => {
+                    ok = false;
+                    self.invalid(
+                        &format!("{key}[{i}]"),
+                        item,
+                        "a local date \"YYYY-MM-DD\" that exists, e.g. \"2026-11-26\"",
+                    );
+                }
+            }
+        }
+        ok.then_some(dates)
+    }
+
+    fn freezes(&mut self, key: &str) -> Option<Vec<Freeze>> {
+        let items = self.items(key, false)?;
+        let mut freezes = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match self.freeze(&format!("{key}[{i}]"), item) {
+                Some(freeze) => freezes.push(freeze),
+                None => ok = false,
+            }
+        }
+        ok.then_some(freezes)
+    }
+
+    fn freeze(&mut self, key: &str, item: &Value) -> Option<Freeze> {
+        const FORM: &str = "an object with exactly \"from\", \"to\" and \"reason\", e.g. {\"from\": \"2027-04-12\", \"to\": \"2027-04-23\", \"reason\": \"state testing weeks\"}";
+        let Some(fields) = item.as_object() else {
+            return self.wrong_form(key, item, FORM);
+        };
+        let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        if names != ["from", "reason", "to"] {
+            return self.wrong_form(key, item, FORM);
+        }
+        let date = |name: &str| {
+            fields
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(parse_date)
+        };
+        let (from, to) = (date("from"), date("to"));
+        let reason = fields
+            .get("reason")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let mut ok = true;
+        for (name, parsed) in [("from", from), ("to", to)] {
+            if parsed.is_none() {
+                ok = false;
+                let value = fields.get(name).cloned().unwrap_or(Value::Null);
+                self.invalid(
+                    &format!("{key}.{name}"),
+                    &value,
+                    "a local date \"YYYY-MM-DD\" that exists, e.g. \"2027-04-12\"",
+                );
+            }
+        }
+        if reason.is_none() {
+            ok = false;
+            let value = fields.get("reason").cloned().unwrap_or(Value::Null);
+            self.invalid(
+                &format!("{key}.reason"),
+                &value,
+                "a non-empty string saying why, shown to whoever is stopped",
+            );
+        }
+        let (Some(from), Some(to), Some(reason)) = (from, to, reason) else {
+            return None;
+        };
+        if from > to {
+            return self.wrong_form(
+                key,
+                item,
+                "a freeze whose \"from\" is on or before its \"to\"",
+            );
+        }
+        ok.then(|| Freeze {
+            from,
+            to,
+            reason: reason.to_owned(),
+        })
+    }
+
+    fn wrong_form<T>(&mut self, key: &str, value: &Value, form: &str) -> Option<T> {
+        self.invalid(key, value, form);
+        None
+    }
+
+    fn overridable(&mut self, key: &str) -> Option<BTreeSet<String>> {
+        let items = self.items(key, false)?;
+        let mut ids = BTreeSet::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let id = item.as_str().unwrap_or_default();
+            if NEVER_OVERRIDABLE.contains(&id) {
+                ok = false;
+                self.invalid(
+                    &format!("{key}[{i}]"),
+                    item,
+                    "a check a person may override: tests and approval never are (what ships must be tested and approved)",
+                );
+            } else if CHECK_IDS.contains(&id) {
+                ids.insert(id.to_owned());
+            } else {
+                ok = false;
+                self.invalid(
+                    &format!("{key}[{i}]"),
+                    item,
+                    "a check id: one of release_dependencies, throughput, teaching_hours, downtime_notice, freeze",
+                );
+            }
+        }
+        ok.then_some(ids)
+    }
+}
+
+/// `HH:MM`, two digits each, 00:00 to 24:00.
+fn parse_hhmm(s: &str) -> Option<ClockTime> {
+    let b = s.as_bytes();
+    let [h1, h2, b':', m1, m2] = *b else {
+        return None;
+    };
+    if ![h1, h2, m1, m2].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let hours = u16::from(h1 - b'0') * 10 + u16::from(h2 - b'0');
+    let minutes = u16::from(m1 - b'0') * 10 + u16::from(m2 - b'0');
+    let valid = (hours < 24 && minutes < 60) || (hours == 24 && minutes == 0);
+    valid.then_some(ClockTime(hours * 60 + minutes))
+}
+
+/// `YYYY-MM-DD`, zero-padded, a date that exists.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let shape = s.len() == 10
+        && s.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// GitHub's rule for a login: 1 to 39 letters, digits or single hyphens, not at the start.
+fn is_login(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 39
+        && !s.starts_with('-')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The known key nearest to a misspelled one, when it is close.
+fn nearest_key(key: &str) -> Option<String> {
+    SCHEMA
+        .iter()
+        .map(|(known, _)| (edit_distance(key, known), *known))
+        .filter(|(d, known)| *d <= 3.max(known.len() / 4))
+        .min()
+        .map(|(_, known)| known.to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or_default();
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or_default();
+            let left = row.get(j).copied().unwrap_or_default();
+            let cost = usize::from(ca != *cb);
+            let best = (prev + cost).min(above + 1).min(left + 1);
+            prev = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = best;
+            }
+        }
+    }
+    row.last().copied().unwrap_or_default()
+}
+
+/// A value as the release manager would recognise it, kept short.
+fn show(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 100 {
+        let cut: String = text.chars().take(97).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn shipped() -> Value {
+        json!({
+            "throughput_limit_rpm": 15000,
+            "notice_lead_hours": 72,
+            "approvers": ["tim"],
+            "vetters": ["tim", "jim"],
+            "teaching_days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+            "teaching_start": "07:00",
+            "teaching_end": "21:00",
+            "holidays": [],
+            "freezes": [],
+            "overridable": ["teaching_hours", "throughput"],
+        })
+    }
+
+    fn with(key: &str, value: Value) -> Value {
+        let mut s = shipped();
+        s[key] = value;
+        s
+    }
+
+    fn problems(value: &Value) -> Vec<SettingProblem> {
+        Settings::from_json(value).expect_err("the settings must be refused")
+    }
+
+    #[test]
+    fn shipped_settings_are_valid_and_typed() {
+        let s = Settings::from_json(&shipped()).unwrap();
+        assert_eq!(s.throughput_limit_rpm, 15000.0);
+        assert_eq!(s.notice_lead_hours, 72);
+        assert_eq!(s.teaching_start, ClockTime(420));
+        assert_eq!(s.teaching_end.to_string(), "21:00");
+        assert_eq!(s.teaching_days.len(), 5);
+        assert!(s.overridable.contains("throughput"));
+    }
+
+    #[test]
+    fn quoted_number_names_key_value_and_form() {
+        let p = problems(&with("throughput_limit_rpm", json!("15000")));
+        assert_eq!(p.len(), 1);
+        let text = p[0].to_string();
+        assert!(
+            text.contains("`throughput_limit_rpm` is \"15000\""),
+            "{text}"
+        );
+        assert!(text.contains("unquoted number"), "{text}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut s = with("teaching_start", json!("7:00"));
+        s["teaching_days"] = json!(["Mon", "Tue"]);
+        s["freezes"] = json!([{"form": "2026-11-20", "to": "2026-11-30", "reason": "x"}]);
+        s.as_object_mut().unwrap().remove("vetters");
+        s["vetter"] = json!(["jim"]);
+        let keys: Vec<String> = problems(&s).iter().map(|p| p.key().to_owned()).collect();
+        assert_eq!(
+            keys,
+            [
+                "vetter",
+                "vetters",
+                "teaching_days",
+                "teaching_start",
+                "freezes[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn misspelled_key_suggests_the_known_one() {
+        let mut s = shipped();
+        s["vetter"] = json!(["jim"]);
+        let text = problems(&s)[0].to_string();
+        assert!(text.contains("did you mean `vetters`"), "{text}");
+    }
+
+    #[test]
+    fn times_need_two_digits_and_a_real_clock_time() {
+        for bad in [
+            "7:00", "07:0", "0700", "25:00", "07:60", "24:01", " 07:00", "07.00",
+        ] {
+            assert_eq!(parse_hhmm(bad), None, "{bad}");
+        }
+        assert_eq!(parse_hhmm("24:00"), Some(ClockTime(1440)));
+        assert_eq!(parse_hhmm("00:00"), Some(ClockTime(0)));
+        let p = problems(&with("teaching_start", json!("24:00")));
+        assert_eq!(p[0].key(), "teaching_start");
+        let p = problems(&with("teaching_end", json!("06:00")));
+        assert!(p[0].to_string().contains("after teaching_start (07:00)"));
+    }
+
+    #[test]
+    fn dates_must_be_iso_and_exist() {
+        for bad in [
+            "11/20/2026",
+            "2026-2-3",
+            "2026-02-30",
+            "20261120",
+            "2026-11-20T00:00",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        let p = problems(&with("holidays", json!(["2026-11-26", "11/26/2026"])));
+        assert_eq!(p[0].key(), "holidays[1]");
+    }
+
+    #[test]
+    fn freezes_have_exactly_from_to_reason_in_order() {
+        let cases = [
+            (
+                json!([{"from": "2026-11-30", "to": "2026-11-20", "reason": "x"}]),
+                "freezes[0]",
+            ),
+            (
+                json!([{"from": "11/20/2026", "to": "2026-11-30", "reason": "x"}]),
+                "freezes[0].from",
+            ),
+            (
+                json!([{"from": "2026-11-20", "to": "2026-11-30"}]),
+                "freezes[0]",
+            ),
+            (
+                json!([{"from": "2026-11-20", "to": "2026-11-30", "reason": ""}]),
+                "freezes[0].reason",
+            ),
+            (json!(["2026-11-20 to 2026-11-30"]), "freezes[0]"),
+            (json!({"from": "2026-11-20"}), "freezes"),
+        ];
+        for (value, key) in cases {
+            let p = problems(&with("freezes", value.clone()));
+            assert_eq!(p[0].key(), key, "{value}");
+        }
+        let ok = with(
+            "freezes",
+            json!([{"from": "2026-11-20", "to": "2026-11-20", "reason": "one day"}]),
+        );
+        assert_eq!(Settings::from_json(&ok).unwrap().freezes.len(), 1);
+    }
+
+    #[test]
+    fn overridable_names_known_checks_and_never_tests_or_approval() {
+        let p = problems(&with(
+            "overridable",
+            json!(["throughput", "thruput", "tests"]),
+        ));
+        assert_eq!(p.len(), 2);
+        assert!(p[0].to_string().contains("a check id"), "{}", p[0]);
+        assert!(p[1].to_string().contains("never are"), "{}", p[1]);
+    }
+
+    #[test]
+    fn logins_are_non_empty_github_logins() {
+        for bad in [
+            json!([]),
+            json!([""]),
+            json!(["tim "]),
+            json!([7]),
+            json!("tim"),
+        ] {
+            assert!(
+                Settings::from_json(&with("approvers", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_have_sane_ranges() {
+        for bad in [json!(0), json!(-5), json!(1e12), json!(null), json!(true)] {
+            assert!(
+                Settings::from_json(&with("throughput_limit_rpm", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
+        for bad in [json!(0), json!(72.5), json!("72"), json!(10000)] {
+            assert!(
+                Settings::from_json(&with("notice_lead_hours", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(Settings::from_json(&with("notice_lead_hours", json!(72.0))).is_ok());
+    }
+
+    #[test]
+    fn weekdays_are_the_english_names_in_exact_case() {
+        for bad in [
+            json!(["monday"]),
+            json!(["Mon"]),
+            json!(["MONDAY"]),
+            json!([]),
+            json!(["Monday", "Monday"]),
+        ] {
+            assert!(
+                Settings::from_json(&with("teaching_days", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_settings_package_is_every_key_missing() {
+        let p = problems(&json!({}));
+        assert_eq!(p.len(), SCHEMA.len());
+        assert!(
+            p.iter()
+                .all(|p| matches!(p, SettingProblem::Missing { .. }))
+        );
+    }
+}

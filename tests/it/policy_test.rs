@@ -1,0 +1,159 @@
+//! `gatekeeper policy test` like `opa test`: `--run REGEX` selects tests by name,
+//! only failures are listed unless `--verbose`, `--format json` is one document.
+
+use predicates::prelude::*;
+
+use crate::support::{edited_policies, gatekeeper};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = gatekeeper()
+        .args(["policy", "test"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn listed(stdout: &str, verdict: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(verdict))
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn passing_tests_are_not_listed_without_verbose() {
+    let (code, stdout, _) = run(&[]);
+    assert_eq!(code, 0);
+    assert!(listed(&stdout, "PASS ").is_empty(), "{stdout}");
+    assert!(
+        predicate::str::is_match(r"(?m)^\d+ passed, 0 failed$")
+            .unwrap()
+            .eval(&stdout),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verbose_lists_every_passing_test() {
+    let (code, stdout, _) = run(&["--verbose"]);
+    assert_eq!(code, 0);
+    let passed = listed(&stdout, "PASS ");
+    assert!(passed.len() > 50, "{stdout}");
+    assert!(stdout.contains(&format!("{} passed, 0 failed", passed.len())));
+}
+
+#[test]
+fn run_selects_tests_by_regex_on_the_full_name() {
+    let (code, stdout, _) = run(&["--run", "throughput_test|rpm", "--verbose"]);
+    assert_eq!(code, 0, "{stdout}");
+    let passed = listed(&stdout, "PASS ");
+    assert!(!passed.is_empty());
+    assert!(passed.iter().all(|n| n.contains("rpm")), "{passed:?}");
+    assert!(passed.contains(&"data.gatekeeper_test.test_exactly_15000_rpm_fails".to_owned()));
+    assert!(!stdout.contains("test_approval_on_head_passes"));
+
+    let (code, stdout, _) = run(&[
+        "--run",
+        r"^data\.gatekeeper_test\.test_exactly_15000_rpm_fails$",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("1 of "), "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn run_matching_no_test_fails() {
+    let (code, stdout, _) = run(&["--run", "no_such_test"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("matches --run \"no_such_test\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_with_a_bad_regex_is_a_usage_error() {
+    let (code, stdout, stderr) = run(&["--run", "test_("]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("--run \"test_(\" is not a regular expression"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn only_failures_are_listed_with_their_reason() {
+    // A valid edit that the shipped tests disagree with.
+    let dir = edited_policies(
+        "settings.rego",
+        &[(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 9000",
+        )],
+    );
+    let (code, stdout, _) = run(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let failed = listed(&stdout, "FAIL ");
+    assert!(failed.contains(&"data.gatekeeper_test.test_quiet_app_passes".to_owned()));
+    assert!(listed(&stdout, "PASS ").is_empty(), "{stdout}");
+    assert!(
+        stdout.contains("throughput_test.rego: undefined"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_format_is_one_document_with_every_test() {
+    let dir = edited_policies(
+        "settings.rego",
+        &[(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 9000",
+        )],
+    );
+    let (code, stdout, _) = run(&[
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--run",
+        "quiet|rpm",
+        "--coverage",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tests = doc["tests"].as_array().unwrap();
+    let summary = &doc["summary"];
+    assert_eq!(summary["selected"], tests.len());
+    assert!(summary["total"].as_u64().unwrap() > tests.len() as u64);
+    assert_eq!(
+        summary["passed"].as_u64().unwrap() + summary["failed"].as_u64().unwrap(),
+        tests.len() as u64
+    );
+    assert_eq!(doc["run"], "quiet|rpm");
+    let quiet = tests
+        .iter()
+        .find(|t| t["rule"] == "test_quiet_app_passes")
+        .unwrap();
+    assert_eq!(quiet["name"], "data.gatekeeper_test.test_quiet_app_passes");
+    assert_eq!(quiet["package"], "data.gatekeeper_test");
+    assert_eq!(quiet["passed"], false);
+    assert!(quiet["failure"].as_str().unwrap().contains("undefined"));
+    assert!(
+        quiet["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("throughput_test.rego")
+    );
+    assert!(quiet["duration_ms"].is_number());
+    let passing = tests.iter().find(|t| t["passed"] == true).unwrap();
+    assert!(passing["failure"].is_null());
+    assert!(doc["coverage"]["percent"].is_number());
+    assert!(doc["coverage"]["files"].as_array().unwrap().len() > 1);
+}
