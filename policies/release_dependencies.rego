@@ -25,8 +25,18 @@ dependencies_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	some dep in pr.dependencies
+	dep.task == true
 	dep.done != true
 	msg := sprintf("%s#%v: dependency not met: %s", [repo.name, pr.number, dep.text])
+}
+
+# A plain list item in the section has no box to tick: it can never be met.
+dependencies_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	some dep in pr.dependencies
+	not dep.task == true
+	msg := sprintf("%s#%v: %s: write it as a task item `- [ ]` so it can be ticked", [repo.name, pr.number, dep.text])
 }
 
 dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {

@@ -14,7 +14,7 @@ green_pr := {
 	"title": "Release 2026-11-24",
 	"head_sha": app_sha,
 	"labels": ["release"],
-	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true}],
+	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true, "task": true}],
 	"reviews": [
 		{"user": "jim", "state": "COMMENTED", "commit_id": app_sha, "submitted_at": "2026-11-24T15:00:00Z"},
 		{"user": "tim", "state": "APPROVED", "commit_id": app_sha, "submitted_at": "2026-11-24T16:00:00Z"},

@@ -121,7 +121,7 @@ pub struct PullRequest {
     pub title: String,
     pub head_sha: String,
     pub labels: Vec<String>,
-    /// Task-list items under a `Dependencies` heading of the body.
+    /// List items under a `Dependencies` heading of the body, in order.
     pub dependencies: Vec<Dependency>,
     /// Every review, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,7 +131,10 @@ pub struct PullRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dependency {
     pub text: String,
+    /// The box is ticked (always false for a plain item).
     pub done: bool,
+    /// A task item (`- [ ]`); false for a plain list item, which cannot be ticked.
+    pub task: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

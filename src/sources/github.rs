@@ -380,76 +380,97 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
     ))
 }
 
-/// The task-list items under a heading whose text is "Dependencies", up to the next
-/// heading of the same or a higher level (deeper headings stay inside).
+/// The list items of the `Dependencies` section, read as GitHub renders the body
+/// (CommonMark with GFM task lists). The section opens at any heading, ATX or
+/// setext, of any level, whose text starts with "Dependencies" (any case), and runs
+/// to the next heading of the same or a higher level (deeper headings stay inside).
+/// Every list item in it counts, at any depth of ordered or unordered lists: a task
+/// item (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy
+/// asks for a box). Code blocks and HTML are not items, as on GitHub.
 pub fn dependencies(body: &str) -> Vec<Dependency> {
-    let mut out = Vec::new();
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    let mut out: Vec<Dependency> = Vec::new();
+    // The level of the open Dependencies heading.
     let mut inside: Option<usize> = None;
-    let mut fence = false;
-    for line in body.lines() {
-        let line = line.trim_end_matches('\r');
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = !fence;
-            continue;
-        }
-        if fence {
-            continue;
-        }
-        if let Some((level, text)) = heading(trimmed) {
-            match inside {
-                Some(open) if level > open => {}
-                _ => {
-                    let text = text.trim_end_matches(':').trim();
-                    inside = text.eq_ignore_ascii_case("dependencies").then_some(level);
+    // The heading being read: its level and text so far.
+    let mut heading: Option<(usize, String)> = None;
+    // The items being read, innermost last: their index in `out`, when in the section.
+    let mut items: Vec<Option<usize>> = Vec::new();
+    let mut code = 0usize;
+    for event in Parser::new_ext(body, Options::ENABLE_TASKLISTS) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as usize, String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text)) = heading.take() {
+                    match inside {
+                        Some(open) if level > open => {}
+                        _ => {
+                            let starts = text
+                                .trim_start()
+                                .get(..SECTION.len())
+                                .is_some_and(|t| t.eq_ignore_ascii_case(SECTION));
+                            inside = starts.then_some(level);
+                        }
+                    }
                 }
             }
-            continue;
-        }
-        if inside.is_some()
-            && let Some(item) = task(trimmed)
-        {
-            out.push(item);
+            Event::Start(Tag::Item) => {
+                items.push(inside.map(|_| {
+                    out.push(Dependency {
+                        text: String::new(),
+                        done: false,
+                        task: false,
+                    });
+                    out.len() - 1
+                }));
+            }
+            Event::End(TagEnd::Item) => {
+                if let Some(Some(i)) = items.pop()
+                    && let Some(dep) = out.get_mut(i)
+                {
+                    dep.text = dep.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+            }
+            Event::TaskListMarker(checked) => {
+                if let Some(dep) = current(&mut out, &items) {
+                    dep.task = true;
+                    dep.done = checked;
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            Event::Text(t) if code == 0 => push_text(&mut heading, &mut out, &items, &t),
+            Event::Code(t) => push_text(&mut heading, &mut out, &items, &format!("`{t}`")),
+            Event::SoftBreak | Event::HardBreak => push_text(&mut heading, &mut out, &items, " "),
+            _ => {}
         }
     }
     out
 }
 
-/// An ATX heading: its level and text.
-fn heading(line: &str) -> Option<(usize, &str)> {
-    let level = line.chars().take_while(|c| *c == '#').count();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let rest = line.get(level..)?;
-    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t')) {
-        return None;
-    }
-    Some((level, rest.trim().trim_end_matches('#').trim()))
+const SECTION: &str = "Dependencies";
+
+/// The innermost item being read, when it is in the section.
+fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a mut Dependency> {
+    let i = (*items.last()?)?;
+    out.get_mut(i)
 }
 
-/// `- [ ] text` / `* [x] text`.
-fn task(line: &str) -> Option<Dependency> {
-    let rest = line
-        .strip_prefix("- ")
-        .or_else(|| line.strip_prefix("* "))
-        .or_else(|| line.strip_prefix("+ "))?
-        .trim_start();
-    let (done, text) = if let Some(t) = rest.strip_prefix("[ ]") {
-        (false, t)
-    } else if let Some(t) = rest
-        .strip_prefix("[x]")
-        .or_else(|| rest.strip_prefix("[X]"))
-    {
-        (true, t)
-    } else {
-        return None;
-    };
-    let text = text.trim();
-    (!text.is_empty()).then(|| Dependency {
-        text: text.to_owned(),
-        done,
-    })
+/// Inline text goes to the heading being read, else to the innermost item.
+fn push_text(
+    heading: &mut Option<(usize, String)>,
+    out: &mut [Dependency],
+    items: &[Option<usize>],
+    text: &str,
+) {
+    if let Some((_, h)) = heading {
+        h.push_str(text);
+    } else if let Some(dep) = current(out, items) {
+        dep.text.push_str(text);
+    }
 }
 
 #[cfg(test)]
@@ -499,16 +520,118 @@ mod tests {
         assert!(parse_pull(&list[0]).unwrap().dependencies.is_empty());
     }
 
+    /// (text, done, task) of each item.
+    fn deps(body: &str) -> Vec<(String, bool, bool)> {
+        dependencies(body)
+            .into_iter()
+            .map(|d| (d.text, d.done, d.task))
+            .collect()
+    }
+
+    fn task(text: &str, done: bool) -> (String, bool, bool) {
+        (text.to_owned(), done, true)
+    }
+
     #[test]
     fn dependencies_end_at_a_heading_of_same_or_higher_level() {
         let body = "# Release\n- [ ] not this\n## Dependencies:\n- [ ] a\n* [X] b\n### Detail\n- [x] c\n```\n- [ ] in code\n```\n# Next\n- [ ] not this either\n## dependencies\n- [ ] d\n";
-        let deps = dependencies(body);
-        let got: Vec<_> = deps.iter().map(|d| (d.text.as_str(), d.done)).collect();
         assert_eq!(
-            got,
-            vec![("a", false), ("b", true), ("c", true), ("d", false)]
+            deps(body),
+            vec![
+                task("a", false),
+                task("b", true),
+                task("c", true),
+                task("d", false)
+            ]
         );
+        // Not a heading on GitHub either: no space after the #.
         assert!(dependencies("#Dependencies\n- [ ] x").is_empty());
+    }
+
+    #[test]
+    fn ordered_task_items_are_dependencies() {
+        let body = "## Dependencies\n\n1. [ ] gradebook-service deployed\n2. [x] flag created\n3) [ ] cache cleared\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", false),
+                task("flag created", true),
+                task("cache cleared", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_setext_heading_opens_the_section() {
+        let body = "Release\n=======\n\nDependencies\n------------\n\n- [ ] gradebook-service deployed\n\nQA\n--\n\n- [ ] smoke test\n";
+        assert_eq!(deps(body), vec![task("gradebook-service deployed", false)]);
+    }
+
+    #[test]
+    fn a_heading_that_starts_with_dependencies_opens_the_section() {
+        let body = "## Dependencies (do these first)\n- [ ] gradebook-service deployed\n## Not Dependencies\n- [ ] other\n";
+        assert_eq!(deps(body), vec![task("gradebook-service deployed", false)]);
+    }
+
+    #[test]
+    fn a_tab_after_the_bullet_is_still_a_task_item() {
+        let body = "### Dependencies\n-\t[ ] gradebook-service deployed\n*\t[x] flag created\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", false),
+                task("flag created", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn fenced_and_indented_code_holds_no_items() {
+        let body = "## Dependencies\n~~~\n- [ ] in a tilde fence\n~~~\n```md\n- [ ] in a backtick fence\n```\n\n    - [ ] indented code\n\n- [ ] real one\n";
+        assert_eq!(deps(body), vec![task("real one", false)]);
+        // An unclosed fence runs to the end, as GitHub renders it.
+        assert!(dependencies("## Dependencies\n~~~\n- [ ] x\n").is_empty());
+    }
+
+    #[test]
+    fn nested_items_count_at_any_depth_in_document_order() {
+        let body = "## Dependencies\n- [x] backend\n  - [ ] gradebook-service deployed\n    1. [ ] migrations run\n- Frontend\n  - [X] flag created\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("backend", true),
+                task("gradebook-service deployed", false),
+                task("migrations run", false),
+                ("Frontend".to_owned(), false, false),
+                task("flag created", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plain_bullet_is_an_item_that_cannot_be_ticked() {
+        let body = "## Dependencies\n- gradebook-service deployed\n- [x] flag `LAUNCH` created\n  with a second line\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                ("gradebook-service deployed".to_owned(), false, false),
+                task("flag `LAUNCH` created with a second line", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_checked_box_in_capitals_is_done() {
+        assert_eq!(
+            deps("## Dependencies\n- [X] flag created\n"),
+            vec![task("flag created", true)]
+        );
+    }
+
+    #[test]
+    fn items_in_a_quote_or_html_comment_are_read_as_rendered() {
+        let body = "## Dependencies\n> - [ ] quoted\n\n<!--\n- [ ] commented out\n-->\n";
+        assert_eq!(deps(body), vec![task("quoted", false)]);
     }
 
     #[test]

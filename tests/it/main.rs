@@ -15,6 +15,7 @@ mod exceptions;
 mod formats;
 mod help;
 mod notice;
+mod release_notes;
 mod sources;
 mod support;
 mod window;
