@@ -76,7 +76,7 @@ segment(date, weekday, from, to, zone) := {
 }
 
 green := {
-	"schema": 1,
+	"schema": 2,
 	"target": "production",
 	"now": "2026-11-24T19:00:00Z",
 	"now_unix": 1795546800,
@@ -108,7 +108,19 @@ vetted_notice := {
 	"affected": "all users",
 	"experience": "maintenance page",
 	"problems": [],
-	"commands": [{"user": "jim", "command": "proceed", "at": "2026-11-24T18:00:00Z"}],
+	"created_at": "2026-11-24T14:00:00Z",
+	"edited_at": null,
+	"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)],
+}
+
+# A comment on a notice: `proceed`/`reschedule` tell whether it has a command line.
+vetter_comment(user, at, at_unix, proceed, reschedule) := {
+	"user": user,
+	"at": at,
+	"at_unix": at_unix,
+	"proceed": proceed,
+	"reschedule": reschedule,
+	"not_commands": [],
 }
 
 # Migrations pending, Saturday night, with the vetted notice: allowed.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use window::{Segment, Window, plan_window};
 
 /// The facts document's schema version.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
@@ -159,10 +159,15 @@ pub struct Notice {
     pub number: u64,
     pub url: String,
     pub title: String,
+    /// When the notice in its current words went out: the later of its creation and
+    /// the last edit of its body (an edit restarts the lead and needs vetting again).
     pub sent_at: DateTime<Utc>,
     pub sent_unix: i64,
+    pub created_at: DateTime<Utc>,
+    /// The body's last edit; null when it was never edited.
+    pub edited_at: Option<DateTime<Utc>>,
     /// The five fields (and target) as parsed from the body; a field that is missing
-    /// or unreadable is absent and named in `problems`.
+    /// or unreadable is absent, and when unreadable or given twice, named in `problems`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -182,16 +187,23 @@ pub struct Notice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<String>,
     pub problems: Vec<String>,
-    /// Comments that carry a command (`/proceed`, `/reschedule`), oldest first.
-    pub commands: Vec<NoticeCommand>,
+    /// Every comment, oldest first by `at`.
+    pub comments: Vec<NoticeComment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeCommand {
+pub struct NoticeComment {
+    /// Login; null for a deleted account.
     pub user: Option<String>,
-    /// "proceed" or "reschedule".
-    pub command: String,
+    /// The comment's last edit, or its creation when never edited.
     pub at: DateTime<Utc>,
+    pub at_unix: i64,
+    /// A line of the comment is exactly `/proceed` (whitespace aside).
+    pub proceed: bool,
+    /// A line of the comment is exactly `/reschedule` (whitespace aside).
+    pub reschedule: bool,
+    /// Lines that start with `/proceed` or `/reschedule` but say more: not commands.
+    pub not_commands: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,6 +37,14 @@ pub enum GithubError {
         "{url} has more than {pages} pages: gatekeeper stops there rather than judge on part of the list"
     )]
     TooManyPages { url: String, pages: usize },
+    #[error(
+        "{url} answered the GraphQL query with errors: {message}; check the repository name and that the token in {token_env} (github.token_env) may read it"
+    )]
+    Graphql {
+        url: String,
+        message: String,
+        token_env: String,
+    },
 }
 
 /// What octocrab's raw calls answer.
@@ -48,6 +56,25 @@ pub struct GitHub {
     base: String,
     /// The variable that holds the token, for messages.
     token_env: String,
+    /// GraphQL goes through reqwest: octocrab joins its path under the REST base.
+    graphql: GraphqlEndpoint,
+}
+
+/// Where and how GitHub's GraphQL API is asked.
+struct GraphqlEndpoint {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+/// GitHub's GraphQL endpoint beside its REST base: `{api}/graphql` on github.com,
+/// `{host}/api/graphql` on GitHub Enterprise Server (REST at `{host}/api/v3`).
+pub fn graphql_url(rest_base: &str) -> String {
+    let base = rest_base.trim_end_matches('/');
+    match base.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{base}/graphql"),
+    }
 }
 
 impl GitHub {
@@ -72,11 +99,17 @@ impl GitHub {
             .personal_token(token.to_owned())
             .build()
             .map_err(|e| setup(http::chain(&e)))?;
+        let graphql = GraphqlEndpoint {
+            client: http::client().map_err(|e| setup(e.to_string()))?,
+            url: graphql_url(url),
+            token: token.to_owned(),
+        };
         Ok(Self {
             client,
             policy,
             base: url.trim_end_matches('/').to_owned(),
             token_env: token_env.to_owned(),
+            graphql,
         })
     }
 
@@ -256,26 +289,58 @@ impl GitHub {
         }
     }
 
-    /// Open issues with `label`, pull requests left out, all pages.
-    pub async fn labelled_issues(
+    /// One GraphQL query: its `data` object. GraphQL `errors` (GitHub answers them
+    /// with HTTP 200) are an error naming them, even when part of `data` came back.
+    pub async fn graphql(
         &self,
-        repo: &str,
-        label: &str,
-    ) -> Result<Vec<Value>, GithubError> {
-        let route = format!("/repos/{repo}/issues?labels={label}&state=open&per_page=100");
-        let list = self.get_all(&route).await?;
-        Ok(list
-            .into_iter()
-            .filter(|i| i.get("pull_request").is_none())
-            .collect())
-    }
-
-    /// Every comment of issue `number`, oldest first, all pages.
-    pub async fn comments(&self, repo: &str, number: u64) -> Result<Vec<Value>, GithubError> {
-        self.get_all(&format!(
-            "/repos/{repo}/issues/{number}/comments?per_page=100"
-        ))
-        .await
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<serde_json::Value, GithubError> {
+        let endpoint = &self.graphql;
+        let url = endpoint.url.as_str();
+        let body = serde_json::json!({"query": query, "variables": variables}).to_string();
+        let answer = self
+            .policy
+            .run(url, || {
+                http::send(
+                    endpoint
+                        .client
+                        .post(url)
+                        .bearer_auth(&endpoint.token)
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                    url,
+                )
+            })
+            .await?;
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may read this repo",
+            self.token_env
+        );
+        let answer = answer.require_ok(url, &hint)?;
+        let parse = |message: String| GithubError::Parse {
+            url: url.to_owned(),
+            message,
+        };
+        let mut v: Value =
+            serde_json::from_str(&answer.body).map_err(|e| parse(format!("not JSON ({e})")))?;
+        if let Some(errors) = v.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| str_at(e, "/message").unwrap_or("(no message)"))
+                .collect();
+            return Err(GithubError::Graphql {
+                url: url.to_owned(),
+                message: messages.join("; "),
+                token_env: self.token_env.clone(),
+            });
+        }
+        match v.get_mut("data").map(Value::take) {
+            Some(data @ Value::Object(_)) => Ok(data),
+            _ => Err(parse("no data object in the GraphQL answer".to_owned())),
+        }
     }
 }
 

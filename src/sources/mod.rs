@@ -128,7 +128,7 @@ pub async fn collect_with_env(
             NEWRELIC,
             collect_newrelic(config, target, &policy, env)
         ),
-        collect_github(config, target, &policy, progress, env),
+        collect_github(config, target, &policy, progress, env, request.now),
     );
 
     let mut failures: Vec<(&str, Failure)> = Vec::new();
@@ -327,6 +327,7 @@ async fn collect_github(
     policy: &Policy,
     progress: &dyn Progress,
     env: Env<'_>,
+    now: DateTime<Utc>,
 ) -> GithubResults {
     let client = match github_client(config, policy, env) {
         Ok(c) => c,
@@ -344,7 +345,7 @@ async fn collect_github(
             Ok(facts)
         },
         reported(progress, NOTICES, async {
-            notices::fetch(&client, &target.notices_repo, config.tz())
+            notices::fetch(&client, &target.notices_repo, config.tz(), now)
                 .await
                 .map_err(|e| e.to_string())
         }),

@@ -18,4 +18,5 @@ mod notice;
 mod release_notes;
 mod sources;
 mod support;
+mod vetting;
 mod window;
