@@ -38,6 +38,7 @@ green_repo := {
 	"pull_requests": [green_pr],
 	"migrations": [],
 	"migrations_base": prod_sha,
+	"behind_by": 0,
 }
 
 # Tuesday 2026-11-24 14:00-15:00 EST.

@@ -69,3 +69,22 @@ test_unknown_release_head_fails_with_the_reason if {
 	status(inp, "tests") == "fail"
 	contains(detail(inp, "tests"), "head of rc unknown (github: 401 Bad credentials)")
 }
+
+test_release_branch_behind_the_base_fails if {
+	inp := with_repo(green, {"behind_by": 3})
+	status(inp, "tests") == "fail"
+	detail(inp, "tests") == "thinkthroughmath/apangea: rc lacks 3 commits of master: merge master into rc and rerun the tests"
+}
+
+test_unknown_behind_by_fails_with_the_reason if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["behind_by"])]}),
+		{"errors": [{"source": "github", "message": "compare master...rc: HTTP 404"}]},
+	)
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "cannot tell whether rc has every commit of master (github: compare master...rc: HTTP 404)")
+}
+
+test_behind_by_of_the_wrong_type_fails if {
+	status(with_repo(green, {"behind_by": "0"}), "tests") == "fail"
+}

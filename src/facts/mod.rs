@@ -100,6 +100,10 @@ pub struct RepoFacts {
     pub migrations: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrations_base: Option<String>,
+    /// Commits of the base branch that the release head lacks (GitHub compare
+    /// `base_branch...release head`); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind_by: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -274,19 +274,35 @@ impl GitHub {
         base: &str,
         head: &str,
     ) -> Result<Vec<String>, GithubError> {
+        self.compare(repo, base, head).await?.migrations
+    }
+
+    /// One compare `base...head`, read for both its migrations and `behind_by`.
+    pub async fn compare(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Compared, GithubError> {
         let route = format!("/repos/{repo}/compare/{base}...{head}");
         let answer = self.get(&route).await?;
-        match parse_compare(&answer.body) {
+        let parse = |message: String| GithubError::Parse {
+            url: self.shown(&route),
+            message,
+        };
+        let behind_by = parse_behind_by(&answer.body).map_err(parse)?;
+        let migrations = match parse_compare(&answer.body) {
             Ok(Compare::Files(files)) => Ok(files),
             Ok(Compare::Capped(files)) => Err(GithubError::CompareCapped {
                 url: self.shown(&route),
                 files,
             }),
-            Err(message) => Err(GithubError::Parse {
-                url: self.shown(&route),
-                message,
-            }),
-        }
+            Err(message) => Err(parse(message)),
+        };
+        Ok(Compared {
+            migrations,
+            behind_by,
+        })
     }
 
     /// One GraphQL query: its `data` object. GraphQL `errors` (GitHub answers them
@@ -408,6 +424,22 @@ pub fn parse_review(v: &Value) -> Result<Review, String> {
         commit_id: str_at(v, "/commit_id").map(str::to_owned),
         submitted_at: time_at(v, "/submitted_at"),
     })
+}
+
+/// What one compare `base...head` tells.
+pub struct Compared {
+    /// Files added under db/migrate/; an error when the file list hit GitHub's cap.
+    pub migrations: Result<Vec<String>, GithubError>,
+    /// Commits of `base` that `head` lacks.
+    pub behind_by: u64,
+}
+
+/// `behind_by` of a compare: the commits of the base that the head lacks.
+pub fn parse_behind_by(text: &str) -> Result<u64, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    v.get("behind_by")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| "no behind_by number in the compare".to_owned())
 }
 
 pub enum Compare {
@@ -726,6 +758,20 @@ mod tests {
             panic!("capped")
         };
         assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn behind_by_is_read_and_required() {
+        assert_eq!(
+            parse_behind_by(&fixture("compare-lesson-content.json")).unwrap(),
+            0
+        );
+        assert_eq!(
+            parse_behind_by(&fixture("compare-lesson-content-behind.json")).unwrap(),
+            3
+        );
+        assert!(parse_behind_by(r#"{"status": "ahead", "behind_by": "3"}"#).is_err());
+        assert!(parse_behind_by(r#"{"status": "ahead"}"#).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod base_branch;
 mod check;
 mod deploy;
 mod exceptions;

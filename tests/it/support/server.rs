@@ -66,6 +66,8 @@ pub mod paths {
     pub const LESSON_REVIEWS: &str =
         "/api/v3/repos/thinkthroughmath/lesson-content/pulls/88/reviews";
     pub const APANGEA_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
+    /// The app's release head against its base branch (what rc lacks of master).
+    pub const APANGEA_BASE_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/master...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
     pub const LESSON_COMPARE: &str = "/api/v3/repos/thinkthroughmath/lesson-content/compare/master...5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c";
     /// GitHub's GraphQL endpoint beside the REST base `/api/v3` (GitHub Enterprise's shape).
     pub const GITHUB_GRAPHQL: &str = "/api/graphql";
@@ -292,6 +294,10 @@ path = "../lesson-content"
             ),
             github(paths::APANGEA_COMPARE, "github/compare-apangea.json"),
             github(paths::LESSON_COMPARE, "github/compare-lesson-content.json"),
+            github(
+                paths::APANGEA_BASE_COMPARE,
+                "github/compare-apangea-master.json",
+            ),
             Mock::given(method("POST"))
                 .and(path(paths::NOTICES))
                 .and(bearer_token(GITHUB_TOKEN))
