@@ -145,20 +145,11 @@ vetting_problems(n) := set() if {
 	not c.proceed == true
 } else := {sprintf("notice #%v: vetted by %s at %s, before the notice was sent in its current words at %s: a vetter must comment /proceed again", [n.number, c.user, c.at, n.sent_at])} if {
 	c := latest_vetting(n)
-} else := {sprintf("notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed%s", [n.number, concat(", ", settings.vetters), not_commands_hint(n)])}
+} else := {sprintf("notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed", [n.number, concat(", ", settings.vetters)])}
 
 # Lines that look like commands but are not, so that the reason says why.
 not_command_hint(c) := sprintf(" (%s: a command is a line of its own, with nothing else on it)", [concat("; ", [sprintf("%q is not a command", [line]) | some line in c.not_commands])]) if {
 	count(c.not_commands) > 0
-} else := ""
-
-not_commands_hint(n) := sprintf(" (%s: a command is a line of its own, with nothing else on it)", [concat("; ", lines)]) if {
-	lines := [sprintf("%s's %q is not a command", [c.user, line]) |
-		some c in n.comments
-		c.user in settings.vetters
-		some line in c.not_commands
-	]
-	count(lines) > 0
 } else := ""
 
 # --- lead and cover ---

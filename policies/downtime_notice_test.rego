@@ -128,7 +128,11 @@ test_an_edit_restarts_the_lead if {
 }
 
 test_a_field_given_twice_fails_without_a_missing_field_too if {
-	inp := with_notice({"start": null, "start_unix": null, "end_unix": null, "problems": ["Start is given 2 times (\"a\", \"b\"): give it once"]})
+	twice := object.union(
+		object.remove(vetted_notice, ["start", "start_unix", "start_local", "end_unix"]),
+		{"problems": ["Start is given 2 times (\"a\", \"b\"): give it once"]},
+	)
+	inp := with_downtime_notice(twice)
 	status(inp, "downtime_notice") == "fail"
 	contains(detail(inp, "downtime_notice"), "notice #7: Start is given 2 times")
 	not contains(detail(inp, "downtime_notice"), "no Start field")

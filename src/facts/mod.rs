@@ -264,7 +264,9 @@ impl Facts {
     }
 
     /// Moves the clock and the planned window (for `--at`, `--start`, `--minutes`);
-    /// local times are computed again in the document's zone.
+    /// local times are computed again in the document's zone. Notices and comments
+    /// sent, written or edited after the new clock do not exist yet, as when
+    /// collecting with `--at`.
     pub fn replan(
         &mut self,
         now: DateTime<Utc>,
@@ -275,6 +277,12 @@ impl Facts {
         self.now = now;
         self.now_unix = now.timestamp();
         self.window = plan_window(start.unwrap_or(now), minutes, tz);
+        if let Some(notices) = &mut self.notices {
+            notices.retain(|n| n.sent_at <= now);
+            for n in notices.iter_mut() {
+                n.comments.retain(|c| c.at <= now);
+            }
+        }
     }
 
     pub fn add_error(&mut self, source: &str, message: impl Into<String>) {

@@ -348,3 +348,27 @@ async fn graphql_errors_fail_the_notice_check_naming_them() {
     );
     assert!(notice_detail(&decision).contains("GITHUB_TOKEN"));
 }
+
+/// Recorded facts replayed `--at` an earlier instant drop what came later, as a
+/// live collection at that instant would.
+#[test]
+fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
+    let facts = crate::support::fixture("facts/migrations-saturday-vetted.json");
+    let run = |at: &str| {
+        crate::support::decide(
+            crate::support::gatekeeper()
+                .args(["check", "production", "--format", "json", "--facts"])
+                .arg(&facts)
+                .args(["--at", at])
+                .args(SATURDAY),
+        )
+    };
+    let (code, decision) = run(GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+    // Before jim's /proceed at 18:21:40.
+    let (code, decision) = run("2026-11-24T18:00:00Z");
+    assert_notice_fails(code, &decision, "notice #7: not vetted");
+    // Before the notice was sent.
+    let (code, decision) = run("2026-11-24T13:00:00Z");
+    assert_notice_fails(code, &decision, "no downtime notice for production");
+}
