@@ -1,8 +1,10 @@
 //! GitHub REST through octocrab: branch heads, the release pull request with its
-//! `Dependencies` task list and every page of its reviews, and the migrations a
-//! compare adds. Reads raw answers (octocrab's `_get`) so that the status, the
+//! `Dependencies` section (read as GitHub renders Markdown) and every page of its
+//! reviews, and what a compare tells (migrations added, commits of the base the
+//! head lacks). Reads raw answers (octocrab's `_get`) so that the status, the
 //! rate-limit headers and the `Link` pages are ours to judge; octocrab's own retry
-//! is off. Owns the GitHub routes and field paths; never judges approval or
+//! is off. Also sends GraphQL queries ([`GitHub::graphql`], for the notices). Owns
+//! the GitHub routes and field paths; never judges approval, dependencies or
 //! downtime (the policy does).
 
 use std::time::Duration;
@@ -758,6 +760,18 @@ mod tests {
             panic!("capped")
         };
         assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn graphql_lives_beside_the_rest_base() {
+        assert_eq!(
+            graphql_url("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://github.example.com/api/v3/"),
+            "https://github.example.com/api/graphql"
+        );
     }
 
     #[test]
