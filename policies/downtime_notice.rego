@@ -44,7 +44,10 @@ notice_reasons contains msg if {
 notice_reasons contains msg if {
 	some repo in input.repos
 	not is_array(repo.migrations)
-	msg := sprintf("%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy", [repo.name, repo_reason("github", repo.name)])
+	msg := sprintf(
+		"%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy",
+		[repo.name, repo_reason("github", repo.name)]
+	)
 }
 
 notice_reasons contains msg if {
@@ -86,8 +89,12 @@ good_notice(n) if {
 	covers(n)
 }
 
-no_good_notice_reasons := {sprintf("no downtime notice for %s: send one at least %v h before the window (`gatekeeper notice %s …`)", [input.target, settings.notice_lead_hours, input.target])} if {
+no_good_notice_reasons := {msg} if {
 	count(target_notices) == 0
+	msg := sprintf(
+		"no downtime notice for %s: send one at least %v h before the window (`gatekeeper notice %s …`)",
+		[input.target, settings.notice_lead_hours, input.target]
+	)
 } else := {msg |
 	some n in target_notices
 	some msg in notice_problems(n)
@@ -95,13 +102,22 @@ no_good_notice_reasons := {sprintf("no downtime notice for %s: send one at least
 
 notice_problems(n) := ((field_problems(n) | vetting_problems(n)) | lead_problems(n)) | cover_problems(n)
 
-notice_fields := {"start": "Start", "minutes": "Length", "nature": "Nature", "affected": "Affected", "experience": "Experience"}
+notice_fields := {
+	"start": "Start",
+	"minutes": "Length",
+	"nature": "Nature",
+	"affected": "Affected",
+	"experience": "Experience",
+}
 
 # A field named in `problems` (unreadable, or given twice) is not reported missing too.
-field_problems(n) := {sprintf("notice #%v: %s", [n.number, p]) | some p in n.problems} | {sprintf("notice #%v: no %s field", [n.number, label]) |
-	some field, label in notice_fields
-	not n[field]
-	not named_in_problems(n, label)
+field_problems(n) := unreadable | missing if {
+	unreadable := {sprintf("notice #%v: %s", [n.number, p]) | some p in n.problems}
+	missing := {sprintf("notice #%v: no %s field", [n.number, label]) |
+		some field, label in notice_fields
+		not n[field]
+		not named_in_problems(n, label)
+	}
 }
 
 named_in_problems(n, label) if {
@@ -137,20 +153,38 @@ vetted(n) if {
 
 vetting_problems(n) := set() if {
 	vetted(n)
-} else := {sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])} if {
+} else := {msg} if {
 	c := latest_vetting(n)
 	c.reschedule == true
-} else := {sprintf("notice #%v: not vetted: the latest comment by a vetter, %s's at %s, has no line that is exactly /proceed, so it withdraws any earlier vetting%s", [n.number, c.user, c.at, not_command_hint(c)])} if {
+	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])
+} else := {msg} if {
 	c := latest_vetting(n)
 	not c.proceed == true
-} else := {sprintf("notice #%v: vetted by %s at %s, before the notice was sent in its current words at %s: a vetter must comment /proceed again", [n.number, c.user, c.at, n.sent_at])} if {
+	msg := sprintf(
+		concat("", [
+			"notice #%v: not vetted: the latest comment by a vetter, %s's at %s, has no line that is exactly ",
+			"/proceed, so it withdraws any earlier vetting%s",
+		]),
+		[n.number, c.user, c.at, not_command_hint(c)]
+	)
+} else := {msg} if {
 	c := latest_vetting(n)
-} else := {sprintf("notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed", [n.number, concat(", ", settings.vetters)])}
+	msg := sprintf(
+		"notice #%v: vetted by %s at %s, before the notice was sent in its current words at %s: %s",
+		[n.number, c.user, c.at, n.sent_at, "a vetter must comment /proceed again"]
+	)
+} else := {sprintf(
+	"notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed",
+	[n.number, concat(", ", settings.vetters)]
+)}
 
 # Lines that look like commands but are not, so that the reason says why.
-not_command_hint(c) := sprintf(" (%s: a command is a line of its own, with nothing else on it)", [concat("; ", [sprintf("%q is not a command", [line]) | some line in c.not_commands])]) if {
-	count(c.not_commands) > 0
+not_command_hint(c) := sprintf(" (%s: %s)", [concat("; ", lines), command_rule]) if {
+	lines := [sprintf("%q is not a command", [line]) | some line in c.not_commands]
+	count(lines) > 0
 } else := ""
+
+command_rule := "a command is a line of its own, with nothing else on it"
 
 # --- lead and cover ---
 
@@ -168,8 +202,12 @@ meets_lead(n) if {
 
 lead_problems(n) := set() if {
 	meets_lead(n)
-} else := {sprintf("notice #%v: sent %s h before its start, needs %v h%s", [n.number, format_int(lead_hours(n), 10), settings.notice_lead_hours, edit_hint(n)])} if {
+} else := {msg} if {
 	lead_seconds(n)
+	msg := sprintf(
+		"notice #%v: sent %s h before its start, needs %v h%s",
+		[n.number, format_int(lead_hours(n), 10), settings.notice_lead_hours, edit_hint(n)]
+	)
 } else := set()
 
 # An edit restarts the lead: say so when it is why.
@@ -188,15 +226,22 @@ covers(n) if {
 
 cover_problems(n) := set() if {
 	covers(n)
-} else := {sprintf("notice #%v announces %s for %v minutes, which does not cover the planned window %s to %s", [n.number, n.start_local, n.minutes, input.window.start_local, input.window.end_local])} if {
+} else := {msg} if {
 	is_number(n.start_unix)
 	is_number(n.end_unix)
+	msg := sprintf(
+		"notice #%v announces %s for %v minutes, which does not cover the planned window %s to %s",
+		[n.number, n.start_local, n.minutes, input.window.start_local, input.window.end_local]
+	)
 } else := set()
 
 # --- detail and evidence ---
 
 # The first good notice names the pass: with two vetted notices there must still be one detail.
-notice_pass_detail := sprintf("notice #%v sent %s h ahead, vetted by %s, announces %s for %v minutes", [n.number, format_int(lead_hours(n), 10), latest_vetting(n).user, n.start_local, n.minutes]) if {
+notice_pass_detail := sprintf(
+	"notice #%v sent %s h ahead, vetted by %s, announces %s for %v minutes",
+	[n.number, format_int(lead_hours(n), 10), latest_vetting(n).user, n.start_local, n.minutes]
+) if {
 	n := good_notices[0]
 } else := "no vetted notice"
 
