@@ -1,7 +1,15 @@
 # downtime_notice (downtime only): a vetted notice with its five fields was sent
 # at least `notice_lead_hours` before its announced start, and its announced
-# window covers the whole planned window. Vetted: a vetter's latest command
-# comment is `/proceed` (a later `/reschedule` from a vetter withdraws it).
+# window covers the whole planned window.
+#
+# Sent: at the later of the issue's creation and its body's last edit (an edit
+# restarts the lead). Vetted: the latest comment by any vetter has a line that is
+# exactly `/proceed`, no `/reschedule` line, and was written (or last edited)
+# after the notice was sent. A later vetter comment without `/proceed` (an
+# objection, a question) withdraws earlier vetting.
+#
+# The check passes only on positive evidence (`downtime_notice_passes`); the
+# failure reasons explain, they never decide.
 package gatekeeper
 
 import data.gatekeeper.settings
@@ -9,81 +17,226 @@ import data.gatekeeper.settings
 check_downtime_notice := r if {
 	not downtime
 	r := skipped("downtime_notice", "not a downtime deploy: no notice needed")
-} else := result("downtime_notice", notice_pass, notice_failures, notice_pass_detail, notice_evidence)
+} else := result("downtime_notice", downtime_notice_passes, notice_reasons, notice_pass_detail, notice_evidence)
 
-default notice_pass := false
+default downtime_notice_passes := false
 
-notice_pass if count(good_notices) > 0
+# The notices were read, every repo's migrations are known, and one notice for
+# this target passes every rule.
+downtime_notice_passes if {
+	is_array(input.notices)
+	every repo in input.repos {
+		is_array(repo.migrations)
+	}
+	count(good_notices) > 0
+}
 
-notice_failures contains msg if {
-	not input.notices
+notice_reasons contains msg if {
+	not is_array(input.notices)
 	msg := sprintf("downtime notices unknown (%s)", [source_reason("notices")])
 }
 
-notice_failures contains msg if {
+notice_reasons contains msg if {
 	some repo in input.repos
-	not repo.migrations
-	msg := sprintf("%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy", [repo.name, repo_reason("github", repo.name)])
+	not is_array(repo.migrations)
+	msg := sprintf(
+		"%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy",
+		[repo.name, repo_reason("github", repo.name)]
+	)
 }
 
-notice_failures contains msg if {
+notice_reasons contains msg if {
 	is_array(input.notices)
 	count(good_notices) == 0
 	some msg in no_good_notice_reasons
 }
 
-target_notices := [n | some n in input.notices; n.target == input.target]
+# Notices for this target, and those whose target cannot be read (so that a
+# `Target:` given twice is reported, not ignored).
+target_notices := [n |
+	some n in input.notices
+	for_target(n)
+]
 
-good_notices := [n | some n in target_notices; count(notice_problems(n)) == 0]
+for_target(n) if n.target == input.target
 
-no_good_notice_reasons := {sprintf("no downtime notice for %s: send one at least %v h before the window (`gatekeeper notice %s …`)", [input.target, settings.notice_lead_hours, input.target])} if {
+for_target(n) if {
+	not n.target
+	some p in n.problems
+	startswith(p, "Target ")
+}
+
+good_notices := [n |
+	some n in target_notices
+	good_notice(n)
+]
+
+good_notice(n) if {
+	n.target == input.target
+	is_array(n.problems)
+	count(n.problems) == 0
+	every field in ["nature", "affected", "experience", "start_local"] {
+		is_string(n[field])
+		n[field] != ""
+	}
+	vetted(n)
+	meets_lead(n)
+	covers(n)
+}
+
+no_good_notice_reasons := {msg} if {
 	count(target_notices) == 0
-} else := {msg | some n in target_notices; some msg in notice_problems(n)}
+	msg := sprintf(
+		"no downtime notice for %s: send one at least %v h before the window (`gatekeeper notice %s …`)",
+		[input.target, settings.notice_lead_hours, input.target]
+	)
+} else := {msg |
+	some n in target_notices
+	some msg in notice_problems(n)
+}
 
 notice_problems(n) := ((field_problems(n) | vetting_problems(n)) | lead_problems(n)) | cover_problems(n)
 
-notice_fields := {"start": "Start", "minutes": "Length", "nature": "Nature", "affected": "Affected", "experience": "Experience"}
-
-field_problems(n) := {sprintf("notice #%v: %s", [n.number, p]) | some p in n.problems} | {sprintf("notice #%v: no %s field", [n.number, label]) |
-	some field, label in notice_fields
-	not n[field]
+notice_fields := {
+	"start": "Start",
+	"minutes": "Length",
+	"nature": "Nature",
+	"affected": "Affected",
+	"experience": "Experience",
 }
 
-# A vetter's latest command comment.
-vetting(n) := n.commands[last] if {
-	mine := [i | some i, c in n.commands; c.user in settings.vetters]
+# A field named in `problems` (unreadable, or given twice) is not reported missing too.
+field_problems(n) := unreadable | missing if {
+	unreadable := {sprintf("notice #%v: %s", [n.number, p]) | some p in n.problems}
+	missing := {sprintf("notice #%v: no %s field", [n.number, label]) |
+		some field, label in notice_fields
+		not n[field]
+		not named_in_problems(n, label)
+	}
+}
+
+named_in_problems(n, label) if {
+	some p in n.problems
+	startswith(p, concat("", [label, " "]))
+}
+
+# --- vetting ---
+
+# The vetters' latest word on the notice: their comment with the latest `at_unix`
+# (the last of equals, in the collector's order).
+latest_vetting(n) := same[count(same) - 1] if {
+	mine := [c |
+		some c in n.comments
+		c.user in settings.vetters
+	]
 	count(mine) > 0
-	last := max(mine)
+	newest := max([c.at_unix | some c in mine])
+	same := [c |
+		some c in mine
+		c.at_unix == newest
+	]
 }
 
-vetted(n) if vetting(n).command == "proceed"
+vetted(n) if {
+	c := latest_vetting(n)
+	c.proceed == true
+	c.reschedule == false
+	is_number(c.at_unix)
+	is_number(n.sent_unix)
+	c.at_unix > n.sent_unix
+}
 
 vetting_problems(n) := set() if {
 	vetted(n)
-} else := {sprintf("notice #%v: /%s by %s withdrew it", [n.number, vetting(n).command, vetting(n).user])} if {
-	vetting(n)
-} else := {sprintf("notice #%v: not vetted: a vetter (%s) must comment /proceed", [n.number, concat(", ", settings.vetters)])}
+} else := {msg} if {
+	c := latest_vetting(n)
+	c.reschedule == true
+	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])
+} else := {msg} if {
+	c := latest_vetting(n)
+	not c.proceed == true
+	msg := sprintf(
+		concat("", [
+			"notice #%v: not vetted: the latest comment by a vetter, %s's at %s, has no line that is exactly ",
+			"/proceed, so it withdraws any earlier vetting%s",
+		]),
+		[n.number, c.user, c.at, not_command_hint(c)]
+	)
+} else := {msg} if {
+	c := latest_vetting(n)
+	msg := sprintf(
+		"notice #%v: vetted by %s at %s, before the notice was sent in its current words at %s: %s",
+		[n.number, c.user, c.at, n.sent_at, "a vetter must comment /proceed again"]
+	)
+} else := {sprintf(
+	"notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed",
+	[n.number, concat(", ", settings.vetters)]
+)}
 
-lead_hours(n) := (n.start_unix - n.sent_unix) / 3600
+# Lines that look like commands but are not, so that the reason says why.
+not_command_hint(c) := sprintf(" (%s: %s)", [concat("; ", lines), command_rule]) if {
+	lines := [sprintf("%q is not a command", [line]) | some line in c.not_commands]
+	count(lines) > 0
+} else := ""
 
-lead_problems(n) := {sprintf("notice #%v: sent %s h before its start, needs %v h", [n.number, format_int(lead_hours(n), 10), settings.notice_lead_hours])} if {
-	lead_hours(n) < settings.notice_lead_hours
+command_rule := "a command is a line of its own, with nothing else on it"
+
+# --- lead and cover ---
+
+lead_seconds(n) := n.start_unix - n.sent_unix if {
+	is_number(n.start_unix)
+	is_number(n.sent_unix)
+}
+
+lead_hours(n) := lead_seconds(n) / 3600
+
+meets_lead(n) if {
+	is_number(settings.notice_lead_hours)
+	lead_seconds(n) >= settings.notice_lead_hours * 3600
+}
+
+lead_problems(n) := set() if {
+	meets_lead(n)
+} else := {msg} if {
+	lead_seconds(n)
+	msg := sprintf(
+		"notice #%v: sent %s h before its start, needs %v h%s",
+		[n.number, format_int(lead_hours(n), 10), settings.notice_lead_hours, edit_hint(n)]
+	)
 } else := set()
 
+# An edit restarts the lead: say so when it is why.
+edit_hint(n) := sprintf(" (it was last edited at %s, which counts as sending it again)", [n.edited_at]) if {
+	is_string(n.edited_at)
+} else := ""
+
 covers(n) if {
+	is_number(n.start_unix)
+	is_number(n.end_unix)
+	is_number(input.window.start_unix)
+	is_number(input.window.end_unix)
 	n.start_unix <= input.window.start_unix
 	n.end_unix >= input.window.end_unix
 }
 
 cover_problems(n) := set() if {
 	covers(n)
-} else := {sprintf("notice #%v announces %s for %v minutes, which does not cover the planned window %s to %s", [n.number, n.start_local, n.minutes, input.window.start_local, input.window.end_local])} if {
-	n.start_unix
-	n.end_unix
+} else := {msg} if {
+	is_number(n.start_unix)
+	is_number(n.end_unix)
+	msg := sprintf(
+		"notice #%v announces %s for %v minutes, which does not cover the planned window %s to %s",
+		[n.number, n.start_local, n.minutes, input.window.start_local, input.window.end_local]
+	)
 } else := set()
 
+# --- detail and evidence ---
+
 # The first good notice names the pass: with two vetted notices there must still be one detail.
-notice_pass_detail := sprintf("notice #%v sent %s h ahead, vetted by %s, announces %s for %v minutes", [n.number, format_int(lead_hours(n), 10), vetting(n).user, n.start_local, n.minutes]) if {
+notice_pass_detail := sprintf(
+	"notice #%v sent %s h ahead, vetted by %s, announces %s for %v minutes",
+	[n.number, format_int(lead_hours(n), 10), latest_vetting(n).user, n.start_local, n.minutes]
+) if {
 	n := good_notices[0]
 } else := "no vetted notice"
 
@@ -91,17 +244,24 @@ notice_evidence := [{
 	"number": n.number,
 	"url": n.url,
 	"sent_at": n.sent_at,
+	"created_at": object.get(n, "created_at", null),
+	"edited_at": object.get(n, "edited_at", null),
 	"lead_hours": notice_lead(n),
 	"vetted_by": notice_vetter(n),
+	"latest_vetter_comment": notice_latest_vetting(n),
 	"problems": notice_problems(n),
 } |
 	some n in target_notices
 ]
 
 notice_lead(n) := lead_hours(n) if {
-	is_number(n.start_unix)
+	lead_seconds(n)
 } else := null
 
-notice_vetter(n) := vetting(n).user if {
+notice_vetter(n) := latest_vetting(n).user if {
 	vetted(n)
+} else := null
+
+notice_latest_vetting(n) := latest_vetting(n) if {
+	latest_vetting(n)
 } else := null

@@ -6,17 +6,25 @@ test_vetted_notice_passes if {
 }
 
 test_notice_sent_71_hours_ahead_fails if {
-	inp := with_notice({"sent_unix": 1795849200 - (71 * 3600)})
+	inp := with_notice(sent_hours_ahead(71))
 	status(inp, "downtime_notice") == "fail"
 	contains(detail(inp, "downtime_notice"), "sent 71 h before its start, needs 72 h")
 }
 
 test_notice_sent_73_hours_ahead_passes if {
-	status(with_notice({"sent_unix": 1795849200 - (73 * 3600)}), "downtime_notice") == "pass"
+	status(with_notice(sent_hours_ahead(73)), "downtime_notice") == "pass"
 }
 
 test_notice_sent_exactly_72_hours_ahead_passes if {
-	status(with_notice({"sent_unix": 1795849200 - (72 * 3600)}), "downtime_notice") == "pass"
+	status(with_notice(sent_hours_ahead(72)), "downtime_notice") == "pass"
+}
+
+# Sent `h` hours before the Saturday start, and vetted a minute later.
+sent_hours_ahead(h) := {
+	"sent_unix": sent,
+	"comments": [vetter_comment("jim", "(a minute after sending)", sent + 60, true, false)],
+} if {
+	sent := 1795849200 - (h * 3600)
 }
 
 test_notice_missing_a_field_fails if {
@@ -32,34 +40,120 @@ test_notice_with_an_unreadable_field_fails if {
 }
 
 test_reschedule_after_proceed_fails if {
-	inp := with_notice({"commands": [
-		{"user": "jim", "command": "proceed", "at": "2026-11-24T18:00:00Z"},
-		{"user": "tim", "command": "reschedule", "at": "2026-11-25T09:00:00Z"},
+	inp := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		vetter_comment("tim", "2026-11-25T09:00:00Z", 1795597200, false, true),
 	]})
 	status(inp, "downtime_notice") == "fail"
-	contains(detail(inp, "downtime_notice"), "/reschedule by tim withdrew it")
+	contains(detail(inp, "downtime_notice"), "/reschedule by tim at 2026-11-25T09:00:00Z withdrew it")
 }
 
 test_proceed_after_reschedule_passes if {
-	inp := with_notice({"commands": [
-		{"user": "tim", "command": "reschedule", "at": "2026-11-24T17:00:00Z"},
-		{"user": "jim", "command": "proceed", "at": "2026-11-24T18:00:00Z"},
+	inp := with_notice({"comments": [
+		vetter_comment("tim", "2026-11-24T17:00:00Z", 1795539600, false, true),
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
 	]})
 	status(inp, "downtime_notice") == "pass"
+}
+
+test_proceed_and_reschedule_in_one_comment_fails if {
+	inp := with_notice({"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, true)]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "/reschedule by jim")
 }
 
 test_proceed_from_a_non_vetter_does_not_vet if {
-	inp := with_notice({"commands": [{"user": "bob", "command": "proceed", "at": "2026-11-24T18:00:00Z"}]})
+	inp := with_notice({"comments": [vetter_comment("bob", "2026-11-24T18:00:00Z", 1795543200, true, false)]})
 	status(inp, "downtime_notice") == "fail"
-	contains(detail(inp, "downtime_notice"), "not vetted")
+	contains(detail(inp, "downtime_notice"), "not vetted: a vetter (tim, jim) must comment a line that is exactly /proceed")
 }
 
-test_reschedule_from_a_non_vetter_changes_nothing if {
-	inp := with_notice({"commands": [
-		{"user": "jim", "command": "proceed", "at": "2026-11-24T18:00:00Z"},
-		{"user": "bob", "command": "reschedule", "at": "2026-11-25T09:00:00Z"},
+test_comments_from_a_non_vetter_change_nothing if {
+	inp := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		vetter_comment("bob", "2026-11-25T09:00:00Z", 1795597200, false, true),
+		vetter_comment(null, "2026-11-25T10:00:00Z", 1795600800, false, false),
 	]})
 	status(inp, "downtime_notice") == "pass"
+}
+
+test_a_later_vetter_comment_without_a_command_withdraws if {
+	inp := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		vetter_comment("tim", "2026-11-25T09:00:00Z", 1795597200, false, false),
+	]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "the latest comment by a vetter, tim's at 2026-11-25T09:00:00Z, has no line that is exactly /proceed")
+}
+
+test_the_latest_comment_decides_whatever_the_order if {
+	inp := with_notice({"comments": [
+		vetter_comment("tim", "2026-11-25T09:00:00Z", 1795597200, false, false),
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+	]})
+	status(inp, "downtime_notice") == "fail"
+}
+
+test_a_command_with_more_words_does_not_vet_and_says_why if {
+	c := object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, false, false), {"not_commands": ["/proceed NOT until support signs off"]})
+	inp := with_notice({"comments": [c]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), `"/proceed NOT until support signs off" is not a command`)
+}
+
+test_vetting_before_the_last_edit_does_not_count if {
+	# Edited at 2026-11-24T20:00:00Z, after jim's /proceed at 18:00; still 83 h ahead.
+	inp := with_notice({"sent_at": "2026-11-24T20:00:00Z", "sent_unix": 1795550400, "edited_at": "2026-11-24T20:00:00Z"})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "vetted by jim at 2026-11-24T18:00:00Z, before the notice was sent in its current words at 2026-11-24T20:00:00Z")
+}
+
+test_vetting_after_the_last_edit_counts if {
+	inp := with_notice({
+		"sent_at": "2026-11-24T17:00:00Z", "sent_unix": 1795539600,
+		"edited_at": "2026-11-24T17:00:00Z",
+	})
+	status(inp, "downtime_notice") == "pass"
+}
+
+test_an_edit_restarts_the_lead if {
+	# Edited 6 h before the start, then vetted again.
+	inp := with_notice({
+		"sent_at": "2026-11-28T01:00:00Z", "sent_unix": 1795827600,
+		"edited_at": "2026-11-28T01:00:00Z",
+		"comments": [vetter_comment("jim", "2026-11-28T01:30:00Z", 1795829400, true, false)],
+	})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "sent 6 h before its start, needs 72 h (it was last edited at 2026-11-28T01:00:00Z")
+}
+
+test_a_field_given_twice_fails_without_a_missing_field_too if {
+	twice := object.union(
+		object.remove(vetted_notice, ["start", "start_unix", "start_local", "end_unix"]),
+		{"problems": ["Start is given 2 times (\"a\", \"b\"): give it once"]},
+	)
+	inp := with_downtime_notice(twice)
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "notice #7: Start is given 2 times")
+	not contains(detail(inp, "downtime_notice"), "no Start field")
+}
+
+test_a_target_given_twice_is_reported if {
+	inp := with_downtime_notice(object.union(
+		object.remove(vetted_notice, ["target"]),
+		{"problems": ["Target is given 2 times (\"production\", \"staging\"): give it once"]},
+	))
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "notice #7: Target is given 2 times")
+}
+
+test_a_lead_setting_of_the_wrong_type_never_passes if {
+	inp := with_notice({})
+	status(inp, "downtime_notice") == "fail" with data.gatekeeper.settings.notice_lead_hours as "72"
+}
+
+test_a_start_of_the_wrong_type_never_passes if {
+	status(with_notice({"start_unix": "1795849200"}), "downtime_notice") == "fail"
 }
 
 test_planned_window_running_past_the_announced_one_fails if {
@@ -96,7 +190,7 @@ test_unknown_migrations_fail_the_notice_check if {
 }
 
 test_one_good_notice_among_bad_ones_passes if {
-	bad := object.union(vetted_notice, {"number": 6, "commands": []})
+	bad := object.union(vetted_notice, {"number": 6, "comments": []})
 	status(with_downtime_notices([bad, vetted_notice]), "downtime_notice") == "pass"
 }
 

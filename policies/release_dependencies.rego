@@ -30,8 +30,9 @@ dependencies_met(pr) if {
 	}
 }
 
-# One listed dependency is ticked.
+# One listed dependency is a task item, and ticked.
 dependency_met(dep) if {
+	dep.task == true
 	dep.done == true
 }
 
@@ -57,8 +58,20 @@ dependencies_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	some dep in pr.dependencies
+	dep.task == true
 	not dependency_met(dep)
 	msg := sprintf("%s#%v: dependency not met: %v", [repo.name, pr.number, dep.text])
+}
+
+# A plain list item in the section has no box to tick: it can never be met.
+dependencies_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	some dep in pr.dependencies
+	not dep.task == true
+	msg := sprintf("%s#%v: %v: write it as a task item `- [ ]` so it can be ticked", [
+		repo.name, pr.number, dep.text,
+	])
 }
 
 dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {

@@ -7,8 +7,8 @@ test_met_dependencies_pass if {
 
 test_unmet_dependency_fails_and_names_it if {
 	inp := with_pr(green, {"dependencies": [
-		{"text": "gradebook-service 2.3 deployed", "done": true},
-		{"text": "feature flag new_gradebook created", "done": false},
+		{"text": "gradebook-service 2.3 deployed", "done": true, "task": true},
+		{"text": "feature flag new_gradebook created", "done": false, "task": true},
 	]})
 	status(inp, "release_dependencies") == "fail"
 	want := "thinkthroughmath/apangea#412: dependency not met: feature flag new_gradebook created"
@@ -36,7 +36,7 @@ test_unknown_pull_requests_fail_with_the_reason if {
 }
 
 test_dependency_done_as_a_string_fails if {
-	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": "true"}]})
+	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": "true", "task": true}]})
 	status(inp, "release_dependencies") == "fail"
 	contains(detail(inp, "release_dependencies"), "dependency not met: gradebook-service 2.3 deployed")
 }
@@ -50,4 +50,14 @@ test_unknown_dependencies_fail if {
 	inp := with_repo(green, {"pull_requests": [object.remove(green_pr, ["dependencies"])]})
 	status(inp, "release_dependencies") == "fail"
 	detail(inp, "release_dependencies") == "no evidence that every release pull request's dependencies are met"
+}
+test_plain_bullet_fails_asking_for_a_task_item if {
+	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": false, "task": false}]})
+	status(inp, "release_dependencies") == "fail"
+	detail(inp, "release_dependencies") == "thinkthroughmath/apangea#412: gradebook-service 2.3 deployed: write it as a task item `- [ ]` so it can be ticked"
+}
+
+test_item_without_task_flag_fails if {
+	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true}]})
+	status(inp, "release_dependencies") == "fail"
 }

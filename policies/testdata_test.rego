@@ -18,7 +18,7 @@ green_pr := {
 	"title": "Release 2026-11-24",
 	"head_sha": app_sha,
 	"labels": ["release"],
-	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true}],
+	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true, "task": true}],
 	"reviews": [
 		{"user": "jim", "state": "COMMENTED", "commit_id": app_sha, "submitted_at": "2026-11-24T15:00:00Z"},
 		{"user": "tim", "state": "APPROVED", "commit_id": app_sha, "submitted_at": "2026-11-24T16:00:00Z"},
@@ -42,6 +42,7 @@ green_repo := {
 	"pull_requests": [green_pr],
 	"migrations": [],
 	"migrations_base": prod_sha,
+	"behind_by": 0,
 }
 
 # Tuesday 2026-11-24 14:00-15:00 EST.
@@ -80,7 +81,7 @@ segment(date, weekday, from, to, zone) := {
 }
 
 green := {
-	"schema": 1,
+	"schema": 2,
 	"target": "production",
 	"now": "2026-11-24T19:00:00Z",
 	"now_unix": 1795546800,
@@ -112,7 +113,19 @@ vetted_notice := {
 	"affected": "all users",
 	"experience": "maintenance page",
 	"problems": [],
-	"commands": [{"user": "jim", "command": "proceed", "at": "2026-11-24T18:00:00Z"}],
+	"created_at": "2026-11-24T14:00:00Z",
+	"edited_at": null,
+	"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)],
+}
+
+# A comment on a notice: `proceed`/`reschedule` tell whether it has a command line.
+vetter_comment(user, at, at_unix, proceed, reschedule) := {
+	"user": user,
+	"at": at,
+	"at_unix": at_unix,
+	"proceed": proceed,
+	"reschedule": reschedule,
+	"not_commands": [],
 }
 
 # Migrations pending, Saturday night, with the vetted notice: allowed.

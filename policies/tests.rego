@@ -10,7 +10,14 @@ tests_pass if {
 	has_repos
 	every repo in input.repos {
 		build_of_head_passed(repo)
+		has_every_base_commit(repo)
 	}
+}
+
+# The release branch lacks no commit of the base branch (GitHub compare behind_by).
+has_every_base_commit(repo) if {
+	is_number(repo.behind_by)
+	repo.behind_by == 0
 }
 
 # The repo's last completed build succeeded, on the head of its release branch.
@@ -63,6 +70,25 @@ tests_failures contains msg if {
 	])
 }
 
+# The tests ran on the release head: it must hold every commit of the base branch,
+# or what ships (base merged with release) is not what was tested.
+tests_failures contains msg if {
+	some repo in input.repos
+	not is_number(repo.behind_by)
+	msg := sprintf("%s: cannot tell whether %s has every commit of %s (%s)", [
+		repo.name, repo.release_branch, repo.base_branch, repo_reason("github", repo.name),
+	])
+}
+
+tests_failures contains msg if {
+	some repo in input.repos
+	is_number(repo.behind_by)
+	repo.behind_by > 0
+	msg := sprintf("%s: %s lacks %v commits of %s: merge %s into %s and rerun the tests", [
+		repo.name, repo.release_branch, repo.behind_by, repo.base_branch, repo.base_branch, repo.release_branch,
+	])
+}
+
 tests_pass_detail := concat("; ", [msg |
 	some repo in input.repos
 	msg := sprintf("%s: build #%v passed on %s", [repo.name, repo.ci.number, short(repo.ci.sha)])
@@ -75,6 +101,7 @@ tests_evidence := [{
 	"result": object.get(repo, ["ci", "result"], null),
 	"built_sha": object.get(repo, ["ci", "sha"], null),
 	"release_sha": object.get(repo, "release_sha", null),
+	"behind_by": object.get(repo, "behind_by", null),
 } |
 	some repo in input.repos
 ]

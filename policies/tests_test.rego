@@ -89,3 +89,22 @@ test_build_of_an_unknown_commit_with_unknown_head_fails if {
 test_repos_not_a_list_fails if {
 	status(object.union(green, {"repos": {"a": green_repo}}), "tests") == "fail"
 }
+
+test_release_branch_behind_the_base_fails if {
+	inp := with_repo(green, {"behind_by": 3})
+	status(inp, "tests") == "fail"
+	detail(inp, "tests") == "thinkthroughmath/apangea: rc lacks 3 commits of master: merge master into rc and rerun the tests"
+}
+
+test_unknown_behind_by_fails_with_the_reason if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["behind_by"])]}),
+		{"errors": [{"source": "github", "message": "compare master...rc: HTTP 404"}]},
+	)
+	status(inp, "tests") == "fail"
+	contains(detail(inp, "tests"), "cannot tell whether rc has every commit of master (github: compare master...rc: HTTP 404)")
+}
+
+test_behind_by_of_the_wrong_type_fails if {
+	status(with_repo(green, {"behind_by": "0"}), "tests") == "fail"
+}

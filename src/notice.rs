@@ -1,6 +1,8 @@
-//! Drafts the downtime notice for `gatekeeper notice`: the e-mail to the field and the
-//! issue body in exactly the format the notices source parses (DESIGN.md, "A downtime
-//! notice"). Pure: opening the issue is `sources::github::GitHub::create_issue`.
+//! The downtime notice's format, both ways: drafts it for `gatekeeper notice` (the
+//! e-mail to the field and the issue body) and parses an issue body back into its
+//! fields for the notices source ([`parse_body`]), so that the two never drift.
+//! Pure: opening the issue is `sources::github::GitHub::create_issue`, reading it is
+//! `sources::notices`.
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -158,6 +160,106 @@ fn format_hours(h: f64) -> String {
     }
 }
 
+/// The fields of a notice body. A field that is missing is absent; one that is
+/// unreadable or given more than once is absent too, and named in `problems` (each
+/// problem starts with the field's name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body {
+    pub target: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    /// `start` in the zone, RFC 3339.
+    pub start_local: Option<String>,
+    pub minutes: Option<u32>,
+    pub end: Option<DateTime<Utc>>,
+    pub nature: Option<String>,
+    pub affected: Option<String>,
+    pub experience: Option<String>,
+    pub problems: Vec<String>,
+}
+
+/// Reads the `Key: value` lines of a notice body (key in any case; list markers and
+/// bold allowed), as [`draft`] writes them.
+pub fn parse_body(body: &str, tz: Tz) -> Body {
+    let mut parsed = Body::default();
+    let mut once = |key: &str| field_once(body, key, &mut parsed.problems);
+    let target = once("Target");
+    let start = once("Start");
+    let length = once("Length");
+    let nature = once("Nature");
+    let affected = once("Affected");
+    let experience = once("Experience");
+    parsed.target = target;
+    parsed.nature = nature;
+    parsed.affected = affected;
+    parsed.experience = experience;
+    if let Some(raw) = start {
+        match DateTime::parse_from_rfc3339(&raw) {
+            Ok(start) => {
+                let start = start.with_timezone(&Utc);
+                parsed.start = Some(start);
+                parsed.start_local = Some(start.with_timezone(&tz).to_rfc3339());
+            }
+            Err(_) => parsed.problems.push(format!(
+                "Start {raw:?} is not an RFC 3339 time with offset (e.g. 2026-11-28T02:00:00-05:00)"
+            )),
+        }
+    }
+    if let Some(raw) = length {
+        match minutes(&raw) {
+            Some(m) => parsed.minutes = Some(m),
+            None => parsed
+                .problems
+                .push(format!("Length {raw:?} is not \"N minutes\"")),
+        }
+    }
+    if let (Some(start), Some(m)) = (parsed.start, parsed.minutes) {
+        parsed.end = Some(start + Duration::minutes(i64::from(m)));
+    }
+    parsed
+}
+
+/// The value of the one `Key: value` line; absent when missing or empty, and when
+/// given more than once (a problem: which one was meant is not ours to guess).
+fn field_once(body: &str, key: &str, problems: &mut Vec<String>) -> Option<String> {
+    let values: Vec<String> = body
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim().trim_start_matches(['-', '*', ' ']);
+            let (k, v) = line.split_once(':')?;
+            let k = k.trim().trim_matches('*').trim();
+            let v = v.trim().trim_start_matches('*').trim();
+            k.eq_ignore_ascii_case(key).then(|| v.to_owned())
+        })
+        .collect();
+    match values.as_slice() {
+        [one] => (!one.is_empty()).then(|| one.clone()),
+        [] => None,
+        many => {
+            problems.push(format!(
+                "{key} is given {} times ({}): give it once",
+                many.len(),
+                many.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            None
+        }
+    }
+}
+
+/// "120 minutes", "120 min", "120".
+fn minutes(raw: &str) -> Option<u32> {
+    let mut words = raw.split_whitespace();
+    let n: u32 = words.next()?.parse().ok()?;
+    match words.next().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("minutes" | "minute" | "min" | "mins") if words.next().is_none() && n > 0 => {
+            Some(n)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,5 +327,62 @@ mod tests {
         a.affected = "all\nusers";
         let e = draft(&a, &ctx("2026-11-24T14:00:00-05:00")).unwrap_err();
         assert!(e.to_string().contains("--affected"), "{e}");
+    }
+
+    #[test]
+    fn the_drafted_body_parses_back_to_its_fields() {
+        let a = announcement();
+        let d = draft(&a, &ctx("2026-11-24T14:00:00-05:00")).unwrap();
+        let b = parse_body(&d.issue_body, chrono_tz::America::New_York);
+        assert!(b.problems.is_empty(), "{:?}", b.problems);
+        assert_eq!(b.target.as_deref(), Some(a.target));
+        assert_eq!(b.start, Some(a.start));
+        assert_eq!(b.start_local.as_deref(), Some("2026-11-28T02:00:00-05:00"));
+        assert_eq!(b.minutes, Some(a.minutes));
+        assert_eq!(b.end, Some(at("2026-11-28T04:00:00-05:00")));
+        assert_eq!(b.nature.as_deref(), Some(a.nature));
+        assert_eq!(b.affected.as_deref(), Some(a.affected));
+        assert_eq!(b.experience.as_deref(), Some(a.experience));
+    }
+
+    #[test]
+    fn a_field_given_twice_is_a_problem_not_the_first() {
+        let body = "Target: production\nStart: 2026-11-28T02:00:00-05:00\nLength: 120 minutes\n\
+                    Start: 2026-11-28T08:00:00-05:00\nNature: n\nAffected: a\nExperience: e\n";
+        let b = parse_body(body, chrono_tz::America::New_York);
+        assert_eq!(b.start, None);
+        assert_eq!(b.end, None);
+        assert_eq!(
+            b.problems,
+            [
+                "Start is given 2 times (\"2026-11-28T02:00:00-05:00\", \"2026-11-28T08:00:00-05:00\"): give it once"
+            ]
+        );
+    }
+
+    #[test]
+    fn unreadable_start_and_length_are_problems() {
+        let b = parse_body(
+            "Target: production\nStart: next saturday\nLength: two hours\nNature: ?\n",
+            chrono_tz::America::New_York,
+        );
+        assert_eq!((b.start, b.minutes, b.end), (None, None, None));
+        assert_eq!(b.problems.len(), 2, "{:?}", b.problems);
+        assert!(b.problems[0].starts_with("Start \"next saturday\""));
+        assert!(b.problems[1].starts_with("Length \"two hours\""));
+        assert_eq!(b.affected, None);
+        assert!(
+            parse_body("- **Nature:** bold\n", chrono_tz::UTC)
+                .nature
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn lengths() {
+        assert_eq!(minutes("120 minutes"), Some(120));
+        assert_eq!(minutes("45"), Some(45));
+        assert_eq!(minutes("2 hours"), None);
+        assert_eq!(minutes("0 minutes"), None);
     }
 }

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::decision::{Decision, Status};
-use crate::facts::{Facts, Notice, NoticeCommand};
+use crate::facts::{Facts, Notice, NoticeComment};
 use crate::policy::{PolicyError, PolicySet};
 
 /// The checks whose answer depends on when the deploy starts.
@@ -244,6 +244,8 @@ fn hypothetical_notice(facts: &Facts, vetter: String) -> Notice {
         title: "a notice sent now".to_owned(),
         sent_at: facts.now,
         sent_unix: facts.now_unix,
+        created_at: facts.now,
+        edited_at: None,
         target: Some(facts.target.clone()),
         start: Some(w.start),
         start_unix: Some(w.start_unix),
@@ -254,10 +256,14 @@ fn hypothetical_notice(facts: &Facts, vetter: String) -> Notice {
         affected: Some("planned".to_owned()),
         experience: Some("planned".to_owned()),
         problems: Vec::new(),
-        commands: vec![NoticeCommand {
+        // Vetting counts only after the notice was sent: a second later.
+        comments: vec![NoticeComment {
             user: Some(vetter),
-            command: "proceed".to_owned(),
-            at: facts.now,
+            at: facts.now + Duration::seconds(1),
+            at_unix: facts.now_unix + 1,
+            proceed: true,
+            reschedule: false,
+            not_commands: Vec::new(),
         }],
     }
 }

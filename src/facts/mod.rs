@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use window::{Segment, Window, plan_window};
 
 /// The facts document's schema version.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
@@ -100,6 +100,10 @@ pub struct RepoFacts {
     pub migrations: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrations_base: Option<String>,
+    /// Commits of the base branch that the release head lacks (GitHub compare
+    /// `base_branch...release head`); absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind_by: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +125,7 @@ pub struct PullRequest {
     pub title: String,
     pub head_sha: String,
     pub labels: Vec<String>,
-    /// Task-list items under a `Dependencies` heading of the body.
+    /// List items under a `Dependencies` heading of the body, in order.
     pub dependencies: Vec<Dependency>,
     /// Every review, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,7 +135,10 @@ pub struct PullRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dependency {
     pub text: String,
+    /// The box is ticked (always false for a plain item).
     pub done: bool,
+    /// A task item (`- [ ]`); false for a plain list item, which cannot be ticked.
+    pub task: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,10 +163,15 @@ pub struct Notice {
     pub number: u64,
     pub url: String,
     pub title: String,
+    /// When the notice in its current words went out: the later of its creation and
+    /// the last edit of its body (an edit restarts the lead and needs vetting again).
     pub sent_at: DateTime<Utc>,
     pub sent_unix: i64,
+    pub created_at: DateTime<Utc>,
+    /// The body's last edit; null when it was never edited.
+    pub edited_at: Option<DateTime<Utc>>,
     /// The five fields (and target) as parsed from the body; a field that is missing
-    /// or unreadable is absent and named in `problems`.
+    /// or unreadable is absent, and when unreadable or given twice, named in `problems`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,16 +191,23 @@ pub struct Notice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<String>,
     pub problems: Vec<String>,
-    /// Comments that carry a command (`/proceed`, `/reschedule`), oldest first.
-    pub commands: Vec<NoticeCommand>,
+    /// Every comment, oldest first by `at`.
+    pub comments: Vec<NoticeComment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NoticeCommand {
+pub struct NoticeComment {
+    /// Login; null for a deleted account.
     pub user: Option<String>,
-    /// "proceed" or "reschedule".
-    pub command: String,
+    /// The comment's last edit, or its creation when never edited.
     pub at: DateTime<Utc>,
+    pub at_unix: i64,
+    /// A line of the comment is exactly `/proceed` (whitespace aside).
+    pub proceed: bool,
+    /// A line of the comment is exactly `/reschedule` (whitespace aside).
+    pub reschedule: bool,
+    /// Lines that start with `/proceed` or `/reschedule` but say more: not commands.
+    pub not_commands: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,7 +264,9 @@ impl Facts {
     }
 
     /// Moves the clock and the planned window (for `--at`, `--start`, `--minutes`);
-    /// local times are computed again in the document's zone.
+    /// local times are computed again in the document's zone. Notices and comments
+    /// sent, written or edited after the new clock do not exist yet, as when
+    /// collecting with `--at`.
     pub fn replan(
         &mut self,
         now: DateTime<Utc>,
@@ -256,6 +277,12 @@ impl Facts {
         self.now = now;
         self.now_unix = now.timestamp();
         self.window = plan_window(start.unwrap_or(now), minutes, tz);
+        if let Some(notices) = &mut self.notices {
+            notices.retain(|n| n.sent_at <= now);
+            for n in notices.iter_mut() {
+                n.comments.retain(|c| c.at <= now);
+            }
+        }
     }
 
     pub fn add_error(&mut self, source: &str, message: impl Into<String>) {

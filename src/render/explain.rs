@@ -8,7 +8,9 @@ use crate::decision::{Decision, Status};
 /// Where the facts behind each shipped check come from.
 fn sources_of(id: &str) -> &'static str {
     match id {
-        "tests" => "Jenkins lastCompletedBuild of each job; GitHub release branch heads",
+        "tests" => {
+            "Jenkins lastCompletedBuild of each job; GitHub release branch heads and their compare with the base branch"
+        }
         "release_dependencies" => "GitHub release pull request bodies (Dependencies task list)",
         "approval" => "GitHub pull request reviews",
         "throughput" => "New Relic NRQL (requests per minute)",

@@ -1,8 +1,10 @@
 //! GitHub REST through octocrab: branch heads, the release pull request with its
-//! `Dependencies` task list and every page of its reviews, and the migrations a
-//! compare adds. Reads raw answers (octocrab's `_get`) so that the status, the
+//! `Dependencies` section (read as GitHub renders Markdown) and every page of its
+//! reviews, and what a compare tells (migrations added, commits of the base the
+//! head lacks). Reads raw answers (octocrab's `_get`) so that the status, the
 //! rate-limit headers and the `Link` pages are ours to judge; octocrab's own retry
-//! is off. Owns the GitHub routes and field paths; never judges approval or
+//! is off. Also sends GraphQL queries ([`GitHub::graphql`], for the notices). Owns
+//! the GitHub routes and field paths; never judges approval, dependencies or
 //! downtime (the policy does).
 
 use std::time::Duration;
@@ -37,6 +39,14 @@ pub enum GithubError {
         "{url} has more than {pages} pages: gatekeeper stops there rather than judge on part of the list"
     )]
     TooManyPages { url: String, pages: usize },
+    #[error(
+        "{url} answered the GraphQL query with errors: {message}; check the repository name and that the token in {token_env} (github.token_env) may read it"
+    )]
+    Graphql {
+        url: String,
+        message: String,
+        token_env: String,
+    },
 }
 
 /// What octocrab's raw calls answer.
@@ -48,6 +58,25 @@ pub struct GitHub {
     base: String,
     /// The variable that holds the token, for messages.
     token_env: String,
+    /// GraphQL goes through reqwest: octocrab joins its path under the REST base.
+    graphql: GraphqlEndpoint,
+}
+
+/// Where and how GitHub's GraphQL API is asked.
+struct GraphqlEndpoint {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+/// GitHub's GraphQL endpoint beside its REST base: `{api}/graphql` on github.com,
+/// `{host}/api/graphql` on GitHub Enterprise Server (REST at `{host}/api/v3`).
+pub fn graphql_url(rest_base: &str) -> String {
+    let base = rest_base.trim_end_matches('/');
+    match base.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{base}/graphql"),
+    }
 }
 
 impl GitHub {
@@ -72,11 +101,17 @@ impl GitHub {
             .personal_token(token.to_owned())
             .build()
             .map_err(|e| setup(http::chain(&e)))?;
+        let graphql = GraphqlEndpoint {
+            client: http::client().map_err(|e| setup(e.to_string()))?,
+            url: graphql_url(url),
+            token: token.to_owned(),
+        };
         Ok(Self {
             client,
             policy,
             base: url.trim_end_matches('/').to_owned(),
             token_env: token_env.to_owned(),
+            graphql,
         })
     }
 
@@ -241,41 +276,89 @@ impl GitHub {
         base: &str,
         head: &str,
     ) -> Result<Vec<String>, GithubError> {
+        self.compare(repo, base, head).await?.migrations
+    }
+
+    /// One compare `base...head`, read for both its migrations and `behind_by`.
+    pub async fn compare(
+        &self,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Compared, GithubError> {
         let route = format!("/repos/{repo}/compare/{base}...{head}");
         let answer = self.get(&route).await?;
-        match parse_compare(&answer.body) {
+        let parse = |message: String| GithubError::Parse {
+            url: self.shown(&route),
+            message,
+        };
+        let behind_by = parse_behind_by(&answer.body).map_err(parse)?;
+        let migrations = match parse_compare(&answer.body) {
             Ok(Compare::Files(files)) => Ok(files),
             Ok(Compare::Capped(files)) => Err(GithubError::CompareCapped {
                 url: self.shown(&route),
                 files,
             }),
-            Err(message) => Err(GithubError::Parse {
-                url: self.shown(&route),
-                message,
-            }),
-        }
+            Err(message) => Err(parse(message)),
+        };
+        Ok(Compared {
+            migrations,
+            behind_by,
+        })
     }
 
-    /// Open issues with `label`, pull requests left out, all pages.
-    pub async fn labelled_issues(
+    /// One GraphQL query: its `data` object. GraphQL `errors` (GitHub answers them
+    /// with HTTP 200) are an error naming them, even when part of `data` came back.
+    pub async fn graphql(
         &self,
-        repo: &str,
-        label: &str,
-    ) -> Result<Vec<Value>, GithubError> {
-        let route = format!("/repos/{repo}/issues?labels={label}&state=open&per_page=100");
-        let list = self.get_all(&route).await?;
-        Ok(list
-            .into_iter()
-            .filter(|i| i.get("pull_request").is_none())
-            .collect())
-    }
-
-    /// Every comment of issue `number`, oldest first, all pages.
-    pub async fn comments(&self, repo: &str, number: u64) -> Result<Vec<Value>, GithubError> {
-        self.get_all(&format!(
-            "/repos/{repo}/issues/{number}/comments?per_page=100"
-        ))
-        .await
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<serde_json::Value, GithubError> {
+        let endpoint = &self.graphql;
+        let url = endpoint.url.as_str();
+        let body = serde_json::json!({"query": query, "variables": variables}).to_string();
+        let answer = self
+            .policy
+            .run(url, || {
+                http::send(
+                    endpoint
+                        .client
+                        .post(url)
+                        .bearer_auth(&endpoint.token)
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                    url,
+                )
+            })
+            .await?;
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may read this repo",
+            self.token_env
+        );
+        let answer = answer.require_ok(url, &hint)?;
+        let parse = |message: String| GithubError::Parse {
+            url: url.to_owned(),
+            message,
+        };
+        let mut v: Value =
+            serde_json::from_str(&answer.body).map_err(|e| parse(format!("not JSON ({e})")))?;
+        if let Some(errors) = v.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| str_at(e, "/message").unwrap_or("(no message)"))
+                .collect();
+            return Err(GithubError::Graphql {
+                url: url.to_owned(),
+                message: messages.join("; "),
+                token_env: self.token_env.clone(),
+            });
+        }
+        match v.get_mut("data").map(Value::take) {
+            Some(data @ Value::Object(_)) => Ok(data),
+            _ => Err(parse("no data object in the GraphQL answer".to_owned())),
+        }
     }
 }
 
@@ -345,6 +428,22 @@ pub fn parse_review(v: &Value) -> Result<Review, String> {
     })
 }
 
+/// What one compare `base...head` tells.
+pub struct Compared {
+    /// Files added under db/migrate/; an error when the file list hit GitHub's cap.
+    pub migrations: Result<Vec<String>, GithubError>,
+    /// Commits of `base` that `head` lacks.
+    pub behind_by: u64,
+}
+
+/// `behind_by` of a compare: the commits of the base that the head lacks.
+pub fn parse_behind_by(text: &str) -> Result<u64, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    v.get("behind_by")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| "no behind_by number in the compare".to_owned())
+}
+
 pub enum Compare {
     /// Migrations added, in the compare's order.
     Files(Vec<String>),
@@ -380,76 +479,97 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
     ))
 }
 
-/// The task-list items under a heading whose text is "Dependencies", up to the next
-/// heading of the same or a higher level (deeper headings stay inside).
+/// The list items of the `Dependencies` section, read as GitHub renders the body
+/// (CommonMark with GFM task lists). The section opens at any heading, ATX or
+/// setext, of any level, whose text starts with "Dependencies" (any case), and runs
+/// to the next heading of the same or a higher level (deeper headings stay inside).
+/// Every list item in it counts, at any depth of ordered or unordered lists: a task
+/// item (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy
+/// asks for a box). Code blocks and HTML are not items, as on GitHub.
 pub fn dependencies(body: &str) -> Vec<Dependency> {
-    let mut out = Vec::new();
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    let mut out: Vec<Dependency> = Vec::new();
+    // The level of the open Dependencies heading.
     let mut inside: Option<usize> = None;
-    let mut fence = false;
-    for line in body.lines() {
-        let line = line.trim_end_matches('\r');
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = !fence;
-            continue;
-        }
-        if fence {
-            continue;
-        }
-        if let Some((level, text)) = heading(trimmed) {
-            match inside {
-                Some(open) if level > open => {}
-                _ => {
-                    let text = text.trim_end_matches(':').trim();
-                    inside = text.eq_ignore_ascii_case("dependencies").then_some(level);
+    // The heading being read: its level and text so far.
+    let mut heading: Option<(usize, String)> = None;
+    // The items being read, innermost last: their index in `out`, when in the section.
+    let mut items: Vec<Option<usize>> = Vec::new();
+    let mut code = 0usize;
+    for event in Parser::new_ext(body, Options::ENABLE_TASKLISTS) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as usize, String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, text)) = heading.take() {
+                    match inside {
+                        Some(open) if level > open => {}
+                        _ => {
+                            let starts = text
+                                .trim_start()
+                                .get(..SECTION.len())
+                                .is_some_and(|t| t.eq_ignore_ascii_case(SECTION));
+                            inside = starts.then_some(level);
+                        }
+                    }
                 }
             }
-            continue;
-        }
-        if inside.is_some()
-            && let Some(item) = task(trimmed)
-        {
-            out.push(item);
+            Event::Start(Tag::Item) => {
+                items.push(inside.map(|_| {
+                    out.push(Dependency {
+                        text: String::new(),
+                        done: false,
+                        task: false,
+                    });
+                    out.len() - 1
+                }));
+            }
+            Event::End(TagEnd::Item) => {
+                if let Some(Some(i)) = items.pop()
+                    && let Some(dep) = out.get_mut(i)
+                {
+                    dep.text = dep.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+            }
+            Event::TaskListMarker(checked) => {
+                if let Some(dep) = current(&mut out, &items) {
+                    dep.task = true;
+                    dep.done = checked;
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            Event::Text(t) if code == 0 => push_text(&mut heading, &mut out, &items, &t),
+            Event::Code(t) => push_text(&mut heading, &mut out, &items, &format!("`{t}`")),
+            Event::SoftBreak | Event::HardBreak => push_text(&mut heading, &mut out, &items, " "),
+            _ => {}
         }
     }
     out
 }
 
-/// An ATX heading: its level and text.
-fn heading(line: &str) -> Option<(usize, &str)> {
-    let level = line.chars().take_while(|c| *c == '#').count();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let rest = line.get(level..)?;
-    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t')) {
-        return None;
-    }
-    Some((level, rest.trim().trim_end_matches('#').trim()))
+const SECTION: &str = "Dependencies";
+
+/// The innermost item being read, when it is in the section.
+fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a mut Dependency> {
+    let i = (*items.last()?)?;
+    out.get_mut(i)
 }
 
-/// `- [ ] text` / `* [x] text`.
-fn task(line: &str) -> Option<Dependency> {
-    let rest = line
-        .strip_prefix("- ")
-        .or_else(|| line.strip_prefix("* "))
-        .or_else(|| line.strip_prefix("+ "))?
-        .trim_start();
-    let (done, text) = if let Some(t) = rest.strip_prefix("[ ]") {
-        (false, t)
-    } else if let Some(t) = rest
-        .strip_prefix("[x]")
-        .or_else(|| rest.strip_prefix("[X]"))
-    {
-        (true, t)
-    } else {
-        return None;
-    };
-    let text = text.trim();
-    (!text.is_empty()).then(|| Dependency {
-        text: text.to_owned(),
-        done,
-    })
+/// Inline text goes to the heading being read, else to the innermost item.
+fn push_text(
+    heading: &mut Option<(usize, String)>,
+    out: &mut [Dependency],
+    items: &[Option<usize>],
+    text: &str,
+) {
+    if let Some((_, h)) = heading {
+        h.push_str(text);
+    } else if let Some(dep) = current(out, items) {
+        dep.text.push_str(text);
+    }
 }
 
 #[cfg(test)]
@@ -499,16 +619,118 @@ mod tests {
         assert!(parse_pull(&list[0]).unwrap().dependencies.is_empty());
     }
 
+    /// (text, done, task) of each item.
+    fn deps(body: &str) -> Vec<(String, bool, bool)> {
+        dependencies(body)
+            .into_iter()
+            .map(|d| (d.text, d.done, d.task))
+            .collect()
+    }
+
+    fn task(text: &str, done: bool) -> (String, bool, bool) {
+        (text.to_owned(), done, true)
+    }
+
     #[test]
     fn dependencies_end_at_a_heading_of_same_or_higher_level() {
         let body = "# Release\n- [ ] not this\n## Dependencies:\n- [ ] a\n* [X] b\n### Detail\n- [x] c\n```\n- [ ] in code\n```\n# Next\n- [ ] not this either\n## dependencies\n- [ ] d\n";
-        let deps = dependencies(body);
-        let got: Vec<_> = deps.iter().map(|d| (d.text.as_str(), d.done)).collect();
         assert_eq!(
-            got,
-            vec![("a", false), ("b", true), ("c", true), ("d", false)]
+            deps(body),
+            vec![
+                task("a", false),
+                task("b", true),
+                task("c", true),
+                task("d", false)
+            ]
         );
+        // Not a heading on GitHub either: no space after the #.
         assert!(dependencies("#Dependencies\n- [ ] x").is_empty());
+    }
+
+    #[test]
+    fn ordered_task_items_are_dependencies() {
+        let body = "## Dependencies\n\n1. [ ] gradebook-service deployed\n2. [x] flag created\n3) [ ] cache cleared\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", false),
+                task("flag created", true),
+                task("cache cleared", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_setext_heading_opens_the_section() {
+        let body = "Release\n=======\n\nDependencies\n------------\n\n- [ ] gradebook-service deployed\n\nQA\n--\n\n- [ ] smoke test\n";
+        assert_eq!(deps(body), vec![task("gradebook-service deployed", false)]);
+    }
+
+    #[test]
+    fn a_heading_that_starts_with_dependencies_opens_the_section() {
+        let body = "## Dependencies (do these first)\n- [ ] gradebook-service deployed\n## Not Dependencies\n- [ ] other\n";
+        assert_eq!(deps(body), vec![task("gradebook-service deployed", false)]);
+    }
+
+    #[test]
+    fn a_tab_after_the_bullet_is_still_a_task_item() {
+        let body = "### Dependencies\n-\t[ ] gradebook-service deployed\n*\t[x] flag created\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", false),
+                task("flag created", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn fenced_and_indented_code_holds_no_items() {
+        let body = "## Dependencies\n~~~\n- [ ] in a tilde fence\n~~~\n```md\n- [ ] in a backtick fence\n```\n\n    - [ ] indented code\n\n- [ ] real one\n";
+        assert_eq!(deps(body), vec![task("real one", false)]);
+        // An unclosed fence runs to the end, as GitHub renders it.
+        assert!(dependencies("## Dependencies\n~~~\n- [ ] x\n").is_empty());
+    }
+
+    #[test]
+    fn nested_items_count_at_any_depth_in_document_order() {
+        let body = "## Dependencies\n- [x] backend\n  - [ ] gradebook-service deployed\n    1. [ ] migrations run\n- Frontend\n  - [X] flag created\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("backend", true),
+                task("gradebook-service deployed", false),
+                task("migrations run", false),
+                ("Frontend".to_owned(), false, false),
+                task("flag created", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plain_bullet_is_an_item_that_cannot_be_ticked() {
+        let body = "## Dependencies\n- gradebook-service deployed\n- [x] flag `LAUNCH` created\n  with a second line\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                ("gradebook-service deployed".to_owned(), false, false),
+                task("flag `LAUNCH` created with a second line", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_checked_box_in_capitals_is_done() {
+        assert_eq!(
+            deps("## Dependencies\n- [X] flag created\n"),
+            vec![task("flag created", true)]
+        );
+    }
+
+    #[test]
+    fn items_in_a_quote_or_html_comment_are_read_as_rendered() {
+        let body = "## Dependencies\n> - [ ] quoted\n\n<!--\n- [ ] commented out\n-->\n";
+        assert_eq!(deps(body), vec![task("quoted", false)]);
     }
 
     #[test]
@@ -538,6 +760,32 @@ mod tests {
             panic!("capped")
         };
         assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn graphql_lives_beside_the_rest_base() {
+        assert_eq!(
+            graphql_url("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            graphql_url("https://github.example.com/api/v3/"),
+            "https://github.example.com/api/graphql"
+        );
+    }
+
+    #[test]
+    fn behind_by_is_read_and_required() {
+        assert_eq!(
+            parse_behind_by(&fixture("compare-lesson-content.json")).unwrap(),
+            0
+        );
+        assert_eq!(
+            parse_behind_by(&fixture("compare-lesson-content-behind.json")).unwrap(),
+            3
+        );
+        assert!(parse_behind_by(r#"{"status": "ahead", "behind_by": "3"}"#).is_err());
+        assert!(parse_behind_by(r#"{"status": "ahead"}"#).is_err());
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub async fn collect_with_env(
                         pull_requests: None,
                         migrations: None,
                         migrations_base: None,
+                        behind_by: None,
                     })
                     .collect()
             })
@@ -128,7 +129,7 @@ pub async fn collect_with_env(
             NEWRELIC,
             collect_newrelic(config, target, &policy, env)
         ),
-        collect_github(config, target, &policy, progress, env),
+        collect_github(config, target, &policy, progress, env, request.now),
     );
 
     let mut failures: Vec<(&str, Failure)> = Vec::new();
@@ -164,6 +165,7 @@ pub async fn collect_with_env(
                 repo.pull_requests = found.pull_requests;
                 repo.migrations = found.migrations;
                 repo.migrations_base = found.migrations_base;
+                repo.behind_by = found.behind_by;
                 for e in found.errors {
                     failures.push((GITHUB, (Some(repo.name.clone()), e)));
                 }
@@ -312,6 +314,7 @@ struct RepoGithub {
     pull_requests: Option<Vec<PullRequest>>,
     migrations: Option<Vec<String>>,
     migrations_base: Option<String>,
+    behind_by: Option<u64>,
     errors: Vec<String>,
 }
 
@@ -327,6 +330,7 @@ async fn collect_github(
     policy: &Policy,
     progress: &dyn Progress,
     env: Env<'_>,
+    now: DateTime<Utc>,
 ) -> GithubResults {
     let client = match github_client(config, policy, env) {
         Ok(c) => c,
@@ -344,7 +348,7 @@ async fn collect_github(
             Ok(facts)
         },
         reported(progress, NOTICES, async {
-            notices::fetch(&client, &target.notices_repo, config.tz())
+            notices::fetch(&client, &target.notices_repo, config.tz(), now)
                 .await
                 .map_err(|e| e.to_string())
         }),
@@ -421,23 +425,60 @@ where
                 None
             }
         };
-        let migrations = match (&head, &base) {
-            (Some(head), Some(base)) => match gh.migrations(repo, base, head).await {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    errors.push(format!("migrations unknown: {e}"));
-                    None
+        // The app's migrations count from the production SHA, but what the release
+        // lacks counts from the base branch: one more compare. Other repos need one.
+        let (migrations, behind): (Option<Result<_, String>>, Option<Result<_, String>>) =
+            match (&head, &base) {
+                (Some(head), Some(base)) if is_app => {
+                    let (from_production, from_base) = tokio::join!(
+                        gh.migrations(repo, base, head),
+                        gh.compare(repo, &target.base_branch, head)
+                    );
+                    (
+                        Some(from_production.map_err(|e| e.to_string())),
+                        Some(from_base.map(|c| c.behind_by).map_err(|e| e.to_string())),
+                    )
                 }
-            },
-            (_, None) => {
-                errors.push(
-                    "migrations unknown: the production SHA to compare from is unknown".to_owned(),
-                );
+                (Some(head), Some(base)) => match gh.compare(repo, base, head).await {
+                    Ok(c) => (
+                        Some(c.migrations.map_err(|e| e.to_string())),
+                        Some(Ok(c.behind_by)),
+                    ),
+                    Err(e) => (Some(Err(e.to_string())), Some(Err(e.to_string()))),
+                },
+                (Some(head), None) => {
+                    errors.push(
+                        "migrations unknown: the production SHA to compare from is unknown"
+                            .to_owned(),
+                    );
+                    let from_base = gh.compare(repo, &target.base_branch, head).await;
+                    (
+                        None,
+                        Some(from_base.map(|c| c.behind_by).map_err(|e| e.to_string())),
+                    )
+                }
+                (None, _) => (None, None),
+            };
+        let migrations = match migrations {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                errors.push(format!("migrations unknown: {e}"));
                 None
             }
-            (None, _) => None,
+            None => None,
         };
-        (head, base, migrations, errors)
+        let behind_by = match behind {
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) => {
+                errors.push(format!(
+                    "commits of {} missing from {} unknown: {e}",
+                    target.base_branch, target.release_branch
+                ));
+                None
+            }
+            None => None,
+        };
+        (head, base, migrations, behind_by, errors)
     };
     let pulls_and_reviews = async {
         let mut errors = Vec::new();
@@ -465,7 +506,7 @@ where
             .collect();
         (Some(pulls), errors)
     };
-    let ((release_sha, base, migrations, mut errors), (pull_requests, more)) =
+    let ((release_sha, base, migrations, behind_by, mut errors), (pull_requests, more)) =
         tokio::join!(head_and_migrations, pulls_and_reviews);
     errors.extend(more);
     RepoGithub {
@@ -473,6 +514,7 @@ where
         pull_requests,
         migrations,
         migrations_base: base,
+        behind_by,
         errors,
     }
 }

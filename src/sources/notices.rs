@@ -1,145 +1,226 @@
-//! Downtime notices: open issues labelled `downtime-notice` in the notices repo,
-//! their fields read from the body, and the `/proceed` / `/reschedule` commands in
-//! their comments. Reports every command with its author: whether the author may
-//! vet is the policy's call (its `vetters`), never decided here.
+//! Downtime notices: the open issues labelled `downtime-notice` in the notices repo,
+//! read with their comments and edit times in one GitHub GraphQL query. Owns the
+//! query, the body's fields (through `notice::parse_body`) and the comments'
+//! commands. Reports every comment with its author and time: whether the author
+//! may vet, and whether the vetting is recent enough, is the policy's call
+//! (`settings.vetters`), never decided here. Never judges on part of a list: more
+//! notices or comments than one page holds is an error.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::github::{GitHub, GithubError};
-use crate::facts::{Notice, NoticeCommand};
+use crate::facts::{Notice, NoticeComment};
+use crate::notice::parse_body;
 
 pub const LABEL: &str = "downtime-notice";
-const COMMANDS: [&str; 2] = ["proceed", "reschedule"];
+const PROCEED: &str = "/proceed";
+const RESCHEDULE: &str = "/reschedule";
+/// Notices and comments read in one query; more is refused, not truncated.
+const NOTICES_PAGE: u32 = 50;
+const COMMENTS_PAGE: u32 = 100;
 
-/// Every open notice of `repo` with its comments, fetched at once.
-pub async fn fetch(github: &GitHub, repo: &str, tz: Tz) -> Result<Vec<Notice>, GithubError> {
-    let issues = github.labelled_issues(repo, LABEL).await?;
-    let comments = futures_util::future::try_join_all(issues.iter().map(|issue| async move {
-        match issue.get("number").and_then(Value::as_u64) {
-            Some(number) => github.comments(repo, number).await,
-            None => Ok(Vec::new()),
+/// The open notices with every comment and edit time. Nothing is spliced into the
+/// text: the repo and label travel as variables.
+const QUERY: &str = "query($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
+  repository(owner: $owner, name: $name) {
+    issues(labels: $labels, states: OPEN, first: $notices, orderBy: {field: CREATED_AT, direction: ASC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id number url title body createdAt lastEditedAt
+        author { login }
+        labels(first: 20) { nodes { name } }
+        comments(first: $comments) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          nodes {
+            id databaseId url author { login } authorAssociation body createdAt lastEditedAt
+            includesCreatedEdit isMinimized minimizedReason
+          }
         }
-    }))
-    .await?;
-    issues
-        .iter()
-        .zip(&comments)
-        .map(|(issue, comments)| parse_notice(issue, comments, tz))
-        .collect::<Result<_, _>>()
-        .map_err(|message| GithubError::Parse {
-            url: format!("the issues of {repo}"),
-            message,
-        })
+      }
+    }
+  }
+}";
+
+/// Every open notice of `repo` ("owner/name") as it stood at `now`: a notice or
+/// comment created or edited after `now` does not exist yet (its earlier text is
+/// unknown), so `--at` sees only what was there.
+pub async fn fetch(
+    github: &GitHub,
+    repo: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<Notice>, GithubError> {
+    let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
+    let data = github
+        .graphql(
+            QUERY,
+            json!({
+                "owner": owner,
+                "name": name,
+                "labels": [LABEL],
+                "notices": NOTICES_PAGE,
+                "comments": COMMENTS_PAGE,
+            }),
+        )
+        .await?;
+    parse_notices(&data, tz, now).map_err(|message| GithubError::Parse {
+        url: format!("the GraphQL answer about the notices of {repo}"),
+        message,
+    })
 }
 
-/// One issue and its comments as a [`Notice`]. A missing field stays absent (the
-/// policy names it); a field that is present but unreadable is named in `problems`.
-pub fn parse_notice(issue: &Value, comments: &[Value], tz: Tz) -> Result<Notice, String> {
-    let number = issue
+/// The query's `data` as notices, oldest first, at `now`.
+pub fn parse_notices(data: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Notice>, String> {
+    let issues = data
+        .pointer("/repository/issues")
+        .ok_or("no repository.issues (the repository was not found?)")?;
+    if issues.pointer("/pageInfo/hasNextPage") != Some(&Value::Bool(false)) {
+        return Err(format!(
+            "more than {NOTICES_PAGE} open {LABEL} issues (or no pageInfo): gatekeeper judges all of them or none; close the notices that are done"
+        ));
+    }
+    let nodes = issues
+        .get("nodes")
+        .and_then(Value::as_array)
+        .ok_or("no issues.nodes list")?;
+    let mut notices = Vec::new();
+    for node in nodes {
+        if let Some(notice) = parse_notice(node, tz, now)? {
+            notices.push(notice);
+        }
+    }
+    Ok(notices)
+}
+
+/// One issue node as a [`Notice`]; `None` when it was created or edited after `now`.
+pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<Notice>, String> {
+    let number = node
         .get("number")
         .and_then(Value::as_u64)
         .ok_or("an issue without a number")?;
-    let sent_at = time(issue.get("created_at"))
-        .ok_or_else(|| format!("issue #{number} has no created_at"))?;
-    let text = |key: &str| issue.get(key).and_then(Value::as_str).unwrap_or("");
-    let body = text("body");
-    let mut notice = Notice {
+    let created_at =
+        time(node, "createdAt").ok_or_else(|| format!("issue #{number} has no createdAt time"))?;
+    let edited_at = edit_time(node, "lastEditedAt").map_err(|e| format!("issue #{number}: {e}"))?;
+    let sent_at = edited_at.map_or(created_at, |e| e.max(created_at));
+    if sent_at > now {
+        return Ok(None);
+    }
+    let comments = node
+        .pointer("/comments")
+        .ok_or_else(|| format!("issue #{number} has no comments connection"))?;
+    if comments.pointer("/pageInfo/hasNextPage") != Some(&Value::Bool(false)) {
+        return Err(format!(
+            "issue #{number} has more than {COMMENTS_PAGE} comments (or no pageInfo): the vetters' latest word may be beyond them; open a new notice"
+        ));
+    }
+    let mut read = Vec::new();
+    for c in comments
+        .get("nodes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("issue #{number} has no comments.nodes list"))?
+    {
+        if let Some(comment) =
+            parse_comment(c, now).map_err(|e| format!("a comment of issue #{number}: {e}"))?
+        {
+            read.push(comment);
+        }
+    }
+    read.sort_by_key(|c| c.at);
+    let text = |key: &str| node.get(key).and_then(Value::as_str).unwrap_or("");
+    let body = parse_body(text("body"), tz);
+    Ok(Some(Notice {
         number,
-        url: text("html_url").to_owned(),
+        url: text("url").to_owned(),
         title: text("title").to_owned(),
         sent_at,
         sent_unix: sent_at.timestamp(),
-        target: field(body, "Target"),
-        start: None,
-        start_unix: None,
-        start_local: None,
-        minutes: None,
-        end_unix: None,
-        nature: field(body, "Nature"),
-        affected: field(body, "Affected"),
-        experience: field(body, "Experience"),
-        problems: Vec::new(),
-        commands: commands(comments),
-    };
-    if let Some(raw) = field(body, "Start") {
-        match DateTime::parse_from_rfc3339(&raw) {
-            Ok(start) => {
-                let start = start.with_timezone(&Utc);
-                notice.start = Some(start);
-                notice.start_unix = Some(start.timestamp());
-                notice.start_local = Some(start.with_timezone(&tz).to_rfc3339());
-            }
-            Err(_) => notice.problems.push(format!(
-                "Start {raw:?} is not an RFC 3339 time with offset (e.g. 2026-11-28T02:00:00-05:00)"
-            )),
-        }
-    }
-    if let Some(raw) = field(body, "Length") {
-        match minutes(&raw) {
-            Some(m) => notice.minutes = Some(m),
-            None => notice
-                .problems
-                .push(format!("Length {raw:?} is not \"N minutes\"")),
-        }
-    }
-    if let (Some(start), Some(m)) = (notice.start, notice.minutes) {
-        notice.end_unix = Some((start + Duration::minutes(i64::from(m))).timestamp());
-    }
-    Ok(notice)
+        created_at,
+        edited_at,
+        target: body.target,
+        start: body.start,
+        start_unix: body.start.map(|s| s.timestamp()),
+        start_local: body.start_local,
+        minutes: body.minutes,
+        end_unix: body.end.map(|e| e.timestamp()),
+        nature: body.nature,
+        affected: body.affected,
+        experience: body.experience,
+        problems: body.problems,
+        comments: read,
+    }))
 }
 
-fn time(v: Option<&Value>) -> Option<DateTime<Utc>> {
-    v.and_then(Value::as_str)
+/// One comment node; `None` when it was created or edited after `now`.
+fn parse_comment(c: &Value, now: DateTime<Utc>) -> Result<Option<NoticeComment>, String> {
+    let created = time(c, "createdAt").ok_or("no createdAt time")?;
+    let at = edit_time(c, "lastEditedAt")?.map_or(created, |e| e.max(created));
+    if at > now {
+        return Ok(None);
+    }
+    let body = c.get("body").and_then(Value::as_str).unwrap_or("");
+    let commands = commands(body);
+    Ok(Some(NoticeComment {
+        user: c
+            .pointer("/author/login")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        at,
+        at_unix: at.timestamp(),
+        proceed: commands.proceed,
+        reschedule: commands.reschedule,
+        not_commands: commands.not_commands,
+    }))
+}
+
+fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+    v.get(key)
+        .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The value of the first `Key: value` line (key case-insensitive, list markers
-/// and bold allowed); absent when missing or empty.
-fn field(body: &str, key: &str) -> Option<String> {
-    body.lines().find_map(|line| {
-        let line = line.trim().trim_start_matches(['-', '*', ' ']);
-        let (k, v) = line.split_once(':')?;
-        let k = k.trim().trim_matches('*').trim();
-        let v = v.trim().trim_start_matches('*').trim();
-        (k.eq_ignore_ascii_case(key) && !v.is_empty()).then(|| v.to_owned())
-    })
-}
-
-/// "120 minutes", "120 min", "120".
-fn minutes(raw: &str) -> Option<u32> {
-    let mut words = raw.split_whitespace();
-    let n: u32 = words.next()?.parse().ok()?;
-    match words.next().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("minutes" | "minute" | "min" | "mins") if words.next().is_none() && n > 0 => {
-            Some(n)
-        }
-        _ => None,
+/// `lastEditedAt`: null when never edited; anything else must be a time.
+fn edit_time(v: &Value, key: &str) -> Result<Option<DateTime<Utc>>, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => time(v, key)
+            .map(Some)
+            .ok_or_else(|| format!("{key} is not an RFC 3339 time")),
     }
 }
 
-/// Comments whose body starts with `/proceed` or `/reschedule`, oldest first.
-pub fn commands(comments: &[Value]) -> Vec<NoticeCommand> {
-    comments
-        .iter()
-        .filter_map(|c| {
-            let body = c.get("body").and_then(Value::as_str)?.trim_start();
-            let word = body.strip_prefix('/')?.split_whitespace().next()?;
-            let command = COMMANDS
-                .into_iter()
-                .find(|k| word.eq_ignore_ascii_case(k))?;
-            Some(NoticeCommand {
-                user: c
-                    .pointer("/user/login")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                command: command.to_owned(),
-                at: time(c.get("created_at"))?,
-            })
-        })
-        .collect()
+/// The commands of a comment body.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Commands {
+    pub proceed: bool,
+    pub reschedule: bool,
+    /// Lines that start with a command but say more.
+    pub not_commands: Vec<String>,
+}
+
+/// A command is a line that is exactly `/proceed` or `/reschedule`, whitespace
+/// aside, anywhere in the comment. A line that starts like one but has more words
+/// (`/proceed NOT until support signs off`) is no command, and is kept to say so.
+pub fn commands(body: &str) -> Commands {
+    let mut found = Commands::default();
+    for line in body.lines() {
+        let line = line.trim();
+        match line {
+            PROCEED => found.proceed = true,
+            RESCHEDULE => found.reschedule = true,
+            _ => {
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with(PROCEED) || lower.starts_with(RESCHEDULE) {
+                    found.not_commands.push(line.to_owned());
+                }
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -147,71 +228,143 @@ mod tests {
     use super::*;
     use chrono_tz::America::New_York;
 
-    fn fixture(rel: &str) -> Value {
-        serde_json::from_str(
+    fn data(rel: &str) -> Value {
+        let answer: Value = serde_json::from_str(
             &std::fs::read_to_string(format!(
                 "{}/fixtures/api/github/{rel}",
                 env!("CARGO_MANIFEST_DIR")
             ))
             .unwrap(),
         )
-        .unwrap()
+        .unwrap();
+        answer["data"].clone()
     }
 
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    const LATER: &str = "2026-11-27T00:00:00Z";
+
     #[test]
-    fn vetted_notice_reads_every_field_and_command() {
-        let issues = fixture("issues-notices-vetted.json");
-        let comments = fixture("comments-notice-7.json");
-        let n = parse_notice(&issues[0], comments.as_array().unwrap(), New_York).unwrap();
+    fn vetted_notice_reads_every_field_and_comment() {
+        let notices =
+            parse_notices(&data("graphql-notices-vetted.json"), New_York, at(LATER)).unwrap();
+        let n = &notices[0];
         assert_eq!(n.number, 7);
         assert_eq!(n.target.as_deref(), Some("production"));
-        assert_eq!(n.sent_at.to_rfc3339(), "2026-11-24T14:00:00+00:00");
+        assert_eq!(n.sent_at, at("2026-11-24T14:00:00Z"));
+        assert_eq!(n.created_at, n.sent_at);
+        assert_eq!(n.edited_at, None);
         assert_eq!(n.start_unix, Some(1795849200));
         assert_eq!(n.start_local.as_deref(), Some("2026-11-28T02:00:00-05:00"));
         assert_eq!(n.minutes, Some(120));
         assert_eq!(n.end_unix, Some(1795856400));
         assert_eq!(n.experience.as_deref(), Some("maintenance page"));
         assert!(n.problems.is_empty(), "{:?}", n.problems);
-        // "Looks right … /proceed" is not a command; dev's /proceed is reported
-        // (the policy decides dev is no vetter).
-        let cmds: Vec<_> = n
-            .commands
+        let seen: Vec<_> = n
+            .comments
             .iter()
-            .map(|c| (c.user.as_deref().unwrap(), c.command.as_str()))
+            .map(|c| (c.user.as_deref().unwrap(), c.proceed, c.reschedule))
             .collect();
-        assert_eq!(cmds, vec![("dev", "proceed"), ("jim", "proceed")]);
+        // "Looks right … /proceed when tim agrees" has no command line.
+        assert_eq!(
+            seen,
+            vec![
+                ("dev", false, false),
+                ("dev", true, false),
+                ("jim", true, false)
+            ]
+        );
+        assert_eq!(
+            n.comments[2].at_unix,
+            at("2026-11-24T18:21:40Z").timestamp()
+        );
     }
 
     #[test]
-    fn unreadable_start_and_length_are_problems() {
-        let issues = fixture("issues-notices-vetted.json");
-        let n = parse_notice(&issues[2], &[], New_York).unwrap();
-        assert_eq!(n.start, None);
-        assert_eq!(n.minutes, None);
-        assert_eq!(n.end_unix, None);
+    fn an_edited_notice_counts_as_sent_at_its_edit() {
+        let notices =
+            parse_notices(&data("graphql-notices-vetted.json"), New_York, at(LATER)).unwrap();
+        let n = &notices[1];
+        assert_eq!(n.number, 5);
+        assert_eq!(n.created_at, at("2026-11-01T14:00:00Z"));
+        assert_eq!(n.edited_at, Some(at("2026-11-01T14:05:12Z")));
+        assert_eq!(n.sent_at, at("2026-11-01T14:05:12Z"));
         assert_eq!(n.problems.len(), 2, "{:?}", n.problems);
-        assert!(n.problems[0].contains("next saturday"));
-        assert_eq!(n.affected, None);
+        assert_eq!(n.comments[0].user, None);
+        assert!(n.comments[0].reschedule);
     }
 
     #[test]
-    fn lengths() {
-        assert_eq!(minutes("120 minutes"), Some(120));
-        assert_eq!(minutes("45"), Some(45));
-        assert_eq!(minutes("2 hours"), None);
-        assert_eq!(minutes("0 minutes"), None);
+    fn with_at_later_notices_and_comments_do_not_exist_yet() {
+        let d = data("graphql-notices-vetted.json");
+        // Before jim's /proceed: notice 7 is there, jim's comment is not.
+        let notices = parse_notices(&d, New_York, at("2026-11-24T18:00:00Z")).unwrap();
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].comments.len(), 2);
+        // Before notice 7 was opened: only notice 5.
+        let notices = parse_notices(&d, New_York, at("2026-11-24T13:59:59Z")).unwrap();
+        assert_eq!(notices.iter().map(|n| n.number).collect::<Vec<_>>(), [5]);
+        // Between notice 5's creation and its edit: its earlier text is unknown.
+        let notices = parse_notices(&d, New_York, at("2026-11-01T14:01:00Z")).unwrap();
+        assert!(notices.is_empty());
     }
 
     #[test]
-    fn reschedule_is_a_command_too() {
-        let c = serde_json::json!([
-            {"body": "/reschedule\nnot Saturday", "user": {"login": "tim"}, "created_at": "2026-11-25T10:00:00Z"},
-            {"body": "/proceeding later", "user": {"login": "tim"}, "created_at": "2026-11-25T11:00:00Z"},
-            {"body": "/proceed", "user": null, "created_at": "2026-11-25T12:00:00Z"}
-        ]);
-        let cmds = commands(c.as_array().unwrap());
-        assert_eq!(cmds.len(), 2);
-        assert_eq!(cmds[0].command, "reschedule");
-        assert_eq!(cmds[1].user, None);
+    fn an_edited_comment_counts_at_its_edit_and_is_sorted_by_it() {
+        let mut d = data("graphql-notices-vetted.json");
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][1]["lastEditedAt"] =
+            json!("2026-11-25T09:00:00Z");
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        let c = &notices[0].comments;
+        assert_eq!(c[2].at, at("2026-11-25T09:00:00Z"));
+        assert_eq!(c[2].user.as_deref(), Some("dev"));
+        // At an instant before that edit, the comment does not exist yet.
+        let notices = parse_notices(&d, New_York, at("2026-11-25T08:00:00Z")).unwrap();
+        assert_eq!(notices[0].comments.len(), 2);
+    }
+
+    #[test]
+    fn a_second_page_of_notices_or_comments_is_refused() {
+        let mut d = data("graphql-notices-vetted.json");
+        d["repository"]["issues"]["pageInfo"]["hasNextPage"] = json!(true);
+        let e = parse_notices(&d, New_York, at(LATER)).unwrap_err();
+        assert!(
+            e.contains("more than 50 open downtime-notice issues"),
+            "{e}"
+        );
+        let mut d = data("graphql-notices-vetted.json");
+        d["repository"]["issues"]["nodes"][0]["comments"]["pageInfo"]["hasNextPage"] = json!(true);
+        let e = parse_notices(&d, New_York, at(LATER)).unwrap_err();
+        assert!(e.contains("issue #7 has more than 100 comments"), "{e}");
+    }
+
+    #[test]
+    fn no_notices_is_an_empty_list() {
+        assert!(
+            parse_notices(&data("graphql-notices-none.json"), New_York, at(LATER))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(parse_notices(&json!({"repository": null}), New_York, at(LATER)).is_err());
+    }
+
+    #[test]
+    fn a_command_is_a_line_of_its_own() {
+        let c = commands("Field says OK.\n/proceed\n");
+        assert!(c.proceed && !c.reschedule && c.not_commands.is_empty());
+        let c = commands("  /proceed  \r\n");
+        assert!(c.proceed);
+        let c = commands("/proceed NOT until support signs off");
+        assert!(!c.proceed);
+        assert_eq!(c.not_commands, ["/proceed NOT until support signs off"]);
+        let c = commands("Looks right to me. /proceed when tim agrees");
+        assert_eq!(c, Commands::default());
+        let c = commands("/reschedule\nnot Saturday\n/Proceed\n/proceeding later");
+        assert!(c.reschedule && !c.proceed);
+        assert_eq!(c.not_commands, ["/Proceed", "/proceeding later"]);
+        let c = commands("/proceed\n/reschedule");
+        assert!(c.proceed && c.reschedule);
     }
 }

@@ -305,7 +305,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
     let bad = dir.path().join("facts.json");
     std::fs::write(
         &bad,
-        "{\"schema\": 1, \"target\": \"production\", \"now\": ",
+        "{\"schema\": 2, \"target\": \"production\", \"now\": ",
     )
     .unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
@@ -317,7 +317,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
 fn facts_file_of_another_shape_is_undecided() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("facts.json");
-    std::fs::write(&bad, r#"{"schema": 1, "target": "production"}"#).unwrap();
+    std::fs::write(&bad, r#"{"schema": 2, "target": "production"}"#).unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
     assert!(err.contains("missing field"), "{err}");
 }
@@ -326,9 +326,9 @@ fn facts_file_of_another_shape_is_undecided() {
 fn facts_file_of_another_schema_or_target_is_undecided() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
-    std::fs::write(&old, r#"{"schema": 0, "target": "production"}"#).unwrap();
+    std::fs::write(&old, r#"{"schema": 1, "target": "production"}"#).unwrap();
     let err = undecided(&["check", "production", "--facts", old.to_str().unwrap()]);
-    assert!(err.contains("schema 0"), "{err}");
+    assert!(err.contains("schema 1"), "{err}");
     let err = undecided(&["check", "staging", "--facts", &green()]);
     assert!(
         err.contains("is for target \"production\", not \"staging\""),

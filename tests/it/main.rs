@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod base_branch;
 mod check;
 mod deploy;
 mod examples;
@@ -19,7 +20,9 @@ mod integrity;
 mod lock;
 mod notice;
 mod policy_test;
+mod release_notes;
 mod settings;
 mod sources;
 mod support;
+mod vetting;
 mod window;

@@ -84,22 +84,18 @@ pub async fn mount_release(services: &Services, shape: &ReleaseShape<'_>) {
 pub async fn mount_vetted_notice_now(services: &Services) {
     let now = Utc::now();
     let stamp = |d: chrono::DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let issues = fixture_text("github/issues-notices-vetted.json")
+    let notices = fixture_text("github/graphql-notices-vetted.json")
         .replace("2026-11-24T14:00:00Z", &stamp(now - Duration::days(5)))
         .replace(
             "Start: 2026-11-28T02:00:00-05:00",
             &format!("Start: {}", stamp(now - Duration::minutes(10))),
         )
-        .replace("Length: 120 minutes", "Length: 240 minutes");
-    let comments = fixture_text("github/comments-notice-7.json")
+        .replace("Length: 120 minutes", "Length: 240 minutes")
         .replace("2026-11-24T15:00:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T15:10:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T18:21:40Z", &stamp(now - Duration::days(3)));
     services
-        .mount(Mock::given(path(paths::NOTICES)).respond_with(json(issues)))
-        .await;
-    services
-        .mount(Mock::given(path(paths::NOTICE_7_COMMENTS)).respond_with(json(comments)))
+        .mount(Mock::given(path(paths::NOTICES)).respond_with(json(notices)))
         .await;
 }
 

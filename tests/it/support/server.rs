@@ -66,12 +66,13 @@ pub mod paths {
     pub const LESSON_REVIEWS: &str =
         "/api/v3/repos/thinkthroughmath/lesson-content/pulls/88/reviews";
     pub const APANGEA_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
+    /// The app's release head against its base branch (what rc lacks of master).
+    pub const APANGEA_BASE_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/master...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
     pub const LESSON_COMPARE: &str = "/api/v3/repos/thinkthroughmath/lesson-content/compare/master...5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c";
-    pub const NOTICES: &str = "/api/v3/repos/thinkthroughmath/deploy-notices/issues";
-    pub const NOTICE_7_COMMENTS: &str =
-        "/api/v3/repos/thinkthroughmath/deploy-notices/issues/7/comments";
-    pub const NOTICE_5_COMMENTS: &str =
-        "/api/v3/repos/thinkthroughmath/deploy-notices/issues/5/comments";
+    /// GitHub's GraphQL endpoint beside the REST base `/api/v3` (GitHub Enterprise's shape).
+    pub const GITHUB_GRAPHQL: &str = "/api/graphql";
+    /// The notices are one GraphQL query.
+    pub const NOTICES: &str = GITHUB_GRAPHQL;
 }
 
 /// The recorded answer at `fixtures/api/REL`.
@@ -293,14 +294,15 @@ path = "../lesson-content"
             ),
             github(paths::APANGEA_COMPARE, "github/compare-apangea.json"),
             github(paths::LESSON_COMPARE, "github/compare-lesson-content.json"),
-            Mock::given(method("GET"))
+            github(
+                paths::APANGEA_BASE_COMPARE,
+                "github/compare-apangea-master.json",
+            ),
+            Mock::given(method("POST"))
                 .and(path(paths::NOTICES))
-                .and(query_param("labels", "downtime-notice"))
                 .and(bearer_token(GITHUB_TOKEN))
-                .respond_with(self.delayed(json_fixture("github/issues-notices-none.json")))
+                .respond_with(self.delayed(json_fixture("github/graphql-notices-none.json")))
                 .with_priority(5),
-            github(paths::NOTICE_7_COMMENTS, "github/comments-notice-7.json"),
-            github(paths::NOTICE_5_COMMENTS, "github/comments-notice-5.json"),
         ]
     }
 }

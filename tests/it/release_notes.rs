@@ -1,0 +1,123 @@
+//! Release notes read as GitHub renders them: through the binary, a release pull
+//! request whose body hides an unchecked box from a line matcher still fails
+//! `release_dependencies`, and a plain bullet asks to be a task item.
+
+use std::path::Path;
+
+use serde_json::Value;
+use wiremock::ResponseTemplate;
+
+use crate::support::server::{self, GREEN_AT, Services, paths};
+use crate::support::{check, failing, gatekeeper_in};
+
+/// `check production --format json --at GREEN_AT` against `services`, plus `args`:
+/// the exit code and the decision.
+pub fn decide_live(services: &Services, dir: &Path, args: &[&str]) -> (i32, Value) {
+    let config = dir.join("gatekeeper.toml");
+    if !config.exists() {
+        services.write_config(dir);
+    }
+    let out = gatekeeper_in(dir)
+        .args(["check", "production", "--format", "json", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT])
+        .args(args)
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let decision = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), decision)
+}
+
+/// The green services with the app's release pull request carrying `body`.
+async fn with_release_notes(body: &str) -> Services {
+    let services = server::start_green().await;
+    let mut pulls: Value =
+        serde_json::from_str(&server::fixture_text("github/pulls-apangea.json")).unwrap();
+    pulls[0]["body"] = Value::String(body.to_owned());
+    services
+        .answer(
+            paths::APANGEA_PULLS,
+            ResponseTemplate::new(200).set_body_json(pulls),
+        )
+        .await;
+    services
+}
+
+async fn dependencies_decision(body: &str) -> (i32, Value) {
+    let services = with_release_notes(body).await;
+    let dir = tempfile::tempdir().unwrap();
+    decide_live(&services, dir.path(), &[])
+}
+
+/// Each body shows an unchecked box on GitHub: each must deny on
+/// `release_dependencies` alone, naming the item.
+#[tokio::test]
+async fn unchecked_boxes_as_github_renders_them_fail() {
+    let cases = [
+        (
+            "ordered item",
+            "## Dependencies\n\n1. [x] gradebook-service deployed\n2. [ ] flag created\n",
+        ),
+        (
+            "setext heading",
+            "Release\n=======\n\nDependencies\n------------\n\n- [ ] flag created\n",
+        ),
+        (
+            "heading with a suffix",
+            "## Dependencies (do these first)\n\n- [ ] flag created\n",
+        ),
+        (
+            "tab after the bullet",
+            "### Dependencies\n-\t[ ] flag created\n",
+        ),
+        (
+            "tilde fence holding a backtick line",
+            "## Notes\n~~~\n```\n~~~\n## Dependencies\n- [ ] flag created\n",
+        ),
+        (
+            "nested list",
+            "## Dependencies\n- [x] backend\n  - [x] service deployed\n    1. [ ] flag created\n",
+        ),
+    ];
+    for (case, body) in cases {
+        let (code, decision) = dependencies_decision(body).await;
+        assert_eq!(code, 1, "{case}: {decision:#}");
+        assert_eq!(failing(&decision), ["release_dependencies"], "{case}");
+        let detail = check(&decision, "release_dependencies")["detail"]
+            .as_str()
+            .unwrap();
+        assert!(
+            detail.contains("thinkthroughmath/apangea#412: dependency not met: flag created"),
+            "{case}: {detail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn checked_boxes_in_capitals_and_in_code_examples_pass() {
+    let body = "## Dependencies (do these first)\n\n1. [X] flag created\n\n~~~\n- [ ] an example, not an item\n~~~\n";
+    let (code, decision) = dependencies_decision(body).await;
+    assert_eq!(code, 0, "{decision:#}");
+    let deps = check(&decision, "release_dependencies");
+    assert_eq!(deps["status"], "pass");
+    assert_eq!(deps["detail"], "all 1 listed dependencies are met");
+}
+
+#[tokio::test]
+async fn a_plain_bullet_in_the_section_asks_for_a_task_item() {
+    let body = "## Dependencies\n- [x] gradebook-service deployed\n- flag created\n";
+    let (code, decision) = dependencies_decision(body).await;
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(failing(&decision), ["release_dependencies"]);
+    assert_eq!(
+        check(&decision, "release_dependencies")["detail"],
+        "thinkthroughmath/apangea#412: flag created: write it as a task item `- [ ]` so it can be ticked"
+    );
+}

@@ -1,0 +1,374 @@
+//! Downtime notices read as people write them, through the binary: one GraphQL
+//! query for the notices with their comments and edit times; a command is a line
+//! of its own; the vetters' latest comment decides, after the notice's last edit;
+//! a field given twice is a problem; `--at` sees only what existed then.
+
+use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
+
+use crate::support::server::{self, GREEN_AT, SECRETS, Services, paths};
+use crate::support::{check, failing, gatekeeper_in};
+
+/// The Saturday-night window the recorded notice #7 announces.
+const SATURDAY: [&str; 4] = ["--start", "2026-11-28T02:00:00-05:00", "--minutes", "120"];
+
+/// `check production --format json` at `at` for the Saturday window: exit code and
+/// decision. No secret may show.
+fn decide_at(services: &Services, at: &str) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["check", "production", "--format", "json", "--config"])
+        .arg(&config)
+        .args(["--at", at])
+        .args(SATURDAY)
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for secret in SECRETS {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+    let decision = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{stderr}"));
+    (out.status.code().unwrap_or(-1), decision)
+}
+
+fn notice_detail(decision: &Value) -> String {
+    check(decision, "downtime_notice")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Denied on `downtime_notice` alone, with `reason` in its detail.
+fn assert_notice_fails(code: i32, decision: &Value, reason: &str) {
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(failing(decision), ["downtime_notice"], "{decision:#}");
+    let detail = notice_detail(decision);
+    assert!(detail.contains(reason), "{reason:?} not in {detail:?}");
+}
+
+/// The recorded GraphQL answer: notice #7 (vetted by jim) and notice #5.
+fn recorded() -> Value {
+    serde_json::from_str(&server::fixture_text("github/graphql-notices-vetted.json")).unwrap()
+}
+
+/// Notice #7 of the recorded answer, alone.
+fn notice_7(answer: &mut Value) -> &mut Value {
+    let nodes = answer["data"]["repository"]["issues"]["nodes"]
+        .as_array_mut()
+        .unwrap();
+    nodes.truncate(1);
+    &mut nodes[0]
+}
+
+/// A comment node as GitHub's GraphQL answers it.
+fn comment(login: &str, body: &str, created: &str, edited: Option<&str>) -> Value {
+    json!({
+        "id": "IC_kwDOKx7a2c6Xy999",
+        "databaseId": 2500000999u64,
+        "url": "https://github.com/thinkthroughmath/deploy-notices/issues/7#issuecomment-2500000999",
+        "author": {"login": login},
+        "authorAssociation": "MEMBER",
+        "body": body,
+        "createdAt": created,
+        "lastEditedAt": edited,
+        "includesCreatedEdit": edited.is_some(),
+        "isMinimized": false,
+        "minimizedReason": null
+    })
+}
+
+fn set_comments(notice: &mut Value, comments: Vec<Value>) {
+    notice["comments"]["totalCount"] = json!(comments.len());
+    notice["comments"]["nodes"] = Value::Array(comments);
+}
+
+/// The green services, with migrations pending (a downtime deploy) and `notices`
+/// as GitHub's GraphQL answer.
+async fn services_with(notices: Value) -> Services {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    services
+        .answer(
+            paths::NOTICES,
+            ResponseTemplate::new(200).set_body_json(notices),
+        )
+        .await;
+    services
+}
+
+/// Notice #7 with only these comments.
+async fn notice_7_with(comments: Vec<Value>) -> Services {
+    let mut answer = recorded();
+    set_comments(notice_7(&mut answer), comments);
+    services_with(answer).await
+}
+
+#[tokio::test]
+async fn migrations_with_a_vetted_notice_on_saturday_night_are_allowed() {
+    let services = services_with(recorded()).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+    assert_eq!(decision["downtime"], true);
+    assert_eq!(check(&decision, "downtime_notice")["status"], "pass");
+    assert!(notice_detail(&decision).contains("notice #7 sent 89 h ahead, vetted by jim"));
+    assert_eq!(check(&decision, "teaching_hours")["status"], "pass");
+}
+
+#[tokio::test]
+async fn notices_are_read_in_one_graphql_query() {
+    let services = services_with(recorded()).await;
+    let (code, _) = decide_at(&services, GREEN_AT);
+    assert_eq!(code, 0);
+    let requests = services.requests().await;
+    let graphql: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path() == paths::GITHUB_GRAPHQL)
+        .collect();
+    assert_eq!(
+        graphql.len(),
+        1,
+        "one round trip for every notice and comment"
+    );
+    let sent: Value = serde_json::from_slice(&graphql[0].body).unwrap();
+    assert_eq!(sent["variables"]["owner"], "thinkthroughmath", "{sent:#}");
+    assert_eq!(sent["variables"]["name"], "deploy-notices");
+    assert_eq!(sent["variables"]["labels"], json!(["downtime-notice"]));
+    let query = sent["query"].as_str().unwrap();
+    for field in ["lastEditedAt", "createdAt", "states: OPEN", "hasNextPage"] {
+        assert!(query.contains(field), "{field} not asked for:\n{query}");
+    }
+    assert!(
+        !requests
+            .iter()
+            .any(|r| r.url.path().contains("deploy-notices/issues")),
+        "no REST call for the notices"
+    );
+}
+
+#[tokio::test]
+async fn a_notice_vetted_only_by_a_non_vetter_fails() {
+    let services = notice_7_with(vec![comment(
+        "dev",
+        "/proceed",
+        "2026-11-24T15:10:00Z",
+        None,
+    )])
+    .await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: not vetted: a vetter (tim, jim)",
+    );
+}
+
+#[tokio::test]
+async fn proceed_on_a_line_of_its_own_after_other_words_vets() {
+    let services = notice_7_with(vec![comment(
+        "jim",
+        "Field says OK.\r\n/proceed",
+        "2026-11-24T18:21:40Z",
+        None,
+    )])
+    .await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+    assert!(notice_detail(&decision).contains("vetted by jim"));
+}
+
+#[tokio::test]
+async fn proceed_with_more_words_does_not_vet_and_says_why() {
+    let services = notice_7_with(vec![comment(
+        "jim",
+        "/proceed NOT until support signs off",
+        "2026-11-24T18:21:40Z",
+        None,
+    )])
+    .await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "\"/proceed NOT until support signs off\" is not a command",
+    );
+    // The evidence carries the comment as read.
+    let evidence = &check(&decision, "downtime_notice")["evidence"][0];
+    assert_eq!(evidence["latest_vetter_comment"]["proceed"], false);
+    assert_eq!(
+        evidence["latest_vetter_comment"]["not_commands"],
+        json!(["/proceed NOT until support signs off"])
+    );
+}
+
+#[tokio::test]
+async fn a_vetters_later_objection_without_a_command_withdraws_vetting() {
+    let services = notice_7_with(vec![
+        comment("jim", "/proceed", "2026-11-24T18:21:40Z", None),
+        comment(
+            "tim",
+            "Hold on: support is not staffed that night.",
+            "2026-11-24T18:40:00Z",
+            None,
+        ),
+    ])
+    .await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "the latest comment by a vetter, tim's at 2026-11-24T18:40:00Z, has no line that is exactly /proceed",
+    );
+}
+
+#[tokio::test]
+async fn a_notice_edited_after_vetting_counts_from_its_edit_and_needs_new_vetting() {
+    // Start moved earlier at 18:30, after jim's /proceed at 18:21:40.
+    let mut answer = recorded();
+    let notice = notice_7(&mut answer);
+    let body = notice["body"].as_str().unwrap().replace(
+        "Start: 2026-11-28T02:00:00-05:00",
+        "Start: 2026-11-28T01:00:00-05:00",
+    );
+    notice["body"] = json!(body);
+    notice["lastEditedAt"] = json!("2026-11-24T18:30:00Z");
+    let services = services_with(answer.clone()).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "vetted by jim at 2026-11-24T18:21:40Z, before the notice was sent in its current words at 2026-11-24T18:30:00Z",
+    );
+    let evidence = &check(&decision, "downtime_notice")["evidence"][0];
+    assert_eq!(evidence["sent_at"], "2026-11-24T18:30:00Z");
+    assert_eq!(evidence["created_at"], "2026-11-24T14:00:00Z");
+    assert_eq!(evidence["edited_at"], "2026-11-24T18:30:00Z");
+
+    // Edited two days later and vetted again: the 72 h lead counts from the edit.
+    let notice = notice_7(&mut answer);
+    notice["lastEditedAt"] = json!("2026-11-26T00:00:00Z");
+    set_comments(
+        notice,
+        vec![comment("jim", "/proceed", "2026-11-26T00:30:00Z", None)],
+    );
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, "2026-11-26T01:00:00Z");
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: sent 54 h before its start, needs 72 h (it was last edited at 2026-11-26T00:00:00Z",
+    );
+}
+
+#[tokio::test]
+async fn a_field_given_twice_is_a_problem_not_the_first() {
+    let mut answer = recorded();
+    let notice = notice_7(&mut answer);
+    let body = format!(
+        "{}Start: 2026-11-28T08:00:00-05:00\r\n",
+        notice["body"].as_str().unwrap()
+    );
+    notice["body"] = json!(body);
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: Start is given 2 times (\"2026-11-28T02:00:00-05:00\", \"2026-11-28T08:00:00-05:00\"): give it once",
+    );
+    assert!(!notice_detail(&decision).contains("no Start field"));
+}
+
+#[tokio::test]
+async fn with_at_later_notices_and_comments_do_not_count_yet() {
+    let services = services_with(recorded()).await;
+    // Before jim's /proceed (18:21:40): only dev's, who is no vetter.
+    let (code, decision) = decide_at(&services, "2026-11-24T18:00:00Z");
+    assert_notice_fails(code, &decision, "notice #7: not vetted");
+    // Before notice #7 was opened: there is no notice for production that counts.
+    let (code, decision) = decide_at(&services, "2026-11-24T13:00:00Z");
+    assert_eq!(code, 1, "{decision:#}");
+    let evidence = check(&decision, "downtime_notice")["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_u64().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(evidence, [5], "only notice #5 existed then");
+
+    // jim's comment was edited after the instant: its earlier text is unknown.
+    let mut answer = recorded();
+    let notice = notice_7(&mut answer);
+    notice["comments"]["nodes"][2]["lastEditedAt"] = json!("2026-11-24T20:00:00Z");
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(code, &decision, "notice #7: not vetted");
+}
+
+#[tokio::test]
+async fn more_notices_or_comments_than_one_page_fail_with_the_reason() {
+    let mut answer = recorded();
+    answer["data"]["repository"]["issues"]["pageInfo"]["hasNextPage"] = json!(true);
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(code, &decision, "more than 50 open downtime-notice issues");
+
+    let mut answer = recorded();
+    notice_7(&mut answer)["comments"]["pageInfo"]["hasNextPage"] = json!(true);
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(code, &decision, "issue #7 has more than 100 comments");
+}
+
+#[tokio::test]
+async fn graphql_errors_fail_the_notice_check_naming_them() {
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    services
+        .answer_fixture(paths::NOTICES, "github/graphql-repository-not-found.json")
+        .await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "Could not resolve to a Repository with the name 'thinkthroughmath/deploy-notices'",
+    );
+    assert!(notice_detail(&decision).contains("GITHUB_TOKEN"));
+}
+
+/// Recorded facts replayed `--at` an earlier instant drop what came later, as a
+/// live collection at that instant would.
+#[test]
+fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
+    let facts = crate::support::fixture("facts/migrations-saturday-vetted.json");
+    let run = |at: &str| {
+        crate::support::decide(
+            crate::support::gatekeeper()
+                .args(["check", "production", "--format", "json", "--facts"])
+                .arg(&facts)
+                .args(["--at", at])
+                .args(SATURDAY),
+        )
+    };
+    let (code, decision) = run(GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+    // Before jim's /proceed at 18:21:40.
+    let (code, decision) = run("2026-11-24T18:00:00Z");
+    assert_notice_fails(code, &decision, "notice #7: not vetted");
+    // Before the notice was sent.
+    let (code, decision) = run("2026-11-24T13:00:00Z");
+    assert_notice_fails(code, &decision, "no downtime notice for production");
+}
