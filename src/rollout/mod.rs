@@ -17,6 +17,7 @@ use chrono::Utc;
 use crate::audit::{AuditError, AuditLog, Event, Record, Run, RunOutcome};
 use crate::config::Config;
 use crate::runbook::execute::Push;
+use crate::runbook::git::Git;
 use crate::runbook::lock::{Holder, Lock, LockError};
 use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
@@ -290,8 +291,11 @@ fn execute(
     let result = crate::runbook::run(plan, ctx, &mut progress);
     let mut unrecorded = progress.into_unrecorded();
     report.absorb(plan, &result);
-    report.production_now = ctx
-        .git(&ctx.app_dir())
+    // Where production stands is asked even after an interruption: it is what the
+    // person needs to know next.
+    let mut asking = ctx.children.clone();
+    asking.watch = Watch::never();
+    report.production_now = Git::new(&ctx.programs.git, &ctx.app_dir(), &asking)
         .remote_head(&ctx.config.deploy_remote, &ctx.config.base_branch)
         .map_err(|e| e.to_string());
     let mut record = Record::new(

@@ -15,6 +15,7 @@ mod exceptions;
 mod formats;
 mod help;
 mod notice;
+mod resilience;
 mod sources;
 mod support;
 mod window;
