@@ -154,6 +154,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     };
     let mut prompt = TerminalPrompt {
         out: &mut prompt_out,
+        watch: ctx.children.watch.clone(),
     };
     let report = rollout::deploy::run(
         rollout::deploy::Deploy {

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::decision::Decision;
 use crate::facts::{Facts, OverrideRequest};
 use crate::rollout::Prompt;
+use crate::runbook::signals::Watch;
 use crate::runbook::{Context, PlannedStep};
 
 use super::CommandError;
@@ -94,9 +95,11 @@ pub(crate) fn require_confirmable(
     }
 }
 
-/// Asks on the terminal (the question goes to `out`); with no terminal the answer is no.
+/// Asks on the terminal (the question goes to `out`); with no terminal the answer is
+/// no, and so it is when an interruption arrives while the question waits.
 pub(crate) struct TerminalPrompt<'a> {
     pub out: &'a mut dyn Write,
+    pub watch: Watch,
 }
 
 impl Prompt for TerminalPrompt<'_> {
@@ -107,11 +110,27 @@ impl Prompt for TerminalPrompt<'_> {
         }
         let _ = write!(self.out, "{question} (y/N) ");
         let _ = self.out.flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return false;
+        // The answer is read aside, so that Ctrl-C at the question ends it at once.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = std::io::stdin().lock().read_line(&mut line);
+            let _ = tx.send(read.map(|_| line));
+        });
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(Ok(line)) => {
+                    return matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+                }
+                Ok(Err(_)) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return false,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.watch.received().is_some() {
+                        let _ = writeln!(self.out);
+                        return false;
+                    }
+                }
+            }
         }
-        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
     }
 }
 

@@ -70,6 +70,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let mut prompt_out = Stdout;
     let mut prompt = TerminalPrompt {
         out: &mut prompt_out,
+        watch: ctx.children.watch.clone(),
     };
     let report = rollout::rollback::run(
         rollout::rollback::Rollback {

@@ -71,11 +71,7 @@ pub fn run(
         ));
     }
     if !yes && !prompt.confirm(&format!("\nDeploy {} now?", ctx.target)) {
-        return Ok(early(
-            template,
-            RunOutcome::Aborted,
-            "not confirmed".to_owned(),
-        ));
+        return Ok(early(template, RunOutcome::Aborted, unconfirmed(ctx)));
     }
     if let Some(signal) = ctx.children.watch.received() {
         let reason = format!("interrupted by {} before any step", signal.name());
@@ -87,4 +83,12 @@ pub fn run(
     log.append(&started)?;
     let _ = out.write_all(b"\n");
     Ok(execute(on, plan, template, out, prompt))
+}
+
+/// Why a question went unanswered: a person's no, or an interruption while it waited.
+pub(super) fn unconfirmed(ctx: &Context) -> String {
+    match ctx.children.watch.received() {
+        Some(signal) => format!("interrupted by {} at the question", signal.name()),
+        None => "not confirmed".to_owned(),
+    }
 }

@@ -49,7 +49,7 @@ pub fn run(
     let early =
         |outcome, reason: String| with_sha(ended_early(on, Run::new(outcome), outcome, reason));
     if !yes && !prompt.confirm(&format!("\nRoll {} back to {sha} now?", ctx.target)) {
-        return Ok(early(RunOutcome::Aborted, "not confirmed".to_owned()));
+        return Ok(early(RunOutcome::Aborted, super::deploy::unconfirmed(ctx)));
     }
     if let Some(signal) = ctx.children.watch.received() {
         let reason = format!("interrupted by {} before any step", signal.name());

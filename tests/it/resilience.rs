@@ -453,3 +453,72 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let s = Setup::new(false).await;
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let line = format!(
+        "{} deploy production --config {}",
+        bin.display(),
+        s.config.display()
+    );
+    // On a pseudo-terminal (util-linux `script`): the ^C typed there is the
+    // terminal's SIGINT, sent to gatekeeper's process group.
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(&s.release.work)
+        .envs(Services::env())
+        .env("PATH", &s.path_env)
+        .env("TTMSCALR_LOG", &s.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux script runs");
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let shown = Arc::clone(&screen);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shown
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let give_up = Instant::now() + Duration::from_secs(120);
+    while !screen
+        .lock()
+        .unwrap()
+        .contains("Deploy production now? (y/N)")
+    {
+        assert!(
+            Instant::now() < give_up,
+            "no question:\n{}",
+            screen.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "{screen}");
+    assert!(screen.contains("interrupted by SIGINT"), "{screen}");
+    assert!(s.ttmscalr().is_empty());
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
+    assert!(!lock_file(&s).exists());
+}
