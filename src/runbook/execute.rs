@@ -249,6 +249,8 @@ fn execute(
         Action::Manual => {
             if observer.confirm_manual(step) {
                 Ok(())
+            } else if let Some(signal) = ctx.children.watch.received() {
+                Err(StepError::Interrupted(signal))
             } else {
                 Err(StepError::Failed("not confirmed by a person".to_owned()))
             }
@@ -414,6 +416,44 @@ mod tests {
         assert!(matches!(report.stop, Some(Stop::Unrecorded { .. })));
         assert!(!marker.exists(), "the unannounced step ran");
         assert_eq!(report.not_run(&plan), ["touch"]);
+    }
+
+    /// A person presses Ctrl-C at a manual step's question.
+    struct CtrlC(crate::runbook::signals::Watch);
+    impl Observer for CtrlC {
+        fn started(&mut self, _: usize, _: usize, _: &PlannedStep) -> Result<(), Unrecorded> {
+            Ok(())
+        }
+        fn command(&mut self, _: &str) {}
+        fn finished(&mut self, _: &PlannedStep, _: &StepResult) -> Result<(), Unrecorded> {
+            Ok(())
+        }
+        fn confirm_manual(&mut self, _: &PlannedStep) -> bool {
+            self.0.note_for_tests(rustix::process::Signal::INT.as_raw());
+            false
+        }
+    }
+
+    #[test]
+    fn ctrl_c_at_a_manual_step_is_an_interruption_not_a_no() {
+        let mut c = ctx(false, false);
+        let watch = crate::runbook::signals::Watch::never();
+        c.children.watch = watch.clone();
+        let plan = vec![PlannedStep {
+            name: "tell support".to_owned(),
+            action: Action::Manual,
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        let report = run(&plan, &c, &mut CtrlC(watch));
+        assert_eq!(
+            report.stop,
+            Some(Stop::Interrupted {
+                step: Some("tell support".to_owned()),
+                signal: Interruption::Int
+            })
+        );
     }
 
     #[test]

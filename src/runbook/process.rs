@@ -3,7 +3,8 @@
 //! secret the config names, watched until it ends, its time runs out (the group gets
 //! SIGTERM, then SIGKILL after the grace period) or an interruption arrives (the
 //! group gets the same signal, then SIGKILL after the grace period, at once on a
-//! second one). What it printed is scrubbed of secrets before anyone reads it.
+//! second one). After an interruption no child starts at all. What a child printed
+//! is scrubbed of secrets before anyone reads it.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -105,6 +106,16 @@ impl Children {
         dir: &Path,
         deadline: Option<Instant>,
     ) -> Result<Ended, RunbookError> {
+        // Once interrupted, nothing new starts (the push after a merge, say).
+        if let Some(signal) = self.watch.received() {
+            let output = Output {
+                success: false,
+                status: "not started".to_owned(),
+                stdout: String::new(),
+                stderr: String::new(),
+            };
+            return Ok(Ended::Interrupted(signal, output));
+        }
         let mut command = Command::new(program);
         command
             .args(args)
@@ -249,6 +260,23 @@ mod tests {
         assert!(!out.success);
         assert_eq!(out.stdout.trim(), "home=unset");
         assert_eq!(out.stderr.trim(), "leaked [REDACTED]");
+    }
+
+    #[test]
+    fn nothing_starts_once_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let watch = Watch::never();
+        watch.note_for_tests(rustix::process::Signal::TERM.as_raw());
+        let children = Children {
+            watch,
+            ..Children::default()
+        };
+        let ended = children
+            .run("touch", &[marker.display().to_string()], dir.path(), None)
+            .unwrap();
+        assert!(matches!(ended, Ended::Interrupted(Interruption::Term, _)));
+        assert!(!marker.exists());
     }
 
     #[test]

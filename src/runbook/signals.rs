@@ -86,6 +86,12 @@ impl Watch {
         self.0.count.load(Ordering::SeqCst)
     }
 
+    /// As if signal `raw` had arrived.
+    #[cfg(test)]
+    pub(crate) fn note_for_tests(&self, raw: i32) {
+        self.note(raw);
+    }
+
     fn note(&self, raw: i32) {
         let _ = self
             .0
