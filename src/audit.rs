@@ -68,6 +68,8 @@ pub enum Event {
     Deploy(Run),
     /// A rollback: refused, started, or how it ended.
     Rollback(Run),
+    /// A person removed a lock a dead run left behind.
+    Unlock(Run),
     /// A step is about to start (written and fsynced before it does).
     StepStarted(StepStarted),
     /// How a step ended.
@@ -242,10 +244,10 @@ impl Record {
             .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize the record: {e}\"}}"))
     }
 
-    /// The run of a deploy or rollback record.
+    /// The run of a deploy, rollback or unlock record.
     pub fn run_event(&self) -> Option<&Run> {
         match &self.event {
-            Event::Deploy(run) | Event::Rollback(run) => Some(run),
+            Event::Deploy(run) | Event::Rollback(run) | Event::Unlock(run) => Some(run),
             _ => None,
         }
     }

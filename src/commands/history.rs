@@ -28,6 +28,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
             let what = match &r.event {
                 Event::Deploy(_) => "deploy",
                 Event::Rollback(_) => "rollback",
+                Event::Unlock(_) => "unlock",
                 _ => return None,
             };
             let run = r.run_event()?.clone();
