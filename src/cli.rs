@@ -57,6 +57,11 @@ pub enum Command {
         after_help = "Example:\n  gatekeeper notice production --start 2026-11-28T02:00:00-05:00 --minutes 120 \\\n    --nature \"database migrations for the new gradebook\" --affected \"all users\" --experience \"maintenance page\""
     )]
     Notice(NoticeArgs),
+    /// Remove a target's deploy lock that a run left behind (it is recorded).
+    #[command(
+        after_help = "Example:\n  gatekeeper unlock production --reason \"the Jenkins agent died mid-deploy; production checked by hand\""
+    )]
+    Unlock(UnlockArgs),
     /// Show the last deploys and rollbacks of a target from the audit log.
     #[command(after_help = "Example:\n  gatekeeper history production")]
     History(HistoryArgs),
@@ -286,6 +291,17 @@ pub struct NoticeArgs {
     /// Open the notice issue in the notices repo (labelled downtime-notice).
     #[arg(long)]
     pub create: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Why the lock may go: recorded in the audit log with who removed it.
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

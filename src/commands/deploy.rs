@@ -61,7 +61,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         (None, None)
     } else {
         log.ensure()?;
-        let lock = rollout::lock(&log, &args.target, RunKind::Deploy, &run)?;
+        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
         let interrupts = Interrupts::catch().map_err(|e| {
             CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
         })?;

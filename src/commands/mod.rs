@@ -11,6 +11,7 @@ mod progress;
 mod record;
 mod rollback;
 mod summary;
+mod unlock;
 mod window;
 
 use std::io::{IsTerminal, Write};
@@ -119,6 +120,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Deploy(args) => deploy::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
+        Command::Unlock(args) => unlock::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {

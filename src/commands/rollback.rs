@@ -62,7 +62,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     }
     log.ensure()?;
     let run = rollout::run_id();
-    let _lock = rollout::lock(&log, &args.target, RunKind::Rollback, &run)?;
+    let _lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
     let interrupts = Interrupts::catch().map_err(|e| {
         CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
     })?;

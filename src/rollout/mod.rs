@@ -18,7 +18,7 @@ use crate::audit::{AuditError, AuditLog, Event, Record, Run, RunOutcome};
 use crate::config::Config;
 use crate::runbook::execute::Push;
 use crate::runbook::git::Git;
-use crate::runbook::lock::{Holder, Lock, LockError};
+use crate::runbook::lock::{self, Holder, Lock, LockError};
 use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{Context, PlannedStep, Report, RunbookError, Stop, Unrecorded};
@@ -84,23 +84,30 @@ pub fn run_id() -> String {
     )
 }
 
-/// Takes the target's lock for one run; a refusal (held, stale, unreadable) is
-/// recorded as a `refused` run before it is returned.
-pub fn lock(log: &AuditLog, target: &str, kind: RunKind, run: &str) -> Result<Lock, RolloutError> {
+/// Takes the target's lock (a ref on the deploy remote) for one run; a refusal
+/// (held, stale, unreadable) is recorded as a `refused` run before it is returned.
+pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<Lock, RolloutError> {
     let holder = Holder {
         pid: std::process::id(),
         user: crate::audit::user(),
         host: crate::audit::host(),
         command: kind.command().to_owned(),
         started_at: Utc::now(),
+        run_id: run.to_owned(),
     };
-    match Lock::acquire(log.path(), target, &holder) {
+    let place = lock::place(
+        &ctx.programs.git,
+        &ctx.app_dir(),
+        &ctx.config.deploy_remote,
+        &ctx.target,
+    );
+    match Lock::acquire(&place, &holder, lock::longest_run()) {
         Ok(lock) => Ok(lock),
-        Err(e @ LockError::Create { .. }) => Err(e.into()),
+        Err(e @ (LockError::Git { .. } | LockError::NotLocked { .. })) => Err(e.into()),
         Err(e) => {
             let mut refused = Run::new(RunOutcome::Refused);
             refused.message = Some(e.to_string());
-            let mut record = Record::new(kind.command(), target, kind.event(refused));
+            let mut record = Record::new(kind.command(), &ctx.target, kind.event(refused));
             record.run = Some(run.to_owned());
             log.append(&record)?;
             Err(e.into())

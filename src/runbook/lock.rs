@@ -1,193 +1,457 @@
-//! One deploy or rollback per target at a time on a machine: a lock file created
-//! exclusively next to the audit log, holding the holder's pid, user, host and start
-//! time. Dropping the [`Lock`] removes it. A lock whose pid is dead is stale: it is
-//! reported with how to clear it, never removed behind the person's back.
+//! One deploy or rollback per target at a time, on every machine: the lock is a ref
+//! `refs/gatekeeper/locks/<target>` on the deploy remote, which every agent and
+//! laptop that can deploy must reach anyway. It is taken with a create-only push
+//! (`--force-with-lease=<ref>:`, atomic on any git server) of a commit whose message
+//! names the holder, and released by deleting the ref with a lease on that exact
+//! commit, so a run never removes a lock it does not hold. A lock older than the
+//! longest allowed run is reported as stale with its holder and age, never taken over:
+//! `gatekeeper unlock TARGET --reason …` removes it, and that is recorded.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::git;
+
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "{target} is locked by {} (pid {}, user {}, host {}) since {}: wait for it to finish; lock file {}",
-        holder.command, holder.pid, holder.user, holder.host, holder.started_at, path.display()
+        "{target} is locked by {holder} for {age}: wait for it to finish \
+         (the lock is {refname} on {remote})"
     )]
     Held {
         target: String,
-        path: PathBuf,
+        remote: String,
+        refname: String,
         holder: Box<Holder>,
+        age: String,
     },
     #[error(
-        "{target} has a stale lock from {} (pid {} is not running, user {}, since {}): make sure no deploy is running, then remove {}",
-        holder.command, holder.pid, holder.user, holder.started_at, path.display()
+        "{target} has a stale lock: {holder}, {age} old, longer than any run may take. \
+         Make sure that run is over (and production is where you expect), then \
+         `gatekeeper unlock {target} --reason \"…\"`"
     )]
     Stale {
         target: String,
-        path: PathBuf,
         holder: Box<Holder>,
+        age: String,
     },
     #[error(
-        "{target} is locked by {} but it cannot be read ({message}): make sure no deploy is running, then remove it",
-        path.display()
+        "{target} is locked ({refname} on {remote} is {sha}) but its holder cannot be read \
+         ({message}): make sure no deploy is running, then `gatekeeper unlock {target} --reason \"…\"`"
     )]
     Unreadable {
         target: String,
-        path: PathBuf,
+        remote: String,
+        refname: String,
+        sha: String,
         message: String,
     },
-    #[error("cannot create lock file {}: {source}", path.display())]
-    Create {
-        path: PathBuf,
-        source: std::io::Error,
+    #[error(
+        "cannot {action} the lock {refname} on {remote} from {}: {message}; \
+         check that the clone can push to {remote}",
+        dir.display()
+    )]
+    Git {
+        action: &'static str,
+        remote: String,
+        refname: String,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error("{target} is not locked: there is no {refname} on {remote}")]
+    NotLocked {
+        target: String,
+        remote: String,
+        refname: String,
     },
 }
 
-/// Who holds a lock.
+/// Who holds a lock: written into the lock commit's message, one `key: value` a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
-    pub pid: u32,
+    /// `deploy` or `rollback`.
+    pub command: String,
     pub user: String,
     pub host: String,
-    pub command: String,
+    pub pid: u32,
     pub started_at: DateTime<Utc>,
+    /// Unique per run, so a record, a deployment and the lock can be matched.
+    pub run_id: String,
 }
 
-/// A held lock; removed when dropped.
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} by {} on {} (pid {}, run {}) since {}",
+            self.command,
+            self.user,
+            self.host,
+            self.pid,
+            self.run_id,
+            self.started_at.format("%Y-%m-%d %H:%M:%SZ")
+        )
+    }
+}
+
+const MESSAGE_TITLE: &str = "gatekeeper lock";
+
+impl Holder {
+    /// The lock commit's message.
+    pub fn message(&self, target: &str) -> String {
+        format!(
+            "{MESSAGE_TITLE} for {target}\n\ncommand: {}\nuser: {}\nhost: {}\npid: {}\nstarted_at: {}\nrun_id: {}\n",
+            one_line(&self.command),
+            one_line(&self.user),
+            one_line(&self.host),
+            self.pid,
+            self.started_at.to_rfc3339(),
+            one_line(&self.run_id),
+        )
+    }
+
+    /// Reads a lock commit's message back; every field must be there.
+    pub fn parse(message: &str) -> Result<Holder, String> {
+        let field = |key: &str| {
+            message
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the lock commit names no `{key}`"))
+        };
+        let started = field("started_at")?;
+        Ok(Holder {
+            command: field("command")?,
+            user: field("user")?,
+            host: field("host")?,
+            pid: field("pid")?
+                .parse()
+                .map_err(|_| "the lock commit's pid is not a number".to_owned())?,
+            started_at: DateTime::parse_from_rfc3339(&started)
+                .map_err(|_| format!("the lock commit's started_at {started:?} is not a time"))?
+                .with_timezone(&Utc),
+            run_id: field("run_id")?,
+        })
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The ref that locks `target`.
+pub fn refname(target: &str) -> String {
+    format!("refs/gatekeeper/locks/{target}")
+}
+
+/// Where the lock is kept: a clone that has the deploy remote configured, and git.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub git: String,
+    pub dir: PathBuf,
+    pub remote: String,
+    pub target: String,
+}
+
+impl Place {
+    fn run(&self, args: &[&str]) -> Result<git::Output, String> {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        git::run(&self.git, &args, &self.dir).map_err(|e| e.to_string())
+    }
+
+    fn ok(&self, action: &'static str, args: &[&str]) -> Result<String, LockError> {
+        match self.run(args) {
+            Ok(out) if out.success => Ok(out.stdout),
+            Ok(out) => Err(self.git_error(action, out.tail(4))),
+            Err(message) => Err(self.git_error(action, message)),
+        }
+    }
+
+    fn git_error(&self, action: &'static str, message: String) -> LockError {
+        LockError::Git {
+            action,
+            remote: self.remote.clone(),
+            refname: refname(&self.target),
+            dir: self.dir.clone(),
+            message,
+        }
+    }
+
+    /// The commit the lock ref points at on the remote, if any.
+    pub fn current(&self) -> Result<Option<String>, LockError> {
+        let name = refname(&self.target);
+        let out = self.ok("read", &["ls-remote", &self.remote, &name])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .find(|(_, r)| *r == name)
+            .map(|(sha, _)| sha.trim().to_owned()))
+    }
+
+    /// Who holds the lock at `sha` (fetched into a private ref of the clone, so that
+    /// neither `FETCH_HEAD` nor a branch of the clone changes).
+    pub fn holder(&self, sha: &str) -> Result<Holder, String> {
+        if !git::is_sha(sha) || sha.len() != 40 {
+            return Err(format!("{sha:?} is not a commit"));
+        }
+        let seen = format!("refs/gatekeeper/seen/locks/{}", self.target);
+        let spec = format!("+{}:{seen}", refname(&self.target));
+        let fetched = self.run(&[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            &self.remote,
+            &spec,
+        ])?;
+        if !fetched.success {
+            return Err(fetched.tail(3));
+        }
+        let out = self.run(&["log", "-1", "--format=%B", sha])?;
+        if !out.success {
+            return Err(out.tail(3));
+        }
+        Holder::parse(&out.stdout)
+    }
+
+    /// The commit that records `holder`: on the empty tree, so it carries no files.
+    fn lock_commit(&self, holder: &Holder) -> Result<String, LockError> {
+        let tree = self.ok("create", &["hash-object", "-t", "tree", "-w", "/dev/null"])?;
+        let message = holder.message(&self.target);
+        // The lock commit's own identity: the holder is in the message, and a CI agent
+        // may have no `user.name` configured.
+        let out = self
+            .run(&[
+                "-c",
+                "user.name=gatekeeper",
+                "-c",
+                "user.email=gatekeeper@localhost",
+                "commit-tree",
+                tree.trim(),
+                "-m",
+                &message,
+            ])
+            .map_err(|m| self.git_error("create", m))?;
+        if !out.success {
+            return Err(self.git_error("create", out.tail(4)));
+        }
+        Ok(out.stdout.trim().to_owned())
+    }
+}
+
+/// A held lock. Released by [`Lock::release`] or, as a last resort, when dropped.
 #[derive(Debug)]
 pub struct Lock {
-    path: PathBuf,
-}
-
-/// The lock file of `target`, in the audit log's directory.
-pub fn lock_path(audit_log: &Path, target: &str) -> PathBuf {
-    let dir = audit_log.parent().unwrap_or_else(|| Path::new(""));
-    dir.join(format!("{target}.lock"))
+    place: Place,
+    sha: String,
+    released: bool,
 }
 
 impl Lock {
-    /// Takes the lock of `target` or says who holds it.
-    pub fn acquire(audit_log: &Path, target: &str, holder: &Holder) -> Result<Self, LockError> {
-        let path = lock_path(audit_log, target);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| LockError::Create {
-                path: path.clone(),
-                source,
-            })?;
+    /// Takes the lock of `place.target`, or says who holds it. A lock older than
+    /// `max_age` is reported as stale (with holder and age), never taken over.
+    pub fn acquire(
+        place: &Place,
+        holder: &Holder,
+        max_age: chrono::Duration,
+    ) -> Result<Self, LockError> {
+        let sha = place.lock_commit(holder)?;
+        let name = refname(&place.target);
+        let lease = format!("--force-with-lease={name}:");
+        let spec = format!("{sha}:{name}");
+        let pushed = place
+            .run(&[
+                "push",
+                "--quiet",
+                "--porcelain",
+                &lease,
+                &place.remote,
+                &spec,
+            ])
+            .map_err(|m| place.git_error("take", m))?;
+        if pushed.success {
+            return Ok(Self {
+                place: place.clone(),
+                sha,
+                released: false,
+            });
         }
-        let created = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path);
-        match created {
-            Ok(mut file) => {
-                let text = serde_json::to_string(holder).unwrap_or_default();
-                // Constructed first, so that a failed write drops (removes) the file
-                // rather than leave an unreadable lock behind.
-                let lock = Self { path };
-                file.write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|source| LockError::Create {
-                        path: lock.path.clone(),
-                        source,
-                    })?;
-                Ok(lock)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(Self::explain(&path, target))
-            }
-            Err(source) => Err(LockError::Create { path, source }),
-        }
-    }
-
-    fn explain(path: &Path, target: &str) -> LockError {
-        let read = std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<Holder>(&t).map_err(|e| e.to_string()));
-        match read {
-            Ok(holder) if pid_alive(holder.pid) => LockError::Held {
-                target: target.to_owned(),
-                path: path.to_owned(),
-                holder: Box::new(holder),
-            },
-            Ok(holder) => LockError::Stale {
-                target: target.to_owned(),
-                path: path.to_owned(),
-                holder: Box::new(holder),
-            },
-            Err(message) => LockError::Unreadable {
-                target: target.to_owned(),
-                path: path.to_owned(),
-                message,
-            },
+        // Refused: someone holds it (or the remote cannot be written). Say who.
+        match place.current()? {
+            None => Err(place.git_error("take", pushed.tail(4))),
+            Some(current) => Err(explain(place, &current, max_age, Utc::now())),
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The lock commit's SHA.
+    pub fn sha(&self) -> &str {
+        &self.sha
+    }
+
+    /// Deletes the lock ref, only if it still is this run's commit.
+    pub fn release(mut self) -> Result<(), LockError> {
+        self.released = true;
+        delete(&self.place, &self.sha)
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if !self.released {
+            let _ = delete(&self.place, &self.sha);
+        }
     }
 }
 
-/// Whether a process with this pid runs on this machine. Uses /proc where it
-/// exists, else `kill -0`; when neither can tell, the holder is assumed alive
-/// (a lock is never called stale on a guess).
-pub fn pid_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if proc.join("self").exists() {
-        return proc.join(pid.to_string()).exists();
+/// Deletes the lock ref with a lease on `sha`: a lock someone else took meanwhile stays.
+fn delete(place: &Place, sha: &str) -> Result<(), LockError> {
+    let name = refname(&place.target);
+    let lease = format!("--force-with-lease={name}:{sha}");
+    let spec = format!(":{name}");
+    place
+        .ok(
+            "release",
+            &[
+                "push",
+                "--quiet",
+                "--porcelain",
+                &lease,
+                &place.remote,
+                &spec,
+            ],
+        )
+        .map(|_| ())
+}
+
+/// Why the lock at `current` refuses this run: held, stale, or unreadable.
+pub fn explain(
+    place: &Place,
+    current: &str,
+    max_age: chrono::Duration,
+    now: DateTime<Utc>,
+) -> LockError {
+    match place.holder(current) {
+        Ok(holder) => {
+            let age = now.signed_duration_since(holder.started_at);
+            let shown = describe_age(age);
+            if age > max_age {
+                LockError::Stale {
+                    target: place.target.clone(),
+                    holder: Box::new(holder),
+                    age: shown,
+                }
+            } else {
+                LockError::Held {
+                    target: place.target.clone(),
+                    remote: place.remote.clone(),
+                    refname: refname(&place.target),
+                    holder: Box::new(holder),
+                    age: shown,
+                }
+            }
+        }
+        Err(message) => LockError::Unreadable {
+            target: place.target.clone(),
+            remote: place.remote.clone(),
+            refname: refname(&place.target),
+            sha: current.to_owned(),
+            message,
+        },
     }
-    std::process::Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(true)
+}
+
+/// What `unlock` removed.
+#[derive(Debug)]
+pub struct Removed {
+    pub sha: String,
+    /// `None` when the lock commit could not be read (it is removed all the same).
+    pub holder: Option<Holder>,
+}
+
+/// Removes the lock of `place.target`, whoever holds it, with a lease on the commit
+/// that was read: a lock taken again in between is left alone.
+pub fn remove(place: &Place) -> Result<Removed, LockError> {
+    let Some(sha) = place.current()? else {
+        return Err(LockError::NotLocked {
+            target: place.target.clone(),
+            remote: place.remote.clone(),
+            refname: refname(&place.target),
+        });
+    };
+    let holder = place.holder(&sha).ok();
+    delete(place, &sha)?;
+    Ok(Removed { sha, holder })
+}
+
+/// "3 h 12 min", "45 s".
+pub fn describe_age(age: chrono::Duration) -> String {
+    let secs = age.num_seconds().max(0);
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// How long a run may hold the lock before it is called stale: longer than any
+/// deploy takes, so a lock this old belongs to a run that died (`kill -9`, a lost
+/// machine), which only a person may judge.
+pub fn longest_run() -> chrono::Duration {
+    chrono::Duration::hours(6)
+}
+
+/// The clone that keeps the lock: the app repo's, which knows the deploy remote.
+pub fn place(git: &str, app_dir: &Path, remote: &str, target: &str) -> Place {
+    Place {
+        git: git.to_owned(),
+        dir: app_dir.to_owned(),
+        remote: remote.to_owned(),
+        target: target.to_owned(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn holder(pid: u32) -> Holder {
+    fn holder() -> Holder {
         Holder {
-            pid,
-            user: "tim".to_owned(),
-            host: "laptop".to_owned(),
             command: "deploy".to_owned(),
-            started_at: Utc::now(),
+            user: "tim".to_owned(),
+            host: "laptop\nevil: yes".to_owned(),
+            pid: 42,
+            started_at: DateTime::parse_from_rfc3339("2026-11-25T11:40:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            run_id: "20261125T114000-42".to_owned(),
         }
     }
 
     #[test]
-    fn second_acquire_is_refused_until_the_first_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("audit.jsonl");
-        let first = Lock::acquire(&log, "production", &holder(std::process::id())).unwrap();
-        let err = Lock::acquire(&log, "production", &holder(1)).unwrap_err();
-        assert!(matches!(err, LockError::Held { .. }), "{err}");
-        // Another target is independent.
-        Lock::acquire(&log, "staging", &holder(std::process::id())).unwrap();
-        drop(first);
-        Lock::acquire(&log, "production", &holder(std::process::id())).unwrap();
+    fn holder_round_trips_through_the_commit_message_on_one_line_each() {
+        let h = holder();
+        let parsed = Holder::parse(&h.message("production")).unwrap();
+        assert_eq!(parsed.host, "laptop evil: yes");
+        assert_eq!(parsed.pid, 42);
+        assert_eq!(parsed.started_at, h.started_at);
+        assert_eq!(parsed.run_id, h.run_id);
     }
 
     #[test]
-    fn dead_pid_is_reported_stale_with_the_file_to_remove() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("audit.jsonl");
-        let path = lock_path(&log, "production");
-        std::fs::write(&path, serde_json::to_string(&holder(u32::MAX - 1)).unwrap()).unwrap();
-        let err = Lock::acquire(&log, "production", &holder(std::process::id())).unwrap_err();
-        assert!(matches!(err, LockError::Stale { .. }), "{err}");
-        assert!(err.to_string().contains(&path.display().to_string()));
-        assert!(path.exists(), "a stale lock is never removed silently");
+    fn a_message_missing_a_field_is_unreadable() {
+        let err = Holder::parse("gatekeeper lock for production\n\ncommand: deploy\n").unwrap_err();
+        assert!(err.contains("names no `started_at`"), "{err}");
+    }
+
+    #[test]
+    fn ages_read_like_people_say_them() {
+        assert_eq!(describe_age(chrono::Duration::seconds(45)), "45 s");
+        assert_eq!(describe_age(chrono::Duration::seconds(125)), "2 min");
+        assert_eq!(
+            describe_age(chrono::Duration::seconds(3 * 3600 + 720)),
+            "3 h 12 min"
+        );
     }
 }

@@ -496,44 +496,6 @@ fn rollback_without_a_recorded_deploy_asks_for_to() {
 }
 
 #[test]
-fn a_held_lock_refuses_a_second_run_and_a_stale_one_says_how_to_clear_it() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
-    let lock = release.work.join(".gatekeeper/production.lock");
-    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
-    let holder = |pid: u32| {
-        format!(
-            r#"{{"pid":{pid},"user":"tim","host":"laptop","command":"deploy","started_at":"2026-11-24T19:00:00Z"}}"#
-        )
-    };
-    // This test process is alive: the lock is held.
-    std::fs::write(&lock, holder(std::process::id())).unwrap();
-    let args = [
-        "rollback",
-        "production",
-        "--to",
-        &release.production_sha,
-        "--yes",
-    ];
-    let (code, _, stderr) = run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
-    assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("locked by deploy") && stderr.contains("user tim"),
-        "{stderr}"
-    );
-    assert!(ttmscalr_runs(&log).is_empty());
-
-    std::fs::write(&lock, holder(u32::MAX - 1)).unwrap();
-    let (code, _, stderr) = run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("stale lock"), "{stderr}");
-    assert!(
-        stderr.contains(&format!("remove {}", lock.display())),
-        "{stderr}"
-    );
-    assert!(lock.exists());
-}
-
-#[test]
 fn history_without_records_says_so() {
     let (_tmp, release, config, path_env, log, _services) = offline();
     let (code, stdout, _) = run(&mut offline_cmd(

@@ -11,9 +11,11 @@
 
 mod check;
 mod deploy;
+mod examples;
 mod exceptions;
 mod formats;
 mod help;
+mod lock;
 mod notice;
 mod resilience;
 mod sources;

@@ -70,8 +70,28 @@ fn finish(child: Child) -> (i32, String, String) {
     )
 }
 
-fn lock_file(s: &Setup) -> std::path::PathBuf {
-    s.release.work.join(".gatekeeper/production.lock")
+/// The lock is a ref on the deploy remote; `exists()` says whether it is still there.
+struct LockRef(std::path::PathBuf);
+
+impl LockRef {
+    fn exists(&self) -> bool {
+        std::process::Command::new("git")
+            .args([
+                "rev-parse",
+                "--verify",
+                "-q",
+                "refs/gatekeeper/locks/production",
+            ])
+            .current_dir(&self.0)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+}
+
+fn lock_file(s: &Setup) -> LockRef {
+    LockRef(s.release.deploy_remote.clone())
 }
 
 fn history(s: &Setup) -> String {
@@ -308,7 +328,12 @@ async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
 async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
     let s = Setup::new(false).await;
     let hook = s.release.deploy_remote.join("hooks/pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'deploys are closed' >&2\nexit 1\n").unwrap();
+    // Only production's branch is closed (other refs, such as a lock, still go through).
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  if [ \"$ref\" = refs/heads/master ]; then\n    echo 'deploys are closed' >&2\n    exit 1\n  fi\ndone\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -376,22 +401,38 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
         std::fs::read_to_string(&elsewhere).unwrap(),
         "not an audit log\n"
     );
-    assert!(!release.work.join(".gatekeeper/production.lock").exists());
+    assert!(
+        std::process::Command::new("git")
+            .args([
+                "rev-parse",
+                "--verify",
+                "-q",
+                "refs/gatekeeper/locks/production"
+            ])
+            .current_dir(&release.deploy_remote)
+            .status()
+            .unwrap()
+            .code()
+            != Some(0),
+        "the lock was left behind"
+    );
 }
 
 #[test]
 fn a_lock_refusal_is_recorded() {
     let (_tmp, release, config, path_env, log, _services) = offline();
-    let lock = release.work.join(".gatekeeper/production.lock");
-    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
-    std::fs::write(
-        &lock,
-        format!(
-            r#"{{"pid":{},"user":"tim","host":"laptop","command":"deploy","started_at":"2026-11-24T19:00:00Z"}}"#,
-            std::process::id()
-        ),
-    )
-    .unwrap();
+    // Another run holds the lock: a lock commit naming it, on the deploy remote.
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\nuser: tim\nhost: laptop\npid: 1\nstarted_at: {}\nrun_id: r1\n",
+        chrono::Utc::now().to_rfc3339()
+    );
+    let remote = &release.deploy_remote;
+    let tree = git(remote, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let commit = git(remote, &["commit-tree", &tree, "-m", &message]);
+    git(
+        remote,
+        &["update-ref", "refs/gatekeeper/locks/production", &commit],
+    );
     let (code, _, stderr) = run(&mut offline_cmd(
         &release,
         &config,
@@ -417,7 +458,11 @@ fn a_lock_refusal_is_recorded() {
         "{refused}"
     );
     assert_eq!(refused["gatekeeper"], env!("CARGO_PKG_VERSION"));
-    assert!(lock.exists(), "someone else's lock was removed");
+    assert_eq!(
+        git(remote, &["rev-parse", "refs/gatekeeper/locks/production"]),
+        commit,
+        "someone else's lock was removed"
+    );
 }
 
 #[test]

@@ -1,0 +1,336 @@
+//! The deploy lock on the deploy remote, through the real binary on real git: two
+//! "machines" (separate clones, configs and audit logs) race for one bare deploy
+//! remote; a run killed with SIGKILL leaves a lock that the next run reports, and
+//! `unlock --reason` frees it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+use crate::support::git::{Release, git, rev, ttmscalr_stand_in};
+use crate::support::release::{ReleaseShape, mount_release};
+use crate::support::server::{self, Services};
+use crate::support::{SECRET_VARS, gatekeeper_in};
+
+const LOCK_REF: &str = "refs/gatekeeper/locks/production";
+
+/// One machine: its own clones of the release repos, its own config and audit log.
+struct Machine {
+    work: PathBuf,
+    config: PathBuf,
+}
+
+impl Machine {
+    /// The first machine is the setup of `Release` itself.
+    fn first(release: &Release, services: &Services) -> Machine {
+        let config = services.write_config(&release.work);
+        Machine {
+            work: release.work.clone(),
+            config,
+        }
+    }
+
+    /// Another machine under `root`: fresh clones of the same origins, knowing the
+    /// same deploy remote, and a copy of the first machine's config.
+    fn another(root: &Path, release: &Release, first: &Machine) -> Machine {
+        std::fs::create_dir_all(root.join("work")).unwrap();
+        for (name, origin) in [
+            ("apangea", &release.apangea.origin),
+            ("lesson-content", &release.lesson.origin),
+        ] {
+            let clone = root.join(name);
+            git(
+                root,
+                &[
+                    "clone",
+                    "-q",
+                    origin.to_str().unwrap(),
+                    clone.to_str().unwrap(),
+                ],
+            );
+            git(&clone, &["config", "user.name", "Laptop User"]);
+            git(&clone, &["config", "user.email", "laptop@example.com"]);
+        }
+        git(
+            &root.join("apangea"),
+            &[
+                "remote",
+                "add",
+                "aws-production",
+                release.deploy_remote.to_str().unwrap(),
+            ],
+        );
+        let config = root.join("work/gatekeeper.toml");
+        std::fs::copy(&first.config, &config).unwrap();
+        Machine {
+            work: root.join("work"),
+            config,
+        }
+    }
+
+    fn audit(&self) -> String {
+        std::fs::read_to_string(self.work.join(".gatekeeper/audit.jsonl")).unwrap_or_default()
+    }
+}
+
+struct Env {
+    path: String,
+    ttmscalr_log: PathBuf,
+    gate: PathBuf,
+}
+
+fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = gatekeeper_in(&machine.work);
+    cmd.args(args)
+        .arg("--config")
+        .arg(&machine.config)
+        .envs(Services::env())
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", user);
+    cmd
+}
+
+/// A deploy started in the background that stops inside `ttmscalr deploy` until the
+/// gate file exists, holding the lock.
+fn held_deploy(machine: &Machine, env: &Env) -> Child {
+    let mut cmd = std::process::Command::cargo_bin("gatekeeper").unwrap();
+    cmd.current_dir(&machine.work)
+        .args(["deploy", "production", "--yes", "--config"])
+        .arg(&machine.config);
+    for var in SECRET_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.envs(Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &machine.work)
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("TTMSCALR_WAIT", "deploy")
+        .env("TTMSCALR_GATE", &env.gate)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "jenkins")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Bounded wait: the stand-in says when `ttmscalr deploy` runs.
+    let waiting = env.gate.with_extension("waiting");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !waiting.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the first deploy never reached its deploy step"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn lock_on(remote: &Path) -> Option<String> {
+    let out = git(
+        remote,
+        &["for-each-ref", "--format=%(objectname)", LOCK_REF],
+    );
+    (!out.is_empty()).then_some(out)
+}
+
+async fn setup(tmp: &Path) -> (Release, Services, Env) {
+    let release = Release::new(tmp);
+    let services = server::start_green().await;
+    mount_release(
+        &services,
+        &ReleaseShape {
+            apangea_sha: &release.apangea.origin_head("rc"),
+            lesson_sha: &release.lesson.origin_head("rc"),
+            migrations: false,
+        },
+    )
+    .await;
+    let (path, ttmscalr_log) = ttmscalr_stand_in(tmp);
+    let env = Env {
+        path,
+        ttmscalr_log,
+        gate: tmp.join("gate"),
+    };
+    (release, services, env)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+
+    let first = held_deploy(&agent, &env);
+    let held = lock_on(&release.deploy_remote).expect("the running deploy holds a lock ref");
+
+    // The laptop, with its own clones and its own local state, is refused.
+    let out = cmd(&laptop, &env, "tim", &["deploy", "production", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("production is locked by deploy by jenkins"),
+        "the refusal names the holder: {stderr}"
+    );
+    // So is a rollback from the laptop.
+    let out = cmd(
+        &laptop,
+        &env,
+        "tim",
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &release.production_sha,
+            "--yes",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        lock_on(&release.deploy_remote).as_deref(),
+        Some(held.as_str())
+    );
+    // The lock is a ref of its own: production's branch never points at it.
+    assert_ne!(rev(&release.deploy_remote, "master"), held);
+
+    std::fs::write(&env.gate, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        lock_on(&release.deploy_remote),
+        None,
+        "released after the run"
+    );
+    assert_ne!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+    // The laptop's refusal is recorded, and nothing else of a deploy.
+    let audit = laptop.audit();
+    assert!(audit.contains("\"outcome\":\"refused\""), "{audit}");
+    assert!(!audit.contains("\"outcome\":\"started\""), "{audit}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+
+    let mut first = held_deploy(&agent, &env);
+    first.kill().unwrap(); // SIGKILL: nothing can clean up
+    first.wait().unwrap();
+    assert!(
+        lock_on(&release.deploy_remote).is_some(),
+        "a killed run leaves its lock"
+    );
+
+    let out = cmd(&laptop, &env, "tim", &["deploy", "production", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("locked by deploy by jenkins"), "{stderr}");
+
+    // unlock insists on a reason.
+    let out = cmd(&laptop, &env, "tim", &["unlock", "production"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(lock_on(&release.deploy_remote).is_some());
+
+    let out = cmd(
+        &laptop,
+        &env,
+        "tim",
+        &[
+            "unlock",
+            "production",
+            "--reason",
+            "agent 7 was killed; production checked by hand",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("deploy by jenkins"), "{stdout}");
+    assert_eq!(lock_on(&release.deploy_remote), None);
+    let audit = laptop.audit();
+    assert!(
+        audit.contains("\"kind\":\"unlock\"")
+            && audit.contains("agent 7 was killed; production checked by hand")
+            && audit.contains("\"user\":\"tim\""),
+        "{audit}"
+    );
+    let history = cmd(&laptop, &env, "tim", &["history", "production"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&history.stdout).contains("unlock"));
+
+    // Unlocking again says there is nothing to remove.
+    let out = cmd(
+        &laptop,
+        &env,
+        "tim",
+        &["unlock", "production", "--reason", "again"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not locked"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    // A lock commit from a run that started a day ago, planted on the remote.
+    let app = &release.apangea.clone;
+    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let started = (chrono::Utc::now() - chrono::Duration::hours(25)).to_rfc3339();
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: old-agent\npid: 7\nstarted_at: {started}\nrun_id: r-7\n"
+    );
+    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
+    git(
+        app,
+        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
+    );
+
+    let out = cmd(&agent, &env, "tim", &["deploy", "production", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("stale lock")
+            && stderr.contains("deploy by jim on old-agent")
+            && stderr.contains("25 h")
+            && stderr.contains("gatekeeper unlock production --reason"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lock_on(&release.deploy_remote).as_deref(),
+        Some(sha.as_str())
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+}
