@@ -308,7 +308,12 @@ async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
 async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
     let s = Setup::new(false).await;
     let hook = s.release.deploy_remote.join("hooks/pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'deploys are closed' >&2\nexit 1\n").unwrap();
+    // Only production's branch is closed (other refs, such as a lock, still go through).
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nwhile read old new ref; do\n  if [ \"$ref\" = refs/heads/master ]; then\n    echo 'deploys are closed' >&2\n    exit 1\n  fi\ndone\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
