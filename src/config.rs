@@ -539,6 +539,27 @@ path = "../apangea"
     }
 
     #[test]
+    fn step_time_limits_must_be_positive_and_grace_defaults_to_30_seconds() {
+        let config = Config::parse(DESIGN_EXAMPLE, Path::new("g.toml")).unwrap();
+        assert_eq!(config.step_grace_seconds, 30);
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.extra_steps]]\nname = \"warm\"\ncommand = [\"true\"]\ntimeout_minutes = 0.5\n"
+        );
+        let config = Config::parse(&text, Path::new("g.toml")).unwrap();
+        assert_eq!(
+            config.target("production").unwrap().extra_steps[0].timeout_minutes,
+            Some(0.5)
+        );
+        let err = Config::parse(
+            &text.replace("timeout_minutes = 0.5", "timeout_minutes = 0"),
+            Path::new("g.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("timeout_minutes = 0"), "{err}");
+    }
+
+    #[test]
     fn relative_paths_are_read_from_the_config_files_directory() {
         let config = Config::parse(DESIGN_EXAMPLE, Path::new("ops/gatekeeper.toml")).unwrap();
         assert_eq!(
