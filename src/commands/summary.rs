@@ -31,6 +31,8 @@ pub(crate) fn print(
     let _ = out.write_all(text(report, config, ttmscalr).as_bytes());
     let _ = out.flush();
     match (report.outcome, report.signal) {
+        // Every step ran, but a record of it is lost: that is not a success.
+        (RunOutcome::Ok, _) if !report.unrecorded.is_empty() => Outcome::Failure,
         (RunOutcome::Ok, _) => Outcome::Success,
         (RunOutcome::Aborted, Some(signal)) => Outcome::Interrupted(signal),
         _ => Outcome::Failure,
@@ -54,7 +56,12 @@ pub(crate) fn text(report: &RunReport, config: &Path, ttmscalr: &str) -> String 
         .ok()
         .and_then(Option::as_deref);
     if report.outcome == RunOutcome::Ok {
-        return match report.kind {
+        let lost = if report.unrecorded.is_empty() {
+            ""
+        } else {
+            "\n✘ But the audit log could not be written: the records printed on stderr are all that is left of this run; keep them.\n"
+        };
+        let done = match report.kind {
             RunKind::Deploy => format!(
                 "\n✔ Deployed {target} to {}: {} → {}.\n",
                 report.deploy_remote,
@@ -67,6 +74,7 @@ pub(crate) fn text(report: &RunReport, config: &Path, ttmscalr: &str) -> String 
                 short(now)
             ),
         };
+        return format!("{done}{lost}");
     }
     if let Some(reason) = &report.reason {
         return match reason.as_str() {
@@ -176,4 +184,79 @@ pub(crate) fn text(report: &RunReport, config: &Path, ttmscalr: &str) -> String 
         },
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::Unrecorded;
+
+    fn report(before: Option<&str>, now: Result<Option<&str>, &str>) -> RunReport {
+        RunReport {
+            kind: RunKind::Deploy,
+            target: "production".to_owned(),
+            deploy_remote: "aws-production".to_owned(),
+            outcome: RunOutcome::Failed,
+            stop: Some(Stop::Failed {
+                step: "push to aws-production".to_owned(),
+                message: "rejected".to_owned(),
+            }),
+            reason: None,
+            signal: None,
+            steps: Vec::new(),
+            not_run: vec!["deploy".to_owned()],
+            pushed: Vec::new(),
+            repos: vec!["o/app".to_owned()],
+            production_before: before.map(str::to_owned),
+            production_now: now.map(|n| n.map(str::to_owned)).map_err(str::to_owned),
+            maintenance_on: false,
+            unrecorded: Vec::new(),
+            restoring: None,
+        }
+    }
+
+    fn say(report: &RunReport) -> String {
+        text(report, Path::new("gatekeeper.toml"), "ttmscalr")
+    }
+
+    #[test]
+    fn a_rollback_is_offered_only_when_production_moved_or_cannot_be_read() {
+        let stayed = say(&report(Some("aaa1111"), Ok(Some("aaa1111"))));
+        assert!(!stayed.contains("gatekeeper rollback"), "{stayed}");
+        assert!(stayed.contains("o/app: nothing"), "{stayed}");
+        let moved = say(&report(Some("aaa1111"), Ok(Some("bbb2222"))));
+        assert!(
+            moved.contains("gatekeeper rollback production --to aaa1111"),
+            "{moved}"
+        );
+        let unknown = say(&report(Some("aaa1111"), Err("no network")));
+        assert!(
+            unknown.contains("cannot read aws-production now"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("--to aaa1111"), "{unknown}");
+        let unrecorded = say(&report(None, Ok(Some("aaa1111"))));
+        assert!(!unrecorded.contains("gatekeeper rollback"), "{unrecorded}");
+    }
+
+    #[test]
+    fn a_finished_run_whose_record_is_lost_is_not_a_success() {
+        let mut r = report(Some("aaa1111"), Ok(Some("bbb2222")));
+        r.outcome = RunOutcome::Ok;
+        r.stop = None;
+        assert_eq!(
+            print(&mut Vec::new(), &r, Path::new("g.toml"), "t"),
+            Outcome::Success
+        );
+        r.unrecorded.push(Unrecorded {
+            record: "{}".to_owned(),
+            error: "disk full".to_owned(),
+        });
+        let mut out = Vec::new();
+        assert_eq!(
+            print(&mut out, &r, Path::new("g.toml"), "t"),
+            Outcome::Failure
+        );
+        assert!(String::from_utf8_lossy(&out).contains("audit log could not be written"));
+    }
 }
