@@ -1,7 +1,9 @@
 //! The audit log: JSON Lines, append-only, one record per check, deploy, step and
-//! rollback, each flushed and fsynced before the next thing happens. Records hold
-//! digests of the facts and policies, never the facts themselves, never command
-//! output, never a secret. It is also where a rollback finds the SHA to restore.
+//! rollback, each a tagged [`Event`], flushed and fsynced before the next thing
+//! happens. It is opened without following links and must be a regular file.
+//! Records hold digests of the facts and policies, never the facts themselves,
+//! never command output, never a secret. It is also where a rollback finds the SHA
+//! to restore; records written by older versions still read.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,11 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the audit log {} is {what}: gatekeeper appends only to a regular file it does not follow a link to; remove it or point `audit_log` in config at a regular file",
+        path.display()
+    )]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("cannot read the audit log {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -29,32 +36,50 @@ pub enum AuditError {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Check,
-    Deploy,
-    Step,
-    Rollback,
-    Unlock,
-}
+/// The version of gatekeeper that writes a record.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// One line of the log. Fields that do not apply to a kind are left out.
+/// One line of the log: who, where, when, and what happened ([`Event`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub kind: Kind,
     pub time: DateTime<Utc>,
     pub user: String,
     pub host: String,
     pub target: String,
+    /// The gatekeeper that wrote it (empty in records written before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gatekeeper: String,
     /// Ties a deploy's or rollback's records together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
     /// The command that wrote it: check, deploy, rollback.
     pub command: String,
-    /// "allow" or "deny".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decision: Option<String>,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What a record is about, by its `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A decision.
+    Check(Gate),
+    /// A deploy: refused, denied, started, or how it ended.
+    Deploy(Run),
+    /// A rollback: refused, started, or how it ended.
+    Rollback(Run),
+    /// A person removed a lock a dead run left behind.
+    Unlock(Run),
+    /// A step is about to start (written and fsynced before it does).
+    StepStarted(StepStarted),
+    /// How a step ended.
+    Step(Step),
+}
+
+/// A decision and what it was made on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gate {
+    pub decision: Verdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing_checks: Vec<String>,
     /// Failing checks a person overrode: which, why, and who.
@@ -67,53 +92,163 @@ pub struct Record {
     /// "live" or "file".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Deny,
+}
+
+/// A deploy or rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub outcome: RunOutcome,
+    /// The decision a deploy ran on.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
     /// What production ran before (the SHA a rollback restores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_sha: Option<String>,
+    /// What production runs after (read from the deploy remote).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_sha: Option<String>,
     /// Release heads shipped, "owner/name@sha".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub release_shas: Vec<String>,
+    /// The step it stopped at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
-    /// The command line of a step, as run.
+    /// The signal that interrupted it: SIGINT, SIGTERM, SIGHUP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step_command: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-    /// ok, failed, skipped, denied, aborted, dry-run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub signal: Option<String>,
+    /// Pushes that went through, "owner/name: REFSPEC to REMOTE".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushed: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
-impl Record {
-    /// A record of `kind` stamped now with this user and host.
-    pub fn new(kind: Kind, command: &str, target: &str) -> Self {
+impl Run {
+    pub fn new(outcome: RunOutcome) -> Self {
         Self {
-            kind,
-            time: Utc::now(),
-            user: user(),
-            host: host(),
-            target: target.to_owned(),
-            run: None,
-            command: command.to_owned(),
-            decision: None,
-            failing_checks: Vec::new(),
-            overrides: Vec::new(),
-            facts_sha256: None,
-            policies_sha256: None,
-            facts_source: None,
+            outcome,
+            gate: None,
             before_sha: None,
             after_sha: None,
             release_shas: Vec::new(),
             step: None,
-            step_command: None,
-            duration_ms: None,
-            outcome: None,
+            signal: None,
+            pushed: Vec::new(),
             message: None,
+        }
+    }
+}
+
+/// How a deploy or rollback ended (or that it started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Written before the first step: what follows is the run.
+    Started,
+    Ok,
+    /// A step failed, or a record could not be written.
+    Failed,
+    /// A step ran out of time.
+    TimedOut,
+    /// Stopped by a signal, a failed preflight or a person's no.
+    Aborted,
+    /// The gate said no: nothing was touched.
+    Denied,
+    /// Another run held the lock: nothing was touched.
+    Refused,
+    #[serde(rename = "dry-run")]
+    DryRun,
+    /// Written by a newer gatekeeper.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Started => "started",
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed out",
+            Self::Aborted => "aborted",
+            Self::Denied => "denied",
+            Self::Refused => "refused",
+            Self::DryRun => "dry-run",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepStarted {
+    pub step: String,
+    /// The command lines it will run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_command: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub step: String,
+    /// The command lines run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    pub outcome: StepOutcome,
+    /// Why it failed (its first line: never the program's output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The production SHA, recorded by the record step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_sha: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    Ok,
+    Failed,
+    Skipped,
+    TimedOut,
+    Interrupted,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Record {
+    /// A record of `event` stamped now with this user, host and gatekeeper.
+    pub fn new(command: &str, target: &str, event: Event) -> Self {
+        Self {
+            time: Utc::now(),
+            user: user(),
+            host: host(),
+            target: target.to_owned(),
+            gatekeeper: VERSION.to_owned(),
+            run: None,
+            command: command.to_owned(),
+            event,
+        }
+    }
+
+    /// The record as its one line of JSON (without the newline).
+    pub fn line(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize the record: {e}\"}}"))
+    }
+
+    /// The run of a deploy, rollback or unlock record.
+    pub fn run_event(&self) -> Option<&Run> {
+        match &self.event {
+            Event::Deploy(run) | Event::Rollback(run) | Event::Unlock(run) => Some(run),
+            _ => None,
         }
     }
 }
@@ -177,8 +312,9 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record as one line, then flushes and fsyncs it.
-    pub fn append(&self, record: &Record) -> Result<(), AuditError> {
+    /// Opens the log for appending (creating it), refusing a symbolic link or
+    /// anything but a regular file: a planted link never redirects the records.
+    fn open(&self) -> Result<std::fs::File, AuditError> {
         let err = |source| AuditError::Write {
             path: self.path.clone(),
             source,
@@ -186,14 +322,45 @@ impl AuditLog {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let mut line =
-            serde_json::to_string(record).map_err(|e| err(std::io::Error::other(e.to_string())))?;
+        use rustix::fs::{Mode, OFlags};
+        let flags =
+            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::open(&self.path, flags, Mode::from_raw_mode(0o644)).map_err(|e| {
+            if e == rustix::io::Errno::LOOP {
+                AuditError::NotAFile {
+                    path: self.path.clone(),
+                    what: "a symbolic link",
+                }
+            } else {
+                err(e.into())
+            }
+        })?;
+        let file = std::fs::File::from(fd);
+        let meta = file.metadata().map_err(err)?;
+        if !meta.is_file() {
+            return Err(AuditError::NotAFile {
+                path: self.path.clone(),
+                what: "not a regular file",
+            });
+        }
+        Ok(file)
+    }
+
+    /// Checks that the log can be appended to, before anything changes.
+    pub fn ensure(&self) -> Result<(), AuditError> {
+        self.open().map(drop)
+    }
+
+    /// Appends one record as one line, then flushes and fsyncs it: when this
+    /// returns, the record is on disk.
+    pub fn append(&self, record: &Record) -> Result<(), AuditError> {
+        let err = |source| AuditError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let mut line = record.line();
         line.push('\n');
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(err)?;
+        let mut file = self.open()?;
         // One write per record so that concurrent writers never interleave a line.
         file.write_all(line.as_bytes()).map_err(err)?;
         file.flush().map_err(err)?;
@@ -221,12 +388,16 @@ impl AuditLog {
 
     /// The production SHA recorded by the last deploy of `target`: what a rollback
     /// restores.
-    pub fn last_deploy_before(&self, target: &str) -> Result<Option<Record>, AuditError> {
-        Ok(self.read()?.into_iter().rev().find(|r| {
-            r.target == target
-                && r.command == "deploy"
-                && matches!(r.kind, Kind::Deploy | Kind::Step)
-                && r.before_sha.is_some()
+    pub fn last_deploy_before(&self, target: &str) -> Result<Option<String>, AuditError> {
+        Ok(self.read()?.into_iter().rev().find_map(|r| {
+            if r.target != target || r.command != "deploy" {
+                return None;
+            }
+            match r.event {
+                Event::Deploy(run) => run.before_sha,
+                Event::Step(step) => step.before_sha,
+                _ => None,
+            }
         }))
     }
 }
@@ -235,33 +406,129 @@ impl AuditLog {
 mod tests {
     use super::*;
 
+    fn step_with(sha: &str) -> Event {
+        Event::Step(Step {
+            step: "record the production SHA".to_owned(),
+            step_command: None,
+            duration_ms: Some(3),
+            outcome: StepOutcome::Ok,
+            message: None,
+            before_sha: Some(sha.to_owned()),
+        })
+    }
+
     #[test]
     fn records_are_appended_one_per_line_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(&dir.path().join("sub/audit.jsonl"));
-        let mut first = Record::new(Kind::Step, "deploy", "production");
-        first.before_sha = Some("aaa1111".to_owned());
-        log.append(&first).unwrap();
-        let mut second = Record::new(Kind::Deploy, "deploy", "production");
-        second.before_sha = Some("bbb2222".to_owned());
-        log.append(&second).unwrap();
-        log.append(&Record::new(Kind::Rollback, "rollback", "production"))
+        log.append(&Record::new("deploy", "production", step_with("aaa1111")))
             .unwrap();
+        let mut run = Run::new(RunOutcome::Failed);
+        run.before_sha = Some("bbb2222".to_owned());
+        log.append(&Record::new("deploy", "production", Event::Deploy(run)))
+            .unwrap();
+        log.append(&Record::new(
+            "rollback",
+            "production",
+            Event::Rollback(Run::new(RunOutcome::Ok)),
+        ))
+        .unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(text.lines().count(), 3);
         assert_eq!(log.read().unwrap().len(), 3);
-        let last = log.last_deploy_before("production").unwrap().unwrap();
-        assert_eq!(last.before_sha.as_deref(), Some("bbb2222"));
+        assert_eq!(
+            log.last_deploy_before("production").unwrap().as_deref(),
+            Some("bbb2222")
+        );
         assert!(log.last_deploy_before("staging").unwrap().is_none());
     }
 
     #[test]
-    fn empty_fields_are_left_out() {
-        let line = serde_json::to_string(&Record::new(Kind::Check, "check", "p")).unwrap();
+    fn records_carry_their_kind_and_version_and_leave_out_empty_fields() {
+        let mut run = Run::new(RunOutcome::Aborted);
+        run.signal = Some("SIGTERM".to_owned());
+        run.gate = Some(Gate {
+            decision: Verdict::Allow,
+            failing_checks: Vec::new(),
+            overrides: Vec::new(),
+            facts_sha256: Some("f".repeat(64)),
+            policies_sha256: None,
+            facts_source: Some("live".to_owned()),
+        });
+        let record = Record::new("deploy", "p", Event::Deploy(run));
+        let line = record.line();
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["kind"], "deploy");
+        assert_eq!(value["outcome"], "aborted");
+        assert_eq!(value["decision"], "allow");
+        assert_eq!(value["signal"], "SIGTERM");
+        assert_eq!(value["gatekeeper"], VERSION);
         assert!(
             !line.contains("before_sha") && !line.contains("null"),
             "{line}"
         );
+        let back: Record = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, record);
+        let started = Record::new(
+            "deploy",
+            "p",
+            Event::StepStarted(StepStarted {
+                step: "deploy".to_owned(),
+                step_command: None,
+            }),
+        );
+        assert!(started.line().contains(r#""kind":"step_started""#));
+    }
+
+    #[test]
+    fn records_of_older_versions_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(&dir.path().join("audit.jsonl"));
+        std::fs::write(
+            log.path(),
+            concat!(
+                r#"{"kind":"check","time":"2026-11-25T11:40:00Z","user":"tim","host":"ops1","target":"production","command":"check","decision":"deny","failing_checks":["tests"],"facts_source":"file"}"#,
+                "\n",
+                r#"{"kind":"step","time":"2026-11-25T11:40:01Z","user":"tim","host":"ops1","target":"production","run":"r1","command":"deploy","step":"record the production SHA","outcome":"ok","before_sha":"ad8e514101"}"#,
+                "\n",
+                r#"{"kind":"deploy","time":"2026-11-25T11:40:02Z","user":"tim","host":"ops1","target":"production","run":"r1","command":"deploy","decision":"allow","outcome":"ok","before_sha":"ad8e514101","after_sha":"eafb32ef7a"}"#,
+                "\n",
+                r#"{"kind":"rollback","time":"2026-11-25T11:40:03Z","user":"tim","host":"ops1","target":"production","command":"rollback","outcome":"started"}"#,
+                "\n",
+            ),
+        )
+        .unwrap();
+        let records = log.read().unwrap();
+        assert_eq!(records.len(), 4);
+        let Event::Deploy(run) = &records[2].event else {
+            panic!("{:?}", records[2])
+        };
+        assert_eq!(run.outcome, RunOutcome::Ok);
+        assert_eq!(run.gate.as_ref().unwrap().decision, Verdict::Allow);
+        assert_eq!(records[3].run_event().unwrap().outcome, RunOutcome::Started);
+        assert!(records[3].run_event().unwrap().gate.is_none());
+        assert_eq!(
+            log.last_deploy_before("production").unwrap().as_deref(),
+            Some("ad8e514101")
+        );
+    }
+
+    #[test]
+    fn a_symlinked_or_odd_log_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "precious\n").unwrap();
+        let link = dir.path().join("audit.jsonl");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let log = AuditLog::new(&link);
+        let err = log.ensure().unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        let record = Record::new("check", "p", Event::Deploy(Run::new(RunOutcome::Ok)));
+        assert!(log.append(&record).is_err());
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "precious\n");
+
+        let as_dir = AuditLog::new(dir.path());
+        assert!(as_dir.ensure().is_err());
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct Config {
     /// Per-request timeout for every source.
     #[serde(default = "default_timeout_seconds")]
     pub timeout_seconds: u64,
+    /// How long a runbook step gets to stop after SIGTERM (a timeout) or an
+    /// interruption before its process group is killed.
+    #[serde(default = "default_step_grace_seconds")]
+    pub step_grace_seconds: u64,
     pub jenkins: Option<JenkinsConfig>,
     pub newrelic: Option<NewRelicConfig>,
     pub github: Option<GithubConfig>,
@@ -158,7 +162,7 @@ pub struct RepoConfig {
 /// `{base_branch}`, `{app}`), substituted one argument at a time. A command whose
 /// program is `git` or `ttmscalr` runs the program named in `[programs]`; commands
 /// run in the first repo's clone (the app).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StepConfig {
     pub name: String,
@@ -173,6 +177,10 @@ pub struct StepConfig {
     /// production SHA) instead of a command.
     #[serde(default)]
     pub builtin: Option<Builtin>,
+    /// How long the step may run before its process group is stopped (fractions
+    /// allowed); default 30, `deploy:migrate` 120.
+    #[serde(default)]
+    pub timeout_minutes: Option<f64>,
 }
 
 /// The steps that are more than one command.
@@ -206,6 +214,9 @@ fn default_deploy_minutes() -> u32 {
 }
 fn default_timeout_seconds() -> u64 {
     10
+}
+fn default_step_grace_seconds() -> u64 {
+    30
 }
 fn default_newrelic_url() -> String {
     "https://api.newrelic.com/graphql".to_owned()
@@ -344,6 +355,14 @@ impl Config {
                         step.name
                     ));
                 }
+                if let Some(minutes) = step.timeout_minutes
+                    && !(minutes.is_finite() && minutes > 0.0)
+                {
+                    problems.push(format!(
+                        "{at} step {:?} has timeout_minutes = {minutes}: give a positive number of minutes (fractions allowed)",
+                        step.name
+                    ));
+                }
             }
             if let Some(steps) = &target.steps
                 && !steps
@@ -363,6 +382,15 @@ impl Config {
         self.timezone
             .parse()
             .unwrap_or(chrono_tz::America::New_York)
+    }
+
+    /// The names of every environment variable the config says holds a secret:
+    /// runbook steps never see them.
+    pub fn secret_vars(&self) -> Vec<String> {
+        let jenkins = self.jenkins.as_ref().and_then(|j| j.token_env.clone());
+        let newrelic = self.newrelic.as_ref().map(|n| n.api_key_env.clone());
+        let github = self.github.as_ref().map(|g| g.token_env.clone());
+        [jenkins, newrelic, github].into_iter().flatten().collect()
     }
 
     pub fn target(&self, name: &str) -> Result<&TargetConfig, ConfigError> {
@@ -508,6 +536,27 @@ path = "../apangea"
         let step = &config.target("production").unwrap().extra_steps[0];
         assert!(step.manual);
         assert_eq!(step.when, When::Downtime);
+    }
+
+    #[test]
+    fn step_time_limits_must_be_positive_and_grace_defaults_to_30_seconds() {
+        let config = Config::parse(DESIGN_EXAMPLE, Path::new("g.toml")).unwrap();
+        assert_eq!(config.step_grace_seconds, 30);
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.extra_steps]]\nname = \"warm\"\ncommand = [\"true\"]\ntimeout_minutes = 0.5\n"
+        );
+        let config = Config::parse(&text, Path::new("g.toml")).unwrap();
+        assert_eq!(
+            config.target("production").unwrap().extra_steps[0].timeout_minutes,
+            Some(0.5)
+        );
+        let err = Config::parse(
+            &text.replace("timeout_minutes = 0.5", "timeout_minutes = 0"),
+            Path::new("g.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("timeout_minutes = 0"), "{err}");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! The data flows down this list, one module per stage: [`config`] → [`sources`]
 //! (collect facts) → [`facts`] (the document) → [`policy`] (evaluate with regorus)
-//! → [`decision`] → [`render`] and [`audit`] → [`runbook`] (deploy only).
-//! [`commands`] binds the CLI to those stages and alone knows terminals and exit codes.
+//! → [`decision`] → [`render`] and [`audit`] → [`rollout`] (deploy and rollback
+//! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
+//! alone knows terminals and exit codes.
 
 pub mod audit;
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod notice;
 pub mod planner;
 pub mod policy;
 pub mod render;
+pub mod rollout;
 pub mod runbook;
 pub mod sources;

@@ -8,12 +8,11 @@ use gatekeeper::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            let err = anyhow::Error::from(err);
-            eprintln!("gatekeeper: error: {err:#}");
-            ExitCode::from(commands::EXIT_UNDECIDED)
-        }
+    let result = commands::run(cli);
+    let code = commands::exit_code(&result);
+    if let Err(err) = result {
+        let err = anyhow::Error::from(err);
+        eprintln!("gatekeeper: error: {err:#}");
     }
+    ExitCode::from(code)
 }

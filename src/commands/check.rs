@@ -10,7 +10,7 @@ use super::{
     CommandError, gather, load_config, override_requests, print, stdout_style, write_file,
 };
 
-pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
+pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
     // Config, policies and overrides first: a mistake in any is found before the
     // sources are asked.
     let config = load_config(&args.config, args.facts.as_deref())?;
@@ -56,7 +56,7 @@ pub fn run(args: CheckArgs) -> Result<u8, CommandError> {
     }
     print(&shown);
     append_step_summary(&render::render(decision, Format::Markdown, style)?);
-    Ok(decision.exit_code())
+    Ok(super::Outcome::of(decision.allow))
 }
 
 /// In GitHub Actions, appends the markdown decision to the job's step summary. A

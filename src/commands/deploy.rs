@@ -1,32 +1,30 @@
-//! `gatekeeper deploy TARGET`: decide on live facts, and only on an allow run the
-//! runbook — after a read-only preflight and a person's confirmation (or `--yes`).
-//! It never decides on recorded facts or a pretend clock, and never touches a repo
-//! on a deny.
+//! `gatekeeper deploy TARGET`: decide on live facts, and only on an allow hand the
+//! run to [`crate::rollout::deploy`] — after a read-only preflight and a person's
+//! confirmation (or `--yes`) — then print its report. It never decides on recorded
+//! facts or a pretend clock, and never touches a repo on a deny.
 
+use std::io::Write;
 use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 
-use crate::audit::{Kind, Record};
 use crate::cli::{DeployArgs, Format, PlanArgs};
 use crate::config::Config;
-
 use crate::policy::PolicySet;
 use crate::render;
-use crate::runbook::git::Git;
-use crate::runbook::lock::{self, Holder, Lock, LockError};
+use crate::rollout::{self, RunKind};
+use crate::runbook::signals::{Interrupts, Watch};
 use crate::runbook::{self, Context, steps};
 
 use super::record::{
-    Progress, append_or_warn, ask, audit_log, check_record, print_plan, require_confirmable,
-    rollback_command, run_id,
+    TerminalPrompt, audit_log, check_record, gate, print_plan, require_confirmable,
 };
 use super::{
-    CommandError, EXIT_FAIL, EXIT_OK, collect_live, gather, narrate, narrate_on_stderr,
-    override_requests, print, stdout_style,
+    CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, collect_live, gather, override_requests,
+    print, stdout_style, summary,
 };
 
-pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
+pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if args.facts.is_some() && !args.dry_run {
         return Err(CommandError::Usage(
             "deploy refuses --facts: a deploy is decided on live facts only; preview the plan with `gatekeeper deploy TARGET --dry-run --facts FILE`, or rehearse the decision with `gatekeeper check TARGET --facts FILE`".to_owned(),
@@ -46,6 +44,7 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
         &config.programs,
         config.dir(),
         Duration::from_secs(config.timeout_seconds),
+        rollout::children(&config, Watch::never()),
     )?;
     let plan_configs = steps::target_steps(target);
     // Placeholders are checked before anything is collected or locked.
@@ -56,15 +55,18 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
 
-    let _lock = if args.dry_run {
-        None
+    let run = rollout::run_id();
+    // The log must take records (a regular file, no link) before the lock is taken.
+    let (_lock, _interrupts) = if args.dry_run {
+        (None, None)
     } else {
-        Some(take_lock(
-            &ctx,
-            &target.deploy_remote,
-            &args.target,
-            "deploy",
-        )?)
+        log.ensure()?;
+        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
+        let interrupts = Interrupts::catch().map_err(|e| {
+            CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
+        })?;
+        ctx.children.watch = interrupts.watch();
+        (Some(lock), Some(interrupts))
     };
 
     let plan_args = PlanArgs {
@@ -92,39 +94,32 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     };
     facts.overrides = overrides;
     let decision = policies.evaluate(&facts)?.decision;
-    if args.format != Format::Table {
-        narrate_on_stderr(true);
-    }
     print(&render::render(&decision, args.format, stdout_style())?);
-
-    let check = check_record(
-        "deploy",
-        &facts,
-        policies.files(),
-        &decision,
-        args.facts.is_none(),
-    );
-    let run = run_id();
-    let mut record = Record {
-        kind: Kind::Deploy,
-        run: Some(run.clone()),
-        ..check.clone()
+    // The narration goes where the decision document does not.
+    let mut out: Box<dyn Write> = if args.format == Format::Table {
+        Box::new(Stdout)
+    } else {
+        Box::new(std::io::stderr())
     };
+
+    let live = args.facts.is_none();
+    let check = check_record("deploy", &facts, policies.files(), &decision, live);
+    let gate = gate(&facts, policies.files(), &decision, live);
     if args.dry_run {
-        append_or_warn(&log, &check);
+        super::record::append_or_warn(&log, &check);
     } else {
         // Without its record a deploy cannot be rolled back: the log must work.
         log.append(&check)?;
     }
     if !decision.allow {
         if !args.dry_run {
-            record.outcome = Some("denied".to_owned());
-            log.append(&record)?;
+            rollout::deploy::denied(&log, &args.target, &run, gate)?;
         }
-        narrate(&format!(
+        let _ = write!(
+            out,
             "\nDeploy of {} denied: nothing was changed.\n",
             args.target
-        ));
+        );
         return Ok(EXIT_FAIL);
     }
 
@@ -142,13 +137,14 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
             .and_then(|r| r.release_sha.clone());
     }
     ctx.production = facts.production.as_ref().map(|p| p.sha.clone());
-    record.release_shas = ctx
+    let release_shas = ctx
         .repos
         .iter()
         .map(|r| format!("{}@{}", r.name, r.release_sha.as_deref().unwrap_or("?")))
         .collect();
     let plan = runbook::plan(&plan_configs, &ctx)?;
     print_plan(
+        &mut out,
         &format!(
             "\nRunbook for {} ({} of {} steps run):",
             args.target,
@@ -160,128 +156,55 @@ pub fn run(args: DeployArgs) -> Result<u8, CommandError> {
     );
     if args.dry_run {
         match &args.facts {
-            Some(file) => narrate(&format!(
-                "\nDry run on the recorded facts {}: nothing was run.\n",
-                file.display()
-            )),
+            Some(file) => {
+                let _ = write!(
+                    out,
+                    "\nDry run on the recorded facts {}: nothing was run.\n",
+                    file.display()
+                );
+            }
             None => {
                 // On live facts the read-only preflight runs too: the dry run meets
                 // what the real run would.
                 if let Err(e) = runbook::preflight(&ctx) {
-                    narrate(&format!(
+                    let _ = write!(
+                        out,
                         "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
-                    ));
+                    );
                     return Ok(EXIT_FAIL);
                 }
-                narrate("\nPreflight passed.\nDry run: nothing was run.\n");
+                let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
             }
         }
         return Ok(EXIT_OK);
     }
 
-    if let Err(e) = runbook::preflight(&ctx) {
-        narrate(&format!(
-            "\n✘ Preflight failed: {e}\nNothing was changed.\n"
-        ));
-        record.outcome = Some("aborted".to_owned());
-        record.message = Some(e.to_string());
-        log.append(&record)?;
-        return Ok(EXIT_FAIL);
-    }
-    if !args.yes && !ask(&format!("\nDeploy {} now?", args.target)) {
-        narrate("Not confirmed: nothing was changed.\n");
-        record.outcome = Some("aborted".to_owned());
-        record.message = Some("not confirmed".to_owned());
-        log.append(&record)?;
-        return Ok(EXIT_FAIL);
-    }
-
-    narrate("\n");
-    let mut progress = Progress {
-        log: &log,
-        command: "deploy",
-        target: &args.target,
-        run,
+    let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
+        Box::new(Stdout)
+    } else {
+        Box::new(std::io::stderr())
     };
-    let report = runbook::run(&plan, &ctx, &mut progress);
-    record.time = Utc::now();
-    record.before_sha = report.production_before.clone();
-    if report.production_before.is_some() {
-        record.after_sha = Git::new(&ctx.programs.git, &ctx.app_dir())
-            .remote_head(&target.deploy_remote, &target.base_branch)
-            .ok()
-            .flatten();
-    }
-    record.outcome = Some(if report.ok() { "ok" } else { "failed" }.to_owned());
-    if let Some((step, message)) = &report.failed {
-        record.step = Some(step.clone());
-        record.message = message.lines().next().map(str::to_owned);
-    }
-    log.append(&record)?;
-
-    let Some((step, _)) = &report.failed else {
-        narrate(&format!(
-            "\n✔ Deployed {} to {}: {} → {}.\n",
-            args.target,
-            target.deploy_remote,
-            short(record.before_sha.as_deref()),
-            short(record.after_sha.as_deref()),
-        ));
-        return Ok(EXIT_OK);
+    let mut prompt = TerminalPrompt {
+        out: &mut prompt_out,
+        watch: ctx.children.watch.clone(),
     };
-    let mut text = format!("\n✘ Deploy of {} FAILED at step \"{step}\".", args.target);
-    let not_run: Vec<&str> = plan
-        .iter()
-        .skip(report.results.len())
-        .filter(|s| s.skip.is_none())
-        .map(|s| s.name.as_str())
-        .collect();
-    if !not_run.is_empty() {
-        text.push_str(&format!(" Not run: {}.", not_run.join(", ")));
-    }
-    text.push('\n');
-    if report.maintenance_on {
-        text.push_str(&format!(
-            "\n!!! MAINTENANCE IS STILL ON for {0}: users see the maintenance page.\n!!! Turn it off when production is sound: {1} maintenance off -f {0}\n",
-            args.target, config.programs.ttmscalr
-        ));
-    }
-    match &report.production_before {
-        Some(sha) => text.push_str(&format!(
-            "\nTo put production back on {sha}:\n    {}\n",
-            rollback_command(&args.config.config, &args.target, sha)
-        )),
-        None => text.push_str(&format!(
-            "\nThe production SHA was not recorded yet, so {} was not pushed: there is nothing to roll back.\n",
-            target.deploy_remote
-        )),
-    }
-    narrate(&text);
-    Ok(EXIT_FAIL)
-}
-
-pub(crate) fn holder(command: &str, run_id: &str) -> Holder {
-    Holder {
-        pid: std::process::id(),
-        user: crate::audit::user(),
-        host: crate::audit::host(),
-        command: command.to_owned(),
-        started_at: Utc::now(),
-        run_id: run_id.to_owned(),
-    }
-}
-
-/// Takes the target's lock on the deploy remote, through the app's clone.
-pub(crate) fn take_lock(
-    ctx: &Context,
-    remote: &str,
-    target: &str,
-    command: &str,
-) -> Result<Lock, LockError> {
-    let place = lock::place(&ctx.programs.git, &ctx.app_dir(), remote, target);
-    Lock::acquire(&place, &holder(command, &run_id()), lock::longest_run())
-}
-
-pub(crate) fn short(sha: Option<&str>) -> String {
-    sha.map_or_else(|| "?".to_owned(), |s| s.chars().take(10).collect())
+    let report = rollout::deploy::run(
+        rollout::deploy::Deploy {
+            ctx: &ctx,
+            plan: &plan,
+            log: &log,
+            run: &run,
+            gate,
+            release_shas,
+            yes: args.yes,
+        },
+        &mut out,
+        &mut prompt,
+    )?;
+    Ok(summary::print(
+        &mut out,
+        &report,
+        &args.config.config,
+        &config.programs.ttmscalr,
+    ))
 }

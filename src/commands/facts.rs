@@ -6,7 +6,7 @@ use crate::cli::FactsArgs;
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, load_config, print, write_file};
 
-pub fn run(args: FactsArgs) -> Result<u8, CommandError> {
+pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
     let config = load_config(&args.config, None)?;
     let facts = gather(
         config.as_ref(),

@@ -1,29 +1,40 @@
 //! `gatekeeper history TARGET`: the last deploys and rollbacks of a target, from the
-//! audit log, as a table. Read-only.
+//! audit log, as a table: how each ended (ok, failed, timed out, aborted, denied,
+//! refused), by whom, the SHAs before and after. Read-only.
 
+use crate::audit::Event;
+use crate::cli::HistoryArgs;
 use crate::render::new_table;
 
-use crate::audit::Kind;
-use crate::cli::HistoryArgs;
+use crate::audit::RunOutcome;
 use crate::config::Config;
 
-use super::deploy::short;
 use super::record::audit_log;
-use super::{CommandError, EXIT_OK, print, stdout_style};
+use super::{CommandError, EXIT_OK, Outcome, print, stdout_style};
 
-pub fn run(args: HistoryArgs) -> Result<u8, CommandError> {
+fn short(sha: Option<&str>) -> String {
+    sha.map_or_else(|| "?".to_owned(), |s| s.chars().take(10).collect())
+}
+
+pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     config.target(&args.target)?;
     let log = audit_log(&config);
     let records: Vec<_> = log
         .read()?
         .into_iter()
-        .filter(|r| {
-            r.target == args.target
-                && matches!(r.kind, Kind::Deploy | Kind::Rollback | Kind::Unlock)
+        .filter(|r| r.target == args.target)
+        .filter_map(|r| {
+            let what = match &r.event {
+                Event::Deploy(_) => "deploy",
+                Event::Rollback(_) => "rollback",
+                Event::Unlock(_) => "unlock",
+                _ => return None,
+            };
+            let run = r.run_event()?.clone();
+            // A run's "started" line is followed by its outcome.
+            (run.outcome != RunOutcome::Started).then_some((r, what, run))
         })
-        // A rollback's "started" line is followed by its outcome.
-        .filter(|r| r.outcome.as_deref() != Some("started"))
         .collect();
     if records.is_empty() {
         print(&format!(
@@ -44,22 +55,23 @@ pub fn run(args: HistoryArgs) -> Result<u8, CommandError> {
         "detail",
     ]);
     let start = records.len().saturating_sub(args.limit);
-    for r in records.iter().skip(start).rev() {
-        let detail = match (&r.step, &r.message) {
+    for (r, what, run) in records.iter().skip(start).rev() {
+        let failing = run.gate.as_ref().map(|g| g.failing_checks.clone());
+        let detail = match (&run.step, &run.message) {
             (Some(step), Some(message)) => format!("{step}: {message}"),
             (None, Some(message)) => message.clone(),
-            _ if !r.failing_checks.is_empty() => {
-                format!("failing: {}", r.failing_checks.join(", "))
-            }
-            _ => String::new(),
+            _ => match failing {
+                Some(checks) if !checks.is_empty() => format!("failing: {}", checks.join(", ")),
+                _ => String::new(),
+            },
         };
         table.add_row(vec![
             r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
-            format!("{:?}", r.kind).to_lowercase(),
+            (*what).to_owned(),
             format!("{}@{}", r.user, r.host),
-            r.outcome.clone().unwrap_or_default(),
-            short(r.before_sha.as_deref()),
-            short(r.after_sha.as_deref()),
+            run.outcome.as_str().to_owned(),
+            short(run.before_sha.as_deref()),
+            short(run.after_sha.as_deref()),
             detail,
         ]);
     }

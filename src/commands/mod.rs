@@ -10,10 +10,11 @@ mod policy;
 mod progress;
 mod record;
 mod rollback;
+mod summary;
 mod unlock;
 mod window;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -26,16 +27,46 @@ use crate::decision::ContractError;
 use crate::facts::{Facts, FactsError, OverrideRequest, plan_window};
 use crate::policy::{PolicyError, PolicySet};
 use crate::render::{RenderError, TableStyle};
+use crate::rollout::RolloutError;
 use crate::runbook::RunbookError;
 use crate::runbook::lock::LockError;
+use crate::runbook::signals::Interruption;
 use crate::sources;
 
+/// How a command ended; [`exit_code`] alone turns it into the process's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Allow / success: exit 0.
+    Success,
+    /// Deny / a runbook step failed: exit 1.
+    Failure,
+    /// A deploy or rollback stopped by a signal: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP).
+    Interrupted(Interruption),
+}
+
+impl Outcome {
+    /// Success when `pass`, else failure.
+    pub fn of(pass: bool) -> Self {
+        if pass { Self::Success } else { Self::Failure }
+    }
+}
+
 /// Allow / success.
-pub const EXIT_OK: u8 = 0;
+pub const EXIT_OK: Outcome = Outcome::Success;
 /// Deny / a step failed.
-pub const EXIT_FAIL: u8 = 1;
-/// No decision could be made.
+pub const EXIT_FAIL: Outcome = Outcome::Failure;
+/// No decision could be made: any [`CommandError`], or stdout could not be written.
 pub const EXIT_UNDECIDED: u8 = 2;
+
+/// The exit code of a command's result: the one mapping for the whole binary.
+pub fn exit_code(result: &Result<Outcome, CommandError>) -> u8 {
+    match result {
+        Ok(Outcome::Success) => 0,
+        Ok(Outcome::Failure) => 1,
+        Ok(Outcome::Interrupted(signal)) => signal.exit_code(),
+        Err(_) => EXIT_UNDECIDED,
+    }
+}
 
 /// Everything that ends a command without a decision: exit 2.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +87,10 @@ pub enum CommandError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Rollout(#[from] RolloutError),
+    #[error("cannot write to stdout: {0}; the output is incomplete")]
+    Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -67,7 +102,17 @@ pub enum CommandError {
     Runtime(std::io::Error),
 }
 
-pub fn run(cli: Cli) -> Result<u8, CommandError> {
+pub fn run(cli: Cli) -> Result<Outcome, CommandError> {
+    let outcome = dispatch(cli)?;
+    // A closed pipe (`| head`) is the reader's choice; any other write error means
+    // the output is lost, and no exit code may pretend otherwise.
+    match take_stdout_error() {
+        Some(e) => Err(CommandError::Stdout(e)),
+        None => Ok(outcome),
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Facts(args) => facts::run(args),
@@ -261,27 +306,47 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {
     })
 }
 
-/// Where the narration of a run (plan, steps, outcome) goes: stdout, unless stdout
-/// carries a machine-readable decision (`deploy --format json|junit|markdown`).
-static NARRATION_ON_STDERR: AtomicBool = AtomicBool::new(false);
+/// The first error writing stdout that was not a closed pipe.
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
 
-pub(crate) fn narrate_on_stderr(on: bool) {
-    NARRATION_ON_STDERR.store(on, Ordering::Relaxed);
-}
-
-/// Prints narration for the person watching a run.
-pub(crate) fn narrate(text: &str) {
-    if NARRATION_ON_STDERR.load(Ordering::Relaxed) {
-        eprint!("{text}");
-    } else {
-        print(text);
+fn note_stdout_error(e: std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe || STDOUT_FAILED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    if let Ok(mut slot) = STDOUT_ERROR.lock() {
+        *slot = Some(e);
     }
 }
 
-/// Prints to stdout; a closed pipe is not an error worth a panic.
+fn take_stdout_error() -> Option<std::io::Error> {
+    if !STDOUT_FAILED.load(Ordering::SeqCst) {
+        return None;
+    }
+    let kept = STDOUT_ERROR.lock().ok().and_then(|mut slot| slot.take());
+    Some(kept.unwrap_or_else(|| std::io::Error::other("write failed")))
+}
+
+/// Stdout as a writer whose failures (other than a closed pipe) end the command
+/// with exit 2 once it is done.
+pub(crate) struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stdout().lock().write(buf).inspect_err(|e| {
+            note_stdout_error(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().lock().flush().inspect_err(|e| {
+            note_stdout_error(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+}
+
+/// Prints to stdout; a failure is noted for the exit code, never a panic.
 pub(crate) fn print(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    let mut out = Stdout;
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -15,7 +15,7 @@ use crate::sources::{
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
 
-pub fn run(args: NoticeArgs) -> Result<u8, CommandError> {
+pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
     let tz = config.tz();

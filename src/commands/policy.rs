@@ -10,14 +10,14 @@ use crate::policy::{TestReport, lint, run_tests};
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
 
-pub fn run(command: PolicyCommand) -> Result<u8, CommandError> {
+pub fn run(command: PolicyCommand) -> Result<super::Outcome, CommandError> {
     match command {
         PolicyCommand::Test(args) => test(args),
         PolicyCommand::Check(args) => check(args),
     }
 }
 
-fn test(args: PolicyTestArgs) -> Result<u8, CommandError> {
+fn test(args: PolicyTestArgs) -> Result<super::Outcome, CommandError> {
     let dir = args
         .dir
         .clone()
@@ -195,7 +195,7 @@ fn ranges(lines: &[u32]) -> String {
     parts.join(", ")
 }
 
-fn check(args: PolicyCheckArgs) -> Result<u8, CommandError> {
+fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
     let dir = args.policies.unwrap_or_else(|| PathBuf::from("policies"));
     let files = if args.facts.is_empty() {
         recorded_facts(Path::new("fixtures/facts"))

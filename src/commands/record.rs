@@ -1,18 +1,19 @@
-//! What the commands share about the audit log and about running a runbook on a
-//! terminal: where the log is, the check record, the progress lines, and asking a
-//! person. It shows command lines and results, never command output that succeeded
-//! and never a secret.
+//! What the commands share about the audit log and about runs on a terminal: where
+//! the log is, the check record, the plan as people read it, asking a person, and
+//! the rollback command line. Never a secret.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::audit::{AuditLog, Kind, Record, policies_digest, sha256};
+use crate::audit::{AuditLog, Event, Gate, Record, Verdict, policies_digest, sha256};
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::facts::{Facts, OverrideRequest};
-use crate::runbook::{Context, Observer, Outcome, PlannedStep, StepResult};
+use crate::rollout::Prompt;
+use crate::runbook::signals::Watch;
+use crate::runbook::{Context, PlannedStep};
 
-use super::{CommandError, narrate};
+use super::CommandError;
 
 /// The audit log of a config (relative to the config file).
 pub(crate) fn audit_log(config: &Config) -> AuditLog {
@@ -28,14 +29,26 @@ pub(crate) fn check_record(
     decision: &Decision,
     live: bool,
 ) -> Record {
-    let mut record = Record::new(Kind::Check, command, &decision.target);
-    record.decision = Some(if decision.allow { "allow" } else { "deny" }.to_owned());
-    record.failing_checks = decision
+    Record::new(
+        command,
+        &decision.target,
+        Event::Check(gate(facts, policy_files, decision, live)),
+    )
+}
+
+/// The decision and the digests of what it was decided on.
+pub(crate) fn gate(
+    facts: &Facts,
+    policy_files: &[PathBuf],
+    decision: &Decision,
+    live: bool,
+) -> Gate {
+    let failing_checks = decision
         .failing()
         .filter(|c| c.overridden.is_none())
         .map(|c| c.id.clone())
         .collect();
-    record.overrides = decision
+    let overrides = decision
         .failing()
         .filter_map(|c| {
             c.overridden.as_ref().map(|o| OverrideRequest {
@@ -45,10 +58,18 @@ pub(crate) fn check_record(
             })
         })
         .collect();
-    record.facts_sha256 = serde_json::to_vec(facts).ok().map(|b| sha256(&b));
-    record.policies_sha256 = policies_digest(policy_files).ok();
-    record.facts_source = Some(if live { "live" } else { "file" }.to_owned());
-    record
+    Gate {
+        decision: if decision.allow {
+            Verdict::Allow
+        } else {
+            Verdict::Deny
+        },
+        failing_checks,
+        overrides,
+        facts_sha256: serde_json::to_vec(facts).ok().map(|b| sha256(&b)),
+        policies_sha256: policies_digest(policy_files).ok(),
+        facts_source: Some(if live { "live" } else { "file" }.to_owned()),
+    }
 }
 
 /// Appends a record where failing to do so must not change the outcome (a check):
@@ -74,21 +95,47 @@ pub(crate) fn require_confirmable(
     }
 }
 
-/// Asks a yes/no question on the terminal; anything but y/yes is no.
-pub(crate) fn ask(question: &str) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    narrate(&format!("{question} (y/N) "));
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return false;
-    }
-    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+/// Asks on the terminal (the question goes to `out`); with no terminal the answer is
+/// no, and so it is when an interruption arrives while the question waits.
+pub(crate) struct TerminalPrompt<'a> {
+    pub out: &'a mut dyn Write,
+    pub watch: Watch,
 }
 
-/// Prints a plan, one numbered step with its commands.
-pub(crate) fn print_plan(title: &str, plan: &[PlannedStep], ctx: &Context) {
+impl Prompt for TerminalPrompt<'_> {
+    fn confirm(&mut self, question: &str) -> bool {
+        if !std::io::stdin().is_terminal() {
+            let _ = writeln!(self.out, "{question} (no terminal to answer: no)");
+            return false;
+        }
+        let _ = write!(self.out, "{question} (y/N) ");
+        let _ = self.out.flush();
+        // The answer is read aside, so that Ctrl-C at the question ends it at once.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = std::io::stdin().lock().read_line(&mut line);
+            let _ = tx.send(read.map(|_| line));
+        });
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                Ok(Ok(line)) => {
+                    return matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+                }
+                Ok(Err(_)) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return false,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if self.watch.received().is_some() {
+                        let _ = writeln!(self.out);
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes a plan, one numbered step with its commands.
+pub(crate) fn print_plan(out: &mut dyn Write, title: &str, plan: &[PlannedStep], ctx: &Context) {
     let mut text = format!("{title}\n");
     for (i, step) in plan.iter().enumerate() {
         match &step.skip {
@@ -105,81 +152,7 @@ pub(crate) fn print_plan(title: &str, plan: &[PlannedStep], ctx: &Context) {
             }
         }
     }
-    narrate(&text);
-}
-
-/// Prints progress lines and writes one audit record per step.
-pub(crate) struct Progress<'a> {
-    pub log: &'a AuditLog,
-    pub command: &'a str,
-    pub target: &'a str,
-    pub run: String,
-}
-
-impl Observer for Progress<'_> {
-    fn started(&mut self, index: usize, total: usize, step: &PlannedStep) {
-        narrate(&format!("[{index}/{total}] {}\n", step.name));
-    }
-
-    fn command(&mut self, line: &str) {
-        narrate(&format!("      $ {line}\n"));
-    }
-
-    fn note(&mut self, text: &str) {
-        narrate(&format!("      ({text})\n"));
-    }
-
-    fn finished(&mut self, _step: &PlannedStep, result: &StepResult) {
-        let secs = result.duration.as_secs_f64();
-        let (outcome, line) = match &result.outcome {
-            Outcome::Ok => ("ok", format!("      ✔ ok in {secs:.1}s\n")),
-            Outcome::Skipped(reason) => ("skipped", format!("      – skipped: {reason}\n")),
-            Outcome::Failed(message) => (
-                "failed",
-                format!(
-                    "      ✘ FAILED after {secs:.1}s: {}\n",
-                    message.replace('\n', "\n        ")
-                ),
-            ),
-        };
-        narrate(&line);
-        let mut record = Record::new(Kind::Step, self.command, self.target);
-        record.run = Some(self.run.clone());
-        record.step = Some(result.name.clone());
-        record.step_command = (!result.commands.is_empty()).then(|| result.commands.join(" && "));
-        record.duration_ms = u64::try_from(result.duration.as_millis()).ok();
-        record.outcome = Some(outcome.to_owned());
-        if let Outcome::Failed(message) = &result.outcome {
-            // The first line says what failed; the program's output stays out of the log.
-            record.message = message.lines().next().map(str::to_owned);
-        }
-        record.before_sha = result.production_sha.clone();
-        // The run goes on: its final record (what a rollback restores) is written
-        // strictly, and a failure there ends the command with an error.
-        if let Err(e) = self.log.append(&record) {
-            eprintln!(
-                "gatekeeper: error: the audit log misses step {:?}: {e}",
-                result.name
-            );
-        }
-    }
-
-    fn confirm_manual(&mut self, step: &PlannedStep) -> bool {
-        if !std::io::stdin().is_terminal() {
-            narrate("      a manual step needs a person at a terminal\n");
-            return false;
-        }
-        ask(&format!("      Manual step \"{}\": is it done?", step.name))
-    }
-}
-
-/// An id for the records of one run.
-pub(crate) fn run_id() -> String {
-    format!(
-        "{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-        std::process::id()
-    )
+    let _ = out.write_all(text.as_bytes());
 }
 
 /// `gatekeeper rollback …` as a person types it, with `--config` when it is not the default.

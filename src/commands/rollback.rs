@@ -1,25 +1,27 @@
 //! `gatekeeper rollback TARGET [--to SHA]`: put production back on a SHA it ran
-//! before (the one the last deploy recorded, or `--to`), recorded in the audit log
-//! like a deploy. A SHA production never ran is a deploy, and refused. It takes the
-//! same lock as deploy, runs the same production-SHA preflight (also with
-//! `--dry-run`), and never runs without a person's yes or `--yes`.
+//! before (the one the last deploy recorded, or `--to`). A SHA production never ran
+//! is a deploy, and refused. The run itself is [`crate::rollout::rollback`],
+//! recorded like a deploy under the same lock, after the same production-SHA
+//! preflight (also with `--dry-run`); this command picks and validates the SHA,
+//! shows the plan and prints the report. It never runs without a person's yes or
+//! `--yes`.
 
+use std::io::Write;
 use std::time::Duration;
 
-use chrono::Utc;
-
-use crate::audit::{Kind, Record};
+use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
-use crate::runbook::git::{Git, is_sha};
+use crate::rollout::{self, RunKind};
+use crate::runbook::git::is_sha;
+use crate::runbook::signals::{Interrupts, Watch};
 use crate::runbook::{self, Context, RunbookError, integrity};
 use crate::sources;
 
-use super::deploy::{short, take_lock};
-use super::record::{Progress, ask, audit_log, print_plan, require_confirmable, run_id};
-use super::{CommandError, EXIT_FAIL, EXIT_OK, narrate};
+use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, summary};
 
-pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
+pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
     require_confirmable("rollback", args.yes, args.dry_run)?;
@@ -35,16 +37,20 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         &config.programs,
         config.dir(),
         Duration::from_secs(config.timeout_seconds),
+        rollout::children(&config, Watch::never()),
     )?;
-    let _lock = if args.dry_run {
-        None
+    let run = rollout::run_id();
+    // The log must take records (a regular file, no link) before the lock is taken;
+    // the lock before the history is read, so no other run changes it meanwhile.
+    let (_lock, interrupts) = if args.dry_run {
+        (None, None)
     } else {
-        Some(take_lock(
-            &ctx,
-            &target.deploy_remote,
-            &args.target,
-            "rollback",
-        )?)
+        log.ensure()?;
+        let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
+        let interrupts = Interrupts::catch().map_err(|e| {
+            CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
+        })?;
+        (Some(lock), Some(interrupts))
     };
     // Only what production ran before, by the deploy history; each SHA validated.
     let sha = integrity::rollback_sha(args.to.as_deref(), &log.read()?, &args.target, log.path())
@@ -58,19 +64,17 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         })?;
     integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
-    let run = run_id();
-    let mut record = Record::new(Kind::Rollback, "rollback", &args.target);
-    record.run = Some(run.clone());
+    let mut out = Stdout;
     let github = github_production(&config, target);
     match integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)) {
         Ok(production) => ctx.production = Some(production),
         Err(e) => {
-            narrate(&format!(
-                "\n✘ Preflight failed: {e}\nNothing was changed.\n"
-            ));
+            let _ = write!(out, "\n✘ Preflight failed: {e}\nNothing was changed.\n");
             if !args.dry_run {
-                record.outcome = Some("aborted".to_owned());
-                record.message = Some(e.to_string());
+                let mut aborted = Run::new(RunOutcome::Aborted);
+                aborted.message = Some(e.to_string());
+                let mut record = Record::new("rollback", &args.target, Event::Rollback(aborted));
+                record.run = Some(run.clone());
                 log.append(&record)?;
             }
             return Ok(EXIT_FAIL);
@@ -79,6 +83,7 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
 
     let plan = runbook::rollback_plan(&sha, &ctx);
     print_plan(
+        &mut out,
         &format!(
             "Rollback of {} to {sha} ({} steps):",
             args.target,
@@ -88,62 +93,35 @@ pub fn run(args: RollbackArgs) -> Result<u8, CommandError> {
         &ctx,
     );
     if args.dry_run {
-        narrate("\nDry run: the preflight passed; nothing was run.\n");
+        let _ = write!(out, "\nDry run: the preflight passed; nothing was run.\n");
         return Ok(EXIT_OK);
     }
-    if !args.yes && !ask(&format!("\nRoll {} back to {sha} now?", args.target)) {
-        narrate("Not confirmed: nothing was changed.\n");
-        record.outcome = Some("aborted".to_owned());
-        record.message = Some("not confirmed".to_owned());
-        log.append(&record)?;
-        return Ok(EXIT_FAIL);
+    if let Some(interrupts) = &interrupts {
+        ctx.children.watch = interrupts.watch();
     }
-    // A record that the rollback starts, before anything is pushed.
-    record.outcome = Some("started".to_owned());
-    record.message = Some(format!("restoring {sha}"));
-    log.append(&record)?;
-
-    narrate("\n");
-    let mut progress = Progress {
-        log: &log,
-        command: "rollback",
-        target: &args.target,
-        run,
+    let mut prompt_out = Stdout;
+    let mut prompt = TerminalPrompt {
+        out: &mut prompt_out,
+        watch: ctx.children.watch.clone(),
     };
-    let report = runbook::run(&plan, &ctx, &mut progress);
-    record.time = Utc::now();
-    record.before_sha = report.production_before.clone();
-    record.after_sha = Git::new(&ctx.programs.git, &ctx.app_dir())
-        .remote_head(&target.deploy_remote, &target.base_branch)
-        .ok()
-        .flatten();
-    record.outcome = Some(if report.ok() { "ok" } else { "failed" }.to_owned());
-    record.message = Some(format!("restored {}", short(Some(&sha))));
-    if let Some((step, message)) = &report.failed {
-        record.step = Some(step.clone());
-        record.message = message.lines().next().map(str::to_owned);
-    }
-    log.append(&record)?;
-    match &report.failed {
-        None => {
-            narrate(&format!(
-                "\n✔ Rolled {} back: {} → {}.\n",
-                args.target,
-                short(record.before_sha.as_deref()),
-                short(record.after_sha.as_deref())
-            ));
-            Ok(EXIT_OK)
-        }
-        Some((step, _)) => {
-            narrate(&format!(
-                "\n✘ Rollback of {} FAILED at step \"{step}\"; {} is on {}. Fix the cause and run the same rollback again.\n",
-                args.target,
-                target.deploy_remote,
-                short(record.after_sha.as_deref())
-            ));
-            Ok(EXIT_FAIL)
-        }
-    }
+    let report = rollout::rollback::run(
+        rollout::rollback::Rollback {
+            ctx: &ctx,
+            plan: &plan,
+            log: &log,
+            run: &run,
+            sha: &sha,
+            yes: args.yes,
+        },
+        &mut out,
+        &mut prompt,
+    )?;
+    Ok(summary::print(
+        &mut out,
+        &report,
+        &args.config.config,
+        &config.programs.ttmscalr,
+    ))
 }
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::audit::{Kind, Record};
+use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
 use crate::config::Config;
 use crate::runbook::Context;
@@ -13,7 +13,7 @@ use crate::runbook::lock::{self, LockError, describe_age};
 use super::record::audit_log;
 use super::{CommandError, EXIT_OK, print};
 
-pub fn run(args: UnlockArgs) -> Result<u8, CommandError> {
+pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
     let reason = args.reason.trim();
     if reason.is_empty() {
         return Err(CommandError::Usage(
@@ -28,6 +28,7 @@ pub fn run(args: UnlockArgs) -> Result<u8, CommandError> {
         &config.programs,
         config.dir(),
         Duration::from_secs(config.timeout_seconds),
+        crate::rollout::children(&config, crate::runbook::signals::Watch::never()),
     )?;
     let log = audit_log(&config);
     let place = lock::place(
@@ -54,10 +55,10 @@ pub fn run(args: UnlockArgs) -> Result<u8, CommandError> {
         ),
         None => format!("an unreadable lock ({})", removed.sha),
     };
-    let mut record = Record::new(Kind::Unlock, "unlock", &args.target);
+    let mut unlock = Run::new(RunOutcome::Ok);
+    unlock.message = Some(format!("removed the lock of {whose}: {reason}"));
+    let mut record = Record::new("unlock", &args.target, Event::Unlock(unlock));
     record.run = removed.holder.as_ref().map(|h| h.run_id.clone());
-    record.outcome = Some("ok".to_owned());
-    record.message = Some(format!("removed the lock of {whose}: {reason}"));
     log.append(&record)?;
     print(&format!(
         "Removed the lock of {}: {whose}.\nRecorded in {} with your reason.\n",

@@ -1,55 +1,26 @@
-//! Child processes: running one argument list in a directory and capturing what it
-//! said, plus the few read-only git questions the runbook asks (a remote branch's
-//! head, what a pull merged, whether a clone is clean). It never uses a shell and
-//! never prints: the caller decides what the person sees.
+//! The few read-only git questions the runbook asks (a remote branch's head, what a
+//! pull merged, whether a clone is clean), asked through [`super::process`] like any
+//! step, and the parsing of their answers. It never changes a repo and never prints.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::{Duration, Instant};
 
 use super::RunbookError;
+use super::process::{Children, Ended};
 
-/// What a finished child process did.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub success: bool,
-    /// "exit status 1", "killed by a signal", …
-    pub status: String,
-    pub stdout: String,
-    pub stderr: String,
-}
+/// How long a read-only git question may take before it is given up.
+const QUESTION_TIMEOUT: Duration = Duration::from_secs(120);
 
-impl Output {
-    /// The last lines the program wrote, to show why it failed.
-    pub fn tail(&self, lines: usize) -> String {
-        let text = format!("{}\n{}", self.stdout.trim_end(), self.stderr.trim_end());
-        let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let start = all.len().saturating_sub(lines);
-        all.get(start..).unwrap_or_default().join("\n")
-    }
-}
+pub use super::process::Output;
 
-/// Runs `program args…` in `dir`, capturing its output. A program that cannot be
-/// started is an error; one that exits non-zero is an [`Output`] with `success` false.
+/// Runs `program args…` in `dir` for a caller that has no [`Children`] of a run at
+/// hand: its own process group, no time limit, no interruption, and the environment
+/// as it is. Callers inside a run use [`Children::run`], which removes the secrets.
 pub fn run(program: &str, args: &[String], dir: &Path) -> Result<Output, RunbookError> {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
+    Ok(Children::default()
+        .run(program, args, dir, None)?
         .output()
-        .map_err(|source| RunbookError::Spawn {
-            program: program.to_owned(),
-            dir: dir.to_owned(),
-            source,
-        })?;
-    Ok(Output {
-        success: out.status.success(),
-        status: match out.status.code() {
-            Some(code) => format!("exit status {code}"),
-            None => "killed by a signal".to_owned(),
-        },
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    })
+        .clone())
 }
 
 /// A git program and the clone it works in.
@@ -57,27 +28,45 @@ pub fn run(program: &str, args: &[String], dir: &Path) -> Result<Output, Runbook
 pub struct Git {
     pub program: String,
     pub dir: PathBuf,
+    children: Children,
 }
 
 impl Git {
-    pub fn new(program: &str, dir: &Path) -> Self {
+    pub fn new(program: &str, dir: &Path, children: &Children) -> Self {
         Self {
             program: program.to_owned(),
             dir: dir.to_owned(),
+            children: children.clone(),
         }
     }
 
     fn ask(&self, args: &[&str]) -> Result<String, RunbookError> {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        let out = run(&self.program, &args, &self.dir)?;
-        if out.success {
-            Ok(out.stdout)
-        } else {
-            Err(RunbookError::Git {
-                command: format!("{} {}", self.program, args.join(" ")),
+        let deadline = Instant::now() + QUESTION_TIMEOUT;
+        let ended = self
+            .children
+            .run(&self.program, &args, &self.dir, Some(deadline))?;
+        let command = format!("{} {}", self.program, args.join(" "));
+        match ended {
+            Ended::Exited(out) if out.success => Ok(out.stdout),
+            Ended::Exited(out) => Err(RunbookError::Git {
+                command,
                 dir: self.dir.clone(),
                 message: out.tail(5),
-            })
+            }),
+            Ended::TimedOut(_) => Err(RunbookError::Git {
+                command,
+                dir: self.dir.clone(),
+                message: format!(
+                    "no answer within {} s; check the network and the remote",
+                    QUESTION_TIMEOUT.as_secs()
+                ),
+            }),
+            Ended::Interrupted(signal, _) => Err(RunbookError::Git {
+                command,
+                dir: self.dir.clone(),
+                message: format!("interrupted by {}", signal.name()),
+            }),
         }
     }
 
@@ -138,22 +127,5 @@ mod tests {
         let out = "aaa1111\trefs/heads/master-old\nbbb2222\trefs/heads/master\n";
         assert_eq!(branch_head(out, "master").as_deref(), Some("bbb2222"));
         assert_eq!(branch_head(out, "rc"), None);
-    }
-
-    #[test]
-    fn tail_keeps_the_last_non_empty_lines() {
-        let out = Output {
-            success: false,
-            status: "exit status 1".to_owned(),
-            stdout: "one\ntwo\n".to_owned(),
-            stderr: "\nthree\n".to_owned(),
-        };
-        assert_eq!(out.tail(2), "two\nthree");
-    }
-
-    #[test]
-    fn a_missing_program_is_a_spawn_error_naming_it() {
-        let err = run("gatekeeper-no-such-program", &[], Path::new(".")).unwrap_err();
-        assert!(err.to_string().contains("gatekeeper-no-such-program"));
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{Kind, Record};
+use crate::audit::{Event, Record, RunOutcome};
 
 use super::git;
 use super::{Context, RepoPlan};
@@ -374,16 +374,12 @@ pub fn verify_merge(ctx: &Context, repo: &RepoPlan, is_app: bool) -> Result<(), 
 /// Only full SHAs count; anything else in a record is never used.
 pub fn production_history(records: &[Record], target: &str) -> Vec<String> {
     let mut shas: Vec<String> = Vec::new();
-    for r in records.iter().filter(|r| {
-        r.target == target
-            && matches!(r.kind, Kind::Deploy | Kind::Rollback | Kind::Step)
-            && matches!(r.command.as_str(), "deploy" | "rollback")
-    }) {
-        let after = r
-            .after_sha
-            .as_ref()
-            .filter(|_| r.outcome.as_deref() == Some("ok"));
-        for sha in r.before_sha.iter().chain(after) {
+    for r in records
+        .iter()
+        .filter(|r| r.target == target && matches!(r.command.as_str(), "deploy" | "rollback"))
+    {
+        let (before, after) = production_shas(r);
+        for sha in before.into_iter().chain(after) {
             let sha = sha.to_ascii_lowercase();
             if is_full_sha(&sha) && !shas.contains(&sha) {
                 shas.push(sha);
@@ -391,6 +387,21 @@ pub fn production_history(records: &[Record], target: &str) -> Vec<String> {
         }
     }
     shas
+}
+
+/// The production SHAs a deploy, rollback or step record names: what it found there,
+/// and what it left there when it ended ok.
+fn production_shas(r: &Record) -> (Option<&String>, Option<&String>) {
+    match &r.event {
+        Event::Deploy(run) | Event::Rollback(run) => (
+            run.before_sha.as_ref(),
+            run.after_sha
+                .as_ref()
+                .filter(|_| run.outcome == RunOutcome::Ok),
+        ),
+        Event::Step(step) => (step.before_sha.as_ref(), None),
+        _ => (None, None),
+    }
 }
 
 /// The SHA a rollback restores: `requested` (a full SHA, or an abbreviation of one)
@@ -404,14 +415,20 @@ pub fn rollback_sha(
 ) -> Result<Option<String>, IntegrityError> {
     let history = production_history(records, target);
     let Some(requested) = requested else {
-        let last = records.iter().rev().find(|r| {
-            r.target == target
-                && r.command == "deploy"
-                && matches!(r.kind, Kind::Deploy | Kind::Step)
-                && r.before_sha.is_some()
+        let last = records.iter().rev().find_map(|r| {
+            let before = match &r.event {
+                Event::Deploy(run) => run.before_sha.as_ref(),
+                Event::Step(step) => step.before_sha.as_ref(),
+                _ => None,
+            };
+            before
+                .filter(|_| r.target == target && r.command == "deploy")
+                .map(|b| (r, b))
         });
-        let Some(last) = last else { return Ok(None) };
-        let value = last.before_sha.clone().unwrap_or_default();
+        let Some((last, value)) = last else {
+            return Ok(None);
+        };
+        let value = value.clone();
         return if is_full_sha(&value.to_ascii_lowercase()) {
             Ok(Some(value.to_ascii_lowercase()))
         } else {
@@ -467,12 +484,30 @@ pub fn require_in_clone(ctx: &Context, sha: &str) -> Result<(), IntegrityError> 
 mod tests {
     use super::*;
 
+    use crate::audit::{Gate, Run, Verdict};
+
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Deploy,
+        Check,
+    }
+
     fn record(kind: Kind, command: &str, before: Option<&str>, after: Option<&str>) -> Record {
-        let mut r = Record::new(kind, command, "production");
-        r.before_sha = before.map(str::to_owned);
-        r.after_sha = after.map(str::to_owned);
-        r.outcome = Some("ok".to_owned());
-        r
+        let mut run = Run::new(RunOutcome::Ok);
+        run.before_sha = before.map(str::to_owned);
+        run.after_sha = after.map(str::to_owned);
+        let event = match kind {
+            Kind::Deploy => Event::Deploy(run),
+            Kind::Check => Event::Check(Gate {
+                decision: Verdict::Allow,
+                failing_checks: Vec::new(),
+                overrides: Vec::new(),
+                facts_sha256: None,
+                policies_sha256: None,
+                facts_source: None,
+            }),
+        };
+        Record::new(command, "production", event)
     }
 
     const A: &str = "aaaaaaa111111111111111111111111111111111";
@@ -499,7 +534,9 @@ mod tests {
     #[test]
     fn history_holds_befores_and_the_afters_of_runs_that_ended_ok() {
         let mut failed = record(Kind::Deploy, "deploy", Some(B), Some(C));
-        failed.outcome = Some("failed".to_owned());
+        if let Event::Deploy(run) = &mut failed.event {
+            run.outcome = RunOutcome::Failed;
+        }
         let records = vec![
             record(Kind::Deploy, "deploy", Some(A), Some(B)),
             failed,

@@ -25,6 +25,7 @@ fn command(name: &str, when: When, argv: &[&str]) -> StepConfig {
         when,
         manual: false,
         builtin: None,
+        timeout_minutes: None,
     }
 }
 
@@ -35,6 +36,7 @@ fn builtin(name: &str, which: Builtin) -> StepConfig {
         when: When::Always,
         manual: false,
         builtin: Some(which),
+        timeout_minutes: None,
     }
 }
 
@@ -224,6 +226,7 @@ jenkins_job = "apangea-rc"
             when: When::Always,
             manual: true,
             builtin: None,
+            timeout_minutes: None,
         }];
         let steps = target_steps(&t);
         assert_eq!(steps.len(), default_steps().len() + 1);

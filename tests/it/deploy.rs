@@ -16,21 +16,26 @@ use crate::support::release::{
 };
 use crate::support::server::{self, Services, paths};
 
-struct Setup {
+pub(crate) struct Setup {
     _tmp: tempfile::TempDir,
-    release: Release,
-    services: Services,
-    config: PathBuf,
-    path_env: String,
-    ttmscalr_log: PathBuf,
-    audit: PathBuf,
-    apangea_rc: String,
-    lesson_rc: String,
+    pub(crate) release: Release,
+    pub(crate) services: Services,
+    pub(crate) config: PathBuf,
+    pub(crate) path_env: String,
+    pub(crate) ttmscalr_log: PathBuf,
+    pub(crate) audit: PathBuf,
+    pub(crate) apangea_rc: String,
+    pub(crate) lesson_rc: String,
 }
 
 impl Setup {
     /// Repos, services describing them, and a config in `ROOT/work`.
-    async fn new(migrations: bool) -> Setup {
+    pub(crate) async fn new(migrations: bool) -> Setup {
+        Self::with_config(migrations, |_| {}).await
+    }
+
+    /// Like `new`, with `edit` changing the config text before it is written.
+    pub(crate) async fn with_config(migrations: bool, edit: impl FnOnce(&mut String)) -> Setup {
         let tmp = tempfile::tempdir().unwrap();
         let release = Release::new(tmp.path());
         let apangea_rc = release.apangea.origin_head("rc");
@@ -51,6 +56,7 @@ impl Setup {
                 // On the real clock, it is night in this zone: outside teaching hours.
                 *text = text.replace("America/New_York", &zone_at_night());
             }
+            edit(text);
         });
         let (path_env, ttmscalr_log) = ttmscalr_stand_in(tmp.path());
         let audit = release.work.join(".gatekeeper/audit.jsonl");
@@ -67,7 +73,7 @@ impl Setup {
         }
     }
 
-    fn gatekeeper(&self, args: &[&str]) -> Command {
+    pub(crate) fn gatekeeper(&self, args: &[&str]) -> Command {
         let mut cmd = gatekeeper_in(&self.release.work);
         cmd.args(args)
             .arg("--config")
@@ -80,16 +86,16 @@ impl Setup {
         cmd
     }
 
-    fn ttmscalr(&self) -> Vec<String> {
+    pub(crate) fn ttmscalr(&self) -> Vec<String> {
         ttmscalr_runs(&self.ttmscalr_log)
     }
 
-    fn audit(&self) -> Vec<Value> {
+    pub(crate) fn audit(&self) -> Vec<Value> {
         audit_records(&self.audit)
     }
 }
 
-fn audit_records(path: &Path) -> Vec<Value> {
+pub(crate) fn audit_records(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
@@ -97,7 +103,7 @@ fn audit_records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn run(cmd: &mut Command) -> (i32, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -106,7 +112,7 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn last_of<'a>(records: &'a [Value], kind: &str) -> &'a Value {
+pub(crate) fn last_of<'a>(records: &'a [Value], kind: &str) -> &'a Value {
     records
         .iter()
         .rev()
@@ -386,7 +392,7 @@ fn deploy_refuses_recorded_facts_and_a_pretend_clock() {
 
 /// A config and repos, without services (rollback, history and the lock need none).
 /// The services only answer the smoke URL here.
-type Offline = (
+pub(crate) type Offline = (
     tempfile::TempDir,
     Release,
     PathBuf,
@@ -395,7 +401,7 @@ type Offline = (
     Services,
 );
 
-fn offline() -> Offline {
+pub(crate) fn offline() -> Offline {
     let tmp = tempfile::tempdir().unwrap();
     let release = Release::new(tmp.path());
     let services = Services::green_blocking();
@@ -406,7 +412,7 @@ fn offline() -> Offline {
     (tmp, release, config, path_env, log, services)
 }
 
-fn offline_cmd(
+pub(crate) fn offline_cmd(
     release: &Release,
     config: &Path,
     path_env: &str,

@@ -21,6 +21,7 @@ mod lock;
 mod notice;
 mod policy_test;
 mod release_notes;
+mod resilience;
 mod settings;
 mod sources;
 mod support;

@@ -1,0 +1,94 @@
+//! A deploy after the gate allowed it: preflight, a person's yes (or `--yes`), the
+//! `started` record, the runbook, the closing record. A denied deploy is only
+//! recorded. Nothing is pushed before the preflight passed and the start is on disk.
+
+use std::io::Write;
+
+use crate::audit::{AuditLog, Event, Gate, Record, Run, RunOutcome};
+use crate::runbook::{Context, PlannedStep, preflight};
+
+use super::{On, Prompt, RolloutError, RunKind, RunReport, ended_early, execute};
+
+/// What a deploy runs on.
+pub struct Deploy<'a> {
+    pub ctx: &'a Context,
+    pub plan: &'a [PlannedStep],
+    pub log: &'a AuditLog,
+    pub run: &'a str,
+    /// The decision it runs on.
+    pub gate: Gate,
+    /// Release heads shipped, "owner/name@sha".
+    pub release_shas: Vec<String>,
+    /// Run without asking.
+    pub yes: bool,
+}
+
+/// Records that the gate denied the deploy: nothing was touched.
+pub fn denied(log: &AuditLog, target: &str, run: &str, gate: Gate) -> Result<(), RolloutError> {
+    let mut denied = Run::new(RunOutcome::Denied);
+    denied.gate = Some(gate);
+    let mut record = Record::new("deploy", target, Event::Deploy(denied));
+    record.run = Some(run.to_owned());
+    log.append(&record)?;
+    Ok(())
+}
+
+/// Runs the deploy. An error means nothing was changed: its start could not be
+/// recorded.
+pub fn run(
+    deploy: Deploy<'_>,
+    out: &mut dyn Write,
+    prompt: &mut dyn Prompt,
+) -> Result<RunReport, RolloutError> {
+    let Deploy {
+        ctx,
+        plan,
+        log,
+        run,
+        gate,
+        release_shas,
+        yes,
+    } = deploy;
+    let mut template = Run::new(RunOutcome::Started);
+    template.gate = Some(gate);
+    template.release_shas = release_shas;
+    let on = On {
+        kind: RunKind::Deploy,
+        ctx,
+        log,
+        run,
+    };
+    let early = |template: Run, outcome, reason: String| ended_early(on, template, outcome, reason);
+    if let Some(signal) = ctx.children.watch.received() {
+        let reason = format!("interrupted by {} before any step", signal.name());
+        return Ok(early(template, RunOutcome::Aborted, reason));
+    }
+    if let Err(e) = preflight(ctx) {
+        return Ok(early(
+            template,
+            RunOutcome::Aborted,
+            format!("preflight failed: {e}"),
+        ));
+    }
+    if !yes && !prompt.confirm(&format!("\nDeploy {} now?", ctx.target)) {
+        return Ok(early(template, RunOutcome::Aborted, unconfirmed(ctx)));
+    }
+    if let Some(signal) = ctx.children.watch.received() {
+        let reason = format!("interrupted by {} before any step", signal.name());
+        return Ok(early(template, RunOutcome::Aborted, reason));
+    }
+    // On disk before anything changes: a deploy that cannot be recorded never starts.
+    let mut started = Record::new("deploy", &ctx.target, Event::Deploy(template.clone()));
+    started.run = Some(run.to_owned());
+    log.append(&started)?;
+    let _ = out.write_all(b"\n");
+    Ok(execute(on, plan, template, out, prompt))
+}
+
+/// Why a question went unanswered: a person's no, or an interruption while it waited.
+pub(super) fn unconfirmed(ctx: &Context) -> String {
+    match ctx.children.watch.received() {
+        Some(signal) => format!("interrupted by {} at the question", signal.name()),
+        None => "not confirmed".to_owned(),
+    }
+}

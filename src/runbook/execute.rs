@@ -1,0 +1,475 @@
+//! Running a plan: one step at a time, each within its time limit, until a step
+//! fails, times out, is interrupted (SIGINT, SIGTERM, SIGHUP), or its record cannot
+//! be written; later steps never start then. The result is a [`Report`] of what ran,
+//! what it pushed where, and why it stopped. It never prints: the [`Observer`] shows
+//! progress, writes the records and asks people.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::plan::{Action, Maintenance, PlannedStep, show};
+use super::process::{Ended, Output};
+use super::signals::Interruption;
+use super::{Context, builtin, verify};
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Skipped(String),
+    Failed(String),
+    /// Its time limit ran out and its process group was stopped.
+    TimedOut(String),
+    /// A signal arrived while it ran and was passed on to its process group.
+    Interrupted(Interruption),
+}
+
+/// A push that went through: `branch` of `repo` is now on `remote`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    pub repo: String,
+    pub remote: String,
+    /// The refspec as given (`master`, `master:master`, `rollback:master`).
+    pub refspec: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    pub name: String,
+    pub outcome: Outcome,
+    pub duration: Duration,
+    /// The command lines run, as shown.
+    pub commands: Vec<String>,
+    /// Set by the record step.
+    pub production_sha: Option<String>,
+    /// The pushes that went through.
+    pub pushed: Vec<Push>,
+}
+
+/// A record the observer could not write: the run stops before anything else
+/// changes, and the record is shown instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrecorded {
+    /// The record, as the one JSON line it would have been.
+    pub record: String,
+    /// Why it could not be written.
+    pub error: String,
+}
+
+/// Shows progress, records steps and asks people.
+pub trait Observer {
+    /// Before a step starts (or is skipped). An error stops the run: the step does
+    /// not start, since its record is not safely written.
+    fn started(&mut self, index: usize, total: usize, step: &PlannedStep)
+    -> Result<(), Unrecorded>;
+    /// A command is about to run.
+    fn command(&mut self, line: &str);
+    /// Something worth a line that is not a command (which clone, nothing to do).
+    fn note(&mut self, _text: &str) {}
+    /// After a step ended. An error stops the run after this step.
+    fn finished(&mut self, step: &PlannedStep, result: &StepResult) -> Result<(), Unrecorded>;
+    /// A manual step: true when a person confirms it is done.
+    fn confirm_manual(&mut self, step: &PlannedStep) -> bool;
+}
+
+/// Why a run stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Failed {
+        step: String,
+        message: String,
+    },
+    TimedOut {
+        step: String,
+        message: String,
+    },
+    /// `step` is the one that was running, if one was.
+    Interrupted {
+        step: Option<String>,
+        signal: Interruption,
+    },
+    /// The record of (or announcing) `step` could not be written.
+    Unrecorded {
+        step: String,
+        unrecorded: Unrecorded,
+    },
+}
+
+impl Stop {
+    /// The step it stopped at, if any.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Self::Failed { step, .. }
+            | Self::TimedOut { step, .. }
+            | Self::Unrecorded { step, .. } => Some(step),
+            Self::Interrupted { step, .. } => step.as_deref(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The steps that started (or were skipped), in order.
+    pub results: Vec<StepResult>,
+    /// What production ran before the push (from the record step).
+    pub production_before: Option<String>,
+    /// Why it stopped early; `None` when every step ran.
+    pub stop: Option<Stop>,
+    /// Maintenance was (or may have been) turned on and not off again.
+    pub maintenance_on: bool,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.stop.is_none()
+    }
+
+    /// Every push that went through, in order.
+    pub fn pushed(&self) -> impl Iterator<Item = &Push> {
+        self.results.iter().flat_map(|r| r.pushed.iter())
+    }
+
+    /// The steps of `plan` that would have run but did not start.
+    pub fn not_run<'a>(&self, plan: &'a [PlannedStep]) -> Vec<&'a str> {
+        let started = self
+            .results
+            .len()
+            // A step stopped for its announcing record is in results only when it ran.
+            .min(plan.len());
+        plan.iter()
+            .skip(started)
+            .filter(|s| s.skip.is_none())
+            .map(|s| s.name.as_str())
+            .collect()
+    }
+}
+
+/// Why a step did not succeed.
+#[derive(Debug, Clone)]
+pub(crate) enum StepError {
+    Failed(String),
+    TimedOut(String),
+    Interrupted(Interruption),
+}
+
+impl From<String> for StepError {
+    fn from(message: String) -> Self {
+        Self::Failed(message)
+    }
+}
+
+/// Runs the plan in order; the first failure, timeout, interruption or unwritten
+/// record stops it.
+pub fn run(plan: &[PlannedStep], ctx: &Context, observer: &mut dyn Observer) -> Report {
+    let mut report = Report::default();
+    let total = plan.len();
+    for (i, step) in plan.iter().enumerate() {
+        if let Some(signal) = ctx.children.watch.received() {
+            report.stop = Some(Stop::Interrupted { step: None, signal });
+            break;
+        }
+        if let Err(unrecorded) = observer.started(i + 1, total, step) {
+            report.stop = Some(Stop::Unrecorded {
+                step: step.name.clone(),
+                unrecorded,
+            });
+            break;
+        }
+        let started = Instant::now();
+        let mut result = StepResult {
+            name: step.name.clone(),
+            outcome: Outcome::Ok,
+            duration: Duration::ZERO,
+            commands: Vec::new(),
+            production_sha: None,
+            pushed: Vec::new(),
+        };
+        result.outcome = match &step.skip {
+            Some(reason) => Outcome::Skipped(reason.clone()),
+            None => match execute(step, ctx, started + step.timeout, observer, &mut result) {
+                Ok(()) => Outcome::Ok,
+                Err(StepError::Failed(message)) => Outcome::Failed(message),
+                Err(StepError::TimedOut(message)) => Outcome::TimedOut(message),
+                Err(StepError::Interrupted(signal)) => Outcome::Interrupted(signal),
+            },
+        };
+        result.duration = started.elapsed();
+        let recorded = observer.finished(step, &result);
+        match (&result.outcome, step.maintenance) {
+            (Outcome::Skipped(_) | Outcome::Failed(_), _) | (_, None) => {}
+            // Stopped half-way, maintenance may be on: say so rather than guess.
+            (_, Some(Maintenance::On)) => report.maintenance_on = true,
+            (Outcome::Ok, Some(Maintenance::Off)) => report.maintenance_on = false,
+            (_, Some(Maintenance::Off)) => {}
+        }
+        if let Some(sha) = &result.production_sha {
+            report.production_before = Some(sha.clone());
+        }
+        let stop = match &result.outcome {
+            Outcome::Failed(message) => Some(Stop::Failed {
+                step: step.name.clone(),
+                message: message.clone(),
+            }),
+            Outcome::TimedOut(message) => Some(Stop::TimedOut {
+                step: step.name.clone(),
+                message: message.clone(),
+            }),
+            Outcome::Interrupted(signal) => Some(Stop::Interrupted {
+                step: Some(step.name.clone()),
+                signal: *signal,
+            }),
+            Outcome::Ok | Outcome::Skipped(_) => {
+                recorded.err().map(|unrecorded| Stop::Unrecorded {
+                    step: step.name.clone(),
+                    unrecorded,
+                })
+            }
+        };
+        report.results.push(result);
+        if stop.is_some() {
+            report.stop = stop;
+            break;
+        }
+    }
+    report
+}
+
+fn execute(
+    step: &PlannedStep,
+    ctx: &Context,
+    deadline: Instant,
+    observer: &mut dyn Observer,
+    result: &mut StepResult,
+) -> Result<(), StepError> {
+    match &step.action {
+        Action::Run { program, args, dir } => {
+            run_one(ctx, program, args, dir, deadline, observer, result).map(|_| ())
+        }
+        Action::Manual => {
+            if observer.confirm_manual(step) {
+                Ok(())
+            } else if let Some(signal) = ctx.children.watch.received() {
+                Err(StepError::Interrupted(signal))
+            } else {
+                Err(StepError::Failed("not confirmed by a person".to_owned()))
+            }
+        }
+        Action::Merge => builtin::merge(ctx, deadline, observer, result),
+        Action::RecordProduction => builtin::record_production(ctx, deadline, observer, result),
+        Action::Verify { urls } => {
+            verify::verify(urls, ctx.timeout, observer).map_err(StepError::Failed)
+        }
+    }
+}
+
+/// Runs one command within the step's deadline, showing it first; a non-zero exit
+/// is an error with its last lines (scrubbed of secrets).
+pub(crate) fn run_one(
+    ctx: &Context,
+    program: &str,
+    args: &[String],
+    dir: &Path,
+    deadline: Instant,
+    observer: &mut dyn Observer,
+    result: &mut StepResult,
+) -> Result<Output, StepError> {
+    let line = show(program, args);
+    observer.command(&line);
+    result.commands.push(line.clone());
+    let ended = ctx
+        .children
+        .run(program, args, dir, Some(deadline))
+        .map_err(|e| StepError::Failed(e.to_string()))?;
+    match ended {
+        Ended::Exited(out) if out.success => {
+            if let Some(push) = push_of(ctx, program, args, dir) {
+                result.pushed.push(push);
+            }
+            Ok(out)
+        }
+        Ended::Exited(out) => {
+            let tail = out.tail(10);
+            Err(StepError::Failed(if tail.is_empty() {
+                format!("`{line}` failed ({})", out.status)
+            } else {
+                format!("`{line}` failed ({}):\n{tail}", out.status)
+            }))
+        }
+        Ended::TimedOut(_) => Err(StepError::TimedOut(format!(
+            "`{line}` timed out: still running after the step's limit, its process group was stopped; raise timeout_minutes for the step if it is only slow"
+        ))),
+        Ended::Interrupted(signal, _) => Err(StepError::Interrupted(signal)),
+    }
+}
+
+/// `git push [--force] REMOTE REFSPEC` run in a repo's clone, as a [`Push`].
+fn push_of(ctx: &Context, program: &str, args: &[String], dir: &Path) -> Option<Push> {
+    if program != ctx.programs.git {
+        return None;
+    }
+    let mut words = args.iter().filter(|a| !a.starts_with('-'));
+    if words.next().map(String::as_str) != Some("push") {
+        return None;
+    }
+    let remote = words.next()?.clone();
+    let refspec = words.next().cloned().unwrap_or_default();
+    let repo = ctx
+        .repos
+        .iter()
+        .find(|r| r.dir == dir)
+        .map_or_else(|| dir.display().to_string(), |r| r.name.clone());
+    Some(Push {
+        repo,
+        remote,
+        refspec,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::plan::plan;
+    use crate::runbook::testing::ctx;
+
+    #[derive(Default)]
+    struct Quiet {
+        refuse_start_of: Option<String>,
+    }
+    impl Observer for Quiet {
+        fn started(&mut self, _: usize, _: usize, step: &PlannedStep) -> Result<(), Unrecorded> {
+            if self.refuse_start_of.as_deref() == Some(step.name.as_str()) {
+                return Err(Unrecorded {
+                    record: "{}".to_owned(),
+                    error: "disk full".to_owned(),
+                });
+            }
+            Ok(())
+        }
+        fn command(&mut self, _: &str) {}
+        fn finished(&mut self, _: &PlannedStep, _: &StepResult) -> Result<(), Unrecorded> {
+            Ok(())
+        }
+        fn confirm_manual(&mut self, _: &PlannedStep) -> bool {
+            false
+        }
+    }
+
+    fn step(name: &str, program: &str, dir: &Path, m: Option<Maintenance>) -> PlannedStep {
+        PlannedStep {
+            name: name.to_owned(),
+            action: Action::Run {
+                program: program.to_owned(),
+                args: Vec::new(),
+                dir: dir.to_owned(),
+            },
+            skip: None,
+            maintenance: m,
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn verify_without_smoke_urls_says_so_and_passes() {
+        let c = ctx(false, false);
+        let plan = plan(&[], &c).unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(
+            plan[0].describe(&c),
+            ["no smoke_urls configured: nothing to verify"]
+        );
+        let report = run(&plan, &c, &mut Quiet::default());
+        assert!(report.ok());
+    }
+
+    #[test]
+    fn a_failed_step_stops_the_run_and_maintenance_stays_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = ctx(true, false);
+        c.repos[0].dir = dir.path().to_owned();
+        let plan = vec![
+            step("on", "true", dir.path(), Some(Maintenance::On)),
+            step("boom", "false", dir.path(), None),
+            step("off", "true", dir.path(), Some(Maintenance::Off)),
+        ];
+        let report = run(&plan, &c, &mut Quiet::default());
+        assert_eq!(report.results.len(), 2);
+        assert_eq!(report.stop.as_ref().unwrap().step(), Some("boom"));
+        assert_eq!(report.not_run(&plan), ["off"]);
+        assert!(report.maintenance_on);
+    }
+
+    #[test]
+    fn a_step_whose_record_cannot_be_written_never_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = ctx(false, false);
+        let marker = dir.path().join("ran");
+        let mut touch = step("touch", "touch", dir.path(), None);
+        if let Action::Run { args, .. } = &mut touch.action {
+            args.push(marker.display().to_string());
+        }
+        let plan = vec![step("first", "true", dir.path(), None), touch];
+        let mut observer = Quiet {
+            refuse_start_of: Some("touch".to_owned()),
+        };
+        let report = run(&plan, &c, &mut observer);
+        assert!(matches!(report.stop, Some(Stop::Unrecorded { .. })));
+        assert!(!marker.exists(), "the unannounced step ran");
+        assert_eq!(report.not_run(&plan), ["touch"]);
+    }
+
+    /// A person presses Ctrl-C at a manual step's question.
+    struct CtrlC(crate::runbook::signals::Watch);
+    impl Observer for CtrlC {
+        fn started(&mut self, _: usize, _: usize, _: &PlannedStep) -> Result<(), Unrecorded> {
+            Ok(())
+        }
+        fn command(&mut self, _: &str) {}
+        fn finished(&mut self, _: &PlannedStep, _: &StepResult) -> Result<(), Unrecorded> {
+            Ok(())
+        }
+        fn confirm_manual(&mut self, _: &PlannedStep) -> bool {
+            self.0.note_for_tests(rustix::process::Signal::INT.as_raw());
+            false
+        }
+    }
+
+    #[test]
+    fn ctrl_c_at_a_manual_step_is_an_interruption_not_a_no() {
+        let mut c = ctx(false, false);
+        let watch = crate::runbook::signals::Watch::never();
+        c.children.watch = watch.clone();
+        let plan = vec![PlannedStep {
+            name: "tell support".to_owned(),
+            action: Action::Manual,
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        let report = run(&plan, &c, &mut CtrlC(watch));
+        assert_eq!(
+            report.stop,
+            Some(Stop::Interrupted {
+                step: Some("tell support".to_owned()),
+                signal: Interruption::Int
+            })
+        );
+    }
+
+    #[test]
+    fn an_unconfirmed_manual_step_fails() {
+        let c = ctx(false, false);
+        let plan = vec![PlannedStep {
+            name: "tell support".to_owned(),
+            action: Action::Manual,
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        let report = run(&plan, &c, &mut Quiet::default());
+        let Some(Stop::Failed { message, .. }) = report.stop else {
+            panic!("{:?}", report.stop)
+        };
+        assert!(message.contains("not confirmed"));
+    }
+}

@@ -1,0 +1,369 @@
+//! From steps (data) to the plan of one run: placeholders substituted, programs
+//! resolved from `[programs]`, each step's `when` judged against the decision
+//! (skipped steps stay in the plan with their reason), each step's time limit, and
+//! verify last. Also the rollback plan. Pure: it runs nothing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::steps::Values;
+use super::{Context, RunbookError};
+use crate::config::{Builtin, StepConfig, TargetConfig, When};
+
+/// A step's time limit when its config gives none.
+pub const DEFAULT_TIMEOUT_MINUTES: f64 = 30.0;
+/// `deploy:migrate` rewrites tables: it gets longer.
+pub const MIGRATE_TIMEOUT_MINUTES: f64 = 120.0;
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// One program with its arguments, in `dir`.
+    Run {
+        program: String,
+        args: Vec<String>,
+        dir: PathBuf,
+    },
+    /// A person does it and confirms.
+    Manual,
+    /// Merge the release branch into the base branch of every repo, and push.
+    Merge,
+    /// Read the deploy remote's base branch head: the SHA a rollback restores.
+    RecordProduction,
+    /// The smoke URLs answer 200.
+    Verify { urls: Vec<String> },
+}
+
+/// Whether a step turns maintenance on or off (so that a failure can say it is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintenance {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStep {
+    pub name: String,
+    pub action: Action,
+    /// Why it will not run (its `when` does not apply), if so.
+    pub skip: Option<String>,
+    pub maintenance: Option<Maintenance>,
+    /// How long it may run before its process group is stopped.
+    pub timeout: Duration,
+}
+
+impl PlannedStep {
+    /// The command lines this step will run, for the plan and the progress lines.
+    pub fn describe(&self, ctx: &Context) -> Vec<String> {
+        let target = &ctx.config;
+        match &self.action {
+            Action::Run { program, args, dir } => {
+                vec![format!("{}   (in {})", show(program, args), dir.display())]
+            }
+            Action::Manual => vec!["a person does this and confirms".to_owned()],
+            Action::Merge => ctx
+                .repos
+                .iter()
+                .flat_map(|r| {
+                    merge_commands(target)
+                        .into_iter()
+                        .map(|args| {
+                            format!(
+                                "{}   (in {})",
+                                show(&ctx.programs.git, &args),
+                                r.dir.display()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            Action::RecordProduction => vec![format!(
+                "{}   (in {})",
+                show(&ctx.programs.git, &ls_remote_args(target)),
+                ctx.app_dir().display()
+            )],
+            Action::Verify { urls } if urls.is_empty() => {
+                vec!["no smoke_urls configured: nothing to verify".to_owned()]
+            }
+            Action::Verify { urls } => urls.iter().map(|u| format!("GET {u} → 200")).collect(),
+        }
+    }
+}
+
+pub(crate) fn merge_commands(target: &TargetConfig) -> Vec<Vec<String>> {
+    let base = target.base_branch.clone();
+    let release = target.release_branch.clone();
+    let v = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+    vec![
+        v(&["checkout", &base]),
+        v(&["pull", "--ff-only", "origin", &base]),
+        v(&["pull", "--no-ff", "--no-edit", "origin", &release]),
+        v(&["push", "origin", &base]),
+    ]
+}
+
+pub(crate) fn ls_remote_args(target: &TargetConfig) -> Vec<String> {
+    vec![
+        "ls-remote".to_owned(),
+        target.deploy_remote.clone(),
+        format!("refs/heads/{}", target.base_branch),
+    ]
+}
+
+/// A command line for people to read (arguments with spaces or quotes are quoted).
+pub fn show(program: &str, args: &[String]) -> String {
+    std::iter::once(program)
+        .chain(args.iter().map(String::as_str))
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,{}".contains(c))
+            {
+                a.to_owned()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Turns step configs into the plan for this context; verify comes last.
+pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+    let values = Values::new(&ctx.target, &ctx.config);
+    let mut plan = Vec::with_capacity(configs.len() + 1);
+    for step in configs {
+        let name = values.substitute(&step.name, &step.name)?;
+        let action = match (step.builtin, step.manual) {
+            (Some(Builtin::Merge), _) => Action::Merge,
+            (Some(Builtin::RecordProduction), _) => Action::RecordProduction,
+            (None, true) if step.command.is_empty() => Action::Manual,
+            (None, _) => {
+                let argv = values.substitute_all(&step.command, &step.name)?;
+                let Some((program, args)) = argv.split_first() else {
+                    continue;
+                };
+                Action::Run {
+                    program: ctx.program(program),
+                    args: args.to_vec(),
+                    dir: ctx.app_dir(),
+                }
+            }
+        };
+        let skip = match step.when {
+            When::Always => None,
+            When::Downtime if ctx.downtime => None,
+            When::Downtime => Some("zero-downtime deploy".to_owned()),
+            When::Migrations if ctx.migrations => None,
+            When::Migrations => Some("no pending migrations".to_owned()),
+        };
+        plan.push(PlannedStep {
+            name,
+            action,
+            skip,
+            maintenance: maintenance_of(step),
+            timeout: timeout_of(step),
+        });
+    }
+    plan.push(verify_step(ctx));
+    Ok(plan)
+}
+
+fn verify_step(ctx: &Context) -> PlannedStep {
+    PlannedStep {
+        name: "verify".to_owned(),
+        action: Action::Verify {
+            urls: ctx.config.smoke_urls.clone(),
+        },
+        skip: None,
+        maintenance: None,
+        timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
+    }
+}
+
+/// The step's `timeout_minutes`, or the default for what it runs.
+fn timeout_of(step: &StepConfig) -> Duration {
+    let default = if step.command.iter().any(|a| a == "deploy:migrate") {
+        MIGRATE_TIMEOUT_MINUTES
+    } else {
+        DEFAULT_TIMEOUT_MINUTES
+    };
+    minutes(step.timeout_minutes.unwrap_or(default))
+}
+
+fn minutes(minutes: f64) -> Duration {
+    // Validated positive and finite with the config; anything else gets the default.
+    Duration::try_from_secs_f64(minutes * 60.0).unwrap_or(Duration::from_secs(60 * 30))
+}
+
+/// `ttmscalr maintenance on|off …` turns maintenance on or off.
+fn maintenance_of(step: &StepConfig) -> Option<Maintenance> {
+    match step.command.as_slice() {
+        [program, verb, state, ..] if program == "ttmscalr" && verb == "maintenance" => {
+            match state.as_str() {
+                "on" => Some(Maintenance::On),
+                "off" => Some(Maintenance::Off),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The rollback runbook: read what production runs, put `sha` on the deploy
+/// remote from the app's clone, deploy, verify.
+pub fn rollback_plan(sha: &str, ctx: &Context) -> Vec<PlannedStep> {
+    let t = &ctx.config;
+    let run = |name: &str, program: &str, args: &[&str]| PlannedStep {
+        name: name.to_owned(),
+        action: Action::Run {
+            program: ctx.program(program),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            dir: ctx.app_dir(),
+        },
+        skip: None,
+        maintenance: None,
+        timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
+    };
+    let refspec = format!("rollback:{}", t.base_branch);
+    vec![
+        PlannedStep {
+            name: "record the production SHA".to_owned(),
+            action: Action::RecordProduction,
+            skip: None,
+            maintenance: None,
+            timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
+        },
+        run(
+            &format!("fetch {}", t.deploy_remote),
+            "git",
+            &["fetch", &t.deploy_remote, &t.base_branch],
+        ),
+        run(
+            &format!("check out {sha} as branch rollback"),
+            "git",
+            &["checkout", "-B", "rollback", sha],
+        ),
+        run(
+            &format!("force-push to {}", t.deploy_remote),
+            "git",
+            &["push", "--force", &t.deploy_remote, &refspec],
+        ),
+        run("deploy", "ttmscalr", &["deploy", &ctx.target]),
+        verify_step(ctx),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::steps;
+    use crate::runbook::testing::ctx;
+
+    fn runs(plan: &[PlannedStep]) -> Vec<String> {
+        plan.iter()
+            .filter(|s| s.skip.is_none())
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn zero_downtime_plan_skips_maintenance_and_migrate() {
+        let plan = plan(&steps::default_steps(), &ctx(false, false)).unwrap();
+        let names = runs(&plan);
+        assert!(
+            !names.iter().any(|n| n.contains("maintenance")),
+            "{names:?}"
+        );
+        assert!(!names.contains(&"migrate".to_owned()), "{names:?}");
+        assert_eq!(names.first().unwrap(), "merge rc into master");
+        assert_eq!(names.last().unwrap(), "verify");
+    }
+
+    #[test]
+    fn downtime_plan_with_migrations_wraps_migrate_in_maintenance() {
+        let plan = plan(&steps::default_steps(), &ctx(true, true)).unwrap();
+        let names = runs(&plan);
+        let on = names.iter().position(|n| n == "maintenance on").unwrap();
+        let migrate = names.iter().position(|n| n == "migrate").unwrap();
+        let off = names.iter().position(|n| n == "maintenance off").unwrap();
+        assert!(on < migrate && migrate < off, "{names:?}");
+        assert_eq!(plan[0].maintenance, Some(Maintenance::On));
+    }
+
+    #[test]
+    fn commands_use_configured_programs_and_run_in_the_app_clone() {
+        let plan = plan(&steps::default_steps(), &ctx(false, false)).unwrap();
+        let deploy = plan.iter().find(|s| s.name == "deploy").unwrap();
+        assert_eq!(
+            deploy.action,
+            Action::Run {
+                program: "/opt/ttmscalr".to_owned(),
+                args: vec!["deploy".to_owned(), "production".to_owned()],
+                dir: PathBuf::from("/srv/apangea"),
+            }
+        );
+        let push = plan
+            .iter()
+            .find(|s| s.name == "push to aws-production")
+            .unwrap();
+        assert!(
+            push.describe(&ctx(false, false))[0]
+                .starts_with("git push aws-production master:master")
+        );
+    }
+
+    #[test]
+    fn merge_describes_every_repo() {
+        let c = ctx(false, false);
+        let plan = plan(&steps::default_steps(), &c).unwrap();
+        let merge = plan.iter().find(|s| s.action == Action::Merge).unwrap();
+        let lines = merge.describe(&c);
+        assert_eq!(lines.len(), 8);
+        assert!(lines[2].contains("git pull --no-ff --no-edit origin rc"));
+        assert!(lines[7].contains("lesson-content"));
+    }
+
+    #[test]
+    fn rollback_force_pushes_the_sha_then_deploys() {
+        let c = ctx(false, false);
+        let plan = rollback_plan("abc1234", &c);
+        let lines: Vec<String> = plan.iter().flat_map(|s| s.describe(&c)).collect();
+        let text = lines.join("\n");
+        assert!(text.contains("git checkout -B rollback abc1234"), "{text}");
+        assert!(
+            text.contains("git push --force aws-production rollback:master"),
+            "{text}"
+        );
+        assert!(text.contains("/opt/ttmscalr deploy production"), "{text}");
+    }
+
+    #[test]
+    fn show_quotes_what_a_shell_would_split() {
+        assert_eq!(
+            show(
+                "git",
+                &["commit".to_owned(), "-m".to_owned(), "it's done".to_owned()]
+            ),
+            "git commit -m 'it'\\''s done'"
+        );
+    }
+
+    #[test]
+    fn migrate_gets_a_longer_time_limit_and_config_wins() {
+        let mut configs = steps::default_steps();
+        let plan_of = |configs: &[StepConfig]| plan(configs, &ctx(true, true)).unwrap();
+        let limit = |plan: &[PlannedStep], name: &str| {
+            plan.iter().find(|s| s.name == name).unwrap().timeout
+        };
+        let p = plan_of(&configs);
+        assert_eq!(limit(&p, "migrate"), Duration::from_secs(120 * 60));
+        assert_eq!(limit(&p, "deploy"), Duration::from_secs(30 * 60));
+        for step in &mut configs {
+            if step.name == "deploy" {
+                step.timeout_minutes = Some(0.5);
+            }
+        }
+        assert_eq!(limit(&plan_of(&configs), "deploy"), Duration::from_secs(30));
+    }
+}
