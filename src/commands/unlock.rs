@@ -36,6 +36,7 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         &ctx.app_dir(),
         &target.deploy_remote,
         &args.target,
+        &ctx.children,
     );
     let removed = match lock::remove(&place) {
         Ok(removed) => removed,

@@ -100,6 +100,7 @@ pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<L
         &ctx.app_dir(),
         &ctx.config.deploy_remote,
         &ctx.target,
+        &ctx.children,
     );
     match Lock::acquire(&place, &holder, lock::longest_run()) {
         Ok(lock) => Ok(lock),

@@ -13,16 +13,6 @@ const QUESTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub use super::process::Output;
 
-/// Runs `program args…` in `dir` for a caller that has no [`Children`] of a run at
-/// hand: its own process group, no time limit, no interruption, and the environment
-/// as it is. Callers inside a run use [`Children::run`], which removes the secrets.
-pub fn run(program: &str, args: &[String], dir: &Path) -> Result<Output, RunbookError> {
-    Ok(Children::default()
-        .run(program, args, dir, None)?
-        .output()
-        .clone())
-}
-
 /// A git program and the clone it works in.
 #[derive(Debug, Clone)]
 pub struct Git {

@@ -145,9 +145,26 @@ fn ask(ctx: &Context, dir: &Path, args: &[&str]) -> Result<String, IntegrityErro
 }
 
 /// Runs one git question in `dir` and returns how it ended, whatever the exit.
+/// Like every child of a run, it sees no secret and has a deadline.
 fn answer(ctx: &Context, dir: &Path, args: &[&str]) -> Result<git::Output, IntegrityError> {
-    git::run(&ctx.programs.git, &owned(args), dir).map_err(|e| IntegrityError::Git(e.to_string()))
+    let deadline = std::time::Instant::now() + QUESTION_DEADLINE;
+    let ended = ctx
+        .children
+        .run(&ctx.programs.git, &owned(args), dir, Some(deadline))
+        .map_err(|e| IntegrityError::Git(e.to_string()))?;
+    match ended {
+        super::process::Ended::Exited(out) => Ok(out),
+        _ => Err(IntegrityError::Git(format!(
+            "`{}` in {} did not finish within {} s",
+            super::show(&ctx.programs.git, &owned(args)),
+            dir.display(),
+            QUESTION_DEADLINE.as_secs()
+        ))),
+    }
 }
+
+/// A read-only git question may take this long.
+const QUESTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 fn owned(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| (*a).to_owned()).collect()

@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use std::time::{Duration, Instant};
+
 use super::git;
+use super::process::Children;
+use super::signals::Watch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -153,12 +157,34 @@ pub struct Place {
     pub dir: PathBuf,
     pub remote: String,
     pub target: String,
+    /// How git runs: without the secrets, and deaf to signals, so that a run
+    /// interrupted by Ctrl-C still releases its lock.
+    pub children: Children,
 }
+
+/// A git exchange with the remote about the lock may take this long.
+const GIT_DEADLINE: Duration = Duration::from_secs(120);
 
 impl Place {
     fn run(&self, args: &[&str]) -> Result<git::Output, String> {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        git::run(&self.git, &args, &self.dir).map_err(|e| e.to_string())
+        let ended = self
+            .children
+            .run(
+                &self.git,
+                &args,
+                &self.dir,
+                Some(Instant::now() + GIT_DEADLINE),
+            )
+            .map_err(|e| e.to_string())?;
+        match ended {
+            super::process::Ended::Exited(out) => Ok(out),
+            _ => Err(format!(
+                "git {} did not finish within {} s",
+                args.first().map_or("", String::as_str),
+                GIT_DEADLINE.as_secs()
+            )),
+        }
     }
 
     fn ok(&self, action: &'static str, args: &[&str]) -> Result<String, LockError> {
@@ -403,12 +429,15 @@ pub fn longest_run() -> chrono::Duration {
 }
 
 /// The clone that keeps the lock: the app repo's, which knows the deploy remote.
-pub fn place(git: &str, app_dir: &Path, remote: &str, target: &str) -> Place {
+pub fn place(git: &str, app_dir: &Path, remote: &str, target: &str, children: &Children) -> Place {
+    let mut children = children.clone();
+    children.watch = Watch::never();
     Place {
         git: git.to_owned(),
         dir: app_dir.to_owned(),
         remote: remote.to_owned(),
         target: target.to_owned(),
+        children,
     }
 }
 
