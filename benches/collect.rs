@@ -38,6 +38,7 @@ fn collect(c: &mut Criterion) {
         window: plan_window(now, 60, config.tz()),
         downtime_requested: false,
         log: None,
+        stats: None,
     };
 
     // One run up front: how many requests, and their sum if made one after another.

@@ -49,6 +49,12 @@ pub struct Config {
     /// Per-request timeout for every source.
     #[serde(default = "default_timeout_seconds")]
     pub timeout_seconds: u64,
+    /// One deadline for the whole collection: what is unanswered then fails.
+    #[serde(default = "default_deadline_seconds")]
+    pub deadline_seconds: u64,
+    /// Requests in flight at most, per service (Jenkins, New Relic, GitHub each).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
     pub jenkins: Option<JenkinsConfig>,
     pub newrelic: Option<NewRelicConfig>,
     pub github: Option<GithubConfig>,
@@ -207,6 +213,12 @@ fn default_deploy_minutes() -> u32 {
 fn default_timeout_seconds() -> u64 {
     10
 }
+fn default_deadline_seconds() -> u64 {
+    60
+}
+fn default_max_in_flight() -> usize {
+    32
+}
 fn default_newrelic_url() -> String {
     "https://api.newrelic.com/graphql".to_owned()
 }
@@ -287,19 +299,44 @@ impl Config {
                 self.timezone
             ));
         }
-        if self.deploy_minutes == 0 {
-            problems.push("deploy_minutes must be at least 1".to_owned());
-        }
-        if self.timeout_seconds == 0 {
-            problems.push("timeout_seconds must be at least 1".to_owned());
-        }
+        in_range(
+            &mut problems,
+            "deploy_minutes",
+            self.deploy_minutes,
+            1,
+            10080,
+        );
+        in_range(
+            &mut problems,
+            "timeout_seconds",
+            self.timeout_seconds,
+            1,
+            600,
+        );
+        in_range(
+            &mut problems,
+            "deadline_seconds",
+            self.deadline_seconds,
+            1,
+            3600,
+        );
+        in_range(&mut problems, "max_in_flight", self.max_in_flight, 1, 100);
         if let Some(j) = &self.jenkins {
             check_url(&mut problems, "jenkins.url", &j.url);
         }
         if let Some(n) = &self.newrelic {
             check_url(&mut problems, "newrelic.url", &n.url);
-            if n.window_minutes == 0 {
-                problems.push("newrelic.window_minutes must be at least 1".to_owned());
+            in_range(
+                &mut problems,
+                "newrelic.window_minutes",
+                n.window_minutes,
+                1,
+                60,
+            );
+            if n.account_id == 0 {
+                problems.push(
+                    "newrelic.account_id must be your New Relic account number, not 0".to_owned(),
+                );
             }
         }
         if let Some(g) = &self.github {
@@ -404,6 +441,18 @@ impl Config {
 pub fn split_repo(full: &str) -> Option<(&str, &str)> {
     let (owner, name) = full.split_once('/')?;
     (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then_some((owner, name))
+}
+
+/// A number the config bounds: the key, the range and what was given.
+fn in_range<T>(problems: &mut Vec<String>, key: &str, value: T, min: T, max: T)
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if value < min || value > max {
+        problems.push(format!(
+            "{key} = {value} is out of range: give a number from {min} to {max}"
+        ));
+    }
 }
 
 fn check_url(problems: &mut Vec<String>, key: &str, url: &str) {

@@ -158,6 +158,13 @@ pub(crate) fn collect_live(
     verbose: bool,
 ) -> Result<Facts, CommandError> {
     config.target(target)?;
+    let missing = sources::missing_secrets(config, &sources::http::process_env);
+    if !missing.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "live facts need every secret the config names, before any request:\n  - {}",
+            missing.join("\n  - ")
+        )));
+    }
     let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
     let start = plan.start.map_or(now, |s| s.with_timezone(&Utc));
     let request = sources::Request {
@@ -169,6 +176,7 @@ pub(crate) fn collect_live(
         log: verbose.then(|| -> sources::http::Log {
             std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
         }),
+        stats: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,18 +1,25 @@
 //! GitHub REST through octocrab: branch heads, the release pull request with its
 //! `Dependencies` task list and every page of its reviews, and the migrations a
-//! compare adds. Reads raw answers (octocrab's `_get`) so that the status, the
-//! rate-limit headers and the `Link` pages are ours to judge; octocrab's own retry
-//! is off. Owns the GitHub routes and field paths; never judges approval or
+//! compare adds. octocrab is the client, but its requests go through the shared
+//! transport ([`super::http::Transport`]: proxies, same-origin redirects, the body
+//! cap, the deadline, one retry, the cap on requests in flight), plugged in as its
+//! service; octocrab's own HTTP stack is not built. Reads raw answers (octocrab's
+//! `_get`) so that the status, the rate-limit headers and the `Link` pages are ours
+//! to judge. Owns the GitHub routes and field paths; never judges approval or
 //! downtime (the policy does).
 
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use octocrab::Octocrab;
-use octocrab::service::middleware::retry::RetryConfig;
+use http_body_util::{BodyExt, Full};
+use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
-use super::http::{self, Answer, HttpError, Policy};
+use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
 use crate::facts::{Dependency, PullRequest, Review};
 
 /// GitHub lists at most this many files in a compare.
@@ -37,47 +44,183 @@ pub enum GithubError {
         "{url} has more than {pages} pages: gatekeeper stops there rather than judge on part of the list"
     )]
     TooManyPages { url: String, pages: usize },
+    #[error(
+        "GitHub rate limit: {left} left, resets at {resets}; this check needs about {needed} requests: try again after the reset"
+    )]
+    RateBudget {
+        left: u64,
+        resets: String,
+        needed: u64,
+    },
 }
 
 /// What octocrab's raw calls answer.
 type Raw = ::http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>;
 
+/// The rate-limit budget GitHub reported in its first answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Budget {
+    left: Option<u64>,
+    reset: Option<i64>,
+}
+
 pub struct GitHub {
     client: Octocrab,
-    policy: Policy,
     base: String,
     /// The variable that holds the token, for messages.
     token_env: String,
+    /// Requests this run still expects to make; 0 when unknown.
+    needed: u64,
+    budget: Mutex<Budget>,
+}
+
+/// octocrab's service: every request goes through the shared transport, with the
+/// token only for GitHub's own origin.
+#[derive(Clone)]
+struct Through {
+    transport: Transport,
+    base: reqwest::Url,
+    credential: Credential,
+}
+
+impl tower::Service<::http::Request<OctoBody>> for Through {
+    type Response = ::http::Response<Full<Bytes>>;
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, HttpError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), HttpError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: ::http::Request<OctoBody>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.forward(request).await })
+    }
+}
+
+impl Through {
+    async fn forward(
+        &self,
+        request: ::http::Request<OctoBody>,
+    ) -> Result<::http::Response<Full<Bytes>>, HttpError> {
+        let (parts, body) = request.into_parts();
+        let url = self.absolute(&parts.uri)?;
+        let shown = shown_url(&url);
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| HttpError::Setup {
+                message: format!("cannot read the body of the request to {shown}: {e}"),
+            })?
+            .to_bytes();
+        let idempotent = match parts.method {
+            ::http::Method::GET | ::http::Method::HEAD => true,
+            // A GraphQL query only reads; a mutation (or anything else) is sent once.
+            ::http::Method::POST => url.path().ends_with("/graphql") && is_query(&body),
+            _ => false,
+        };
+        let mut headers = parts.headers;
+        headers
+            .entry(::http::header::ACCEPT)
+            .or_insert(::http::HeaderValue::from_static(
+                "application/vnd.github+json",
+            ));
+        let call = Call {
+            service: Service::GitHub,
+            method: parts.method,
+            url,
+            credential: Some(&self.credential),
+            headers,
+            body: (!body.is_empty()).then_some(body),
+            idempotent,
+        };
+        let answer = self.transport.send(call, &shown).await?;
+        let mut response = ::http::Response::builder().status(answer.status);
+        for (name, value) in &answer.headers {
+            response = response.header(name, value);
+        }
+        response
+            .body(Full::new(Bytes::from(answer.body)))
+            .map_err(|e| HttpError::Body {
+                url: shown,
+                message: e.to_string(),
+            })
+    }
+
+    /// A route ("/repos/…") under the base URL, or a whole URL (a `Link` page).
+    fn absolute(&self, uri: &::http::Uri) -> Result<reqwest::Url, HttpError> {
+        let text = if uri.scheme().is_some() {
+            uri.to_string()
+        } else {
+            let route = uri.path_and_query().map_or("/", |p| p.as_str());
+            format!("{}{route}", self.base.as_str().trim_end_matches('/'))
+        };
+        reqwest::Url::parse(&text).map_err(|e| HttpError::Setup {
+            message: format!("{text:?} is no URL: {e}"),
+        })
+    }
+}
+
+/// Whether a GraphQL request body holds a query (not a mutation).
+fn is_query(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("query")?
+                .as_str()
+                .map(str::trim_start)
+                .map(str::to_owned)
+        })
+        .is_some_and(|q| !q.starts_with("mutation") && !q.starts_with("subscription"))
+}
+
+/// A URL as shown in messages: no query, no user or password.
+fn shown_url(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
 }
 
 impl GitHub {
+    /// The client of `url` with `token` (from the variable `token_env`), on
+    /// `transport`. Needs a tokio runtime: octocrab spawns its request queue.
     pub fn new(
         url: &str,
         token: &str,
         token_env: &str,
-        policy: Policy,
+        transport: &Transport,
     ) -> Result<Self, GithubError> {
-        http::install_crypto();
         let setup = |message: String| GithubError::Setup {
             url: url.to_owned(),
             message,
         };
-        let client = Octocrab::builder()
-            // We retry ourselves, once, and never on a rate limit.
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(policy.timeout))
-            .set_read_timeout(Some(policy.timeout + Duration::from_secs(1)))
-            .base_uri(url)
-            .map_err(|e| setup(http::chain(&e)))?
-            .personal_token(token.to_owned())
+        let base = reqwest::Url::parse(url).map_err(|e| setup(e.to_string()))?;
+        let credential = Credential::bearer(url, token).map_err(|e| setup(e.to_string()))?;
+        let service = Through {
+            transport: transport.clone(),
+            base,
+            credential,
+        };
+        let client = OctocrabBuilder::new_empty()
+            .with_service(service)
+            .with_auth(AuthState::None)
             .build()
-            .map_err(|e| setup(http::chain(&e)))?;
+            .map_err(|e| setup(e.to_string()))?;
         Ok(Self {
             client,
-            policy,
             base: url.trim_end_matches('/').to_owned(),
             token_env: token_env.to_owned(),
+            needed: 0,
+            budget: Mutex::new(Budget::default()),
         })
+    }
+
+    /// Tells how many requests this run expects to make, so that a rate-limit
+    /// budget too small for them stops the run early.
+    pub fn expect_requests(&mut self, needed: u64) {
+        self.needed = needed;
     }
 
     /// The URL as shown in messages (no query).
@@ -90,13 +233,54 @@ impl GitHub {
         }
     }
 
-    /// One GET, with the timeout and retry, read whole.
+    /// Refuses to start a request the known budget cannot cover.
+    fn within_budget(&self) -> Result<(), GithubError> {
+        let budget = self.budget.lock().map(|b| *b).unwrap_or_default();
+        match budget.left {
+            Some(left) if self.needed > 0 && left < self.needed => {
+                let resets = budget
+                    .reset
+                    .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+                    .map_or_else(
+                        || "an unknown time".to_owned(),
+                        |t| t.format("%H:%M UTC").to_string(),
+                    );
+                Err(GithubError::RateBudget {
+                    left,
+                    resets,
+                    needed: self.needed,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Remembers the budget of the first answer that reports one.
+    fn note_budget(&self, answer: &Answer) {
+        let left = answer
+            .ratelimit_remaining
+            .as_deref()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let reset = answer
+            .ratelimit_reset
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let (Some(left), Ok(mut budget)) = (left, self.budget.lock())
+            && budget.left.is_none()
+        {
+            *budget = Budget {
+                left: Some(left),
+                reset,
+            };
+        }
+    }
+
+    /// One GET, read whole (the transport times, caps and retries it).
     async fn get(&self, route: &str) -> Result<Answer, GithubError> {
+        self.within_budget()?;
         let shown = self.shown(route);
-        let answer = self
-            .policy
-            .run(&shown, || self.attempt(route, &shown))
-            .await?;
+        let answer = self.read(self.client._get(route).await, &shown).await?;
+        self.note_budget(&answer);
         let hint = format!(
             "check the token in {} (github.token_env) and that it may read this repo",
             self.token_env
@@ -104,21 +288,14 @@ impl GitHub {
         Ok(answer.require_ok(&shown, &hint)?)
     }
 
-    async fn attempt(&self, route: &str, shown: &str) -> Result<Answer, HttpError> {
-        let response = self.client._get(route).await;
-        self.read(response, shown).await
-    }
-
-    /// An octocrab answer read whole into an [`Answer`].
+    /// An octocrab answer read whole into an [`Answer`]; the transport's own error
+    /// when it failed.
     async fn read(
         &self,
         response: octocrab::Result<Raw>,
         shown: &str,
     ) -> Result<Answer, HttpError> {
-        let response = response.map_err(|e| HttpError::Transport {
-            url: shown.to_owned(),
-            message: http::chain(&e),
-        })?;
+        let response = response.map_err(|e| unwrap_error(e, shown))?;
         let mut answer = Answer::head(response.status().as_u16(), response.headers());
         answer.body = self
             .client
@@ -131,8 +308,66 @@ impl GitHub {
         Ok(answer)
     }
 
-    /// Opens an issue in `repo` with `labels`: its number and page. Tried once, within
-    /// the timeout: a repeated POST could open the issue twice.
+    /// The GraphQL endpoint: `{api}/graphql` on github.com, `{host}/api/graphql` on
+    /// GitHub Enterprise (whose REST base ends in `/api/v3`).
+    fn graphql_url(&self) -> String {
+        match self.base.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{}/graphql", self.base),
+        }
+    }
+
+    /// One GraphQL query: its `data` object. GraphQL errors (which come with HTTP
+    /// 200) are errors. A query may be retried; a mutation is sent once.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, GithubError> {
+        self.within_budget()?;
+        let url = self.graphql_url();
+        let payload = serde_json::json!({"query": query, "variables": variables});
+        let answer = self
+            .read(self.client._post(url.as_str(), Some(&payload)).await, &url)
+            .await?;
+        self.note_budget(&answer);
+        let parsed: Result<Value, String> =
+            serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})"));
+        if let Ok(v) = &parsed
+            && let Some(errors) = v.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| {
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("(no message)")
+                })
+                .collect();
+            return Err(GithubError::Parse {
+                url,
+                message: format!(
+                    "HTTP {} with GraphQL errors: {}",
+                    answer.status,
+                    messages.join("; ")
+                ),
+            });
+        }
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may read this repo",
+            self.token_env
+        );
+        let answer = answer.require_ok(&url, &hint)?;
+        let _ = answer;
+        match parsed.map(|mut v| v.get_mut("data").map(Value::take)) {
+            Ok(Some(data)) if data.is_object() => Ok(data),
+            Ok(_) => Err(GithubError::Parse {
+                url,
+                message: "no data object in the answer".to_owned(),
+            }),
+            Err(message) => Err(GithubError::Parse { url, message }),
+        }
+    }
+
+    /// Opens an issue in `repo` with `labels`: its number and page. Sent once (the
+    /// transport never retries it): a repeated POST could open the issue twice.
     pub async fn create_issue(
         &self,
         repo: &str,
@@ -143,16 +378,8 @@ impl GitHub {
         let route = format!("/repos/{repo}/issues");
         let shown = self.shown(&route);
         let payload = serde_json::json!({"title": title, "body": body, "labels": labels});
-        let sent = async {
-            let response = self.client._post(route.as_str(), Some(&payload)).await;
-            self.read(response, &shown).await
-        };
-        let answer = tokio::time::timeout(self.policy.timeout, sent)
-            .await
-            .map_err(|_| HttpError::Timeout {
-                url: shown.clone(),
-                seconds: self.policy.timeout.as_secs(),
-            })??;
+        let response = self.client._post(route.as_str(), Some(&payload)).await;
+        let answer = self.read(response, &shown).await?;
         let hint = format!(
             "check the token in {} (github.token_env) and that it may open issues in {repo}",
             self.token_env
@@ -276,6 +503,23 @@ impl GitHub {
             "/repos/{repo}/issues/{number}/comments?per_page=100"
         ))
         .await
+    }
+}
+
+/// The transport's error inside octocrab's, or octocrab's own in words.
+fn unwrap_error(e: octocrab::Error, shown: &str) -> HttpError {
+    if let octocrab::Error::Service { source, .. } = e {
+        return match source.downcast::<HttpError>() {
+            Ok(inner) => *inner,
+            Err(other) => HttpError::Transport {
+                url: shown.to_owned(),
+                message: http::chain(other.as_ref()),
+            },
+        };
+    }
+    HttpError::Transport {
+        url: shown.to_owned(),
+        message: http::chain(&e),
     }
 }
 
