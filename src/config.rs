@@ -274,10 +274,21 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+            message: located(text, &e),
+        };
+        // Secrets first, on the bare table: no later message may quote one back.
+        let raw: toml::Table = text.parse().map_err(parse_error)?;
+        let mut secrets = Vec::new();
+        inline_secrets(&toml::Value::Table(raw), "", &mut secrets);
+        if !secrets.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: secrets,
+            });
+        }
+        let mut config: Config = toml::from_str(text).map_err(parse_error)?;
         config.path = path.to_owned();
         let problems = config.problems();
         if problems.is_empty() {
@@ -441,6 +452,114 @@ impl Config {
 pub fn split_repo(full: &str) -> Option<(&str, &str)> {
     let (owner, name) = full.split_once('/')?;
     (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then_some((owner, name))
+}
+
+/// Keys that hold a secret when written inline.
+const SECRET_KEYS: [&str; 5] = ["token", "api_key", "apikey", "password", "secret"];
+
+/// Every secret written into the config (a secret-bearing key, a `*_env` key whose
+/// value is a secret rather than a variable name, credentials in a URL), named by
+/// key and never by value.
+fn inline_secrets(value: &toml::Value, at: &str, problems: &mut Vec<String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                let here = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
+                let lower = key.to_ascii_lowercase();
+                if SECRET_KEYS.contains(&lower.as_str()) {
+                    problems.push(format!(
+                        "{here} holds a secret written into the config: delete it, export the secret in an environment variable and name that variable in {}",
+                        env_key_for(at)
+                    ));
+                } else if lower.ends_with("_env")
+                    && let Some(name) = value.as_str()
+                    && !is_variable_name(name)
+                {
+                    problems.push(format!(
+                        "{here} must be the NAME of an environment variable (like GITHUB_TOKEN), but its value looks like a secret: put the secret in the variable, its name here"
+                    ));
+                } else {
+                    inline_secrets(value, &here, problems);
+                }
+            }
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                inline_secrets(item, &format!("{at}[{i}]"), problems);
+            }
+        }
+        toml::Value::String(text) if has_userinfo(text) => {
+            problems.push(format!(
+                "{at} is a URL with a user or password in it: remove them; credentials come only from the environment variables the config names"
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// The key that should name the variable instead, for a section.
+fn env_key_for(section: &str) -> &'static str {
+    match section {
+        "newrelic" => "newrelic.api_key_env",
+        "jenkins" => "jenkins.token_env",
+        _ => "github.token_env (or jenkins.token_env, newrelic.api_key_env)",
+    }
+}
+
+/// An environment variable name, not a secret pasted in its place: letters, digits
+/// and `_`, not starting with a digit, and none of the shapes tokens have (known
+/// prefixes; long runs of mixed letters and digits).
+pub fn is_variable_name(name: &str) -> bool {
+    const TOKEN_PREFIXES: [&str; 8] = [
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "ghu_",
+        "ghr_",
+        "github_pat_",
+        "nrak-",
+        "glpat-",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let shaped = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    let digits = name.chars().filter(char::is_ascii_digit).count();
+    let tokenish = TOKEN_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || (name.len() >= 20 && digits >= 4 && !name.contains('_'))
+        || (name.chars().any(|c| c.is_ascii_lowercase())
+            && name.chars().any(|c| c.is_ascii_uppercase())
+            && digits >= 4);
+    shaped && !tokenish
+}
+
+/// Whether `text` is a URL with a user or password (`scheme://user:pass@host`).
+fn has_userinfo(text: &str) -> bool {
+    let Some((_, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.contains('@')
+}
+
+/// A TOML error as line, column and message, without the quoted source line (it
+/// could hold a secret).
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_owned(),
+    }
 }
 
 /// A number the config bounds: the key, the range and what was given.

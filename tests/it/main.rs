@@ -17,4 +17,5 @@ mod help;
 mod notice;
 mod sources;
 mod support;
+mod transport;
 mod window;
