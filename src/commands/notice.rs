@@ -75,7 +75,7 @@ pub fn run(args: NoticeArgs) -> Result<u8, CommandError> {
     }
 
     let env: Env<'_> = &http::process_env;
-    let missing = sources::missing_secrets(&config, env);
+    let missing = sources::missing_secrets(&config, env, &["github"]);
     if !missing.is_empty() {
         return Err(CommandError::Usage(format!(
             "--create needs every secret the config names, before any request:\n  - {}",

@@ -242,10 +242,10 @@ pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
     redactor
 }
 
-/// One line per secret variable the config names that is unset or empty, for a run
-/// that collects live facts: said before any request, so that a missing token is
-/// never mistaken for a deny.
-pub fn missing_secrets(config: &Config, env: Env<'_>) -> Vec<String> {
+/// One line per secret variable the config names that is unset or empty, among
+/// the `sections` a command uses ("jenkins", "newrelic", "github"): said before any
+/// request, so that a missing token is never mistaken for a deny.
+pub fn missing_secrets(config: &Config, env: Env<'_>, sections: &[&str]) -> Vec<String> {
     let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
     if let Some(j) = &config.jenkins
         && let Some(var) = &j.token_env
@@ -264,6 +264,7 @@ pub fn missing_secrets(config: &Config, env: Env<'_>) -> Vec<String> {
     }
     wanted
         .into_iter()
+        .filter(|(_, key, _)| sections.iter().any(|s| key.starts_with(&format!("{s}."))))
         .filter_map(|(var, key, what)| http::secret(env, var, key, what).err())
         .map(|e| e.to_string())
         .collect()

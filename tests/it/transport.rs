@@ -564,3 +564,28 @@ fn a_facts_file_must_be_a_regular_file_of_bounded_size() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 16 MiB"));
 }
+
+#[tokio::test]
+async fn notice_create_needs_only_the_github_token_and_says_so_before_any_request() {
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["notice", "production", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT, "--start", "2026-11-28T02:00:00-05:00"])
+        .args(["--minutes", "60", "--nature", "n", "--affected", "a"])
+        .args(["--experience", "e", "--create"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("environment variable GITHUB_TOKEN is not set"),
+        "{stderr}"
+    );
+    for other in ["JENKINS_TOKEN", "NEW_RELIC_API_KEY"] {
+        assert!(!stderr.contains(other), "{stderr}");
+    }
+    assert!(services.requests().await.is_empty());
+}
