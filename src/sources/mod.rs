@@ -547,3 +547,72 @@ where
         errors,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Remembers how each source finished.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<(String, bool)>>);
+
+    impl Progress for Recorded {
+        fn finished(&self, source: &str, ok: bool) {
+            self.0.lock().unwrap().push((source.to_owned(), ok));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_source_whose_every_request_failed_is_reported_failed() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let uri = server.uri();
+        let text = format!(
+            r#"timeout_seconds = 2
+[jenkins]
+url = "{uri}/jenkins"
+[newrelic]
+url = "{uri}/graphql"
+account_id = 1
+api_key_env = "K"
+[github]
+url = "{uri}"
+token_env = "T"
+[targets.production]
+app = "a"
+deploy_repo = "o/d"
+deploy_remote = "d"
+notices_repo = "o/n"
+[[targets.production.repos]]
+github = "o/r"
+jenkins_job = "r"
+"#
+        );
+        let config = Config::parse(&text, std::path::Path::new("gatekeeper.toml")).unwrap();
+        let now = Utc::now();
+        let request = Request {
+            config: &config,
+            target: "production",
+            now,
+            window: crate::facts::plan_window(now, 60, config.tz()),
+            downtime_requested: false,
+            log: None,
+            stats: None,
+        };
+        let env = |var: &str| Some(format!("secret-of-{var}"));
+        let progress = Recorded::default();
+        let facts = collect_with_env(&request, &progress, &env).await;
+        assert!(!facts.errors.is_empty());
+        let finished = progress.0.lock().unwrap().clone();
+        for source in SOURCES {
+            assert!(
+                finished.contains(&(source.to_owned(), false)),
+                "{source}: {finished:?}"
+            );
+        }
+    }
+}
