@@ -705,4 +705,51 @@ path = "../apangea"
         let message = config.target("staging").unwrap_err().to_string();
         assert!(message.contains("production"), "{message}");
     }
+
+    #[test]
+    fn variable_names_pass_and_pasted_tokens_do_not() {
+        for name in [
+            "GITHUB_TOKEN",
+            "NEW_RELIC_API_KEY",
+            "gk_token",
+            "TOKEN_2024",
+        ] {
+            assert!(is_variable_name(name), "{name}");
+        }
+        for value in [
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "github_pat_11ABCDEFG",
+            "NRAK-ABCDEF0123456789",
+            "11f0e5c3a9d24b7e8f9a0b1c2d3e4f5a",
+            "a b",
+            "",
+        ] {
+            assert!(!is_variable_name(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn a_toml_error_is_placed_without_quoting_the_line() {
+        let text = "timezone = \"UTC\"\n[github]\ntoken = \"ghp_s3cretValue0123456789";
+        let err = Config::parse(text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn numbers_are_bounded() {
+        let text = "timeout_seconds = 601\ndeploy_minutes = 0\ndeadline_seconds = 4000";
+        let err = Config::parse(text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        for key in [
+            "timeout_seconds = 601",
+            "deploy_minutes = 0",
+            "deadline_seconds = 4000",
+        ] {
+            assert!(err.contains(key), "{err}");
+        }
+    }
 }
