@@ -791,4 +791,70 @@ mod tests {
             Compare::Capped(300)
         ));
     }
+
+    async fn graphql_server(status: u16, answer: Value) -> wiremock::MockServer {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .and(wiremock::matchers::path("/api/graphql"))
+            .and(wiremock::matchers::bearer_token("t0ken-value"))
+            .respond_with(wiremock::ResponseTemplate::new(status).set_body_json(answer))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn client(server: &wiremock::MockServer) -> GitHub {
+        let mut policy = http::Policy::new(5, 60, 8);
+        policy.backoff = std::time::Duration::from_millis(1);
+        let transport = Transport::new(policy).unwrap();
+        let base = format!("{}/api/v3", server.uri());
+        GitHub::new(&base, "t0ken-value", "T", &transport).unwrap()
+    }
+
+    #[tokio::test]
+    async fn graphql_returns_data_on_the_shared_transport() {
+        let server = graphql_server(
+            200,
+            serde_json::json!({"data": {"viewer": {"login": "bot"}}}),
+        )
+        .await;
+        let data = client(&server)
+            .graphql(
+                "query($n: Int) { viewer { login } }",
+                serde_json::json!({"n": 1}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(data, serde_json::json!({"viewer": {"login": "bot"}}));
+        let sent = server.received_requests().await.unwrap();
+        let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+        assert_eq!(body["variables"], serde_json::json!({"n": 1}));
+    }
+
+    #[tokio::test]
+    async fn graphql_errors_with_status_200_are_errors() {
+        let server = graphql_server(
+            200,
+            serde_json::json!({"data": null, "errors": [{"message": "Field 'x' doesn't exist"}]}),
+        )
+        .await;
+        let err = client(&server)
+            .graphql("query { x }", Value::Null)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("Field 'x' doesn't exist"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_graphql_query_is_retried_and_a_mutation_is_not() {
+        for (query, tries) in [("query { a }", 2), ("mutation { b }", 1)] {
+            let server = graphql_server(503, serde_json::json!({"message": "busy"})).await;
+            let _ = client(&server).graphql(query, Value::Null).await;
+            assert_eq!(
+                server.received_requests().await.unwrap().len(),
+                tries,
+                "{query}"
+            );
+        }
+    }
 }
