@@ -476,23 +476,26 @@ where
                 gh.branch_head(repo, &target.release_branch),
                 production_sha()
             );
-            match production {
-                Ok(sha) => (head, Some(sha.clone())),
-                Err(e) => {
-                    errors.push(format!("migrations unknown: {e}"));
-                    (head, None)
-                }
-            }
+            (head, production.clone())
         } else {
             (
                 gh.branch_head(repo, &target.release_branch).await,
-                Some(target.base_branch.clone()),
+                Ok(target.base_branch.clone()),
             )
         };
         let head = match head {
             Ok(h) => Some(h),
             Err(e) => {
                 errors.push(format!("head of {} unknown: {e}", target.release_branch));
+                None
+            }
+        };
+        // The app's compare starts at the production SHA: when that failed, its
+        // error is the migrations' (and no other fact's).
+        let base = match base {
+            Ok(base) => Some(base),
+            Err(e) => {
+                errors.push(format!("migrations unknown: {e}"));
                 None
             }
         };
@@ -504,9 +507,7 @@ where
                     None
                 }
             },
-            // The app's production SHA failed: its error is named above.
-            (_, None) => None,
-            (None, _) => None,
+            _ => None,
         };
         (head, base, migrations, errors)
     };
