@@ -589,3 +589,26 @@ async fn notice_create_needs_only_the_github_token_and_says_so_before_any_reques
     }
     assert!(services.requests().await.is_empty());
 }
+
+#[tokio::test]
+async fn deploy_without_its_secrets_stops_before_any_request() {
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["deploy", "production", "--yes", "--config"])
+        .arg(&config)
+        .env("GITHUB_TOKEN", server::GITHUB_TOKEN)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for var in ["JENKINS_TOKEN", "NEW_RELIC_API_KEY"] {
+        assert!(
+            stderr.contains(&format!("environment variable {var} is not set")),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains(server::GITHUB_TOKEN));
+    assert!(services.requests().await.is_empty());
+}
