@@ -612,3 +612,38 @@ async fn deploy_without_its_secrets_stops_before_any_request() {
     assert!(!stderr.contains(server::GITHUB_TOKEN));
     assert!(services.requests().await.is_empty());
 }
+
+#[tokio::test]
+async fn every_echoed_form_of_a_secret_is_scrubbed() {
+    use base64::Engine as _;
+    let services = server::start_green().await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        server::JENKINS_USER,
+        server::JENKINS_TOKEN
+    ));
+    services
+        .answer(
+            paths::JENKINS_APANGEA,
+            ResponseTemplate::new(401).set_body_string(format!(
+                "<html><head><title>Bad Authorization: Basic {basic} for {}</title></head></html>",
+                server::JENKINS_TOKEN
+            )),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let token = format!("{}\n", server::JENKINS_TOKEN);
+    let run = json_run(dir.path(), &[("JENKINS_TOKEN", token.as_str())]);
+    assert_eq!(run.code, 1);
+    assert_eq!(failing(&run.decision), ["tests"]);
+    assert!(
+        detail(&run, "tests").contains("HTTP 401"),
+        "{}",
+        detail(&run, "tests")
+    );
+    for form in [basic.as_str(), basic.trim_end_matches('=')] {
+        assert!(!run.stdout.contains(form), "{}", run.stdout);
+        assert!(!run.stderr.contains(form), "{}", run.stderr);
+    }
+}
