@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatekeeper::config::Config;
 use gatekeeper::facts::plan_window;
+use gatekeeper::policy::PolicySet;
 use gatekeeper::sources::http::Stats;
 use gatekeeper::sources::{self, Request, Silent};
 use wiremock::matchers::any;
@@ -172,7 +173,7 @@ fn server_config_text(uri: &str) -> String {
 }
 
 struct Measured {
-    allowed_facts: bool,
+    allowed: bool,
     wall: Duration,
     per_source: HashMap<&'static str, usize>,
     transport: Vec<Stats>,
@@ -211,10 +212,13 @@ fn measure(runtime: &tokio::runtime::Runtime, n: usize) -> Measured {
     let started = Instant::now();
     let facts = runtime.block_on(sources::collect_with_env(&request, &Silent, &lookup));
     let wall = started.elapsed();
+    let mut policies =
+        PolicySet::load(&config.resolve(config.policies.as_ref().unwrap()), false).unwrap();
+    let allowed = policies.evaluate(&facts).unwrap().decision.allow;
     let seen = stand.seen.lock().unwrap();
     let transport = stats.lock().unwrap().clone();
     Measured {
-        allowed_facts: facts.errors.is_empty(),
+        allowed,
         wall,
         per_source: seen.per_source.clone(),
         transport,
@@ -230,7 +234,7 @@ fn collect(c: &mut Criterion) {
         .build()
         .unwrap();
     eprintln!(
-        "repos | no source error | wall (x {} ms) | jenkins / newrelic / github requests | github per repo | peak in flight jenkins / newrelic / github (server saw) | refused",
+        "repos |        decision | wall (x {} ms) | jenkins / newrelic / github requests | github per repo | peak in flight jenkins / newrelic / github (server saw) | refused",
         DELAY.as_millis()
     );
     for n in SIZES {
@@ -244,7 +248,7 @@ fn collect(c: &mut Criterion) {
         let count = |name: &str| m.per_source.get(name).copied().unwrap_or(0);
         eprintln!(
             "{n:>5} | {:>15} | {:>14.1} | {:>4} / {} / {:>4} | {:>15.2} | {:>3} / {} / {:>3} ({:>3}) | {}",
-            m.allowed_facts,
+            if m.allowed { "allowed" } else { "DENIED" },
             m.wall.as_secs_f64() / DELAY.as_secs_f64(),
             count("jenkins"),
             count("newrelic"),
