@@ -354,8 +354,7 @@ impl GitHub {
             "check the token in {} (github.token_env) and that it may read this repo",
             self.token_env
         );
-        let answer = answer.require_ok(&url, &hint)?;
-        let _ = answer;
+        answer.require_ok(&url, &hint)?;
         match parsed.map(|mut v| v.get_mut("data").map(Value::take)) {
             Ok(Some(data)) if data.is_object() => Ok(data),
             Ok(_) => Err(GithubError::Parse {
