@@ -53,6 +53,12 @@ pub struct Config {
     /// interruption before its process group is killed.
     #[serde(default = "default_step_grace_seconds")]
     pub step_grace_seconds: u64,
+    /// One deadline for the whole collection: what is unanswered then fails.
+    #[serde(default = "default_deadline_seconds")]
+    pub deadline_seconds: u64,
+    /// Requests in flight at most, per service (Jenkins, New Relic, GitHub each).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
     pub jenkins: Option<JenkinsConfig>,
     pub newrelic: Option<NewRelicConfig>,
     pub github: Option<GithubConfig>,
@@ -218,6 +224,12 @@ fn default_timeout_seconds() -> u64 {
 fn default_step_grace_seconds() -> u64 {
     30
 }
+fn default_deadline_seconds() -> u64 {
+    60
+}
+fn default_max_in_flight() -> usize {
+    32
+}
 fn default_newrelic_url() -> String {
     "https://api.newrelic.com/graphql".to_owned()
 }
@@ -273,10 +285,21 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+            message: located(text, &e),
+        };
+        // Secrets first, on the bare table: no later message may quote one back.
+        let raw: toml::Table = text.parse().map_err(parse_error)?;
+        let mut secrets = Vec::new();
+        inline_secrets(&toml::Value::Table(raw), "", &mut secrets);
+        if !secrets.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: secrets,
+            });
+        }
+        let mut config: Config = toml::from_str(text).map_err(parse_error)?;
         config.path = path.to_owned();
         let problems = config.problems();
         if problems.is_empty() {
@@ -298,19 +321,44 @@ impl Config {
                 self.timezone
             ));
         }
-        if self.deploy_minutes == 0 {
-            problems.push("deploy_minutes must be at least 1".to_owned());
-        }
-        if self.timeout_seconds == 0 {
-            problems.push("timeout_seconds must be at least 1".to_owned());
-        }
+        in_range(
+            &mut problems,
+            "deploy_minutes",
+            self.deploy_minutes,
+            1,
+            10080,
+        );
+        in_range(
+            &mut problems,
+            "timeout_seconds",
+            self.timeout_seconds,
+            1,
+            600,
+        );
+        in_range(
+            &mut problems,
+            "deadline_seconds",
+            self.deadline_seconds,
+            1,
+            3600,
+        );
+        in_range(&mut problems, "max_in_flight", self.max_in_flight, 1, 100);
         if let Some(j) = &self.jenkins {
             check_url(&mut problems, "jenkins.url", &j.url);
         }
         if let Some(n) = &self.newrelic {
             check_url(&mut problems, "newrelic.url", &n.url);
-            if n.window_minutes == 0 {
-                problems.push("newrelic.window_minutes must be at least 1".to_owned());
+            in_range(
+                &mut problems,
+                "newrelic.window_minutes",
+                n.window_minutes,
+                1,
+                60,
+            );
+            if n.account_id == 0 {
+                problems.push(
+                    "newrelic.account_id must be your New Relic account number, not 0".to_owned(),
+                );
             }
         }
         if let Some(g) = &self.github {
@@ -432,6 +480,126 @@ impl Config {
 pub fn split_repo(full: &str) -> Option<(&str, &str)> {
     let (owner, name) = full.split_once('/')?;
     (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then_some((owner, name))
+}
+
+/// Keys that hold a secret when written inline.
+const SECRET_KEYS: [&str; 5] = ["token", "api_key", "apikey", "password", "secret"];
+
+/// Every secret written into the config (a secret-bearing key, a `*_env` key whose
+/// value is a secret rather than a variable name, credentials in a URL), named by
+/// key and never by value.
+fn inline_secrets(value: &toml::Value, at: &str, problems: &mut Vec<String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                let here = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
+                let lower = key.to_ascii_lowercase();
+                if SECRET_KEYS.contains(&lower.as_str()) {
+                    problems.push(format!(
+                        "{here} holds a secret written into the config: delete it, export the secret in an environment variable and name that variable in {}",
+                        env_key_for(at)
+                    ));
+                } else if lower.ends_with("_env")
+                    && let Some(name) = value.as_str()
+                    && !is_variable_name(name)
+                {
+                    problems.push(format!(
+                        "{here} must be the NAME of an environment variable (like GITHUB_TOKEN), but its value looks like a secret: put the secret in the variable, its name here"
+                    ));
+                } else {
+                    inline_secrets(value, &here, problems);
+                }
+            }
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                inline_secrets(item, &format!("{at}[{i}]"), problems);
+            }
+        }
+        toml::Value::String(text) if has_userinfo(text) => {
+            problems.push(format!(
+                "{at} is a URL with a user or password in it: remove them; credentials come only from the environment variables the config names"
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// The key that should name the variable instead, for a section.
+fn env_key_for(section: &str) -> &'static str {
+    match section {
+        "newrelic" => "newrelic.api_key_env",
+        "jenkins" => "jenkins.token_env",
+        _ => "github.token_env (or jenkins.token_env, newrelic.api_key_env)",
+    }
+}
+
+/// An environment variable name, not a secret pasted in its place: letters, digits
+/// and `_`, not starting with a digit, and none of the shapes tokens have (known
+/// prefixes; long runs of mixed letters and digits).
+pub fn is_variable_name(name: &str) -> bool {
+    const TOKEN_PREFIXES: [&str; 8] = [
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "ghu_",
+        "ghr_",
+        "github_pat_",
+        "nrak-",
+        "glpat-",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let shaped = !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    let digits = name.chars().filter(char::is_ascii_digit).count();
+    let tokenish = TOKEN_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || (name.len() >= 20 && digits >= 4 && !name.contains('_'))
+        || (name.chars().any(|c| c.is_ascii_lowercase())
+            && name.chars().any(|c| c.is_ascii_uppercase())
+            && digits >= 4);
+    shaped && !tokenish
+}
+
+/// Whether `text` is a URL with a user or password (`scheme://user:pass@host`).
+fn has_userinfo(text: &str) -> bool {
+    let Some((_, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.contains('@')
+}
+
+/// A TOML error as line, column and message, without the quoted source line (it
+/// could hold a secret).
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_owned(),
+    }
+}
+
+/// A number the config bounds: the key, the range and what was given.
+fn in_range<T>(problems: &mut Vec<String>, key: &str, value: T, min: T, max: T)
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if value < min || value > max {
+        problems.push(format!(
+            "{key} = {value} is out of range: give a number from {min} to {max}"
+        ));
+    }
 }
 
 fn check_url(problems: &mut Vec<String>, key: &str, url: &str) {
@@ -585,5 +753,52 @@ path = "../apangea"
         let config = Config::parse(DESIGN_EXAMPLE, Path::new("g.toml")).unwrap();
         let message = config.target("staging").unwrap_err().to_string();
         assert!(message.contains("production"), "{message}");
+    }
+
+    #[test]
+    fn variable_names_pass_and_pasted_tokens_do_not() {
+        for name in [
+            "GITHUB_TOKEN",
+            "NEW_RELIC_API_KEY",
+            "gk_token",
+            "TOKEN_2024",
+        ] {
+            assert!(is_variable_name(name), "{name}");
+        }
+        for value in [
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "github_pat_11ABCDEFG",
+            "NRAK-ABCDEF0123456789",
+            "11f0e5c3a9d24b7e8f9a0b1c2d3e4f5a",
+            "a b",
+            "",
+        ] {
+            assert!(!is_variable_name(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn a_toml_error_is_placed_without_quoting_the_line() {
+        let text = "timezone = \"UTC\"\n[github]\ntoken = \"ghp_s3cretValue0123456789";
+        let err = Config::parse(text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn numbers_are_bounded() {
+        let text = "timeout_seconds = 601\ndeploy_minutes = 0\ndeadline_seconds = 4000";
+        let err = Config::parse(text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        for key in [
+            "timeout_seconds = 601",
+            "deploy_minutes = 0",
+            "deadline_seconds = 4000",
+        ] {
+            assert!(err.contains(key), "{err}");
+        }
     }
 }

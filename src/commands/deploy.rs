@@ -55,6 +55,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
 
+    if args.facts.is_none() {
+        // A missing secret stops the deploy before the lock and any request.
+        super::require_secrets(&config)?;
+    }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
     let (_lock, _interrupts) = if args.dry_run {

@@ -195,6 +195,24 @@ pub(crate) fn gather(
     collect_live(config, target, now, plan, verbose)
 }
 
+/// Every secret live facts need is set: checked before any request (and, by
+/// `deploy`, before the lock), one line per unset variable.
+pub(crate) fn require_secrets(config: &Config) -> Result<(), CommandError> {
+    let missing = sources::missing_secrets(
+        config,
+        &sources::http::process_env,
+        &["jenkins", "newrelic", "github"],
+    );
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Usage(format!(
+            "live facts need every secret the config names, before any request:\n  - {}",
+            missing.join("\n  - ")
+        )))
+    }
+}
+
 /// Collects facts from every source at once, with a spinner per source on a terminal,
 /// or with `verbose` a line per request on stderr instead.
 pub(crate) fn collect_live(
@@ -205,6 +223,7 @@ pub(crate) fn collect_live(
     verbose: bool,
 ) -> Result<Facts, CommandError> {
     config.target(target)?;
+    require_secrets(config)?;
     let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
     let start = plan.start.map_or(now, |s| s.with_timezone(&Utc));
     let request = sources::Request {
@@ -216,6 +235,7 @@ pub(crate) fn collect_live(
         log: verbose.then(|| -> sources::http::Log {
             std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
         }),
+        stats: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -10,7 +10,7 @@ use crate::notice::{self, Announcement, Context, LABEL};
 use crate::policy::PolicySet;
 use crate::sources::{
     self,
-    http::{self, Env, Policy},
+    http::{self, Env, Policy, Transport},
 };
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
@@ -75,6 +75,13 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     }
 
     let env: Env<'_> = &http::process_env;
+    let missing = sources::missing_secrets(&config, env, &["github"]);
+    if !missing.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "--create needs every secret the config names, before any request:\n  - {}",
+            missing.join("\n  - ")
+        )));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -82,7 +89,9 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     // octocrab's client needs the runtime, even to be built.
     let created = runtime.block_on(async {
         // A missing token or [github] section is a config problem (exit 2), named.
-        let github = sources::github_client(&config, &Policy::new(config.timeout_seconds), env)
+        let transport = Transport::new(Policy::of(&config))
+            .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
+        let github = sources::github_client(&config, &transport, env)
             .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
         Ok::<_, CommandError>(
             github

@@ -131,9 +131,10 @@ fn github_production(config: &Config, target: &TargetConfig) -> Result<String, S
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let policy = sources::http::Policy::new(config.timeout_seconds);
     runtime.block_on(async {
-        let gh = sources::github_client(config, &policy, &sources::http::process_env)?;
+        let transport = sources::http::Transport::new(sources::http::Policy::of(config))
+            .map_err(|e| e.to_string())?;
+        let gh = sources::github_client(config, &transport, &sources::http::process_env)?;
         gh.branch_head(&target.deploy_repo, &target.base_branch)
             .await
             .map_err(|e| e.to_string())

@@ -31,6 +31,10 @@ pub enum FactsError {
         "facts file {path} has schema {found}, this gatekeeper reads schema {SCHEMA}; record it again with `gatekeeper facts TARGET`"
     )]
     Schema { path: String, found: u32 },
+    #[error(
+        "facts file {path} is {what}, not a regular file of at most {FACTS_CAP_MIB} MiB: pass a facts document recorded with `gatekeeper facts TARGET > FILE`"
+    )]
+    NotAFile { path: String, what: String },
     #[error("facts file {path} is for target {found:?}, not {wanted:?}")]
     Target {
         path: String,
@@ -220,13 +224,55 @@ pub struct SourceError {
     pub repo: Option<String>,
 }
 
+/// The largest facts document read.
+pub const FACTS_CAP_MIB: u64 = 16;
+
+enum Capped {
+    Io(std::io::Error),
+    Not(String),
+}
+
+/// A regular file's text, refused at once when it is something else (a FIFO would
+/// block, a device never ends) or larger than the cap.
+fn read_capped(path: &Path) -> Result<String, Capped> {
+    use std::io::Read;
+    let cap = FACTS_CAP_MIB * 1024 * 1024;
+    let meta = std::fs::metadata(path).map_err(Capped::Io)?;
+    if !meta.is_file() {
+        return Err(Capped::Not(if meta.is_dir() {
+            "a directory".to_owned()
+        } else {
+            "a device, FIFO or socket".to_owned()
+        }));
+    }
+    if meta.len() > cap {
+        return Err(Capped::Not(format!("{} bytes", meta.len())));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(Capped::Io)?
+        .take(cap + 1)
+        .read_to_string(&mut text)
+        .map_err(Capped::Io)?;
+    if u64::try_from(text.len()).map_or(true, |n| n > cap) {
+        return Err(Capped::Not("larger than the cap".to_owned()));
+    }
+    Ok(text)
+}
+
 impl Facts {
     /// Reads a recorded facts document, checking its schema and target.
     pub fn load(path: &Path, target: &str) -> Result<Self, FactsError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| FactsError::Read {
-            path: shown.clone(),
-            source,
+        let text = read_capped(path).map_err(|e| match e {
+            Capped::Io(source) => FactsError::Read {
+                path: shown.clone(),
+                source,
+            },
+            Capped::Not(what) => FactsError::NotAFile {
+                path: shown.clone(),
+                what,
+            },
         })?;
         // Read the schema first so that an old document gets the right message.
         let raw: serde_json::Value =

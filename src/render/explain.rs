@@ -50,7 +50,7 @@ pub fn render(decision: &Decision, prints: &[String]) -> String {
             out.push_str(&format!("  {line}\n"));
         }
     }
-    out
+    super::sanitize(&out)
 }
 
 /// One short line per fact: `key: value` for an object, one item a line for an array.

@@ -27,10 +27,60 @@ pub fn render(
     format: Format,
     style: TableStyle,
 ) -> Result<String, RenderError> {
+    if format == Format::Json {
+        // JSON keeps control characters, as JSON escapes.
+        return json::render(decision);
+    }
+    let decision = &sanitized(decision);
     match format {
         Format::Table => Ok(table::render(decision, style)),
         Format::Json => json::render(decision),
         Format::Junit => junit::render(decision),
         Format::Markdown => Ok(markdown::render(decision)),
+    }
+}
+
+/// Text from a source made safe for a terminal, a log or an XML file: every control
+/// character but the newline (escape sequences start with one), and the Unicode
+/// controls that reorder or hide text, shown escaped (`\u{1b}`), never sent raw.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let reorders = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if (c.is_control() && c != '\n') || reorders {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The decision with every text a source could have written [`sanitize`]d.
+fn sanitized(decision: &Decision) -> Decision {
+    let mut clean = decision.clone();
+    clean.target = sanitize(&clean.target);
+    for check in &mut clean.checks {
+        check.title = sanitize(&check.title);
+        check.detail = sanitize(&check.detail);
+        if let Some(o) = &mut check.overridden {
+            o.reason = sanitize(&o.reason);
+            o.by = sanitize(&o.by);
+        }
+    }
+    clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_control_and_reordering_characters_but_keeps_newlines() {
+        assert_eq!(
+            sanitize("a\u{1b}[2Jb\u{9b}c\u{202e}d\ne\r"),
+            "a\\u{1b}[2Jb\\u{9b}c\\u{202e}d\ne\\u{d}"
+        );
+        assert_eq!(sanitize("plain – text ✔"), "plain – text ✔");
     }
 }

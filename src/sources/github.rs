@@ -1,20 +1,27 @@
 //! GitHub REST through octocrab: branch heads, the release pull request with its
 //! `Dependencies` section (read as GitHub renders Markdown) and every page of its
-//! reviews, and what a compare tells (migrations added, commits of the base the
-//! head lacks). Reads raw answers (octocrab's `_get`) so that the status, the
-//! rate-limit headers and the `Link` pages are ours to judge; octocrab's own retry
-//! is off. Also sends GraphQL queries ([`GitHub::graphql`], for the notices). Owns
-//! the GitHub routes and field paths; never judges approval, dependencies or
+//! reviews, and what a compare tells (migrations added, commits of the base the head
+//! lacks); GraphQL queries ([`GitHub::graphql`], for the notices). octocrab is the
+//! client, but its requests go through the shared transport
+//! ([`super::http::Transport`]: proxies, same-origin redirects, the body cap, the
+//! deadline, one retry, the cap on requests in flight), plugged in as its service;
+//! octocrab's own HTTP stack is not built. Reads raw answers (octocrab's `_get`) so
+//! that the status, the rate-limit headers and the `Link` pages are ours to judge.
+//! Owns the GitHub routes and field paths; never judges approval, dependencies or
 //! downtime (the policy does).
 
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use octocrab::Octocrab;
-use octocrab::service::middleware::retry::RetryConfig;
+use http_body_util::{BodyExt, Full};
+use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
-use super::http::{self, Answer, HttpError, Policy};
+use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
 use crate::facts::{Dependency, PullRequest, Review};
 
 /// GitHub lists at most this many files in a compare.
@@ -47,72 +54,183 @@ pub enum GithubError {
         message: String,
         token_env: String,
     },
+    #[error(
+        "GitHub rate limit: {left} left, resets at {resets}; this check needs about {needed} requests: try again after the reset"
+    )]
+    RateBudget {
+        left: u64,
+        resets: String,
+        needed: u64,
+    },
 }
 
 /// What octocrab's raw calls answer.
 type Raw = ::http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>;
 
+/// The rate-limit budget GitHub reported in its first answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Budget {
+    left: Option<u64>,
+    reset: Option<i64>,
+}
+
 pub struct GitHub {
     client: Octocrab,
-    policy: Policy,
     base: String,
     /// The variable that holds the token, for messages.
     token_env: String,
-    /// GraphQL goes through reqwest: octocrab joins its path under the REST base.
-    graphql: GraphqlEndpoint,
+    /// Requests this run still expects to make; 0 when unknown.
+    needed: u64,
+    budget: Mutex<Budget>,
 }
 
-/// Where and how GitHub's GraphQL API is asked.
-struct GraphqlEndpoint {
-    client: reqwest::Client,
-    url: String,
-    token: String,
+/// octocrab's service: every request goes through the shared transport, with the
+/// token only for GitHub's own origin.
+#[derive(Clone)]
+struct Through {
+    transport: Transport,
+    base: reqwest::Url,
+    credential: Credential,
 }
 
-/// GitHub's GraphQL endpoint beside its REST base: `{api}/graphql` on github.com,
-/// `{host}/api/graphql` on GitHub Enterprise Server (REST at `{host}/api/v3`).
-pub fn graphql_url(rest_base: &str) -> String {
-    let base = rest_base.trim_end_matches('/');
-    match base.strip_suffix("/api/v3") {
-        Some(host) => format!("{host}/api/graphql"),
-        None => format!("{base}/graphql"),
+impl tower::Service<::http::Request<OctoBody>> for Through {
+    type Response = ::http::Response<Full<Bytes>>;
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, HttpError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), HttpError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: ::http::Request<OctoBody>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.forward(request).await })
     }
 }
 
+impl Through {
+    async fn forward(
+        &self,
+        request: ::http::Request<OctoBody>,
+    ) -> Result<::http::Response<Full<Bytes>>, HttpError> {
+        let (parts, body) = request.into_parts();
+        let url = self.absolute(&parts.uri)?;
+        let shown = shown_url(&url);
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| HttpError::Setup {
+                message: format!("cannot read the body of the request to {shown}: {e}"),
+            })?
+            .to_bytes();
+        let idempotent = match parts.method {
+            ::http::Method::GET | ::http::Method::HEAD => true,
+            // A GraphQL query only reads; a mutation (or anything else) is sent once.
+            ::http::Method::POST => url.path().ends_with("/graphql") && is_query(&body),
+            _ => false,
+        };
+        let mut headers = parts.headers;
+        headers
+            .entry(::http::header::ACCEPT)
+            .or_insert(::http::HeaderValue::from_static(
+                "application/vnd.github+json",
+            ));
+        let call = Call {
+            service: Service::GitHub,
+            method: parts.method,
+            url,
+            credential: Some(&self.credential),
+            headers,
+            body: (!body.is_empty()).then_some(body),
+            idempotent,
+        };
+        let answer = self.transport.send(call, &shown).await?;
+        let mut response = ::http::Response::builder().status(answer.status);
+        for (name, value) in &answer.headers {
+            response = response.header(name, value);
+        }
+        response
+            .body(Full::new(Bytes::from(answer.body)))
+            .map_err(|e| HttpError::Body {
+                url: shown,
+                message: e.to_string(),
+            })
+    }
+
+    /// A route ("/repos/…") under the base URL, or a whole URL (a `Link` page).
+    fn absolute(&self, uri: &::http::Uri) -> Result<reqwest::Url, HttpError> {
+        let text = if uri.scheme().is_some() {
+            uri.to_string()
+        } else {
+            let route = uri.path_and_query().map_or("/", |p| p.as_str());
+            format!("{}{route}", self.base.as_str().trim_end_matches('/'))
+        };
+        reqwest::Url::parse(&text).map_err(|e| HttpError::Setup {
+            message: format!("{text:?} is no URL: {e}"),
+        })
+    }
+}
+
+/// Whether a GraphQL request body holds a query (not a mutation).
+fn is_query(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("query")?
+                .as_str()
+                .map(str::trim_start)
+                .map(str::to_owned)
+        })
+        .is_some_and(|q| !q.starts_with("mutation") && !q.starts_with("subscription"))
+}
+
+/// A URL as shown in messages: no query, no user or password.
+fn shown_url(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
 impl GitHub {
+    /// The client of `url` with `token` (from the variable `token_env`), on
+    /// `transport`. Needs a tokio runtime: octocrab spawns its request queue.
     pub fn new(
         url: &str,
         token: &str,
         token_env: &str,
-        policy: Policy,
+        transport: &Transport,
     ) -> Result<Self, GithubError> {
-        http::install_crypto();
         let setup = |message: String| GithubError::Setup {
             url: url.to_owned(),
             message,
         };
-        let client = Octocrab::builder()
-            // We retry ourselves, once, and never on a rate limit.
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(policy.timeout))
-            .set_read_timeout(Some(policy.timeout + Duration::from_secs(1)))
-            .base_uri(url)
-            .map_err(|e| setup(http::chain(&e)))?
-            .personal_token(token.to_owned())
-            .build()
-            .map_err(|e| setup(http::chain(&e)))?;
-        let graphql = GraphqlEndpoint {
-            client: http::client().map_err(|e| setup(e.to_string()))?,
-            url: graphql_url(url),
-            token: token.to_owned(),
+        let base = reqwest::Url::parse(url).map_err(|e| setup(e.to_string()))?;
+        let credential = Credential::bearer(url, token).map_err(|e| setup(e.to_string()))?;
+        let service = Through {
+            transport: transport.clone(),
+            base,
+            credential,
         };
+        let client = OctocrabBuilder::new_empty()
+            .with_service(service)
+            .with_auth(AuthState::None)
+            .build()
+            .map_err(|e| setup(e.to_string()))?;
         Ok(Self {
             client,
-            policy,
             base: url.trim_end_matches('/').to_owned(),
             token_env: token_env.to_owned(),
-            graphql,
+            needed: 0,
+            budget: Mutex::new(Budget::default()),
         })
+    }
+
+    /// Tells how many requests this run expects to make, so that a rate-limit
+    /// budget too small for them stops the run early.
+    pub fn expect_requests(&mut self, needed: u64) {
+        self.needed = needed;
     }
 
     /// The URL as shown in messages (no query).
@@ -125,13 +243,54 @@ impl GitHub {
         }
     }
 
-    /// One GET, with the timeout and retry, read whole.
+    /// Refuses to start a request the known budget cannot cover.
+    fn within_budget(&self) -> Result<(), GithubError> {
+        let budget = self.budget.lock().map(|b| *b).unwrap_or_default();
+        match budget.left {
+            Some(left) if self.needed > 0 && left < self.needed => {
+                let resets = budget
+                    .reset
+                    .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+                    .map_or_else(
+                        || "an unknown time".to_owned(),
+                        |t| t.format("%H:%M UTC").to_string(),
+                    );
+                Err(GithubError::RateBudget {
+                    left,
+                    resets,
+                    needed: self.needed,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Remembers the budget of the first answer that reports one.
+    fn note_budget(&self, answer: &Answer) {
+        let left = answer
+            .ratelimit_remaining
+            .as_deref()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let reset = answer
+            .ratelimit_reset
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let (Some(left), Ok(mut budget)) = (left, self.budget.lock())
+            && budget.left.is_none()
+        {
+            *budget = Budget {
+                left: Some(left),
+                reset,
+            };
+        }
+    }
+
+    /// One GET, read whole (the transport times, caps and retries it).
     async fn get(&self, route: &str) -> Result<Answer, GithubError> {
+        self.within_budget()?;
         let shown = self.shown(route);
-        let answer = self
-            .policy
-            .run(&shown, || self.attempt(route, &shown))
-            .await?;
+        let answer = self.read(self.client._get(route).await, &shown).await?;
+        self.note_budget(&answer);
         let hint = format!(
             "check the token in {} (github.token_env) and that it may read this repo",
             self.token_env
@@ -139,21 +298,14 @@ impl GitHub {
         Ok(answer.require_ok(&shown, &hint)?)
     }
 
-    async fn attempt(&self, route: &str, shown: &str) -> Result<Answer, HttpError> {
-        let response = self.client._get(route).await;
-        self.read(response, shown).await
-    }
-
-    /// An octocrab answer read whole into an [`Answer`].
+    /// An octocrab answer read whole into an [`Answer`]; the transport's own error
+    /// when it failed.
     async fn read(
         &self,
         response: octocrab::Result<Raw>,
         shown: &str,
     ) -> Result<Answer, HttpError> {
-        let response = response.map_err(|e| HttpError::Transport {
-            url: shown.to_owned(),
-            message: http::chain(&e),
-        })?;
+        let response = response.map_err(|e| unwrap_error(e, shown))?;
         let mut answer = Answer::head(response.status().as_u16(), response.headers());
         answer.body = self
             .client
@@ -166,8 +318,62 @@ impl GitHub {
         Ok(answer)
     }
 
-    /// Opens an issue in `repo` with `labels`: its number and page. Tried once, within
-    /// the timeout: a repeated POST could open the issue twice.
+    /// The GraphQL endpoint: `{api}/graphql` on github.com, `{host}/api/graphql` on
+    /// GitHub Enterprise (whose REST base ends in `/api/v3`).
+    fn graphql_url(&self) -> String {
+        match self.base.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{}/graphql", self.base),
+        }
+    }
+
+    /// One GraphQL query: its `data` object. GraphQL errors (which come with HTTP
+    /// 200) are errors. A query may be retried; a mutation is sent once.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, GithubError> {
+        self.within_budget()?;
+        let url = self.graphql_url();
+        let payload = serde_json::json!({"query": query, "variables": variables});
+        let answer = self
+            .read(self.client._post(url.as_str(), Some(&payload)).await, &url)
+            .await?;
+        self.note_budget(&answer);
+        let parsed: Result<Value, String> =
+            serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})"));
+        if let Ok(v) = &parsed
+            && let Some(errors) = v.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<&str> = errors
+                .iter()
+                .map(|e| {
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("(no message)")
+                })
+                .collect();
+            return Err(GithubError::Graphql {
+                url,
+                message: format!("HTTP {}: {}", answer.status, messages.join("; ")),
+                token_env: self.token_env.clone(),
+            });
+        }
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may read this repo",
+            self.token_env
+        );
+        answer.require_ok(&url, &hint)?;
+        match parsed.map(|mut v| v.get_mut("data").map(Value::take)) {
+            Ok(Some(data)) if data.is_object() => Ok(data),
+            Ok(_) => Err(GithubError::Parse {
+                url,
+                message: "no data object in the answer".to_owned(),
+            }),
+            Err(message) => Err(GithubError::Parse { url, message }),
+        }
+    }
+
+    /// Opens an issue in `repo` with `labels`: its number and page. Sent once (the
+    /// transport never retries it): a repeated POST could open the issue twice.
     pub async fn create_issue(
         &self,
         repo: &str,
@@ -178,16 +384,8 @@ impl GitHub {
         let route = format!("/repos/{repo}/issues");
         let shown = self.shown(&route);
         let payload = serde_json::json!({"title": title, "body": body, "labels": labels});
-        let sent = async {
-            let response = self.client._post(route.as_str(), Some(&payload)).await;
-            self.read(response, &shown).await
-        };
-        let answer = tokio::time::timeout(self.policy.timeout, sent)
-            .await
-            .map_err(|_| HttpError::Timeout {
-                url: shown.clone(),
-                seconds: self.policy.timeout.as_secs(),
-            })??;
+        let response = self.client._post(route.as_str(), Some(&payload)).await;
+        let answer = self.read(response, &shown).await?;
         let hint = format!(
             "check the token in {} (github.token_env) and that it may open issues in {repo}",
             self.token_env
@@ -306,59 +504,22 @@ impl GitHub {
             behind_by,
         })
     }
+}
 
-    /// One GraphQL query: its `data` object. GraphQL `errors` (GitHub answers them
-    /// with HTTP 200) are an error naming them, even when part of `data` came back.
-    pub async fn graphql(
-        &self,
-        query: &str,
-        variables: serde_json::Value,
-    ) -> Result<serde_json::Value, GithubError> {
-        let endpoint = &self.graphql;
-        let url = endpoint.url.as_str();
-        let body = serde_json::json!({"query": query, "variables": variables}).to_string();
-        let answer = self
-            .policy
-            .run(url, || {
-                http::send(
-                    endpoint
-                        .client
-                        .post(url)
-                        .bearer_auth(&endpoint.token)
-                        .header("content-type", "application/json")
-                        .body(body.clone()),
-                    url,
-                )
-            })
-            .await?;
-        let hint = format!(
-            "check the token in {} (github.token_env) and that it may read this repo",
-            self.token_env
-        );
-        let answer = answer.require_ok(url, &hint)?;
-        let parse = |message: String| GithubError::Parse {
-            url: url.to_owned(),
-            message,
+/// The transport's error inside octocrab's, or octocrab's own in words.
+fn unwrap_error(e: octocrab::Error, shown: &str) -> HttpError {
+    if let octocrab::Error::Service { source, .. } = e {
+        return match source.downcast::<HttpError>() {
+            Ok(inner) => *inner,
+            Err(other) => HttpError::Transport {
+                url: shown.to_owned(),
+                message: http::chain(other.as_ref()),
+            },
         };
-        let mut v: Value =
-            serde_json::from_str(&answer.body).map_err(|e| parse(format!("not JSON ({e})")))?;
-        if let Some(errors) = v.get("errors").and_then(Value::as_array)
-            && !errors.is_empty()
-        {
-            let messages: Vec<&str> = errors
-                .iter()
-                .map(|e| str_at(e, "/message").unwrap_or("(no message)"))
-                .collect();
-            return Err(GithubError::Graphql {
-                url: url.to_owned(),
-                message: messages.join("; "),
-                token_env: self.token_env.clone(),
-            });
-        }
-        match v.get_mut("data").map(Value::take) {
-            Some(data @ Value::Object(_)) => Ok(data),
-            _ => Err(parse("no data object in the GraphQL answer".to_owned())),
-        }
+    }
+    HttpError::Transport {
+        url: shown.to_owned(),
+        message: http::chain(&e),
     }
 }
 
@@ -763,18 +924,6 @@ mod tests {
     }
 
     #[test]
-    fn graphql_lives_beside_the_rest_base() {
-        assert_eq!(
-            graphql_url("https://api.github.com"),
-            "https://api.github.com/graphql"
-        );
-        assert_eq!(
-            graphql_url("https://github.example.com/api/v3/"),
-            "https://github.example.com/api/graphql"
-        );
-    }
-
-    #[test]
     fn behind_by_is_read_and_required() {
         assert_eq!(
             parse_behind_by(&fixture("compare-lesson-content.json")).unwrap(),
@@ -794,5 +943,71 @@ mod tests {
             parse_compare(&fixture("compare-apangea-capped.json")).unwrap(),
             Compare::Capped(300)
         ));
+    }
+
+    async fn graphql_server(status: u16, answer: Value) -> wiremock::MockServer {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .and(wiremock::matchers::path("/api/graphql"))
+            .and(wiremock::matchers::bearer_token("t0ken-value"))
+            .respond_with(wiremock::ResponseTemplate::new(status).set_body_json(answer))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn client(server: &wiremock::MockServer) -> GitHub {
+        let mut policy = http::Policy::new(5, 60, 8);
+        policy.backoff = std::time::Duration::from_millis(1);
+        let transport = Transport::new(policy).unwrap();
+        let base = format!("{}/api/v3", server.uri());
+        GitHub::new(&base, "t0ken-value", "T", &transport).unwrap()
+    }
+
+    #[tokio::test]
+    async fn graphql_returns_data_on_the_shared_transport() {
+        let server = graphql_server(
+            200,
+            serde_json::json!({"data": {"viewer": {"login": "bot"}}}),
+        )
+        .await;
+        let data = client(&server)
+            .graphql(
+                "query($n: Int) { viewer { login } }",
+                serde_json::json!({"n": 1}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(data, serde_json::json!({"viewer": {"login": "bot"}}));
+        let sent = server.received_requests().await.unwrap();
+        let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+        assert_eq!(body["variables"], serde_json::json!({"n": 1}));
+    }
+
+    #[tokio::test]
+    async fn graphql_errors_with_status_200_are_errors() {
+        let server = graphql_server(
+            200,
+            serde_json::json!({"data": null, "errors": [{"message": "Field 'x' doesn't exist"}]}),
+        )
+        .await;
+        let err = client(&server)
+            .graphql("query { x }", Value::Null)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("Field 'x' doesn't exist"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_graphql_query_is_retried_and_a_mutation_is_not() {
+        for (query, tries) in [("query { a }", 2), ("mutation { b }", 1)] {
+            let server = graphql_server(503, serde_json::json!({"message": "busy"})).await;
+            let _ = client(&server).graphql(query, Value::Null).await;
+            assert_eq!(
+                server.received_requests().await.unwrap().len(),
+                tries,
+                "{query}"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::http::{self, HttpError, Policy};
+use super::http::{Call, Credential, HttpError, Service, Transport};
 use crate::facts::CiBuild;
 
 /// The `_class` of the action that records a git checkout.
@@ -25,12 +25,6 @@ pub enum JenkinsError {
     },
     #[error("{url} did not answer a Jenkins build: {message}")]
     Parse { url: String, message: String },
-}
-
-/// Basic auth for every request.
-pub struct Auth {
-    pub user: String,
-    pub token: String,
 }
 
 /// `{base}/job/{a}/job/{b}/lastCompletedBuild/api/json`, each segment encoded.
@@ -62,25 +56,19 @@ pub fn shown(url: &reqwest::Url) -> String {
 }
 
 /// The last completed build of `job`, with the commit of `repo` it built.
+/// `auth` is the basic-auth credential for the Jenkins origin, when one is set.
 pub async fn last_build(
-    client: &reqwest::Client,
-    policy: &Policy,
+    transport: &Transport,
     base: &str,
-    auth: Option<&Auth>,
+    auth: Option<&Credential>,
     repo: &str,
     job: &str,
 ) -> Result<CiBuild, JenkinsError> {
     let mut url = build_url(base, job)?;
     let shown = shown(&url);
     url.query_pairs_mut().append_pair("tree", TREE);
-    let answer = policy
-        .run(&shown, || {
-            let mut request = client.get(url.clone());
-            if let Some(auth) = auth {
-                request = request.basic_auth(&auth.user, Some(&auth.token));
-            }
-            http::send(request, &shown)
-        })
+    let answer = transport
+        .send(Call::get(Service::Jenkins, url, auth), &shown)
         .await?
         .require_ok(
             &shown,

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 use crate::config::{Config, TargetConfig};
 use crate::facts::{CiBuild, Facts, Production, PullRequest, RepoFacts, SCHEMA, Window};
 use github::GitHub;
-use http::{Env, Policy, Redactor};
+use http::{Credential, Env, Policy, Redactor, Transport};
 
 /// What to collect, and for which moment and window.
 pub struct Request<'a> {
@@ -30,7 +30,12 @@ pub struct Request<'a> {
     pub downtime_requested: bool,
     /// Told one line per HTTP try (`--verbose`), secrets already scrubbed.
     pub log: Option<http::Log>,
+    /// Told the transport's counts once collection ends (benches).
+    pub stats: Option<StatsSink>,
 }
+
+/// Receives the requests and peak in flight of each service.
+pub type StatsSink = std::sync::Arc<dyn Fn(&[http::Stats]) + Send + Sync>;
 
 /// Told when each source starts and ends, so that a terminal can show progress.
 pub trait Progress: Sync {
@@ -108,7 +113,7 @@ pub async fn collect_with_env(
         return facts;
     };
     let redactor = redactor(config, env);
-    let mut policy = Policy::new(config.timeout_seconds);
+    let mut policy = Policy::of(config);
     if let Some(log) = request.log.clone() {
         let scrub = redactor.clone();
         policy.log = Some(std::sync::Arc::new(move |line: &str| {
@@ -118,19 +123,37 @@ pub async fn collect_with_env(
     for source in SOURCES {
         progress.started(source);
     }
-    let (ci, throughput, (gh, notices)) = tokio::join!(
-        reported(
-            progress,
-            JENKINS,
-            collect_jenkins(config, target, &policy, env)
-        ),
-        reported(
-            progress,
-            NEWRELIC,
-            collect_newrelic(config, target, &policy, env)
-        ),
-        collect_github(config, target, &policy, progress, env, request.now),
-    );
+    let (ci, throughput, (gh, notices)) = match Transport::new(policy) {
+        Ok(transport) => {
+            let (ci, throughput, github) = tokio::join!(
+                async {
+                    let ci = collect_jenkins(config, target, &transport, env).await;
+                    let ok = ci
+                        .as_ref()
+                        .is_ok_and(|builds| builds.iter().all(Result::is_ok));
+                    progress.finished(JENKINS, ok);
+                    ci
+                },
+                reported(
+                    progress,
+                    NEWRELIC,
+                    collect_newrelic(config, target, &transport, env)
+                ),
+                collect_github(config, target, &transport, progress, env, request.now),
+            );
+            if let Some(stats) = &request.stats {
+                stats(&transport.stats());
+            }
+            (ci, throughput, github)
+        }
+        Err(e) => {
+            let e = e.to_string();
+            for source in SOURCES {
+                progress.finished(source, false);
+            }
+            (Err(e.clone()), Err(e.clone()), (Err(e.clone()), Err(e)))
+        }
+    };
 
     let mut failures: Vec<(&str, Failure)> = Vec::new();
     match ci {
@@ -150,15 +173,14 @@ pub async fn collect_with_env(
     }
     match gh {
         Ok(gh) => {
-            match gh.production {
-                Ok(sha) => {
-                    facts.production = Some(Production {
-                        repo: target.deploy_repo.clone(),
-                        branch: target.base_branch.clone(),
-                        sha,
-                    })
-                }
-                Err(e) => failures.push((GITHUB, (None, e))),
+            // A failed production SHA is named by the compare that needed it (the
+            // app's migrations), not blamed on every check.
+            if let Ok(sha) = gh.production {
+                facts.production = Some(Production {
+                    repo: target.deploy_repo.clone(),
+                    branch: target.base_branch.clone(),
+                    sha,
+                });
             }
             for (repo, found) in facts.repos.iter_mut().zip(gh.repos) {
                 repo.release_sha = found.release_sha;
@@ -212,7 +234,42 @@ pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
     if let Some(g) = &config.github {
         vars.push(&g.token_env);
     }
-    Redactor::from_env(env, &vars)
+    let mut redactor = Redactor::from_env(env, &vars);
+    if let Some(j) = &config.jenkins
+        && let (Some(user), Some(var)) = (&j.user, &j.token_env)
+        && let Some(token) = env(var)
+    {
+        redactor = redactor.with_basic(user, &token);
+    }
+    redactor
+}
+
+/// One line per secret variable the config names that is unset or empty, among
+/// the `sections` a command uses ("jenkins", "newrelic", "github"): said before any
+/// request, so that a missing token is never mistaken for a deny.
+pub fn missing_secrets(config: &Config, env: Env<'_>, sections: &[&str]) -> Vec<String> {
+    let mut wanted: Vec<(&str, &str, &str)> = Vec::new();
+    if let Some(j) = &config.jenkins
+        && let Some(var) = &j.token_env
+    {
+        wanted.push((var, "jenkins.token_env", "Jenkins API token"));
+    }
+    if let Some(n) = &config.newrelic {
+        wanted.push((
+            &n.api_key_env,
+            "newrelic.api_key_env",
+            "New Relic user API key",
+        ));
+    }
+    if let Some(g) = &config.github {
+        wanted.push((&g.token_env, "github.token_env", "GitHub token"));
+    }
+    wanted
+        .into_iter()
+        .filter(|(_, key, _)| sections.iter().any(|s| key.starts_with(&format!("{s}."))))
+        .filter_map(|(var, key, what)| http::secret(env, var, key, what).err())
+        .map(|e| e.to_string())
+        .collect()
 }
 
 fn missing_section(config: &Config, section: &str, keys: &str) -> String {
@@ -226,7 +283,7 @@ fn missing_section(config: &Config, section: &str, keys: &str) -> String {
 async fn collect_jenkins(
     config: &Config,
     target: &TargetConfig,
-    policy: &Policy,
+    transport: &Transport,
     env: Env<'_>,
 ) -> Result<Vec<Result<CiBuild, String>>, String> {
     let jc = config
@@ -241,10 +298,9 @@ async fn collect_jenkins(
         None => None,
     };
     let auth = match (&jc.user, token) {
-        (Some(user), Some(token)) => Some(jenkins::Auth {
-            user: user.clone(),
-            token,
-        }),
+        (Some(user), Some(token)) => {
+            Some(Credential::basic(&jc.url, user, &token).map_err(|e| e.to_string())?)
+        }
         (None, Some(_)) => {
             return Err(
                 "jenkins.token_env is set but jenkins.user is not: Jenkins needs both for basic auth"
@@ -253,11 +309,9 @@ async fn collect_jenkins(
         }
         _ => None,
     };
-    let client = http::client().map_err(|e| e.to_string())?;
     let builds = join_all(target.repos.iter().map(|repo| {
         jenkins::last_build(
-            &client,
-            policy,
+            transport,
             &jc.url,
             auth.as_ref(),
             &repo.github,
@@ -274,7 +328,7 @@ async fn collect_jenkins(
 async fn collect_newrelic(
     config: &Config,
     target: &TargetConfig,
-    policy: &Policy,
+    transport: &Transport,
     env: Env<'_>,
 ) -> Result<crate::facts::Throughput, String> {
     let nc = config
@@ -288,10 +342,9 @@ async fn collect_newrelic(
         "New Relic user API key",
     )
     .map_err(|e| e.to_string())?;
-    let client = http::client().map_err(|e| e.to_string())?;
+    let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
     newrelic::throughput(
-        &client,
-        policy,
+        transport,
         &nc.url,
         &key,
         nc.account_id,
@@ -327,13 +380,16 @@ type GithubResults = (
 async fn collect_github(
     config: &Config,
     target: &TargetConfig,
-    policy: &Policy,
+    transport: &Transport,
     progress: &dyn Progress,
     env: Env<'_>,
     now: DateTime<Utc>,
 ) -> GithubResults {
-    let client = match github_client(config, policy, env) {
-        Ok(c) => c,
+    let client = match github_client(config, transport, env) {
+        Ok(mut c) => {
+            c.expect_requests(expected_github_requests(target));
+            c
+        }
         Err(e) => {
             progress.finished(GITHUB, false);
             progress.finished(NOTICES, false);
@@ -356,15 +412,28 @@ async fn collect_github(
     (gh, notices)
 }
 
-/// The GitHub client of the config, with the token from the variable it names.
-pub fn github_client(config: &Config, policy: &Policy, env: Env<'_>) -> Result<GitHub, String> {
+/// The GitHub client of the config, with the token from the variable it names, on
+/// `transport`. Needs a tokio runtime.
+pub fn github_client(
+    config: &Config,
+    transport: &Transport,
+    env: Env<'_>,
+) -> Result<GitHub, String> {
     let gc = config
         .github
         .as_ref()
         .ok_or_else(|| missing_section(config, "github", "url and token_env"))?;
     let token = http::secret(env, &gc.token_env, "github.token_env", "GitHub token")
         .map_err(|e| e.to_string())?;
-    GitHub::new(&gc.url, &token, &gc.token_env, policy.clone()).map_err(|e| e.to_string())
+    GitHub::new(&gc.url, &token, &gc.token_env, transport).map_err(|e| e.to_string())
+}
+
+/// About how many GitHub requests a check of `target` makes: per repo its head,
+/// pull requests, their reviews and a compare; then the production SHA and the
+/// notices with their comments.
+fn expected_github_requests(target: &TargetConfig) -> u64 {
+    let repos = u64::try_from(target.repos.len()).unwrap_or(u64::MAX);
+    repos.saturating_mul(4).saturating_add(4)
 }
 
 async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {
@@ -411,17 +480,26 @@ where
                 gh.branch_head(repo, &target.release_branch),
                 production_sha()
             );
-            (head, production.as_ref().ok().cloned())
+            (head, production.clone())
         } else {
             (
                 gh.branch_head(repo, &target.release_branch).await,
-                Some(target.base_branch.clone()),
+                Ok(target.base_branch.clone()),
             )
         };
         let head = match head {
             Ok(h) => Some(h),
             Err(e) => {
                 errors.push(format!("head of {} unknown: {e}", target.release_branch));
+                None
+            }
+        };
+        // The app's compare starts at the production SHA: when that failed, its
+        // error is the migrations' (and no other fact's).
+        let base = match base {
+            Ok(base) => Some(base),
+            Err(e) => {
+                errors.push(format!("migrations unknown: {e}"));
                 None
             }
         };
@@ -447,10 +525,7 @@ where
                     Err(e) => (Some(Err(e.to_string())), Some(Err(e.to_string()))),
                 },
                 (Some(head), None) => {
-                    errors.push(
-                        "migrations unknown: the production SHA to compare from is unknown"
-                            .to_owned(),
-                    );
+                    // The production SHA's own error is already the migrations'.
                     let from_base = gh.compare(repo, &target.base_branch, head).await;
                     (
                         None,
@@ -516,5 +591,74 @@ where
         migrations_base: base,
         behind_by,
         errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Remembers how each source finished.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<(String, bool)>>);
+
+    impl Progress for Recorded {
+        fn finished(&self, source: &str, ok: bool) {
+            self.0.lock().unwrap().push((source.to_owned(), ok));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_source_whose_every_request_failed_is_reported_failed() {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let uri = server.uri();
+        let text = format!(
+            r#"timeout_seconds = 2
+[jenkins]
+url = "{uri}/jenkins"
+[newrelic]
+url = "{uri}/graphql"
+account_id = 1
+api_key_env = "K"
+[github]
+url = "{uri}"
+token_env = "T"
+[targets.production]
+app = "a"
+deploy_repo = "o/d"
+deploy_remote = "d"
+notices_repo = "o/n"
+[[targets.production.repos]]
+github = "o/r"
+jenkins_job = "r"
+"#
+        );
+        let config = Config::parse(&text, std::path::Path::new("gatekeeper.toml")).unwrap();
+        let now = Utc::now();
+        let request = Request {
+            config: &config,
+            target: "production",
+            now,
+            window: crate::facts::plan_window(now, 60, config.tz()),
+            downtime_requested: false,
+            log: None,
+            stats: None,
+        };
+        let env = |var: &str| Some(format!("secret-of-{var}"));
+        let progress = Recorded::default();
+        let facts = collect_with_env(&request, &progress, &env).await;
+        assert!(!facts.errors.is_empty());
+        let finished = progress.0.lock().unwrap().clone();
+        for source in SOURCES {
+            assert!(
+                finished.contains(&(source.to_owned(), false)),
+                "{source}: {finished:?}"
+            );
+        }
     }
 }

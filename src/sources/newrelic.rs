@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::http::{self, HttpError, Policy};
+use super::http::{Call, Credential, HttpError, Service, Transport};
 use crate::facts::Throughput;
 
 /// The NRQL travels as a variable, so no input is ever spliced into GraphQL.
@@ -44,27 +44,26 @@ pub fn request_body(account_id: u64, app: &str, window_minutes: u32) -> Value {
     })
 }
 
+/// The rpm of `app`; `api_key` is the `API-Key` credential for the NerdGraph origin.
+/// The query only reads, so it may be retried.
 pub async fn throughput(
-    client: &reqwest::Client,
-    policy: &Policy,
+    transport: &Transport,
     url: &str,
-    api_key: &str,
+    api_key: &Credential,
     account_id: u64,
     app: &str,
     window_minutes: u32,
 ) -> Result<Throughput, NewRelicError> {
     let body = request_body(account_id, app, window_minutes);
-    let answer = policy
-        .run(url, || {
-            http::send(
-                client
-                    .post(url)
-                    .header("API-Key", api_key)
-                    .header("content-type", "application/json")
-                    .body(body.to_string()),
-                url,
-            )
-        })
+    let parsed = reqwest::Url::parse(url).map_err(|e| NewRelicError::Answer {
+        url: url.to_owned(),
+        message: format!("nothing: newrelic.url is no URL ({e})"),
+    })?;
+    let answer = transport
+        .send(
+            Call::post_json(Service::NewRelic, parsed, Some(api_key), &body, true),
+            url,
+        )
         .await?;
     // GraphQL errors come with 200 or 401 alike: read them before the status.
     if let Some(message) = graphql_errors(&answer.body) {

@@ -25,5 +25,6 @@ mod resilience;
 mod settings;
 mod sources;
 mod support;
+mod transport;
 mod vetting;
 mod window;

@@ -550,11 +550,12 @@ async fn github_rate_limit_reports_when_it_resets() {
         .await;
     let run = decide(&services, &[]);
     let reason = "rate-limited (HTTP 403): the limit resets at 2026-11-24T20:00:00+00:00";
-    assert_denied(
-        &run,
-        &["release_dependencies", "approval"],
-        &[("release_dependencies", reason), ("approval", reason)],
-    );
+    assert_eq!(run.code, 1, "{}", run.decision);
+    for id in ["release_dependencies", "approval"] {
+        assert!(failing(&run.decision).contains(&id.to_owned()), "{id}");
+        let detail = check(&run.decision, id)["detail"].as_str().unwrap();
+        assert!(detail.contains(reason), "{id}: {detail}");
+    }
     let tries = services
         .requests()
         .await
@@ -581,39 +582,31 @@ async fn github_401_names_the_token_variable() {
 }
 
 #[tokio::test]
-async fn missing_token_variable_is_named_and_denies() {
+async fn missing_token_variables_are_exit_2_before_any_request() {
     let services = server::start_green().await;
     let dir = tempfile::tempdir().unwrap();
-    let run = decide_with(&services, dir.path(), &[], &["GITHUB_TOKEN"]);
-    assert_denied(
-        &run,
-        // Without GitHub, migrations are unknown: a downtime deploy, which fails too.
-        &[
-            "tests",
-            "release_dependencies",
-            "approval",
-            "teaching_hours",
-            "downtime_notice",
-        ],
-        &[
-            ("approval", "environment variable GITHUB_TOKEN is not set"),
-            ("downtime_notice", "GITHUB_TOKEN"),
-        ],
-    );
-    // The notices are GitHub too.
-    let run = decide_with(
-        &services,
-        dir.path(),
-        &["--downtime", "--start", "2026-11-28T02:00:00-05:00"],
-        &["NEW_RELIC_API_KEY"],
-    );
-    assert_eq!(run.code, 1);
-    assert!(
-        check(&run.decision, "throughput")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("NEW_RELIC_API_KEY")
-    );
+    let config = services.write_config(dir.path());
+    for command in ["check", "facts"] {
+        let out = gatekeeper_in(dir.path())
+            .args([command, "production", "--config"])
+            .arg(&config)
+            .env("JENKINS_TOKEN", server::JENKINS_TOKEN)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(out.stdout.is_empty(), "{command}: no decision is printed");
+        for var in ["GITHUB_TOKEN", "NEW_RELIC_API_KEY"] {
+            let lines = stderr
+                .lines()
+                .filter(|l| l.contains(&format!("environment variable {var} is not set")))
+                .count();
+            assert_eq!(lines, 1, "{command}: one line for {var}:\n{stderr}");
+        }
+        assert!(!stderr.contains("JENKINS_TOKEN is not set"), "{stderr}");
+        assert_no_secret("", &stderr);
+    }
+    assert!(services.requests().await.is_empty(), "no request was made");
 }
 
 #[tokio::test]

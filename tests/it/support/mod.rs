@@ -8,8 +8,22 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 pub mod git;
+pub mod raw;
 pub mod release;
 pub mod server;
+
+/// Proxy settings of the developer's shell, which would send the tests' local
+/// requests elsewhere.
+pub const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 /// Environment variables that must never leak from the developer's shell into a test.
 pub const SECRET_VARS: &[&str] = &[
@@ -36,7 +50,7 @@ pub fn policies() -> PathBuf {
 pub fn gatekeeper_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("gatekeeper").unwrap();
     cmd.current_dir(dir);
-    for var in SECRET_VARS {
+    for var in SECRET_VARS.iter().chain(PROXY_VARS) {
         cmd.env_remove(var);
     }
     cmd.env("NO_COLOR", "1")
