@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatekeeper::facts::Facts;
-use gatekeeper::planner::{Query, search};
+use gatekeeper::planner::{Query, read_settings, search};
 use gatekeeper::policy::PolicySet;
 
 fn window_search(c: &mut Criterion) {
@@ -26,7 +26,7 @@ fn window_search(c: &mut Criterion) {
         tz,
         minutes: 60,
         days: 14,
-        vetter: Some("tim".to_owned()),
+        settings: read_settings(&mut policies.clone()).unwrap(),
     };
     let mut group = c.benchmark_group("window");
     group.sample_size(10);

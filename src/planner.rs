@@ -1,27 +1,110 @@
 //! Finds the next deploy windows for `gatekeeper window`: the start times at which
 //! the time-dependent checks (`teaching_hours`, `freeze`, `downtime_notice`) pass.
-//! It asks the REAL policies, evaluating the decision over candidate starts (a coarse
-//! step, then bisection to the minute where the answer changes); it never restates
-//! a rule in Rust, so a release manager who edits `policies/` moves the windows too.
+//! It asks the REAL policies; it never restates a rule in Rust, so a release manager
+//! who edits `policies/` moves the windows too. What it knows is only where the
+//! time-dependent inputs change: local midnights, the teaching-hours edges of the
+//! settings (DST changes included), each notice's start and end, the notice lead and
+//! the search bounds. Between two such instants the decision cannot change, so the
+//! policies are asked only at each boundary and the minutes after it, and the runs of
+//! allowed starts are exact to the minute.
 //! It never fetches, prints or reads the clock: the facts carry `now`.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::decision::{Decision, Status};
-use crate::facts::{Facts, Notice, NoticeCommand};
-use crate::policy::{PolicyError, PolicySet};
+use crate::decision::{Check, Decision, Status};
+use crate::facts::{Facts, Notice, NoticeCommand, Window, plan_window};
+use crate::policy::{PolicyError, PolicySet, PreparedFacts};
 
 /// The checks whose answer depends on when the deploy starts.
 pub const TEACHING: &str = "teaching_hours";
 pub const NOTICE: &str = "downtime_notice";
 pub const FREEZE: &str = "freeze";
 
-/// Candidate starts are this far apart before bisection refines a change to the minute.
-const STEP_MINUTES: i64 = 30;
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(
+        "the setting data.gatekeeper.settings.{name} {problem}, so gatekeeper cannot tell when the \
+         decision changes; fix it in the policies' settings.rego and run `gatekeeper policy test`"
+    )]
+    Setting { name: &'static str, problem: String },
+}
+
+/// What the planner reads from the policies' settings: where, besides local
+/// midnights, the time-dependent checks may change their answer, and who would vet a
+/// notice sent now. Read by [`read_settings`], the one place that knows their names.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Local times of day at which an answer may change (the teaching-hours edges).
+    pub local_edges: Vec<NaiveTime>,
+    /// How long before its start a notice must be sent.
+    pub notice_lead: Duration,
+    /// The logins who vet a notice; the first one vets the notice assumed sent now.
+    /// With none, only the notices that exist are searched.
+    pub vetters: Vec<String>,
+}
+
+impl Settings {
+    fn vetter(&self) -> Option<&str> {
+        self.vetters.first().map(String::as_str)
+    }
+}
+
+/// Reads [`Settings`] from `data.gatekeeper.settings`: `teaching_start`,
+/// `teaching_end` ("HH:MM"), `notice_lead_hours` (a number) and `vetters`. A missing or malformed edge is an error: guessing would report windows
+/// the gate denies.
+pub fn read_settings(policies: &mut PolicySet) -> Result<Settings, PlanError> {
+    let mut local_edges = Vec::new();
+    for name in ["teaching_start", "teaching_end"] {
+        let value = policies.setting(name)?;
+        let text = value.as_ref().and_then(|v| v.as_str());
+        let time = text
+            .filter(|t| t.len() == 5)
+            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+        match time {
+            Some(t) => local_edges.push(t),
+            None => {
+                return Err(PlanError::Setting {
+                    name,
+                    problem: match value {
+                        None => "is not set".to_owned(),
+                        Some(v) => format!("is {v}, not a local time \"HH:MM\""),
+                    },
+                });
+            }
+        }
+    }
+    let lead = policies.setting("notice_lead_hours")?;
+    let notice_lead = lead
+        .as_ref()
+        .and_then(serde_json::Value::as_f64)
+        .filter(|h| h.is_finite() && *h >= 0.0 && *h <= 24.0 * 366.0)
+        .map(|h| Duration::seconds((h * 3600.0).round() as i64))
+        .ok_or_else(|| PlanError::Setting {
+            name: "notice_lead_hours",
+            problem: match &lead {
+                None => "is not set".to_owned(),
+                Some(v) => format!("is {v}, not a number of hours"),
+            },
+        })?;
+    let vetters = match policies.setting("vetters")? {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Settings {
+        local_edges,
+        notice_lead,
+        vetters,
+    })
+}
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -32,9 +115,7 @@ pub struct Query {
     pub minutes: u32,
     /// How far ahead of `facts.now` to look.
     pub days: u32,
-    /// A vetter's login, to test a notice sent now (from the policies' settings);
-    /// `None` searches only the notices that exist.
-    pub vetter: Option<String>,
+    pub settings: Settings,
 }
 
 /// The answer: the runs of start times that pass, in order.
@@ -77,57 +158,33 @@ pub const SEND_NOW: &str = "needs a notice sent now, vetted";
 const NOT_NEEDED: &str = "no notice needed";
 
 /// Searches `query.days` ahead of `facts.now` for windows the time-dependent checks allow.
-pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<Plan, PolicyError> {
-    let mut probe = Probe {
-        policies,
-        facts: facts.clone(),
-        query,
-        cache: HashMap::new(),
-        downtime: false,
-    };
-    let base = probe.policies.evaluate(facts)?.decision;
-    probe.downtime = base.downtime;
-
+pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<Plan, PlanError> {
     let from = ceil_minute(facts.now);
     let until = from + Duration::days(i64::from(query.days));
-    let mut candidates = vec![from];
-    let step = Duration::minutes(STEP_MINUTES);
-    let mut t = from.duration_trunc(step).unwrap_or(from) + step;
-    while t < until {
-        candidates.push(t);
-        t += step;
-    }
-    candidates.push(until);
-    // A notice may allow a single start (its window exactly the planned one): try it.
-    for n in facts.notices.iter().flatten() {
-        if let (Some(start), Some(end)) = (n.start_unix, n.end_unix) {
-            let last = end - i64::from(query.minutes) * 60;
-            for unix in [start, last] {
-                if let Some(t) = DateTime::from_timestamp(unix, 0).map(ceil_minute)
-                    && t > from
-                    && t < until
-                {
-                    candidates.push(t);
-                }
-            }
-        }
-    }
-    candidates.sort();
-    candidates.dedup();
+    let starts = candidates(facts, query, from, until);
+    search_between(policies, facts, query, from, until, &starts)
+}
 
-    // Pieces: (first start, key) where the key changes, refined to the minute.
+/// [`search`] over the starts from `from` to `until` (whole minutes, inclusive),
+/// asking the policies at `starts` (in order, `from` first): each answer stands
+/// until the next start.
+fn search_between(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    query: &Query,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    starts: &[DateTime<Utc>],
+) -> Result<Plan, PlanError> {
+    let base = policies.evaluate(facts)?.decision;
+    let mut probe = Probe::new(policies, facts, query, base.downtime)?;
     let mut pieces: Vec<(DateTime<Utc>, Key)> = Vec::new();
-    let mut prev: Option<(DateTime<Utc>, Key)> = None;
-    for t in candidates {
-        let k = probe.key(t)?;
-        match prev.take() {
-            None => pieces.push((t, k.clone())),
-            Some((a, ka)) if ka != k => probe.refine(a, ka, t, k.clone(), &mut pieces)?,
-            Some(_) => {}
+    for t in starts {
+        let k = probe.key(*t)?;
+        if pieces.last().is_none_or(|(_, last)| *last != k) {
+            pieces.push((*t, k));
         }
-        prev = Some((t, k));
     }
-
     let outside_teaching = spans(&pieces, until, |k| k.time_ok.then(String::new))
         .into_iter()
         .map(|s| Span { basis: None, ..s })
@@ -135,7 +192,7 @@ pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<
     let notice_allowed = spans(&pieces, until, |k| k.notice.clone());
     Ok(Plan {
         target: facts.target.clone(),
-        downtime: probe.downtime,
+        downtime: base.downtime,
         minutes: query.minutes,
         timezone: query.tz.name().to_owned(),
         from,
@@ -145,15 +202,141 @@ pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<
     })
 }
 
-struct Probe<'a> {
-    policies: &'a mut PolicySet,
-    facts: Facts,
-    query: &'a Query,
-    cache: HashMap<i64, Key>,
-    downtime: bool,
+/// The starts at which the answer may differ from the start a minute before, plus
+/// `from` and `until`, in order. Every instant at which a time-dependent input
+/// changes is an edge: a start on either side of it, or a window ending on it, may
+/// be judged differently, so the minute of the edge and the minutes after it are
+/// candidates, both for the window's start and for its end.
+fn candidates(
+    facts: &Facts,
+    query: &Query,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let length = Duration::minutes(i64::from(query.minutes));
+    let tz = query.tz;
+    let mut edges = Vec::new();
+    // Local dates whose edges a window starting in the search can touch.
+    let first_day = (from - Duration::days(1)).with_timezone(&tz).date_naive();
+    let last_day = (until + length + Duration::days(1))
+        .with_timezone(&tz)
+        .date_naive();
+    let mut times = vec![NaiveTime::MIN];
+    times.extend(query.settings.local_edges.iter().copied());
+    for day in first_day.iter_days().take_while(|d| *d <= last_day) {
+        for time in &times {
+            edges.extend(local_instants(day, *time, tz));
+        }
+    }
+    edges.extend(offset_changes(
+        from - Duration::days(1),
+        until + length + Duration::days(1),
+        tz,
+    ));
+    for n in facts.notices.iter().flatten() {
+        let unix = [Some(n.sent_unix), n.start_unix, n.end_unix];
+        edges.extend(
+            unix.into_iter()
+                .flatten()
+                .filter_map(|u| DateTime::from_timestamp(u, 0)),
+        );
+    }
+    edges.push(facts.now + query.settings.notice_lead);
+
+    let minute = Duration::minutes(1);
+    let mut out = vec![from, until];
+    for edge in edges {
+        for at in [edge, edge - length] {
+            let Ok(floor) = at.duration_trunc(minute) else {
+                continue;
+            };
+            let after = if floor == at { 1 } else { 2 };
+            for k in 0..=after {
+                let t = floor + minute * k;
+                if t > from && t < until {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
-impl Probe<'_> {
+/// The instants at which the local clock of `tz` reads `time` on `day`: none in a
+/// spring-forward gap (the offset change is an edge of its own), two in the repeated
+/// hour of a fall-back.
+fn local_instants(day: NaiveDate, time: NaiveTime, tz: Tz) -> Vec<DateTime<Utc>> {
+    let local = tz.from_local_datetime(&day.and_time(time));
+    [local.earliest(), local.latest()]
+        .into_iter()
+        .flatten()
+        .map(|t| t.with_timezone(&Utc))
+        .collect()
+}
+
+/// The instants in `(from, to]` at which the zone's UTC offset changes, to the second.
+fn offset_changes(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<DateTime<Utc>> {
+    let offset = |t: DateTime<Utc>| {
+        tz.offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc()
+    };
+    let mut out = Vec::new();
+    let mut lo = from;
+    while lo < to {
+        let hi = (lo + Duration::hours(1)).min(to);
+        if offset(lo) != offset(hi) {
+            let (mut a, mut b) = (lo, hi);
+            while (b - a).num_seconds() > 1 {
+                let mid = a + Duration::seconds((b - a).num_seconds() / 2);
+                if offset(mid) == offset(a) {
+                    a = mid;
+                } else {
+                    b = mid;
+                }
+            }
+            out.push(b);
+        }
+        lo = hi;
+    }
+    out
+}
+
+/// Evaluates the policies for candidate starts over the facts encoded once: only the
+/// window (and the notice sent now) changes between evaluations.
+struct Probe<'a> {
+    policies: &'a mut PolicySet,
+    facts: &'a Facts,
+    query: &'a Query,
+    /// The facts as they are.
+    existing: PreparedFacts,
+    /// The facts plus a vetted notice sent now announcing the candidate window; `None`
+    /// when it is not a downtime deploy or no vetter is set.
+    sent_now: Option<PreparedFacts>,
+    cache: HashMap<i64, Key>,
+}
+
+impl<'a> Probe<'a> {
+    fn new(
+        policies: &'a mut PolicySet,
+        facts: &'a Facts,
+        query: &'a Query,
+        downtime: bool,
+    ) -> Result<Self, PolicyError> {
+        let existing = PreparedFacts::new(facts)?;
+        let sent_now = (downtime && query.settings.vetter().is_some()).then(|| existing.clone());
+        Ok(Self {
+            policies,
+            facts,
+            query,
+            existing,
+            sent_now,
+            cache: HashMap::new(),
+        })
+    }
+
     /// The time-dependent checks' answer for a window starting at `start`. For a
     /// downtime deploy the facts get a vetted notice sent now, announcing exactly
     /// this window (when the settings name a vetter): one evaluation then tells both
@@ -163,15 +346,23 @@ impl Probe<'_> {
         if let Some(k) = self.cache.get(&start.timestamp()) {
             return Ok(k.clone());
         }
-        let now = self.facts.now;
-        self.facts
-            .replan(now, Some(start), self.query.minutes, self.query.tz);
-        let vetter = self.query.vetter.clone().filter(|_| self.downtime);
-        let with_sent_now = vetter.is_some();
-        let decision = match vetter {
-            Some(vetter) => self.evaluate_with_notice_sent_now(vetter)?,
-            None => self.policies.evaluate(&self.facts)?.decision,
+        let window = plan_window(start, self.query.minutes, self.query.tz);
+        let decision = match (&mut self.sent_now, self.query.settings.vetter()) {
+            (Some(prepared), Some(vetter)) => {
+                let mut notices = self.facts.notices.clone().unwrap_or_default();
+                notices.push(assumed_notice(
+                    &self.facts.target,
+                    self.facts.now,
+                    &window,
+                    Some(vetter),
+                ));
+                prepared.set("window", &window)?;
+                prepared.set("notices", &notices)?;
+                self.policies.evaluate_prepared(prepared)?.decision
+            }
+            _ => self.existing_decision(&window)?,
         };
+        let with_sent_now = self.sent_now.is_some();
         let time_ok = passes(&decision, TEACHING) && passes(&decision, FREEZE);
         let notice = if !time_ok {
             None
@@ -183,13 +374,10 @@ impl Probe<'_> {
                 Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
                     Some(SEND_NOW.to_owned())
                 }
-                Some((Status::Pass, _)) => {
-                    let existing = self.policies.evaluate(&self.facts)?.decision;
-                    match find(&existing, NOTICE) {
-                        Some((Status::Pass, detail)) => Some(detail),
-                        _ => Some(SEND_NOW.to_owned()),
-                    }
-                }
+                Some((Status::Pass, _)) => match find(&self.existing_decision(&window)?, NOTICE) {
+                    Some((Status::Pass, detail)) => Some(detail),
+                    _ => Some(SEND_NOW.to_owned()),
+                },
             }
         };
         let k = Key { time_ok, notice };
@@ -197,68 +385,100 @@ impl Probe<'_> {
         Ok(k)
     }
 
-    /// Evaluates the facts plus a vetted notice sent now for the planned window.
-    fn evaluate_with_notice_sent_now(&mut self, vetter: String) -> Result<Decision, PolicyError> {
-        let saved = self.facts.notices.clone();
-        let mut notices = saved.clone().unwrap_or_default();
-        notices.push(hypothetical_notice(&self.facts, vetter));
-        self.facts.notices = Some(notices);
-        let evaluation = self.policies.evaluate(&self.facts);
-        self.facts.notices = saved;
-        Ok(evaluation?.decision)
-    }
-
-    /// Finds, to the minute, where the key changes between `a` and `b`, pushing each
-    /// change as a piece.
-    fn refine(
-        &mut self,
-        a: DateTime<Utc>,
-        ka: Key,
-        b: DateTime<Utc>,
-        kb: Key,
-        pieces: &mut Vec<(DateTime<Utc>, Key)>,
-    ) -> Result<(), PolicyError> {
-        let gap = (b - a).num_minutes();
-        if gap <= 1 {
-            pieces.push((b, kb));
-            return Ok(());
-        }
-        let mid = a + Duration::minutes(gap / 2);
-        let km = self.key(mid)?;
-        if km != ka {
-            self.refine(a, ka, mid, km.clone(), pieces)?;
-        }
-        if km != kb {
-            self.refine(mid, km, b, kb, pieces)?;
-        }
-        Ok(())
+    /// The decision over the facts as they are, for `window`.
+    fn existing_decision(&mut self, window: &Window) -> Result<Decision, PolicyError> {
+        self.existing.set("window", window)?;
+        Ok(self.policies.evaluate_prepared(&self.existing)?.decision)
     }
 }
 
-/// A notice sent at `facts.now` announcing exactly the planned window, vetted at once.
-fn hypothetical_notice(facts: &Facts, vetter: String) -> Notice {
-    let w = &facts.window;
+/// The facts for judging a downtime window of `target` on its time alone, before any
+/// is collected: `--downtime` with no release repos and no existing notices. Only the
+/// time-dependent checks of a decision over them mean anything.
+pub fn announced_facts(
+    target: &str,
+    now: DateTime<Utc>,
+    tz: Tz,
+    start: DateTime<Utc>,
+    minutes: u32,
+) -> Facts {
+    Facts {
+        schema: crate::facts::SCHEMA,
+        target: target.to_owned(),
+        now,
+        now_unix: now.timestamp(),
+        timezone: tz.name().to_owned(),
+        window: plan_window(start, minutes, tz),
+        downtime_requested: true,
+        overrides: Vec::new(),
+        production: None,
+        repos: Vec::new(),
+        throughput: None,
+        notices: Some(Vec::new()),
+        errors: Vec::new(),
+    }
+}
+
+/// The time-dependent checks (`teaching_hours`, `freeze`, `downtime_notice`) that
+/// fail for the window of `facts` when a notice announcing exactly it is sent at
+/// `facts.now` and vetted at once (by the settings' first vetter: with none, it stays
+/// unvetted and the notice check says so). Empty: the gate would let it through on
+/// the day, as far as time goes.
+pub fn failing_for_notice_sent_now(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    settings: &Settings,
+) -> Result<Vec<Check>, PlanError> {
+    let mut facts = facts.clone();
+    let mut notices = facts.notices.take().unwrap_or_default();
+    notices.push(assumed_notice(
+        &facts.target,
+        facts.now,
+        &facts.window,
+        settings.vetter(),
+    ));
+    facts.notices = Some(notices);
+    let decision = policies.evaluate(&facts)?.decision;
+    Ok(decision
+        .checks
+        .into_iter()
+        .filter(|c| [TEACHING, FREEZE, NOTICE].contains(&c.id.as_str()) && c.status == Status::Fail)
+        .collect())
+}
+
+/// The notice the gate assumes when planning: sent at `now`, announcing exactly
+/// `window` for `target`, with its five fields, and vetted at once by `vetter` (with
+/// none, not vetted). The one place that builds it, for `window` and for `notice`.
+pub fn assumed_notice(
+    target: &str,
+    now: DateTime<Utc>,
+    window: &Window,
+    vetter: Option<&str>,
+) -> Notice {
     Notice {
         number: 0,
         url: String::new(),
         title: "a notice sent now".to_owned(),
-        sent_at: facts.now,
-        sent_unix: facts.now_unix,
-        target: Some(facts.target.clone()),
-        start: Some(w.start),
-        start_unix: Some(w.start_unix),
-        start_local: Some(w.start_local.clone()),
-        minutes: Some(w.minutes),
-        end_unix: Some(w.end_unix),
+        sent_at: now,
+        sent_unix: now.timestamp(),
+        target: Some(target.to_owned()),
+        start: Some(window.start),
+        start_unix: Some(window.start_unix),
+        start_local: Some(window.start_local.clone()),
+        minutes: Some(window.minutes),
+        end_unix: Some(window.end_unix),
         nature: Some("planned".to_owned()),
         affected: Some("planned".to_owned()),
         experience: Some("planned".to_owned()),
         problems: Vec::new(),
-        commands: vec![NoticeCommand {
-            user: Some(vetter),
-            command: "proceed".to_owned(),
-            at: facts.now,
-        }],
+        commands: vetter
+            .map(|v| NoticeCommand {
+                user: Some(v.to_owned()),
+                command: "proceed".to_owned(),
+                at: now,
+            })
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -376,5 +596,211 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert!(s[0].open_end);
         assert_eq!(s[0].last, until);
+    }
+
+    /// A small seeded generator (xorshift), so that a failing case can be replayed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        /// In `lo..=hi`.
+        fn range(&mut self, lo: i64, hi: i64) -> i64 {
+            lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+        }
+
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    /// A random calendar around a short span of starts: teaching hours, holidays,
+    /// freezes, the notice lead, notices and the span itself all have edges inside
+    /// it, and half the spans straddle one of America/New_York's DST changes.
+    struct Case {
+        settings: String,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        minutes: u32,
+        notices: Vec<Notice>,
+    }
+
+    const SPAN_MINUTES: i64 = 90;
+
+    fn hhmm(t: DateTime<Utc>) -> String {
+        t.with_timezone(&chrono_tz::America::New_York)
+            .format("%H:%M")
+            .to_string()
+    }
+
+    fn date(t: DateTime<Utc>) -> String {
+        t.with_timezone(&chrono_tz::America::New_York)
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
+    fn case(rng: &mut Rng) -> Case {
+        let anchors = [
+            at("2026-03-08T07:00:00Z"), // spring forward, 02:00 EST
+            at("2026-11-01T06:00:00Z"), // fall back, 02:00 EDT
+            at("2026-11-25T05:00:00Z"), // a plain local midnight
+            at("2026-12-08T12:00:00Z"), // a plain Tuesday morning
+        ];
+        let anchor = anchors[rng.range(0, 3) as usize];
+        let from = anchor + Duration::minutes(rng.range(-SPAN_MINUTES, 0));
+        let until = from + Duration::minutes(SPAN_MINUTES);
+        let minutes = rng.range(1, 120) as u32;
+        let length = Duration::minutes(i64::from(minutes));
+        // An instant whose edges a window starting in the span can meet.
+        let near = |rng: &mut Rng| from + Duration::minutes(rng.range(-120, SPAN_MINUTES + 120));
+        let (a, b) = (near(rng), near(rng));
+        let (start, end) = if rng.chance(80) {
+            (a.min(b), a.max(b))
+        } else {
+            (a, b)
+        };
+        let days = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let teaching_days: Vec<String> = days
+            .iter()
+            .filter(|_| rng.chance(70))
+            .map(|d| format!("{d:?}"))
+            .collect();
+        let dates: Vec<String> = (-1..=1)
+            .map(|d| date(from + Duration::days(d)))
+            .chain([date(until + length)])
+            .collect();
+        let holidays: Vec<String> = dates
+            .iter()
+            .filter(|_| rng.chance(25))
+            .map(|d| format!("{d:?}"))
+            .collect();
+        let freezes: Vec<String> = (0..rng.range(0, 1))
+            .map(|_| {
+                let i = rng.range(0, 3) as usize;
+                let j = rng.range(i as i64, 3) as usize;
+                format!(
+                    r#"{{"from": {:?}, "to": {:?}, "reason": "testing"}}"#,
+                    dates[i], dates[j]
+                )
+            })
+            .collect();
+        let lead_half_hours = rng.range(2, 8);
+        let lead = Duration::minutes(lead_half_hours * 30);
+        // The lead ends inside the span (or close to it), at an odd second.
+        let now = from - lead + Duration::minutes(rng.range(-30, SPAN_MINUTES))
+            - Duration::seconds(rng.range(0, 59));
+        let settings = format!(
+            "package gatekeeper.settings\n\
+             throughput_limit_rpm := 15000\n\
+             notice_lead_hours := {}\n\
+             approvers := [\"tim\"]\n\
+             vetters := [\"tim\", \"jim\"]\n\
+             teaching_days := [{}]\n\
+             teaching_start := {:?}\n\
+             teaching_end := {:?}\n\
+             holidays := {{{}}}\n\
+             freezes := [{}]\n\
+             overridable := {{\"throughput\", \"teaching_hours\"}}\n",
+            lead_half_hours as f64 / 2.0,
+            teaching_days.join(", "),
+            hhmm(start),
+            hhmm(end),
+            holidays.join(", "),
+            freezes.join(", "),
+        );
+        let notices = (0..rng.range(0, 2))
+            .map(|i| {
+                let start = near(rng);
+                let minutes = rng.range(1, 240) as u32;
+                let window = plan_window(start, minutes, chrono_tz::America::New_York);
+                let sent = start - Duration::minutes(rng.range(0, 2 * lead_half_hours * 30));
+                let mut n = assumed_notice("production", sent, &window, Some("tim"));
+                n.number = 10 + i as u64;
+                if rng.chance(20) {
+                    n.commands.clear();
+                }
+                n
+            })
+            .collect();
+        Case {
+            settings,
+            now,
+            from,
+            until,
+            minutes,
+            notices,
+        }
+    }
+
+    fn policies_with(settings: &str) -> (tempfile::TempDir, PolicySet) {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        for entry in std::fs::read_dir(&shipped).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".rego") && !name.ends_with("_test.rego") && name != "settings.rego" {
+                std::fs::copy(&path, dir.path().join(&name)).unwrap();
+            }
+        }
+        std::fs::write(dir.path().join("settings.rego"), settings).unwrap();
+        let policies = PolicySet::load(dir.path(), false).unwrap();
+        (dir, policies)
+    }
+
+    /// Compares the boundary search with a minute-by-minute one over random calendars.
+    /// Each case costs about a hundred evaluations of the policies in a debug build, so
+    /// `cargo test` runs a few; `PLANNER_CASES=500 cargo test --lib boundaries` runs more.
+    #[test]
+    fn boundaries_find_exactly_what_a_minute_by_minute_search_finds() {
+        let tz = chrono_tz::America::New_York;
+        let cases: u64 = std::env::var("PLANNER_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(8);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut allowed = 0;
+        for seed in 0..cases {
+            let c = case(&mut rng);
+            let (_dir, mut policies) = policies_with(&c.settings);
+            // No release repos: the checks that read them fail at once, whatever the time.
+            let mut facts = announced_facts("production", c.now, tz, c.from, c.minutes);
+            facts.notices = Some(c.notices.clone());
+            let query = Query {
+                tz,
+                minutes: c.minutes,
+                days: 1,
+                settings: read_settings(&mut policies).unwrap(),
+            };
+            let every: Vec<_> = (0..=SPAN_MINUTES)
+                .map(|m| c.from + Duration::minutes(m))
+                .collect();
+            let brute =
+                search_between(&mut policies, &facts, &query, c.from, c.until, &every).unwrap();
+            let starts = candidates(&facts, &query, c.from, c.until);
+            let exact =
+                search_between(&mut policies, &facts, &query, c.from, c.until, &starts).unwrap();
+            let context = format!(
+                "case {seed}: now {}, starts {} to {}, {} minutes\n{}\nnotices {:#?}",
+                c.now, c.from, c.until, c.minutes, c.settings, c.notices
+            );
+            assert_eq!(exact.outside_teaching, brute.outside_teaching, "{context}");
+            assert_eq!(exact.notice_allowed, brute.notice_allowed, "{context}");
+            allowed += usize::from(!exact.notice_allowed.is_empty());
+        }
+        assert!(allowed > 0, "the generator should find some allowed runs");
     }
 }

@@ -100,6 +100,18 @@ impl PolicySet {
         self.engine
             .set_input_json(input)
             .map_err(|e| PolicyError::Input(format!("{e:#}")))?;
+        self.decide()
+    }
+
+    /// Like [`evaluate`](Self::evaluate) on facts encoded once by [`PreparedFacts`]:
+    /// the cost of handing the facts over does not grow with their size.
+    pub fn evaluate_prepared(&mut self, facts: &PreparedFacts) -> Result<Evaluation, PolicyError> {
+        self.engine.set_input(facts.input.clone());
+        self.decide()
+    }
+
+    /// Evaluates the decision over the input already set, and checks the contract.
+    fn decide(&mut self) -> Result<Evaluation, PolicyError> {
         // regorus reports a rule of a package no policy declares as a bad path.
         let declared = self
             .engine
@@ -160,6 +172,37 @@ impl PolicySet {
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
     }
+}
+
+/// A facts document encoded once for the policies, to evaluate many times with a few
+/// top-level fields replaced (the planner varies only `window` and `notices`): the
+/// bulk of the document, the repos, is shared between evaluations, never re-encoded.
+#[derive(Clone)]
+pub struct PreparedFacts {
+    input: Value,
+}
+
+impl PreparedFacts {
+    pub fn new(facts: &Facts) -> Result<Self, PolicyError> {
+        Ok(Self {
+            input: encode(facts)?,
+        })
+    }
+
+    /// Replaces the top-level field `name` (e.g. `window`) with `value`.
+    pub fn set(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), PolicyError> {
+        let value = encode(value)?;
+        self.input
+            .as_object_mut()
+            .map_err(|e| PolicyError::Input(format!("{e:#}")))?
+            .insert(Value::from(name), value);
+        Ok(())
+    }
+}
+
+fn encode(value: &impl serde::Serialize) -> Result<Value, PolicyError> {
+    let json = serde_json::to_string(value).map_err(|e| PolicyError::Input(e.to_string()))?;
+    Value::from_json_str(&json).map_err(|e| PolicyError::Input(format!("{e:#}")))
 }
 
 fn rego_files(dir: &Path, with_tests: bool) -> Result<Vec<PathBuf>, PolicyError> {
