@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, DurationRound, NaiveDate, NaiveTime, Offset, Ti
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::decision::{Check, Decision, Status};
+use crate::decision::{Check, Status};
 use crate::facts::{Facts, Notice, NoticeCommand, Window, plan_window};
 use crate::policy::{PolicyError, PolicySet, PreparedFacts};
 
@@ -305,7 +305,9 @@ fn offset_changes(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<DateTim
 }
 
 /// Evaluates the policies for candidate starts over the facts encoded once: only the
-/// window (and the notice sent now) changes between evaluations.
+/// window (and the notice sent now) changes between evaluations, and only the
+/// time-dependent checks are evaluated when the policies build them in rules of
+/// their own that agree with the decision.
 struct Probe<'a> {
     policies: &'a mut PolicySet,
     facts: &'a Facts,
@@ -315,8 +317,13 @@ struct Probe<'a> {
     /// The facts plus a vetted notice sent now announcing the candidate window; `None`
     /// when it is not a downtime deploy or no vetter is set.
     sent_now: Option<PreparedFacts>,
+    /// Evaluate the time-dependent checks' own rules instead of the whole decision.
+    checks_alone: bool,
     cache: HashMap<i64, Key>,
 }
+
+/// The checks a start time can change.
+const TIME_CHECKS: [&str; 3] = [TEACHING, FREEZE, NOTICE];
 
 impl<'a> Probe<'a> {
     fn new(
@@ -327,14 +334,93 @@ impl<'a> Probe<'a> {
     ) -> Result<Self, PolicyError> {
         let existing = PreparedFacts::new(facts)?;
         let sent_now = (downtime && query.settings.vetter().is_some()).then(|| existing.clone());
-        Ok(Self {
+        let mut probe = Self {
             policies,
             facts,
             query,
             existing,
             sent_now,
+            checks_alone: false,
             cache: HashMap::new(),
-        })
+        };
+        probe.checks_alone = probe.checks_agree_with_the_decision(facts.window.start)?;
+        Ok(probe)
+    }
+
+    /// Whether the time-dependent checks' own rules give what the decision gives,
+    /// for a window starting at `start`, with and without the notice sent now.
+    fn checks_agree_with_the_decision(
+        &mut self,
+        start: DateTime<Utc>,
+    ) -> Result<bool, PolicyError> {
+        let window = plan_window(start, self.query.minutes, self.query.tz);
+        for sent_now in [false, true] {
+            let Some(prepared) = self.prepare(&window, sent_now)? else {
+                continue;
+            };
+            let whole = self.policies.evaluate_prepared(&prepared)?.decision.checks;
+            let Some(alone) = self.policies.evaluate_checks(&prepared, &TIME_CHECKS)? else {
+                return Ok(false);
+            };
+            let same = |a: &Check, b: &Check| (a.status, &a.detail) == (b.status, &b.detail);
+            let agree = TIME_CHECKS.iter().all(|id| {
+                match (
+                    whole.iter().find(|c| c.id == *id),
+                    alone.iter().find(|c| c.id == *id),
+                ) {
+                    (Some(a), Some(b)) => same(a, b),
+                    _ => false,
+                }
+            });
+            if !agree {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The prepared facts for `window`, as they are or with the notice sent now
+    /// (`None` when there is no notice sent now to test). A clone shares the
+    /// encoded facts: it costs a reference count.
+    fn prepare(
+        &mut self,
+        window: &Window,
+        sent_now: bool,
+    ) -> Result<Option<PreparedFacts>, PolicyError> {
+        if !sent_now {
+            self.existing.set("window", window)?;
+            return Ok(Some(self.existing.clone()));
+        }
+        let (Some(prepared), Some(vetter)) = (&mut self.sent_now, self.query.settings.vetter())
+        else {
+            return Ok(None);
+        };
+        let mut notices = self.facts.notices.clone().unwrap_or_default();
+        notices.push(assumed_notice(
+            &self.facts.target,
+            self.facts.now,
+            window,
+            Some(vetter),
+        ));
+        prepared.set("window", window)?;
+        prepared.set("notices", &notices)?;
+        Ok(Some(prepared.clone()))
+    }
+
+    /// The time-dependent checks for `window` (with the notice sent now when asked
+    /// and possible).
+    fn checks(&mut self, window: &Window, sent_now: bool) -> Result<Vec<Check>, PolicyError> {
+        let alone = self.checks_alone;
+        let prepared = match self.prepare(window, sent_now)? {
+            Some(p) => p,
+            None => self
+                .prepare(window, false)?
+                .unwrap_or(self.existing.clone()),
+        };
+        if alone && let Some(checks) = self.policies.evaluate_checks(&prepared, &TIME_CHECKS)? {
+            return Ok(checks);
+        }
+        Ok(self.policies.evaluate_prepared(&prepared)?.decision.checks)
     }
 
     /// The time-dependent checks' answer for a window starting at `start`. For a
@@ -347,34 +433,20 @@ impl<'a> Probe<'a> {
             return Ok(k.clone());
         }
         let window = plan_window(start, self.query.minutes, self.query.tz);
-        let decision = match (&mut self.sent_now, self.query.settings.vetter()) {
-            (Some(prepared), Some(vetter)) => {
-                let mut notices = self.facts.notices.clone().unwrap_or_default();
-                notices.push(assumed_notice(
-                    &self.facts.target,
-                    self.facts.now,
-                    &window,
-                    Some(vetter),
-                ));
-                prepared.set("window", &window)?;
-                prepared.set("notices", &notices)?;
-                self.policies.evaluate_prepared(prepared)?.decision
-            }
-            _ => self.existing_decision(&window)?,
-        };
         let with_sent_now = self.sent_now.is_some();
-        let time_ok = passes(&decision, TEACHING) && passes(&decision, FREEZE);
+        let checks = self.checks(&window, with_sent_now)?;
+        let time_ok = passes(&checks, TEACHING) && passes(&checks, FREEZE);
         let notice = if !time_ok {
             None
         } else {
-            match find(&decision, NOTICE) {
+            match find(&checks, NOTICE) {
                 None | Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
                 Some((Status::Fail, _)) => None,
                 Some((Status::Pass, detail)) if !with_sent_now => Some(detail),
                 Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
                     Some(SEND_NOW.to_owned())
                 }
-                Some((Status::Pass, _)) => match find(&self.existing_decision(&window)?, NOTICE) {
+                Some((Status::Pass, _)) => match find(&self.checks(&window, false)?, NOTICE) {
                     Some((Status::Pass, detail)) => Some(detail),
                     _ => Some(SEND_NOW.to_owned()),
                 },
@@ -383,12 +455,6 @@ impl<'a> Probe<'a> {
         let k = Key { time_ok, notice };
         self.cache.insert(start.timestamp(), k.clone());
         Ok(k)
-    }
-
-    /// The decision over the facts as they are, for `window`.
-    fn existing_decision(&mut self, window: &Window) -> Result<Decision, PolicyError> {
-        self.existing.set("window", window)?;
-        Ok(self.policies.evaluate_prepared(&self.existing)?.decision)
     }
 }
 
@@ -482,17 +548,16 @@ pub fn assumed_notice(
     }
 }
 
-fn find(decision: &Decision, id: &str) -> Option<(Status, String)> {
-    decision
-        .checks
+fn find(checks: &[Check], id: &str) -> Option<(Status, String)> {
+    checks
         .iter()
         .find(|c| c.id == id)
         .map(|c| (c.status, c.detail.clone()))
 }
 
 /// The check does not fail (a policy set without it does not constrain the time).
-fn passes(decision: &Decision, id: &str) -> bool {
-    find(decision, id).is_none_or(|(s, _)| s != Status::Fail)
+fn passes(checks: &[Check], id: &str) -> bool {
+    find(checks, id).is_none_or(|(s, _)| s != Status::Fail)
 }
 
 /// Runs of consecutive pieces with the same `Some` label, as spans of starts.

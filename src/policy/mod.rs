@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use regorus::{Engine, Value};
 
-use crate::decision::{ContractError, Decision};
+use crate::decision::{Check, ContractError, Decision};
 use crate::facts::Facts;
 
 pub use lint::{LintReport, lint};
@@ -17,6 +17,9 @@ pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 
 /// Where the policies must put the decision.
 pub const DECISION_RULE: &str = "data.gatekeeper.decision";
+
+/// The rule that builds one check, by id (`data.gatekeeper.check_teaching_hours`).
+const CHECK_RULE_PREFIX: &str = "data.gatekeeper.check_";
 
 /// Where the policies keep the settings a release manager edits.
 pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
@@ -108,6 +111,35 @@ impl PolicySet {
     pub fn evaluate_prepared(&mut self, facts: &PreparedFacts) -> Result<Evaluation, PolicyError> {
         self.engine.set_input(facts.input.clone());
         self.decide()
+    }
+
+    /// The checks `ids` alone over prepared facts, each from the rule that builds it
+    /// (`data.gatekeeper.check_ID`, as `gatekeeper.rego` assembles the decision), so
+    /// that checks which read every release repo are not evaluated again. `None` when
+    /// such a rule is missing or does not yield a check with that id: the caller
+    /// then evaluates the whole decision.
+    pub fn evaluate_checks(
+        &mut self,
+        facts: &PreparedFacts,
+        ids: &[&str],
+    ) -> Result<Option<Vec<Check>>, PolicyError> {
+        self.engine.set_input(facts.input.clone());
+        let mut checks = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Ok(value) = self.engine.eval_rule(format!("{CHECK_RULE_PREFIX}{id}")) else {
+                return Ok(None);
+            };
+            let check = serde_json::to_value(&value)
+                .ok()
+                .and_then(|json| serde_json::from_value::<Check>(json).ok())
+                .filter(|c| c.id == *id);
+            match check {
+                Some(c) => checks.push(c),
+                None => return Ok(None),
+            }
+        }
+        let _ = self.engine.take_prints();
+        Ok(Some(checks))
     }
 
     /// Evaluates the decision over the input already set, and checks the contract.
