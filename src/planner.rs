@@ -204,9 +204,11 @@ fn search_between(
 
 /// The starts at which the answer may differ from the start a minute before, plus
 /// `from` and `until`, in order. Every instant at which a time-dependent input
-/// changes is an edge: a start on either side of it, or a window ending on it, may
-/// be judged differently, so the minute of the edge and the minutes after it are
-/// candidates, both for the window's start and for its end.
+/// changes is an edge, met by the window's start (a start at the edge) or by its end
+/// (a window ending at the edge). Where the policies compare with the edge, a start
+/// on the edge and the minute after it may be judged apart (`<` or `<=`), so both
+/// are asked; a local date changes exactly at midnight, so there only the first
+/// start on the new date and the first window to reach into it are.
 fn candidates(
     facts: &Facts,
     query: &Query,
@@ -215,44 +217,54 @@ fn candidates(
 ) -> Vec<DateTime<Utc>> {
     let length = Duration::minutes(i64::from(query.minutes));
     let tz = query.tz;
-    let mut edges = Vec::new();
+    // (edge, compared by the policies): a midnight is not, it only changes the date.
+    let mut edges: Vec<(DateTime<Utc>, bool)> = Vec::new();
     // Local dates whose edges a window starting in the search can touch.
     let first_day = (from - Duration::days(1)).with_timezone(&tz).date_naive();
     let last_day = (until + length + Duration::days(1))
         .with_timezone(&tz)
         .date_naive();
-    let mut times = vec![NaiveTime::MIN];
-    times.extend(query.settings.local_edges.iter().copied());
     for day in first_day.iter_days().take_while(|d| *d <= last_day) {
-        for time in &times {
-            edges.extend(local_instants(day, *time, tz));
+        edges.extend(local_instants(day, NaiveTime::MIN, tz).map(|t| (t, false)));
+        for time in &query.settings.local_edges {
+            edges.extend(local_instants(day, *time, tz).map(|t| (t, true)));
         }
     }
-    edges.extend(offset_changes(
+    let changes = offset_changes(
         from - Duration::days(1),
         until + length + Duration::days(1),
         tz,
-    ));
+    );
+    edges.extend(changes.into_iter().map(|t| (t, true)));
     for n in facts.notices.iter().flatten() {
-        let unix = [Some(n.sent_unix), n.start_unix, n.end_unix];
+        let unix = [n.start_unix, n.end_unix];
         edges.extend(
             unix.into_iter()
                 .flatten()
-                .filter_map(|u| DateTime::from_timestamp(u, 0)),
+                .filter_map(|u| DateTime::from_timestamp(u, 0))
+                .map(|t| (t, true)),
         );
     }
-    edges.push(facts.now + query.settings.notice_lead);
+    edges.push((facts.now + query.settings.notice_lead, true));
 
     let minute = Duration::minutes(1);
     let mut out = vec![from, until];
-    for edge in edges {
-        for at in [edge, edge - length] {
+    for (edge, compared) in edges {
+        // The start on the edge (and the minute after it); the window ending on the
+        // edge and the one ending a minute later, which is the first to reach past it.
+        let sides: [(DateTime<Utc>, &[i32]); 2] = if compared {
+            [(edge, &[0, 1]), (edge - length, &[0, 1])]
+        } else {
+            [(edge, &[0]), (edge - length, &[1])]
+        };
+        for (at, offsets) in sides {
             let Ok(floor) = at.duration_trunc(minute) else {
                 continue;
             };
-            let after = if floor == at { 1 } else { 2 };
-            for k in 0..=after {
-                let t = floor + minute * k;
+            // Between two minutes: either may be the first judged apart.
+            let offsets: &[i32] = if floor == at { offsets } else { &[0, 1, 2] };
+            for k in offsets {
+                let t = floor + minute * *k;
                 if t > from && t < until {
                     out.push(t);
                 }
@@ -267,13 +279,18 @@ fn candidates(
 /// The instants at which the local clock of `tz` reads `time` on `day`: none in a
 /// spring-forward gap (the offset change is an edge of its own), two in the repeated
 /// hour of a fall-back.
-fn local_instants(day: NaiveDate, time: NaiveTime, tz: Tz) -> Vec<DateTime<Utc>> {
+fn local_instants(
+    day: NaiveDate,
+    time: NaiveTime,
+    tz: Tz,
+) -> impl Iterator<Item = DateTime<Utc>> {
     let local = tz.from_local_datetime(&day.and_time(time));
-    [local.earliest(), local.latest()]
+    let (earliest, latest) = (local.earliest(), local.latest());
+    let latest = latest.filter(|l| Some(*l) != earliest);
+    [earliest, latest]
         .into_iter()
         .flatten()
         .map(|t| t.with_timezone(&Utc))
-        .collect()
 }
 
 /// The instants in `(from, to]` at which the zone's UTC offset changes, to the second.
@@ -407,17 +424,21 @@ impl<'a> Probe<'a> {
         Ok(Some(prepared.clone()))
     }
 
-    /// The time-dependent checks for `window` (with the notice sent now when asked
-    /// and possible).
-    fn checks(&mut self, window: &Window, sent_now: bool) -> Result<Vec<Check>, PolicyError> {
-        let alone = self.checks_alone;
+    /// The checks `ids` for `window` (with the notice sent now when asked and
+    /// possible): from their own rules, or all the decision's checks.
+    fn checks(
+        &mut self,
+        window: &Window,
+        sent_now: bool,
+        ids: &[&str],
+    ) -> Result<Vec<Check>, PolicyError> {
         let prepared = match self.prepare(window, sent_now)? {
             Some(p) => p,
-            None => self
-                .prepare(window, false)?
-                .unwrap_or(self.existing.clone()),
+            None => self.prepare(window, false)?.unwrap_or(self.existing.clone()),
         };
-        if alone && let Some(checks) = self.policies.evaluate_checks(&prepared, &TIME_CHECKS)? {
+        if self.checks_alone
+            && let Some(checks) = self.policies.evaluate_checks(&prepared, ids)?
+        {
             return Ok(checks);
         }
         Ok(self.policies.evaluate_prepared(&prepared)?.decision.checks)
@@ -428,17 +449,23 @@ impl<'a> Probe<'a> {
     /// this window (when the settings name a vetter): one evaluation then tells both
     /// lists apart, and a second one runs only when real notices exist, to tell
     /// whether one of them or the one sent now is what the notice check accepted.
+    /// The notice check is asked only when teaching hours and freezes let the
+    /// start through.
     fn key(&mut self, start: DateTime<Utc>) -> Result<Key, PolicyError> {
         if let Some(k) = self.cache.get(&start.timestamp()) {
             return Ok(k.clone());
         }
         let window = plan_window(start, self.query.minutes, self.query.tz);
         let with_sent_now = self.sent_now.is_some();
-        let checks = self.checks(&window, with_sent_now)?;
+        let checks = self.checks(&window, with_sent_now, &[TEACHING, FREEZE])?;
         let time_ok = passes(&checks, TEACHING) && passes(&checks, FREEZE);
         let notice = if !time_ok {
             None
         } else {
+            let checks = match find(&checks, NOTICE) {
+                Some(_) => checks,
+                None => self.checks(&window, with_sent_now, &[NOTICE])?,
+            };
             match find(&checks, NOTICE) {
                 None | Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
                 Some((Status::Fail, _)) => None,
@@ -446,10 +473,12 @@ impl<'a> Probe<'a> {
                 Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
                     Some(SEND_NOW.to_owned())
                 }
-                Some((Status::Pass, _)) => match find(&self.checks(&window, false)?, NOTICE) {
-                    Some((Status::Pass, detail)) => Some(detail),
-                    _ => Some(SEND_NOW.to_owned()),
-                },
+                Some((Status::Pass, _)) => {
+                    match find(&self.checks(&window, false, &[NOTICE])?, NOTICE) {
+                        Some((Status::Pass, detail)) => Some(detail),
+                        _ => Some(SEND_NOW.to_owned()),
+                    }
+                }
             }
         };
         let k = Key { time_ok, notice };
