@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, DurationRound, NaiveDate, NaiveTime, Offset, Ti
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::decision::{Check, Status};
+use crate::decision::{Check, Decision, Status};
 use crate::facts::{Facts, Notice, NoticeCommand, Window, plan_window};
 use crate::policy::{PolicyError, PolicySet, PreparedFacts};
 
@@ -177,7 +177,7 @@ fn search_between(
     starts: &[DateTime<Utc>],
 ) -> Result<Plan, PlanError> {
     let base = policies.evaluate(facts)?.decision;
-    let mut probe = Probe::new(policies, facts, query, base.downtime)?;
+    let mut probe = Probe::new(policies, facts, query, &base)?;
     let mut pieces: Vec<(DateTime<Utc>, Key)> = Vec::new();
     for t in starts {
         let k = probe.key(*t)?;
@@ -279,11 +279,7 @@ fn candidates(
 /// The instants at which the local clock of `tz` reads `time` on `day`: none in a
 /// spring-forward gap (the offset change is an edge of its own), two in the repeated
 /// hour of a fall-back.
-fn local_instants(
-    day: NaiveDate,
-    time: NaiveTime,
-    tz: Tz,
-) -> impl Iterator<Item = DateTime<Utc>> {
+fn local_instants(day: NaiveDate, time: NaiveTime, tz: Tz) -> impl Iterator<Item = DateTime<Utc>> {
     let local = tz.from_local_datetime(&day.and_time(time));
     let (earliest, latest) = (local.earliest(), local.latest());
     let latest = latest.filter(|l| Some(*l) != earliest);
@@ -343,57 +339,26 @@ struct Probe<'a> {
 const TIME_CHECKS: [&str; 3] = [TEACHING, FREEZE, NOTICE];
 
 impl<'a> Probe<'a> {
+    /// A probe for the facts, whose decision as they are is `base`.
     fn new(
         policies: &'a mut PolicySet,
         facts: &'a Facts,
         query: &'a Query,
-        downtime: bool,
+        base: &Decision,
     ) -> Result<Self, PolicyError> {
         let existing = PreparedFacts::new(facts)?;
-        let sent_now = (downtime && query.settings.vetter().is_some()).then(|| existing.clone());
-        let mut probe = Self {
+        let sent_now =
+            (base.downtime && query.settings.vetter().is_some()).then(|| existing.clone());
+        let alone = policies.evaluate_checks(&existing, &TIME_CHECKS)?;
+        Ok(Self {
             policies,
             facts,
             query,
             existing,
             sent_now,
-            checks_alone: false,
+            checks_alone: alone.is_some_and(|alone| agree(&base.checks, &alone)),
             cache: HashMap::new(),
-        };
-        probe.checks_alone = probe.checks_agree_with_the_decision(facts.window.start)?;
-        Ok(probe)
-    }
-
-    /// Whether the time-dependent checks' own rules give what the decision gives,
-    /// for a window starting at `start`, with and without the notice sent now.
-    fn checks_agree_with_the_decision(
-        &mut self,
-        start: DateTime<Utc>,
-    ) -> Result<bool, PolicyError> {
-        let window = plan_window(start, self.query.minutes, self.query.tz);
-        for sent_now in [false, true] {
-            let Some(prepared) = self.prepare(&window, sent_now)? else {
-                continue;
-            };
-            let whole = self.policies.evaluate_prepared(&prepared)?.decision.checks;
-            let Some(alone) = self.policies.evaluate_checks(&prepared, &TIME_CHECKS)? else {
-                return Ok(false);
-            };
-            let same = |a: &Check, b: &Check| (a.status, &a.detail) == (b.status, &b.detail);
-            let agree = TIME_CHECKS.iter().all(|id| {
-                match (
-                    whole.iter().find(|c| c.id == *id),
-                    alone.iter().find(|c| c.id == *id),
-                ) {
-                    (Some(a), Some(b)) => same(a, b),
-                    _ => false,
-                }
-            });
-            if !agree {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        })
     }
 
     /// The prepared facts for `window`, as they are or with the notice sent now
@@ -434,7 +399,9 @@ impl<'a> Probe<'a> {
     ) -> Result<Vec<Check>, PolicyError> {
         let prepared = match self.prepare(window, sent_now)? {
             Some(p) => p,
-            None => self.prepare(window, false)?.unwrap_or(self.existing.clone()),
+            None => self
+                .prepare(window, false)?
+                .unwrap_or(self.existing.clone()),
         };
         if self.checks_alone
             && let Some(checks) = self.policies.evaluate_checks(&prepared, ids)?
@@ -485,6 +452,17 @@ impl<'a> Probe<'a> {
         self.cache.insert(start.timestamp(), k.clone());
         Ok(k)
     }
+}
+
+/// Whether the time-dependent checks evaluated `alone` say what the decision's
+/// `whole` list says about them (status and detail).
+fn agree(whole: &[Check], alone: &[Check]) -> bool {
+    TIME_CHECKS
+        .iter()
+        .all(|id| match (find(whole, id), find(alone, id)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        })
 }
 
 /// The facts for judging a downtime window of `target` on its time alone, before any
@@ -896,5 +874,52 @@ mod tests {
             allowed += usize::from(!exact.notice_allowed.is_empty());
         }
         assert!(allowed > 0, "the generator should find some allowed runs");
+    }
+
+    /// With the shipped policies the probe evaluates the three checks alone; when a
+    /// policy author builds a check in a rule of another name, it falls back to the
+    /// whole decision, and the windows are the same.
+    #[test]
+    fn checks_built_under_other_names_fall_back_to_the_whole_decision() {
+        let tz = chrono_tz::America::New_York;
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let settings = std::fs::read_to_string(shipped.join("settings.rego")).unwrap();
+        let (_a, mut plain) = policies_with(&settings);
+        let (dir, _) = policies_with(&settings);
+        for file in ["gatekeeper.rego", "freeze.rego"] {
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("check_freeze", "freeze_check")).unwrap();
+        }
+        let mut renamed = PolicySet::load(dir.path(), false).unwrap();
+        let now = at("2026-11-24T19:00:00Z");
+        let facts = announced_facts("production", now, tz, now, 60);
+        let query = Query {
+            tz,
+            minutes: 60,
+            days: 4,
+            settings: read_settings(&mut plain).unwrap(),
+        };
+        let base = plain.evaluate(&facts).unwrap().decision;
+        assert!(
+            Probe::new(&mut plain, &facts, &query, &base)
+                .unwrap()
+                .checks_alone
+        );
+        let base = renamed.evaluate(&facts).unwrap().decision;
+        assert!(
+            !Probe::new(&mut renamed, &facts, &query, &base)
+                .unwrap()
+                .checks_alone
+        );
+        let a = search(&mut plain, &facts, &query).unwrap();
+        let b = search(&mut renamed, &facts, &query).unwrap();
+        assert_eq!(a.outside_teaching, b.outside_teaching);
+        assert_eq!(a.notice_allowed, b.notice_allowed);
+        assert_eq!(
+            a.notice_allowed[0].first,
+            at("2026-11-28T02:00:00Z"),
+            "Friday 21:00 EST, 72 h on and out of teaching hours"
+        );
     }
 }
