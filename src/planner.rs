@@ -346,17 +346,25 @@ impl<'a> Probe<'a> {
         query: &'a Query,
         base: &Decision,
     ) -> Result<Self, PolicyError> {
-        let existing = PreparedFacts::new(facts)?;
+        let full = PreparedFacts::new(facts)?;
+        let alone = policies.evaluate_checks(&full, &TIME_CHECKS)?;
+        let checks_alone = alone.is_some_and(|alone| agree(&base.checks, &alone));
+        let mut existing = full.clone();
+        if checks_alone {
+            let reduced = without_repos(&full, base.downtime)?;
+            if same_time_checks(policies, facts, query, [&full, &reduced])? {
+                existing = reduced;
+            }
+        }
         let sent_now =
             (base.downtime && query.settings.vetter().is_some()).then(|| existing.clone());
-        let alone = policies.evaluate_checks(&existing, &TIME_CHECKS)?;
         Ok(Self {
             policies,
             facts,
             query,
             existing,
             sent_now,
-            checks_alone: alone.is_some_and(|alone| agree(&base.checks, &alone)),
+            checks_alone,
             cache: HashMap::new(),
         })
     }
@@ -377,15 +385,8 @@ impl<'a> Probe<'a> {
         else {
             return Ok(None);
         };
-        let mut notices = self.facts.notices.clone().unwrap_or_default();
-        notices.push(assumed_notice(
-            &self.facts.target,
-            self.facts.now,
-            window,
-            Some(vetter),
-        ));
         prepared.set("window", window)?;
-        prepared.set("notices", &notices)?;
+        prepared.set("notices", &sent_now_notices(self.facts, window, vetter))?;
         Ok(Some(prepared.clone()))
     }
 
@@ -452,6 +453,58 @@ impl<'a> Probe<'a> {
         self.cache.insert(start.timestamp(), k.clone());
         Ok(k)
     }
+}
+
+/// The facts' notices plus the one assumed sent now for `window`.
+fn sent_now_notices(facts: &Facts, window: &Window, vetter: &str) -> Vec<Notice> {
+    let mut notices = facts.notices.clone().unwrap_or_default();
+    notices.push(assumed_notice(
+        &facts.target,
+        facts.now,
+        window,
+        Some(vetter),
+    ));
+    notices
+}
+
+/// The prepared facts without their release repos, `downtime_requested` set to what
+/// the decision made of them: the repos do not change with the start time, and
+/// without them a candidate's evaluation does not grow with the release. Used only
+/// where [`same_time_checks`] shows the time-dependent checks cannot tell the two
+/// apart.
+fn without_repos(full: &PreparedFacts, downtime: bool) -> Result<PreparedFacts, PolicyError> {
+    let mut reduced = full.clone();
+    reduced.set("repos", &Vec::<serde_json::Value>::new())?;
+    reduced.set("downtime_requested", &downtime)?;
+    Ok(reduced)
+}
+
+/// Whether the time-dependent checks (status and detail) are the same over both
+/// prepared facts, for the facts' own window, as they are and with a notice sent now.
+fn same_time_checks(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    query: &Query,
+    pair: [&PreparedFacts; 2],
+) -> Result<bool, PolicyError> {
+    let mut variants = vec![pair.map(PreparedFacts::clone)];
+    if let Some(vetter) = query.settings.vetter() {
+        let notices = sent_now_notices(facts, &facts.window, vetter);
+        let mut with_notice = pair.map(PreparedFacts::clone);
+        for p in &mut with_notice {
+            p.set("notices", &notices)?;
+        }
+        variants.push(with_notice);
+    }
+    for [a, b] in variants {
+        let a = policies.evaluate_checks(&a, &TIME_CHECKS)?;
+        let b = policies.evaluate_checks(&b, &TIME_CHECKS)?;
+        match (a, b) {
+            (Some(a), Some(b)) if a.len() == b.len() && agree(&a, &b) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
 }
 
 /// Whether the time-dependent checks evaluated `alone` say what the decision's
@@ -921,5 +974,33 @@ mod tests {
             at("2026-11-28T02:00:00Z"),
             "Friday 21:00 EST, 72 h on and out of teaching hours"
         );
+    }
+
+    /// The candidates are judged without the release repos only when that changes
+    /// nothing: a repo whose migrations are unknown fails the notice check at every
+    /// start, and must still do so.
+    #[test]
+    fn a_repo_with_unknown_migrations_still_fails_the_notice_check_everywhere() {
+        let tz = chrono_tz::America::New_York;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut policies = PolicySet::load(&root.join("policies"), false).unwrap();
+        let mut facts = Facts::load(
+            &root.join("fixtures/facts/migrations-weekday-no-notice.json"),
+            "production",
+        )
+        .unwrap();
+        facts.replan(at("2026-11-24T19:00:00Z"), None, 60, tz);
+        let query = Query {
+            tz,
+            minutes: 60,
+            days: 7,
+            settings: read_settings(&mut policies).unwrap(),
+        };
+        let known = search(&mut policies, &facts, &query).unwrap();
+        assert!(!known.notice_allowed.is_empty());
+        facts.repos[0].migrations = None;
+        let unknown = search(&mut policies, &facts, &query).unwrap();
+        assert_eq!(unknown.outside_teaching, known.outside_teaching);
+        assert_eq!(unknown.notice_allowed, Vec::new());
     }
 }
