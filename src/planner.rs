@@ -176,8 +176,9 @@ fn search_between(
     until: DateTime<Utc>,
     starts: &[DateTime<Utc>],
 ) -> Result<Plan, PlanError> {
-    let base = policies.evaluate(facts)?.decision;
-    let mut probe = Probe::new(policies, facts, query, &base)?;
+    let full = PreparedFacts::new(facts)?;
+    let base = policies.evaluate_prepared(&full)?.decision;
+    let mut probe = Probe::new(policies, facts, query, &base, full)?;
     let mut pieces: Vec<(DateTime<Utc>, Key)> = Vec::new();
     for t in starts {
         let k = probe.key(*t)?;
@@ -339,14 +340,14 @@ struct Probe<'a> {
 const TIME_CHECKS: [&str; 3] = [TEACHING, FREEZE, NOTICE];
 
 impl<'a> Probe<'a> {
-    /// A probe for the facts, whose decision as they are is `base`.
+    /// A probe for the facts, prepared as `full`, whose decision as they are is `base`.
     fn new(
         policies: &'a mut PolicySet,
         facts: &'a Facts,
         query: &'a Query,
         base: &Decision,
+        full: PreparedFacts,
     ) -> Result<Self, PolicyError> {
-        let full = PreparedFacts::new(facts)?;
         let alone = policies.evaluate_checks(&full, &TIME_CHECKS)?;
         let checks_alone = alone.is_some_and(|alone| agree(&base.checks, &alone));
         let mut existing = full.clone();
@@ -953,18 +954,13 @@ mod tests {
             days: 4,
             settings: read_settings(&mut plain).unwrap(),
         };
+        let full = PreparedFacts::new(&facts).unwrap();
         let base = plain.evaluate(&facts).unwrap().decision;
-        assert!(
-            Probe::new(&mut plain, &facts, &query, &base)
-                .unwrap()
-                .checks_alone
-        );
+        let probe = Probe::new(&mut plain, &facts, &query, &base, full.clone()).unwrap();
+        assert!(probe.checks_alone);
         let base = renamed.evaluate(&facts).unwrap().decision;
-        assert!(
-            !Probe::new(&mut renamed, &facts, &query, &base)
-                .unwrap()
-                .checks_alone
-        );
+        let probe = Probe::new(&mut renamed, &facts, &query, &base, full).unwrap();
+        assert!(!probe.checks_alone);
         let a = search(&mut plain, &facts, &query).unwrap();
         let b = search(&mut renamed, &facts, &query).unwrap();
         assert_eq!(a.outside_teaching, b.outside_teaching);
