@@ -321,12 +321,14 @@ fn offset_changes(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Vec<DateTim
 /// Evaluates the policies for candidate starts over the facts encoded once: only the
 /// window (and the notice sent now) changes between evaluations, and only the
 /// time-dependent checks are evaluated when the policies build them in rules of
-/// their own that agree with the decision.
+/// their own that agree with the decision. Either shortcut is checked against the
+/// whole decision over the facts before it is taken.
 struct Probe<'a> {
     policies: &'a mut PolicySet,
     facts: &'a Facts,
     query: &'a Query,
-    /// The facts as they are.
+    /// The facts as they are; without the release repos when that changes none of
+    /// the time-dependent checks (see [`without_repos`]).
     existing: PreparedFacts,
     /// The facts plus a vetted notice sent now announcing the candidate window; `None`
     /// when it is not a downtime deploy or no vetter is set.
