@@ -303,7 +303,8 @@ pub struct NoticeArgs {
     /// Evaluate as if now were this time (RFC 3339).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     pub at: Option<DateTime<FixedOffset>>,
-    /// Draft it even if the start is less than the notice lead away.
+    /// Draft it even if the start is less than the notice lead away, or the gate would
+    /// deny the window (teaching hours, a freeze); the draft then says so.
     #[arg(long)]
     pub force: bool,
     /// Open the notice issue in the notices repo (labelled downtime-notice).

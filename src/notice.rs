@@ -42,6 +42,17 @@ pub struct Context<'a> {
     pub lead_hours: f64,
     pub to: &'a str,
     pub cc: &'a [String],
+    /// Who vets a notice (the policies' `vetters`), named in the issue.
+    pub vetters: &'a [String],
+    /// Set when the gate would deny the window and `--force` drafted it anyway.
+    pub gate_warning: Option<&'a GateWarning>,
+}
+
+/// The gate's reasons to deny a window drafted anyway (`notice --force`).
+#[derive(Debug, Clone)]
+pub struct GateWarning {
+    /// One line each, "check_id: why".
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,12 +101,32 @@ pub fn draft(a: &Announcement<'_>, ctx: &Context<'_>) -> Result<Draft, NoticeErr
     let when = start.format("%A %Y-%m-%d %H:%M %Z").to_string();
 
     let issue_title = format!("Downtime: {}, {when}, {} minutes", a.target, a.minutes);
-    let issue_body = format!(
-        "Target: {}\nStart: {}\nLength: {} minutes\nNature: {nature}\nAffected: {affected}\nExperience: {experience}\n",
+    let warning = ctx.gate_warning.map(|w| {
+        let mut text = "WARNING, drafted with --force: on the day the gate will deny this window \
+             even with this notice vetted, for these reasons\n"
+            .to_owned();
+        for reason in &w.reasons {
+            text.push_str(&format!("- {reason}\n"));
+        }
+        text
+    });
+    let who = if ctx.vetters.is_empty() {
+        "a vetter".to_owned()
+    } else {
+        format!("a vetter ({})", ctx.vetters.join(", "))
+    };
+    let mut issue_body = format!(
+        "Target: {}\nStart: {}\nLength: {} minutes\nNature: {nature}\nAffected: {affected}\nExperience: {experience}\n\n\
+         To vet this notice, {who} comments with a line /proceed on its own to let the deploy go ahead, \
+         or a line /reschedule on its own to withdraw it.\n",
         a.target,
         start.to_rfc3339(),
         a.minutes,
     );
+    if let Some(w) = &warning {
+        issue_body.push('\n');
+        issue_body.push_str(w);
+    }
     let subject = format!(
         "Scheduled downtime: {} on {when} for {} minutes",
         a.target, a.minutes
@@ -123,6 +154,7 @@ pub fn draft(a: &Announcement<'_>, ctx: &Context<'_>) -> Result<Draft, NoticeErr
          Affected:    {affected}\n\
          Experience:  {experience}\n\n\
          {deadline_line}\n\n\
+         {warning}\
          Please reply to this e-mail with any concern before the start.\n",
         target = a.target,
         start_local = start.format("%A %Y-%m-%d %H:%M %Z"),
@@ -130,6 +162,7 @@ pub fn draft(a: &Announcement<'_>, ctx: &Context<'_>) -> Result<Draft, NoticeErr
         minutes = a.minutes,
         end_local = end.format("%A %Y-%m-%d %H:%M %Z"),
         end_utc = end.with_timezone(&Utc).format("%Y-%m-%d %H:%M UTC"),
+        warning = warning.map(|w| format!("{w}\n")).unwrap_or_default(),
     );
     Ok(Draft {
         to: ctx.to.to_owned(),
@@ -286,19 +319,87 @@ mod tests {
             lead_hours: 72.0,
             to: "field-team@imaginelearning.com",
             cc: &[],
+            vetters: &[],
+            gate_warning: None,
         }
     }
 
     #[test]
     fn issue_body_has_the_six_lines_the_notices_source_reads() {
         let d = draft(&announcement(), &ctx("2026-11-24T14:00:00-05:00")).unwrap();
-        assert_eq!(
-            d.issue_body,
+        assert_starts_with(
+            &d.issue_body,
             "Target: production\nStart: 2026-11-28T02:00:00-05:00\nLength: 120 minutes\n\
-             Nature: database migrations for the new gradebook\nAffected: all users\nExperience: maintenance page\n"
+             Nature: database migrations for the new gradebook\nAffected: all users\nExperience: maintenance page\n",
         );
         assert!(d.meets_deadline);
         assert_eq!(d.deadline, at("2026-11-25T02:00:00-05:00"));
+    }
+
+    fn assert_starts_with(text: &str, start: &str) {
+        assert!(
+            text.starts_with(start),
+            "{text:?} does not start with {start:?}"
+        );
+    }
+
+    #[test]
+    fn the_issue_tells_vetters_to_answer_with_a_command_on_its_own_line() {
+        let vetters = ["tim".to_owned(), "jim".to_owned()];
+        let mut c = ctx("2026-11-24T14:00:00-05:00");
+        c.vetters = &vetters;
+        let d = draft(&announcement(), &c).unwrap();
+        assert!(
+            d.issue_body.ends_with(
+                "\n\nTo vet this notice, a vetter (tim, jim) comments with a line /proceed on its own \
+                 to let the deploy go ahead, or a line /reschedule on its own to withdraw it.\n"
+            ),
+            "{}",
+            d.issue_body
+        );
+        assert!(!d.email.contains("WARNING"));
+    }
+
+    #[test]
+    fn a_forced_draft_says_the_gate_will_deny_it_in_the_email_and_the_issue() {
+        let warning = GateWarning {
+            reasons: vec!["teaching_hours: overlaps live teaching hours".to_owned()],
+        };
+        let mut c = ctx("2026-11-24T14:00:00-05:00");
+        c.gate_warning = Some(&warning);
+        let d = draft(&announcement(), &c).unwrap();
+        for text in [&d.email, &d.issue_body] {
+            assert!(
+                text.contains(
+                    "WARNING, drafted with --force: on the day the gate will deny this window"
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("- teaching_hours: overlaps live teaching hours\n"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_notices_source_reads_back_every_field_of_a_forced_draft() {
+        let warning = GateWarning {
+            reasons: vec![
+                "teaching_hours: the window on Tuesday 2026-12-08, 14:00 to 15:30 EST".to_owned(),
+            ],
+        };
+        let vetters = ["tim".to_owned()];
+        let mut c = ctx("2026-11-24T14:00:00-05:00");
+        c.gate_warning = Some(&warning);
+        c.vetters = &vetters;
+        let d = draft(&announcement(), &c).unwrap();
+        let n = parse_body(&d.issue_body, c.tz);
+        assert_eq!(n.problems, Vec::<String>::new());
+        assert_eq!(n.target.as_deref(), Some("production"));
+        assert_eq!(n.start, Some(at("2026-11-28T02:00:00-05:00")));
+        assert_eq!(n.minutes, Some(120));
+        assert_eq!(n.experience.as_deref(), Some("maintenance page"));
     }
 
     #[test]

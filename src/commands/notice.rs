@@ -1,19 +1,31 @@
 //! `gatekeeper notice TARGET …`: prints the downtime e-mail and the notice issue, and
 //! with `--create` opens the issue. The lead time comes from the policies' settings
-//! (`notice_lead_hours`), so a release manager changes it in one place.
+//! (`notice_lead_hours`), so a release manager changes it in one place. Before
+//! drafting it asks the gate: a window the policies would deny on the day, even with
+//! this notice sent now and vetted (teaching hours, a freeze), is refused with exit 1,
+//! the reasons and the next allowed starts, unless `--force`.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::cli::NoticeArgs;
 use crate::config::Config;
+use crate::decision::Check;
 use crate::notice::{self, Announcement, Context, LABEL};
+use crate::planner::{self, Plan, Query};
 use crate::policy::PolicySet;
 use crate::sources::{
     self,
     http::{self, Env, Policy, Transport},
 };
 
+use super::window::{local, plan_error};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
+
+/// How far ahead the refusal looks for allowed starts, as `window` does by default.
+const SEARCH_DAYS: u32 = 14;
+/// How many runs of allowed starts a refusal lists.
+const SHOWN_RUNS: usize = 3;
 
 pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
@@ -42,6 +54,35 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             args.target
         )));
     }
+    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
+    let settings_vetters = settings.vetters.clone();
+    let facts = planner::announced_facts(&args.target, now, tz, start, args.minutes);
+    let failing = planner::failing_for_notice_sent_now(&mut policies, &facts, &settings)
+        .map_err(plan_error)?;
+    if !failing.is_empty() && !args.force {
+        let query = Query {
+            tz,
+            minutes: args.minutes,
+            days: SEARCH_DAYS,
+            settings,
+        };
+        let plan = planner::search(&mut policies, &facts, &query).map_err(plan_error)?;
+        print(&refusal(
+            &args.target,
+            start,
+            args.minutes,
+            tz,
+            &failing,
+            &plan,
+        ));
+        return Ok(EXIT_FAIL);
+    }
+    let gate_warning = (!failing.is_empty()).then(|| notice::GateWarning {
+        reasons: failing
+            .iter()
+            .flat_map(|c| c.detail.lines().map(|l| format!("{}: {l}", c.id)))
+            .collect(),
+    });
     let announcement = Announcement {
         target: &args.target,
         start,
@@ -56,6 +97,8 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         lead_hours,
         to: &target.notice_to,
         cc: &target.notice_cc,
+        vetters: &settings_vetters,
+        gate_warning: gate_warning.as_ref(),
     };
     let draft =
         notice::draft(&announcement, &context).map_err(|e| CommandError::Usage(e.to_string()))?;
@@ -120,4 +163,46 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             Ok(EXIT_FAIL)
         }
     }
+}
+
+/// Why the gate would deny the announced window, and the next starts it would allow.
+fn refusal(
+    target: &str,
+    start: DateTime<Utc>,
+    minutes: u32,
+    tz: Tz,
+    failing: &[Check],
+    plan: &Plan,
+) -> String {
+    let mut out = format!(
+        "REFUSED: the gate would deny a {minutes}-minute downtime deploy of {target} from {}, \
+         even with this notice sent now and vetted:\n",
+        notice::both(start, tz)
+    );
+    for check in failing {
+        for line in check.detail.lines() {
+            out.push_str(&format!("  \u{2718} {}: {line}\n", check.id));
+        }
+    }
+    out.push_str(&format!(
+        "\nNext allowed starts for a {minutes}-minute downtime deploy with a notice sent now:\n"
+    ));
+    if plan.notice_allowed.is_empty() {
+        out.push_str(&format!(
+            "  none in the next {SEARCH_DAYS} days: try a shorter --minutes, or `gatekeeper window {target} --downtime --days N`\n"
+        ));
+    }
+    for span in plan.notice_allowed.iter().take(SHOWN_RUNS) {
+        let last = if span.open_end { " or later" } else { "" };
+        out.push_str(&format!(
+            "  from {} to {}{last}\n",
+            local(span.first, tz),
+            local(span.last, tz)
+        ));
+    }
+    out.push_str(&format!(
+        "\nPick a --start among them (`gatekeeper window {target} --downtime --minutes {minutes}` lists more), \
+         or pass --force to draft this window anyway.\n"
+    ));
+    out
 }

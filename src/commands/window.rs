@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::cli::{Format, WindowArgs};
 use crate::config::Config;
-use crate::planner::{self, Plan, Query, Span};
+use crate::planner::{self, Plan, PlanError, Query, Span};
 use crate::policy::PolicySet;
 
 use super::{CommandError, EXIT_OK, gather, load_config, print, stdout_style};
@@ -30,16 +30,14 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
             facts.timezone
         ))
     })?;
-    let vetter = policies
-        .setting("vetters")?
-        .and_then(|v| v.as_array()?.first()?.as_str().map(str::to_owned));
+    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
     let query = Query {
         tz,
         minutes: facts.window.minutes,
         days: args.days,
-        vetter,
+        settings,
     };
-    let plan = planner::search(&mut policies, &facts, &query)?;
+    let plan = planner::search(&mut policies, &facts, &query).map_err(plan_error)?;
     match args.format {
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&plan)
@@ -55,6 +53,15 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// A policy that breaks is reported as such; a setting the search cannot use is a
+/// usage error naming it.
+pub(super) fn plan_error(e: PlanError) -> CommandError {
+    match e {
+        PlanError::Policy(e) => CommandError::Policy(e),
+        e @ PlanError::Setting { .. } => CommandError::Usage(e.to_string()),
+    }
 }
 
 fn text(plan: &Plan, tz: Tz, count: usize) -> String {
@@ -113,7 +120,7 @@ fn table(spans: &[Span], tz: Tz, count: usize, basis: bool) -> String {
 }
 
 /// "Tue 2026-11-24 21:00 EST (-05:00)": the zone's name and offset, so DST is plain.
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
         .format("%a %Y-%m-%d %H:%M %Z (%:z)")
         .to_string()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use regorus::{Engine, Value};
 
-use crate::decision::{ContractError, Decision};
+use crate::decision::{Check, ContractError, Decision};
 use crate::facts::Facts;
 
 pub use lint::{LintReport, lint};
@@ -21,6 +21,9 @@ pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 
 /// Where the policies must put the decision.
 pub const DECISION_RULE: &str = "data.gatekeeper.decision";
+
+/// The rule that builds one check, by id (`data.gatekeeper.check_teaching_hours`).
+const CHECK_RULE_PREFIX: &str = "data.gatekeeper.check_";
 
 /// Where the policies keep the settings a release manager edits.
 pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
@@ -176,6 +179,46 @@ impl PolicySet {
         self.engine
             .set_input_json(input)
             .map_err(|e| PolicyError::Input(format!("{e:#}")))?;
+        self.decide()
+    }
+
+    /// Like [`evaluate`](Self::evaluate) on facts encoded once by [`PreparedFacts`]:
+    /// the cost of handing the facts over does not grow with their size.
+    pub fn evaluate_prepared(&mut self, facts: &PreparedFacts) -> Result<Evaluation, PolicyError> {
+        self.engine.set_input(facts.input.clone());
+        self.decide()
+    }
+
+    /// The checks `ids` alone over prepared facts, each from the rule that builds it
+    /// (`data.gatekeeper.check_ID`, as `gatekeeper.rego` assembles the decision), in
+    /// one query, so that checks which read every release repo are not evaluated
+    /// again. `None` when such a rule is missing or does not yield a check with that
+    /// id: the caller then evaluates the whole decision.
+    pub fn evaluate_checks(
+        &mut self,
+        facts: &PreparedFacts,
+        ids: &[&str],
+    ) -> Result<Option<Vec<Check>>, PolicyError> {
+        self.engine.set_input(facts.input.clone());
+        let rules: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{CHECK_RULE_PREFIX}{id}"))
+            .collect();
+        let query = format!("[{}]", rules.join(", "));
+        let results = self.engine.eval_query(query, false);
+        let _ = self.engine.take_prints();
+        let value = results.ok().and_then(|r| {
+            let value = r.result.first()?.expressions.first()?.value.clone();
+            serde_json::to_value(&value).ok()
+        });
+        let checks = value.and_then(|json| serde_json::from_value::<Vec<Check>>(json).ok());
+        Ok(checks.filter(|checks| {
+            checks.len() == ids.len() && checks.iter().zip(ids).all(|(c, id)| c.id == *id)
+        }))
+    }
+
+    /// Evaluates the decision over the input already set, and checks the contract.
+    fn decide(&mut self) -> Result<Evaluation, PolicyError> {
         // regorus reports a rule of a package no policy declares as a bad path.
         let declared = self
             .engine
@@ -236,6 +279,37 @@ impl PolicySet {
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
     }
+}
+
+/// A facts document encoded once for the policies, to evaluate many times with a few
+/// top-level fields replaced (the planner varies only `window` and `notices`): the
+/// bulk of the document, the repos, is shared between evaluations, never re-encoded.
+#[derive(Clone)]
+pub struct PreparedFacts {
+    input: Value,
+}
+
+impl PreparedFacts {
+    pub fn new(facts: &Facts) -> Result<Self, PolicyError> {
+        Ok(Self {
+            input: encode(facts)?,
+        })
+    }
+
+    /// Replaces the top-level field `name` (e.g. `window`) with `value`.
+    pub fn set(&mut self, name: &str, value: &impl serde::Serialize) -> Result<(), PolicyError> {
+        let value = encode(value)?;
+        self.input
+            .as_object_mut()
+            .map_err(|e| PolicyError::Input(format!("{e:#}")))?
+            .insert(Value::from(name), value);
+        Ok(())
+    }
+}
+
+fn encode(value: &impl serde::Serialize) -> Result<Value, PolicyError> {
+    let json = serde_json::to_string(value).map_err(|e| PolicyError::Input(e.to_string()))?;
+    Value::from_json_str(&json).map_err(|e| PolicyError::Input(format!("{e:#}")))
 }
 
 fn rego_files(dir: &Path, with_tests: bool) -> Result<Vec<PathBuf>, PolicyError> {

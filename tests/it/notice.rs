@@ -37,9 +37,20 @@ fn notice(dir: &Path, start: &str) -> assert_cmd::Command {
 }
 
 fn notice_with(dir: &Path, start: &str, policy_dir: &Path) -> assert_cmd::Command {
+    notice_for(dir, start, "120", policy_dir)
+}
+
+fn notice_for(dir: &Path, start: &str, minutes: &str, policy_dir: &Path) -> assert_cmd::Command {
     let mut cmd = gatekeeper_in(dir);
     cmd.env_remove("GK_NOTICE_TOKEN")
-        .args(["notice", "production", "--start", start, "--minutes", "120"])
+        .args([
+            "notice",
+            "production",
+            "--start",
+            start,
+            "--minutes",
+            minutes,
+        ])
         .args(["--nature", "database migrations for the new gradebook"])
         .args([
             "--affected",
@@ -63,7 +74,9 @@ fn output(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
 }
 
 const BODY: &str = "Target: production\nStart: 2026-11-28T02:00:00-05:00\nLength: 120 minutes\n\
-Nature: database migrations for the new gradebook\nAffected: all users\nExperience: maintenance page\n";
+Nature: database migrations for the new gradebook\nAffected: all users\nExperience: maintenance page\n\n\
+To vet this notice, a vetter (tim, jim) comments with a line /proceed on its own to let the deploy go ahead, \
+or a line /reschedule on its own to withdraw it.\n";
 
 #[test]
 fn draft_of_a_saturday_notice() {
@@ -132,6 +145,116 @@ fn the_lead_comes_from_the_policy_settings() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("meets the 24 h notice deadline"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_window_in_teaching_hours_is_refused_with_the_reason_and_the_next_allowed_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    // A Tuesday afternoon, two weeks ahead: the lead is met, teaching hours are not.
+    let (code, stdout, stderr) = output(&mut notice_for(
+        dir.path(),
+        "2026-12-08T14:00:00-05:00",
+        "90",
+        &policies(),
+    ));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.starts_with("REFUSED: the gate would deny a 90-minute downtime deploy of production from Tuesday 2026-12-08 14:00 EST"), "{stdout}");
+    assert!(
+        stdout.contains("teaching_hours: the window on Tuesday 2026-12-08, 14:00 to 15:30 EST, overlaps live teaching hours"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("freeze:") && !stdout.contains("downtime_notice:"),
+        "{stdout}"
+    );
+    // 72 h after Tuesday 14:00 is Friday 14:00: the first allowed start is Friday 21:00,
+    // the last of that run Monday 05:30 (90 minutes end at 07:00).
+    assert!(
+        stdout.contains(
+            "from Fri 2026-11-27 21:00 EST (-05:00) to Mon 2026-11-30 05:30 EST (-05:00)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--force"), "{stdout}");
+    assert!(!stdout.contains("Subject:"), "no draft: {stdout}");
+}
+
+#[test]
+fn a_window_in_a_freeze_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    let pol = crate::support::edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-11-28", "to": "2026-11-29", "reason": "state testing"}]"#,
+        )],
+    );
+    let (code, stdout, stderr) = output(&mut notice_with(
+        dir.path(),
+        "2026-11-28T02:00:00-05:00",
+        pol.path(),
+    ));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "freeze: the window falls in the freeze \"state testing\" (2026-11-28 to 2026-11-29)"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("teaching_hours:"), "{stdout}");
+    // Monday is a teaching day: the first start after the freeze is Monday 21:00.
+    assert!(
+        stdout.contains("from Mon 2026-11-30 21:00 EST (-05:00)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Subject:"), "no draft: {stdout}");
+}
+
+#[test]
+fn force_drafts_a_window_the_gate_would_deny_and_says_so_in_the_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    let (code, stdout, stderr) = output(
+        notice_for(dir.path(), "2026-12-08T14:00:00-05:00", "90", &policies()).arg("--force"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let warning = "WARNING, drafted with --force: on the day the gate will deny this window";
+    // Once in the e-mail, once in the issue.
+    assert_eq!(stdout.matches(warning).count(), 2, "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("- teaching_hours: the window on Tuesday 2026-12-08")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Start: 2026-12-08T14:00:00-05:00\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_allowed_window_is_drafted_without_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    let (code, stdout, stderr) = output(&mut notice_for(
+        dir.path(),
+        "2026-12-08T21:00:00-05:00",
+        "90",
+        &policies(),
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Start: 2026-12-08T21:00:00-05:00\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("WARNING") && !stdout.contains("REFUSED"),
         "{stdout}"
     );
 }
