@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "gatekeeper",
-    version,
+    version = crate::build_info::long_version(),
     about = "A preflight gate for production deploys: facts from Jenkins, New Relic and GitHub, rules in Rego",
     long_about = "gatekeeper collects facts from Jenkins, New Relic, GitHub and the clock, evaluates the \
 Rego policies in policies/*.rego over them, and prints a decision. `deploy` runs the runbook only on a pass.\n\n\

@@ -6,6 +6,7 @@
 //! [`commands`] binds the CLI to those stages and alone knows terminals and exit codes.
 
 pub mod audit;
+pub mod build_info;
 pub mod cli;
 pub mod commands;
 pub mod config;
