@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let err = anyhow::Error::from(err);
-            eprintln!("gatekeeper: error: {err:#}");
+            eprintln!("gatekeeper: error: {}", commands::error_text(err.as_ref()));
             ExitCode::from(commands::EXIT_UNDECIDED)
         }
     }

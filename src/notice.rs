@@ -1,5 +1,5 @@
 //! Drafts the downtime notice for `gatekeeper notice`: the e-mail to the field and the
-//! issue body in exactly the format the notices source parses (DESIGN.md, "A downtime
+//! issue body in exactly the format the notices source parses (docs/runbook.md, "A downtime
 //! notice"). Pure: opening the issue is `sources::github::GitHub::create_issue`.
 
 use chrono::{DateTime, Duration, Utc};

@@ -10,6 +10,8 @@
 )]
 
 mod check;
+mod ci;
+mod contracts;
 mod deploy;
 mod exceptions;
 mod formats;
