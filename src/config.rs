@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+mod keys;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
@@ -262,9 +264,21 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let document: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
+        })?;
+        // Every unknown key at once, with the nearest known one; then the types.
+        let unknown = keys::unknown_keys(&document);
+        if !unknown.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: unknown,
+            });
+        }
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            problems: vec![e.to_string().trim_end().to_owned()],
         })?;
         config.path = path.to_owned();
         let problems = config.problems();
@@ -476,12 +490,25 @@ path = "../apangea"
     }
 
     #[test]
-    fn unknown_key_is_a_parse_error_with_its_name() {
-        let text = DESIGN_EXAMPLE.replace("window_minutes = 5", "window_minuts = 5");
+    fn unknown_keys_are_each_named_as_unknown_with_the_nearest_known_key() {
+        let text = DESIGN_EXAMPLE
+            .replace("window_minutes = 5", "window_minuts = 5")
+            .replace("base_branch = ", "base_brnch = ");
         let message = Config::parse(&text, Path::new("g.toml"))
             .unwrap_err()
             .to_string();
-        assert!(message.contains("window_minuts"), "{message}");
+        assert!(!message.contains("TOML"), "{message}");
+        assert!(message.contains("2 problem(s)"), "{message}");
+        assert!(
+            message.contains(
+                "unknown key `newrelic.window_minuts` in [newrelic]: did you mean `window_minutes`?"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("unknown key `targets.production.base_brnch` in [targets.production]: did you mean `base_branch`?"),
+            "{message}"
+        );
     }
 
     #[test]

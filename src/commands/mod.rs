@@ -170,9 +170,9 @@ pub(crate) fn collect_live(
             std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
         }),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread is all collection needs: the requests wait on the network together.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .worker_threads(2)
         .build()
         .map_err(CommandError::Runtime)?;
     let facts = if std::io::stderr().is_terminal() && !verbose {

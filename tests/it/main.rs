@@ -16,6 +16,7 @@ mod deploy;
 mod exceptions;
 mod formats;
 mod help;
+mod messages;
 mod notice;
 mod sources;
 mod support;
