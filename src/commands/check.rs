@@ -90,9 +90,13 @@ fn decide(args: &CheckArgs) -> Result<u8, CommandError> {
 }
 
 /// On exit 2, every JUnit output asked for still gets a report: one `<error>` saying
-/// why no decision was made, so that CI shows the cause rather than a missing file.
+/// why no decision was made, so that CI shows the cause rather than a missing file;
+/// `--format github` gets an error annotation saying the same.
 fn report_undecided(args: &CheckArgs, err: &CommandError) {
     let reason = error_text(err);
+    if args.format == Format::Github && args.output.is_none() {
+        print(&render::github::undecided(&args.target, &reason));
+    }
     let Ok(xml) = render::junit::undecided(&args.target, &reason) else {
         return;
     };

@@ -59,6 +59,15 @@ pub fn render(decision: &Decision) -> String {
     out
 }
 
+/// The annotation of a run that could not decide (exit 2): one `::error` saying why.
+pub fn undecided(target: &str, reason: &str) -> String {
+    command(
+        "error",
+        &format!("gatekeeper {target}"),
+        &format!("no decision could be made: {reason}"),
+    )
+}
+
 /// The lines appended to the file `GITHUB_OUTPUT` names, so that later steps read
 /// `steps.<id>.outputs.allow` (`true`/`false`), `downtime` (`true`/`false`) and
 /// `failed_checks` (the ids of the failing checks not overridden, comma-separated).

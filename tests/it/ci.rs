@@ -78,6 +78,23 @@ fn github_format_escapes_an_override_reason_by_the_workflow_command_rules() {
 }
 
 #[test]
+fn github_format_on_exit_2_annotates_why_no_decision_was_made() {
+    let out = gatekeeper()
+        .args(["check", "production", "--format", "github", "--facts"])
+        .arg(root().join("no-such-facts.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("::error title=gatekeeper production::no decision could be made: "),
+        "{text}"
+    );
+    assert!(text.contains("no-such-facts.json"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
 fn github_output_gets_allow_downtime_and_failed_checks_whatever_the_format() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = dir.path().join("output.txt");
