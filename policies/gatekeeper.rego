@@ -1,5 +1,5 @@
 # The decision: one check per line of the deploy runbook, assembled here.
-# The shape of `decision` is gatekeeper's contract (README, "Checks"); the facts in
+# The shape of `decision` is gatekeeper's contract (docs/decision.md); the facts in
 # `input` are documented in FACTS.md beside this file.
 #
 # Every check passes only on positive evidence: its `*_pass` rule (default false)

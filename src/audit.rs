@@ -36,8 +36,8 @@ pub enum AuditError {
     },
 }
 
-/// The version of gatekeeper that writes a record.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The build of gatekeeper that writes a record: version, commit and build date.
+pub const VERSION: &str = env!("GATEKEEPER_LONG_VERSION");
 
 /// One line of the log: who, where, when, and what happened ([`Event`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "gatekeeper",
-    version,
+    version = crate::build_info::long_version(),
     about = "A preflight gate for production deploys: facts from Jenkins, New Relic and GitHub, rules in Rego",
     long_about = "gatekeeper collects facts from Jenkins, New Relic, GitHub and the clock, evaluates the \
 Rego policies in policies/*.rego over them, and prints a decision. `deploy` runs the runbook only on a pass.\n\n\
@@ -128,6 +128,10 @@ pub struct CheckArgs {
     /// Write the chosen format to FILE; the table still goes to the terminal.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write FORMAT (json, junit, markdown, github, table) to FILE (repeatable);
+    /// the terminal keeps --format.
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub reports: Vec<ReportArg>,
     /// Override a failing check (repeatable; only checks the policy settings allow).
     #[arg(long = "override", value_name = "CHECK_ID", requires = "reason")]
     pub overrides: Vec<String>,
@@ -274,9 +278,9 @@ pub struct WindowArgs {
     /// How many windows to print.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub count: usize,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = WindowFormat::Table)]
+    pub format: WindowFormat,
 }
 
 #[derive(Debug, Args)]
@@ -334,12 +338,51 @@ pub struct HistoryArgs {
     pub limit: usize,
 }
 
+/// How a decision is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// A verdict line and a table of checks, wrapped to the terminal.
     Table,
+    /// The decision document (`"schema": 1`).
     Json,
+    /// JUnit XML: a test case per check, for Jenkins and other CI.
     Junit,
+    /// A heading and a table, for a pull request comment or a job summary.
     Markdown,
+    /// GitHub Actions workflow commands: an error annotation per failing check.
+    Github,
+}
+
+/// How `window` prints the windows it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WindowFormat {
+    /// The windows, one a line.
+    Table,
+    /// The search and its results as JSON.
+    Json,
+}
+
+/// One `--report FORMAT=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportArg {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_report(s: &str) -> Result<ReportArg, String> {
+    let formats = "json, junit, markdown, github or table";
+    let (name, path) = s
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or_else(|| {
+            format!("give FORMAT=FILE, e.g. junit=reports/gatekeeper.xml (FORMAT is {formats})")
+        })?;
+    let format = Format::from_str(name, true)
+        .map_err(|_| format!("unknown report format {name:?}: give {formats}"))?;
+    Ok(ReportArg {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, String> {

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+mod keys;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
@@ -290,16 +292,27 @@ impl Config {
             message: located(text, &e),
         };
         // Secrets first, on the bare table: no later message may quote one back.
-        let raw: toml::Table = text.parse().map_err(parse_error)?;
+        let document: toml::Table = text.parse().map_err(parse_error)?;
         let mut secrets = Vec::new();
-        inline_secrets(&toml::Value::Table(raw), "", &mut secrets);
+        inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
         if !secrets.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
                 problems: secrets,
             });
         }
-        let mut config: Config = toml::from_str(text).map_err(parse_error)?;
+        // Every unknown key at once, with the nearest known one; then the types.
+        let unknown = keys::unknown_keys(&document);
+        if !unknown.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: unknown,
+            });
+        }
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            problems: vec![located(text, &e)],
+        })?;
         config.path = path.to_owned();
         let problems = config.problems();
         if problems.is_empty() {
@@ -343,6 +356,13 @@ impl Config {
             3600,
         );
         in_range(&mut problems, "max_in_flight", self.max_in_flight, 1, 100);
+        in_range(
+            &mut problems,
+            "step_grace_seconds",
+            self.step_grace_seconds,
+            0,
+            3600,
+        );
         if let Some(j) = &self.jenkins {
             check_url(&mut problems, "jenkins.url", &j.url);
         }
@@ -403,11 +423,12 @@ impl Config {
                         step.name
                     ));
                 }
+                // Bounded: a time limit of 1e300 minutes is no limit, and no Duration.
                 if let Some(minutes) = step.timeout_minutes
-                    && !(minutes.is_finite() && minutes > 0.0)
+                    && !(minutes.is_finite() && minutes > 0.0 && minutes <= 10080.0)
                 {
                     problems.push(format!(
-                        "{at} step {:?} has timeout_minutes = {minutes}: give a positive number of minutes (fractions allowed)",
+                        "{at} step {:?} has timeout_minutes = {minutes}: give a positive number of minutes up to 10080 (fractions allowed)",
                         step.name
                     ));
                 }
@@ -672,12 +693,25 @@ path = "../apangea"
     }
 
     #[test]
-    fn unknown_key_is_a_parse_error_with_its_name() {
-        let text = DESIGN_EXAMPLE.replace("window_minutes = 5", "window_minuts = 5");
+    fn unknown_keys_are_each_named_as_unknown_with_the_nearest_known_key() {
+        let text = DESIGN_EXAMPLE
+            .replace("window_minutes = 5", "window_minuts = 5")
+            .replace("base_branch = ", "base_brnch = ");
         let message = Config::parse(&text, Path::new("g.toml"))
             .unwrap_err()
             .to_string();
-        assert!(message.contains("window_minuts"), "{message}");
+        assert!(!message.contains("TOML"), "{message}");
+        assert!(message.contains("2 problem(s)"), "{message}");
+        assert!(
+            message.contains(
+                "unknown key `newrelic.window_minuts` in [newrelic]: did you mean `window_minutes`?"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("unknown key `targets.production.base_brnch` in [targets.production]: did you mean `base_branch`?"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -725,6 +759,21 @@ path = "../apangea"
         .unwrap_err()
         .to_string();
         assert!(err.contains("timeout_minutes = 0"), "{err}");
+        // Too large to be a time limit (and to become a Duration): refused, no panic.
+        let err = Config::parse(
+            &text.replace("timeout_minutes = 0.5", "timeout_minutes = 1e300"),
+            Path::new("g.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("up to 10080"), "{err}");
+        let err = Config::parse(
+            &format!("step_grace_seconds = 99999\n{DESIGN_EXAMPLE}"),
+            Path::new("g.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("step_grace_seconds"), "{err}");
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct Check {
     /// Set when a person overrode this failing check (break-glass).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overridden: Option<Overridden>,
+    /// The check failed for want of data: a source it needs was down or answered
+    /// badly (a policy may set it; [`Decision::mark_source_errors`] sets it too).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub source_error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,10 +56,10 @@ impl Status {
     }
 }
 
-/// Ways a policy's decision can break the contract of DESIGN.md.
+/// Ways a policy's decision can break the contract (docs/decision.md).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the policies' decision breaks the contract: {0}; see policies/FACTS.md and DESIGN.md (\"Decision\")"
+    "the policies' decision breaks the contract: {0}; see policies/FACTS.md and docs/decision.md"
 )]
 pub struct ContractError(pub String);
 
@@ -67,6 +71,22 @@ impl Decision {
 
     pub fn failing(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == Status::Fail)
+    }
+
+    /// Marks `source_error` on each failing check whose detail quotes one of the
+    /// facts' source errors: the policies give a source's message as the reason when
+    /// the facts that check needs are missing. Passing checks are never marked.
+    pub fn mark_source_errors<'a>(&mut self, messages: impl IntoIterator<Item = &'a str>) {
+        let messages: Vec<&str> = messages
+            .into_iter()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .collect();
+        for check in &mut self.checks {
+            if check.status == Status::Fail && messages.iter().any(|m| check.detail.contains(m)) {
+                check.source_error = true;
+            }
+        }
     }
 
     /// Checks a policy's output against the contract, naming the first thing wrong.
@@ -176,6 +196,23 @@ mod tests {
         let d = Decision::from_policy_output(valid()).unwrap();
         assert_eq!(d.exit_code(), 1);
         assert_eq!(d.checks[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn a_failing_check_quoting_a_source_error_is_marked_and_a_passing_one_never() {
+        let mut v = valid();
+        v["checks"][0]["detail"] = json!("no rpm (newrelic: NerdGraph answered 401)");
+        v["checks"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "tests", "title": "t", "status": "pass", "detail": "NerdGraph answered 401"}));
+        v["checks"].as_array_mut().unwrap().push(
+            json!({"id": "approval", "title": "t", "status": "fail", "detail": "not approved"}),
+        );
+        let mut d = Decision::from_policy_output(v).unwrap();
+        d.mark_source_errors(["NerdGraph answered 401", "  "]);
+        let marked: Vec<_> = d.checks.iter().map(|c| c.source_error).collect();
+        assert_eq!(marked, [true, false, false]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! alone knows terminals and exit codes.
 
 pub mod audit;
+pub mod build_info;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let code = commands::exit_code(&result);
     if let Err(err) = result {
         let err = anyhow::Error::from(err);
-        eprintln!("gatekeeper: error: {err:#}");
+        eprintln!("gatekeeper: error: {}", commands::error_text(err.as_ref()));
     }
     ExitCode::from(code)
 }

@@ -1,4 +1,8 @@
-//! `gatekeeper check TARGET`: facts in, decision out, exit 0 allow / 1 deny.
+//! `gatekeeper check TARGET`: facts in, decision out, exit 0 allow / 1 deny. Besides
+//! the terminal: `--output`/`--report` files, the GitHub step summary and outputs,
+//! and on exit 2 a JUnit report that says why no decision was made.
+
+use std::path::Path;
 
 use crate::cli::{CheckArgs, Format};
 use crate::config::Config;
@@ -7,10 +11,15 @@ use crate::render::{self, TableStyle};
 
 use super::record::{append_or_warn, audit_log, check_record};
 use super::{
-    CommandError, gather, load_config, override_requests, print, stdout_style, write_file,
+    CommandError, error_text, gather, load_config, note_unneeded_overrides, override_requests,
+    print, stdout_style, write_file,
 };
 
 pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
+    decide(&args).inspect_err(|err| report_undecided(&args, err))
+}
+
+fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     // Config, policies and overrides first: a mistake in any is found before the
     // sources are asked.
     let config = load_config(&args.config, args.facts.as_deref())?;
@@ -25,8 +34,12 @@ pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
         args.config.verbose,
     )?;
     facts.overrides = overrides;
-    let evaluation = policies.evaluate(&facts)?;
+    let mut evaluation = policies.evaluate(&facts)?;
+    evaluation
+        .decision
+        .mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
     let decision = &evaluation.decision;
+    note_unneeded_overrides(decision, &facts.overrides);
     if let Some(config) = &config {
         let record = check_record(
             "check",
@@ -39,13 +52,20 @@ pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
     }
 
     let style = stdout_style();
+    // Files get their format without colour; the person at the terminal still sees
+    // the table when the chosen format went to --output.
+    let file_style = TableStyle {
+        color: false,
+        ..TableStyle::default()
+    };
+    for report in &args.reports {
+        write_file(
+            &report.path,
+            &render::render(decision, report.format, file_style)?,
+        )?;
+    }
     let mut shown = match &args.output {
-        // The file gets the chosen format; the person at the terminal still sees the table.
         Some(path) => {
-            let file_style = TableStyle {
-                color: false,
-                ..TableStyle::default()
-            };
             write_file(path, &render::render(decision, args.format, file_style)?)?;
             render::render(decision, Format::Table, style)?
         }
@@ -55,26 +75,69 @@ pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
         shown.push_str(&render::explain::render(decision, &evaluation.prints));
     }
     print(&shown);
-    append_step_summary(&render::render(decision, Format::Markdown, style)?);
+    append_github_file(
+        "GITHUB_STEP_SUMMARY",
+        &format!("{}\n", render::render(decision, Format::Markdown, style)?),
+        "the decision",
+    );
+    append_github_file(
+        "GITHUB_OUTPUT",
+        &render::github::outputs(decision),
+        "allow, downtime and failed_checks",
+    );
     Ok(super::Outcome::of(decision.allow))
 }
 
-/// In GitHub Actions, appends the markdown decision to the job's step summary. A
-/// summary that cannot be written is worth a warning, never a different exit code.
-fn append_step_summary(markdown: &str) {
+/// On exit 2, every JUnit output asked for still gets a report: one `<error>` saying
+/// why no decision was made, so that CI shows the cause rather than a missing file;
+/// `--format github` gets an error annotation saying the same.
+fn report_undecided(args: &CheckArgs, err: &CommandError) {
+    let reason = error_text(err);
+    if args.format == Format::Github && args.output.is_none() {
+        print(&render::github::undecided(&args.target, &reason));
+    }
+    let Ok(xml) = render::junit::undecided(&args.target, &reason) else {
+        return;
+    };
+    let mut files: Vec<&Path> = args
+        .reports
+        .iter()
+        .filter(|r| r.format == Format::Junit)
+        .map(|r| r.path.as_path())
+        .collect();
+    if args.format == Format::Junit {
+        match &args.output {
+            Some(path) => files.push(path),
+            None => print(&xml),
+        }
+    }
+    for path in files {
+        if let Err(e) = write_file(path, &xml) {
+            eprintln!(
+                "gatekeeper: warning: cannot write the JUnit report of the failure: {}",
+                error_text(&e)
+            );
+        }
+    }
+}
+
+/// In GitHub Actions, appends `text` to the file the variable `var` names (the job
+/// summary, the step outputs). A file that cannot be written is worth a warning,
+/// never a different exit code.
+fn append_github_file(var: &str, text: &str, what: &str) {
     use std::io::Write;
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+    let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) else {
         return;
     };
     let written = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut file| writeln!(file, "{markdown}"));
+        .and_then(|mut file| file.write_all(text.as_bytes()));
     if let Err(e) = written {
         eprintln!(
-            "gatekeeper: warning: cannot append the decision to GITHUB_STEP_SUMMARY ({}): {e}",
-            std::path::Path::new(&path).display()
+            "gatekeeper: warning: cannot append {what} to {var} ({}): {e}",
+            Path::new(&path).display()
         );
     }
 }

@@ -97,7 +97,9 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         )?,
     };
     facts.overrides = overrides;
-    let decision = policies.evaluate(&facts)?.decision;
+    let mut decision = policies.evaluate(&facts)?.decision;
+    decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
+    super::note_unneeded_overrides(&decision, &facts.overrides);
     print(&render::render(&decision, args.format, stdout_style())?);
     // The narration goes where the decision document does not.
     let mut out: Box<dyn Write> = if args.format == Format::Table {

@@ -23,7 +23,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::audit::AuditError;
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::{Config, ConfigError};
-use crate::decision::ContractError;
+use crate::decision::{ContractError, Decision, Status};
 use crate::facts::{Facts, FactsError, OverrideRequest, plan_window};
 use crate::policy::{PolicyError, PolicySet};
 use crate::render::{RenderError, TableStyle};
@@ -188,7 +188,7 @@ pub(crate) fn gather(
     let config = config.ok_or_else(|| {
         CommandError::Usage("collecting live facts needs a config: pass --config FILE".to_owned())
     })?;
-    // Whole seconds: the decision's evaluated_at reads like DESIGN.md's.
+    // Whole seconds: the decision's evaluated_at has no fraction (docs/decision.md).
     let now = plan
         .at
         .map_or_else(|| Utc::now().trunc_subsecs(0), |t| t.with_timezone(&Utc));
@@ -237,9 +237,9 @@ pub(crate) fn collect_live(
         }),
         stats: None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread is all collection needs: the requests wait on the network together.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .worker_threads(2)
         .build()
         .map_err(CommandError::Runtime)?;
     let facts = if std::io::stderr().is_terminal() && !verbose {
@@ -301,15 +301,78 @@ pub(crate) fn override_requests(
     Ok(requests)
 }
 
-/// The table style for stdout: colour only on a terminal without NO_COLOR.
+/// An error's message and its causes, each said once: a cause whose text the message
+/// already includes (e.g. an OS error quoted in "cannot write FILE: …") is not repeated.
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !more.is_empty() && !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Says on stderr which overrides were not needed: the check they name did not fail.
+/// An override is recorded as given; this only tells the person it changed nothing.
+pub(crate) fn note_unneeded_overrides(decision: &Decision, overrides: &[OverrideRequest]) {
+    for request in overrides {
+        let status = decision
+            .checks
+            .iter()
+            .find(|c| c.id == request.check)
+            .map(|c| c.status);
+        if status != Some(Status::Fail) {
+            let why = match status {
+                Some(Status::Pass) => "the check passes",
+                Some(Status::Skip) => "the check does not apply (skip)",
+                _ => "the decision has no such check",
+            };
+            eprintln!(
+                "gatekeeper: note: --override {} was not needed: {why}",
+                request.check
+            );
+        }
+    }
+}
+
+/// The table style for stdout: colour only on a terminal without NO_COLOR; the
+/// width always set (with or without colour), so that the table wraps.
 pub(crate) fn stdout_style() -> TableStyle {
     let terminal = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    // COLUMNS wins; else a terminal's own width; else 120 for logs and files.
-    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    // A terminal's own width (comfy-table asks the terminal); comfy-table answers
+    // `None` off a terminal, and a pseudo-terminal may answer 0.
+    let detected = if terminal {
+        comfy_table::Table::new().width()
+    } else {
+        None
+    };
+    let columns = std::env::var("COLUMNS").ok();
     TableStyle {
         color: terminal && !no_color,
-        width: columns.or(if terminal { None } else { Some(120) }),
+        width: Some(table_width(terminal, detected, columns.as_deref())),
+    }
+}
+
+/// The width to wrap to. On a terminal: its own width when known and not zero, else
+/// `COLUMNS` when it is a positive number, else 100. Elsewhere (a pipe, a CI log):
+/// `COLUMNS`, else the width files get.
+fn table_width(terminal: bool, detected: Option<u16>, columns: Option<&str>) -> u16 {
+    let columns = columns
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|w| *w > 0);
+    if terminal {
+        detected
+            .filter(|w| *w > 0)
+            .or(columns)
+            .unwrap_or(crate::render::DEFAULT_WIDTH)
+    } else {
+        columns.unwrap_or(crate::render::FILE_WIDTH)
     }
 }
 
@@ -369,4 +432,38 @@ impl Write for Stdout {
 pub(crate) fn print(text: &str) {
     let mut out = Stdout;
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_or_zero_terminal_width_falls_back_to_columns_then_100() {
+        assert_eq!(table_width(true, Some(132), Some("80")), 132);
+        assert_eq!(table_width(true, Some(0), Some("80")), 80);
+        assert_eq!(table_width(true, None, Some("80")), 80);
+        assert_eq!(table_width(true, Some(0), Some("0")), 100);
+        assert_eq!(table_width(true, None, Some("wide")), 100);
+        assert_eq!(table_width(true, None, None), 100);
+        // Off a terminal (a pipe, a CI log): COLUMNS, else the file width.
+        assert_eq!(table_width(false, None, Some("80")), 80);
+        assert_eq!(table_width(false, None, None), 120);
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let os = std::io::Error::from_raw_os_error(28);
+        let err = CommandError::Write {
+            path: PathBuf::from("/full/report.xml"),
+            source: os,
+        };
+        let text = error_text(&err);
+        let os_text = std::io::Error::from_raw_os_error(28).to_string();
+        assert_eq!(text.matches(&os_text).count(), 1, "{text}");
+        assert!(
+            text.starts_with("cannot write /full/report.xml: "),
+            "{text}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use crate::render::new_table;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::cli::{Format, WindowArgs};
+use crate::cli::{WindowArgs, WindowFormat};
 use crate::config::Config;
 use crate::planner::{self, Plan, PlanError, Query, Span};
 use crate::policy::PolicySet;
@@ -39,18 +39,13 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
     };
     let plan = planner::search(&mut policies, &facts, &query).map_err(plan_error)?;
     match args.format {
-        Format::Json => {
+        WindowFormat::Json => {
             let mut json = serde_json::to_string_pretty(&plan)
                 .map_err(|e| CommandError::Usage(format!("cannot encode the windows: {e}")))?;
             json.push('\n');
             print(&json);
         }
-        Format::Table => print(&text(&plan, tz, args.count)),
-        Format::Junit | Format::Markdown => {
-            return Err(CommandError::Usage(
-                "window prints --format table or json".to_owned(),
-            ));
-        }
+        WindowFormat::Table => print(&text(&plan, tz, args.count)),
     }
     Ok(EXIT_OK)
 }

@@ -30,12 +30,16 @@ pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("cannot read policy directory {dir}: {source}; pass --policies DIR")]
+    #[error(
+        "cannot read policy directory {dir}: {source}; name the directory of gatekeeper's policies (`--policies DIR`, or `policy test DIR`)"
+    )]
     Dir {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("no *.rego files in {dir}; pass --policies DIR pointing at gatekeeper's policies")]
+    #[error(
+        "no *.rego files in {dir}; name the directory of gatekeeper's policies (`--policies DIR`, or `policy test DIR`)"
+    )]
     Empty { dir: PathBuf },
     #[error("policy {file} does not parse:\n{message}")]
     Parse { file: PathBuf, message: String },

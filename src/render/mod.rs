@@ -2,15 +2,17 @@
 //! no I/O; the caller writes what they return.
 
 pub mod explain;
+pub mod github;
 mod json;
-mod junit;
+pub mod junit;
 mod markdown;
 mod table;
 
 use crate::cli::Format;
 use crate::decision::Decision;
 
-pub use table::{TableStyle, new_table};
+pub use json::DECISION_SCHEMA;
+pub use table::{DEFAULT_WIDTH, FILE_WIDTH, TableStyle, new_table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -37,6 +39,7 @@ pub fn render(
         Format::Json => json::render(decision),
         Format::Junit => junit::render(decision),
         Format::Markdown => Ok(markdown::render(decision)),
+        Format::Github => Ok(github::render(decision)),
     }
 }
 

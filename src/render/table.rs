@@ -10,15 +10,21 @@ use crate::decision::{Check, Decision, Status};
 pub struct TableStyle {
     /// ANSI colours (a terminal without NO_COLOR).
     pub color: bool,
-    /// Total width to wrap to; `None` on a terminal, whose own width is used.
+    /// Total width to wrap to; `None` leaves it to comfy-table (a terminal's width).
     pub width: Option<u16>,
 }
+
+/// The width a table wraps to on a terminal that says neither its width nor `COLUMNS`.
+pub const DEFAULT_WIDTH: u16 = 100;
+
+/// The width a table wraps to in a file or a log, unless `COLUMNS` says otherwise.
+pub const FILE_WIDTH: u16 = 120;
 
 impl Default for TableStyle {
     fn default() -> Self {
         Self {
             color: false,
-            width: Some(120),
+            width: Some(FILE_WIDTH),
         }
     }
 }
@@ -142,6 +148,7 @@ mod tests {
                 detail: detail.to_owned(),
                 evidence: None,
                 overridden: None,
+                source_error: false,
             }],
         }
     }

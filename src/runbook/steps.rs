@@ -1,4 +1,4 @@
-//! The runbook's steps as data: the default list of DESIGN.md ("Runbook"), the way a
+//! The runbook's steps as data: the default list (docs/runbook.md), the way a
 //! config replaces (`steps`) or extends (`extra_steps`) it, and placeholder
 //! substitution. Substitution works one argument at a time on config values only:
 //! facts never reach a command line, and nothing is ever handed to a shell.
@@ -53,7 +53,7 @@ fn rake_on_debug(name: &str, task: &str) -> StepConfig {
     )
 }
 
-/// The default runbook (DESIGN.md, "Runbook"), without the final verify, which
+/// The default runbook (docs/runbook.md), without the final verify, which
 /// always runs last and is not configurable.
 pub fn default_steps() -> Vec<StepConfig> {
     vec![

@@ -41,7 +41,14 @@ fn json_is_the_decision_document_of_the_design() {
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["allow", "checks", "downtime", "evaluated_at", "target"]
+        [
+            "allow",
+            "checks",
+            "downtime",
+            "evaluated_at",
+            "schema",
+            "target"
+        ]
     );
     assert_eq!(d["target"], "production");
     assert_eq!(d["evaluated_at"], "2026-11-24T19:00:00Z");

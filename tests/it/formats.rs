@@ -153,20 +153,180 @@ fn junit_of_a_deny_has_a_failure_per_failing_check_with_the_detail_as_message() 
 }
 
 #[test]
-fn junit_keeps_an_overridden_check_visible_as_a_failure_naming_who_and_why() {
+fn junit_reports_an_overridden_check_as_skipped_naming_who_and_why_so_the_build_stays_green() {
     let (code, xml) = run_overridden("too-busy", "throughput", "junit");
     assert_eq!(code, 0, "an overridden throughput allows: {xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
+    // Jenkins marks a build UNSTABLE on any failure or error: there must be none.
+    for node in [doc.root_element(), element(&doc, "testsuite")] {
+        assert_eq!(count(node, "failures"), 0, "{xml}");
+        assert_eq!(count(node, "errors"), 0, "{xml}");
+    }
     let case = testcases(&doc)
         .into_iter()
         .find(|c| c.attribute("name") == Some("throughput"))
         .unwrap();
-    let failure = child(case, "failure").unwrap();
-    assert_eq!(failure.attribute("type"), Some("overridden"));
-    let message = failure.attribute("message").unwrap();
+    assert!(child(case, "failure").is_none(), "{xml}");
+    let skipped = child(case, "skipped").unwrap();
+    assert_eq!(skipped.attribute("type"), Some("overridden"));
+    let message = skipped.attribute("message").unwrap();
     assert!(message.contains("overridden by tim"), "{message}");
     assert!(message.contains("agent double-counts"), "{message}");
     assert!(message.contains("rpm"), "{message}");
+}
+
+#[test]
+fn junit_carries_time_on_testsuites_testsuite_and_every_testcase() {
+    let (_, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("too-busy"),
+        "--format",
+        "junit",
+    ]);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let mut timed: Vec<_> = vec![doc.root_element(), element(&doc, "testsuite")];
+    timed.extend(testcases(&doc));
+    assert_eq!(timed.len(), 9);
+    for node in timed {
+        let time = node
+            .attribute("time")
+            .unwrap_or_else(|| panic!("<{}> has no time", node.tag_name().name()));
+        let seconds: f64 = time.parse().unwrap();
+        assert!(seconds >= 0.0, "{time}");
+    }
+}
+
+#[test]
+fn junit_reports_a_check_failed_for_want_of_data_as_an_error_and_a_real_deny_as_a_failure() {
+    // Jenkins and New Relic down: the checks that need them fail with the source's reason.
+    let (code, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("source-down"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "a source that is down denies: {xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = element(&doc, "testsuite");
+    assert_eq!(count(suite, "errors"), 2, "{xml}");
+    assert_eq!(count(suite, "failures"), 0, "{xml}");
+    let errored: Vec<_> = testcases(&doc)
+        .into_iter()
+        .filter_map(|c| child(c, "error").map(|e| (c.attribute("name").unwrap(), e)))
+        .collect();
+    let names: Vec<_> = errored.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["tests", "throughput"]);
+    for (_, error) in &errored {
+        assert_eq!(error.attribute("type"), Some("source_error"));
+    }
+    assert!(
+        errored[1]
+            .1
+            .attribute("message")
+            .unwrap()
+            .contains("NerdGraph answered 401")
+    );
+
+    // Too busy: New Relic answered, and the answer denies.
+    let (code, xml) = run(&[
+        "check",
+        "production",
+        "--facts",
+        &facts("too-busy"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = element(&doc, "testsuite");
+    assert_eq!(count(suite, "errors"), 0, "{xml}");
+    assert_eq!(count(suite, "failures"), 1, "{xml}");
+    let case = testcases(&doc)
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("throughput"))
+        .unwrap();
+    assert_eq!(
+        child(case, "failure").unwrap().attribute("type"),
+        Some("fail")
+    );
+}
+
+#[test]
+fn junit_on_exit_2_still_writes_a_report_whose_one_error_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out/gate.xml");
+    let report = dir.path().join("report/gate.xml");
+    let missing = dir.path().join("no-such-facts.json");
+    let out = gatekeeper()
+        .args(["check", "production", "--format", "junit", "--facts"])
+        .arg(&missing)
+        .arg("--output")
+        .arg(&output)
+        .arg("--report")
+        .arg(format!("junit={}", report.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no-such-facts.json"), "{stderr}");
+    for file in [&output, &report] {
+        let xml = std::fs::read_to_string(file).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert_eq!(count(doc.root_element(), "errors"), 1, "{xml}");
+        assert_eq!(count(doc.root_element(), "failures"), 0, "{xml}");
+        let cases = testcases(&doc);
+        assert_eq!(cases.len(), 1, "{xml}");
+        assert_eq!(cases[0].attribute("name"), Some("decision"));
+        assert_eq!(
+            cases[0].attribute("classname"),
+            Some("gatekeeper.production")
+        );
+        assert!(cases[0].attribute("time").is_some(), "{xml}");
+        let error = child(cases[0], "error").unwrap();
+        assert_eq!(error.attribute("type"), Some("undecided"));
+        let message = error.attribute("message").unwrap();
+        assert!(
+            message.starts_with("no decision could be made: "),
+            "{message}"
+        );
+        assert!(message.contains("no-such-facts.json"), "{message}");
+    }
+
+    // To stdout too, when that is where the JUnit goes.
+    let out = gatekeeper()
+        .args(["check", "production", "--format", "junit", "--facts"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(count(element(&doc, "testsuite"), "errors"), 1, "{xml}");
+}
+
+#[test]
+fn junit_is_not_written_on_exit_2_when_no_junit_was_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gatekeeper_in(dir.path())
+        .args([
+            "check",
+            "production",
+            "--format",
+            "json",
+            "--facts",
+            "missing.json",
+        ])
+        .arg("--report")
+        .arg("markdown=gate.md")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 #[test]

@@ -37,3 +37,34 @@ fn completions_cover_the_subcommands_in_each_shell() {
         }
     }
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from_and_the_build_date() {
+    let out = gatekeeper().arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.trim_end();
+    let rest = line
+        .strip_prefix(concat!("gatekeeper ", env!("CARGO_PKG_VERSION"), " ("))
+        .unwrap_or_else(|| panic!("{line}"));
+    let (commit, built) = rest
+        .strip_suffix(')')
+        .and_then(|r| r.split_once(", built "))
+        .unwrap_or_else(|| panic!("{line}"));
+    // YYYY-MM-DD
+    assert_eq!(built.len(), 10, "{line}");
+    assert_eq!(built.matches('-').count(), 2, "{line}");
+    // The test runs from the repository the binary was built from: when git can
+    // name HEAD, the version names the same commit; otherwise it says so honestly.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(crate::support::root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+    match head {
+        Some(sha) => assert_eq!(commit, format!("commit {sha}"), "{line}"),
+        None => assert_eq!(commit, "unknown commit", "{line}"),
+    }
+}

@@ -11,6 +11,8 @@
 
 mod base_branch;
 mod check;
+mod ci;
+mod contracts;
 mod deploy;
 mod examples;
 mod exceptions;
@@ -18,6 +20,7 @@ mod formats;
 mod help;
 mod integrity;
 mod lock;
+mod messages;
 mod notice;
 mod policy_test;
 mod release_notes;

@@ -1,0 +1,72 @@
+//! Describes the build for `gatekeeper --version` and the audit records: the version,
+//! the git commit (when git and a repository are there at build time) and the date.
+//! Needs nothing but std; without git the commit is "unknown commit".
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[path = "build/describe.rs"]
+mod describe;
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout)
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/describe.rs");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    // Only a commit from this crate's own repository counts (not one the source
+    // tree happens to sit inside).
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let top = git(&["rev-parse", "--show-toplevel"]).map(PathBuf::from);
+    let ours = top
+        .as_deref()
+        .and_then(|t| t.canonicalize().ok())
+        .zip(PathBuf::from(&manifest).canonicalize().ok())
+        .is_some_and(|(t, m)| t == m);
+    let sha = if ours {
+        git(&["rev-parse", "--short=12", "HEAD"])
+    } else {
+        None
+    };
+    if ours {
+        // A new commit or checkout changes HEAD or the ref it names: describe again.
+        for path in ["HEAD", "packed-refs"] {
+            if let Some(p) = git(&["rev-parse", "--path-format=absolute", "--git-path", path]) {
+                println!("cargo:rerun-if-changed={p}");
+            }
+        }
+        if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"])
+            && let Some(p) = git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                &reference,
+            ])
+        {
+            println!("cargo:rerun-if-changed={p}");
+        }
+    }
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs())
+        });
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    println!(
+        "cargo:rustc-env=GATEKEEPER_LONG_VERSION={}",
+        describe::long_version(&version, sha.as_deref(), seconds)
+    );
+}
