@@ -45,6 +45,9 @@ pub struct Config {
     pub policies: Option<PathBuf>,
     #[serde(default = "default_audit_log")]
     pub audit_log: PathBuf,
+    /// Where the release repos are cloned when a repo names no `path` (relative to
+    /// the config, so a CI workspace can hold them); `deploy` clones a missing one.
+    pub workdir: Option<PathBuf>,
     /// Planned window length when `--minutes` is not given.
     #[serde(default = "default_deploy_minutes")]
     pub deploy_minutes: u32,
@@ -130,6 +133,8 @@ pub struct TargetConfig {
     pub deploy_repo: String,
     /// git remote the runbook pushes to.
     pub deploy_remote: String,
+    /// The deploy remote's URL: added to a fresh clone of the app that lacks it.
+    pub deploy_remote_url: Option<String>,
     /// GitHub repo whose issues are the downtime notices.
     pub notices_repo: String,
     #[serde(default = "default_release_branch")]
@@ -163,6 +168,9 @@ pub struct RepoConfig {
     pub jenkins_job: String,
     /// Local clone the runbook merges and pushes from.
     pub path: Option<PathBuf>,
+    /// Where to clone it from when it is missing (default: the repo on the GitHub
+    /// host of `[github] url`).
+    pub clone_url: Option<String>,
 }
 
 /// One runbook step as data: a command as an argument list, never a shell string.
@@ -314,6 +322,7 @@ impl Config {
             problems: vec![located(text, &e)],
         })?;
         config.path = path.to_owned();
+        config.place_clones();
         let problems = config.problems();
         if problems.is_empty() {
             Ok(config)
@@ -323,6 +332,38 @@ impl Config {
                 problems,
             })
         }
+    }
+
+    /// A repo with no `path` lives in `workdir`, under its name.
+    fn place_clones(&mut self) {
+        let Some(workdir) = self.workdir.clone() else {
+            return;
+        };
+        for target in self.targets.values_mut() {
+            for repo in target.repos.iter_mut().filter(|r| r.path.is_none()) {
+                let name = repo.github.rsplit('/').next().unwrap_or(&repo.github);
+                repo.path = Some(workdir.join(name));
+            }
+        }
+    }
+
+    /// Where a missing clone of `repo` comes from: its `clone_url`, else the repo
+    /// on the web host of the GitHub API (`api.github.com` → `github.com`; an
+    /// Enterprise `HOST/api/v3` → `HOST`).
+    pub fn clone_url(&self, repo: &RepoConfig) -> String {
+        if let Some(url) = &repo.clone_url {
+            return url.clone();
+        }
+        let api = self
+            .github
+            .as_ref()
+            .map_or("https://api.github.com", |g| g.url.as_str())
+            .trim_end_matches('/');
+        let web = match api.strip_suffix("/api/v3") {
+            Some(host) => host.to_owned(),
+            None => api.replacen("://api.", "://", 1),
+        };
+        format!("{web}/{}.git", repo.github)
     }
 
     /// Every mistake in the config, so that a user fixes them in one go.
@@ -774,6 +815,27 @@ path = "../apangea"
         .unwrap_err()
         .to_string();
         assert!(err.contains("step_grace_seconds"), "{err}");
+    }
+
+    #[test]
+    fn repos_without_a_path_live_in_workdir_and_clone_from_the_github_host() {
+        let text = format!("workdir = \"clones\"\n{DESIGN_EXAMPLE}")
+            .replace("path = \"../apangea\"\n", "");
+        let config = Config::parse(&text, Path::new("ci/gatekeeper.toml")).unwrap();
+        let repo = &config.target("production").unwrap().repos[0];
+        assert_eq!(repo.path.as_deref(), Some(Path::new("clones/apangea")));
+        assert_eq!(
+            config.clone_url(repo),
+            "https://github.com/thinkthroughmath/apangea.git"
+        );
+        let mut enterprise = config.clone();
+        if let Some(g) = enterprise.github.as_mut() {
+            g.url = "https://git.example.com/api/v3/".to_owned();
+        }
+        assert_eq!(
+            enterprise.clone_url(repo),
+            "https://git.example.com/thinkthroughmath/apangea.git"
+        );
     }
 
     #[test]

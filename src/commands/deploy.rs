@@ -59,6 +59,17 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         // A missing secret stops the deploy before the lock and any request.
         super::require_secrets(&config)?;
     }
+    // Clones before the lock (which lives on the deploy remote, reached through the
+    // app's clone): those in `workdir` are made, others must be there.
+    let clones = runbook::clones::ensure(&config, target, &ctx, args.dry_run)?;
+    for made in &clones.cloned {
+        let verb = if args.dry_run {
+            "would clone"
+        } else {
+            "cloned"
+        };
+        let _ = writeln!(std::io::stderr(), "{verb} {made}");
+    }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
     let (_lock, _interrupts) = if args.dry_run {
@@ -167,6 +178,12 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                     out,
                     "\nDry run on the recorded facts {}: nothing was run.\n",
                     file.display()
+                );
+            }
+            None if clones.would_clone => {
+                let _ = write!(
+                    out,
+                    "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
                 );
             }
             None => {

@@ -39,6 +39,17 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         Duration::from_secs(config.timeout_seconds),
         rollout::children(&config, Watch::never()),
     )?;
+    // A rollback restores what is in the app's clone: it must be there (a clone in
+    // `workdir` is made; a dry run only says so).
+    let clones = runbook::clones::ensure(&config, target, &ctx, args.dry_run)?;
+    for made in &clones.cloned {
+        let verb = if args.dry_run {
+            "would clone"
+        } else {
+            "cloned"
+        };
+        eprintln!("{verb} {made}");
+    }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.

@@ -30,6 +30,8 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         Duration::from_secs(config.timeout_seconds),
         crate::rollout::children(&config, crate::runbook::signals::Watch::never()),
     )?;
+    // The lock is reached through the app's clone: one in `workdir` is made.
+    crate::runbook::clones::ensure(&config, target, &ctx, false)?;
     let log = audit_log(&config);
     let place = lock::place(
         &ctx.programs.git,

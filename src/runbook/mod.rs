@@ -9,6 +9,7 @@
 //! and asks people.
 
 pub mod builtin;
+pub mod clones;
 pub mod execute;
 pub mod git;
 pub mod integrity;
@@ -56,8 +57,27 @@ pub enum RunbookError {
         "repo {repo} has no local clone: set `path` under its [[targets.{target}.repos]] entry"
     )]
     NoClone { repo: String, target: String },
-    #[error("the local clone of {repo} is not a directory: {}", dir.display())]
+    #[error(
+        "the local clone of {repo} is missing: {} is not a directory; clone the repo there, or leave out its `path` and set `workdir` so that deploy clones it",
+        dir.display()
+    )]
     MissingClone { repo: String, dir: PathBuf },
+    #[error(
+        "the local clone of {repo} is missing at {}: clone it with `git clone {url} {}`, or set `workdir` and leave out its `path` so that deploy clones it",
+        dir.display(), dir.display()
+    )]
+    CloneMissing {
+        repo: String,
+        dir: PathBuf,
+        url: String,
+    },
+    #[error("cannot clone {repo} from {url} into {}: {message}; clone it by hand (`git clone {url} {}`) and run again", dir.display(), dir.display())]
+    CloneFailed {
+        repo: String,
+        dir: PathBuf,
+        url: String,
+        message: String,
+    },
     #[error(
         "the facts hold no release head SHA for {repo}: the gate cannot have checked it; run `gatekeeper check` to see why"
     )]

@@ -12,6 +12,7 @@
 mod base_branch;
 mod check;
 mod ci;
+mod clones;
 mod contracts;
 mod deploy;
 mod examples;
