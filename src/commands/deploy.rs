@@ -12,7 +12,7 @@ use crate::cli::{DeployArgs, Format, PlanArgs};
 use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render;
-use crate::rollout::{self, RunKind};
+use crate::rollout::{self, RunKind, deployments};
 use crate::runbook::signals::{Interrupts, Watch};
 use crate::runbook::{self, Context, steps};
 
@@ -59,6 +59,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         // A missing secret stops the deploy before the lock and any request.
         super::require_secrets(&config)?;
     }
+    // Who deploys (the token's login, asked once) and where the run is shared.
+    let shared = (!args.dry_run)
+        .then(|| deployments::connect_or_warn(&config, target, &mut std::io::stderr()))
+        .flatten();
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
     let (_lock, _interrupts) = if args.dry_run {
@@ -97,6 +101,11 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         )?,
     };
     facts.overrides = overrides;
+    if let Some(shared) = &shared {
+        for o in &mut facts.overrides {
+            o.by = shared.actor.name_or(&o.by);
+        }
+    }
     let decision = policies.evaluate(&facts)?.decision;
     print(&render::render(&decision, args.format, stdout_style())?);
     // The narration goes where the decision document does not.
@@ -198,13 +207,23 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             plan: &plan,
             log: &log,
             run: &run,
-            gate,
+            gate: gate.clone(),
             release_shas,
             yes: args.yes,
+            actor: shared
+                .as_ref()
+                .map_or_else(
+                    || deployments::ci_actor(&crate::sources::http::process_env),
+                    |s| s.actor.clone(),
+                )
+                .known(),
         },
         &mut out,
         &mut prompt,
     )?;
+    if let Some(shared) = &shared {
+        shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
+    }
     Ok(summary::print(
         &mut out,
         &report,

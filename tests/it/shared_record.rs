@@ -1,0 +1,138 @@
+//! GitHub Deployments as the record every machine shares, through the real binary
+//! on real git, against a stand-in of the Deployments API that keeps what is
+//! POSTed: a deploy on one "machine" leaves a deployment of the SHA it shipped
+//! (`in_progress`, then `success`, with the CI build as `log_url`, the actor in
+//! the payload); a rollback on a second machine (its own clones and audit log)
+//! restores the SHA production ran before it; `history` on either shows both runs
+//! with their actors.
+
+use crate::lock::{Machine, cmd, setup};
+use crate::support::deployments::{self, LOGIN};
+use crate::support::git::rev;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+
+    let out = cmd(&agent, &env, "jenkins", &["deploy", "production", "--yes"])
+        .env("BUILD_USER_ID", "alice")
+        .env("BUILD_URL", "https://ci.example/job/deploy/7/")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shipped = rev(&release.deploy_remote, "master");
+    assert_ne!(shipped, release.production_sha);
+
+    // One deployment of the merge commit pushed, moved to in_progress then success.
+    let all = store.all();
+    assert_eq!(all.len(), 1, "{all:?}");
+    let deployment = &all[0];
+    assert_eq!(deployment.body["ref"], shipped.as_str());
+    assert_eq!(deployment.body["environment"], "production");
+    assert_eq!(deployment.body["auto_merge"], false);
+    assert_eq!(deployment.body["required_contexts"], serde_json::json!([]));
+    let payload = &deployment.body["payload"]["gatekeeper"];
+    assert_eq!(payload["previous_sha"], release.production_sha.as_str());
+    assert_eq!(payload["actor"]["github"], LOGIN);
+    assert_eq!(payload["actor"]["ci"], "alice");
+    assert!(payload["facts_sha256"].is_string(), "{payload}");
+    let states: Vec<&str> = deployment
+        .statuses
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["in_progress", "success"]);
+    assert_eq!(
+        deployment.statuses[1]["log_url"],
+        "https://ci.example/job/deploy/7/"
+    );
+    // The local record carries the actor too.
+    assert!(
+        agent
+            .audit()
+            .contains(r#""actor":{"github":"deploy-bot","ci":"alice"}"#),
+        "{}",
+        agent.audit()
+    );
+
+    // The laptop never deployed: its own log knows nothing, GitHub does.
+    assert!(!laptop.audit().contains("\"kind\":\"deploy\""));
+    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha,
+        "the rollback restores what production ran before the first machine's deploy"
+    );
+    let all = store.all();
+    assert_eq!(all.len(), 2, "the rollback leaves its deployment too");
+    assert_eq!(all[1].body["ref"], release.production_sha.as_str());
+    assert_eq!(all[1].body["payload"]["gatekeeper"]["kind"], "rollback");
+    assert_eq!(all[1].statuses.last().unwrap()["state"], "success");
+
+    // history on either machine shows both runs, each with its actor.
+    for machine in [&agent, &laptop] {
+        let out = cmd(machine, &env, "someone", &["history", "production"])
+            .env("COLUMNS", "250")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let deploys = text.lines().filter(|l| l.contains(" deploy ")).count();
+        let rollbacks = text.lines().filter(|l| l.contains(" rollback ")).count();
+        assert_eq!((deploys, rollbacks), (1, 1), "one row per run:\n{text}");
+        assert!(text.contains("alice"), "the deploy's person:\n{text}");
+        assert!(text.contains(LOGIN), "the token's login:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_that_cannot_be_written_neither_stops_nor_hides_the_deploy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    // No Deployments stand-in: GitHub answers 404 to the POST.
+    let agent = Machine::first(&release, &services);
+    let out = cmd(&agent, &env, "jenkins", &["deploy", "production", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_ne!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+    assert!(
+        stderr.contains("its GitHub deployment on thinkthroughmath/apangea could not be written"),
+        "{stderr}"
+    );
+    assert!(
+        agent.audit().contains(r#""kind":"deployment""#),
+        "{}",
+        agent.audit()
+    );
+    // Sent once: a failed POST is never repeated.
+    let posts = services
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/deployments"))
+        .count();
+    assert_eq!(posts, 1);
+}
