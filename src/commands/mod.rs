@@ -277,7 +277,10 @@ pub(crate) fn override_requests(
         .settings()
         .map(|s| s.overridable.iter().cloned().collect())
         .unwrap_or_default();
-    let by = crate::audit::user();
+    // The person CI names (a CI agent's account is nobody), else the login.
+    let by = crate::rollout::deployments::ci_actor(&crate::sources::http::process_env)
+        .ci
+        .unwrap_or_else(crate::audit::user);
     for id in ids {
         if !allowed.contains(id) {
             return Err(CommandError::Usage(format!(

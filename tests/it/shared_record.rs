@@ -136,3 +136,21 @@ async fn a_deployment_that_cannot_be_written_neither_stops_nor_hides_the_deploy(
         .count();
     assert_eq!(posts, 1);
 }
+
+#[test]
+fn an_override_is_by_the_person_ci_names_not_the_agents_account() {
+    let (code, d) = crate::support::decide(
+        crate::support::gatekeeper()
+            .env("USER", "jenkins")
+            .env("BUILD_USER_ID", "alice")
+            .args(["check", "production", "--facts"])
+            .arg(crate::support::fixture("facts/too-busy.json"))
+            .args(["--format", "json", "--override", "throughput"])
+            .args(["--reason", "bot traffic, INC-88"]),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        crate::support::check(&d, "throughput")["overridden"]["by"],
+        "alice"
+    );
+}
