@@ -140,6 +140,9 @@ pub struct Gate {
     /// "live" or "file".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_source: Option<String>,
+    /// The release heads decided on, "owner/name@sha" (what `status` matches).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release_heads: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,6 +509,7 @@ mod tests {
             facts_sha256: Some("f".repeat(64)),
             policies_sha256: None,
             facts_source: Some("live".to_owned()),
+            release_heads: Vec::new(),
         });
         let record = Record::new("deploy", "p", Event::Deploy(run));
         let line = record.line();

@@ -10,6 +10,7 @@ mod policy;
 mod progress;
 mod record;
 mod rollback;
+mod status;
 mod summary;
 mod unlock;
 mod window;
@@ -121,6 +122,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Status(args) => status::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {

@@ -94,6 +94,22 @@ impl Shared {
             .map_err(|e| e.to_string())
     }
 
+    /// The head of `branch` in each of `repos`, or why it could not be read.
+    pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
+        self.runtime.block_on(async {
+            let mut heads = Vec::new();
+            for repo in repos {
+                heads.push(
+                    self.github
+                        .branch_head(repo, branch)
+                        .await
+                        .map_err(|e| e.to_string()),
+                );
+            }
+            heads
+        })
+    }
+
     /// Leaves the deployment of a finished run: created on the SHA it shipped,
     /// `in_progress`, then how it ended. Runs that ran no step leave none. Any
     /// failure is written to `err` and recorded in `log`; the run's result stands.

@@ -4,9 +4,10 @@
 //! (`in_progress`, then `success`, with the CI build as `log_url`, the actor in
 //! the payload); a rollback on a second machine (its own clones and audit log)
 //! restores the SHA production ran before it; `history` on either shows both runs
-//! with their actors.
+//! with their actors; `status` on either names what production runs, the run that
+//! put it there and who holds the lock.
 
-use crate::lock::{Machine, cmd, setup};
+use crate::lock::{Machine, cmd, held_deploy, setup};
 use crate::support::deployments::{self, LOGIN};
 use crate::support::git::rev;
 
@@ -152,5 +153,88 @@ fn an_override_is_by_the_person_ci_names_not_the_agents_account() {
     assert_eq!(
         crate::support::check(&d, "throughput")["overridden"]["by"],
         "alice"
+    );
+}
+
+fn status(machine: &Machine, env: &crate::lock::Env) -> serde_json::Value {
+    let out = cmd(
+        machine,
+        env,
+        "someone",
+        &["status", "production", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_on_either_machine_names_production_its_run_and_the_locks_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    deployments::mount(&services).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+
+    let first = held_deploy(&agent, &env);
+    for machine in [&agent, &laptop] {
+        let s = status(machine, &env);
+        assert_eq!(
+            s["production"]["sha"],
+            rev(&release.deploy_remote, "master").as_str()
+        );
+        assert_eq!(s["lock"]["held"], true, "{s}");
+        assert_eq!(s["lock"]["holder"]["user"], "jenkins");
+        assert_eq!(s["lock"]["holder"]["command"], "deploy");
+        assert_eq!(s["lock"]["stale"], false);
+    }
+    std::fs::write(&env.gate, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let shipped = rev(&release.deploy_remote, "master");
+
+    for machine in [&agent, &laptop] {
+        let s = status(machine, &env);
+        assert_eq!(s["production"]["sha"], shipped.as_str());
+        assert_eq!(s["lock"]["held"], false, "{s}");
+        let run = &s["production"]["run"];
+        assert_eq!(run["source"], "github", "{s}");
+        assert_eq!(run["kind"], "deploy");
+        assert!(run["by"].as_str().unwrap().contains(LOGIN), "{s}");
+        assert_eq!(s["release"]["heads"].as_array().unwrap().len(), 2, "{s}");
+    }
+    // The deploy's own check decided on exactly the heads waiting: the agent knows.
+    assert_eq!(status(&agent, &env)["release"]["checked"]["allowed"], true);
+    assert!(status(&laptop, &env)["release"]["checked"].is_null());
+
+    // The table says the same in words.
+    let out = cmd(&laptop, &env, "someone", &["status", "production"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&shipped), "{text}");
+    assert!(text.contains("Lock: free"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_without_a_readable_deploy_remote_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    std::fs::remove_dir_all(&release.deploy_remote).unwrap();
+    let out = cmd(&agent, &env, "someone", &["status", "production"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read what production runs"),
+        "{stderr}"
     );
 }
