@@ -319,7 +319,7 @@ fn table(status: &Status) -> String {
     match &p.run {
         Some(o) => {
             text.push_str(&format!(
-                "  from the {} {}by {} at {} on {}{} (from the {})\n",
+                "  from the {} {}by {} at {} on {}{} ({})\n",
                 o.kind,
                 o.run
                     .as_ref()
@@ -330,7 +330,11 @@ fn table(status: &Status) -> String {
                 o.log_url
                     .as_ref()
                     .map_or_else(String::new, |u| format!(", build {u}")),
-                o.source
+                if o.source == "github" {
+                    "its GitHub deployment"
+                } else {
+                    "the local audit log"
+                }
             ));
         }
         None if p.sha.is_some() => {
