@@ -337,4 +337,60 @@ mod tests {
         let actions = |v: &str| (v == "GITHUB_ACTOR").then(|| "bob".to_owned());
         assert_eq!(ci_actor(&actions).ci.as_deref(), Some("bob"));
     }
+
+    fn deployment(
+        id: u64,
+        sha: char,
+        state: &str,
+        kind: &str,
+        previous: Option<char>,
+    ) -> Deployment {
+        Deployment {
+            id,
+            sha: sha.to_string().repeat(40),
+            created_at: chrono::Utc::now(),
+            creator: Some("deploy-bot".to_owned()),
+            payload: Some(Payload {
+                kind: kind.to_owned(),
+                previous_sha: previous.map(|p| p.to_string().repeat(40)),
+                ..Payload::default()
+            }),
+            state: Some(state.to_owned()),
+            description: None,
+            log_url: None,
+        }
+    }
+
+    #[test]
+    fn a_rollback_restores_what_ran_before_the_newest_successful_deploy() {
+        // Newest first: a failed deploy, the successful one, an older one.
+        let listed = [
+            deployment(3, 'c', "failure", "deploy", Some('b')),
+            deployment(2, 'b', "success", "deploy", Some('a')),
+            deployment(1, 'a', "success", "deploy", None),
+        ];
+        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
+        // Without a previous SHA in the payload: the older success.
+        let listed = [
+            deployment(2, 'b', "success", "deploy", None),
+            deployment(1, 'a', "success", "deploy", None),
+        ];
+        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
+        // A rollback is not a deploy to undo; nothing successful: nothing.
+        let listed = [deployment(1, 'a', "success", "rollback", Some('b'))];
+        assert_eq!(previous_success(&listed), None);
+        assert_eq!(previous_success(&[]), None);
+    }
+
+    #[test]
+    fn only_successful_deployments_count_as_production_history() {
+        let listed = [
+            deployment(2, 'c', "failure", "deploy", Some('b')),
+            deployment(1, 'b', "success", "deploy", Some('a')),
+        ];
+        let records = as_records(&listed, "production");
+        assert_eq!(records.len(), 1);
+        let history = crate::runbook::integrity::production_history(&records, "production");
+        assert_eq!(history, ["a".repeat(40), "b".repeat(40)]);
+    }
 }
