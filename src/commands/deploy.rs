@@ -61,7 +61,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     }
     // Who deploys (the token's login, asked once) and where the run is shared.
     let shared = (!args.dry_run)
-        .then(|| deployments::connect_or_warn(&config, target, &mut std::io::stderr()))
+        .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
         .flatten();
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.

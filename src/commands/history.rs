@@ -25,7 +25,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     let log = audit_log(&config);
     let local = log.read()?;
     // Runs of other machines, from GitHub: those the local log lacks join it.
-    let shared = deployments::connect_or_warn(&config, target, &mut std::io::stderr());
+    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
     let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
         Some(Ok(listed)) => listed,
         Some(Err(e)) => {

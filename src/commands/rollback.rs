@@ -39,7 +39,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         Duration::from_secs(config.timeout_seconds),
         rollout::children(&config, Watch::never()),
     )?;
-    let shared = deployments::connect_or_warn(&config, target, &mut std::io::stderr());
+    let shared =
+        deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.

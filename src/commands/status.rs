@@ -105,7 +105,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         .into_iter()
         .filter(|r| r.target == args.target)
         .collect();
-    let shared = deployments::connect_or_warn(&config, target, &mut std::io::stderr());
+    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
 
     let head = Git::new(&ctx.programs.git, &ctx.app_dir(), &ctx.children)
         .remote_head(&target.deploy_remote, &target.base_branch)

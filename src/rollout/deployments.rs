@@ -58,8 +58,14 @@ pub fn ci_actor(env: Env<'_>) -> Actor {
 }
 
 impl Shared {
-    /// Connects to GitHub for `target` and asks the token's login (once).
-    pub fn connect(config: &Config, target: &TargetConfig, env: Env<'_>) -> Result<Self, String> {
+    /// Connects to GitHub for `target`; for a run (`who`), asks the token's login
+    /// (once).
+    pub fn connect(
+        config: &Config,
+        target: &TargetConfig,
+        env: Env<'_>,
+        who: bool,
+    ) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -67,11 +73,15 @@ impl Shared {
         let (github, login) = runtime.block_on(async {
             let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
             let github = crate::sources::github_client(config, &transport, env)?;
-            let login = github.login().await.map_err(|e| e.to_string());
+            let login = if who {
+                github.login().await.map_err(|e| e.to_string()).map(Some)
+            } else {
+                Ok(None)
+            };
             Ok::<_, String>((github, login))
         })?;
         let (github_login, login_error) = match login {
-            Ok(l) => (Some(l), None),
+            Ok(l) => (l, None),
             Err(e) => (None, Some(e)),
         };
         Ok(Self {
@@ -214,13 +224,15 @@ fn ending(report: &RunReport, sha: &str) -> (State, String) {
     }
 }
 
-/// Connects, or says on `err` why the shared record is not written this run.
+/// Connects (for a run, `who`: asking the token's login), or says on `err` why
+/// GitHub's record is not read or written this time.
 pub fn connect_or_warn(
     config: &Config,
     target: &TargetConfig,
+    who: bool,
     err: &mut dyn Write,
 ) -> Option<Shared> {
-    match Shared::connect(config, target, &http::process_env) {
+    match Shared::connect(config, target, &http::process_env, who) {
         Ok(shared) => {
             if let Some(e) = &shared.login_error {
                 let _ = writeln!(
