@@ -329,17 +329,6 @@ pub struct UnlockArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// The target, as named under [targets.NAME] in the config.
-    pub target: String,
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// How many records to show.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub limit: usize,
-}
-
-#[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The target, as named under [targets.NAME] in the config.
     pub target: String,
@@ -354,6 +343,17 @@ pub struct StatusArgs {
 pub enum StatusFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many records to show.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -63,6 +63,13 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let shared = (!args.dry_run)
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
         .flatten();
+    // An override is by the actor when known (the person CI names, the login).
+    let mut overrides = overrides;
+    if let Some(shared) = &shared {
+        for o in &mut overrides {
+            o.by = shared.actor.name_or(&o.by);
+        }
+    }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
     let (_lock, _interrupts) = if args.dry_run {
@@ -101,11 +108,6 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         )?,
     };
     facts.overrides = overrides;
-    if let Some(shared) = &shared {
-        for o in &mut facts.overrides {
-            o.by = shared.actor.name_or(&o.by);
-        }
-    }
     let decision = policies.evaluate(&facts)?.decision;
     print(&render::render(&decision, args.format, stdout_style())?);
     // The narration goes where the decision document does not.
