@@ -5,6 +5,7 @@
 //! writes and how answers are read; never decides anything from them.
 
 use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -165,18 +166,21 @@ impl GitHub {
             url: format!("/repos/{repo}/deployments"),
             message,
         })?;
-        for deployment in &mut listed {
+        // The statuses at once (the transport caps the requests in flight).
+        let latest = join_all(listed.iter().map(|deployment| async move {
             let route = format!(
                 "/repos/{repo}/deployments/{}/statuses?per_page=1",
                 deployment.id
             );
             let answer = self.get(&route).await?;
-            let latest =
-                parse_latest_status(&answer.body).map_err(|message| GithubError::Parse {
-                    url: format!("/repos/{repo}/deployments/{}/statuses", deployment.id),
-                    message,
-                })?;
-            if let Some((state, description, log_url)) = latest {
+            parse_latest_status(&answer.body).map_err(|message| GithubError::Parse {
+                url: format!("/repos/{repo}/deployments/{}/statuses", deployment.id),
+                message,
+            })
+        }))
+        .await;
+        for (deployment, latest) in listed.iter_mut().zip(latest) {
+            if let Some((state, description, log_url)) = latest? {
                 deployment.state = Some(state);
                 deployment.description = description;
                 deployment.log_url = log_url;
