@@ -74,6 +74,54 @@ pub enum Event {
     StepStarted(StepStarted),
     /// How a step ended.
     Step(Step),
+    /// The GitHub deployment of a run could not be written (the run went on).
+    Deployment(DeploymentNote),
+}
+
+/// Who ran something: the GitHub login of the token and the person CI names
+/// (`BUILD_USER_ID`, else `GITHUB_ACTOR`), each when known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<String>,
+}
+
+impl Actor {
+    /// The person CI names, from `BUILD_USER_ID` (Jenkins), else `GITHUB_ACTOR`.
+    pub fn ci_from(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        ["BUILD_USER_ID", "GITHUB_ACTOR"].iter().find_map(|v| {
+            env(v)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        })
+    }
+
+    /// The actor, when anything of it is known.
+    pub fn known(self) -> Option<Self> {
+        (self.github.is_some() || self.ci.is_some()).then_some(self)
+    }
+
+    /// How the actor is shown and what an override's `by` says: the person CI
+    /// names, then the token's login, then `fallback`.
+    pub fn name_or(&self, fallback: &str) -> String {
+        match (&self.ci, &self.github) {
+            (Some(ci), Some(gh)) if ci != gh => format!("{ci} (github: {gh})"),
+            (Some(ci), _) => ci.clone(),
+            (None, Some(gh)) => gh.clone(),
+            (None, None) => fallback.to_owned(),
+        }
+    }
+}
+
+/// What went wrong writing a run's GitHub deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentNote {
+    /// The deployment's id, when it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<u64>,
+    pub error: String,
 }
 
 /// A decision and what it was made on.
@@ -92,6 +140,9 @@ pub struct Gate {
     /// "live" or "file".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts_source: Option<String>,
+    /// The release heads decided on, "owner/name@sha" (what `status` matches).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release_heads: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +179,9 @@ pub struct Run {
     pub pushed: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Who ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
 }
 
 impl Run {
@@ -142,6 +196,7 @@ impl Run {
             signal: None,
             pushed: Vec::new(),
             message: None,
+            actor: None,
         }
     }
 }
@@ -454,6 +509,7 @@ mod tests {
             facts_sha256: Some("f".repeat(64)),
             policies_sha256: None,
             facts_source: Some("live".to_owned()),
+            release_heads: Vec::new(),
         });
         let record = Record::new("deploy", "p", Event::Deploy(run));
         let line = record.line();

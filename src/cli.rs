@@ -65,6 +65,11 @@ pub enum Command {
     /// Show the last deploys and rollbacks of a target from the audit log.
     #[command(after_help = "Example:\n  gatekeeper history production")]
     History(HistoryArgs),
+    /// What production runs and which run put it there, who holds the lock, what waits on the release branch (read-only, decides nothing).
+    #[command(
+        after_help = "Examples:\n  gatekeeper status production\n  gatekeeper status production --format json"
+    )]
+    Status(StatusArgs),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -325,6 +330,23 @@ pub struct UnlockArgs {
     /// Why the lock may go: recorded in the audit log with who removed it.
     #[arg(long, value_name = "TEXT", required = true)]
     pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StatusFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use crate::cli::{DeployArgs, Format, PlanArgs};
 use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render;
-use crate::rollout::{self, RunKind};
+use crate::rollout::{self, RunKind, deployments};
 use crate::runbook::signals::{Interrupts, Watch};
 use crate::runbook::{self, Context, steps};
 
@@ -69,6 +69,17 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             "cloned"
         };
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
+    }
+    // Who deploys (the token's login, asked once) and where the run is shared.
+    let shared = (!args.dry_run)
+        .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
+        .flatten();
+    // An override is by the actor when known (the person CI names, the login).
+    let mut overrides = overrides;
+    if let Some(shared) = &shared {
+        for o in &mut overrides {
+            o.by = shared.actor.name_or(&o.by);
+        }
     }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
@@ -217,13 +228,23 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             plan: &plan,
             log: &log,
             run: &run,
-            gate,
+            gate: gate.clone(),
             release_shas,
             yes: args.yes,
+            actor: shared
+                .as_ref()
+                .map_or_else(
+                    || deployments::ci_actor(&crate::sources::http::process_env),
+                    |s| s.actor.clone(),
+                )
+                .known(),
         },
         &mut out,
         &mut prompt,
     )?;
+    if let Some(shared) = &shared {
+        shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
+    }
     Ok(summary::print(
         &mut out,
         &report,

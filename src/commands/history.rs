@@ -1,10 +1,13 @@
 //! `gatekeeper history TARGET`: the last deploys and rollbacks of a target, from the
-//! audit log, as a table: how each ended (ok, failed, timed out, aborted, denied,
-//! refused), by whom, the SHAs before and after. Read-only.
+//! local audit log merged with the target's GitHub deployments (the runs of every
+//! machine; one row per run id), as a table: how each ended (ok, failed, timed out,
+//! aborted, denied, refused), by whom (the actor), where, the SHAs before and after.
+//! Read-only.
 
 use crate::audit::Event;
 use crate::cli::HistoryArgs;
 use crate::render::new_table;
+use crate::rollout::deployments;
 
 use crate::audit::RunOutcome;
 use crate::config::Config;
@@ -18,10 +21,30 @@ fn short(sha: Option<&str>) -> String {
 
 pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
-    config.target(&args.target)?;
+    let target = config.target(&args.target)?;
     let log = audit_log(&config);
-    let records: Vec<_> = log
-        .read()?
+    let local = log.read()?;
+    // Runs of other machines, from GitHub: those the local log lacks join it.
+    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
+    let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
+        Some(Ok(listed)) => listed,
+        Some(Err(e)) => {
+            eprintln!(
+                "warning: cannot read the deployments of {} on GitHub: {e}; showing the local audit log only",
+                args.target
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let known: Vec<&str> = local.iter().filter_map(|r| r.run.as_deref()).collect();
+    let mut merged: Vec<_> = deployments::as_history(&listed, &args.target)
+        .into_iter()
+        .filter(|r| r.run.as_deref().is_none_or(|run| !known.contains(&run)))
+        .collect();
+    merged.extend(local.iter().cloned());
+    merged.sort_by_key(|r| r.time);
+    let records: Vec<_> = merged
         .into_iter()
         .filter(|r| r.target == args.target)
         .filter_map(|r| {
@@ -49,6 +72,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
         "time (UTC)",
         "what",
         "by",
+        "where",
         "outcome",
         "before",
         "after",
@@ -68,7 +92,10 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
         table.add_row(vec![
             r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
             (*what).to_owned(),
-            format!("{}@{}", r.user, r.host),
+            run.actor
+                .as_ref()
+                .map_or_else(|| format!("{}@{}", r.user, r.host), |a| a.name_or(&r.user)),
+            r.host.clone(),
             run.outcome.as_str().to_owned(),
             short(run.before_sha.as_deref()),
             short(run.after_sha.as_deref()),

@@ -10,6 +10,7 @@ mod policy;
 mod progress;
 mod record;
 mod rollback;
+mod status;
 mod summary;
 mod unlock;
 mod window;
@@ -121,6 +122,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Status(args) => status::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {
@@ -277,7 +279,10 @@ pub(crate) fn override_requests(
         .settings()
         .map(|s| s.overridable.iter().cloned().collect())
         .unwrap_or_default();
-    let by = crate::audit::user();
+    // The person CI names (a CI agent's account is nobody), else the login.
+    let by = crate::rollout::deployments::ci_actor(&crate::sources::http::process_env)
+        .ci
+        .unwrap_or_else(crate::audit::user);
     for id in ids {
         if !allowed.contains(id) {
             return Err(CommandError::Usage(format!(

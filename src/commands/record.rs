@@ -69,6 +69,11 @@ pub(crate) fn gate(
         facts_sha256: serde_json::to_vec(facts).ok().map(|b| sha256(&b)),
         policies_sha256: policies_digest(policy_files).ok(),
         facts_source: Some(if live { "live" } else { "file" }.to_owned()),
+        release_heads: facts
+            .repos
+            .iter()
+            .filter_map(|r| Some(format!("{}@{}", r.name, r.release_sha.as_deref()?)))
+            .collect(),
     }
 }
 

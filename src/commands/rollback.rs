@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
-use crate::rollout::{self, RunKind};
+use crate::rollout::{self, RunKind, deployments};
 use crate::runbook::git::is_sha;
 use crate::runbook::signals::{Interrupts, Watch};
 use crate::runbook::{self, Context, RunbookError, integrity};
@@ -50,6 +50,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         };
         eprintln!("{verb} {made}");
     }
+    let shared =
+        deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.
@@ -63,8 +65,22 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         })?;
         (Some(lock), Some(interrupts))
     };
-    // Only what production ran before, by the deploy history; each SHA validated.
-    let sha = integrity::rollback_sha(args.to.as_deref(), &log.read()?, &args.target, log.path())
+    // Only what production ran before, by the deploy history (the local log and
+    // the successful deployments on GitHub); each SHA validated.
+    let mut records = log.read()?;
+    let listed = shared.as_ref().map(|s| s.list(&args.target));
+    if let Some(Err(e)) = &listed {
+        eprintln!(
+            "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
+            args.target,
+            log.path().display()
+        );
+    }
+    let listed = listed.and_then(Result::ok).unwrap_or_default();
+    let previous = deployments::previous_success(&listed);
+    records.splice(0..0, deployments::as_records(&listed, &args.target));
+    let requested = args.to.clone().or(previous);
+    let sha = integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path())
         .map_err(RunbookError::from)?
         .ok_or_else(|| {
             CommandError::Usage(format!(
@@ -123,10 +139,20 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             run: &run,
             sha: &sha,
             yes: args.yes,
+            actor: shared
+                .as_ref()
+                .map_or_else(
+                    || deployments::ci_actor(&sources::http::process_env),
+                    |s| s.actor.clone(),
+                )
+                .known(),
         },
         &mut out,
         &mut prompt,
     )?;
+    if let Some(shared) = &shared {
+        shared.record(&report, &run, None, &log, &mut std::io::stderr());
+    }
     Ok(summary::print(
         &mut out,
         &report,

@@ -21,6 +21,8 @@ pub struct Deploy<'a> {
     pub release_shas: Vec<String>,
     /// Run without asking.
     pub yes: bool,
+    /// Who runs it.
+    pub actor: Option<crate::audit::Actor>,
 }
 
 /// Records that the gate denied the deploy: nothing was touched.
@@ -48,8 +50,10 @@ pub fn run(
         gate,
         release_shas,
         yes,
+        actor,
     } = deploy;
     let mut template = Run::new(RunOutcome::Started);
+    template.actor = actor;
     template.gate = Some(gate);
     template.release_shas = release_shas;
     let on = On {

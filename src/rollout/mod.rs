@@ -6,6 +6,7 @@
 //! asks) and never picks an exit code.
 
 pub mod deploy;
+pub mod deployments;
 mod progress;
 pub mod rollback;
 

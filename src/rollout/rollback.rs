@@ -19,6 +19,8 @@ pub struct Rollback<'a> {
     pub sha: &'a str,
     /// Run without asking.
     pub yes: bool,
+    /// Who runs it.
+    pub actor: Option<crate::audit::Actor>,
 }
 
 /// Runs the rollback. An error means nothing was changed: its start could not be
@@ -35,6 +37,7 @@ pub fn run(
         run,
         sha,
         yes,
+        actor,
     } = rollback;
     let with_sha = |mut report: RunReport| {
         report.restoring = Some(sha.to_owned());
@@ -46,8 +49,13 @@ pub fn run(
         log,
         run,
     };
+    let first = |outcome| {
+        let mut run = Run::new(outcome);
+        run.actor = actor.clone();
+        run
+    };
     let early =
-        |outcome, reason: String| with_sha(ended_early(on, Run::new(outcome), outcome, reason));
+        |outcome, reason: String| with_sha(ended_early(on, first(outcome), outcome, reason));
     if !yes && !prompt.confirm(&format!("\nRoll {} back to {sha} now?", ctx.target)) {
         return Ok(early(RunOutcome::Aborted, super::deploy::unconfirmed(ctx)));
     }
@@ -55,7 +63,7 @@ pub fn run(
         let reason = format!("interrupted by {} before any step", signal.name());
         return Ok(early(RunOutcome::Aborted, reason));
     }
-    let mut template = Run::new(RunOutcome::Started);
+    let mut template = first(RunOutcome::Started);
     template.message = Some(format!("restoring {sha}"));
     let mut started = Record::new("rollback", &ctx.target, Event::Rollback(template.clone()));
     started.run = Some(run.to_owned());

@@ -522,6 +522,7 @@ mod tests {
                 facts_sha256: None,
                 policies_sha256: None,
                 facts_source: None,
+                release_heads: Vec::new(),
             }),
         };
         Record::new(command, "production", event)

@@ -286,7 +286,7 @@ impl GitHub {
     }
 
     /// One GET, read whole (the transport times, caps and retries it).
-    async fn get(&self, route: &str) -> Result<Answer, GithubError> {
+    pub(super) async fn get(&self, route: &str) -> Result<Answer, GithubError> {
         self.within_budget()?;
         let shown = self.shown(route);
         let answer = self.read(self.client._get(route).await, &shown).await?;
@@ -403,6 +403,28 @@ impl GitHub {
                 .zip(url)
                 .map(|(n, u)| (n, u.to_owned()))
                 .ok_or_else(|| "no issue number and html_url in the answer".to_owned()),
+        )
+    }
+
+    /// One POST of `payload` to `route`, sent once (never retried: a repeat could
+    /// create twice); the answer's JSON. `may` says what the token must be allowed.
+    pub(super) async fn post_once(
+        &self,
+        route: &str,
+        payload: &Value,
+        may: &str,
+    ) -> Result<Value, GithubError> {
+        let shown = self.shown(route);
+        let response = self.client._post(route, Some(payload)).await;
+        let answer = self.read(response, &shown).await?;
+        let hint = format!(
+            "check the token in {} (github.token_env) and that it may {may}",
+            self.token_env
+        );
+        let answer = answer.require_ok(&shown, &hint)?;
+        self.parsed(
+            route,
+            serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})")),
         )
     }
 

@@ -4,6 +4,7 @@
 //! fails leaves its section absent and records why in `errors`, with every secret
 //! scrubbed. Sources never see policies and never judge a fact.
 
+pub mod deployments;
 pub mod github;
 pub mod http;
 pub mod jenkins;

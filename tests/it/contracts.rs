@@ -104,6 +104,8 @@ fn every_flag_of_every_command_is_in_the_cli_reference() {
         &["window"],
         &["notice"],
         &["history"],
+        &["status"],
+        &["unlock"],
         &["completions"],
     ] {
         let out = gatekeeper().args(cmd).arg("--help").output().unwrap();

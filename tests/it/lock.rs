@@ -17,14 +17,14 @@ use crate::support::{SECRET_VARS, gatekeeper_in};
 const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
 /// One machine: its own clones of the release repos, its own config and audit log.
-struct Machine {
-    work: PathBuf,
-    config: PathBuf,
+pub(crate) struct Machine {
+    pub(crate) work: PathBuf,
+    pub(crate) config: PathBuf,
 }
 
 impl Machine {
     /// The first machine is the setup of `Release` itself.
-    fn first(release: &Release, services: &Services) -> Machine {
+    pub(crate) fn first(release: &Release, services: &Services) -> Machine {
         let config = services.write_config(&release.work);
         Machine {
             work: release.work.clone(),
@@ -34,7 +34,7 @@ impl Machine {
 
     /// Another machine under `root`: fresh clones of the same origins, knowing the
     /// same deploy remote, and a copy of the first machine's config.
-    fn another(root: &Path, release: &Release, first: &Machine) -> Machine {
+    pub(crate) fn another(root: &Path, release: &Release, first: &Machine) -> Machine {
         std::fs::create_dir_all(root.join("work")).unwrap();
         for (name, origin) in [
             ("apangea", &release.apangea.origin),
@@ -70,18 +70,18 @@ impl Machine {
         }
     }
 
-    fn audit(&self) -> String {
+    pub(crate) fn audit(&self) -> String {
         std::fs::read_to_string(self.work.join(".gatekeeper/audit.jsonl")).unwrap_or_default()
     }
 }
 
-struct Env {
-    path: String,
-    ttmscalr_log: PathBuf,
-    gate: PathBuf,
+pub(crate) struct Env {
+    pub(crate) path: String,
+    pub(crate) ttmscalr_log: PathBuf,
+    pub(crate) gate: PathBuf,
 }
 
-fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> assert_cmd::Command {
+pub(crate) fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = gatekeeper_in(&machine.work);
     cmd.args(args)
         .arg("--config")
@@ -96,7 +96,7 @@ fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> assert_cmd::C
 
 /// A deploy started in the background that stops inside `ttmscalr deploy` until the
 /// gate file exists, holding the lock.
-fn held_deploy(machine: &Machine, env: &Env) -> Child {
+pub(crate) fn held_deploy(machine: &Machine, env: &Env) -> Child {
     let mut cmd = std::process::Command::cargo_bin("gatekeeper").unwrap();
     cmd.current_dir(&machine.work)
         .args(["deploy", "production", "--yes", "--config"])
@@ -129,7 +129,7 @@ fn held_deploy(machine: &Machine, env: &Env) -> Child {
     child
 }
 
-fn lock_on(remote: &Path) -> Option<String> {
+pub(crate) fn lock_on(remote: &Path) -> Option<String> {
     let out = git(
         remote,
         &["for-each-ref", "--format=%(objectname)", LOCK_REF],
@@ -137,7 +137,7 @@ fn lock_on(remote: &Path) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-async fn setup(tmp: &Path) -> (Release, Services, Env) {
+pub(crate) async fn setup(tmp: &Path) -> (Release, Services, Env) {
     let release = Release::new(tmp);
     let services = server::start_green().await;
     mount_release(

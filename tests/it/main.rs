@@ -27,6 +27,7 @@ mod policy_test;
 mod release_notes;
 mod resilience;
 mod settings;
+mod shared_record;
 mod sources;
 mod support;
 mod transport;

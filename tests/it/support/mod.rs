@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+pub mod deployments;
 pub mod git;
 pub mod raw;
 pub mod release;
@@ -33,6 +34,16 @@ pub const SECRET_VARS: &[&str] = &[
     "GITHUB_STEP_SUMMARY",
 ];
 
+/// What CI sets about the person and the build: the tests set them only on purpose.
+pub const CI_VARS: &[&str] = &[
+    "BUILD_USER_ID",
+    "BUILD_URL",
+    "GITHUB_ACTOR",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+];
+
 /// The repository root (where Cargo.toml is).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -50,7 +61,7 @@ pub fn policies() -> PathBuf {
 pub fn gatekeeper_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("gatekeeper").unwrap();
     cmd.current_dir(dir);
-    for var in SECRET_VARS.iter().chain(PROXY_VARS) {
+    for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
         cmd.env_remove(var);
     }
     cmd.env("NO_COLOR", "1")

@@ -1,0 +1,381 @@
+//! `gatekeeper status TARGET`: the screen a release engineer opens first. What
+//! production runs (the deploy remote's head, by `git ls-remote`) and the run that
+//! put it there (its GitHub deployment, else the local audit log: who, when, from
+//! which machine or CI build); whether a run holds the lock (holder, age, stale);
+//! what waits on the release branch (each repo's head on GitHub) and whether a
+//! `check` in the local audit log decided on exactly those heads. Read-only, and
+//! decides nothing: exit 0 when production and the lock could be read, 2 when
+//! either could not (or the config is broken).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::audit::{Event, Record, RunOutcome, Verdict};
+use crate::cli::{StatusArgs, StatusFormat};
+use crate::config::Config;
+use crate::rollout::deployments;
+use crate::runbook::Context;
+use crate::runbook::git::Git;
+use crate::runbook::lock::{self, Holder, describe_age, longest_run};
+use crate::sources::deployments::Deployment;
+
+use super::record::audit_log;
+use super::{CommandError, EXIT_OK, Outcome, print};
+
+#[derive(Debug, Serialize)]
+struct Status {
+    target: String,
+    production: Production,
+    lock: LockStatus,
+    release: Release,
+}
+
+#[derive(Debug, Serialize)]
+struct Production {
+    remote: String,
+    branch: String,
+    sha: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The run that put it there, when one is known.
+    run: Option<Origin>,
+}
+
+#[derive(Debug, Serialize)]
+struct Origin {
+    /// "github" (a deployment) or "audit log" (this machine's).
+    source: &'static str,
+    kind: String,
+    run: Option<String>,
+    by: String,
+    at: DateTime<Utc>,
+    host: Option<String>,
+    log_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LockStatus {
+    held: bool,
+    holder: Option<Holder>,
+    age_seconds: Option<i64>,
+    stale: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Release {
+    branch: String,
+    heads: Vec<Head>,
+    /// The newest `check` of this machine that decided on exactly these heads.
+    checked: Option<Checked>,
+}
+
+#[derive(Debug, Serialize)]
+struct Head {
+    repo: String,
+    sha: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Checked {
+    at: DateTime<Utc>,
+    allowed: bool,
+    by: String,
+    failing_checks: Vec<String>,
+}
+
+pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
+    let config = Config::load(&args.config.config)?;
+    let target = config.target(&args.target)?;
+    let ctx = Context::new(
+        &args.target,
+        target,
+        &config.programs,
+        config.dir(),
+        Duration::from_secs(config.timeout_seconds),
+        crate::rollout::children(&config, crate::runbook::signals::Watch::never()),
+    )?;
+    let records: Vec<Record> = audit_log(&config)
+        .read()?
+        .into_iter()
+        .filter(|r| r.target == args.target)
+        .collect();
+    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
+
+    let head = Git::new(&ctx.programs.git, &ctx.app_dir(), &ctx.children)
+        .remote_head(&target.deploy_remote, &target.base_branch)
+        .map_err(|e| e.to_string())
+        .and_then(|h| {
+            h.ok_or_else(|| {
+                format!(
+                    "{} has no branch {}",
+                    target.deploy_remote, target.base_branch
+                )
+            })
+        });
+    let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
+        Some(Ok(listed)) => listed,
+        Some(Err(e)) => {
+            eprintln!(
+                "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log tells where production came from",
+                args.target
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let production = Production {
+        remote: target.deploy_remote.clone(),
+        branch: target.base_branch.clone(),
+        run: head
+            .as_ref()
+            .ok()
+            .and_then(|sha| origin(sha, &listed, &records)),
+        sha: head.as_ref().ok().cloned(),
+        error: head.as_ref().err().cloned(),
+    };
+
+    let place = lock::place(
+        &ctx.programs.git,
+        &ctx.app_dir(),
+        &target.deploy_remote,
+        &args.target,
+        &ctx.children,
+    );
+    let lock = lock_status(&place);
+
+    let repos: Vec<String> = target.repos.iter().map(|r| r.github.clone()).collect();
+    let heads: Vec<Head> = match &shared {
+        Some(shared) => repos
+            .iter()
+            .zip(shared.heads(&repos, &target.release_branch))
+            .map(|(repo, head)| Head {
+                repo: repo.clone(),
+                sha: head.as_ref().ok().cloned(),
+                error: head.err(),
+            })
+            .collect(),
+        None => repos
+            .iter()
+            .map(|repo| Head {
+                repo: repo.clone(),
+                sha: None,
+                error: Some("GitHub cannot be reached".to_owned()),
+            })
+            .collect(),
+    };
+    let release = Release {
+        branch: target.release_branch.clone(),
+        checked: checked(&heads, &records),
+        heads,
+    };
+
+    let unknown: Vec<String> = [
+        production
+            .error
+            .as_ref()
+            .map(|e| format!("what production runs: {e}")),
+        lock.error.as_ref().map(|e| format!("the lock: {e}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let status = Status {
+        target: args.target.clone(),
+        production,
+        lock,
+        release,
+    };
+    match args.format {
+        StatusFormat::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&status).map_err(|e| CommandError::Usage(format!(
+                "cannot write the status as JSON: {e}"
+            )))?
+        )),
+        StatusFormat::Table => print(&table(&status)),
+    }
+    if unknown.is_empty() {
+        Ok(EXIT_OK)
+    } else {
+        Err(CommandError::Usage(format!(
+            "the status of {} is incomplete: cannot read {}; check the deploy remote {:?} of the app's clone",
+            args.target,
+            unknown.join("; "),
+            target.deploy_remote
+        )))
+    }
+}
+
+/// The run that left `sha` in production: its successful deployment, else the
+/// newest ok deploy or rollback of the local log that left it.
+fn origin(sha: &str, listed: &[Deployment], records: &[Record]) -> Option<Origin> {
+    let shared = listed.iter().find(|d| d.succeeded() && d.sha == sha);
+    if let Some(d) = shared {
+        let payload = d.payload.clone().unwrap_or_default();
+        let creator = d.creator.clone().unwrap_or_else(|| "?".to_owned());
+        return Some(Origin {
+            source: "github",
+            kind: if payload.kind.is_empty() {
+                "deployment".to_owned()
+            } else {
+                payload.kind
+            },
+            run: payload.run,
+            by: payload
+                .actor
+                .map_or_else(|| creator.clone(), |a| a.name_or(&creator)),
+            at: d.created_at,
+            host: payload.host,
+            log_url: d.log_url.clone(),
+        });
+    }
+    records.iter().rev().find_map(|r| {
+        let run = r.run_event()?;
+        let left = run.outcome == RunOutcome::Ok
+            && matches!(r.event, Event::Deploy(_) | Event::Rollback(_))
+            && run.after_sha.as_deref() == Some(sha);
+        left.then(|| Origin {
+            source: "audit log",
+            kind: r.command.clone(),
+            run: r.run.clone(),
+            by: run
+                .actor
+                .as_ref()
+                .map_or_else(|| r.user.clone(), |a| a.name_or(&r.user)),
+            at: r.time,
+            host: Some(r.host.clone()),
+            log_url: None,
+        })
+    })
+}
+
+fn lock_status(place: &lock::Place) -> LockStatus {
+    let mut status = LockStatus {
+        held: false,
+        holder: None,
+        age_seconds: None,
+        stale: false,
+        error: None,
+    };
+    match place.current() {
+        Ok(None) => {}
+        Ok(Some(sha)) => {
+            status.held = true;
+            match place.holder(&sha) {
+                Ok(holder) => {
+                    let age = Utc::now().signed_duration_since(holder.started_at);
+                    status.age_seconds = Some(age.num_seconds().max(0));
+                    status.stale = age > longest_run();
+                    status.holder = Some(holder);
+                }
+                Err(e) => status.error = Some(format!("the lock {sha} cannot be read: {e}")),
+            }
+        }
+        Err(e) => status.error = Some(e.to_string()),
+    }
+    status
+}
+
+/// The newest check of this machine that decided on exactly `heads`.
+fn checked(heads: &[Head], records: &[Record]) -> Option<Checked> {
+    let mut wanted: Vec<String> = heads
+        .iter()
+        .map(|h| Some(format!("{}@{}", h.repo, h.sha.as_deref()?)))
+        .collect::<Option<_>>()?;
+    wanted.sort();
+    records.iter().rev().find_map(|r| {
+        let Event::Check(gate) = &r.event else {
+            return None;
+        };
+        let mut decided = gate.release_heads.clone();
+        decided.sort();
+        (decided == wanted).then(|| Checked {
+            at: r.time,
+            allowed: gate.decision == Verdict::Allow,
+            by: r.user.clone(),
+            failing_checks: gate.failing_checks.clone(),
+        })
+    })
+}
+
+fn short(sha: &str) -> String {
+    sha.chars().take(10).collect()
+}
+
+fn table(status: &Status) -> String {
+    let mut text = format!("Status of {}\n\n", status.target);
+    let p = &status.production;
+    text.push_str(&match (&p.sha, &p.error) {
+        (Some(sha), _) => format!("Production ({} {}): {sha}\n", p.remote, p.branch),
+        (None, Some(e)) => format!("Production: unknown: {e}\n"),
+        (None, None) => "Production: unknown\n".to_owned(),
+    });
+    match &p.run {
+        Some(o) => {
+            text.push_str(&format!(
+                "  from the {} {}by {} at {} on {}{} ({})\n",
+                o.kind,
+                o.run
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!("run {r} ")),
+                o.by,
+                o.at.format("%Y-%m-%d %H:%M UTC"),
+                o.host.as_deref().unwrap_or("an unknown machine"),
+                o.log_url
+                    .as_ref()
+                    .map_or_else(String::new, |u| format!(", build {u}")),
+                if o.source == "github" {
+                    "its GitHub deployment"
+                } else {
+                    "the local audit log"
+                }
+            ));
+        }
+        None if p.sha.is_some() => {
+            text.push_str("  no deploy or rollback that left it is recorded\n");
+        }
+        None => {}
+    }
+    let l = &status.lock;
+    text.push_str(&match (&l.holder, &l.error) {
+        (_, Some(e)) => format!("Lock: unknown: {e}\n"),
+        (Some(h), None) => format!(
+            "Lock: held by {h}, {} old{}\n",
+            describe_age(chrono::Duration::seconds(l.age_seconds.unwrap_or(0))),
+            if l.stale {
+                " — STALE: older than the longest run; `gatekeeper unlock` frees it once no run holds it"
+            } else {
+                ""
+            }
+        ),
+        (None, None) => "Lock: free\n".to_owned(),
+    });
+    text.push_str(&format!("Waiting on {}:\n", status.release.branch));
+    for h in &status.release.heads {
+        text.push_str(&match (&h.sha, &h.error) {
+            (Some(sha), _) => format!("  {} {}\n", h.repo, short(sha)),
+            (None, e) => format!("  {} unknown: {}\n", h.repo, e.as_deref().unwrap_or("?")),
+        });
+    }
+    text.push_str(&match &status.release.checked {
+        Some(c) if c.allowed => format!(
+            "  checked here: allowed at {} by {} (the deploy decides again)\n",
+            c.at.format("%Y-%m-%d %H:%M UTC"),
+            c.by
+        ),
+        Some(c) => format!(
+            "  checked here: denied at {} by {} (failing: {})\n",
+            c.at.format("%Y-%m-%d %H:%M UTC"),
+            c.by,
+            c.failing_checks.join(", ")
+        ),
+        None => "  not checked here on exactly these heads\n".to_owned(),
+    });
+    text
+}

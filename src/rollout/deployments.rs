@@ -1,0 +1,408 @@
+//! The shared record of runs on GitHub Deployments, seen from a run: who runs it
+//! (the token's login, asked once, and the person CI names), the deployment each
+//! deploy or rollback leaves on the app repo (`in_progress`, then `success`,
+//! `failure` or `error`, with the CI build as `log_url`), and reading a target's
+//! deployments back for `history`, `rollback` and `status`. Writing it never stops
+//! or hides a run: a failure is said on stderr and recorded in the audit log.
+
+use std::io::Write;
+
+use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Gate, Record, Run, RunOutcome};
+use crate::config::{Config, TargetConfig};
+use crate::sources::deployments::{Deployment, Payload, State};
+use crate::sources::github::GitHub;
+use crate::sources::http::{self, Env, Policy, Transport};
+
+use super::{RunKind, RunReport};
+
+/// A connection to the app repo's deployments, with the run's actor.
+pub struct Shared {
+    runtime: tokio::runtime::Runtime,
+    github: GitHub,
+    repo: String,
+    pub actor: Actor,
+    /// Why the token's login could not be read, when it could not.
+    pub login_error: Option<String>,
+    log_url: Option<String>,
+}
+
+/// The repo whose deployments record `target`: the app (its first repo), else
+/// the deploy repo.
+pub fn app_repo(target: &TargetConfig) -> String {
+    target
+        .repos
+        .first()
+        .map_or_else(|| target.deploy_repo.clone(), |r| r.github.clone())
+}
+
+/// The CI build's page: `BUILD_URL` (Jenkins), else the GitHub Actions run.
+pub fn ci_build_url(env: Env<'_>) -> Option<String> {
+    let set = |var: &str| env(var).filter(|v| !v.trim().is_empty());
+    set("BUILD_URL").or_else(|| {
+        let server = set("GITHUB_SERVER_URL")?;
+        let repo = set("GITHUB_REPOSITORY")?;
+        let run = set("GITHUB_RUN_ID")?;
+        Some(format!(
+            "{}/{repo}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        ))
+    })
+}
+
+/// The actor when GitHub cannot be asked: only the person CI names.
+pub fn ci_actor(env: Env<'_>) -> Actor {
+    Actor {
+        github: None,
+        ci: Actor::ci_from(&|v| env(v)),
+    }
+}
+
+impl Shared {
+    /// Connects to GitHub for `target`; for a run (`who`), asks the token's login
+    /// (once).
+    pub fn connect(
+        config: &Config,
+        target: &TargetConfig,
+        env: Env<'_>,
+        who: bool,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let (github, login) = runtime.block_on(async {
+            let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
+            let github = crate::sources::github_client(config, &transport, env)?;
+            let login = if who {
+                github.login().await.map_err(|e| e.to_string()).map(Some)
+            } else {
+                Ok(None)
+            };
+            Ok::<_, String>((github, login))
+        })?;
+        let (github_login, login_error) = match login {
+            Ok(l) => (l, None),
+            Err(e) => (None, Some(e)),
+        };
+        Ok(Self {
+            runtime,
+            github,
+            repo: app_repo(target),
+            actor: Actor {
+                github: github_login,
+                ci: Actor::ci_from(&|v| env(v)),
+            },
+            login_error,
+            log_url: ci_build_url(env),
+        })
+    }
+
+    /// The target's deployments, newest first, each with its latest status.
+    pub fn list(&self, environment: &str) -> Result<Vec<Deployment>, String> {
+        self.runtime
+            .block_on(self.github.deployments(&self.repo, environment))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The head of `branch` in each of `repos`, or why it could not be read.
+    pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
+        self.runtime.block_on(async {
+            let mut heads = Vec::new();
+            for repo in repos {
+                heads.push(
+                    self.github
+                        .branch_head(repo, branch)
+                        .await
+                        .map_err(|e| e.to_string()),
+                );
+            }
+            heads
+        })
+    }
+
+    /// Leaves the deployment of a finished run: created on the SHA it shipped,
+    /// `in_progress`, then how it ended. Runs that ran no step leave none. Any
+    /// failure is written to `err` and recorded in `log`; the run's result stands.
+    pub fn record(
+        &self,
+        report: &RunReport,
+        run: &str,
+        gate: Option<&Gate>,
+        log: &AuditLog,
+        err: &mut dyn Write,
+    ) {
+        if report.steps.is_empty() {
+            return;
+        }
+        let shipped = match report.kind {
+            RunKind::Rollback => report.restoring.clone(),
+            RunKind::Deploy => report
+                .production_now
+                .clone()
+                .ok()
+                .flatten()
+                .or_else(|| report.production_before.clone()),
+        };
+        let Some(sha) = shipped else {
+            return;
+        };
+        let payload = Payload {
+            kind: report.kind.command().to_owned(),
+            run: Some(run.to_owned()),
+            actor: self.actor.clone().known(),
+            host: Some(crate::audit::host()),
+            previous_sha: report.production_before.clone(),
+            facts_sha256: gate.and_then(|g| g.facts_sha256.clone()),
+            policies_sha256: gate.and_then(|g| g.policies_sha256.clone()),
+            overrides: gate.map(|g| g.overrides.clone()).unwrap_or_default(),
+        };
+        let (state, description) = ending(report, &sha);
+        let log_url = self.log_url.as_deref();
+        let mut id = None;
+        let result = self.runtime.block_on(async {
+            let created = self
+                .github
+                .create_deployment(&self.repo, &sha, &report.target, &payload)
+                .await?;
+            id = Some(created);
+            self.github
+                .set_deployment_state(
+                    &self.repo,
+                    created,
+                    State::InProgress,
+                    &format!("{} started", report.kind.command()),
+                    log_url,
+                )
+                .await?;
+            self.github
+                .set_deployment_state(&self.repo, created, state, &description, log_url)
+                .await
+        });
+        if let Err(e) = result {
+            let _ = writeln!(
+                err,
+                "warning: the {} ran, but its GitHub deployment on {} could not be written: {e}; other machines' `history` and `rollback` will not see it (it is in the local audit log)",
+                report.kind.command(),
+                self.repo
+            );
+            let note = DeploymentNote {
+                deployment_id: id,
+                error: e.to_string(),
+            };
+            let mut record = Record::new(
+                report.kind.command(),
+                &report.target,
+                Event::Deployment(note),
+            );
+            record.run = Some(run.to_owned());
+            if let Err(e) = log.append(&record) {
+                let _ = writeln!(err, "warning: {e}");
+            }
+        }
+    }
+}
+
+/// The final state of a run's deployment and its description.
+fn ending(report: &RunReport, sha: &str) -> (State, String) {
+    let short: String = sha.chars().take(10).collect();
+    let what = report.kind.command();
+    match report.outcome {
+        RunOutcome::Ok => (State::Success, format!("{what} of {short} succeeded")),
+        RunOutcome::Failed | RunOutcome::TimedOut => (
+            State::Failure,
+            format!(
+                "{what} {} at {}",
+                report.outcome.as_str(),
+                report
+                    .stop
+                    .as_ref()
+                    .and_then(|s| s.step())
+                    .unwrap_or("a record")
+            ),
+        ),
+        other => (State::Error, format!("{what} {}", other.as_str())),
+    }
+}
+
+/// Connects (for a run, `who`: asking the token's login), or says on `err` why
+/// GitHub's record is not read or written this time.
+pub fn connect_or_warn(
+    config: &Config,
+    target: &TargetConfig,
+    who: bool,
+    err: &mut dyn Write,
+) -> Option<Shared> {
+    match Shared::connect(config, target, &http::process_env, who) {
+        Ok(shared) => {
+            if let Some(e) = &shared.login_error {
+                let _ = writeln!(
+                    err,
+                    "warning: cannot read the GitHub login of the token: {e}; the actor is recorded without it"
+                );
+            }
+            Some(shared)
+        }
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "warning: GitHub cannot be reached for the deployments record: {e}; this run is recorded only in the local audit log"
+            );
+            None
+        }
+    }
+}
+
+/// The SHA a rollback restores by the shared record, as the local log would have
+/// it: what production ran before the newest successful deploy (its payload's
+/// previous SHA, else the older successful deployment's SHA).
+pub fn previous_success(listed: &[Deployment]) -> Option<String> {
+    let successes: Vec<&Deployment> = listed.iter().filter(|d| d.succeeded()).collect();
+    let (at, newest) = successes
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.payload.as_ref().is_none_or(|p| p.kind != "rollback"))?;
+    newest
+        .payload
+        .as_ref()
+        .and_then(|p| p.previous_sha.clone())
+        .filter(|sha| sha != &newest.sha)
+        .or_else(|| {
+            successes
+                .iter()
+                .skip(at + 1)
+                .find(|d| d.sha != newest.sha)
+                .map(|d| d.sha.clone())
+        })
+}
+
+/// Successful deployments as the audit records they stand for (oldest first), so
+/// that the SHAs production ran by GitHub count as its history.
+pub fn as_records(listed: &[Deployment], target: &str) -> Vec<Record> {
+    let succeeded: Vec<Deployment> = listed.iter().filter(|d| d.succeeded()).cloned().collect();
+    as_history(&succeeded, target)
+}
+
+/// Deployments as the closing records of their runs (oldest first), how they
+/// ended by their latest status.
+pub fn as_history(listed: &[Deployment], target: &str) -> Vec<Record> {
+    listed
+        .iter()
+        .rev()
+        .map(|d| {
+            let payload = d.payload.clone().unwrap_or_default();
+            let outcome = match d.state.as_deref() {
+                Some("success") => RunOutcome::Ok,
+                Some("failure") => RunOutcome::Failed,
+                Some("error") => RunOutcome::Aborted,
+                _ => RunOutcome::Unknown,
+            };
+            let mut run = Run::new(outcome);
+            run.message = d.log_url.clone().or_else(|| d.description.clone());
+            run.after_sha = Some(d.sha.clone());
+            run.before_sha = payload.previous_sha.clone();
+            run.actor = payload.actor.clone();
+            let (command, event) = if payload.kind == "rollback" {
+                ("rollback", Event::Rollback(run))
+            } else {
+                ("deploy", Event::Deploy(run))
+            };
+            let mut record = Record::new(command, target, event);
+            record.time = d.created_at;
+            record.run = payload.run.clone();
+            record.host = payload.host.clone().unwrap_or_else(|| "github".to_owned());
+            record.user = d.creator.clone().unwrap_or_else(|| "?".to_owned());
+            record.gatekeeper = String::new();
+            record
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_url_comes_from_jenkins_then_actions() {
+        let jenkins = |v: &str| (v == "BUILD_URL").then(|| "https://ci/job/1/".to_owned());
+        assert_eq!(ci_build_url(&jenkins).as_deref(), Some("https://ci/job/1/"));
+        let actions = |v: &str| match v {
+            "GITHUB_SERVER_URL" => Some("https://github.com/".to_owned()),
+            "GITHUB_REPOSITORY" => Some("ttm/apangea".to_owned()),
+            "GITHUB_RUN_ID" => Some("42".to_owned()),
+            _ => None,
+        };
+        assert_eq!(
+            ci_build_url(&actions).as_deref(),
+            Some("https://github.com/ttm/apangea/actions/runs/42")
+        );
+        assert_eq!(ci_build_url(&|_| None), None);
+    }
+
+    #[test]
+    fn the_ci_person_is_build_user_id_then_github_actor() {
+        let both = |v: &str| match v {
+            "BUILD_USER_ID" => Some("alice".to_owned()),
+            "GITHUB_ACTOR" => Some("bob".to_owned()),
+            _ => None,
+        };
+        assert_eq!(ci_actor(&both).ci.as_deref(), Some("alice"));
+        let actions = |v: &str| (v == "GITHUB_ACTOR").then(|| "bob".to_owned());
+        assert_eq!(ci_actor(&actions).ci.as_deref(), Some("bob"));
+    }
+
+    fn deployment(
+        id: u64,
+        sha: char,
+        state: &str,
+        kind: &str,
+        previous: Option<char>,
+    ) -> Deployment {
+        Deployment {
+            id,
+            sha: sha.to_string().repeat(40),
+            created_at: chrono::Utc::now(),
+            creator: Some("deploy-bot".to_owned()),
+            payload: Some(Payload {
+                kind: kind.to_owned(),
+                previous_sha: previous.map(|p| p.to_string().repeat(40)),
+                ..Payload::default()
+            }),
+            state: Some(state.to_owned()),
+            description: None,
+            log_url: None,
+        }
+    }
+
+    #[test]
+    fn a_rollback_restores_what_ran_before_the_newest_successful_deploy() {
+        // Newest first: a failed deploy, the successful one, an older one.
+        let listed = [
+            deployment(3, 'c', "failure", "deploy", Some('b')),
+            deployment(2, 'b', "success", "deploy", Some('a')),
+            deployment(1, 'a', "success", "deploy", None),
+        ];
+        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
+        // Without a previous SHA in the payload: the older success.
+        let listed = [
+            deployment(2, 'b', "success", "deploy", None),
+            deployment(1, 'a', "success", "deploy", None),
+        ];
+        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
+        // A rollback is not a deploy to undo; nothing successful: nothing.
+        let listed = [deployment(1, 'a', "success", "rollback", Some('b'))];
+        assert_eq!(previous_success(&listed), None);
+        assert_eq!(previous_success(&[]), None);
+    }
+
+    #[test]
+    fn only_successful_deployments_count_as_production_history() {
+        let listed = [
+            deployment(2, 'c', "failure", "deploy", Some('b')),
+            deployment(1, 'b', "success", "deploy", Some('a')),
+        ];
+        let records = as_records(&listed, "production");
+        assert_eq!(records.len(), 1);
+        let history = crate::runbook::integrity::production_history(&records, "production");
+        assert_eq!(history, ["a".repeat(40), "b".repeat(40)]);
+    }
+}

@@ -1,0 +1,111 @@
+//! A local stand-in for GitHub's Deployments API on the app repo
+//! (thinkthroughmath/apangea) and `GET /user`: it keeps what is POSTed
+//! (deployments and their statuses) and serves it back, newest first, as GitHub
+//! does, so that several "machines" share one record.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::matchers::{path, path_regex};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
+
+use super::server::Services;
+
+/// The login `GET /user` answers for the test token.
+pub const LOGIN: &str = "deploy-bot";
+const APP: &str = "/api/v3/repos/thinkthroughmath/apangea/deployments";
+
+/// One deployment as stored: what was POSTed, and its statuses in order.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub body: Value,
+    pub statuses: Vec<Value>,
+}
+
+#[derive(Clone, Default)]
+pub struct Store(Arc<Mutex<Vec<Stored>>>);
+
+impl Store {
+    pub fn all(&self) -> Vec<Stored> {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn deployment(&self, id: usize, d: &Stored) -> Value {
+        let mut created = d.body.clone();
+        let map = created.as_object_mut().unwrap();
+        map.insert("id".into(), json!(id));
+        map.insert("sha".into(), d.body["ref"].clone());
+        map.insert(
+            "created_at".into(),
+            json!(format!("2026-11-25T10:{:02}:00Z", id.min(59))),
+        );
+        map.insert("creator".into(), json!({"login": LOGIN}));
+        created
+    }
+}
+
+impl Respond for Store {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let route = request.url.path().trim_start_matches(APP).to_owned();
+        let parts: Vec<&str> = route.split('/').filter(|p| !p.is_empty()).collect();
+        let post = request.method.as_str() == "POST";
+        let body = || serde_json::from_slice::<Value>(&request.body).unwrap();
+        let mut all = self.0.lock().unwrap();
+        match (post, parts.as_slice()) {
+            (true, []) => {
+                all.push(Stored {
+                    body: body(),
+                    statuses: Vec::new(),
+                });
+                let id = all.len();
+                ResponseTemplate::new(201).set_body_json(self.deployment(id, &all[id - 1]))
+            }
+            (false, []) => {
+                let env = request
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "environment")
+                    .map(|(_, v)| v.into_owned());
+                let listed: Vec<Value> = all
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter(|(_, d)| env.as_deref().is_none_or(|e| d.body["environment"] == e))
+                    .map(|(i, d)| self.deployment(i + 1, d))
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(listed)
+            }
+            (post, [id, "statuses"]) => {
+                let Some(d) = id.parse::<usize>().ok().and_then(|i| all.get_mut(i - 1)) else {
+                    return ResponseTemplate::new(404)
+                        .set_body_json(json!({"message": "Not Found"}));
+                };
+                if post {
+                    d.statuses.push(body());
+                    ResponseTemplate::new(201).set_body_json(d.statuses.last().unwrap())
+                } else {
+                    let newest: Vec<Value> = d.statuses.iter().rev().cloned().collect();
+                    ResponseTemplate::new(200).set_body_json(newest)
+                }
+            }
+            _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+        }
+    }
+}
+
+/// Mounts the stand-in on `services`: what it stores is in the returned [`Store`].
+pub async fn mount(services: &Services) -> Store {
+    let store = Store::default();
+    services
+        .mount(Mock::given(path_regex(format!("^{APP}(/.*)?$"))).respond_with(store.clone()))
+        .await;
+    services
+        .mount(
+            Mock::given(path("/api/v3/user"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": LOGIN}))),
+        )
+        .await;
+    store
+}
