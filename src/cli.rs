@@ -207,6 +207,11 @@ pub struct RollbackArgs {
     /// a SHA production ran before, by the audit log, is accepted.
     #[arg(long, value_name = "SHA")]
     pub to: Option<String>,
+    /// Why: recorded with the rollback. Required with --to when no deploy history
+    /// can be read (neither GitHub's deployments nor the local audit log), the one
+    /// case in which --to may name a SHA the history cannot vouch for.
+    #[arg(long, value_name = "TEXT", requires = "to")]
+    pub reason: Option<String>,
     /// Print the plan and run nothing.
     #[arg(long)]
     pub dry_run: bool,

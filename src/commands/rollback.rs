@@ -76,15 +76,38 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             log.path().display()
         );
     }
+    let listed_ok = matches!(listed, Some(Ok(_)));
     let listed = listed.and_then(Result::ok).unwrap_or_default();
     let previous = deployments::previous_success(&listed);
     records.splice(0..0, deployments::as_records(&listed, &args.target));
     let requested = args.to.clone().or(previous);
-    let sha = integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path())
+    // With no history readable anywhere (GitHub unreadable, nothing in the local
+    // log), only a person can say what production ran: --to with --reason, recorded.
+    let github_read = shared.is_some() && listed_ok;
+    let blind = !github_read && integrity::production_history(&records, &args.target).is_empty();
+    let chosen = match (&args.to, &args.reason) {
+        (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
+            if !integrity::is_full_sha(to) {
+                return Err(CommandError::Usage(format!(
+                    "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
+                )));
+            }
+            Ok(Some(to.clone()))
+        }
+        (Some(to), _) if blind => {
+            return Err(CommandError::Usage(format!(
+                "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
+                args.target,
+                log.path().display()
+            )));
+        }
+        _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
+    };
+    let sha = chosen
         .map_err(RunbookError::from)?
         .ok_or_else(|| {
             CommandError::Usage(format!(
-                "no deploy of {} is recorded in {}, so there is no SHA production ran before to roll back to (`rollback --to SHA` accepts only SHAs from that history); to ship something new, run `gatekeeper deploy`",
+                "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
                 args.target,
                 log.path().display()
             ))
@@ -139,6 +162,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             run: &run,
             sha: &sha,
             yes: args.yes,
+            reason: args.reason.as_deref(),
             actor: shared
                 .as_ref()
                 .map_or_else(

@@ -21,6 +21,8 @@ pub struct Rollback<'a> {
     pub yes: bool,
     /// Who runs it.
     pub actor: Option<crate::audit::Actor>,
+    /// Why, when a person gave a reason (recorded with the start).
+    pub reason: Option<&'a str>,
 }
 
 /// Runs the rollback. An error means nothing was changed: its start could not be
@@ -38,6 +40,7 @@ pub fn run(
         sha,
         yes,
         actor,
+        reason,
     } = rollback;
     let with_sha = |mut report: RunReport| {
         report.restoring = Some(sha.to_owned());
@@ -64,7 +67,10 @@ pub fn run(
         return Ok(early(RunOutcome::Aborted, reason));
     }
     let mut template = first(RunOutcome::Started);
-    template.message = Some(format!("restoring {sha}"));
+    template.message = Some(match reason {
+        Some(why) => format!("restoring {sha}: {why}"),
+        None => format!("restoring {sha}"),
+    });
     let mut started = Record::new("rollback", &ctx.target, Event::Rollback(template.clone()));
     started.run = Some(run.to_owned());
     log.append(&started)?;

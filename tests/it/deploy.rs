@@ -502,7 +502,51 @@ fn rollback_without_a_recorded_deploy_asks_for_to() {
         &["rollback", "production", "--yes"],
     ));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("--to SHA"), "{stderr}");
+    assert!(
+        stderr.contains("with --to") && stderr.contains("with --reason"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
+    let (_tmp, release, config, path_env, log, _services) = offline();
+    // Production moves on; nothing recorded it and GitHub has no deployments to read.
+    let old = release.production_sha.clone();
+    let app = &release.apangea.clone;
+    git(app, &["checkout", "-q", "rc"]);
+    git(app, &["push", "-q", "aws-production", "rc:master"]);
+    let (code, _, stderr) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &["rollback", "production", "--to", &old, "--yes"],
+    ));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--reason"), "{stderr}");
+    assert_ne!(release.deploy_head(), old, "refused: nothing changed");
+
+    let why = "audit disk lost; production ran it on Monday per the CI log";
+    let (code, stdout, stderr) = run(&mut offline_cmd(
+        &release,
+        &config,
+        &path_env,
+        &log,
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &old,
+            "--reason",
+            why,
+            "--yes",
+        ],
+    ));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(release.deploy_head(), old);
+    let audit = std::fs::read_to_string(release.work.join(".gatekeeper/audit.jsonl")).unwrap();
+    assert!(audit.contains(why), "{audit}");
 }
 
 #[test]
