@@ -116,10 +116,30 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
 
     let mut out = Stdout;
     let github = github_production(&config, target);
-    match integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)) {
+    let agreed = match (&github, &args.reason) {
+        // GitHub down in an emergency: a person may roll back on the deploy
+        // remote's word alone, saying why (recorded with the rollback).
+        (Err(why), Some(_)) => {
+            eprintln!(
+                "warning: GitHub's {} cannot confirm the production SHA ({why}); rolling back on the deploy remote's word alone, as --reason says",
+                target.deploy_repo
+            );
+            integrity::remote_production(&ctx)
+        }
+        _ => integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)),
+    };
+    match agreed {
         Ok(production) => ctx.production = Some(production),
         Err(e) => {
-            let _ = write!(out, "\n✘ Preflight failed: {e}\nNothing was changed.\n");
+            let hint = if github.is_err() {
+                "\nTo roll back now all the same, give the SHA with --to and say why with --reason (recorded).\n"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                "\n✘ Preflight failed: {e}\nNothing was changed.\n{hint}"
+            );
             if !args.dry_run {
                 let mut aborted = Run::new(RunOutcome::Aborted);
                 aborted.message = Some(e.to_string());

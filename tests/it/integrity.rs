@@ -501,3 +501,45 @@ command = ["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"]
     // The release merge never reached the deploy remote.
     assert_eq!(s.release.deploy_head(), s.apangea_rc);
 }
+
+#[tokio::test]
+async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
+    let s = Setup::new().await;
+    let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
+    assert_eq!(code, 0, "{stdout}");
+    let deployed = s.release.deploy_head();
+    let before = s.release.production_sha.clone();
+    // GitHub cannot say what production runs any more.
+    s.services
+        .answer(
+            paths::PRODUCTION_BRANCH,
+            wiremock::ResponseTemplate::new(503).set_body_string("unavailable"),
+        )
+        .await;
+
+    let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before, "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("--reason"), "{stdout}");
+    assert_eq!(s.release.deploy_head(), deployed, "nothing changed");
+
+    let why = "GitHub is down and the release breaks checkout";
+    let (code, stdout, stderr) = s.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &before,
+        "--reason",
+        why,
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("deploy remote's word alone"), "{stderr}");
+    assert_eq!(s.release.deploy_head(), before);
+    assert!(
+        s.records()
+            .iter()
+            .any(|r| r["kind"] == "rollback"
+                && r["message"].as_str().is_some_and(|m| m.contains(why))),
+        "the reason is on the record"
+    );
+}
