@@ -4,7 +4,6 @@
 //! facts or a pretend clock, and never touches a repo on a deny.
 
 use std::io::Write;
-use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 
@@ -13,8 +12,8 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render;
 use crate::rollout::{self, RunKind, deployments};
-use crate::runbook::signals::{Interrupts, Watch};
-use crate::runbook::{self, Context, steps};
+use crate::runbook::signals::Interrupts;
+use crate::runbook::{self, steps};
 
 use super::record::{
     TerminalPrompt, audit_log, check_record, gate, print_plan, require_confirmable,
@@ -38,14 +37,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
     require_confirmable("deploy", args.yes, args.dry_run)?;
-    let mut ctx = Context::new(
-        &args.target,
-        target,
-        &config.programs,
-        config.dir(),
-        Duration::from_secs(config.timeout_seconds),
-        rollout::children(&config, Watch::never()),
-    )?;
+    let mut ctx = super::runbook_context(&config, &args.target, target)?;
     let plan_configs = steps::target_steps(target);
     // Placeholders are checked before anything is collected or locked.
     runbook::plan(&plan_configs, &ctx)?;

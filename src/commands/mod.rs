@@ -197,6 +197,23 @@ pub(crate) fn gather(
     collect_live(config, target, now, plan, verbose)
 }
 
+/// The runbook's view of a target: its clones, the programs, and children that see
+/// no secrets (and no signals yet: a run that catches them sets its watch).
+pub(crate) fn runbook_context(
+    config: &Config,
+    name: &str,
+    target: &crate::config::TargetConfig,
+) -> Result<crate::runbook::Context, crate::runbook::RunbookError> {
+    crate::runbook::Context::new(
+        name,
+        target,
+        &config.programs,
+        config.dir(),
+        std::time::Duration::from_secs(config.timeout_seconds),
+        crate::rollout::children(config, crate::runbook::signals::Watch::never()),
+    )
+}
+
 /// Every secret live facts need is set: checked before any request (and, by
 /// `deploy`, before the lock), one line per unset variable.
 pub(crate) fn require_secrets(config: &Config) -> Result<(), CommandError> {

@@ -7,15 +7,14 @@
 //! `--yes`.
 
 use std::io::Write;
-use std::time::Duration;
 
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
 use crate::rollout::{self, RunKind, deployments};
 use crate::runbook::git::is_sha;
-use crate::runbook::signals::{Interrupts, Watch};
-use crate::runbook::{self, Context, RunbookError, integrity};
+use crate::runbook::signals::Interrupts;
+use crate::runbook::{self, RunbookError, integrity};
 use crate::sources;
 
 use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
@@ -31,14 +30,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             "--to {other:?} is not a commit SHA (7 to 40 hex digits)"
         )));
     }
-    let mut ctx = Context::new(
-        &args.target,
-        target,
-        &config.programs,
-        config.dir(),
-        Duration::from_secs(config.timeout_seconds),
-        rollout::children(&config, Watch::never()),
-    )?;
+    let mut ctx = super::runbook_context(&config, &args.target, target)?;
     // A rollback restores what is in the app's clone: it must be there (a clone in
     // `workdir` is made; a dry run only says so).
     let clones = runbook::clones::ensure(&config, target, &ctx, args.dry_run)?;

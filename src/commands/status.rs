@@ -7,8 +7,6 @@
 //! decides nothing: exit 0 when production and the lock could be read, 2 when
 //! either could not (or the config is broken).
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -16,7 +14,6 @@ use crate::audit::{Event, Record, RunOutcome, Verdict};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::config::Config;
 use crate::rollout::deployments;
-use crate::runbook::Context;
 use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, describe_age, longest_run};
 use crate::sources::deployments::Deployment;
@@ -92,14 +89,7 @@ struct Checked {
 pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
-    let ctx = Context::new(
-        &args.target,
-        target,
-        &config.programs,
-        config.dir(),
-        Duration::from_secs(config.timeout_seconds),
-        crate::rollout::children(&config, crate::runbook::signals::Watch::never()),
-    )?;
+    let ctx = super::runbook_context(&config, &args.target, target)?;
     let records: Vec<Record> = audit_log(&config)
         .read()?
         .into_iter()

@@ -2,12 +2,9 @@
 //! on the deploy remote, after a person has judged that no run holds it. Recorded in
 //! the audit log with who removed whose lock and why.
 
-use std::time::Duration;
-
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
 use crate::config::Config;
-use crate::runbook::Context;
 use crate::runbook::lock::{self, LockError, describe_age};
 
 use super::record::audit_log;
@@ -22,14 +19,7 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
     }
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
-    let ctx = Context::new(
-        &args.target,
-        target,
-        &config.programs,
-        config.dir(),
-        Duration::from_secs(config.timeout_seconds),
-        crate::rollout::children(&config, crate::runbook::signals::Watch::never()),
-    )?;
+    let ctx = super::runbook_context(&config, &args.target, target)?;
     // The lock is reached through the app's clone: one in `workdir` is made.
     crate::runbook::clones::ensure(&config, target, &ctx, false)?;
     let log = audit_log(&config);
