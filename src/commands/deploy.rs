@@ -223,13 +223,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             gate: gate.clone(),
             release_shas,
             yes: args.yes,
-            actor: shared
-                .as_ref()
-                .map_or_else(
-                    || deployments::ci_actor(&crate::sources::http::process_env),
-                    |s| s.actor.clone(),
-                )
-                .known(),
+            actor: deployments::run_actor(shared.as_ref()),
         },
         &mut out,
         &mut prompt,

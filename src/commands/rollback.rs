@@ -175,13 +175,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             sha: &sha,
             yes: args.yes,
             reason: args.reason.as_deref(),
-            actor: shared
-                .as_ref()
-                .map_or_else(
-                    || deployments::ci_actor(&sources::http::process_env),
-                    |s| s.actor.clone(),
-                )
-                .known(),
+            actor: deployments::run_actor(shared.as_ref()),
         },
         &mut out,
         &mut prompt,

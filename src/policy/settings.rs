@@ -309,24 +309,36 @@ impl Validator<'_> {
         }
     }
 
-    fn logins(&mut self, key: &str) -> Option<Vec<String>> {
-        let items = self.items(key, true)?;
-        let mut logins = Vec::new();
+    /// Every item of a list read by `parse`; each bad item is a problem of its own.
+    fn each<T>(
+        &mut self,
+        key: &str,
+        non_empty: bool,
+        form: &str,
+        parse: impl Fn(&Value) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.items(key, non_empty)?;
+        let mut parsed = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            match item.as_str().filter(|s| is_login(s)) {
-                Some(login) => logins.push(login.to_owned()),
+            match parse(item) {
+                Some(value) => parsed.push(value),
                 None => {
                     ok = false;
-                    self.invalid(
-                        &format!("{key}[{i}]"),
-                        item,
-                        "a GitHub login: 1 to 39 letters, digits or hyphens, not starting with a hyphen",
-                    );
+                    self.invalid(&format!("{key}[{i}]"), item, form);
                 }
             }
         }
-        ok.then_some(logins)
+        ok.then_some(parsed)
+    }
+
+    fn logins(&mut self, key: &str) -> Option<Vec<String>> {
+        self.each(
+            key,
+            true,
+            "a GitHub login: 1 to 39 letters, digits or hyphens, not starting with a hyphen",
+            |item| item.as_str().filter(|s| is_login(s)).map(str::to_owned),
+        )
     }
 
     fn weekdays(&mut self, key: &str) -> Option<Vec<Weekday>> {
@@ -353,25 +365,13 @@ impl Validator<'_> {
     }
 
     fn dates(&mut self, key: &str) -> Option<BTreeSet<NaiveDate>> {
-        let items = self.items(key, false)?;
-        let mut dates = BTreeSet::new();
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            match item.as_str().and_then(parse_date) {
-                Some(date) => {
-                    dates.insert(date);
-                }
-                None => {
-                    ok = false;
-                    self.invalid(
-                        &format!("{key}[{i}]"),
-                        item,
-                        "a local date \"YYYY-MM-DD\" that exists, e.g. \"2026-11-26\"",
-                    );
-                }
-            }
-        }
-        ok.then_some(dates)
+        self.each(
+            key,
+            false,
+            "a local date \"YYYY-MM-DD\" that exists, e.g. \"2026-11-26\"",
+            |item| item.as_str().and_then(parse_date),
+        )
+        .map(|dates| dates.into_iter().collect())
     }
 
     fn freezes(&mut self, key: &str) -> Option<Vec<Freeze>> {

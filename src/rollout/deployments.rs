@@ -252,6 +252,17 @@ pub fn connect_or_warn(
     }
 }
 
+/// Who runs a deploy or rollback: the shared record's actor (the token's login and
+/// the person CI names), else the person CI names alone; `None` when nobody is known.
+pub fn run_actor(shared: Option<&Shared>) -> Option<Actor> {
+    shared
+        .map_or_else(
+            || ci_actor(&crate::sources::http::process_env),
+            |s| s.actor.clone(),
+        )
+        .known()
+}
+
 /// The SHA a rollback restores by the shared record, as the local log would have
 /// it: what production ran before the newest successful deploy (its payload's
 /// previous SHA, else the older successful deployment's SHA).
