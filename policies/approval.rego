@@ -70,14 +70,16 @@ approval_failures contains msg if {
 	])
 }
 
-# Each reviewer's latest review that approves or requests changes.
+# Each reviewer's latest review that approves, requests changes or was dismissed:
+# a dismissed latest review leaves the reviewer with no approval (an earlier one
+# does not come back), so the approver must approve again.
 standings(pr) := {user: pr.reviews[last] |
 	is_array(pr.reviews)
 	some user in {r.user | some r in pr.reviews; is_string(r.user)}
 	decisive := [i |
 		some i, r in pr.reviews
 		r.user == user
-		r.state in {"APPROVED", "CHANGES_REQUESTED"}
+		r.state in {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 	]
 	count(decisive) > 0
 	last := max(decisive)

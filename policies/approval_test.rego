@@ -14,6 +14,15 @@ test_dismissed_approval_fails if {
 	status(with_reviews([review_by("tim", "DISMISSED", app_sha)]), "approval") == "fail"
 }
 
+test_dismissed_change_request_does_not_bring_back_an_earlier_approval if {
+	reviews := [
+		review_by("tim", "APPROVED", app_sha),
+		review_by("tim", "CHANGES_REQUESTED", app_sha),
+		review_by("tim", "DISMISSED", app_sha),
+	]
+	status(with_reviews(reviews), "approval") == "fail"
+}
+
 test_comment_after_approval_is_still_approved if {
 	reviews := [review_by("tim", "APPROVED", app_sha), review_by("tim", "COMMENTED", app_sha)]
 	status(with_reviews(reviews), "approval") == "pass"

@@ -79,10 +79,12 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         (None, None)
     } else {
         log.ensure()?;
-        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
+        // Signals are caught before the lock is taken: a Ctrl-C while the lock's push
+        // runs must not kill gatekeeper and leave the lock behind unrecorded.
         let interrupts = Interrupts::catch().map_err(|e| {
             CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
         })?;
+        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
         ctx.children.watch = interrupts.watch();
         (Some(lock), Some(interrupts))
     };

@@ -51,10 +51,12 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         (None, None)
     } else {
         log.ensure()?;
-        let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
+        // Signals are caught before the lock is taken: a Ctrl-C while the lock's push
+        // runs must not kill gatekeeper and leave the lock behind unrecorded.
         let interrupts = Interrupts::catch().map_err(|e| {
             CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
         })?;
+        let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
         (Some(lock), Some(interrupts))
     };
     // Only what production ran before, by the deploy history (the local log and

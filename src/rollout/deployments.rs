@@ -19,6 +19,8 @@ use super::{RunKind, RunReport};
 pub struct Shared {
     runtime: tokio::runtime::Runtime,
     github: GitHub,
+    /// To connect again for the record: a run outlasts the first connection's deadline.
+    config: Config,
     repo: String,
     pub actor: Actor,
     /// Why the token's login could not be read, when it could not.
@@ -87,6 +89,7 @@ impl Shared {
         Ok(Self {
             runtime,
             github,
+            config: config.clone(),
             repo: app_repo(target),
             actor: Actor {
                 github: github_login,
@@ -160,12 +163,17 @@ impl Shared {
         let log_url = self.log_url.as_deref();
         let mut id = None;
         let result = self.runtime.block_on(async {
-            let created = self
-                .github
+            // The run has likely outlasted the connection's one deadline
+            // (`deadline_seconds`): the record gets a connection, and a deadline, of its own.
+            let transport = Transport::new(Policy::of(&self.config)).map_err(|e| e.to_string())?;
+            let github =
+                crate::sources::github_client(&self.config, &transport, &http::process_env)?;
+            let created = github
                 .create_deployment(&self.repo, &sha, &report.target, &payload)
-                .await?;
+                .await
+                .map_err(|e| e.to_string())?;
             id = Some(created);
-            self.github
+            github
                 .set_deployment_state(
                     &self.repo,
                     created,
@@ -173,10 +181,12 @@ impl Shared {
                     &format!("{} started", report.kind.command()),
                     log_url,
                 )
-                .await?;
-            self.github
+                .await
+                .map_err(|e| e.to_string())?;
+            github
                 .set_deployment_state(&self.repo, created, state, &description, log_url)
                 .await
+                .map_err(|e| e.to_string())
         });
         if let Err(e) = result {
             let _ = writeln!(

@@ -119,3 +119,35 @@ mod tests {
         assert_eq!(branch_head(out, "rc"), None);
     }
 }
+
+/// A remote URL as it may be shown: any credentials before `@` in its authority
+/// (`https://x-access-token:TOKEN@github.com/…`) replaced by `***`.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{path}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod userinfo_tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn credentials_in_a_remote_url_are_never_shown() {
+        assert_eq!(
+            without_userinfo("https://x-access-token:ghp_secret@github.com/o/r.git"),
+            "https://***@github.com/o/r.git"
+        );
+        assert_eq!(
+            without_userinfo("git@github.com:o/r.git"),
+            "git@github.com:o/r.git"
+        );
+        assert_eq!(without_userinfo("/srv/git/r.git"), "/srv/git/r.git");
+    }
+}

@@ -225,6 +225,7 @@ pub fn production_agrees(
         &ctx.app_dir(),
         &["remote", "get-url", &t.deploy_remote],
     )
+    .map(|url| git::without_userinfo(&url))
     .unwrap_or_else(|_| "url unknown".to_owned());
     Err(IntegrityError::ProductionDisagrees {
         repo_branch: Box::new((t.deploy_repo.clone(), t.base_branch.clone())),

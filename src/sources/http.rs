@@ -368,7 +368,14 @@ impl Policy {
                 _ => None,
             };
             match wait {
-                Some(wait) if idempotent && tries < 2 && Instant::now() + wait < self.deadline => {
+                // checked: a `Retry-After` of 10^19 seconds must not overflow the clock.
+                Some(wait)
+                    if idempotent
+                        && tries < 2
+                        && Instant::now()
+                            .checked_add(wait)
+                            .is_some_and(|until| until < self.deadline) =>
+                {
                     tokio::time::sleep(wait).await;
                 }
                 _ => return outcome,

@@ -238,3 +238,33 @@ async fn status_without_a_readable_deploy_remote_exits_2() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_longer_than_the_collection_deadline_is_still_recorded_on_github() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let agent = Machine::first(&release, &services);
+    // The collection's one deadline is short; the deploy then outlasts it.
+    let text = std::fs::read_to_string(&agent.config).unwrap();
+    std::fs::write(&agent.config, format!("deadline_seconds = 3\n{text}")).unwrap();
+
+    let first = held_deploy(&agent, &env);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    std::fs::write(&env.gate, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = store.all();
+    assert_eq!(all.len(), 1, "the deployment was written: {all:?}");
+    let states: Vec<&str> = all[0]
+        .statuses
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["in_progress", "success"]);
+}

@@ -210,6 +210,22 @@ async fn a_service_that_never_answers_fails_by_the_deadline() {
 }
 
 #[tokio::test]
+async fn a_retry_after_too_large_for_the_clock_fails_the_check_without_a_panic() {
+    let services = server::start_green().await;
+    services
+        .answer(
+            paths::APANGEA_BRANCH,
+            ResponseTemplate::new(503).insert_header("retry-after", "18446744073709551615"),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let run = json_run(dir.path(), &[]);
+    assert_eq!(run.code, 1, "a deny, not a panic (101): {:#}", run.decision);
+    assert!(detail(&run, "tests").contains("HTTP 503"));
+}
+
+#[tokio::test]
 async fn retry_after_on_a_503_is_waited_out_once() {
     let services = server::start_green().await;
     services
