@@ -39,9 +39,16 @@ fn main() {
     };
     if ours {
         // A new commit or checkout changes HEAD or the ref it names: describe again.
+        // Only paths that exist: cargo reruns a script on every build while a path it
+        // watches is missing. The branch's directory catches a loose ref appearing.
+        let watch = |p: &str| {
+            if std::path::Path::new(p).exists() {
+                println!("cargo:rerun-if-changed={p}");
+            }
+        };
         for path in ["HEAD", "packed-refs"] {
             if let Some(p) = git(&["rev-parse", "--path-format=absolute", "--git-path", path]) {
-                println!("cargo:rerun-if-changed={p}");
+                watch(&p);
             }
         }
         if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"])
@@ -52,7 +59,10 @@ fn main() {
                 &reference,
             ])
         {
-            println!("cargo:rerun-if-changed={p}");
+            watch(&p);
+            if let Some(dir) = std::path::Path::new(&p).parent() {
+                watch(&dir.display().to_string());
+            }
         }
     }
     let seconds = std::env::var("SOURCE_DATE_EPOCH")

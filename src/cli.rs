@@ -251,7 +251,7 @@ pub struct PolicyTestArgs {
     #[arg(long)]
     pub coverage: bool,
     /// With --coverage: fail (exit 1) below this percentage.
-    #[arg(long, value_name = "PERCENT", requires = "coverage")]
+    #[arg(long, value_name = "PERCENT", requires = "coverage", value_parser = parse_percent)]
     pub threshold: Option<f64>,
 }
 
@@ -410,6 +410,14 @@ fn parse_report(s: &str) -> Result<ReportArg, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+/// A percentage from 0 to 100: `nan` or `inf` would make every threshold pass.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p.is_finite() && (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?} is not a percentage from 0 to 100")),
+    }
 }
 
 fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, String> {

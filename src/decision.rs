@@ -64,11 +64,6 @@ impl Status {
 pub struct ContractError(pub String);
 
 impl Decision {
-    /// Process exit code: 0 when allowed, 1 when denied.
-    pub fn exit_code(&self) -> u8 {
-        if self.allow { 0 } else { 1 }
-    }
-
     pub fn failing(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == Status::Fail)
     }
@@ -194,7 +189,7 @@ mod tests {
     #[test]
     fn valid_decision_parses_and_denies() {
         let d = Decision::from_policy_output(valid()).unwrap();
-        assert_eq!(d.exit_code(), 1);
+        assert!(!d.allow);
         assert_eq!(d.checks[0].status, Status::Fail);
     }
 

@@ -75,6 +75,11 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         shown.push_str(&render::explain::render(decision, &evaluation.prints));
     }
     print(&shown);
+    // A decision the terminal (or CI log) did not get is no decision: the GitHub
+    // outputs below must not say "allow" for a run that exits 2.
+    if let Some(e) = super::take_stdout_error() {
+        return Err(CommandError::Stdout(e));
+    }
     append_github_file(
         "GITHUB_STEP_SUMMARY",
         &format!("{}\n", render::render(decision, Format::Markdown, style)?),
@@ -92,7 +97,35 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
 /// why no decision was made, so that CI shows the cause rather than a missing file;
 /// `--format github` gets an error annotation saying the same.
 fn report_undecided(args: &CheckArgs, err: &CommandError) {
-    let reason = error_text(err);
+    // Error text may quote a server or a file: escaped like any text from a source.
+    let reason = render::sanitize(&error_text(err));
+    // A workflow reading `allow` must never find it missing, or left from a pass.
+    append_github_file(
+        "GITHUB_OUTPUT",
+        "allow=false\nundecided=true\n",
+        "allow=false after no decision",
+    );
+    // A report of another format from an earlier run must not stand as this one's.
+    let stale = args
+        .reports
+        .iter()
+        .filter(|r| r.format != Format::Junit)
+        .map(|r| r.path.as_path())
+        .chain(
+            args.output
+                .as_deref()
+                .filter(|_| args.format != Format::Junit),
+        );
+    for path in stale {
+        if let Err(e) = std::fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!(
+                "gatekeeper: warning: cannot remove {} left from an earlier run: {e}",
+                path.display()
+            );
+        }
+    }
     if args.format == Format::Github && args.output.is_none() {
         print(&render::github::undecided(&args.target, &reason));
     }

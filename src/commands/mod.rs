@@ -424,7 +424,7 @@ fn note_stdout_error(e: std::io::Error) {
     }
 }
 
-fn take_stdout_error() -> Option<std::io::Error> {
+pub(crate) fn take_stdout_error() -> Option<std::io::Error> {
     if !STDOUT_FAILED.load(Ordering::SeqCst) {
         return None;
     }

@@ -113,7 +113,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let agreed = match (&github, &args.reason) {
         // GitHub down in an emergency: a person may roll back on the deploy
         // remote's word alone, saying why (recorded with the rollback).
-        (Err(why), Some(_)) => {
+        (Err(why), Some(reason)) if !reason.trim().is_empty() => {
             eprintln!(
                 "warning: GitHub's {} cannot confirm the production SHA ({why}); rolling back on the deploy remote's word alone, as --reason says",
                 target.deploy_repo

@@ -30,6 +30,8 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         &args.target,
         &ctx.children,
     );
+    // The removal must be recordable before anything is removed.
+    log.ensure()?;
     let removed = match lock::remove(&place) {
         Ok(removed) => removed,
         Err(LockError::NotLocked { .. }) => {

@@ -242,8 +242,10 @@ impl PolicySet {
             rule: DECISION_RULE.to_owned(),
             message: e.to_string(),
         })?;
-        let decision = Decision::from_policy_output(json)?;
+        // Taken first: a decision that breaks the contract must not leave its prints
+        // to the next evaluation on this engine.
         let prints = self.engine.take_prints().unwrap_or_default();
+        let decision = Decision::from_policy_output(json)?;
         Ok(Evaluation { decision, prints })
     }
 

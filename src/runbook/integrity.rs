@@ -433,10 +433,14 @@ pub fn rollback_sha(
 ) -> Result<Option<String>, IntegrityError> {
     let history = production_history(records, target);
     let Some(requested) = requested else {
+        // The last deploy that moved something: one that ended ok, or pushed before
+        // it failed. A deploy that stopped before any push recorded the SHA production
+        // still runs, and restoring that would restore nothing.
         let last = records.iter().rev().find_map(|r| {
             let before = match &r.event {
-                Event::Deploy(run) => run.before_sha.as_ref(),
-                Event::Step(step) => step.before_sha.as_ref(),
+                Event::Deploy(run) if run.outcome == RunOutcome::Ok || !run.pushed.is_empty() => {
+                    run.before_sha.as_ref()
+                }
                 _ => None,
             };
             before
@@ -588,6 +592,21 @@ mod tests {
         let err =
             rollback_sha(Some("aaaaaaa"), &records, "production", Path::new("l")).unwrap_err();
         assert!(matches!(err, IntegrityError::Ambiguous { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_deploy_that_stopped_before_any_push_is_not_what_a_rollback_undoes() {
+        let mut stopped = record(Kind::Deploy, "deploy", Some(B), None);
+        if let Event::Deploy(run) = &mut stopped.event {
+            run.outcome = RunOutcome::Failed;
+        }
+        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B)), stopped];
+        let sha = rollback_sha(None, &records, "production", Path::new("l")).unwrap();
+        assert_eq!(
+            sha.as_deref(),
+            Some(A),
+            "restores what the last shipped deploy replaced"
+        );
     }
 
     #[test]

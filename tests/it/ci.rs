@@ -95,6 +95,31 @@ fn github_format_on_exit_2_annotates_why_no_decision_was_made() {
 }
 
 #[test]
+fn on_exit_2_github_output_says_allow_false_and_stale_reports_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("output.txt");
+    let stale = dir.path().join("decision.json");
+    std::fs::write(&stale, "{\"allow\": true}").unwrap();
+    let out = gatekeeper()
+        .env("GITHUB_OUTPUT", &outputs)
+        .args(["check", "production", "--facts"])
+        .arg(dir.path().join("no-such-facts.json"))
+        .arg("--report")
+        .arg(format!("json={}", stale.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&outputs).unwrap(),
+        "allow=false\nundecided=true\n"
+    );
+    assert!(
+        !stale.exists(),
+        "a passing decision from an earlier run must not stand"
+    );
+}
+
+#[test]
 fn github_output_gets_allow_downtime_and_failed_checks_whatever_the_format() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = dir.path().join("output.txt");

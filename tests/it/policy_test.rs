@@ -157,3 +157,15 @@ fn json_format_is_one_document_with_every_test() {
     assert!(doc["coverage"]["percent"].is_number());
     assert!(doc["coverage"]["files"].as_array().unwrap().len() > 1);
 }
+
+#[test]
+fn a_threshold_that_is_not_a_percentage_is_refused() {
+    for bad in ["nan", "inf", "101", "1e9"] {
+        let (code, _, stderr) = run(&["--coverage", "--threshold", bad]);
+        assert_eq!(code, 2, "{bad}: {stderr}");
+        assert!(
+            stderr.contains("not a percentage from 0 to 100"),
+            "{bad}: {stderr}"
+        );
+    }
+}
