@@ -98,8 +98,3 @@ test_no_evidence_of_a_pass_denies_with_a_reason if {
 	decision_for(inp).allow == false
 	contains(detail(inp, "tests"), "no evidence that")
 }
-
-test_unknown_pull_requests_count_as_downtime if {
-	inp := with_repo(green, {"pull_requests": null})
-	data.gatekeeper.downtime with input as inp
-}

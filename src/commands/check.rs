@@ -116,7 +116,10 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
                 .as_deref()
                 .filter(|_| args.format != Format::Junit),
         );
-    for path in stale {
+    // Only regular files this command wrote before: never a device (`/dev/stdout`,
+    // `/dev/full`), a link or a directory that happens to be named.
+    let regular = |p: &&Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());
+    for path in stale.filter(regular) {
         if let Err(e) = std::fs::remove_file(path)
             && e.kind() != std::io::ErrorKind::NotFound
         {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use regorus::{Engine, Value};
 
-use crate::decision::{Check, ContractError, Decision};
+use crate::decision::{Check, ContractError, Decision, Status};
 use crate::facts::Facts;
 
 pub use lint::{LintReport, lint};
@@ -246,7 +246,39 @@ impl PolicySet {
         // to the next evaluation on this engine.
         let prints = self.engine.take_prints().unwrap_or_default();
         let decision = Decision::from_policy_output(json)?;
+        if decision.allow {
+            self.guard_allow(&decision)?;
+        }
         Ok(Evaluation { decision, prints })
+    }
+
+    /// An allow from the shipped policies must stand on every check of the runbook:
+    /// all seven present, `tests` and `approval` passed (never skipped, never
+    /// overridden), and an override only where the settings allow one. A policy edit
+    /// that drops or waves through a check is a broken contract (exit 2), not an allow.
+    fn guard_allow(&self, decision: &Decision) -> Result<(), ContractError> {
+        let Some(settings) = &self.settings else {
+            return Ok(());
+        };
+        for id in settings::CHECK_IDS {
+            let Some(check) = decision.checks.iter().find(|c| c.id == id) else {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but the check {id:?} is missing"
+                )));
+            };
+            if settings::NEVER_OVERRIDABLE.contains(&id) && check.status != Status::Pass {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but {id:?} is {:?}, and it must pass",
+                    check.status
+                )));
+            }
+            if check.overridden.is_some() && !settings.overridable.contains(id) {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but {id:?} is overridden, which the settings' `overridable` does not allow"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn eval(&mut self, rule: &str) -> Result<Value, PolicyError> {

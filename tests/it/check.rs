@@ -485,3 +485,31 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(plain.contains("ALLOW production"), "{plain:?}");
     assert!(!plain.contains("\x1b[1;32m"), "{plain:?}");
 }
+
+#[test]
+fn a_policy_edit_that_waves_approval_through_is_no_allow() {
+    // Skipping approval (or tests) is not a rule change a release manager may make:
+    // an allow without them breaks the contract, exit 2, never 0.
+    for (file, from, to) in [
+        (
+            "approval.rego",
+            "check_approval := result(",
+            "check_approval := skipped(\"approval\", \"waved through\")\n\nunused_approval := result(",
+        ),
+        (
+            "tests.rego",
+            "check_tests := result(",
+            "check_tests := skipped(\"tests\", \"waved through\")\n\nunused_tests := result(",
+        ),
+    ] {
+        let dir = crate::support::edited_policies(file, &[(from, to)]);
+        let out = check_facts("green")
+            .arg("--policies")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains("it must pass"), "{file}: {stderr}");
+    }
+}

@@ -117,6 +117,20 @@ fn on_exit_2_github_output_says_allow_false_and_stale_reports_go() {
         !stale.exists(),
         "a passing decision from an earlier run must not stand"
     );
+    // Only a regular file goes: a link (or a device) named as the output stays.
+    let target = dir.path().join("kept.json");
+    std::fs::write(&target, "{}").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = gatekeeper()
+        .args(["check", "production", "--format", "json", "--facts"])
+        .arg(dir.path().join("no-such-facts.json"))
+        .arg("--output")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(link.symlink_metadata().is_ok() && target.exists());
 }
 
 #[test]
