@@ -55,9 +55,9 @@ impl Settings {
     }
 }
 
-/// Reads [`Settings`] from `data.gatekeeper.settings`: `teaching_start`,
-/// `teaching_end` ("HH:MM"), `notice_lead_hours` (a number) and `vetters`. A missing or malformed edge is an error: guessing would report windows
-/// the gate denies.
+/// The planner's [`Settings`] (teaching-hours edges, notice lead, vetters) from the
+/// validated settings of the policies; policies without them are an error: guessing
+/// would report windows the gate denies.
 pub fn read_settings(policies: &mut PolicySet) -> Result<Settings, PlanError> {
     // The shipped settings arrive validated and typed: trust them.
     if let Some(typed) = policies.settings() {
@@ -72,51 +72,10 @@ pub fn read_settings(policies: &mut PolicySet) -> Result<Settings, PlanError> {
             vetters: typed.vetters.clone(),
         });
     }
-    // Policies of another shape: read what the search needs, strictly.
-    let mut local_edges = Vec::new();
-    for name in ["teaching_start", "teaching_end"] {
-        let value = policies.setting(name)?;
-        let text = value.as_ref().and_then(|v| v.as_str());
-        let time = text
-            .filter(|t| t.len() == 5)
-            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
-        match time {
-            Some(t) => local_edges.push(t),
-            None => {
-                return Err(PlanError::Setting {
-                    name,
-                    problem: match value {
-                        None => "is not set".to_owned(),
-                        Some(v) => format!("is {v}, not a local time \"HH:MM\""),
-                    },
-                });
-            }
-        }
-    }
-    let lead = policies.setting("notice_lead_hours")?;
-    let notice_lead = lead
-        .as_ref()
-        .and_then(serde_json::Value::as_f64)
-        .filter(|h| h.is_finite() && *h >= 0.0 && *h <= 24.0 * 366.0)
-        .map(|h| Duration::seconds((h * 3600.0).round() as i64))
-        .ok_or_else(|| PlanError::Setting {
-            name: "notice_lead_hours",
-            problem: match &lead {
-                None => "is not set".to_owned(),
-                Some(v) => format!("is {v}, not a number of hours"),
-            },
-        })?;
-    let vetters = match policies.setting("vetters")? {
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Ok(Settings {
-        local_edges,
-        notice_lead,
-        vetters,
+    // Policies without the settings the gate validates: nothing to plan edges from.
+    Err(PlanError::Setting {
+        name: "data.gatekeeper.settings",
+        problem: "is not declared by these policies; `window` and `notice` plan from the teaching hours and notice lead it sets".to_owned(),
     })
 }
 
@@ -452,8 +411,8 @@ impl<'a> Probe<'a> {
                 None => self.checks(&window, with_sent_now, &[NOTICE])?,
             };
             match find(&checks, NOTICE) {
-                None | Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
-                Some((Status::Fail, _)) => None,
+                Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
+                None | Some((Status::Fail, _)) => None,
                 Some((Status::Pass, detail)) if !with_sent_now => Some(detail),
                 Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
                     Some(SEND_NOW.to_owned())
@@ -638,9 +597,10 @@ fn find(checks: &[Check], id: &str) -> Option<(Status, String)> {
         .map(|c| (c.status, c.detail.clone()))
 }
 
-/// The check does not fail (a policy set without it does not constrain the time).
+/// The check is there and does not fail: a check the policies did not give is no
+/// evidence that a start is allowed.
 fn passes(checks: &[Check], id: &str) -> bool {
-    find(checks, id).is_none_or(|(s, _)| s != Status::Fail)
+    find(checks, id).is_some_and(|(s, _)| s != Status::Fail)
 }
 
 /// Runs of consecutive pieces with the same `Some` label, as spans of starts.

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use chrono::{SubsecRound, Utc};
 
+use crate::audit::{Event, Record};
 use crate::cli::{DeployArgs, Format, PlanArgs};
 use crate::config::Config;
 use crate::policy::PolicySet;
@@ -15,9 +16,7 @@ use crate::rollout::{self, RunKind, deployments};
 use crate::runbook::signals::Interrupts;
 use crate::runbook::{self, steps};
 
-use super::record::{
-    TerminalPrompt, audit_log, check_record, gate, print_plan, require_confirmable,
-};
+use super::record::{TerminalPrompt, audit_log, gate, print_plan, require_confirmable};
 use super::{
     CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, collect_live, gather, override_requests,
     print, stdout_style, summary,
@@ -125,8 +124,9 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     };
 
     let live = args.facts.is_none();
-    let check = check_record("deploy", &facts, policies.files(), &decision, live);
+    // Digested once (facts and every policy file): the check record and the run share it.
     let gate = gate(&facts, policies.files(), &decision, live);
+    let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
     if args.dry_run {
         super::record::append_or_warn(&log, &check);
     } else {

@@ -272,7 +272,7 @@ fn lock_status(place: &lock::Place) -> LockStatus {
     status
 }
 
-/// The newest check of this machine that decided on exactly `heads`.
+/// The newest check of this machine that decided on exactly `heads`, on live facts.
 fn checked(heads: &[Head], records: &[Record]) -> Option<Checked> {
     let mut wanted: Vec<String> = heads
         .iter()
@@ -283,6 +283,10 @@ fn checked(heads: &[Head], records: &[Record]) -> Option<Checked> {
         let Event::Check(gate) = &r.event else {
             return None;
         };
+        // A rehearsal on recorded facts says nothing about these heads today.
+        if gate.facts_source.as_deref() != Some("live") {
+            return None;
+        }
         let mut decided = gate.release_heads.clone();
         decided.sort();
         (decided == wanted).then(|| Checked {
