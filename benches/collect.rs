@@ -54,6 +54,7 @@ struct Seen {
 struct Stand {
     seen: Arc<Mutex<Seen>>,
     answers: Arc<HashMap<&'static str, String>>,
+    release: Arc<serde_json::Value>,
 }
 
 impl Stand {
@@ -62,19 +63,35 @@ impl Stand {
         for (key, rel) in [
             ("build", "jenkins/apangea-rc.json"),
             ("rpm", "newrelic/rpm.json"),
-            ("branch", "github/branch-apangea-rc.json"),
             ("production", "github/branch-aws-production-master.json"),
-            ("pulls", "github/pulls-apangea.json"),
-            ("reviews", "github/reviews-apangea-412.json"),
             ("compare", "github/compare-apangea.json"),
-            ("notices", "github/issues-notices-none.json"),
+            ("notices", "github/graphql-notices-none.json"),
         ] {
             answers.insert(key, server::fixture_text(rel));
         }
         Self {
             seen: Arc::default(),
             answers: Arc::new(answers),
+            release: Arc::new(server::release_node("github/graphql-release-apangea.json")),
         }
+    }
+
+    /// The release query's answer: the app's recorded node for every repo asked.
+    fn releases(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let mut data = serde_json::Map::new();
+        for i in 0.. {
+            let Some(name) = body["variables"][format!("n{i}")].as_str() else {
+                break;
+            };
+            let mut node = (*self.release).clone();
+            node["nameWithOwner"] = format!("thinkthroughmath/{name}").into();
+            data.insert(format!("r{i}"), node);
+        }
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_json(serde_json::json!({ "data": data }))
+            .set_delay(DELAY)
     }
 
     fn json(&self, key: &str, repo: &str) -> ResponseTemplate {
@@ -122,18 +139,17 @@ impl Respond for Stand {
             .find(|s| s.starts_with("repo-"))
             .map(|name| format!("thinkthroughmath/{name}"))
             .unwrap_or_else(|| "thinkthroughmath/apangea".to_owned());
+        if source == "github"
+            && String::from_utf8_lossy(&request.body).contains(server::RELEASES_QUERY)
+        {
+            return self.releases(request);
+        }
         let key = if source == "jenkins" {
             "build"
         } else if source == "newrelic" {
             "rpm"
         } else if path.contains("/aws-production/branches/") {
             "production"
-        } else if path.contains("/branches/") {
-            "branch"
-        } else if path.ends_with("/reviews") {
-            "reviews"
-        } else if path.contains("/pulls") {
-            "pulls"
         } else if path.contains("/compare/") {
             "compare"
         } else {

@@ -1,7 +1,8 @@
-//! GitHub REST through octocrab: branch heads, the release pull request with its
-//! `Dependencies` section (read as GitHub renders Markdown) and every page of its
-//! reviews, and what a compare tells (migrations added, commits of the base the head
-//! lacks); GraphQL queries ([`GitHub::graphql`], for the notices). octocrab is the
+//! GitHub REST through octocrab: branch heads, every page of a pull request's
+//! reviews, the migrations a compare adds, and the `Dependencies` section of a
+//! release note (read as GitHub renders Markdown); GraphQL queries
+//! ([`GitHub::graphql`], [`GitHub::graphql_partial`] for the notices and the
+//! batched release query of [`super::releases`]). octocrab is the
 //! client, but its requests go through the shared transport
 //! ([`super::http::Transport`]: proxies, same-origin redirects, the body cap, the
 //! deadline, one retry, the cap on requests in flight), plugged in as its service;
@@ -22,7 +23,7 @@ use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
 use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
-use crate::facts::{Dependency, PullRequest, Review};
+use crate::facts::{Dependency, Review};
 
 /// GitHub lists at most this many files in a compare.
 pub const COMPARE_FILE_CAP: usize = 300;
@@ -62,6 +63,37 @@ pub enum GithubError {
         resets: String,
         needed: u64,
     },
+}
+
+/// One entry of a GraphQL answer's `errors`: its message and where in `data` it
+/// applies (empty when it applies to the whole query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphqlError {
+    pub message: String,
+    pub path: Vec<String>,
+}
+
+impl GraphqlError {
+    fn of(v: &Value) -> Self {
+        let message = v
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("(no message)")
+            .to_owned();
+        let path = v
+            .get("path")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .map(|step| match step {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self { message, path }
+    }
 }
 
 /// What octocrab's raw calls answer.
@@ -330,6 +362,27 @@ impl GitHub {
     /// One GraphQL query: its `data` object. GraphQL errors (which come with HTTP
     /// 200) are errors. A query may be retried; a mutation is sent once.
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, GithubError> {
+        let (data, errors) = self.graphql_partial(query, variables).await?;
+        if errors.is_empty() {
+            return Ok(data);
+        }
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        Err(GithubError::Graphql {
+            url: self.graphql_url(),
+            message: messages.join("; "),
+            token_env: self.token_env.clone(),
+        })
+    }
+
+    /// One GraphQL query whose errors may concern only part of the answer (one
+    /// aliased repository of a batch): its `data` and the errors that name a
+    /// `path` in it. An error without a path, an HTTP failure or an answer without
+    /// a `data` object fails the whole query.
+    pub async fn graphql_partial(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<(Value, Vec<GraphqlError>), GithubError> {
         self.within_budget()?;
         let url = self.graphql_url();
         let payload = serde_json::json!({"query": query, "variables": variables});
@@ -339,31 +392,40 @@ impl GitHub {
         self.note_budget(&answer);
         let parsed: Result<Value, String> =
             serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})"));
-        if let Ok(v) = &parsed
-            && let Some(errors) = v.get("errors").and_then(Value::as_array)
-            && !errors.is_empty()
-        {
-            let messages: Vec<&str> = errors
-                .iter()
-                .map(|e| {
-                    e.get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("(no message)")
-                })
-                .collect();
-            return Err(GithubError::Graphql {
-                url,
-                message: format!("HTTP {}: {}", answer.status, messages.join("; ")),
-                token_env: self.token_env.clone(),
-            });
+        let errors: Vec<GraphqlError> = parsed
+            .as_ref()
+            .ok()
+            .and_then(|v| v.get("errors"))
+            .and_then(Value::as_array)
+            .map(|list| list.iter().map(GraphqlError::of).collect())
+            .unwrap_or_default();
+        let status = answer.status;
+        let whole = |errors: &[GraphqlError]| GithubError::Graphql {
+            url: url.clone(),
+            message: format!(
+                "HTTP {status}: {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            token_env: self.token_env.clone(),
+        };
+        if errors.iter().any(|e| e.path.is_empty()) {
+            return Err(whole(&errors));
         }
         let hint = format!(
             "check the token in {} (github.token_env) and that it may read this repo",
             self.token_env
         );
+        if !errors.is_empty() && !(200..300).contains(&answer.status) {
+            return Err(whole(&errors));
+        }
         answer.require_ok(&url, &hint)?;
         match parsed.map(|mut v| v.get_mut("data").map(Value::take)) {
-            Ok(Some(data)) if data.is_object() => Ok(data),
+            Ok(Some(data)) if data.is_object() => Ok((data, errors)),
+            Ok(_) if !errors.is_empty() => Err(whole(&errors)),
             Ok(_) => Err(GithubError::Parse {
                 url,
                 message: "no data object in the answer".to_owned(),
@@ -467,21 +529,6 @@ impl GitHub {
         self.parsed(&route, parse_branch_head(&answer.body))
     }
 
-    /// Open pull requests `owner:release` → `base`, without their reviews.
-    pub async fn release_pulls(
-        &self,
-        repo: &str,
-        release: &str,
-        base: &str,
-    ) -> Result<Vec<PullRequest>, GithubError> {
-        let owner = repo.split('/').next().unwrap_or(repo);
-        let route = format!(
-            "/repos/{repo}/pulls?state=open&head={owner}:{release}&base={base}&per_page=100"
-        );
-        let list = self.get_all(&route).await?;
-        self.parsed(&route, list.iter().map(parse_pull).collect())
-    }
-
     /// Every review of pull request `number`, oldest first, all pages.
     pub async fn reviews(&self, repo: &str, number: u64) -> Result<Vec<Review>, GithubError> {
         let route = format!("/repos/{repo}/pulls/{number}/reviews?per_page=100");
@@ -489,42 +536,23 @@ impl GitHub {
         self.parsed(&route, list.iter().map(parse_review).collect())
     }
 
-    /// Files added under db/migrate/ from `base` to `head`.
+    /// Files added under db/migrate/ from `base` to `head` (a compare); an error
+    /// when the file list hit GitHub's cap.
     pub async fn migrations(
         &self,
         repo: &str,
         base: &str,
         head: &str,
     ) -> Result<Vec<String>, GithubError> {
-        self.compare(repo, base, head).await?.migrations
-    }
-
-    /// One compare `base...head`, read for both its migrations and `behind_by`.
-    pub async fn compare(
-        &self,
-        repo: &str,
-        base: &str,
-        head: &str,
-    ) -> Result<Compared, GithubError> {
         let route = format!("/repos/{repo}/compare/{base}...{head}");
         let answer = self.get(&route).await?;
-        let parse = |message: String| GithubError::Parse {
-            url: self.shown(&route),
-            message,
-        };
-        let behind_by = parse_behind_by(&answer.body).map_err(parse)?;
-        let migrations = match parse_compare(&answer.body) {
-            Ok(Compare::Files(files)) => Ok(files),
-            Ok(Compare::Capped(files)) => Err(GithubError::CompareCapped {
+        match self.parsed(&route, parse_compare(&answer.body))? {
+            Compare::Files(files) => Ok(files),
+            Compare::Capped(files) => Err(GithubError::CompareCapped {
                 url: self.shown(&route),
                 files,
             }),
-            Err(message) => Err(parse(message)),
-        };
-        Ok(Compared {
-            migrations,
-            behind_by,
-        })
+        }
     }
 }
 
@@ -571,34 +599,6 @@ pub fn parse_branch_head(text: &str) -> Result<String, String> {
         .ok_or_else(|| "no commit.sha in the branch".to_owned())
 }
 
-/// One entry of `GET /repos/{o}/{r}/pulls`.
-pub fn parse_pull(v: &Value) -> Result<PullRequest, String> {
-    let number = v
-        .get("number")
-        .and_then(Value::as_u64)
-        .ok_or("a pull request without a number")?;
-    let head_sha = str_at(v, "/head/sha")
-        .ok_or_else(|| format!("pull request #{number} has no head.sha"))?
-        .to_owned();
-    let labels = v
-        .get("labels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_owned))
-        .collect();
-    let body = v.get("body").and_then(Value::as_str).unwrap_or("");
-    Ok(PullRequest {
-        number,
-        url: str_at(v, "/html_url").unwrap_or_default().to_owned(),
-        title: str_at(v, "/title").unwrap_or_default().to_owned(),
-        head_sha,
-        labels,
-        dependencies: dependencies(body),
-        reviews: None,
-    })
-}
-
 /// One entry of `GET /repos/{o}/{r}/pulls/{n}/reviews`.
 pub fn parse_review(v: &Value) -> Result<Review, String> {
     Ok(Review {
@@ -609,22 +609,6 @@ pub fn parse_review(v: &Value) -> Result<Review, String> {
         commit_id: str_at(v, "/commit_id").map(str::to_owned),
         submitted_at: time_at(v, "/submitted_at"),
     })
-}
-
-/// What one compare `base...head` tells.
-pub struct Compared {
-    /// Files added under db/migrate/; an error when the file list hit GitHub's cap.
-    pub migrations: Result<Vec<String>, GithubError>,
-    /// Commits of `base` that `head` lacks.
-    pub behind_by: u64,
-}
-
-/// `behind_by` of a compare: the commits of the base that the head lacks.
-pub fn parse_behind_by(text: &str) -> Result<u64, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
-    v.get("behind_by")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| "no behind_by number in the compare".to_owned())
 }
 
 pub enum Compare {
@@ -776,32 +760,6 @@ mod tests {
         assert!(parse_branch_head("{\"message\":\"Branch not found\"}").is_err());
     }
 
-    #[test]
-    fn release_pull_request_reads_labels_and_dependencies() {
-        let list = parse_list(&fixture("pulls-apangea.json")).unwrap();
-        let pr = parse_pull(&list[0]).unwrap();
-        assert_eq!(pr.number, 412);
-        assert_eq!(pr.labels, vec!["release"]);
-        assert_eq!(pr.head_sha, "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433");
-        let texts: Vec<_> = pr.dependencies.iter().map(|d| d.text.as_str()).collect();
-        // The #### sub-heading stays inside Dependencies; ### QA ends it.
-        assert_eq!(
-            texts,
-            vec![
-                "gradebook-service 2.3 deployed to production",
-                "LAUNCH_GRADEBOOK flag created (off)",
-                "old gradebook cache cleared"
-            ]
-        );
-        assert!(pr.dependencies.iter().all(|d| d.done));
-    }
-
-    #[test]
-    fn null_body_has_no_dependencies() {
-        let list = parse_list(&fixture("pulls-lesson-content.json")).unwrap();
-        assert!(parse_pull(&list[0]).unwrap().dependencies.is_empty());
-    }
-
     /// (text, done, task) of each item.
     fn deps(body: &str) -> Vec<(String, bool, bool)> {
         dependencies(body)
@@ -943,20 +901,6 @@ mod tests {
             panic!("capped")
         };
         assert!(files.is_empty(), "{files:?}");
-    }
-
-    #[test]
-    fn behind_by_is_read_and_required() {
-        assert_eq!(
-            parse_behind_by(&fixture("compare-lesson-content.json")).unwrap(),
-            0
-        );
-        assert_eq!(
-            parse_behind_by(&fixture("compare-lesson-content-behind.json")).unwrap(),
-            3
-        );
-        assert!(parse_behind_by(r#"{"status": "ahead", "behind_by": "3"}"#).is_err());
-        assert!(parse_behind_by(r#"{"status": "ahead"}"#).is_err());
     }
 
     #[test]

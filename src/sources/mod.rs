@@ -10,12 +10,12 @@ pub mod http;
 pub mod jenkins;
 pub mod newrelic;
 pub mod notices;
+pub mod releases;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
-use tokio::sync::OnceCell;
 
 use crate::config::{Config, TargetConfig};
 use crate::facts::{CiBuild, Facts, Production, PullRequest, RepoFacts, SCHEMA, Window};
@@ -429,170 +429,158 @@ pub fn github_client(
     GitHub::new(&gc.url, &token, &gc.token_env, transport).map_err(|e| e.to_string())
 }
 
-/// About how many GitHub requests a check of `target` makes: per repo its head,
-/// pull requests, their reviews and a compare; then the production SHA and the
-/// notices with their comments.
+/// About how many GitHub requests a check of `target` makes: the release queries
+/// (one per [`releases::CHUNK`] repos), per repo one compare for its migrations,
+/// then the production SHA and the notices with their comments.
 fn expected_github_requests(target: &TargetConfig) -> u64 {
-    let repos = u64::try_from(target.repos.len()).unwrap_or(u64::MAX);
-    repos.saturating_mul(4).saturating_add(4)
+    let repos = target.repos.len();
+    let requests = repos.saturating_add(releases::queries(repos)).saturating_add(2);
+    u64::try_from(requests).unwrap_or(u64::MAX)
 }
 
+/// The production SHA and the release queries go out at once; each repo's compare
+/// (and the REST reviews of a pull request with more than one page of them) follow
+/// as soon as both are back.
 async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {
-    // The production SHA is wanted twice (the section, the app's compare): fetch once.
-    let production: OnceCell<Result<String, String>> = OnceCell::new();
-    let production_sha = || {
-        production.get_or_init(|| async {
+    let names: Vec<&str> = target.repos.iter().map(|r| r.github.as_str()).collect();
+    let (production, found) = tokio::join!(
+        async {
             gh.branch_head(&target.deploy_repo, &target.base_branch)
                 .await
                 .map_err(|e| format!("production SHA unknown: {e}"))
-        })
-    };
-    let (production_result, repos) =
-        tokio::join!(
-            production_sha(),
-            join_all(target.repos.iter().enumerate().map(|(i, repo)| {
-                repo_github(gh, target, &repo.github, i == 0, production_sha)
-            }))
-        );
-    GithubFacts {
-        production: production_result.clone(),
-        repos,
-    }
+        },
+        releases::fetch(gh, &names, &target.release_branch, &target.base_branch),
+    );
+    let repos = join_all(names.iter().zip(found).enumerate().map(|(i, (repo, release))| {
+        // The app's migrations count from the production SHA, the others' from
+        // their base branch.
+        let base = if i == 0 {
+            production.clone()
+        } else {
+            Ok(target.base_branch.clone())
+        };
+        repo_github(gh, target, repo, release, base)
+    }))
+    .await;
+    GithubFacts { production, repos }
 }
 
-/// A release repo's head, release pull requests with reviews, and migrations. The
-/// first repo (the app) compares from the production SHA, the others from their
-/// base branch.
-async fn repo_github<'a, F, Fut>(
+/// A release repo's facts from its part of the release query: the head, what it
+/// lacks of the base branch, the pull requests with every review, and the
+/// migrations from `base` (a compare, the one REST read per repo).
+async fn repo_github(
     gh: &GitHub,
     target: &TargetConfig,
     repo: &str,
-    is_app: bool,
-    production_sha: F,
-) -> RepoGithub
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = &'a Result<String, String>>,
-{
-    let head_and_migrations = async {
-        let mut errors = Vec::new();
-        let (head, base) = if is_app {
-            let (head, production) = tokio::join!(
-                gh.branch_head(repo, &target.release_branch),
-                production_sha()
-            );
-            (head, production.clone())
-        } else {
-            (
-                gh.branch_head(repo, &target.release_branch).await,
-                Ok(target.base_branch.clone()),
-            )
-        };
-        let head = match head {
-            Ok(h) => Some(h),
-            Err(e) => {
-                errors.push(format!("head of {} unknown: {e}", target.release_branch));
-                None
-            }
-        };
-        // The app's compare starts at the production SHA: when that failed, its
-        // error is the migrations' (and no other fact's).
-        let base = match base {
-            Ok(base) => Some(base),
-            Err(e) => {
-                errors.push(format!("migrations unknown: {e}"));
-                None
-            }
-        };
-        // The app's migrations count from the production SHA, but what the release
-        // lacks counts from the base branch: one more compare. Other repos need one.
-        let (migrations, behind): (Option<Result<_, String>>, Option<Result<_, String>>) =
-            match (&head, &base) {
-                (Some(head), Some(base)) if is_app => {
-                    let (from_production, from_base) = tokio::join!(
-                        gh.migrations(repo, base, head),
-                        gh.compare(repo, &target.base_branch, head)
-                    );
-                    (
-                        Some(from_production.map_err(|e| e.to_string())),
-                        Some(from_base.map(|c| c.behind_by).map_err(|e| e.to_string())),
-                    )
-                }
-                (Some(head), Some(base)) => match gh.compare(repo, base, head).await {
-                    Ok(c) => (
-                        Some(c.migrations.map_err(|e| e.to_string())),
-                        Some(Ok(c.behind_by)),
-                    ),
-                    Err(e) => (Some(Err(e.to_string())), Some(Err(e.to_string()))),
-                },
-                (Some(head), None) => {
-                    // The production SHA's own error is already the migrations'.
-                    let from_base = gh.compare(repo, &target.base_branch, head).await;
-                    (
-                        None,
-                        Some(from_base.map(|c| c.behind_by).map_err(|e| e.to_string())),
-                    )
-                }
-                (None, _) => (None, None),
-            };
-        let migrations = match migrations {
-            Some(Ok(m)) => Some(m),
-            Some(Err(e)) => {
-                errors.push(format!("migrations unknown: {e}"));
-                None
-            }
-            None => None,
-        };
-        let behind_by = match behind {
-            Some(Ok(n)) => Some(n),
-            Some(Err(e)) => {
-                errors.push(format!(
-                    "commits of {} missing from {} unknown: {e}",
-                    target.base_branch, target.release_branch
-                ));
-                None
-            }
-            None => None,
-        };
-        (head, base, migrations, behind_by, errors)
+    release: releases::Release,
+    base: Result<String, String>,
+) -> RepoGithub {
+    let mut errors = Vec::new();
+    let head = match release.head {
+        Ok(h) => Some(h),
+        Err(e) => {
+            errors.push(format!("head of {} unknown: {e}", target.release_branch));
+            None
+        }
     };
-    let pulls_and_reviews = async {
-        let mut errors = Vec::new();
-        let pulls = match gh
-            .release_pulls(repo, &target.release_branch, &target.base_branch)
-            .await
-        {
-            Ok(pulls) => pulls,
-            Err(e) => {
-                errors.push(format!("release pull request unknown: {e}"));
-                return (None, errors);
-            }
-        };
-        let reviews = join_all(pulls.iter().map(|pr| gh.reviews(repo, pr.number))).await;
-        let pulls = pulls
-            .into_iter()
-            .zip(reviews)
-            .map(|(mut pr, reviews)| {
-                match reviews {
-                    Ok(r) => pr.reviews = Some(r),
-                    Err(e) => errors.push(format!("reviews of #{} unknown: {e}", pr.number)),
-                }
-                pr
-            })
-            .collect();
-        (Some(pulls), errors)
+    // What the head lacks is unknown with it: its own error says so once.
+    let behind_by = match (release.behind_by, &head) {
+        (Ok(n), _) => Some(n),
+        (Err(e), Some(_)) => {
+            errors.push(format!(
+                "commits of {} missing from {} unknown: {e}",
+                target.base_branch, target.release_branch
+            ));
+            None
+        }
+        (Err(_), None) => None,
     };
-    let ((release_sha, base, migrations, behind_by, mut errors), (pull_requests, more)) =
-        tokio::join!(head_and_migrations, pulls_and_reviews);
-    errors.extend(more);
+    // The app's compare starts at the production SHA: when that failed, its error
+    // is the migrations' (and no other fact's).
+    let base = match base {
+        Ok(b) => Some(b),
+        Err(e) => {
+            errors.push(format!("migrations unknown: {e}"));
+            None
+        }
+    };
+    let migrations = async {
+        match (&head, &base) {
+            (Some(head), Some(base)) => Some(
+                gh.migrations(repo, base, head)
+                    .await
+                    .map_err(|e| format!("migrations unknown: {e}")),
+            ),
+            _ => None,
+        }
+    };
+    let pulls = async {
+        match release.pulls {
+            Ok(pulls) => Ok(with_reviews(gh, repo, pulls).await),
+            Err(e) => Err(format!("release pull request unknown: {e}")),
+        }
+    };
+    let (migrations, pulls) = tokio::join!(migrations, pulls);
+    let migrations = match migrations {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            errors.push(e);
+            None
+        }
+        None => None,
+    };
+    let pull_requests = match pulls {
+        Ok((pulls, more)) => {
+            errors.extend(more);
+            Some(pulls)
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
     RepoGithub {
-        release_sha,
+        release_sha: head,
         pull_requests,
         migrations,
         migrations_base: base,
         behind_by,
         errors,
     }
+}
+
+/// `pulls` with the reviews the release query could not hold on one page read
+/// from REST (every page), and an error for each that failed.
+async fn with_reviews(
+    gh: &GitHub,
+    repo: &str,
+    pulls: Vec<PullRequest>,
+) -> (Vec<PullRequest>, Vec<String>) {
+    let read = join_all(pulls.into_iter().map(|mut pr| async move {
+        if pr.reviews.is_some() {
+            return (pr, None);
+        }
+        match gh.reviews(repo, pr.number).await {
+            Ok(r) => {
+                pr.reviews = Some(r);
+                (pr, None)
+            }
+            Err(e) => {
+                let e = format!("reviews of #{} unknown: {e}", pr.number);
+                (pr, Some(e))
+            }
+        }
+    }))
+    .await;
+    let mut errors = Vec::new();
+    let pulls = read
+        .into_iter()
+        .map(|(pr, e)| {
+            errors.extend(e);
+            pr
+        })
+        .collect();
+    (pulls, errors)
 }
 
 #[cfg(test)]

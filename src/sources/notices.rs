@@ -23,7 +23,7 @@ const COMMENTS_PAGE: u32 = 100;
 
 /// The open notices with every comment and edit time. Nothing is spliced into the
 /// text: the repo and label travel as variables.
-const QUERY: &str = "query($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
+const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
   repository(owner: $owner, name: $name) {
     issues(labels: $labels, states: OPEN, first: $notices, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount

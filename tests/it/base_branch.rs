@@ -1,31 +1,18 @@
-//! The release branch must hold every commit of the base branch (GitHub compare
-//! `behind_by`): through the binary, a release behind its base fails `tests`, and
-//! so does one whose `behind_by` cannot be read.
+//! The release branch must hold every commit of the base branch (`behindBy` of the
+//! GraphQL compare master...rc in the release query): through the binary, a
+//! release behind its base fails `tests`, and so does one whose `behindBy` cannot
+//! be read or was not about the head that was checked.
 
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::release_notes::decide_live;
-use crate::support::server::{self, paths};
+use crate::support::server::{self, APANGEA, LESSON};
 use crate::support::{check, failing};
-
-/// A compare answer of `rel` with `behind_by` set to `n`.
-fn compare_behind(rel: &str, n: u64) -> ResponseTemplate {
-    let mut compare: Value = serde_json::from_str(&server::fixture_text(rel)).unwrap();
-    compare["behind_by"] = n.into();
-    compare["status"] = if n > 0 { "diverged" } else { "ahead" }.into();
-    ResponseTemplate::new(200).set_body_json(compare)
-}
 
 #[tokio::test]
 async fn a_release_branch_behind_its_base_fails_tests() {
     let services = server::start_green().await;
-    services
-        .answer_fixture(
-            paths::LESSON_COMPARE,
-            "github/compare-lesson-content-behind.json",
-        )
-        .await;
+    services.edit_release(LESSON, |repo| repo["base"]["compare"]["behindBy"] = 3.into());
     let dir = tempfile::tempdir().unwrap();
     let (code, decision) = decide_live(&services, dir.path(), &[]);
     assert_eq!(code, 1, "{decision:#}");
@@ -36,18 +23,12 @@ async fn a_release_branch_behind_its_base_fails_tests() {
     );
 }
 
-/// The app compares from the production SHA for migrations: what rc lacks of
-/// master is a compare of its own, and a production compare behind by nothing
-/// does not hide it.
+/// The app compares from the production SHA for migrations, a compare behind by
+/// nothing; what rc lacks of master comes from the base branch's compare.
 #[tokio::test]
 async fn the_app_is_compared_with_its_base_branch_not_production() {
     let services = server::start_green().await;
-    services
-        .answer(
-            paths::APANGEA_BASE_COMPARE,
-            compare_behind("github/compare-apangea-master.json", 2),
-        )
-        .await;
+    services.edit_release(APANGEA, |repo| repo["base"]["compare"]["behindBy"] = 2.into());
     let dir = tempfile::tempdir().unwrap();
     let (code, decision) = decide_live(&services, dir.path(), &[]);
     assert_eq!(code, 1, "{decision:#}");
@@ -64,14 +45,7 @@ async fn the_app_is_compared_with_its_base_branch_not_production() {
 #[tokio::test]
 async fn an_unknown_behind_by_fails_tests_with_the_reason() {
     let services = server::start_green().await;
-    services
-        .answer(
-            paths::APANGEA_BASE_COMPARE,
-            ResponseTemplate::new(404).set_body_string(
-                r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest/commits/commits#compare-two-commits","status":"404"}"#,
-            ),
-        )
-        .await;
+    services.edit_release(APANGEA, |repo| repo["base"]["compare"] = Value::Null);
     let dir = tempfile::tempdir().unwrap();
     let (code, decision) = decide_live(&services, dir.path(), &[]);
     assert_eq!(code, 1, "{decision:#}");
@@ -81,5 +55,22 @@ async fn an_unknown_behind_by_fails_tests_with_the_reason() {
         detail.contains("thinkthroughmath/apangea: cannot tell whether rc has every commit of master (github: commits of master missing from rc unknown:"),
         "{detail}"
     );
-    assert!(detail.contains("404"), "{detail}");
+    assert!(detail.contains("no compare of master...rc"), "{detail}");
+}
+
+/// A compare about another commit than the head read beside it (rc moved between
+/// the two) proves nothing about what ships.
+#[tokio::test]
+async fn a_compare_of_another_head_than_the_one_checked_fails_tests() {
+    let services = server::start_green().await;
+    services.edit_release(LESSON, |repo| {
+        repo["base"]["compare"]["headTarget"]["oid"] =
+            "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c".into();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, decision) = decide_live(&services, dir.path(), &[]);
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(failing(&decision), ["tests"]);
+    let detail = check(&decision, "tests")["detail"].as_str().unwrap();
+    assert!(detail.contains("moved while it was read"), "{detail}");
 }

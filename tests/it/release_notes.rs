@@ -5,9 +5,8 @@
 use std::path::Path;
 
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
-use crate::support::server::{self, GREEN_AT, Services, paths};
+use crate::support::server::{self, GREEN_AT, Services};
 use crate::support::{check, failing, gatekeeper_in};
 
 /// `check production --format json --at GREEN_AT` against `services`, plus `args`:
@@ -38,15 +37,9 @@ pub fn decide_live(services: &Services, dir: &Path, args: &[&str]) -> (i32, Valu
 /// The green services with the app's release pull request carrying `body`.
 async fn with_release_notes(body: &str) -> Services {
     let services = server::start_green().await;
-    let mut pulls: Value =
-        serde_json::from_str(&server::fixture_text("github/pulls-apangea.json")).unwrap();
-    pulls[0]["body"] = Value::String(body.to_owned());
-    services
-        .answer(
-            paths::APANGEA_PULLS,
-            ResponseTemplate::new(200).set_body_json(pulls),
-        )
-        .await;
+    services.edit_release(server::APANGEA, |repo| {
+        repo["pullRequests"]["nodes"][0]["body"] = Value::String(body.to_owned());
+    });
     services
 }
 

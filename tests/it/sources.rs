@@ -10,7 +10,9 @@ use serde_json::Value;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::support::server::{self, GREEN_AT, SECRETS, Services, json_fixture, paths};
+use crate::support::server::{
+    self, APANGEA, GREEN_AT, LESSON, SECRETS, Services, is_release_query, json_fixture, paths,
+};
 use crate::support::{check, failing, gatekeeper_in};
 
 struct Run {
@@ -137,7 +139,7 @@ async fn verbose_logs_every_request_without_a_secret() {
     for wanted in [
         "/job/apangea-rc/lastCompletedBuild/api/json",
         "/graphql (try 1): HTTP 200",
-        "/repos/thinkthroughmath/apangea/pulls/412/reviews",
+        "/repos/thinkthroughmath/apangea/compare/",
         "/api/graphql (try 1): HTTP 200",
     ] {
         assert!(
@@ -276,12 +278,7 @@ async fn running_build_and_old_sha_fail_tests() {
 #[tokio::test]
 async fn approval_on_stale_commit_fails() {
     let services = server::start_green().await;
-    services
-        .answer_fixture(
-            paths::APANGEA_REVIEWS,
-            "github/reviews-apangea-412-stale.json",
-        )
-        .await;
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-stale.json");
     let run = decide(&services, &[]);
     assert_denied(
         &run,
@@ -296,9 +293,7 @@ async fn approval_on_stale_commit_fails() {
 #[tokio::test]
 async fn unmet_dependency_fails_release_dependencies() {
     let services = server::start_green().await;
-    services
-        .answer_fixture(paths::APANGEA_PULLS, "github/pulls-apangea-unmet.json")
-        .await;
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-unmet.json");
     let run = decide(&services, &[]);
     assert_denied(
         &run,
@@ -368,14 +363,20 @@ async fn jenkins_404_html_page_blames_that_repo_only() {
 async fn github_503_is_retried_once_then_fails_closed() {
     let services = server::start_green().await;
     services
-        .answer(paths::APANGEA_BRANCH, html(503, "jenkins/503.html"))
+        .answer_releases(html(503, "jenkins/503.html"))
         .await;
     let run = decide(&services, &[]);
-    // The head is unknown, so are its migrations: downtime, and the notice check fails;
-    // no approval can be matched to what ships.
+    // The heads are unknown, so are the migrations: downtime, and the notice check
+    // fails; no approval or release note can be matched to what ships.
     assert_denied(
         &run,
-        &["tests", "approval", "teaching_hours", "downtime_notice"],
+        &[
+            "tests",
+            "release_dependencies",
+            "approval",
+            "teaching_hours",
+            "downtime_notice",
+        ],
         &[
             ("tests", "head of rc unknown"),
             ("tests", "HTTP 503"),
@@ -389,9 +390,68 @@ async fn github_503_is_retried_once_then_fails_closed() {
         .requests()
         .await
         .iter()
-        .filter(|r| r.url.path() == paths::APANGEA_BRANCH)
+        .filter(|r| is_release_query(r))
         .count();
     assert_eq!(tries, 2, "one retry on 503");
+}
+
+/// Both repos' heads, pull requests, labels and reviews come in one GraphQL
+/// request; per repo only the compare for migrations is REST.
+#[tokio::test]
+async fn the_release_of_every_repo_is_one_graphql_request() {
+    let services = server::start_green().await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 0, "{:#}", run.decision);
+    let requests = services.requests().await;
+    assert_eq!(requests.iter().filter(|r| is_release_query(r)).count(), 1);
+    let rest: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path().starts_with("/api/v3/"))
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    let mut expected = vec![
+        paths::PRODUCTION_BRANCH.to_owned(),
+        paths::APANGEA_COMPARE.to_owned(),
+        paths::LESSON_COMPARE.to_owned(),
+    ];
+    let mut rest_sorted = rest.clone();
+    rest_sorted.sort();
+    expected.sort();
+    assert_eq!(rest_sorted, expected, "{rest:?}");
+}
+
+/// An error GraphQL reports for one aliased repository fails that repo's checks
+/// only; the other repo in the same answer is judged on its own.
+#[tokio::test]
+async fn a_repo_the_release_query_cannot_resolve_fails_alone() {
+    let services = server::start_green().await;
+    services.set_release(LESSON, Value::Null);
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 1, "{:#}", run.decision);
+    let reason = "Could not resolve to a Repository with the name 'thinkthroughmath/lesson-content'";
+    for id in ["tests", "release_dependencies", "approval"] {
+        assert!(failing(&run.decision).contains(&id.to_owned()), "{id}");
+        let detail = check(&run.decision, id)["detail"].as_str().unwrap();
+        assert!(detail.contains(reason), "{id}: {detail}");
+        assert!(!detail.contains("thinkthroughmath/apangea"), "{id}: {detail}");
+    }
+}
+
+/// A pull request from a fork's branch named like the release branch is not the
+/// release: its approval and notes count for nothing.
+#[tokio::test]
+async fn a_pull_request_from_a_fork_is_not_the_release() {
+    let services = server::start_green().await;
+    services.edit_release(LESSON, |repo| {
+        repo["pullRequests"]["nodes"][0]["isCrossRepository"] = true.into();
+    });
+    let run = decide(&services, &[]);
+    let reason = "thinkthroughmath/lesson-content: no open pull request from rc into master";
+    assert_denied(
+        &run,
+        &["release_dependencies", "approval"],
+        &[("release_dependencies", reason), ("approval", reason)],
+    );
 }
 
 #[tokio::test]
@@ -477,9 +537,7 @@ async fn empty_nrql_result_is_no_data_not_quiet() {
 #[tokio::test]
 async fn no_release_pull_request_fails_dependencies_and_approval() {
     let services = server::start_green().await;
-    services
-        .answer_fixture(paths::LESSON_PULLS, "github/pulls-empty.json")
-        .await;
+    services.release_fixture(LESSON, "github/graphql-release-lesson-content-no-pull.json");
     let run = decide(&services, &[]);
     let reason = "thinkthroughmath/lesson-content: no open pull request from rc into master";
     assert_denied(
@@ -490,8 +548,10 @@ async fn no_release_pull_request_fails_dependencies_and_approval() {
 }
 
 #[tokio::test]
-async fn reviews_on_two_pages_are_all_read() {
+async fn reviews_beyond_the_release_query_are_read_on_every_rest_page() {
     let services = server::start_green().await;
+    // The release query holds three of the four reviews.
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-many-reviews.json");
     let next = format!(
         "{}{}?per_page=100&page=2",
         services.uri(),
@@ -520,6 +580,21 @@ async fn reviews_on_two_pages_are_all_read() {
     // The approval is on page 2 only.
     assert_eq!(run.code, 0, "{:#}", run.decision);
     assert_eq!(check(&run.decision, "approval")["status"], "pass");
+    let pages = services
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.url.path() == paths::APANGEA_REVIEWS)
+        .count();
+    assert_eq!(pages, 2);
+    // Without the second page, the approval is not seen.
+    let services = server::start_green().await;
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-many-reviews.json");
+    services
+        .answer(paths::APANGEA_REVIEWS, ResponseTemplate::new(502))
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(&run, &["approval"], &[("approval", "reviews of #412 unknown")]);
 }
 
 #[tokio::test]
@@ -541,8 +616,7 @@ async fn compare_over_the_file_cap_fails_closed() {
 async fn github_rate_limit_reports_when_it_resets() {
     let services = server::start_green().await;
     services
-        .answer(
-            paths::APANGEA_PULLS,
+        .answer_releases(
             server::json_fixture_status(403, "github/rate-limited.json")
                 .insert_header("x-ratelimit-remaining", "0")
                 .insert_header("x-ratelimit-reset", "1795550400"),
@@ -560,7 +634,7 @@ async fn github_rate_limit_reports_when_it_resets() {
         .requests()
         .await
         .iter()
-        .filter(|r| r.url.path() == paths::APANGEA_PULLS)
+        .filter(|r| is_release_query(r))
         .count();
     assert_eq!(tries, 1, "a rate limit is not retried");
 }
@@ -570,7 +644,7 @@ async fn github_401_names_the_token_variable() {
     let services = server::start_green().await;
     services
         .mount(
-            Mock::given(wiremock::matchers::path_regex("^/api/v3/"))
+            Mock::given(wiremock::matchers::path_regex("^/api/"))
                 .respond_with(server::json_fixture_status(401, "github/401.json")),
         )
         .await;
@@ -612,12 +686,7 @@ async fn missing_token_variables_are_exit_2_before_any_request() {
 #[tokio::test]
 async fn recorded_facts_give_the_same_decision() {
     let services = server::start_green().await;
-    services
-        .answer_fixture(
-            paths::APANGEA_REVIEWS,
-            "github/reviews-apangea-412-stale.json",
-        )
-        .await;
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-stale.json");
     let dir = tempfile::tempdir().unwrap();
     let config = services.write_config(dir.path());
     let out = gatekeeper_in(dir.path())

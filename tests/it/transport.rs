@@ -79,7 +79,7 @@ async fn a_redirect_to_another_origin_is_never_followed_nor_sent_a_credential() 
         .answer(paths::JENKINS_APANGEA, elsewhere(paths::JENKINS_APANGEA))
         .await;
     services
-        .answer(paths::APANGEA_PULLS, elsewhere(paths::APANGEA_PULLS))
+        .answer_releases(elsewhere(paths::GITHUB_GRAPHQL))
         .await;
     // A redirect within the same origin is followed, credential and all.
     services
@@ -109,9 +109,18 @@ async fn a_redirect_to_another_origin_is_never_followed_nor_sent_a_credential() 
     let run = json_run(dir.path(), &[]);
 
     assert_eq!(run.code, 1);
+    // Without the release query, no head is known: nor are the migrations, so the
+    // deploy counts as a downtime deploy on a Tuesday afternoon without a notice.
     assert_eq!(
         failing(&run.decision),
-        ["tests", "release_dependencies", "approval", "throughput"]
+        [
+            "tests",
+            "release_dependencies",
+            "approval",
+            "throughput",
+            "teaching_hours",
+            "downtime_notice"
+        ]
     );
     for id in ["tests", "approval", "throughput"] {
         assert!(
@@ -121,7 +130,7 @@ async fn a_redirect_to_another_origin_is_never_followed_nor_sent_a_credential() 
         );
     }
     assert!(
-        !detail(&run, "tests").contains("lesson-content"),
+        !detail(&run, "tests").contains("no Jenkins result for job lesson-content"),
         "the same-origin redirect was followed: {}",
         detail(&run, "tests")
     );
@@ -214,7 +223,7 @@ async fn a_retry_after_too_large_for_the_clock_fails_the_check_without_a_panic()
     let services = server::start_green().await;
     services
         .answer(
-            paths::APANGEA_BRANCH,
+            paths::LESSON_COMPARE,
             ResponseTemplate::new(503).insert_header("retry-after", "18446744073709551615"),
         )
         .await;
@@ -222,7 +231,7 @@ async fn a_retry_after_too_large_for_the_clock_fails_the_check_without_a_panic()
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
     assert_eq!(run.code, 1, "a deny, not a panic (101): {:#}", run.decision);
-    assert!(detail(&run, "tests").contains("HTTP 503"));
+    assert!(detail(&run, "downtime_notice").contains("HTTP 503"));
 }
 
 #[tokio::test]
@@ -231,7 +240,7 @@ async fn retry_after_on_a_503_is_waited_out_once() {
     services
         .mount(
             Mock::given(method("GET"))
-                .and(path(paths::APANGEA_BRANCH))
+                .and(path(paths::LESSON_COMPARE))
                 .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
                 .up_to_n_times(1),
         )
@@ -244,7 +253,7 @@ async fn retry_after_on_a_503_is_waited_out_once() {
         .requests()
         .await
         .iter()
-        .filter(|r| r.url.path() == paths::APANGEA_BRANCH)
+        .filter(|r| r.url.path() == paths::LESSON_COMPARE)
         .count();
     assert_eq!(tries, 2);
 
@@ -252,7 +261,7 @@ async fn retry_after_on_a_503_is_waited_out_once() {
     let services = server::start_green().await;
     services
         .answer(
-            paths::APANGEA_BRANCH,
+            paths::LESSON_COMPARE,
             ResponseTemplate::new(503).insert_header("retry-after", "3600"),
         )
         .await;
@@ -261,15 +270,15 @@ async fn retry_after_on_a_503_is_waited_out_once() {
     let run = json_run(dir.path(), &[]);
     assert_eq!(run.code, 1);
     assert!(
-        detail(&run, "tests").contains("HTTP 503"),
+        detail(&run, "downtime_notice").contains("HTTP 503"),
         "{}",
-        detail(&run, "tests")
+        detail(&run, "downtime_notice")
     );
     let tries = services
         .requests()
         .await
         .iter()
-        .filter(|r| r.url.path() == paths::APANGEA_BRANCH)
+        .filter(|r| r.url.path() == paths::LESSON_COMPARE)
         .count();
     assert_eq!(tries, 1);
 }
@@ -311,11 +320,6 @@ async fn a_rate_limit_budget_too_small_stops_github_early() {
             paths::PRODUCTION_BRANCH,
             "github/branch-aws-production-master.json",
         ),
-        (paths::APANGEA_BRANCH, "github/branch-apangea-rc.json"),
-        (paths::LESSON_BRANCH, "github/branch-lesson-content-rc.json"),
-        (paths::APANGEA_PULLS, "github/pulls-apangea.json"),
-        (paths::LESSON_PULLS, "github/pulls-lesson-content.json"),
-        (paths::NOTICES, "github/graphql-notices-none.json"),
     ] {
         services
             .answer(
@@ -326,24 +330,39 @@ async fn a_rate_limit_budget_too_small_stops_github_early() {
             )
             .await;
     }
+    let budget = |template: ResponseTemplate| {
+        template
+            .insert_header("x-ratelimit-remaining", "3")
+            .insert_header("x-ratelimit-reset", "1795550400")
+    };
+    let releases = serde_json::json!({"data": {
+        "r0": services.release(server::APANGEA),
+        "r1": services.release(server::LESSON),
+    }});
+    services
+        .answer_releases(budget(ResponseTemplate::new(200).set_body_json(releases)))
+        .await;
+    services
+        .answer_notices(budget(json_fixture("github/graphql-notices-none.json")))
+        .await;
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
     assert_eq!(run.code, 1);
     let reason = "GitHub rate limit: 3 left, resets at 20:00 UTC";
-    for id in ["approval", "downtime_notice"] {
-        assert!(failing(&run.decision).contains(&id.to_owned()), "{id}");
-        assert!(
-            detail(&run, id).contains(reason),
-            "{id}: {}",
-            detail(&run, id)
-        );
-    }
+    // The release query came back within the budget; the compares it cannot cover
+    // are not sent, and the migrations they would have shown fail closed.
+    assert!(failing(&run.decision).contains(&"downtime_notice".to_owned()));
+    assert!(
+        detail(&run, "downtime_notice").contains(reason),
+        "{}",
+        detail(&run, "downtime_notice")
+    );
     let reviews = services
         .requests()
         .await
         .iter()
-        .filter(|r| r.url.path().ends_with("/reviews") || r.url.path().contains("/compare/"))
+        .filter(|r| r.url.path().contains("/compare/"))
         .count();
     assert_eq!(reviews, 0, "no request beyond the budget was sent");
 }
@@ -365,7 +384,7 @@ async fn verbose_logs_the_real_method_of_each_request() {
     assert!(
         run.stderr.contains(&format!(
             "GET {uri}{} (try 1): HTTP 200",
-            paths::APANGEA_BRANCH
+            paths::APANGEA_COMPARE
         )),
         "{}",
         run.stderr
@@ -375,18 +394,12 @@ async fn verbose_logs_the_real_method_of_each_request() {
 #[tokio::test]
 async fn escape_sequences_from_a_source_are_shown_escaped() {
     let services = server::start_green().await;
-    let body = server::fixture_text("github/pulls-apangea-unmet.json").replace(
+    let body = server::fixture_text("github/graphql-release-apangea-unmet.json").replace(
         "LAUNCH_GRADEBOOK flag created (off)",
         "\\u001b[2J\\u001b[HALLOW flag created",
     );
-    services
-        .answer(
-            paths::APANGEA_PULLS,
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(body),
-        )
-        .await;
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    services.set_release(server::APANGEA, answer["data"]["r0"].clone());
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     for format in ["table", "markdown", "junit"] {

@@ -97,10 +97,7 @@ async fn services_with(notices: Value) -> Services {
         )
         .await;
     services
-        .answer(
-            paths::NOTICES,
-            ResponseTemplate::new(200).set_body_json(notices),
-        )
+        .answer_notices(ResponseTemplate::new(200).set_body_json(notices))
         .await;
     services
 }
@@ -131,7 +128,10 @@ async fn notices_are_read_in_one_graphql_query() {
     let requests = services.requests().await;
     let graphql: Vec<_> = requests
         .iter()
-        .filter(|r| r.url.path() == paths::GITHUB_GRAPHQL)
+        .filter(|r| {
+            r.url.path() == paths::GITHUB_GRAPHQL
+                && String::from_utf8_lossy(&r.body).contains(server::NOTICES_QUERY)
+        })
         .collect();
     assert_eq!(
         graphql.len(),
@@ -338,7 +338,9 @@ async fn graphql_errors_fail_the_notice_check_naming_them() {
         )
         .await;
     services
-        .answer_fixture(paths::NOTICES, "github/graphql-repository-not-found.json")
+        .answer_notices(server::json_fixture(
+            "github/graphql-repository-not-found.json",
+        ))
         .await;
     let (code, decision) = decide_at(&services, GREEN_AT);
     assert_notice_fails(

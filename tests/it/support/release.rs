@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use wiremock::matchers::{path, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::server::{Services, fixture_text, paths};
+use super::server::{self, Services, fixture_text, paths};
 
 /// The release heads in the recorded answers.
 pub const FIXTURE_APANGEA_SHA: &str = "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
@@ -47,17 +47,17 @@ pub async fn mount_release(services: &Services, shape: &ReleaseShape<'_>) {
         (paths::LESSON_BRANCH, "github/branch-lesson-content-rc.json"),
         (paths::JENKINS_APANGEA, "jenkins/apangea-rc.json"),
         (paths::JENKINS_LESSON, "jenkins/lesson-content-rc.json"),
-        (paths::APANGEA_PULLS, "github/pulls-apangea.json"),
-        (paths::LESSON_PULLS, "github/pulls-lesson-content.json"),
-        (paths::APANGEA_REVIEWS, "github/reviews-apangea-412.json"),
-        (
-            paths::LESSON_REVIEWS,
-            "github/reviews-lesson-content-88.json",
-        ),
     ] {
         services
             .mount(Mock::given(path(at)).respond_with(json(rewrite(rel))))
             .await;
+    }
+    for (repo, rel) in [
+        (server::APANGEA, "github/graphql-release-apangea.json"),
+        (server::LESSON, "github/graphql-release-lesson-content.json"),
+    ] {
+        services.set_release(repo, serde_json::from_str(&rewrite(rel)).unwrap());
+        services.edit_release(repo, |answer| *answer = answer["data"]["r0"].take());
     }
     // The compare's path holds the SHAs: match any compare of each repo.
     services
@@ -95,7 +95,7 @@ pub async fn mount_vetted_notice_now(services: &Services) {
         .replace("2026-11-24T15:10:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T18:21:40Z", &stamp(now - Duration::days(3)));
     services
-        .mount(Mock::given(path(paths::NOTICES)).respond_with(json(notices)))
+        .answer_notices(json(notices))
         .await;
 }
 

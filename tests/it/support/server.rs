@@ -21,8 +21,15 @@
 //!   `Command::envs`; [`SECRETS`] lists the values, to search output for leaks.
 //! - `services.answer(path, template).await` / `answer_blocking`: answer GET or POST
 //!   on exactly `path` with `template` instead of the green fixture (overrides win).
-//!   `services.answer_fixture(path, "github/pulls-empty.json").await` serves a fixture.
-//!   `services.mount(mock).await` for anything else (give it `.with_priority(1)`).
+//!   `services.answer_fixture(path, "jenkins/apangea-rc-old-sha.json").await` serves a
+//!   fixture. `services.mount(mock).await` for anything else (give it `.with_priority(1)`).
+//! - GitHub's GraphQL endpoint answers two queries, told apart by their operation
+//!   name: the notices (`answer_notices`) and the batched release query, which the
+//!   stand-in composes from one answer per repository, as GitHub would: each
+//!   `rN: repository(owner: $oN, name: $nN)` gets the node stored for that repo
+//!   (`release`, `set_release`, `edit_release`, `release_fixture` with a recorded
+//!   single-repo answer `{"data": {"r0": …}}`); a repo without one is NOT_FOUND.
+//!   `answer_releases(template)` answers the whole query instead.
 //! - Paths of the endpoints: [`paths`]; fixture text: [`fixture_text`].
 //!
 //! This file stands alone (benches include it with `#[path]`): it never runs the
@@ -30,11 +37,14 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wiremock::matchers::{basic_auth, bearer_token, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use serde_json::{Value, json};
+use wiremock::matchers::{basic_auth, bearer_token, body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 /// A moment when the green release is checked: Tuesday 14:00 in New York, before any
 /// downtime window, after every build and review in the fixtures.
@@ -60,20 +70,24 @@ pub mod paths {
         "/api/v3/repos/thinkthroughmath/aws-production/branches/master";
     pub const APANGEA_BRANCH: &str = "/api/v3/repos/thinkthroughmath/apangea/branches/rc";
     pub const LESSON_BRANCH: &str = "/api/v3/repos/thinkthroughmath/lesson-content/branches/rc";
-    pub const APANGEA_PULLS: &str = "/api/v3/repos/thinkthroughmath/apangea/pulls";
-    pub const LESSON_PULLS: &str = "/api/v3/repos/thinkthroughmath/lesson-content/pulls";
+    /// Read only when the release query says a pull request has more reviews than
+    /// one page holds.
     pub const APANGEA_REVIEWS: &str = "/api/v3/repos/thinkthroughmath/apangea/pulls/412/reviews";
     pub const LESSON_REVIEWS: &str =
         "/api/v3/repos/thinkthroughmath/lesson-content/pulls/88/reviews";
     pub const APANGEA_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
-    /// The app's release head against its base branch (what rc lacks of master).
-    pub const APANGEA_BASE_COMPARE: &str = "/api/v3/repos/thinkthroughmath/apangea/compare/master...3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433";
     pub const LESSON_COMPARE: &str = "/api/v3/repos/thinkthroughmath/lesson-content/compare/master...5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c";
     /// GitHub's GraphQL endpoint beside the REST base `/api/v3` (GitHub Enterprise's shape).
     pub const GITHUB_GRAPHQL: &str = "/api/graphql";
-    /// The notices are one GraphQL query.
-    pub const NOTICES: &str = GITHUB_GRAPHQL;
 }
+
+/// The release repos of the shipped config.
+pub const APANGEA: &str = "thinkthroughmath/apangea";
+pub const LESSON: &str = "thinkthroughmath/lesson-content";
+
+/// How a GraphQL request body names each of the two GitHub queries.
+pub const RELEASES_QUERY: &str = "query Releases(";
+pub const NOTICES_QUERY: &str = "query Notices(";
 
 /// The recorded answer at `fixtures/api/REL`.
 pub fn fixture_text(rel: &str) -> String {
@@ -98,6 +112,72 @@ pub fn json_fixture_status(status: u16, rel: &str) -> ResponseTemplate {
 pub struct Services {
     server: MockServer,
     delay: Duration,
+    releases: Releases,
+}
+
+/// The release query's stand-in: one stored node per repository ("owner/name").
+#[derive(Clone, Default)]
+struct Releases {
+    repos: Arc<Mutex<HashMap<String, Value>>>,
+    delay: Duration,
+}
+
+impl Respond for Releases {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let vars = &body["variables"];
+        let repos = self.repos.lock().unwrap();
+        let mut data = serde_json::Map::new();
+        let mut errors = Vec::new();
+        for i in 0.. {
+            let (Some(owner), Some(name)) = (
+                vars[format!("o{i}")].as_str(),
+                vars[format!("n{i}")].as_str(),
+            ) else {
+                break;
+            };
+            let alias = format!("r{i}");
+            let repo = format!("{owner}/{name}");
+            match repos.get(&repo) {
+                Some(node) if !node.is_null() => {
+                    data.insert(alias, node.clone());
+                }
+                _ => {
+                    data.insert(alias.clone(), Value::Null);
+                    errors.push(json!({
+                        "type": "NOT_FOUND",
+                        "path": [alias],
+                        "locations": [{"line": 2 + i, "column": 3}],
+                        "message": format!("Could not resolve to a Repository with the name '{repo}'."),
+                    }));
+                }
+            }
+        }
+        let mut answer = json!({ "data": data });
+        if !errors.is_empty() {
+            answer["errors"] = Value::Array(errors);
+        }
+        let template = ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json; charset=utf-8")
+            .set_body_string(answer.to_string());
+        if self.delay.is_zero() {
+            template
+        } else {
+            template.set_delay(self.delay)
+        }
+    }
+}
+
+/// Whether `request` is the batched release query.
+pub fn is_release_query(request: &wiremock::Request) -> bool {
+    request.url.path() == paths::GITHUB_GRAPHQL
+        && String::from_utf8_lossy(&request.body).contains(RELEASES_QUERY)
+}
+
+/// The node of a recorded single-repo release answer (`data.r0`).
+pub fn release_node(rel: &str) -> Value {
+    let answer: Value = serde_json::from_str(&fixture_text(rel)).unwrap();
+    answer["data"]["r0"].clone()
 }
 
 /// A server answering every endpoint for a green release.
@@ -112,9 +192,24 @@ impl Services {
 
     /// Every answer (overrides included) comes after `delay`.
     pub async fn start_green_delayed(delay: Duration) -> Services {
+        let releases = Releases {
+            delay,
+            ..Releases::default()
+        };
+        for (repo, rel) in [
+            (APANGEA, "github/graphql-release-apangea.json"),
+            (LESSON, "github/graphql-release-lesson-content.json"),
+        ] {
+            releases
+                .repos
+                .lock()
+                .unwrap()
+                .insert(repo.to_owned(), release_node(rel));
+        }
         let services = Services {
             server: MockServer::start().await,
             delay,
+            releases,
         };
         for mock in services.green_mocks() {
             services.server.register(mock).await;
@@ -225,6 +320,49 @@ path = "../lesson-content"
         runtime().block_on(self.answer(at, template));
     }
 
+    /// Answers the notices query (GraphQL) with `template`.
+    pub async fn answer_notices(&self, template: ResponseTemplate) {
+        self.answer_query(NOTICES_QUERY, template).await;
+    }
+
+    /// Answers the whole release query (every repo at once) with `template`.
+    pub async fn answer_releases(&self, template: ResponseTemplate) {
+        self.answer_query(RELEASES_QUERY, template).await;
+    }
+
+    async fn answer_query(&self, name: &str, template: ResponseTemplate) {
+        self.mount(
+            Mock::given(path(paths::GITHUB_GRAPHQL))
+                .and(body_string_contains(name))
+                .respond_with(self.delayed(template)),
+        )
+        .await;
+    }
+
+    /// The node the release query answers for `repo` ("owner/name").
+    pub fn release(&self, repo: &str) -> Value {
+        let repos = self.releases.repos.lock().unwrap();
+        repos.get(repo).cloned().unwrap_or(Value::Null)
+    }
+
+    /// Answers the release query for `repo` with `node` (`null`: not found).
+    pub fn set_release(&self, repo: &str, node: Value) {
+        let mut repos = self.releases.repos.lock().unwrap();
+        repos.insert(repo.to_owned(), node);
+    }
+
+    /// Changes the node the release query answers for `repo`.
+    pub fn edit_release(&self, repo: &str, edit: impl FnOnce(&mut Value)) {
+        let mut node = self.release(repo);
+        edit(&mut node);
+        self.set_release(repo, node);
+    }
+
+    /// Answers the release query for `repo` with the recorded answer `rel`.
+    pub fn release_fixture(&self, repo: &str, rel: &str) {
+        self.set_release(repo, release_node(rel));
+    }
+
     /// Mounts `mock` ahead of the green answers (priority 1).
     pub async fn mount(&self, mock: Mock) {
         self.server.register(mock.with_priority(1)).await;
@@ -272,21 +410,6 @@ path = "../lesson-content"
             ),
             github(paths::APANGEA_BRANCH, "github/branch-apangea-rc.json"),
             github(paths::LESSON_BRANCH, "github/branch-lesson-content-rc.json"),
-            // The release pull request is asked for by head and base.
-            Mock::given(method("GET"))
-                .and(path(paths::APANGEA_PULLS))
-                .and(query_param("head", "thinkthroughmath:rc"))
-                .and(query_param("base", "master"))
-                .and(bearer_token(GITHUB_TOKEN))
-                .respond_with(self.delayed(json_fixture("github/pulls-apangea.json")))
-                .with_priority(5),
-            Mock::given(method("GET"))
-                .and(path(paths::LESSON_PULLS))
-                .and(query_param("head", "thinkthroughmath:rc"))
-                .and(query_param("base", "master"))
-                .and(bearer_token(GITHUB_TOKEN))
-                .respond_with(self.delayed(json_fixture("github/pulls-lesson-content.json")))
-                .with_priority(5),
             github(paths::APANGEA_REVIEWS, "github/reviews-apangea-412.json"),
             github(
                 paths::LESSON_REVIEWS,
@@ -294,14 +417,17 @@ path = "../lesson-content"
             ),
             github(paths::APANGEA_COMPARE, "github/compare-apangea.json"),
             github(paths::LESSON_COMPARE, "github/compare-lesson-content.json"),
-            github(
-                paths::APANGEA_BASE_COMPARE,
-                "github/compare-apangea-master.json",
-            ),
             Mock::given(method("POST"))
-                .and(path(paths::NOTICES))
+                .and(path(paths::GITHUB_GRAPHQL))
+                .and(body_string_contains(NOTICES_QUERY))
                 .and(bearer_token(GITHUB_TOKEN))
                 .respond_with(self.delayed(json_fixture("github/graphql-notices-none.json")))
+                .with_priority(5),
+            Mock::given(method("POST"))
+                .and(path(paths::GITHUB_GRAPHQL))
+                .and(body_string_contains(RELEASES_QUERY))
+                .and(bearer_token(GITHUB_TOKEN))
+                .respond_with(self.releases.clone())
                 .with_priority(5),
         ]
     }
