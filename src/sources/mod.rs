@@ -434,7 +434,9 @@ pub fn github_client(
 /// then the production SHA and the notices with their comments.
 fn expected_github_requests(target: &TargetConfig) -> u64 {
     let repos = target.repos.len();
-    let requests = repos.saturating_add(releases::queries(repos)).saturating_add(2);
+    let requests = repos
+        .saturating_add(releases::queries(repos))
+        .saturating_add(2);
     u64::try_from(requests).unwrap_or(u64::MAX)
 }
 
@@ -451,16 +453,22 @@ async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {
         },
         releases::fetch(gh, &names, &target.release_branch, &target.base_branch),
     );
-    let repos = join_all(names.iter().zip(found).enumerate().map(|(i, (repo, release))| {
-        // The app's migrations count from the production SHA, the others' from
-        // their base branch.
-        let base = if i == 0 {
-            production.clone()
-        } else {
-            Ok(target.base_branch.clone())
-        };
-        repo_github(gh, target, repo, release, base)
-    }))
+    let repos = join_all(
+        names
+            .iter()
+            .zip(found)
+            .enumerate()
+            .map(|(i, (repo, release))| {
+                // The app's migrations count from the production SHA, the others' from
+                // their base branch.
+                let base = if i == 0 {
+                    production.clone()
+                } else {
+                    Ok(target.base_branch.clone())
+                };
+                repo_github(gh, target, repo, release, base)
+            }),
+    )
     .await;
     GithubFacts { production, repos }
 }

@@ -416,7 +416,11 @@ mod tests {
         assert_eq!(pulls.len(), 1);
         assert_eq!(pulls[0].number, 412);
         assert_eq!(pulls[0].labels, ["release"]);
-        let texts: Vec<_> = pulls[0].dependencies.iter().map(|d| d.text.as_str()).collect();
+        let texts: Vec<_> = pulls[0]
+            .dependencies
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect();
         // The #### sub-heading stays inside Dependencies; ### QA ends it.
         assert_eq!(
             texts,

@@ -12,7 +12,9 @@ use crate::support::{check, failing};
 #[tokio::test]
 async fn a_release_branch_behind_its_base_fails_tests() {
     let services = server::start_green().await;
-    services.edit_release(LESSON, |repo| repo["base"]["compare"]["behindBy"] = 3.into());
+    services.edit_release(LESSON, |repo| {
+        repo["base"]["compare"]["behindBy"] = 3.into()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, decision) = decide_live(&services, dir.path(), &[]);
     assert_eq!(code, 1, "{decision:#}");
@@ -28,7 +30,9 @@ async fn a_release_branch_behind_its_base_fails_tests() {
 #[tokio::test]
 async fn the_app_is_compared_with_its_base_branch_not_production() {
     let services = server::start_green().await;
-    services.edit_release(APANGEA, |repo| repo["base"]["compare"]["behindBy"] = 2.into());
+    services.edit_release(APANGEA, |repo| {
+        repo["base"]["compare"]["behindBy"] = 2.into()
+    });
     let dir = tempfile::tempdir().unwrap();
     let (code, decision) = decide_live(&services, dir.path(), &[]);
     assert_eq!(code, 1, "{decision:#}");

@@ -428,12 +428,16 @@ async fn a_repo_the_release_query_cannot_resolve_fails_alone() {
     services.set_release(LESSON, Value::Null);
     let run = decide(&services, &[]);
     assert_eq!(run.code, 1, "{:#}", run.decision);
-    let reason = "Could not resolve to a Repository with the name 'thinkthroughmath/lesson-content'";
+    let reason =
+        "Could not resolve to a Repository with the name 'thinkthroughmath/lesson-content'";
     for id in ["tests", "release_dependencies", "approval"] {
         assert!(failing(&run.decision).contains(&id.to_owned()), "{id}");
         let detail = check(&run.decision, id)["detail"].as_str().unwrap();
         assert!(detail.contains(reason), "{id}: {detail}");
-        assert!(!detail.contains("thinkthroughmath/apangea"), "{id}: {detail}");
+        assert!(
+            !detail.contains("thinkthroughmath/apangea"),
+            "{id}: {detail}"
+        );
     }
 }
 
@@ -594,7 +598,11 @@ async fn reviews_beyond_the_release_query_are_read_on_every_rest_page() {
         .answer(paths::APANGEA_REVIEWS, ResponseTemplate::new(502))
         .await;
     let run = decide(&services, &[]);
-    assert_denied(&run, &["approval"], &[("approval", "reviews of #412 unknown")]);
+    assert_denied(
+        &run,
+        &["approval"],
+        &[("approval", "reviews of #412 unknown")],
+    );
 }
 
 #[tokio::test]

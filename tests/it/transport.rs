@@ -315,12 +315,10 @@ async fn a_failed_production_sha_is_named_only_by_the_compare_that_needed_it() {
 #[tokio::test]
 async fn a_rate_limit_budget_too_small_stops_github_early() {
     let services = server::start_green().await;
-    for (at, rel) in [
-        (
-            paths::PRODUCTION_BRANCH,
-            "github/branch-aws-production-master.json",
-        ),
-    ] {
+    for (at, rel) in [(
+        paths::PRODUCTION_BRANCH,
+        "github/branch-aws-production-master.json",
+    )] {
         services
             .answer(
                 at,

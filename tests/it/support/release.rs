@@ -94,9 +94,7 @@ pub async fn mount_vetted_notice_now(services: &Services) {
         .replace("2026-11-24T15:00:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T15:10:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T18:21:40Z", &stamp(now - Duration::days(3)));
-    services
-        .answer_notices(json(notices))
-        .await;
+    services.answer_notices(json(notices)).await;
 }
 
 /// A fixed-offset zone (`Etc/GMT±N`) in which it is now about 22:00 on some day, so
