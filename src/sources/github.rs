@@ -56,7 +56,7 @@ pub enum GithubError {
         token_env: String,
     },
     #[error(
-        "GitHub rate limit: {left} left, resets at {resets}; this check needs about {needed} requests: try again after the reset"
+        "GitHub rate limit: {left} left, resets at {resets}; this check needs about {needed} of them: try again after the reset"
     )]
     RateBudget {
         left: u64,
@@ -106,14 +106,47 @@ struct Budget {
     reset: Option<i64>,
 }
 
+/// GitHub counts REST requests and GraphQL points against separate budgets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    Rest,
+    Graphql,
+}
+
+impl Pool {
+    fn index(self) -> usize {
+        match self {
+            Pool::Rest => 0,
+            Pool::Graphql => 1,
+        }
+    }
+
+    /// The pool an answer's budget is about: GitHub names it in
+    /// `x-ratelimit-resource` (`core`, `graphql`, …); else the request's own.
+    fn of(answer: &Answer, asked: Pool) -> Option<Pool> {
+        match answer
+            .headers
+            .get("x-ratelimit-resource")
+            .map(|v| v.to_str())
+        {
+            None => Some(asked),
+            Some(Ok("graphql")) => Some(Pool::Graphql),
+            Some(Ok("core")) => Some(Pool::Rest),
+            // Another resource (search, …) is not what this run spends.
+            Some(_) => None,
+        }
+    }
+}
+
 pub struct GitHub {
     client: Octocrab,
     base: String,
     /// The variable that holds the token, for messages.
     token_env: String,
-    /// Requests this run still expects to make; 0 when unknown.
-    needed: u64,
-    budget: Mutex<Budget>,
+    /// Requests (REST) and queries (GraphQL) this run expects to make; 0 when
+    /// unknown.
+    needed: [u64; 2],
+    budget: Mutex<[Budget; 2]>,
 }
 
 /// octocrab's service: every request goes through the shared transport, with the
@@ -254,15 +287,15 @@ impl GitHub {
             client,
             base: url.trim_end_matches('/').to_owned(),
             token_env: token_env.to_owned(),
-            needed: 0,
-            budget: Mutex::new(Budget::default()),
+            needed: [0; 2],
+            budget: Mutex::new([Budget::default(); 2]),
         })
     }
 
-    /// Tells how many requests this run expects to make, so that a rate-limit
-    /// budget too small for them stops the run early.
-    pub fn expect_requests(&mut self, needed: u64) {
-        self.needed = needed;
+    /// Tells how many REST requests and GraphQL queries this run expects to make,
+    /// so that a rate-limit budget too small for them stops the run early.
+    pub fn expect_requests(&mut self, rest: u64, graphql: u64) {
+        self.needed = [rest, graphql];
     }
 
     /// The URL as shown in messages (no query).
@@ -275,11 +308,17 @@ impl GitHub {
         }
     }
 
-    /// Refuses to start a request the known budget cannot cover.
-    fn within_budget(&self) -> Result<(), GithubError> {
-        let budget = self.budget.lock().map(|b| *b).unwrap_or_default();
+    /// Refuses to start a request the known budget of its pool cannot cover.
+    fn within_budget(&self, pool: Pool) -> Result<(), GithubError> {
+        let budget = self
+            .budget
+            .lock()
+            .ok()
+            .and_then(|b| b.get(pool.index()).copied())
+            .unwrap_or_default();
+        let needed = self.needed.get(pool.index()).copied().unwrap_or(0);
         match budget.left {
-            Some(left) if self.needed > 0 && left < self.needed => {
+            Some(left) if needed > 0 && left < needed => {
                 let resets = budget
                     .reset
                     .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
@@ -290,15 +329,18 @@ impl GitHub {
                 Err(GithubError::RateBudget {
                     left,
                     resets,
-                    needed: self.needed,
+                    needed,
                 })
             }
             _ => Ok(()),
         }
     }
 
-    /// Remembers the budget of the first answer that reports one.
-    fn note_budget(&self, answer: &Answer) {
+    /// Remembers, per pool, the budget of the first answer that reports one.
+    fn note_budget(&self, asked: Pool, answer: &Answer) {
+        let Some(pool) = Pool::of(answer, asked) else {
+            return;
+        };
         let left = answer
             .ratelimit_remaining
             .as_deref()
@@ -307,7 +349,8 @@ impl GitHub {
             .ratelimit_reset
             .as_deref()
             .and_then(|v| v.trim().parse::<i64>().ok());
-        if let (Some(left), Ok(mut budget)) = (left, self.budget.lock())
+        if let (Some(left), Ok(mut budgets)) = (left, self.budget.lock())
+            && let Some(budget) = budgets.get_mut(pool.index())
             && budget.left.is_none()
         {
             *budget = Budget {
@@ -319,10 +362,10 @@ impl GitHub {
 
     /// One GET, read whole (the transport times, caps and retries it).
     pub(super) async fn get(&self, route: &str) -> Result<Answer, GithubError> {
-        self.within_budget()?;
+        self.within_budget(Pool::Rest)?;
         let shown = self.shown(route);
         let answer = self.read(self.client._get(route).await, &shown).await?;
-        self.note_budget(&answer);
+        self.note_budget(Pool::Rest, &answer);
         let hint = format!(
             "check the token in {} (github.token_env) and that it may read this repo",
             self.token_env
@@ -383,13 +426,13 @@ impl GitHub {
         query: &str,
         variables: Value,
     ) -> Result<(Value, Vec<GraphqlError>), GithubError> {
-        self.within_budget()?;
+        self.within_budget(Pool::Graphql)?;
         let url = self.graphql_url();
         let payload = serde_json::json!({"query": query, "variables": variables});
         let answer = self
             .read(self.client._post(url.as_str(), Some(&payload)).await, &url)
             .await?;
-        self.note_budget(&answer);
+        self.note_budget(Pool::Graphql, &answer);
         let parsed: Result<Value, String> =
             serde_json::from_str(&answer.body).map_err(|e| format!("not JSON ({e})"));
         let errors: Vec<GraphqlError> = parsed
@@ -928,6 +971,52 @@ mod tests {
         let transport = Transport::new(policy).unwrap();
         let base = format!("{}/api/v3", server.uri());
         GitHub::new(&base, "t0ken-value", "T", &transport).unwrap()
+    }
+
+    /// GitHub counts REST requests and GraphQL points apart: a REST budget too
+    /// small stops REST requests, not the GraphQL queries, and the reverse.
+    #[tokio::test]
+    async fn rest_and_graphql_budgets_are_kept_apart() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, ResponseTemplate};
+        let server = graphql_server(200, serde_json::json!({"data": {"ok": true}})).await;
+        let budget = |left: &str, resource: &str| {
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"commit": {"sha": "abc"}}))
+                .insert_header("x-ratelimit-remaining", left)
+                .insert_header("x-ratelimit-reset", "1795550400")
+                .insert_header("x-ratelimit-resource", resource)
+        };
+        Mock::given(method("GET"))
+            .and(path("/api/v3/repos/o/a/branches/rc"))
+            .respond_with(budget("1", "core"))
+            .mount(&server)
+            .await;
+        let mut gh = client(&server);
+        gh.expect_requests(3, 2);
+        assert!(
+            gh.branch_head("o/a", "rc").await.is_ok(),
+            "no budget known yet"
+        );
+        let refused = gh.branch_head("o/a", "rc").await.unwrap_err().to_string();
+        assert!(
+            refused.contains("GitHub rate limit: 1 left, resets at 20:00 UTC"),
+            "{refused}"
+        );
+        // The GraphQL pool knows no budget: its query goes out.
+        assert!(gh.graphql("query { ok }", Value::Null).await.is_ok());
+        // A budget reported for another resource (search) spends neither pool.
+        let server = graphql_server(200, serde_json::json!({"data": {"ok": true}})).await;
+        Mock::given(method("GET"))
+            .and(path("/api/v3/repos/o/a/branches/rc"))
+            .respond_with(budget("0", "search"))
+            .mount(&server)
+            .await;
+        let mut gh = client(&server);
+        gh.expect_requests(3, 2);
+        for _ in 0..2 {
+            assert!(gh.branch_head("o/a", "rc").await.is_ok());
+        }
     }
 
     #[tokio::test]

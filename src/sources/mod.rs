@@ -388,7 +388,8 @@ async fn collect_github(
 ) -> GithubResults {
     let client = match github_client(config, transport, env) {
         Ok(mut c) => {
-            c.expect_requests(expected_github_requests(target));
+            let (rest, graphql) = expected_github_requests(target);
+            c.expect_requests(rest, graphql);
             c
         }
         Err(e) => {
@@ -429,15 +430,17 @@ pub fn github_client(
     GitHub::new(&gc.url, &token, &gc.token_env, transport).map_err(|e| e.to_string())
 }
 
-/// About how many GitHub requests a check of `target` makes: the release queries
-/// (one per [`releases::CHUNK`] repos), per repo one compare for its migrations,
-/// then the production SHA and the notices with their comments.
-fn expected_github_requests(target: &TargetConfig) -> u64 {
+/// About how many GitHub requests a check of `target` makes, REST and GraphQL
+/// (each counted against its own budget): per repo one compare for its migrations
+/// and the production SHA; the release queries (one per [`releases::CHUNK`] repos)
+/// and the notices with their comments.
+fn expected_github_requests(target: &TargetConfig) -> (u64, u64) {
     let repos = target.repos.len();
-    let requests = repos
-        .saturating_add(releases::queries(repos))
-        .saturating_add(2);
-    u64::try_from(requests).unwrap_or(u64::MAX)
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    (
+        count(repos.saturating_add(1)),
+        count(releases::queries(repos).saturating_add(1)),
+    )
 }
 
 /// The production SHA and the release queries go out at once; each repo's compare

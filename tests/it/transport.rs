@@ -315,54 +315,64 @@ async fn a_failed_production_sha_is_named_only_by_the_compare_that_needed_it() {
 #[tokio::test]
 async fn a_rate_limit_budget_too_small_stops_github_early() {
     let services = server::start_green().await;
-    for (at, rel) in [(
-        paths::PRODUCTION_BRANCH,
-        "github/branch-aws-production-master.json",
-    )] {
-        services
-            .answer(
-                at,
-                json_fixture(rel)
-                    .insert_header("x-ratelimit-remaining", "3")
-                    .insert_header("x-ratelimit-reset", "1795550400"),
-            )
-            .await;
-    }
-    let budget = |template: ResponseTemplate| {
+    let budget = |template: ResponseTemplate, left: &str, resource: &str| {
         template
-            .insert_header("x-ratelimit-remaining", "3")
+            .insert_header("x-ratelimit-remaining", left)
             .insert_header("x-ratelimit-reset", "1795550400")
+            .insert_header("x-ratelimit-resource", resource)
     };
+    // The REST budget (3 left) cannot cover the production SHA and two compares
+    // beyond the first answer; the GraphQL budget is ample.
+    services
+        .answer(
+            paths::PRODUCTION_BRANCH,
+            budget(
+                json_fixture("github/branch-aws-production-master.json"),
+                "2",
+                "core",
+            ),
+        )
+        .await;
     let releases = serde_json::json!({"data": {
         "r0": services.release(server::APANGEA),
         "r1": services.release(server::LESSON),
     }});
     services
-        .answer_releases(budget(ResponseTemplate::new(200).set_body_json(releases)))
+        .answer_releases(budget(
+            ResponseTemplate::new(200).set_body_json(releases),
+            "4990",
+            "graphql",
+        ))
         .await;
     services
-        .answer_notices(budget(json_fixture("github/graphql-notices-none.json")))
+        .answer_notices(budget(
+            json_fixture("github/graphql-notices-none.json"),
+            "4990",
+            "graphql",
+        ))
         .await;
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
     assert_eq!(run.code, 1);
-    let reason = "GitHub rate limit: 3 left, resets at 20:00 UTC";
-    // The release query came back within the budget; the compares it cannot cover
-    // are not sent, and the migrations they would have shown fail closed.
+    let reason = "GitHub rate limit: 2 left, resets at 20:00 UTC";
+    // The release query is judged on its own budget: approval stands. The compares
+    // the REST budget cannot cover are not sent, and the migrations they would
+    // have shown fail closed.
+    assert_eq!(check(&run.decision, "approval")["status"], "pass");
     assert!(failing(&run.decision).contains(&"downtime_notice".to_owned()));
     assert!(
         detail(&run, "downtime_notice").contains(reason),
         "{}",
         detail(&run, "downtime_notice")
     );
-    let reviews = services
+    let compares = services
         .requests()
         .await
         .iter()
         .filter(|r| r.url.path().contains("/compare/"))
         .count();
-    assert_eq!(reviews, 0, "no request beyond the budget was sent");
+    assert_eq!(compares, 0, "no request beyond the budget was sent");
 }
 
 #[tokio::test]
