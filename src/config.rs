@@ -495,7 +495,7 @@ impl Config {
     }
 
     /// The names of every environment variable the config says holds a secret:
-    /// runbook steps never see them.
+    /// runbook steps never see them, and their values are scrubbed from all output.
     pub fn secret_vars(&self) -> Vec<String> {
         let jenkins = self.jenkins.as_ref().and_then(|j| j.token_env.clone());
         let newrelic = self.newrelic.as_ref().map(|n| n.api_key_env.clone());

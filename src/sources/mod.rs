@@ -223,18 +223,8 @@ async fn reported<T, E>(
 
 /// Every secret the config points at, to scrub from messages.
 pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
-    let mut vars: Vec<&str> = Vec::new();
-    if let Some(j) = &config.jenkins
-        && let Some(var) = &j.token_env
-    {
-        vars.push(var);
-    }
-    if let Some(n) = &config.newrelic {
-        vars.push(&n.api_key_env);
-    }
-    if let Some(g) = &config.github {
-        vars.push(&g.token_env);
-    }
+    let vars = config.secret_vars();
+    let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
     let mut redactor = Redactor::from_env(env, &vars);
     if let Some(j) = &config.jenkins
         && let (Some(user), Some(var)) = (&j.user, &j.token_env)
