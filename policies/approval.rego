@@ -31,7 +31,7 @@ approval_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	not is_array(pr.reviews)
-	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, repo_reason("github", repo.name)])
+	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, fact_reason("github", repo.name, "reviews")])
 }
 
 approval_failures contains msg if {
@@ -66,7 +66,7 @@ approval_failures contains msg if {
 	some repo in input.repos
 	not is_string(repo.release_sha)
 	msg := sprintf("%s: head of %s unknown, so no approval can be matched to what ships (%s)", [
-		repo.name, repo.release_branch, repo_reason("github", repo.name),
+		repo.name, repo.release_branch, fact_reason("github", repo.name, "release_sha"),
 	])
 }
 

@@ -41,7 +41,7 @@ notice_reasons contains msg if {
 	not is_array(repo.migrations)
 	msg := sprintf(
 		"%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy",
-		[repo.name, repo_reason("github", repo.name)]
+		[repo.name, fact_reason("github", repo.name, "migrations")]
 	)
 }
 

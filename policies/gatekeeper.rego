@@ -148,6 +148,18 @@ repo_reason(source, repo) := concat("; ", msgs) if {
 	count(msgs) > 0
 } else := sprintf("%s facts are missing and no error was recorded", [source])
 
+# Why one fact of a repo is missing: the errors recorded about that fact (`fact`),
+# else every error about the repo (facts recorded without `fact`).
+fact_reason(source, repo, fact) := concat("; ", msgs) if {
+	msgs := [sprintf("%s: %s", [e.source, e.message]) |
+		some e in input.errors
+		e.source == source
+		object.get(e, "repo", repo) == repo
+		object.get(e, "fact", fact) == fact
+	]
+	count(msgs) > 0
+} else := repo_reason(source, repo)
+
 short(sha) := substring(sha, 0, 7) if {
 	is_string(sha)
 } else := "no commit"

@@ -42,7 +42,7 @@ dependencies_failures contains no_repos_reason if not has_repos
 release_pr_failures contains msg if {
 	some repo in input.repos
 	not repo.pull_requests
-	msg := sprintf("%s: release pull request unknown (%s)", [repo.name, repo_reason("github", repo.name)])
+	msg := sprintf("%s: release pull request unknown (%s)", [repo.name, fact_reason("github", repo.name, "pull_requests")])
 }
 
 release_pr_failures contains msg if {

@@ -57,7 +57,7 @@ tests_failures contains msg if {
 tests_failures contains msg if {
 	some repo in input.repos
 	not is_string(repo.release_sha)
-	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, repo_reason("github", repo.name)])
+	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, fact_reason("github", repo.name, "release_sha")])
 }
 
 tests_failures contains msg if {
@@ -76,7 +76,7 @@ tests_failures contains msg if {
 	some repo in input.repos
 	not is_number(repo.behind_by)
 	msg := sprintf("%s: cannot tell whether %s has every commit of %s (%s)", [
-		repo.name, repo.release_branch, repo.base_branch, repo_reason("github", repo.name),
+		repo.name, repo.release_branch, repo.base_branch, fact_reason("github", repo.name, "behind_by"),
 	])
 }
 

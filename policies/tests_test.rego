@@ -70,6 +70,34 @@ test_unknown_release_head_fails_with_the_reason if {
 	contains(detail(inp, "tests"), "head of rc unknown (github: 401 Bad credentials)")
 }
 
+# A check names the errors behind the facts it lacks, not the repo's other errors.
+test_an_unknown_head_names_only_its_own_error if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["release_sha", "behind_by"])]}),
+		{"errors": [
+			{"source": "github", "repo": green_repo.name, "fact": "release_sha", "message": "head of rc unknown: HTTP 502"},
+			{"source": "github", "repo": green_repo.name, "fact": "behind_by", "message": "behind unknown: the head of rc is unknown"},
+			{"source": "github", "repo": green_repo.name, "fact": "reviews", "message": "reviews of #412 unknown: HTTP 500"},
+		]},
+	)
+	contains(detail(inp, "tests"), "head of rc unknown (github: head of rc unknown: HTTP 502)")
+	contains(detail(inp, "tests"), "(github: behind unknown: the head of rc is unknown)")
+	not contains(detail(inp, "tests"), "reviews of #412")
+}
+
+# An error about the whole repo (no `fact`) explains every fact of it.
+test_an_error_about_the_whole_repo_explains_each_fact if {
+	inp := object.union(
+		object.union(green, {"repos": [object.remove(green_repo, ["release_sha"])]}),
+		{"errors": [
+			{"source": "github", "repo": green_repo.name, "message": "repository not found"},
+			{"source": "github", "repo": green_repo.name, "fact": "migrations", "message": "compare: HTTP 404"},
+		]},
+	)
+	contains(detail(inp, "tests"), "head of rc unknown (github: repository not found)")
+	not contains(detail(inp, "tests"), "compare: HTTP 404")
+}
+
 test_build_with_unknown_building_state_fails if {
 	inp := with_repo_field(green, "ci", object.remove(green_repo.ci, ["building"]))
 	status(inp, "tests") == "fail"

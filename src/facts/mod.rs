@@ -222,6 +222,11 @@ pub struct SourceError {
     /// The release repo ("owner/name") the error is about, when it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
+    /// The field of that repo the error left unknown (`release_sha`,
+    /// `pull_requests`, `migrations`, `behind_by`, `ci`), when it is about one:
+    /// a check names only the errors behind the facts it lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
 }
 
 /// The largest facts document read.
@@ -336,15 +341,24 @@ impl Facts {
             source: source.to_owned(),
             message: message.into(),
             repo: None,
+            fact: None,
         });
     }
 
-    /// Records a source error about one release repo.
-    pub fn add_repo_error(&mut self, source: &str, repo: &str, message: impl Into<String>) {
+    /// Records a source error about one release repo, and the field of it that the
+    /// error left unknown when it is about one.
+    pub fn add_repo_error(
+        &mut self,
+        source: &str,
+        repo: &str,
+        fact: Option<&str>,
+        message: impl Into<String>,
+    ) {
         self.errors.push(SourceError {
             source: source.to_owned(),
             message: message.into(),
             repo: Some(repo.to_owned()),
+            fact: fact.map(str::to_owned),
         });
     }
 }

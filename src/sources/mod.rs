@@ -55,8 +55,17 @@ pub const GITHUB: &str = "github";
 pub const NOTICES: &str = "notices";
 pub const SOURCES: [&str; 4] = [JENKINS, NEWRELIC, GITHUB, NOTICES];
 
-/// An error for the facts document: which repo it is about, if one, and why.
-type Failure = (Option<String>, String);
+/// The repo facts an error can leave unknown (`errors[].fact`).
+const CI: &str = "ci";
+const RELEASE_SHA: &str = "release_sha";
+const BEHIND_BY: &str = "behind_by";
+const MIGRATIONS: &str = "migrations";
+const PULL_REQUESTS: &str = "pull_requests";
+const REVIEWS: &str = "reviews";
+
+/// An error for the facts document: which repo it is about and which of its facts
+/// it left unknown, if one, and why.
+type Failure = (Option<String>, Option<&'static str>, String);
 
 pub async fn collect(request: &Request<'_>, progress: &dyn Progress) -> Facts {
     collect_with_env(request, progress, &http::process_env).await
@@ -162,15 +171,15 @@ pub async fn collect_with_env(
             for (repo, build) in facts.repos.iter_mut().zip(builds) {
                 match build {
                     Ok(b) => repo.ci = Some(b),
-                    Err(e) => failures.push((JENKINS, (Some(repo.name.clone()), e))),
+                    Err(e) => failures.push((JENKINS, (Some(repo.name.clone()), Some(CI), e))),
                 }
             }
         }
-        Err(e) => failures.push((JENKINS, (None, e))),
+        Err(e) => failures.push((JENKINS, (None, None, e))),
     }
     match throughput {
         Ok(t) => facts.throughput = Some(t),
-        Err(e) => failures.push((NEWRELIC, (None, e))),
+        Err(e) => failures.push((NEWRELIC, (None, None, e))),
     }
     match gh {
         Ok(gh) => {
@@ -189,21 +198,21 @@ pub async fn collect_with_env(
                 repo.migrations = found.migrations;
                 repo.migrations_base = found.migrations_base;
                 repo.behind_by = found.behind_by;
-                for e in found.errors {
-                    failures.push((GITHUB, (Some(repo.name.clone()), e)));
+                for (fact, e) in found.errors {
+                    failures.push((GITHUB, (Some(repo.name.clone()), Some(fact), e)));
                 }
             }
         }
-        Err(e) => failures.push((GITHUB, (None, e))),
+        Err(e) => failures.push((GITHUB, (None, None, e))),
     }
     match notices {
         Ok(n) => facts.notices = Some(n),
-        Err(e) => failures.push((NOTICES, (None, e))),
+        Err(e) => failures.push((NOTICES, (None, None, e))),
     }
-    for (source, (repo, message)) in failures {
+    for (source, (repo, fact, message)) in failures {
         let message = redactor.scrub(&message);
         match repo {
-            Some(repo) => facts.add_repo_error(source, &repo, message),
+            Some(repo) => facts.add_repo_error(source, &repo, fact, message),
             None => facts.add_error(source, message),
         }
     }
@@ -359,7 +368,8 @@ struct RepoGithub {
     migrations: Option<Vec<String>>,
     migrations_base: Option<String>,
     behind_by: Option<u64>,
-    errors: Vec<String>,
+    /// Each error with the fact it left unknown.
+    errors: Vec<(&'static str, String)>,
 }
 
 type GithubResults = (
@@ -480,31 +490,43 @@ async fn repo_github(
     let head = match release.head {
         Ok(h) => Some(h),
         Err(e) => {
-            errors.push(format!("head of {} unknown: {e}", target.release_branch));
-            None
-        }
-    };
-    // What the head lacks is unknown with it: its own error says so once.
-    let behind_by = match (release.behind_by, &head) {
-        (Ok(n), _) => Some(n),
-        (Err(e), Some(_)) => {
-            errors.push(format!(
-                "commits of {} missing from {} unknown: {e}",
-                target.base_branch, target.release_branch
+            errors.push((
+                RELEASE_SHA,
+                format!("head of {} unknown: {e}", target.release_branch),
             ));
             None
         }
-        (Err(_), None) => None,
+    };
+    let head_unknown = || format!("the head of {} is unknown", target.release_branch);
+    let behind_by = match (release.behind_by, &head) {
+        (Ok(n), _) => Some(n),
+        (Err(e), found) => {
+            let why = if found.is_some() { e } else { head_unknown() };
+            errors.push((
+                BEHIND_BY,
+                format!(
+                    "commits of {} missing from {} unknown: {why}",
+                    target.base_branch, target.release_branch
+                ),
+            ));
+            None
+        }
     };
     // The app's compare starts at the production SHA: when that failed, its error
     // is the migrations' (and no other fact's).
     let base = match base {
         Ok(b) => Some(b),
         Err(e) => {
-            errors.push(format!("migrations unknown: {e}"));
+            errors.push((MIGRATIONS, format!("migrations unknown: {e}")));
             None
         }
     };
+    if head.is_none() && base.is_some() {
+        errors.push((
+            MIGRATIONS,
+            format!("migrations unknown: {}", head_unknown()),
+        ));
+    }
     let migrations = async {
         match (&head, &base) {
             (Some(head), Some(base)) => Some(
@@ -525,18 +547,18 @@ async fn repo_github(
     let migrations = match migrations {
         Some(Ok(m)) => Some(m),
         Some(Err(e)) => {
-            errors.push(e);
+            errors.push((MIGRATIONS, e));
             None
         }
         None => None,
     };
     let pull_requests = match pulls {
         Ok((pulls, more)) => {
-            errors.extend(more);
+            errors.extend(more.into_iter().map(|e| (REVIEWS, e)));
             Some(pulls)
         }
         Err(e) => {
-            errors.push(e);
+            errors.push((PULL_REQUESTS, e));
             None
         }
     };

@@ -441,6 +441,54 @@ async fn a_repo_the_release_query_cannot_resolve_fails_alone() {
     }
 }
 
+/// GraphQL errors about two parts of one repository: each check names the error
+/// behind the fact it lacks, not the other one.
+#[tokio::test]
+async fn each_check_names_only_the_error_behind_its_own_facts() {
+    let services = server::start_green().await;
+    let mut lesson = services.release(LESSON);
+    lesson["release"] = Value::Null;
+    lesson["pullRequests"] = Value::Null;
+    let error = |part: &str, message: &str| {
+        serde_json::json!({"path": ["r1", part], "message": message,
+            "locations": [{"line": 3, "column": 5}]})
+    };
+    let answer = serde_json::json!({
+        "data": {"r0": services.release(APANGEA), "r1": lesson},
+        "errors": [
+            error("release", "Timeout on ref lookup"),
+            error("pullRequests", "Something went wrong with pull requests"),
+        ],
+    });
+    services
+        .answer_releases(ResponseTemplate::new(200).set_body_json(answer))
+        .await;
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 1, "{:#}", run.decision);
+    let detail = |id: &str| {
+        check(&run.decision, id)["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        detail("tests").contains("Timeout on ref lookup"),
+        "{}",
+        detail("tests")
+    );
+    assert!(
+        !detail("tests").contains("pull requests"),
+        "{}",
+        detail("tests")
+    );
+    let notes = detail("release_dependencies");
+    assert!(
+        notes.contains("Something went wrong with pull requests"),
+        "{notes}"
+    );
+    assert!(!notes.contains("Timeout on ref lookup"), "{notes}");
+}
+
 /// A pull request from a fork's branch named like the release branch is not the
 /// release: its approval and notes count for nothing.
 #[tokio::test]
