@@ -65,8 +65,10 @@ pub async fn throughput(
             url,
         )
         .await?;
-    // GraphQL errors come with 200 or 401 alike: read them before the status.
-    if let Some(message) = graphql_errors(&answer.body) {
+    // Read once: GraphQL errors come with 200 or 401 alike, so before the status.
+    let json: Result<Value, String> =
+        serde_json::from_str(&answer.body).map_err(|e| format!("something not JSON ({e})"));
+    if let Some(message) = json.as_ref().ok().and_then(graphql_errors) {
         return Err(NewRelicError::Answer {
             url: url.to_owned(),
             message: format!(
@@ -80,14 +82,16 @@ pub async fn throughput(
             ),
         });
     }
-    let answer = answer.require_ok(
+    answer.require_ok(
         url,
         "check the key in the variable newrelic.api_key_env names",
     )?;
-    let rpm = parse_rpm(&answer.body, app).map_err(|message| NewRelicError::Answer {
-        url: url.to_owned(),
-        message,
-    })?;
+    let rpm = json
+        .and_then(|v| parse_rpm(&v, app))
+        .map_err(|message| NewRelicError::Answer {
+            url: url.to_owned(),
+            message,
+        })?;
     Ok(Throughput {
         app: app.to_owned(),
         rpm,
@@ -96,8 +100,7 @@ pub async fn throughput(
 }
 
 /// The messages of a GraphQL `errors[]`, when there are any.
-pub fn graphql_errors(text: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(text).ok()?;
+pub fn graphql_errors(v: &Value) -> Option<String> {
     let errors = v.get("errors")?.as_array()?;
     let messages: Vec<&str> = errors
         .iter()
@@ -112,9 +115,8 @@ pub fn graphql_errors(text: &str) -> Option<String> {
 
 /// The rpm of a NerdGraph answer. No rows, a null, or a 0 is "no data": an app name
 /// that matches nothing looks exactly like that, so it is an error, not a quiet app.
-pub fn parse_rpm(text: &str, app: &str) -> Result<f64, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("something not JSON ({e})"))?;
-    if let Some(message) = graphql_errors(text) {
+pub fn parse_rpm(v: &Value, app: &str) -> Result<f64, String> {
+    if let Some(message) = graphql_errors(v) {
         return Err(format!("GraphQL errors: {message}"));
     }
     let rows = v
@@ -142,12 +144,13 @@ pub fn parse_rpm(text: &str, app: &str) -> Result<f64, String> {
 mod tests {
     use super::*;
 
-    fn fixture(rel: &str) -> String {
-        std::fs::read_to_string(format!(
+    fn fixture(rel: &str) -> Value {
+        let text = std::fs::read_to_string(format!(
             "{}/fixtures/api/newrelic/{rel}",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .unwrap()
+        .unwrap();
+        serde_json::from_str(&text).unwrap()
     }
 
     #[test]
