@@ -72,13 +72,15 @@ approval_failures contains msg if {
 
 # Each reviewer's latest review that approves, requests changes or was dismissed:
 # a dismissed latest review leaves the reviewer with no approval (an earlier one
-# does not come back), so the approver must approve again.
+# does not come back), so the approver must approve again. Keyed by the login in
+# lower case: GitHub logins are case-insensitive.
 standings(pr) := {user: pr.reviews[last] |
 	is_array(pr.reviews)
-	some user in {r.user | some r in pr.reviews; is_string(r.user)}
+	some user in {lower(r.user) | some r in pr.reviews; is_string(r.user)}
 	decisive := [i |
 		some i, r in pr.reviews
-		r.user == user
+		is_string(r.user)
+		lower(r.user) == user
 		r.state in {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 	]
 	count(decisive) > 0
@@ -88,7 +90,7 @@ standings(pr) := {user: pr.reviews[last] |
 approved(pr) if {
 	is_string(pr.head_sha)
 	some user in settings.approvers
-	standing := standings(pr)[user]
+	standing := standings(pr)[lower(user)]
 	standing.state == "APPROVED"
 	standing.commit_id == pr.head_sha
 }
@@ -103,7 +105,7 @@ unapproved_reason(pr) := concat("; ", stale) if {
 		user, short(standing.commit_id), short(pr.head_sha),
 	]) |
 		some user in settings.approvers
-		standing := standings(pr)[user]
+		standing := standings(pr)[lower(user)]
 		standing.state == "APPROVED"
 		standing.commit_id != pr.head_sha
 	]

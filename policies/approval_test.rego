@@ -10,6 +10,14 @@ test_approval_on_stale_commit_fails if {
 	contains(detail(inp, "approval"), "tim approved 9b8a7c6, but the head is now 3f2a9c1")
 }
 
+# GitHub logins are case-insensitive: settings may write them in any case.
+test_an_approvers_login_matches_in_any_case if {
+	status(with_reviews([review_by("Tim", "APPROVED", app_sha)]), "approval") == "pass"
+	upper := status(with_reviews([review_by("tim", "APPROVED", app_sha)]), "approval") with data.gatekeeper.settings.approvers as ["TIM"]
+	upper == "pass"
+	status(with_reviews([review_by("TIM", "CHANGES_REQUESTED", app_sha)]), "approval") == "fail"
+}
+
 test_dismissed_approval_fails if {
 	status(with_reviews([review_by("tim", "DISMISSED", app_sha)]), "approval") == "fail"
 }

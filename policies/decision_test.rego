@@ -42,6 +42,16 @@ test_downtime_label_makes_downtime if {
 	decision_for(with_pr(green, {"labels": ["release", "downtime"]})).downtime == true
 }
 
+test_downtime_label_in_any_case_makes_downtime if {
+	decision_for(with_pr(green, {"labels": ["release", "Downtime "]})).downtime == true
+	decision_for(with_pr(green, {"labels": ["DOWNTIME"]})).downtime == true
+}
+
+test_unreadable_labels_count_as_downtime if {
+	decision_for(with_pr(green, {"labels": null})).downtime == true
+	decision_for(object.union(green, {"repos": [object.remove(green_repo, ["pull_requests"])]})).downtime == true
+}
+
 test_downtime_flag_makes_downtime if {
 	decision_for(object.union(green, {"downtime_requested": true})).downtime == true
 }

@@ -98,9 +98,23 @@ no_migrations(repo) if {
 	count(repo.migrations) == 0
 }
 
+# GitHub label names are case-insensitive: `Downtime` is the same label.
 labelled_downtime(repo) if {
+	is_array(repo.pull_requests)
 	some pr in repo.pull_requests
-	"downtime" in pr.labels
+	is_array(pr.labels)
+	some label in pr.labels
+	is_string(label)
+	lower(trim_space(label)) == "downtime"
+}
+
+# Pull requests or labels that cannot be read could hide the label.
+labelled_downtime(repo) if not is_array(repo.pull_requests)
+
+labelled_downtime(repo) if {
+	is_array(repo.pull_requests)
+	some pr in repo.pull_requests
+	not is_array(pr.labels)
 }
 
 # --- helpers shared by the checks ---

@@ -16,16 +16,24 @@ default throughput_pass := false
 
 throughput_pass if under_limit(input.throughput.rpm, settings.throughput_limit_rpm)
 
-# Both are numbers, and the rate is strictly under the limit.
+# Both are numbers, and the rate is above nothing and strictly under the limit: no
+# traffic at all is what a wrong app name looks like, so it is no measurement.
 under_limit(rpm, limit) if {
 	is_number(rpm)
 	is_number(limit)
+	rpm > 0
 	rpm < limit
 }
 
 throughput_failures contains msg if {
 	not input.throughput
 	msg := sprintf("no throughput measurement (%s)", [source_reason("newrelic")])
+}
+
+throughput_failures contains msg if {
+	is_number(input.throughput.rpm)
+	input.throughput.rpm <= 0
+	msg := sprintf("%v rpm is no measurement of live traffic: check targets.*.app against New Relic's appName", [input.throughput.rpm])
 }
 
 throughput_failures contains msg if {

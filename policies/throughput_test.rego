@@ -28,6 +28,14 @@ test_missing_measurement_fails_with_the_reason if {
 	contains(detail(inp, "throughput"), "newrelic: no data for app apangea")
 }
 
+test_no_traffic_at_all_is_no_measurement if {
+	inp := object.union(green, {"throughput": object.union(green.throughput, {"rpm": 0})})
+	status(inp, "throughput") == "fail"
+	contains(detail(inp, "throughput"), "0 rpm is no measurement of live traffic")
+	neg := object.union(green, {"throughput": object.union(green.throughput, {"rpm": -17250})})
+	status(neg, "throughput") == "fail"
+}
+
 test_rpm_as_a_string_fails if {
 	inp := busy("9800")
 	status(inp, "throughput") == "fail"
