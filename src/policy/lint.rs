@@ -26,8 +26,12 @@ pub fn lint(dir: &Path, facts_files: &[PathBuf]) -> Result<LintReport, PolicyErr
     let mut set = PolicySet::parse(dir, false)?;
     let mut report = LintReport::default();
 
+    // With the settings known, an allow is held to the same contract as `check`.
     let settings_valid = match set.validate_settings() {
-        Ok(_) => true,
+        Ok(settings) => {
+            set.settings = Some(settings);
+            true
+        }
         Err(PolicyError::Settings(e)) => {
             let file = e.file.display();
             for problem in &e.problems {

@@ -173,9 +173,23 @@ impl PolicySet {
     }
 
     /// Evaluates `data.gatekeeper.decision` over the facts and checks the contract.
+    /// An allow that calls a deploy zero-downtime while the facts show it is not
+    /// (a policy edit that waves a downtime deploy through) is a broken contract.
     pub fn evaluate(&mut self, facts: &Facts) -> Result<Evaluation, PolicyError> {
         let input = serde_json::to_string(facts).map_err(|e| PolicyError::Input(e.to_string()))?;
-        self.evaluate_json(&input)
+        let evaluation = self.evaluate_json(&input)?;
+        let decision = &evaluation.decision;
+        if self.settings.is_some()
+            && decision.allow
+            && !decision.downtime
+            && let Some(why) = downtime_evidence(facts)
+        {
+            return Err(ContractError(format!(
+                "\"allow\" is true for a zero-downtime deploy, but {why}"
+            ))
+            .into());
+        }
+        Ok(evaluation)
     }
 
     /// Like [`evaluate`](Self::evaluate) on an input already encoded as JSON.
@@ -272,6 +286,20 @@ impl PolicySet {
                     check.status
                 )));
             }
+            // A skipped check proves nothing: only the downtime checks may be skipped,
+            // and only for a deploy the decision says needs no downtime.
+            if check.status == Status::Skip
+                && (!settings::DOWNTIME_ONLY.contains(&id) || decision.downtime)
+            {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but {id:?} is skipped{}: a check may be waved through only by an override the settings allow",
+                    if decision.downtime && settings::DOWNTIME_ONLY.contains(&id) {
+                        " on a downtime deploy"
+                    } else {
+                        ""
+                    }
+                )));
+            }
             if check.overridden.is_some() && !settings.overridable.contains(id) {
                 return Err(ContractError(format!(
                     "\"allow\" is true but {id:?} is overridden, which the settings' `overridable` does not allow"
@@ -317,6 +345,38 @@ impl PolicySet {
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
     }
+}
+
+/// What in `facts` shows that the deploy needs downtime, the way the shipped policies
+/// read it: asked for, migrations pending or unknown in a repo, a release pull
+/// request labelled `downtime` (any case) or pull requests that could not be read.
+/// The allow guard's cross-check, not a judge: `None` only when none of these holds.
+fn downtime_evidence(facts: &Facts) -> Option<String> {
+    if facts.downtime_requested {
+        return Some("downtime was asked for (--downtime)".to_owned());
+    }
+    for repo in &facts.repos {
+        match &repo.migrations {
+            None => return Some(format!("the migrations of {} are unknown", repo.name)),
+            Some(m) if !m.is_empty() => {
+                return Some(format!("{} has pending migrations", repo.name));
+            }
+            Some(_) => {}
+        }
+        let Some(pulls) = &repo.pull_requests else {
+            return Some(format!("the pull requests of {} are unknown", repo.name));
+        };
+        for pr in pulls {
+            if pr
+                .labels
+                .iter()
+                .any(|l| l.trim().eq_ignore_ascii_case("downtime"))
+            {
+                return Some(format!("{}#{} is labelled downtime", repo.name, pr.number));
+            }
+        }
+    }
+    None
 }
 
 /// A facts document encoded once for the policies, to evaluate many times with a few

@@ -26,6 +26,9 @@ pub const CHECK_IDS: [&str; 7] = [
 
 /// Checks no person may override: what ships must be tested and approved.
 pub const NEVER_OVERRIDABLE: [&str; 2] = ["tests", "approval"];
+/// The checks that only a downtime deploy needs: the only ones an allow may skip,
+/// and only when the decision says the deploy needs no downtime.
+pub const DOWNTIME_ONLY: [&str; 2] = ["teaching_hours", "downtime_notice"];
 
 /// Weekday names as the settings and the facts write them: English, exact case.
 pub const WEEKDAYS: [(&str, Weekday); 7] = [

@@ -486,6 +486,73 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(!plain.contains("\x1b[1;32m"), "{plain:?}");
 }
 
+/// A check may be waved through only by a recorded override the settings allow:
+/// a policy edit that skips one (to "disable it for the week"), or that calls a
+/// downtime deploy zero-downtime, is exit 2, never an allow.
+#[test]
+fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
+    // (files edited, from, to, facts, reason)
+    let cases: [(&[&str], &str, &str, &str, &str); 4] = [
+        (
+            &["throughput.rego"],
+            "check_throughput := result(",
+            "check_throughput := skipped(\"throughput\", \"off for the sale\")\n\nunused_throughput := result(",
+            "too-busy",
+            "\"throughput\" is skipped",
+        ),
+        (
+            &["freeze.rego"],
+            "check_freeze := result(",
+            "check_freeze := skipped(\"freeze\", \"off\")\n\nunused_freeze := result(",
+            "green",
+            "\"freeze\" is skipped",
+        ),
+        // Skip the downtime checks unless --downtime was given: the facts show
+        // migrations, the decision says downtime, and both checks skip.
+        (
+            &["teaching_hours.rego", "downtime_notice.rego"],
+            "\tnot downtime",
+            "\tnot input.downtime_requested",
+            "migrations-weekday-no-notice",
+            "skipped on a downtime deploy",
+        ),
+        // Decide "no downtime" whatever the migrations say.
+        (
+            &["gatekeeper.rego"],
+            "default downtime := true",
+            "default downtime := false",
+            "migrations-weekday-no-notice",
+            "has pending migrations",
+        ),
+    ];
+    for (files, from, to, facts, reason) in cases {
+        let dir = crate::support::edited_policies(files[0], &[(from, to)]);
+        for file in &files[1..] {
+            let path = dir.path().join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(text.contains(from), "{file} has no {from:?}");
+            std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        }
+        let out = check_facts(facts)
+            .arg("--policies")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{files:?}: {stderr}");
+        assert!(stderr.contains(reason), "{files:?}: {stderr}");
+        // `policy check` holds the recorded fixtures to the same contract.
+        let lint = gatekeeper()
+            .args(["policy", "check", "--policies"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&lint.stdout);
+        assert_eq!(lint.status.code(), Some(1), "{files:?}: {report}");
+        assert!(report.contains(reason), "{files:?}: {report}");
+    }
+}
+
 #[test]
 fn a_policy_edit_that_waves_approval_through_is_no_allow() {
     // Skipping approval (or tests) is not a rule change a release manager may make:
