@@ -38,7 +38,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     require_confirmable("deploy", args.yes, args.dry_run)?;
     let mut ctx = super::runbook_context(&config, &args.target, target)?;
     let plan_configs = steps::target_steps(target);
-    // Placeholders are checked before anything is collected or locked.
+    // Placeholders, the production SHA recorded first and smoke URLs to verify with
+    // are checked before anything is collected or locked.
     runbook::plan(&plan_configs, &ctx)?;
     let log = audit_log(&config);
     // Policies and overrides before the lock and the sources: a mistake stops here.

@@ -31,6 +31,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         )));
     }
     let mut ctx = super::runbook_context(&config, &args.target, target)?;
+    // Nothing could verify the rollback: refused before the lock and any clone.
+    runbook::plan::require_smoke_urls(&ctx)?;
     // A rollback restores what is in the app's clone: it must be there (a clone in
     // `workdir` is made; a dry run only says so).
     let clones = runbook::clones::ensure(&config, target, &ctx, args.dry_run)?;
@@ -145,7 +147,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         }
     }
 
-    let plan = runbook::rollback_plan(&sha, &ctx);
+    let plan = runbook::rollback_plan(&sha, &ctx)?;
     print_plan(
         &mut out,
         &format!(
