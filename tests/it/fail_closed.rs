@@ -10,6 +10,7 @@ use wiremock::ResponseTemplate;
 
 use crate::deploy::{Setup, audit_records, last_of, offline, offline_cmd, run};
 use crate::support::git::{git, ttmscalr_runs};
+use crate::support::release::record_deploy;
 
 /// The refs under `refs/gatekeeper/` on the deploy remote (the lock).
 fn locks(deploy_remote: &Path) -> String {
@@ -127,4 +128,128 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
         !message.contains("/up "),
         "the good URL is no reason: {message}"
     );
+}
+
+/// Sets a case up in the release and its audit log; gives the command's arguments.
+type Arrange = dyn Fn(&crate::support::git::Release, &Path) -> Vec<String>;
+
+/// The last rollback or deploy record ended the run as `aborted`, saying `why`,
+/// and the lock it took is gone.
+fn assert_aborted_and_unlocked(audit: &Path, deploy_remote: &Path, kind: &str, why: &str) {
+    // Read like gatekeeper does: a line that is not a record is skipped.
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&std::fs::read(audit).unwrap())
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let last = last_of(&records, kind);
+    assert_eq!(last["outcome"], "aborted", "{records:#?}");
+    let message = last["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("nothing was run: ") && message.contains(why),
+        "{message}"
+    );
+    assert!(
+        last["run"].as_str().is_some_and(|r| !r.is_empty()),
+        "{last}"
+    );
+    assert!(last["gatekeeper"].as_str().is_some(), "{last}");
+    assert_eq!(locks(deploy_remote), "", "the lock is released");
+}
+
+#[test]
+fn a_rollback_that_cannot_resolve_its_sha_after_the_lock_leaves_a_record_and_no_lock() {
+    // Resolved after the lock (so that no other run changes the history meanwhile),
+    // each of these exits 2 with nothing run.
+    let absent = "0123456789abcdef0123456789abcdef01234567";
+    let cases: [(&str, &Arrange); 5] = [
+        ("cannot read the audit log", &|release, audit| {
+            // A log that is no text: the history cannot be read (the record of
+            // why is appended all the same).
+            std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
+            std::fs::write(audit, b"\xff\xfe not utf-8\n").unwrap();
+            let old = release.production_sha.clone();
+            vec![
+                "rollback".into(),
+                "production".into(),
+                "--to".into(),
+                old,
+                "--yes".into(),
+            ]
+        }),
+        ("no deploy of production is recorded", &|_, _| {
+            vec!["rollback".into(), "production".into(), "--yes".into()]
+        }),
+        ("say why with --reason", &|release, _| {
+            // No history anywhere: a SHA on a person's word needs a reason.
+            let old = release.production_sha.clone();
+            vec![
+                "rollback".into(),
+                "production".into(),
+                "--to".into(),
+                old,
+                "--yes".into(),
+            ]
+        }),
+        ("not a SHA production ran", &|release, audit| {
+            let old = release.production_sha.clone();
+            record_deploy(audit, &old, &old);
+            // The release head: never production's.
+            let rc = release.apangea.origin_head("rc");
+            vec![
+                "rollback".into(),
+                "production".into(),
+                "--to".into(),
+                rc,
+                "--yes".into(),
+            ]
+        }),
+        (absent, &|release, audit| {
+            // Production ran it by the log, but the app's clone lacks it.
+            record_deploy(audit, absent, &release.production_sha);
+            vec![
+                "rollback".into(),
+                "production".into(),
+                "--to".into(),
+                absent.into(),
+                "--yes".into(),
+            ]
+        }),
+    ];
+    for (why, arrange) in cases {
+        let (_tmp, release, config, path_env, log, _services) = offline();
+        let audit = release.work.join(".gatekeeper/audit.jsonl");
+        let args = arrange(&release, &audit);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let head = release.deploy_head();
+        let (code, stdout, stderr) =
+            run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
+        assert_eq!(code, 2, "{why}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(stderr.contains(why), "{why}: {stderr}");
+        assert_aborted_and_unlocked(&audit, &release.deploy_remote, "rollback", why);
+        assert_eq!(release.deploy_head(), head, "{why}: nothing changed");
+        assert!(ttmscalr_runs(&log).is_empty(), "{why}");
+    }
+}
+
+#[tokio::test]
+async fn a_deploy_that_cannot_decide_after_the_lock_leaves_a_record_and_no_lock() {
+    // Policies that load but whose decision breaks the contract: found only when
+    // evaluated on the live facts, after the lock.
+    let policies = crate::support::edited_policies(
+        "tests.rego",
+        &[(
+            "check_tests := result(",
+            "check_tests := skipped(\"tests\", \"waved through\")\n\nunused_tests := result(",
+        )],
+    );
+    let s = Setup::new(false).await;
+    let before = s.release.deploy_head();
+    let mut cmd = s.gatekeeper(&["deploy", "production", "--yes"]);
+    cmd.arg("--policies").arg(policies.path());
+    let (code, stdout, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("it must pass"), "{stderr}");
+    assert_aborted_and_unlocked(&s.audit, &s.release.deploy_remote, "deploy", "it must pass");
+    assert_eq!(s.release.deploy_head(), before);
+    assert!(s.ttmscalr().is_empty());
 }

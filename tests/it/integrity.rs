@@ -272,7 +272,20 @@ async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
         );
         s.assert_nothing_shipped(&apangea, &lesson);
     }
-    assert!(!s.records().iter().any(|r| r["kind"] == "rollback"));
+    // The run that took the lock (not the dry run) is on record as aborted, saying why.
+    let rollbacks: Vec<Value> = s
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "rollback")
+        .collect();
+    assert_eq!(rollbacks.len(), 1, "{rollbacks:#?}");
+    assert_eq!(rollbacks[0]["outcome"], "aborted");
+    assert!(
+        rollbacks[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("that is a deploy")),
+        "{rollbacks:#?}"
+    );
 }
 
 #[tokio::test]
