@@ -249,7 +249,13 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         && let Err(e) = &result
     {
         let actor = deployments::run_actor(shared.as_ref());
-        let record = rollout::abandoned(RunKind::Deploy, &args.target, &run, actor, &e.to_string());
+        let record = rollout::abandoned(
+            RunKind::Deploy,
+            &args.target,
+            &run,
+            actor,
+            &super::error_text(e),
+        );
         super::record::append_or_warn(&log, &record);
     }
     drop(lock);

@@ -573,6 +573,27 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("--reason"), "{stdout}");
     assert_eq!(s.release.deploy_head(), deployed, "nothing changed");
+    // Stopped after taking the lock: on record as aborted, saying why, and unlocked.
+    let records = s.records();
+    let aborted = records
+        .iter()
+        .rev()
+        .find(|r| r["kind"] == "rollback")
+        .unwrap();
+    assert_eq!(aborted["outcome"], "aborted", "{aborted}");
+    assert!(
+        aborted["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot confirm") || m.contains("GitHub")),
+        "{aborted}"
+    );
+    assert_eq!(
+        git(
+            &s.release.deploy_remote,
+            &["for-each-ref", "refs/gatekeeper/"]
+        ),
+        ""
+    );
 
     let why = "GitHub is down and the release breaks checkout";
     let (code, stdout, stderr) = s.run(&[
