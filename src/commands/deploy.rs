@@ -1,7 +1,9 @@
 //! `gatekeeper deploy TARGET`: decide on live facts, and only on an allow hand the
 //! run to [`crate::rollout::deploy`] — after a read-only preflight and a person's
 //! confirmation (or `--yes`) — then print its report. It never decides on recorded
-//! facts or a pretend clock, and never touches a repo on a deny.
+//! facts or a pretend clock, never touches a repo on a deny, and never leaves the
+//! lock or an unrecorded end behind: an error after the lock is recorded as
+//! `aborted`.
 
 use std::io::Write;
 

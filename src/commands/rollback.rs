@@ -4,7 +4,8 @@
 //! recorded like a deploy under the same lock, after the same production-SHA
 //! preflight (also with `--dry-run`); this command picks and validates the SHA,
 //! shows the plan and prints the report. It never runs without a person's yes or
-//! `--yes`.
+//! `--yes`, never without smoke URLs to verify with, and never leaves the lock or
+//! an unrecorded end behind: an error after the lock is recorded as `aborted`.
 
 use std::io::Write;
 
