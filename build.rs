@@ -1,12 +1,16 @@
 //! Describes the build for `gatekeeper --version` and the audit records: the version,
-//! the git commit (when git and a repository are there at build time) and the date.
-//! Needs nothing but std; without git the commit is "unknown commit".
+//! the git commit (when git and a repository are there at build time), `-dirty` when
+//! tracked files differed from it, and the date. Needs nothing but std; without git
+//! the commit is "unknown commit".
 
 use std::path::PathBuf;
 use std::process::Command;
 
 #[path = "build/describe.rs"]
 mod describe;
+
+/// The tracked paths the binary is built from: a change to any is `-dirty`.
+const COMPILED_IN: [&str; 5] = ["src", "build", "build.rs", "Cargo.toml", "Cargo.lock"];
 
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
@@ -37,7 +41,27 @@ fn main() {
     } else {
         None
     };
+    // Uncommitted changes to the tracked files compiled in, staged or not (new
+    // untracked files do not count). `--no-optional-locks`: never rewrite the index
+    // while building.
+    let mut status = vec![
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+    ];
+    status.extend(COMPILED_IN);
+    let dirty = sha.is_some() && describe::is_dirty(git(&status).as_deref());
     if ours {
+        // Whatever is compiled in changing makes the question worth asking again (a
+        // directory is watched with everything under it). Docs and tests are not in
+        // the binary: they neither make it dirty nor rebuild it.
+        for path in COMPILED_IN {
+            if std::path::Path::new(path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
         // A new commit or checkout changes HEAD or the ref it names: describe again.
         // Only paths that exist: cargo reruns a script on every build while a path it
         // watches is missing. The branch's directory catches a loose ref appearing.
@@ -77,6 +101,6 @@ fn main() {
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
     println!(
         "cargo:rustc-env=GATEKEEPER_LONG_VERSION={}",
-        describe::long_version(&version, sha.as_deref(), seconds)
+        describe::long_version(&version, sha.as_deref(), dirty, seconds)
     );
 }

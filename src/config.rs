@@ -474,14 +474,9 @@ impl Config {
                     ));
                 }
             }
-            if let Some(steps) = &target.steps
-                && !steps
-                    .iter()
-                    .any(|s| s.builtin == Some(Builtin::RecordProduction))
-            {
-                problems.push(format!(
-                    "{at}.steps has no `builtin = \"record_production\"` step: without it a rollback has no SHA to restore"
-                ));
+            problems.extend(record_first(&at, target));
+            for (i, url) in target.smoke_urls.iter().enumerate() {
+                check_url(&mut problems, &format!("{at}.smoke_urls[{i}]"), url);
             }
         }
         problems
@@ -664,6 +659,46 @@ where
     }
 }
 
+/// The production SHA is recorded once, first, always: before any step can change
+/// production, so that a rollback has the SHA to restore. Defaults do; configured
+/// `steps` must, and `extra_steps` (run after the runbook) never record it.
+fn record_first(at: &str, target: &TargetConfig) -> Vec<String> {
+    let is_record = |s: &&StepConfig| s.builtin == Some(Builtin::RecordProduction);
+    let why = "the production SHA must be recorded before any step can change production, or a rollback has no SHA to restore";
+    let mut problems = Vec::new();
+    if target.extra_steps.iter().any(|s| is_record(&s)) {
+        problems.push(format!(
+            "{at}.extra_steps has a `builtin = \"record_production\"` step: extra steps run after the runbook, too late; {why}. Remove it (the default steps record first) or put it first in {at}.steps"
+        ));
+    }
+    let Some(steps) = &target.steps else {
+        return problems;
+    };
+    let records = steps.iter().filter(is_record).count();
+    match steps.first() {
+        _ if records == 0 => problems.push(format!(
+            "{at}.steps has no `builtin = \"record_production\"` step: {why}; add it as the first step"
+        )),
+        _ if records > 1 => problems.push(format!(
+            "{at}.steps records the production SHA {records} times: {why}, once; keep one `builtin = \"record_production\"` step, the first"
+        )),
+        Some(first) if !is_record(&first) => problems.push(format!(
+            "{at}.steps runs {:?} before `builtin = \"record_production\"`: {why}; move the record_production step first",
+            first.name
+        )),
+        _ => {}
+    }
+    if let Some(record) = steps.iter().find(is_record)
+        && record.when != When::Always
+    {
+        problems.push(format!(
+            "{at}.steps records the production SHA only with `when = {:?}`: {why}, on every run; remove its `when`",
+            format!("{:?}", record.when).to_lowercase()
+        ));
+    }
+    problems
+}
+
 fn check_url(problems: &mut Vec<String>, key: &str, url: &str) {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         problems.push(format!("{key} {url:?} must start with http:// or https://"));
@@ -768,6 +803,59 @@ path = "../apangea"
             message.contains("both a command and a builtin"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn the_production_sha_is_recorded_once_first_and_always() {
+        let problems = |steps: &str| {
+            Config::parse(&format!("{DESIGN_EXAMPLE}\n{steps}"), Path::new("g.toml"))
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.to_string())
+        };
+        let record =
+            "[[targets.production.steps]]\nname = \"record\"\nbuiltin = \"record_production\"\n";
+        let push = "[[targets.production.steps]]\nname = \"push\"\ncommand = [\"git\", \"push\"]\n";
+        assert_eq!(problems(&format!("{record}{push}")), "");
+        let late = problems(&format!("{push}{record}"));
+        assert!(
+            late.contains(
+                "targets.production.steps runs \"push\" before `builtin = \"record_production\"`"
+            ),
+            "{late}"
+        );
+        let twice = problems(&format!("{record}{push}{record}"));
+        assert!(
+            twice.contains("records the production SHA 2 times"),
+            "{twice}"
+        );
+        let sometimes = problems(&format!("{}when = \"downtime\"\n{push}", record));
+        assert!(
+            sometimes.contains("only with `when = \"downtime\"`"),
+            "{sometimes}"
+        );
+        let extra = problems(&record.replace("steps", "extra_steps"));
+        assert!(
+            extra.contains(
+                "targets.production.extra_steps has a `builtin = \"record_production\"` step"
+            ),
+            "{extra}"
+        );
+    }
+
+    #[test]
+    fn smoke_urls_must_be_web_addresses() {
+        let text = DESIGN_EXAMPLE.replace(
+            "[targets.production]\n",
+            "[targets.production]\nsmoke_urls = [\"https://a.example/up\", \"ftp://a.example/up\"]\n",
+        );
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("targets.production.smoke_urls[1] \"ftp://a.example/up\" must start with http:// or https://"),
+            "{message}"
+        );
+        assert!(!message.contains("smoke_urls[0]"), "{message}");
     }
 
     #[test]

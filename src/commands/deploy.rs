@@ -1,7 +1,9 @@
 //! `gatekeeper deploy TARGET`: decide on live facts, and only on an allow hand the
 //! run to [`crate::rollout::deploy`] — after a read-only preflight and a person's
 //! confirmation (or `--yes`) — then print its report. It never decides on recorded
-//! facts or a pretend clock, and never touches a repo on a deny.
+//! facts or a pretend clock, never touches a repo on a deny, and never leaves the
+//! lock or an unrecorded end behind: an error after the lock is recorded as
+//! `aborted`.
 
 use std::io::Write;
 
@@ -38,7 +40,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     require_confirmable("deploy", args.yes, args.dry_run)?;
     let mut ctx = super::runbook_context(&config, &args.target, target)?;
     let plan_configs = steps::target_steps(target);
-    // Placeholders are checked before anything is collected or locked.
+    // Placeholders, the production SHA recorded first and smoke URLs to verify with
+    // are checked before anything is collected or locked.
     runbook::plan(&plan_configs, &ctx)?;
     let log = audit_log(&config);
     // Policies and overrides before the lock and the sources: a mistake stops here.
@@ -74,7 +77,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     }
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken.
-    let (_lock, _interrupts) = if args.dry_run {
+    let (lock, _interrupts) = if args.dry_run {
         (None, None)
     } else {
         log.ensure()?;
@@ -88,155 +91,175 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         (Some(lock), Some(interrupts))
     };
 
-    let plan_args = PlanArgs {
-        at: None,
-        downtime: args.downtime,
-        start: None,
-        minutes: args.minutes,
-    };
-    // Recorded facts only reach here with --dry-run: they preview, never deploy.
-    let mut facts = match &args.facts {
-        Some(file) => gather(
-            Some(&config),
-            &args.target,
-            &plan_args,
-            Some(file),
-            args.config.verbose,
-        )?,
-        None => collect_live(
-            &config,
-            &args.target,
-            Utc::now().trunc_subsecs(0),
-            &plan_args,
-            args.config.verbose,
-        )?,
-    };
-    facts.overrides = overrides;
-    let mut decision = policies.evaluate(&facts)?.decision;
-    decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
-    super::note_unneeded_overrides(&decision, &facts.overrides);
-    print(&render::render(&decision, args.format, stdout_style())?);
-    // The narration goes where the decision document does not.
-    let mut out: Box<dyn Write> = if args.format == Format::Table {
-        Box::new(Stdout)
-    } else {
-        Box::new(std::io::stderr())
-    };
+    // From here every exit leaves a record when the lock was taken (the check and
+    // the run's own, or `aborted` saying why), and the lock is released when `lock`
+    // drops.
+    let result = (|| -> Result<Outcome, CommandError> {
+        let plan_args = PlanArgs {
+            at: None,
+            downtime: args.downtime,
+            start: None,
+            minutes: args.minutes,
+        };
+        // Recorded facts only reach here with --dry-run: they preview, never deploy.
+        let mut facts = match &args.facts {
+            Some(file) => gather(
+                Some(&config),
+                &args.target,
+                &plan_args,
+                Some(file),
+                args.config.verbose,
+            )?,
+            None => collect_live(
+                &config,
+                &args.target,
+                Utc::now().trunc_subsecs(0),
+                &plan_args,
+                args.config.verbose,
+            )?,
+        };
+        facts.overrides = overrides;
+        let mut decision = policies.evaluate(&facts)?.decision;
+        decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
+        super::note_unneeded_overrides(&decision, &facts.overrides);
+        print(&render::render(&decision, args.format, stdout_style())?);
+        // The narration goes where the decision document does not.
+        let mut out: Box<dyn Write> = if args.format == Format::Table {
+            Box::new(Stdout)
+        } else {
+            Box::new(std::io::stderr())
+        };
 
-    let live = args.facts.is_none();
-    // Digested once (facts and every policy file): the check record and the run share it.
-    let gate = gate(&facts, policies.files(), &decision, live);
-    let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
-    if args.dry_run {
-        super::record::append_or_warn(&log, &check);
-    } else {
-        // Without its record a deploy cannot be rolled back: the log must work.
-        log.append(&check)?;
-    }
-    if !decision.allow {
-        if !args.dry_run {
-            rollout::deploy::denied(&log, &args.target, &run, gate)?;
+        let live = args.facts.is_none();
+        // Digested once (facts and every policy file): the check record and the run share it.
+        let gate = gate(&facts, policies.files(), &decision, live);
+        let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
+        if args.dry_run {
+            super::record::append_or_warn(&log, &check);
+        } else {
+            // Without its record a deploy cannot be rolled back: the log must work.
+            log.append(&check)?;
         }
-        let _ = write!(
-            out,
-            "\nDeploy of {} denied: nothing was changed.\n",
-            args.target
-        );
-        return Ok(EXIT_FAIL);
-    }
+        if !decision.allow {
+            if !args.dry_run {
+                rollout::deploy::denied(&log, &args.target, &run, gate)?;
+            }
+            let _ = write!(
+                out,
+                "\nDeploy of {} denied: nothing was changed.\n",
+                args.target
+            );
+            return Ok(EXIT_FAIL);
+        }
 
-    ctx.downtime = decision.downtime;
-    // Unknown migrations count as pending: running deploy:migrate with none is harmless.
-    ctx.migrations = facts
-        .repos
-        .iter()
-        .any(|r| r.migrations.as_ref().is_none_or(|m| !m.is_empty()));
-    for repo in &mut ctx.repos {
-        repo.release_sha = facts
+        ctx.downtime = decision.downtime;
+        // Unknown migrations count as pending: running deploy:migrate with none is harmless.
+        ctx.migrations = facts
             .repos
             .iter()
-            .find(|r| r.name == repo.name)
-            .and_then(|r| r.release_sha.clone());
-    }
-    ctx.production = facts.production.as_ref().map(|p| p.sha.clone());
-    let release_shas = ctx
-        .repos
-        .iter()
-        .map(|r| format!("{}@{}", r.name, r.release_sha.as_deref().unwrap_or("?")))
-        .collect();
-    let plan = runbook::plan(&plan_configs, &ctx)?;
-    print_plan(
-        &mut out,
-        &format!(
-            "\nRunbook for {} ({} of {} steps run):",
-            args.target,
-            plan.iter().filter(|s| s.skip.is_none()).count(),
-            plan.len()
-        ),
-        &plan,
-        &ctx,
-    );
-    if args.dry_run {
-        match &args.facts {
-            Some(file) => {
-                let _ = write!(
-                    out,
-                    "\nDry run on the recorded facts {}: nothing was run.\n",
-                    file.display()
-                );
-            }
-            None if clones.would_clone => {
-                let _ = write!(
-                    out,
-                    "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
-                );
-            }
-            None => {
-                // On live facts the read-only preflight runs too: the dry run meets
-                // what the real run would.
-                if let Err(e) = runbook::preflight(&ctx) {
+            .any(|r| r.migrations.as_ref().is_none_or(|m| !m.is_empty()));
+        for repo in &mut ctx.repos {
+            repo.release_sha = facts
+                .repos
+                .iter()
+                .find(|r| r.name == repo.name)
+                .and_then(|r| r.release_sha.clone());
+        }
+        ctx.production = facts.production.as_ref().map(|p| p.sha.clone());
+        let release_shas = ctx
+            .repos
+            .iter()
+            .map(|r| format!("{}@{}", r.name, r.release_sha.as_deref().unwrap_or("?")))
+            .collect();
+        let plan = runbook::plan(&plan_configs, &ctx)?;
+        print_plan(
+            &mut out,
+            &format!(
+                "\nRunbook for {} ({} of {} steps run):",
+                args.target,
+                plan.iter().filter(|s| s.skip.is_none()).count(),
+                plan.len()
+            ),
+            &plan,
+            &ctx,
+        );
+        if args.dry_run {
+            match &args.facts {
+                Some(file) => {
                     let _ = write!(
                         out,
-                        "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                        "\nDry run on the recorded facts {}: nothing was run.\n",
+                        file.display()
                     );
-                    return Ok(EXIT_FAIL);
                 }
-                let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
+                None if clones.would_clone => {
+                    let _ = write!(
+                        out,
+                        "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
+                    );
+                }
+                None => {
+                    // On live facts the read-only preflight runs too: the dry run meets
+                    // what the real run would.
+                    if let Err(e) = runbook::preflight(&ctx) {
+                        let _ = write!(
+                            out,
+                            "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                        );
+                        return Ok(EXIT_FAIL);
+                    }
+                    let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
+                }
             }
+            return Ok(EXIT_OK);
         }
-        return Ok(EXIT_OK);
-    }
 
-    let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
-        Box::new(Stdout)
-    } else {
-        Box::new(std::io::stderr())
-    };
-    let mut prompt = TerminalPrompt {
-        out: &mut prompt_out,
-        watch: ctx.children.watch.clone(),
-    };
-    let report = rollout::deploy::run(
-        rollout::deploy::Deploy {
-            ctx: &ctx,
-            plan: &plan,
-            log: &log,
-            run: &run,
-            gate: gate.clone(),
-            release_shas,
-            yes: args.yes,
-            actor: deployments::run_actor(shared.as_ref()),
-        },
-        &mut out,
-        &mut prompt,
-    )?;
-    if let Some(shared) = &shared {
-        shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
+        let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
+            Box::new(Stdout)
+        } else {
+            Box::new(std::io::stderr())
+        };
+        let mut prompt = TerminalPrompt {
+            out: &mut prompt_out,
+            watch: ctx.children.watch.clone(),
+        };
+        let report = rollout::deploy::run(
+            rollout::deploy::Deploy {
+                ctx: &ctx,
+                plan: &plan,
+                log: &log,
+                run: &run,
+                gate: gate.clone(),
+                release_shas,
+                yes: args.yes,
+                actor: deployments::run_actor(shared.as_ref()),
+            },
+            &mut out,
+            &mut prompt,
+        )?;
+        if let Some(shared) = &shared {
+            shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
+        }
+        Ok(summary::print(
+            &mut out,
+            &report,
+            &args.config.config,
+            &config.programs.ttmscalr,
+        ))
+    })();
+    if lock.is_some()
+        && let Err(e) = &result
+    {
+        let actor = deployments::run_actor(shared.as_ref());
+        let record = rollout::abandoned(
+            RunKind::Deploy,
+            &args.target,
+            &run,
+            actor,
+            &super::error_text(e),
+        );
+        super::record::append_or_warn(&log, &record);
     }
-    Ok(summary::print(
-        &mut out,
-        &report,
-        &args.config.config,
-        &config.programs.ttmscalr,
-    ))
+    drop(lock);
+    result
 }

@@ -4,7 +4,8 @@
 //! recorded like a deploy under the same lock, after the same production-SHA
 //! preflight (also with `--dry-run`); this command picks and validates the SHA,
 //! shows the plan and prints the report. It never runs without a person's yes or
-//! `--yes`.
+//! `--yes`, never without smoke URLs to verify with, and never leaves the lock or
+//! an unrecorded end behind: an error after the lock is recorded as `aborted`.
 
 use std::io::Write;
 
@@ -31,6 +32,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         )));
     }
     let mut ctx = super::runbook_context(&config, &args.target, target)?;
+    // Nothing could verify the rollback: refused before the lock and any clone.
+    runbook::plan::require_smoke_urls(&ctx)?;
     // A rollback restores what is in the app's clone: it must be there (a clone in
     // `workdir` is made; a dry run only says so).
     let clones = runbook::clones::ensure(&config, target, &ctx, args.dry_run)?;
@@ -47,7 +50,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.
-    let (_lock, interrupts) = if args.dry_run {
+    let (lock, interrupts) = if args.dry_run {
         (None, None)
     } else {
         log.ensure()?;
@@ -59,138 +62,159 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
         (Some(lock), Some(interrupts))
     };
-    // Only what production ran before, by the deploy history (the local log and
-    // the successful deployments on GitHub); each SHA validated.
-    let mut records = log.read()?;
-    let listed = shared.as_ref().map(|s| s.list(&args.target));
-    if let Some(Err(e)) = &listed {
-        eprintln!(
-            "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
-            args.target,
-            log.path().display()
-        );
-    }
-    let listed_ok = matches!(listed, Some(Ok(_)));
-    let listed = listed.and_then(Result::ok).unwrap_or_default();
-    let previous = deployments::previous_success(&listed);
-    records.splice(0..0, deployments::as_records(&listed, &args.target));
-    let requested = args.to.clone().or(previous);
-    // With no history readable anywhere (GitHub unreadable, nothing in the local
-    // log), only a person can say what production ran: --to with --reason, recorded.
-    let github_read = shared.is_some() && listed_ok;
-    let blind = !github_read && integrity::production_history(&records, &args.target).is_empty();
-    let chosen = match (&args.to, &args.reason) {
-        (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
-            if !integrity::is_full_sha(to) {
+    // From here every exit leaves a record when the lock was taken (the run's
+    // own, or `aborted` saying why), and the lock is released when `lock` drops.
+    let result = (|| -> Result<Outcome, CommandError> {
+        // Only what production ran before, by the deploy history (the local log and
+        // the successful deployments on GitHub); each SHA validated.
+        let mut records = log.read()?;
+        let listed = shared.as_ref().map(|s| s.list(&args.target));
+        if let Some(Err(e)) = &listed {
+            eprintln!(
+                "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
+                args.target,
+                log.path().display()
+            );
+        }
+        let listed_ok = matches!(listed, Some(Ok(_)));
+        let listed = listed.and_then(Result::ok).unwrap_or_default();
+        let previous = deployments::previous_success(&listed);
+        records.splice(0..0, deployments::as_records(&listed, &args.target));
+        let requested = args.to.clone().or(previous);
+        // With no history readable anywhere (GitHub unreadable, nothing in the local
+        // log), only a person can say what production ran: --to with --reason, recorded.
+        let github_read = shared.is_some() && listed_ok;
+        let blind =
+            !github_read && integrity::production_history(&records, &args.target).is_empty();
+        let chosen = match (&args.to, &args.reason) {
+            (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
+                if !integrity::is_full_sha(to) {
+                    return Err(CommandError::Usage(format!(
+                        "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
+                    )));
+                }
+                Ok(Some(to.clone()))
+            }
+            (Some(to), _) if blind => {
                 return Err(CommandError::Usage(format!(
-                    "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
+                    "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
+                    args.target,
+                    log.path().display()
                 )));
             }
-            Ok(Some(to.clone()))
-        }
-        (Some(to), _) if blind => {
-            return Err(CommandError::Usage(format!(
-                "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
-                args.target,
-                log.path().display()
-            )));
-        }
-        _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
-    };
-    let sha = chosen
-        .map_err(RunbookError::from)?
-        .ok_or_else(|| {
-            CommandError::Usage(format!(
-                "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
-                args.target,
-                log.path().display()
-            ))
-        })?;
-    integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
+            _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
+        };
+        let sha = chosen
+            .map_err(RunbookError::from)?
+            .ok_or_else(|| {
+                CommandError::Usage(format!(
+                    "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
+                    args.target,
+                    log.path().display()
+                ))
+            })?;
+        integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
-    let mut out = Stdout;
-    let github = github_production(&config, target);
-    let agreed = match (&github, &args.reason) {
-        // GitHub down in an emergency: a person may roll back on the deploy
-        // remote's word alone, saying why (recorded with the rollback).
-        (Err(why), Some(reason)) if !reason.trim().is_empty() => {
-            eprintln!(
-                "warning: GitHub's {} cannot confirm the production SHA ({why}); rolling back on the deploy remote's word alone, as --reason says",
-                target.deploy_repo
-            );
-            integrity::remote_production(&ctx)
-        }
-        _ => integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)),
-    };
-    match agreed {
-        Ok(production) => ctx.production = Some(production),
-        Err(e) => {
-            let hint = if github.is_err() {
-                "\nTo roll back now all the same, give the SHA with --to and say why with --reason (recorded).\n"
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                "\n✘ Preflight failed: {e}\nNothing was changed.\n{hint}"
-            );
-            if !args.dry_run {
-                let mut aborted = Run::new(RunOutcome::Aborted);
-                aborted.message = Some(e.to_string());
-                let mut record = Record::new("rollback", &args.target, Event::Rollback(aborted));
-                record.run = Some(run.clone());
-                log.append(&record)?;
+        let mut out = Stdout;
+        let github = github_production(&config, target);
+        let agreed = match (&github, &args.reason) {
+            // GitHub down in an emergency: a person may roll back on the deploy
+            // remote's word alone, saying why (recorded with the rollback).
+            (Err(why), Some(reason)) if !reason.trim().is_empty() => {
+                eprintln!(
+                    "warning: GitHub's {} cannot confirm the production SHA ({why}); rolling back on the deploy remote's word alone, as --reason says",
+                    target.deploy_repo
+                );
+                integrity::remote_production(&ctx)
             }
-            return Ok(EXIT_FAIL);
+            _ => integrity::production_agrees(&ctx, github.as_deref().map_err(String::as_str)),
+        };
+        match agreed {
+            Ok(production) => ctx.production = Some(production),
+            Err(e) => {
+                let hint = if github.is_err() {
+                    "\nTo roll back now all the same, give the SHA with --to and say why with --reason (recorded).\n"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    out,
+                    "\n✘ Preflight failed: {e}\nNothing was changed.\n{hint}"
+                );
+                if !args.dry_run {
+                    let mut aborted = Run::new(RunOutcome::Aborted);
+                    aborted.message = Some(e.to_string());
+                    let mut record =
+                        Record::new("rollback", &args.target, Event::Rollback(aborted));
+                    record.run = Some(run.clone());
+                    log.append(&record)?;
+                }
+                return Ok(EXIT_FAIL);
+            }
         }
-    }
 
-    let plan = runbook::rollback_plan(&sha, &ctx);
-    print_plan(
-        &mut out,
-        &format!(
-            "Rollback of {} to {sha} ({} steps):",
-            args.target,
-            plan.len()
-        ),
-        &plan,
-        &ctx,
-    );
-    if args.dry_run {
-        let _ = write!(out, "\nDry run: the preflight passed; nothing was run.\n");
-        return Ok(EXIT_OK);
+        let plan = runbook::rollback_plan(&sha, &ctx)?;
+        print_plan(
+            &mut out,
+            &format!(
+                "Rollback of {} to {sha} ({} steps):",
+                args.target,
+                plan.len()
+            ),
+            &plan,
+            &ctx,
+        );
+        if args.dry_run {
+            let _ = write!(out, "\nDry run: the preflight passed; nothing was run.\n");
+            return Ok(EXIT_OK);
+        }
+        if let Some(interrupts) = &interrupts {
+            ctx.children.watch = interrupts.watch();
+        }
+        let mut prompt_out = Stdout;
+        let mut prompt = TerminalPrompt {
+            out: &mut prompt_out,
+            watch: ctx.children.watch.clone(),
+        };
+        let report = rollout::rollback::run(
+            rollout::rollback::Rollback {
+                ctx: &ctx,
+                plan: &plan,
+                log: &log,
+                run: &run,
+                sha: &sha,
+                yes: args.yes,
+                reason: args.reason.as_deref(),
+                actor: deployments::run_actor(shared.as_ref()),
+            },
+            &mut out,
+            &mut prompt,
+        )?;
+        if let Some(shared) = &shared {
+            shared.record(&report, &run, None, &log, &mut std::io::stderr());
+        }
+        Ok(summary::print(
+            &mut out,
+            &report,
+            &args.config.config,
+            &config.programs.ttmscalr,
+        ))
+    })();
+    if lock.is_some()
+        && let Err(e) = &result
+    {
+        let actor = deployments::run_actor(shared.as_ref());
+        let record = rollout::abandoned(
+            RunKind::Rollback,
+            &args.target,
+            &run,
+            actor,
+            &super::error_text(e),
+        );
+        super::record::append_or_warn(&log, &record);
     }
-    if let Some(interrupts) = &interrupts {
-        ctx.children.watch = interrupts.watch();
-    }
-    let mut prompt_out = Stdout;
-    let mut prompt = TerminalPrompt {
-        out: &mut prompt_out,
-        watch: ctx.children.watch.clone(),
-    };
-    let report = rollout::rollback::run(
-        rollout::rollback::Rollback {
-            ctx: &ctx,
-            plan: &plan,
-            log: &log,
-            run: &run,
-            sha: &sha,
-            yes: args.yes,
-            reason: args.reason.as_deref(),
-            actor: deployments::run_actor(shared.as_ref()),
-        },
-        &mut out,
-        &mut prompt,
-    )?;
-    if let Some(shared) = &shared {
-        shared.record(&report, &run, None, &log, &mut std::io::stderr());
-    }
-    Ok(summary::print(
-        &mut out,
-        &report,
-        &args.config.config,
-        &config.programs.ttmscalr,
-    ))
+    drop(lock);
+    result
 }
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the

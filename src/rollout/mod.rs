@@ -117,6 +117,24 @@ pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<L
     }
 }
 
+/// The record of a run that took the lock and then ended on an error before its
+/// first step (history unreadable, no SHA to restore, no decision): `aborted`,
+/// saying why, so that no exit after the lock goes unrecorded. Nothing was run.
+pub fn abandoned(
+    kind: RunKind,
+    target: &str,
+    run: &str,
+    actor: Option<crate::audit::Actor>,
+    reason: &str,
+) -> Record {
+    let mut aborted = Run::new(RunOutcome::Aborted);
+    aborted.actor = actor;
+    aborted.message = Some(format!("nothing was run: {reason}"));
+    let mut record = Record::new(kind.command(), target, kind.event(aborted));
+    record.run = Some(run.to_owned());
+    record
+}
+
 /// What a deploy or rollback did, for the command to print.
 #[derive(Debug, Clone)]
 pub struct RunReport {

@@ -189,4 +189,53 @@ mod tests {
             "origin master was pushed"
         );
     }
+    #[test]
+    fn the_record_step_stops_when_production_is_not_what_the_gate_judged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        sh_git(
+            root,
+            &["init", "-q", "--bare", "-b", "master", "deploy.git"],
+        );
+        sh_git(root, &["init", "-q", "-b", "master", "clone"]);
+        let clone = root.join("clone");
+        sh_git(
+            &clone,
+            &["remote", "add", "aws-production", "../deploy.git"],
+        );
+        sh_git(&clone, &["commit", "-q", "--allow-empty", "-m", "judged"]);
+        let judged = sh_git(&clone, &["rev-parse", "HEAD"]);
+        sh_git(
+            &clone,
+            &["commit", "-q", "--allow-empty", "-m", "pushed since"],
+        );
+        sh_git(&clone, &["push", "-q", "aws-production", "master"]);
+        let now = sh_git(&clone, &["rev-parse", "HEAD"]);
+
+        let mut c = ctx(false, false);
+        c.repos.truncate(1);
+        c.repos[0].dir = clone.clone();
+        let plan = vec![PlannedStep {
+            name: "record the production SHA".to_owned(),
+            action: Action::RecordProduction,
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        c.production = Some(now.clone());
+        let report = run(&plan, &c, &mut Quiet);
+        assert!(report.ok(), "{:?}", report.stop);
+        assert_eq!(report.production_before.as_deref(), Some(now.as_str()));
+
+        c.production = Some(judged.clone());
+        let report = run(&plan, &c, &mut Quiet);
+        let Some(Stop::Failed { message, .. }) = report.stop else {
+            panic!("{:?}", report.stop)
+        };
+        assert!(
+            message.contains(&format!("aws-production master is now {now}, not {judged}")),
+            "{message}"
+        );
+        assert_eq!(report.production_before, None);
+    }
 }

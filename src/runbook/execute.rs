@@ -258,7 +258,7 @@ fn execute(
         Action::Merge => builtin::merge(ctx, deadline, observer, result),
         Action::RecordProduction => builtin::record_production(ctx, deadline, observer, result),
         Action::Verify { urls } => {
-            verify::verify(urls, ctx.timeout, observer).map_err(StepError::Failed)
+            verify::verify(&ctx.target, urls, ctx.timeout, observer).map_err(StepError::Failed)
         }
     }
 }
@@ -329,7 +329,6 @@ fn push_of(ctx: &Context, program: &str, args: &[String], dir: &Path) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runbook::plan::plan;
     use crate::runbook::testing::ctx;
 
     #[derive(Default)]
@@ -370,16 +369,49 @@ mod tests {
     }
 
     #[test]
-    fn verify_without_smoke_urls_says_so_and_passes() {
+    fn verify_without_smoke_urls_fails_never_passes() {
         let c = ctx(false, false);
-        let plan = plan(&[], &c).unwrap();
-        assert_eq!(plan.len(), 1);
-        assert_eq!(
-            plan[0].describe(&c),
-            ["no smoke_urls configured: nothing to verify"]
-        );
+        // Built by hand: `plan` refuses a target without smoke URLs before this.
+        let plan = vec![PlannedStep {
+            name: "verify".to_owned(),
+            action: Action::Verify { urls: Vec::new() },
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        assert_eq!(plan[0].describe(&c), ["no smoke URL: this step fails"]);
         let report = run(&plan, &c, &mut Quiet::default());
-        assert!(report.ok());
+        let Some(Stop::Failed { step, message }) = report.stop else {
+            panic!("{:?}", report.stop)
+        };
+        assert_eq!(step, "verify");
+        assert!(
+            message.contains("targets.production.smoke_urls is missing or empty"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn verify_fails_a_url_that_is_not_http() {
+        let c = ctx(false, false);
+        let plan = vec![PlannedStep {
+            name: "verify".to_owned(),
+            action: Action::Verify {
+                urls: vec!["ftp://www.example.com/up".to_owned(), "up".to_owned()],
+            },
+            skip: None,
+            maintenance: None,
+            timeout: Duration::from_secs(60),
+        }];
+        let report = run(&plan, &c, &mut Quiet::default());
+        let Some(Stop::Failed { message, .. }) = report.stop else {
+            panic!("{:?}", report.stop)
+        };
+        assert!(
+            message.contains("ftp://www.example.com/up is not an http:// or https:// URL"),
+            "{message}"
+        );
+        assert!(message.contains("up is no URL"), "{message}");
     }
 
     #[test]

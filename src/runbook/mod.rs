@@ -102,6 +102,12 @@ pub enum RunbookError {
     },
     #[error(transparent)]
     Integrity(Box<integrity::IntegrityError>),
+    #[error("{}", verify::no_urls(.target))]
+    NoSmokeUrls { target: String },
+    #[error(
+        "the runbook of {target} {problem}: the production SHA must be recorded before any step can change production, or a rollback has no SHA to restore; make `builtin = \"record_production\"` the first of targets.{target}.steps, once, without `when`"
+    )]
+    RecordNotFirst { target: String, problem: String },
 }
 
 /// One release repo as the runbook sees it.
@@ -225,6 +231,7 @@ app = "apangea"
 deploy_repo = "o/aws"
 deploy_remote = "aws-production"
 notices_repo = "o/notices"
+smoke_urls = ["https://www.example.com/up"]
 [[repos]]
 github = "o/apangea"
 jenkins_job = "apangea-rc"

@@ -1,7 +1,9 @@
 //! From steps (data) to the plan of one run: placeholders substituted, programs
 //! resolved from `[programs]`, each step's `when` judged against the decision
 //! (skipped steps stay in the plan with their reason), each step's time limit, and
-//! verify last. Also the rollback plan. Pure: it runs nothing.
+//! verify last. Also the rollback plan. Every plan it returns passed [`guard`]: the
+//! production SHA recorded once, first, and verify last with at least one URL.
+//! Pure: it runs nothing.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,7 +85,7 @@ impl PlannedStep {
                 ctx.app_dir().display()
             )],
             Action::Verify { urls } if urls.is_empty() => {
-                vec!["no smoke_urls configured: nothing to verify".to_owned()]
+                vec!["no smoke URL: this step fails".to_owned()]
             }
             Action::Verify { urls } => urls.iter().map(|u| format!("GET {u} → 200")).collect(),
         }
@@ -128,8 +130,60 @@ pub fn show(program: &str, args: &[String]) -> String {
         .join(" ")
 }
 
-/// Turns step configs into the plan for this context; verify comes last.
+/// The target has smoke URLs to verify a run with: checked before a deploy or
+/// rollback takes the lock.
+pub fn require_smoke_urls(ctx: &Context) -> Result<(), RunbookError> {
+    if ctx.config.smoke_urls.is_empty() {
+        return Err(RunbookError::NoSmokeUrls {
+            target: ctx.target.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// What every plan must be, whatever the config says: its first step records the
+/// production SHA, on every run, and no other step does (so nothing can change
+/// production before it); its last step verifies at least one smoke URL.
+fn guard(plan: Vec<PlannedStep>, ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+    let wrong = |problem: String| RunbookError::RecordNotFirst {
+        target: ctx.target.clone(),
+        problem,
+    };
+    let records = plan
+        .iter()
+        .filter(|s| s.action == Action::RecordProduction)
+        .count();
+    match plan.first() {
+        _ if records == 0 => return Err(wrong("never records the production SHA".to_owned())),
+        _ if records > 1 => {
+            return Err(wrong(format!("records the production SHA {records} times")));
+        }
+        Some(first) if first.action != Action::RecordProduction => {
+            return Err(wrong(format!(
+                "runs {:?} before recording the production SHA",
+                first.name
+            )));
+        }
+        Some(first) if first.skip.is_some() => {
+            return Err(wrong(format!(
+                "skips recording the production SHA ({})",
+                first.skip.as_deref().unwrap_or_default()
+            )));
+        }
+        _ => {}
+    }
+    match plan.last().map(|s| &s.action) {
+        Some(Action::Verify { urls }) if !urls.is_empty() => Ok(plan),
+        _ => Err(RunbookError::NoSmokeUrls {
+            target: ctx.target.clone(),
+        }),
+    }
+}
+
+/// Turns step configs into the plan for this context; the production SHA is
+/// recorded first and verify comes last, or it is an error.
 pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+    require_smoke_urls(ctx)?;
     let values = Values::new(&ctx.target, &ctx.config);
     let mut plan = Vec::with_capacity(configs.len() + 1);
     for step in configs {
@@ -166,7 +220,7 @@ pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, R
         });
     }
     plan.push(verify_step(ctx));
-    Ok(plan)
+    guard(plan, ctx)
 }
 
 fn verify_step(ctx: &Context) -> PlannedStep {
@@ -212,7 +266,8 @@ fn maintenance_of(step: &StepConfig) -> Option<Maintenance> {
 
 /// The rollback runbook: read what production runs, put `sha` on the deploy
 /// remote from the app's clone, deploy, verify.
-pub fn rollback_plan(sha: &str, ctx: &Context) -> Vec<PlannedStep> {
+pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+    require_smoke_urls(ctx)?;
     let t = &ctx.config;
     let run = |name: &str, program: &str, args: &[&str]| PlannedStep {
         name: name.to_owned(),
@@ -226,7 +281,7 @@ pub fn rollback_plan(sha: &str, ctx: &Context) -> Vec<PlannedStep> {
         timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
     };
     let refspec = format!("rollback:{}", t.base_branch);
-    vec![
+    let plan = vec![
         PlannedStep {
             name: "record the production SHA".to_owned(),
             action: Action::RecordProduction,
@@ -251,7 +306,8 @@ pub fn rollback_plan(sha: &str, ctx: &Context) -> Vec<PlannedStep> {
         ),
         run("deploy", "ttmscalr", &["deploy", &ctx.target]),
         verify_step(ctx),
-    ]
+    ];
+    guard(plan, ctx)
 }
 
 #[cfg(test)]
@@ -276,7 +332,8 @@ mod tests {
             "{names:?}"
         );
         assert!(!names.contains(&"migrate".to_owned()), "{names:?}");
-        assert_eq!(names.first().unwrap(), "merge rc into master");
+        assert_eq!(names.first().unwrap(), "record the production SHA");
+        assert_eq!(names.get(1).unwrap(), "merge rc into master");
         assert_eq!(names.last().unwrap(), "verify");
     }
 
@@ -288,7 +345,8 @@ mod tests {
         let migrate = names.iter().position(|n| n == "migrate").unwrap();
         let off = names.iter().position(|n| n == "maintenance off").unwrap();
         assert!(on < migrate && migrate < off, "{names:?}");
-        assert_eq!(plan[0].maintenance, Some(Maintenance::On));
+        assert_eq!(plan[0].action, Action::RecordProduction);
+        assert_eq!(plan[1].maintenance, Some(Maintenance::On));
     }
 
     #[test]
@@ -327,7 +385,8 @@ mod tests {
     #[test]
     fn rollback_force_pushes_the_sha_then_deploys() {
         let c = ctx(false, false);
-        let plan = rollback_plan("abc1234", &c);
+        let plan = rollback_plan("abc1234", &c).unwrap();
+        assert_eq!(plan[0].action, Action::RecordProduction);
         let lines: Vec<String> = plan.iter().flat_map(|s| s.describe(&c)).collect();
         let text = lines.join("\n");
         assert!(text.contains("git checkout -B rollback abc1234"), "{text}");
@@ -336,6 +395,75 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("/opt/ttmscalr deploy production"), "{text}");
+    }
+
+    fn step(name: &str, builtin: Option<Builtin>, when: When) -> StepConfig {
+        StepConfig {
+            name: name.to_owned(),
+            command: if builtin.is_none() {
+                vec!["ttmscalr".to_owned(), "deploy".to_owned()]
+            } else {
+                Vec::new()
+            },
+            when,
+            manual: false,
+            builtin,
+            timeout_minutes: None,
+        }
+    }
+
+    fn refusal(configs: &[StepConfig], c: &Context) -> String {
+        plan(configs, c).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_plan_that_could_change_production_before_recording_it_is_refused() {
+        let c = ctx(false, false);
+        let record = step("record", Some(Builtin::RecordProduction), When::Always);
+        let deploy = step("deploy", None, When::Always);
+        assert!(plan(&[record.clone(), deploy.clone()], &c).is_ok());
+
+        let late = refusal(&[deploy.clone(), record.clone()], &c);
+        assert!(
+            late.contains("runbook of production runs \"deploy\" before recording"),
+            "{late}"
+        );
+        let twice = refusal(&[record.clone(), deploy.clone(), record.clone()], &c);
+        assert!(
+            twice.contains("records the production SHA 2 times"),
+            "{twice}"
+        );
+        let never = refusal(std::slice::from_ref(&deploy), &c);
+        assert!(
+            never.contains("never records the production SHA"),
+            "{never}"
+        );
+        // Only on downtime deploys is on no zero-downtime deploy.
+        let sometimes = step("record", Some(Builtin::RecordProduction), When::Downtime);
+        let skipped = refusal(&[sometimes, deploy], &c);
+        assert!(
+            skipped.contains("skips recording the production SHA (zero-downtime deploy)"),
+            "{skipped}"
+        );
+        // Even a manual step (a person could do anything) waits for the record.
+        let mut tell = step("tell support", None, When::Always);
+        tell.command.clear();
+        tell.manual = true;
+        let manual = refusal(&[tell, record], &c);
+        assert!(manual.contains("runs \"tell support\" before"), "{manual}");
+    }
+
+    #[test]
+    fn a_target_without_smoke_urls_gets_no_plan() {
+        let mut c = ctx(false, false);
+        c.config.smoke_urls.clear();
+        let message = refusal(&steps::default_steps(), &c);
+        assert!(
+            message.contains("targets.production.smoke_urls is missing or empty"),
+            "{message}"
+        );
+        let message = rollback_plan("abc1234", &c).unwrap_err().to_string();
+        assert!(message.contains("smoke_urls = ["), "{message}");
     }
 
     #[test]

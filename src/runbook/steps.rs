@@ -57,13 +57,14 @@ fn rake_on_debug(name: &str, task: &str) -> StepConfig {
 /// always runs last and is not configurable.
 pub fn default_steps() -> Vec<StepConfig> {
     vec![
+        // First: nothing may change production before what it runs is on record.
+        builtin("record the production SHA", Builtin::RecordProduction),
         command(
             "maintenance on",
             When::Downtime,
             &["ttmscalr", "maintenance", "on", "-f", "{target}"],
         ),
         builtin("merge {release_branch} into {base_branch}", Builtin::Merge),
-        builtin("record the production SHA", Builtin::RecordProduction),
         command(
             "push to {deploy_remote}",
             When::Always,
@@ -208,13 +209,23 @@ jenkins_job = "apangea-rc"
     #[test]
     fn defaults_follow_the_design_order() {
         let names: Vec<_> = default_steps().into_iter().map(|s| s.name).collect();
-        assert_eq!(names.first().unwrap(), "maintenance on");
-        let record = names.iter().position(|n| n.contains("record")).unwrap();
-        let push = names.iter().position(|n| n.starts_with("push")).unwrap();
-        let migrate = names.iter().position(|n| n == "migrate").unwrap();
-        let deploy = names.iter().position(|n| n == "deploy").unwrap();
-        assert!(record < push && push < migrate && migrate < deploy);
-        assert_eq!(names.last().unwrap(), "maintenance off");
+        // Pinned: the production SHA is recorded before anything can change it.
+        assert_eq!(
+            names,
+            [
+                "record the production SHA",
+                "maintenance on",
+                "merge {release_branch} into {base_branch}",
+                "push to {deploy_remote}",
+                "migrate",
+                "deploy",
+                "clear the lesson player cache",
+                "prime the lesson player cache",
+                "maintenance off",
+            ]
+        );
+        assert_eq!(default_steps()[0].builtin, Some(Builtin::RecordProduction));
+        assert_eq!(default_steps()[0].when, When::Always);
     }
 
     #[test]

@@ -286,6 +286,9 @@ pub struct Policy {
     pub body_cap: usize,
     /// Told every try's outcome (`--verbose`); secrets are scrubbed before it.
     pub log: Option<Log>,
+    /// Same-origin redirects are followed; when false, a 3xx is the answer (the
+    /// smoke checks: a URL that redirects is not a URL that answers 200).
+    pub follow_redirects: bool,
 }
 
 impl Policy {
@@ -299,6 +302,7 @@ impl Policy {
             max_in_flight: max_in_flight.max(1),
             body_cap: BODY_CAP,
             log: None,
+            follow_redirects: true,
         }
     }
 
@@ -642,12 +646,13 @@ impl Transport {
 /// The reqwest client of a run: proxies from the environment (reqwest's default),
 /// the shared TLS configuration, same-origin redirects only.
 fn client(policy: &Policy) -> Result<reqwest::Client, HttpError> {
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+    let follow = policy.follow_redirects;
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
         let same_origin = attempt
             .previous()
             .first()
             .is_some_and(|first| first.origin() == attempt.url().origin());
-        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+        if follow && same_origin && attempt.previous().len() <= MAX_REDIRECTS {
             attempt.follow()
         } else {
             attempt.stop()

@@ -154,7 +154,11 @@ async fn green_deploy_merges_both_repos_and_pushes_the_app() {
         ]
     );
     assert!(stdout.contains("maintenance on — skipped"), "{stdout}");
-    assert!(stdout.contains("[2/10] merge rc into master"), "{stdout}");
+    assert!(
+        stdout.contains("[1/10] record the production SHA"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[3/10] merge rc into master"), "{stdout}");
     assert!(
         stdout.contains("$ git pull --no-ff --no-edit origin rc"),
         "{stdout}"

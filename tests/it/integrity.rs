@@ -272,7 +272,20 @@ async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
         );
         s.assert_nothing_shipped(&apangea, &lesson);
     }
-    assert!(!s.records().iter().any(|r| r["kind"] == "rollback"));
+    // The run that took the lock (not the dry run) is on record as aborted, saying why.
+    let rollbacks: Vec<Value> = s
+        .records()
+        .into_iter()
+        .filter(|r| r["kind"] == "rollback")
+        .collect();
+    assert_eq!(rollbacks.len(), 1, "{rollbacks:#?}");
+    assert_eq!(rollbacks[0]["outcome"], "aborted");
+    assert!(
+        rollbacks[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("that is a deploy")),
+        "{rollbacks:#?}"
+    );
 }
 
 #[tokio::test]
@@ -461,8 +474,10 @@ async fn a_dirty_clone_stops_the_preflight() {
 }
 
 #[tokio::test]
-async fn production_moved_between_the_preflight_and_the_push_stops_the_deploy() {
-    let steps = r#"
+async fn a_runbook_that_changes_production_before_recording_it_is_refused() {
+    // Configured steps that push to production before the record step: a deploy
+    // that stopped after the push would leave no SHA to roll back to.
+    let late = r#"
 [[targets.production.steps]]
 name = "merge"
 builtin = "merge"
@@ -479,27 +494,64 @@ builtin = "record_production"
 name = "push"
 command = ["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"]
 "#;
-    let s = Setup::new().await;
-    std::fs::write(
-        &s.config,
-        std::fs::read_to_string(&s.config).unwrap() + steps,
-    )
-    .unwrap();
-    let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(
-        stdout.contains(&format!(
-            "aws-production master is now {}, not {}",
-            s.apangea_rc, s.release.production_sha
-        )),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("FAILED at step \"record the production SHA\""),
-        "{stdout}"
-    );
-    // The release merge never reached the deploy remote.
-    assert_eq!(s.release.deploy_head(), s.apangea_rc);
+    let twice = r#"
+[[targets.production.steps]]
+name = "record the production SHA"
+builtin = "record_production"
+
+[[targets.production.steps]]
+name = "push"
+command = ["git", "push", "{deploy_remote}", "{base_branch}:{base_branch}"]
+
+[[targets.production.steps]]
+name = "record again"
+builtin = "record_production"
+"#;
+    let extra = r#"
+[[targets.production.extra_steps]]
+name = "record late"
+builtin = "record_production"
+"#;
+    for (steps, said) in [
+        (
+            late,
+            "targets.production.steps runs \"merge\" before `builtin = \"record_production\"`",
+        ),
+        (
+            twice,
+            "targets.production.steps records the production SHA 2 times",
+        ),
+        (
+            extra,
+            "targets.production.extra_steps has a `builtin = \"record_production\"` step",
+        ),
+    ] {
+        let s = Setup::new().await;
+        let (apangea, lesson) = s.masters();
+        std::fs::write(
+            &s.config,
+            std::fs::read_to_string(&s.config).unwrap() + steps,
+        )
+        .unwrap();
+        for args in [
+            &["deploy", "production", "--yes"][..],
+            &["deploy", "production", "--dry-run"][..],
+        ] {
+            let (code, stdout, stderr) = s.run(args);
+            assert_eq!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            assert!(stderr.contains(said), "{stderr}");
+            assert!(
+                stderr.contains("before any step can change production"),
+                "{stderr}"
+            );
+        }
+        s.assert_nothing_shipped(&apangea, &lesson);
+        assert!(
+            !s.records().iter().any(|r| r["kind"] == "deploy"),
+            "refused before any run: {:#?}",
+            s.records()
+        );
+    }
 }
 
 #[tokio::test]
@@ -521,6 +573,27 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("--reason"), "{stdout}");
     assert_eq!(s.release.deploy_head(), deployed, "nothing changed");
+    // Stopped after taking the lock: on record as aborted, saying why, and unlocked.
+    let records = s.records();
+    let aborted = records
+        .iter()
+        .rev()
+        .find(|r| r["kind"] == "rollback")
+        .unwrap();
+    assert_eq!(aborted["outcome"], "aborted", "{aborted}");
+    assert!(
+        aborted["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot confirm") || m.contains("GitHub")),
+        "{aborted}"
+    );
+    assert_eq!(
+        git(
+            &s.release.deploy_remote,
+            &["for-each-ref", "refs/gatekeeper/"]
+        ),
+        ""
+    );
 
     let why = "GitHub is down and the release breaks checkout";
     let (code, stdout, stderr) = s.run(&[

@@ -17,6 +17,7 @@ mod contracts;
 mod deploy;
 mod examples;
 mod exceptions;
+mod fail_closed;
 mod formats;
 mod help;
 mod integrity;
