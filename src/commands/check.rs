@@ -9,14 +9,28 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render::{self, TableStyle};
 
-use super::record::{append_or_warn, audit_log, check_record};
+use super::record::{audit_log, check_record};
 use super::{
     CommandError, error_text, gather, load_config, note_unneeded_overrides, override_requests,
     print, stdout_style, write_file,
 };
+use crate::audit::AuditError;
+use crate::facts::Facts;
 
 pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
     decide(&args).inspect_err(|err| report_undecided(&args, err))
+}
+
+/// A planned window that ended before the moment judged is a stale plan (last
+/// week's `--start`), not a deploy anyone can still make: no decision.
+fn refuse_a_window_already_over(facts: &Facts) -> Result<(), CommandError> {
+    if facts.window.end <= facts.now {
+        return Err(CommandError::Usage(format!(
+            "the planned window {} to {} ended before the moment judged ({}): give a --start that is still ahead, or none to start now",
+            facts.window.start_local, facts.window.end_local, facts.now
+        )));
+    }
+    Ok(())
 }
 
 fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
@@ -34,6 +48,7 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         args.config.verbose,
     )?;
     facts.overrides = overrides;
+    refuse_a_window_already_over(&facts)?;
     let mut evaluation = policies.evaluate(&facts)?;
     evaluation
         .decision
@@ -48,7 +63,15 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
             decision,
             args.facts.is_none(),
         );
-        append_or_warn(&audit_log(config), &record);
+        match audit_log(config).append(&record) {
+            Ok(()) => {}
+            // A break-glass nobody can read back afterwards is no decision, and a
+            // log that is a link or no file is a misconfiguration: both exit 2.
+            Err(e) if !facts.overrides.is_empty() || matches!(e, AuditError::NotAFile { .. }) => {
+                return Err(e.into());
+            }
+            Err(e) => eprintln!("gatekeeper: warning: {e}"),
+        }
     }
 
     let style = stdout_style();

@@ -580,3 +580,109 @@ fn a_policy_edit_that_waves_approval_through_is_no_allow() {
         assert!(stderr.contains("it must pass"), "{file}: {stderr}");
     }
 }
+
+/// The shipped config in a fresh directory with this repo's policies and `audit_log`
+/// at `audit` (relative to the directory).
+fn config_with_audit_log(audit: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::support::root().join("gatekeeper.toml"))
+        .unwrap()
+        .replace(
+            "policies = \"policies\"",
+            &format!(
+                "policies = {:?}",
+                crate::support::policies().display().to_string()
+            ),
+        )
+        .replace(
+            "audit_log = \".gatekeeper/audit.jsonl\"",
+            &format!("audit_log = {audit:?}"),
+        );
+    std::fs::write(dir.path().join("gatekeeper.toml"), text).unwrap();
+    dir
+}
+
+/// A break-glass must be on the record: when its record cannot be written the
+/// override decides nothing (exit 2). An audit log that is a link is exit 2 for any
+/// check, as documented; a plain write failure without an override only warns.
+#[test]
+fn a_check_whose_record_cannot_be_kept_is_no_allow() {
+    let run = |dir: &std::path::Path, facts: &str, extra: &[&str]| {
+        gatekeeper_in(dir)
+            .args(["check", "production", "--facts"])
+            .arg(fixture(&format!("facts/{facts}.json")))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // `audit_log` below a regular file cannot be written.
+    let dir = config_with_audit_log("blocked/audit.jsonl");
+    std::fs::write(dir.path().join("blocked"), "a file, not a directory").unwrap();
+    let out = run(
+        dir.path(),
+        "too-busy",
+        &["--override", "throughput", "--reason", "sale ends at 9"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the audit log"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ALLOW"));
+    let out = run(dir.path(), "green", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot write the audit log"),
+        "{stderr}"
+    );
+
+    let dir = config_with_audit_log("audit.jsonl");
+    std::os::unix::fs::symlink(
+        dir.path().join("elsewhere.jsonl"),
+        dir.path().join("audit.jsonl"),
+    )
+    .unwrap();
+    let out = run(dir.path(), "green", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("audit.jsonl is a"), "{stderr}");
+    assert!(!dir.path().join("elsewhere.jsonl").exists());
+}
+
+/// A planned window that is already over is a stale plan, not a deploy: exit 2,
+/// where the same facts judged "now" deny.
+#[test]
+fn a_planned_window_already_over_is_no_decision() {
+    let out = check_facts("migrations-saturday-vetted")
+        .args([
+            "--at",
+            "2026-12-01T15:00:00Z",
+            "--start",
+            "2026-11-28T07:00:00Z",
+        ])
+        .args(["--minutes", "120"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ended before the moment judged"),
+        "{stderr}"
+    );
+    // A window still ahead is judged as before.
+    let out = check_facts("migrations-saturday-vetted")
+        .args([
+            "--at",
+            "2026-11-28T06:00:00Z",
+            "--start",
+            "2026-11-28T07:00:00Z",
+        ])
+        .args(["--minutes", "120"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
