@@ -22,7 +22,7 @@ use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
 use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
-use crate::facts::{Dependency, PullRequest, Review};
+use crate::facts::{Dependency, PullRequest, ReleaseNotes, Review};
 
 /// GitHub lists at most this many files in a compare.
 pub const COMPARE_FILE_CAP: usize = 300;
@@ -594,7 +594,7 @@ pub fn parse_pull(v: &Value) -> Result<PullRequest, String> {
         title: str_at(v, "/title").unwrap_or_default().to_owned(),
         head_sha,
         labels,
-        dependencies: dependencies(body),
+        release_notes: dependencies(body),
         reviews: None,
     })
 }
@@ -662,25 +662,48 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
     ))
 }
 
-/// The list items of the `Dependencies` section, read as GitHub renders the body
-/// (CommonMark with GFM task lists). The section opens at any heading, ATX or
-/// setext, of any level, whose text starts with "Dependencies" (any case), and runs
-/// to the next heading of the same or a higher level (deeper headings stay inside).
-/// Every list item in it counts, at any depth of ordered or unordered lists: a task
-/// item (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy
-/// asks for a box). Code blocks and HTML are not items, as on GitHub.
-pub fn dependencies(body: &str) -> Vec<Dependency> {
+/// What a release pull request's body says about dependencies, read as GitHub
+/// renders it (CommonMark with GFM task lists and tables).
+///
+/// The Dependencies section opens at:
+/// - a heading, ATX or setext, of any level, whose text starts with
+///   "Dependencies" (any case); it runs to the next heading of the same or a higher
+///   level (deeper headings stay inside);
+/// - or a label: a paragraph outside any list whose text, emphasis stripped, starts
+///   with "Dependencies" (any case): `**Dependencies:**`, `__Dependencies__`,
+///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
+///   of any level, or to the next paragraph outside a list that is wholly
+///   emphasized (`**QA:**`, the label of another section). Text after the label's
+///   colon (`**Dependencies:** gradebook deployed`) is an item that cannot be
+///   ticked, unless it is "none" or "n/a".
+///
+/// Inside a section opened by a heading a label changes nothing. Every list item
+/// in the section counts, at any depth of ordered or unordered lists: a task item
+/// (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy asks
+/// for a box); a table row in the section is an item that cannot be ticked either
+/// (its cells joined by " | "). Code blocks and HTML are not items, as on GitHub.
+/// Task items outside the section, and table rows outside it with a cell that
+/// starts with a box, are counted in `tasks_outside`, so that a section gatekeeper
+/// cannot see (`## Deps`, a `<summary>`) fails rather than passes unread.
+pub fn dependencies(body: &str) -> ReleaseNotes {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-    let mut out: Vec<Dependency> = Vec::new();
-    // The level of the open Dependencies heading.
-    let mut inside: Option<usize> = None;
+    let mut notes = ReleaseNotes::default();
+    let mut inside: Option<Section> = None;
     // The heading being read: its level and text so far.
     let mut heading: Option<(usize, String)> = None;
+    // The paragraph outside any list being read.
+    let mut para: Option<Paragraph> = None;
+    let mut emphasis = 0usize;
     // The items being read, innermost last: their index in `out`, when in the section.
     let mut items: Vec<Option<usize>> = Vec::new();
+    // The table row being read: its cells, and the cell being read.
+    let mut row: Option<Vec<String>> = None;
+    let mut cell: Option<String> = None;
     let mut code = 0usize;
-    for event in Parser::new_ext(body, Options::ENABLE_TASKLISTS) {
+    let out = &mut notes.dependencies;
+    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES;
+    for event in Parser::new_ext(body, options) {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level as usize, String::new()))
@@ -688,24 +711,37 @@ pub fn dependencies(body: &str) -> Vec<Dependency> {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text)) = heading.take() {
                     match inside {
-                        Some(open) if level > open => {}
+                        Some(Section::Heading(open)) if level > open => {}
                         _ => {
-                            let starts = text
-                                .trim_start()
-                                .get(..SECTION.len())
-                                .is_some_and(|t| t.eq_ignore_ascii_case(SECTION));
-                            inside = starts.then_some(level);
+                            inside = names_section(&text).then_some(Section::Heading(level));
+                            notes.dependencies_section |= inside.is_some();
                         }
                     }
                 }
             }
+            Event::Start(Tag::Paragraph) if items.is_empty() && cell.is_none() => {
+                para = Some(Paragraph::default())
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(p) = para.take() {
+                    if names_section(&p.text) {
+                        if !matches!(inside, Some(Section::Heading(_))) {
+                            inside = Some(Section::Label);
+                            notes.dependencies_section = true;
+                            if let Some(rest) = after_label(&p.text) {
+                                out.push(plain(rest));
+                            }
+                        }
+                    } else if inside == Some(Section::Label) && p.is_label() {
+                        inside = None;
+                    }
+                }
+            }
+            Event::Start(Tag::Emphasis | Tag::Strong) => emphasis += 1,
+            Event::End(TagEnd::Emphasis | TagEnd::Strong) => emphasis = emphasis.saturating_sub(1),
             Event::Start(Tag::Item) => {
                 items.push(inside.map(|_| {
-                    out.push(Dependency {
-                        text: String::new(),
-                        done: false,
-                        task: false,
-                    });
+                    out.push(plain(String::new()));
                     out.len() - 1
                 }));
             }
@@ -713,27 +749,123 @@ pub fn dependencies(body: &str) -> Vec<Dependency> {
                 if let Some(Some(i)) = items.pop()
                     && let Some(dep) = out.get_mut(i)
                 {
-                    dep.text = dep.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    dep.text = collapse(&dep.text);
                 }
             }
-            Event::TaskListMarker(checked) => {
-                if let Some(dep) = current(&mut out, &items) {
+            Event::TaskListMarker(checked) => match current(out, &items) {
+                Some(dep) => {
                     dep.task = true;
                     dep.done = checked;
+                }
+                None => notes.tasks_outside += 1,
+            },
+            Event::Start(Tag::TableRow) => row = Some(Vec::new()),
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(r), Some(c)) = (row.as_mut(), cell.take()) {
+                    r.push(collapse(&c));
+                }
+            }
+            // The head row names the columns: it is no item.
+            Event::End(TagEnd::TableHead) => row = None,
+            Event::End(TagEnd::TableRow) => {
+                if let Some(cells) = row.take() {
+                    if inside.is_some() {
+                        out.push(plain(cells.join(" | ")));
+                    } else if cells.iter().any(|c| starts_with_box(c)) {
+                        notes.tasks_outside += 1;
+                    }
                 }
             }
             Event::Start(Tag::CodeBlock(_)) => code += 1,
             Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
-            Event::Text(t) if code == 0 => push_text(&mut heading, &mut out, &items, &t),
-            Event::Code(t) => push_text(&mut heading, &mut out, &items, &format!("`{t}`")),
-            Event::SoftBreak | Event::HardBreak => push_text(&mut heading, &mut out, &items, " "),
+            Event::Text(t) if code == 0 => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                };
+                to.push(out, &items, &t, emphasis)
+            }
+            Event::Code(t) => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                };
+                to.push(out, &items, &format!("`{t}`"), emphasis)
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                };
+                to.push(out, &items, " ", emphasis)
+            }
             _ => {}
         }
     }
-    out
+    notes
 }
 
 const SECTION: &str = "Dependencies";
+
+/// How the open Dependencies section was opened, which says how it ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// A heading of this level.
+    Heading(usize),
+    /// A label paragraph.
+    Label,
+}
+
+/// A paragraph outside any list: its text, and the part of it outside emphasis.
+#[derive(Default)]
+struct Paragraph {
+    text: String,
+    plain: String,
+}
+
+impl Paragraph {
+    /// Wholly emphasized, a trailing colon aside: the label of a section.
+    fn is_label(&self) -> bool {
+        !self.text.trim().is_empty() && self.plain.trim().trim_end_matches(':').trim().is_empty()
+    }
+}
+
+/// Text that starts with "Dependencies", any case, leading whitespace aside.
+fn names_section(text: &str) -> bool {
+    text.trim_start()
+        .get(..SECTION.len())
+        .is_some_and(|t| t.eq_ignore_ascii_case(SECTION))
+}
+
+/// What a label paragraph says after its colon, when it says something other
+/// than that there is nothing.
+fn after_label(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once(':')?;
+    let rest = collapse(rest);
+    let nothing = ["", "none", "none.", "n/a", "-"];
+    (!nothing.iter().any(|n| rest.eq_ignore_ascii_case(n))).then_some(rest)
+}
+
+/// A table cell that starts with a task box: `[ ]`, `[x]`, `[X]`.
+fn starts_with_box(cell: &str) -> bool {
+    ["[ ]", "[x]", "[X]"].iter().any(|b| cell.starts_with(b))
+}
+
+fn plain(text: String) -> Dependency {
+    Dependency {
+        text,
+        done: false,
+        task: false,
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// The innermost item being read, when it is in the section.
 fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a mut Dependency> {
@@ -741,17 +873,34 @@ fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a
     out.get_mut(i)
 }
 
-/// Inline text goes to the heading being read, else to the innermost item.
-fn push_text(
-    heading: &mut Option<(usize, String)>,
-    out: &mut [Dependency],
-    items: &[Option<usize>],
-    text: &str,
-) {
-    if let Some((_, h)) = heading {
-        h.push_str(text);
-    } else if let Some(dep) = current(out, items) {
-        dep.text.push_str(text);
+/// Where inline text goes: the heading being read, else the table cell, else the
+/// paragraph outside a list, else the innermost item.
+struct Text<'a> {
+    heading: &'a mut Option<(usize, String)>,
+    para: &'a mut Option<Paragraph>,
+    cell: &'a mut Option<String>,
+}
+
+impl Text<'_> {
+    fn push(
+        &mut self,
+        out: &mut [Dependency],
+        items: &[Option<usize>],
+        text: &str,
+        emphasis: usize,
+    ) {
+        if let Some((_, h)) = self.heading {
+            h.push_str(text);
+        } else if let Some(c) = self.cell {
+            c.push_str(text);
+        } else if let Some(p) = self.para {
+            p.text.push_str(text);
+            if emphasis == 0 {
+                p.plain.push_str(text);
+            }
+        } else if let Some(dep) = current(out, items) {
+            dep.text.push_str(text);
+        }
     }
 }
 
@@ -783,7 +932,12 @@ mod tests {
         assert_eq!(pr.number, 412);
         assert_eq!(pr.labels, vec!["release"]);
         assert_eq!(pr.head_sha, "3f2a9c1e8b7d6a5f4e3d2c1b0a99887766554433");
-        let texts: Vec<_> = pr.dependencies.iter().map(|d| d.text.as_str()).collect();
+        let texts: Vec<_> = pr
+            .release_notes
+            .dependencies
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect();
         // The #### sub-heading stays inside Dependencies; ### QA ends it.
         assert_eq!(
             texts,
@@ -793,18 +947,25 @@ mod tests {
                 "old gradebook cache cleared"
             ]
         );
-        assert!(pr.dependencies.iter().all(|d| d.done));
+        assert!(pr.release_notes.dependencies.iter().all(|d| d.done));
     }
 
     #[test]
     fn null_body_has_no_dependencies() {
         let list = parse_list(&fixture("pulls-lesson-content.json")).unwrap();
-        assert!(parse_pull(&list[0]).unwrap().dependencies.is_empty());
+        assert!(
+            parse_pull(&list[0])
+                .unwrap()
+                .release_notes
+                .dependencies
+                .is_empty()
+        );
     }
 
     /// (text, done, task) of each item.
     fn deps(body: &str) -> Vec<(String, bool, bool)> {
         dependencies(body)
+            .dependencies
             .into_iter()
             .map(|d| (d.text, d.done, d.task))
             .collect()
@@ -827,7 +988,11 @@ mod tests {
             ]
         );
         // Not a heading on GitHub either: no space after the #.
-        assert!(dependencies("#Dependencies\n- [ ] x").is_empty());
+        assert!(
+            dependencies("#Dependencies\n- [ ] x")
+                .dependencies
+                .is_empty()
+        );
     }
 
     #[test]
@@ -872,7 +1037,11 @@ mod tests {
         let body = "## Dependencies\n~~~\n- [ ] in a tilde fence\n~~~\n```md\n- [ ] in a backtick fence\n```\n\n    - [ ] indented code\n\n- [ ] real one\n";
         assert_eq!(deps(body), vec![task("real one", false)]);
         // An unclosed fence runs to the end, as GitHub renders it.
-        assert!(dependencies("## Dependencies\n~~~\n- [ ] x\n").is_empty());
+        assert!(
+            dependencies("## Dependencies\n~~~\n- [ ] x\n")
+                .dependencies
+                .is_empty()
+        );
     }
 
     #[test]
@@ -914,6 +1083,122 @@ mod tests {
     fn items_in_a_quote_or_html_comment_are_read_as_rendered() {
         let body = "## Dependencies\n> - [ ] quoted\n\n<!--\n- [ ] commented out\n-->\n";
         assert_eq!(deps(body), vec![task("quoted", false)]);
+    }
+
+    /// The body's task items outside its Dependencies section, and whether it has one.
+    fn outside(body: &str) -> (bool, u64) {
+        let notes = dependencies(body);
+        (notes.dependencies_section, notes.tasks_outside)
+    }
+
+    #[test]
+    fn a_bold_label_opens_the_section_until_the_next_label() {
+        let body = "Gradebook entries.\n\n**Dependencies:**\n- [x] gradebook-service deployed\n- [ ] flag created\n\n**QA:**\n- [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", true),
+                task("flag created", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn every_label_form_opens_the_section() {
+        for label in [
+            "**Dependencies:**",
+            "**Dependencies**:",
+            "__Dependencies__",
+            "*Dependencies*",
+            "_dependencies:_",
+            "Dependencies:",
+            "DEPENDENCIES",
+            "**Dependencies (do these first):**",
+        ] {
+            let body = format!("Intro.\n\n{label}\n- [ ] flag created\n");
+            assert_eq!(deps(&body), vec![task("flag created", false)], "{label}");
+            assert_eq!(outside(&body), (true, 0), "{label}");
+        }
+        // A label in a blockquote opens it too.
+        assert_eq!(
+            deps("> **Dependencies:**\n> - [ ] flag created\n"),
+            vec![task("flag created", false)]
+        );
+    }
+
+    #[test]
+    fn a_label_section_ends_at_any_heading_and_not_at_plain_text() {
+        let body = "**Dependencies:**\n\n- [ ] a\n\nAnd before that:\n\n- [ ] b\n\n#### Notes\n- [ ] not this\n";
+        assert_eq!(deps(body), vec![task("a", false), task("b", false)]);
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn a_bold_paragraph_inside_a_heading_section_changes_nothing() {
+        let body = "## Dependencies\n\n**Backend**\n\n- [ ] a\n\n**QA:**\n\n- [x] b\n\n## QA\n- [ ] smoke\n";
+        assert_eq!(deps(body), vec![task("a", false), task("b", true)]);
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn text_after_the_label_is_an_item_that_cannot_be_ticked() {
+        assert_eq!(
+            deps("**Dependencies:** gradebook-service deployed first\n"),
+            vec![("gradebook-service deployed first".to_owned(), false, false)]
+        );
+        for nothing in [
+            "**Dependencies:** none",
+            "Dependencies: N/A",
+            "Dependencies: None.",
+        ] {
+            assert_eq!(deps(nothing), vec![], "{nothing}");
+            assert_eq!(outside(nothing), (true, 0), "{nothing}");
+        }
+    }
+
+    #[test]
+    fn a_bold_word_in_prose_is_no_label() {
+        // "Dependencies" not at the start: no section.
+        let body = "See the **Dependencies** below.\n- [ ] flag created\n";
+        assert_eq!(deps(body), vec![]);
+        assert_eq!(outside(body), (false, 1));
+    }
+
+    #[test]
+    fn task_items_outside_any_section_are_counted() {
+        // Sections gatekeeper cannot see: the items are not read, but counted.
+        for body in [
+            "## Deps\n- [ ] flag created\n- [x] deployed\n",
+            "## Dependency\n- [ ] flag created\n- [x] deployed\n",
+            "<details><summary>Dependencies</summary>\n\n- [ ] flag created\n- [x] deployed\n\n</details>\n",
+            "- **Dependencies:**\n  - [ ] flag created\n  - [x] deployed\n",
+        ] {
+            assert_eq!(deps(body), vec![], "{body}");
+            assert_eq!(outside(body), (false, 2), "{body}");
+        }
+        assert_eq!(outside("Nothing to see.\n- plain\n"), (false, 0));
+        assert_eq!(outside(""), (false, 0));
+        // The fixture: a heading section, and one QA item outside it.
+        let list = parse_list(&fixture("pulls-apangea.json")).unwrap();
+        let notes = parse_pull(&list[0]).unwrap().release_notes;
+        assert!(notes.dependencies_section);
+        assert_eq!(notes.tasks_outside, 1);
+    }
+
+    #[test]
+    fn a_table_in_the_section_is_items_that_cannot_be_ticked() {
+        let body = "## Dependencies\n\n| dependency | done |\n|---|---|\n| gradebook-service deployed | [x] |\n| flag created | [ ] |\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                ("gradebook-service deployed | [x]".to_owned(), false, false),
+                ("flag created | [ ]".to_owned(), false, false),
+            ]
+        );
+        // Outside the section, a row with a box is a task item outside it.
+        let body = "| | dependency |\n|---|---|\n| [ ] | flag created |\n| - | no box |\n";
+        assert_eq!(outside(body), (false, 1));
     }
 
     #[test]

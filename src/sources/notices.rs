@@ -46,8 +46,9 @@ const QUERY: &str = "query($owner: String!, $name: String!, $labels: [String!], 
 }";
 
 /// Every open notice of `repo` ("owner/name") as it stood at `now`: a notice or
-/// comment created or edited after `now` does not exist yet (its earlier text is
-/// unknown), so `--at` sees only what was there.
+/// comment created after `now` does not exist yet, and one edited after `now`
+/// existed with a text that is unknown ([`Notice::as_of`]), so `--at` never judges
+/// on words written later.
 pub async fn fetch(
     github: &GitHub,
     repo: &str,
@@ -96,7 +97,8 @@ pub fn parse_notices(data: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Not
     Ok(notices)
 }
 
-/// One issue node as a [`Notice`]; `None` when it was created or edited after `now`.
+/// One issue node as a [`Notice`] at `now` ([`Notice::as_of`]): `None` when it was
+/// created after `now`.
 pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<Notice>, String> {
     let number = node
         .get("number")
@@ -106,9 +108,6 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         time(node, "createdAt").ok_or_else(|| format!("issue #{number} has no createdAt time"))?;
     let edited_at = edit_time(node, "lastEditedAt").map_err(|e| format!("issue #{number}: {e}"))?;
     let sent_at = edited_at.map_or(created_at, |e| e.max(created_at));
-    if sent_at > now {
-        return Ok(None);
-    }
     let comments = node
         .pointer("/comments")
         .ok_or_else(|| format!("issue #{number} has no comments connection"))?;
@@ -123,16 +122,11 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         .and_then(Value::as_array)
         .ok_or_else(|| format!("issue #{number} has no comments.nodes list"))?
     {
-        if let Some(comment) =
-            parse_comment(c, now).map_err(|e| format!("a comment of issue #{number}: {e}"))?
-        {
-            read.push(comment);
-        }
+        read.push(parse_comment(c).map_err(|e| format!("a comment of issue #{number}: {e}"))?);
     }
-    read.sort_by_key(|c| c.at);
     let text = |key: &str| node.get(key).and_then(Value::as_str).unwrap_or("");
     let body = parse_body(text("body"), tz);
-    Ok(Some(Notice {
+    Ok(Notice {
         number,
         url: text("url").to_owned(),
         title: text("title").to_owned(),
@@ -150,30 +144,33 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         affected: body.affected,
         experience: body.experience,
         problems: body.problems,
+        text_known: true,
         comments: read,
-    }))
+    }
+    .as_of(now))
 }
 
-/// One comment node; `None` when it was created or edited after `now`.
-fn parse_comment(c: &Value, now: DateTime<Utc>) -> Result<Option<NoticeComment>, String> {
+/// One comment node, as it stands now.
+fn parse_comment(c: &Value) -> Result<NoticeComment, String> {
     let created = time(c, "createdAt").ok_or("no createdAt time")?;
-    let at = edit_time(c, "lastEditedAt")?.map_or(created, |e| e.max(created));
-    if at > now {
-        return Ok(None);
-    }
+    let edited_at = edit_time(c, "lastEditedAt")?;
+    let at = edited_at.map_or(created, |e| e.max(created));
     let body = c.get("body").and_then(Value::as_str).unwrap_or("");
     let commands = commands(body);
-    Ok(Some(NoticeComment {
+    Ok(NoticeComment {
         user: c
             .pointer("/author/login")
             .and_then(Value::as_str)
             .map(str::to_owned),
         at,
         at_unix: at.timestamp(),
+        created_at: created,
+        edited_at,
+        text_known: true,
         proceed: commands.proceed,
         reschedule: commands.reschedule,
         not_commands: commands.not_commands,
-    }))
+    })
 }
 
 fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -306,9 +303,27 @@ mod tests {
         // Before notice 7 was opened: only notice 5.
         let notices = parse_notices(&d, New_York, at("2026-11-24T13:59:59Z")).unwrap();
         assert_eq!(notices.iter().map(|n| n.number).collect::<Vec<_>>(), [5]);
-        // Between notice 5's creation and its edit: its earlier text is unknown.
+    }
+
+    #[test]
+    fn a_notice_edited_after_the_moment_checked_has_its_text_unknown() {
+        let d = data("graphql-notices-vetted.json");
+        // Between notice 5's creation and its edit: it existed, its text then is unknown.
         let notices = parse_notices(&d, New_York, at("2026-11-01T14:01:00Z")).unwrap();
-        assert!(notices.is_empty());
+        assert_eq!(notices.len(), 1);
+        let n = &notices[0];
+        assert_eq!(n.number, 5);
+        assert!(!n.text_known);
+        assert_eq!(n.sent_at, at("2026-11-01T14:00:00Z"));
+        assert_eq!(n.edited_at, Some(at("2026-11-01T14:05:12Z")));
+        assert_eq!(
+            (n.target.as_ref(), n.start, n.minutes, n.nature.as_ref()),
+            (None, None, None, None)
+        );
+        assert!(n.problems.is_empty(), "{:?}", n.problems);
+        // After the edit, the text is known.
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        assert!(notices.iter().all(|n| n.text_known));
     }
 
     #[test]
@@ -320,8 +335,32 @@ mod tests {
         let c = &notices[0].comments;
         assert_eq!(c[2].at, at("2026-11-25T09:00:00Z"));
         assert_eq!(c[2].user.as_deref(), Some("dev"));
-        // At an instant before that edit, the comment does not exist yet.
+    }
+
+    #[test]
+    fn a_comment_edited_after_the_moment_checked_is_kept_with_its_text_unknown() {
+        let mut d = data("graphql-notices-vetted.json");
+        // jim's /proceed (created 18:21:40 on the 24th) edited the next morning.
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]["lastEditedAt"] =
+            json!("2026-11-25T09:00:00Z");
         let notices = parse_notices(&d, New_York, at("2026-11-25T08:00:00Z")).unwrap();
+        let c = &notices[0].comments;
+        assert_eq!(c.len(), 3);
+        let jim = &c[2];
+        assert_eq!(jim.user.as_deref(), Some("jim"));
+        assert!(!jim.text_known);
+        assert!(!jim.proceed && !jim.reschedule && jim.not_commands.is_empty());
+        assert_eq!(jim.at, at("2026-11-24T18:21:40Z"));
+        assert_eq!(jim.created_at, jim.at);
+        assert_eq!(jim.edited_at, Some(at("2026-11-25T09:00:00Z")));
+        assert!(c[..2].iter().all(|c| c.text_known));
+        // After the edit its text counts, at the edit.
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        let jim = &notices[0].comments[2];
+        assert!(jim.text_known && jim.proceed);
+        assert_eq!(jim.at, at("2026-11-25T09:00:00Z"));
+        // Before it was written it does not exist.
+        let notices = parse_notices(&d, New_York, at("2026-11-24T18:00:00Z")).unwrap();
         assert_eq!(notices[0].comments.len(), 2);
     }
 
