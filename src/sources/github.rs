@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
 use crate::facts::{Dependency, PullRequest, ReleaseNotes, Review};
+use crate::notice::strip_html_comments;
 
 /// GitHub lists at most this many files in a compare.
 pub const COMPARE_FILE_CAP: usize = 300;
@@ -681,7 +682,9 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 /// in the section counts, at any depth of ordered or unordered lists: a task item
 /// (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy asks
 /// for a box); a table row in the section is an item that cannot be ticked either
-/// (its cells joined by " | "). Code blocks and HTML are not items, as on GitHub.
+/// (its cells joined by " | "). Code blocks and HTML comments are not items, as on
+/// GitHub; a line of an HTML block written as a task item shows as text with no
+/// box, so it is an item that cannot be ticked.
 /// Task items outside the section, and table rows outside it with a cell that
 /// starts with a box, are counted in `tasks_outside`, so that a section gatekeeper
 /// cannot see (`## Deps`, a `<summary>`) fails rather than passes unread.
@@ -701,6 +704,8 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<String> = None;
     let mut code = 0usize;
+    // An HTML comment open across HTML blocks' lines.
+    let mut html_comment = false;
     let out = &mut notes.dependencies;
     let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES;
     for event in Parser::new_ext(body, options) {
@@ -777,6 +782,18 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     }
                 }
             }
+            // GitHub shows a task item inside an HTML block as text, with no box.
+            Event::Html(t) => {
+                for line in strip_html_comments(&t, &mut html_comment).lines() {
+                    if let Some(text) = html_box_item(line) {
+                        if inside.is_some() {
+                            out.push(plain(text));
+                        } else {
+                            notes.tasks_outside += 1;
+                        }
+                    }
+                }
+            }
             Event::Start(Tag::CodeBlock(_)) => code += 1,
             Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
             Event::Text(t) if code == 0 => {
@@ -848,6 +865,23 @@ fn after_label(text: &str) -> Option<String> {
     let rest = collapse(rest);
     let nothing = ["", "none", "none.", "n/a", "-"];
     (!nothing.iter().any(|n| rest.eq_ignore_ascii_case(n))).then_some(rest)
+}
+
+/// A line of an HTML block written as a task item (`- [ ] …`, `1. [x] …`), which
+/// GitHub shows as text with no box: the line, saying so.
+fn html_box_item(line: &str) -> Option<String> {
+    let line = line.trim();
+    let rest = match line.strip_prefix(['-', '*', '+']) {
+        Some(rest) => rest,
+        None => {
+            let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            (digits.len() < line.len())
+                .then(|| digits.strip_prefix(['.', ')']))
+                .flatten()?
+        }
+    };
+    (rest.starts_with(char::is_whitespace) && starts_with_box(rest.trim_start()))
+        .then(|| format!("{line} (inside HTML, where GitHub shows no box)"))
 }
 
 /// A table cell that starts with a task box: `[ ]`, `[x]`, `[X]`.
@@ -1199,6 +1233,33 @@ mod tests {
         // Outside the section, a row with a box is a task item outside it.
         let body = "| | dependency |\n|---|---|\n| [ ] | flag created |\n| - | no box |\n";
         assert_eq!(outside(body), (false, 1));
+    }
+
+    #[test]
+    fn a_task_item_inside_html_is_an_item_that_cannot_be_ticked() {
+        let body = "## Dependencies\n<details>\n<summary>Backend</summary>\n- [x] gradebook deployed\n1. [ ] flag created\n</details>\n\n<!--\n- [ ] commented out\n-->\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                (
+                    "- [x] gradebook deployed (inside HTML, where GitHub shows no box)".to_owned(),
+                    false,
+                    false
+                ),
+                (
+                    "1. [ ] flag created (inside HTML, where GitHub shows no box)".to_owned(),
+                    false,
+                    false
+                ),
+            ]
+        );
+        // With no section, they are task items outside one.
+        let body = "<details>\n<summary>Dependencies</summary>\n- [ ] flag created\n</details>\n";
+        assert_eq!(outside(body), (false, 1));
+        // Not task items: no bullet, no space, no box.
+        for line in ["[ ] a", "-[ ] a", "- a", "12 [ ] a", "<li>[ ] a</li>"] {
+            assert_eq!(html_box_item(line), None, "{line}");
+        }
     }
 
     #[test]

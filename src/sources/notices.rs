@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::github::{GitHub, GithubError};
 use crate::facts::{Notice, NoticeComment};
-use crate::notice::parse_body;
+use crate::notice::{parse_body, strip_html_comments};
 
 pub const LABEL: &str = "downtime-notice";
 const PROCEED: &str = "/proceed";
@@ -200,11 +200,12 @@ pub struct Commands {
 }
 
 /// A command is a line that is exactly `/proceed` or `/reschedule`, whitespace
-/// aside, anywhere in the comment. A line that starts like one but has more words
+/// aside, anywhere in the comment outside an HTML comment. A line that starts like one but has more words
 /// (`/proceed NOT until support signs off`) is no command, and is kept to say so.
 pub fn commands(body: &str) -> Commands {
     let mut found = Commands::default();
-    for line in body.lines() {
+    // A command in an HTML comment is not shown on GitHub: nobody saw it given.
+    for line in strip_html_comments(body, &mut false).lines() {
         let line = line.trim();
         match line {
             PROCEED => found.proceed = true,
@@ -405,5 +406,10 @@ mod tests {
         assert_eq!(c.not_commands, ["/Proceed", "/proceeding later"]);
         let c = commands("/proceed\n/reschedule");
         assert!(c.proceed && c.reschedule);
+        // Hidden in an HTML comment: not shown, so not given.
+        let c = commands("Waiting on support.\n<!--\n/proceed\n-->\n");
+        assert_eq!(c, Commands::default());
+        let c = commands("<!-- draft -->\n/proceed");
+        assert!(c.proceed);
     }
 }
