@@ -8,6 +8,8 @@
 # after the notice was sent. A later vetter comment without `/proceed` (an
 # objection, a question) withdraws earlier vetting.
 #
+# A vetter's /proceed hidden on GitHub (`minimized`) does not count.
+#
 # Text unknown (`text_known: false`, the notice or comment was edited after `now`,
 # as with `--at`): such a notice never passes, and a vetter comment whose text is
 # unknown leaves vetting unproved, since it may have been the vetter's latest word.
@@ -164,6 +166,7 @@ vetted(n) if {
 	c := latest_vetting(n)
 	c.proceed == true
 	c.reschedule == false
+	c.minimized == false
 	is_number(c.at_unix)
 	is_number(n.sent_unix)
 	c.at_unix > n.sent_unix
@@ -181,6 +184,17 @@ vetting_problems(n) := set() if {
 	c := latest_vetting(n)
 	c.reschedule == true
 	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])
+} else := {msg} if {
+	c := latest_vetting(n)
+	c.proceed == true
+	not c.minimized == false
+	msg := sprintf(
+		concat("", [
+			"notice #%v: the latest comment by a vetter, %s's /proceed at %s, is hidden on GitHub (minimized), ",
+			"so it does not count: a vetter must comment /proceed again",
+		]),
+		[n.number, c.user, c.at],
+	)
 } else := {msg} if {
 	c := latest_vetting(n)
 	not c.proceed == true

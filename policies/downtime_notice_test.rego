@@ -287,3 +287,31 @@ test_a_notice_of_unknown_text_beside_a_good_one_passes if {
 	inp := object.union(green_downtime, {"notices": [unknown, vetted_notice]})
 	status(inp, "downtime_notice") == "pass"
 }
+
+test_a_hidden_proceed_does_not_vet if {
+	hidden := object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), {"minimized": true})
+	inp := with_notice({"comments": [hidden]})
+	status(inp, "downtime_notice") == "fail"
+	want := concat("", [
+		"notice #7: the latest comment by a vetter, jim's /proceed at 2026-11-24T18:00:00Z, is hidden on GitHub ",
+		"(minimized), so it does not count: a vetter must comment /proceed again",
+	])
+	detail(inp, "downtime_notice") == want
+}
+
+test_a_proceed_without_minimized_does_not_vet if {
+	every c in [
+		object.remove(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), ["minimized"]),
+		object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), {"minimized": "false"}),
+	] {
+		status(with_notice({"comments": [c]}), "downtime_notice") == "fail"
+	}
+}
+
+# A hidden comment without /proceed still withdraws earlier vetting.
+test_a_hidden_later_comment_still_withdraws if {
+	hidden := object.union(vetter_comment("tim", "2026-11-24T18:30:00Z", 1795545000, false, false), {"minimized": true})
+	inp := with_notice({"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), hidden]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "withdraws any earlier vetting")
+}

@@ -129,6 +129,7 @@ vetter_comment(user, at, at_unix, proceed, reschedule) := {
 	"created_at": at,
 	"edited_at": null,
 	"text_known": true,
+	"minimized": false,
 	"proceed": proceed,
 	"reschedule": reschedule,
 	"not_commands": [],

@@ -585,6 +585,7 @@ pub fn assumed_notice(
                 created_at: now + Duration::seconds(1),
                 edited_at: None,
                 text_known: true,
+                minimized: false,
                 proceed: true,
                 reschedule: false,
                 not_commands: Vec::new(),

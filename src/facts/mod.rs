@@ -263,6 +263,9 @@ pub struct NoticeComment {
     /// False when the comment was edited after `now`: it existed then, with a text
     /// that is unknown, so it has no command and the policy cannot count it.
     pub text_known: bool,
+    /// GitHub hides the comment (a maintainer minimized it: outdated, resolved,
+    /// spam…); the policy does not count its `/proceed`.
+    pub minimized: bool,
     /// A line of the comment is exactly `/proceed` (whitespace aside).
     pub proceed: bool,
     /// A line of the comment is exactly `/reschedule` (whitespace aside).

@@ -167,6 +167,8 @@ fn parse_comment(c: &Value) -> Result<NoticeComment, String> {
         created_at: created,
         edited_at,
         text_known: true,
+        // Absent counts as hidden: the query asks for it.
+        minimized: c.get("isMinimized") != Some(&Value::Bool(false)),
         proceed: commands.proceed,
         reschedule: commands.reschedule,
         not_commands: commands.not_commands,
@@ -363,6 +365,24 @@ mod tests {
         // Before it was written it does not exist.
         let notices = parse_notices(&d, New_York, at("2026-11-24T18:00:00Z")).unwrap();
         assert_eq!(notices[0].comments.len(), 2);
+    }
+
+    #[test]
+    fn a_hidden_comment_is_marked_minimized() {
+        let d = data("graphql-notices-vetted.json");
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        assert!(notices[0].comments.iter().all(|c| !c.minimized));
+        let mut d = data("graphql-notices-vetted.json");
+        let nodes = &mut d["repository"]["issues"]["nodes"][0]["comments"]["nodes"];
+        nodes[2]["isMinimized"] = json!(true);
+        nodes[2]["minimizedReason"] = json!("OUTDATED");
+        // Not said: counts as hidden.
+        nodes[1].as_object_mut().unwrap().remove("isMinimized");
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        let hidden: Vec<_> = notices[0].comments.iter().map(|c| c.minimized).collect();
+        assert_eq!(hidden, [false, true, true]);
+        // The command is still read: judging it is the policy's call.
+        assert!(notices[0].comments[2].proceed);
     }
 
     #[test]

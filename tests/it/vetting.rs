@@ -317,6 +317,22 @@ async fn with_at_later_notices_and_comments_do_not_count_yet() {
     );
 }
 
+/// A vetter's `/proceed` that GitHub hides (minimized) does not vet.
+#[tokio::test]
+async fn a_hidden_proceed_does_not_vet() {
+    let mut answer = recorded();
+    let jim = &mut notice_7(&mut answer)["comments"]["nodes"][2];
+    jim["isMinimized"] = json!(true);
+    jim["minimizedReason"] = json!("OUTDATED");
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: the latest comment by a vetter, jim's /proceed at 2026-11-24T18:21:40Z, is hidden on GitHub (minimized)",
+    );
+}
+
 /// An earlier `/proceed` of the same vetter does not decide past a later comment
 /// whose text at the instant is unknown; nor does a notice edited after it pass.
 #[tokio::test]
