@@ -673,8 +673,9 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 /// - or a label: a paragraph outside any list whose text, emphasis stripped, starts
 ///   with "Dependencies" (any case): `**Dependencies:**`, `__Dependencies__`,
 ///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
-///   of any level, or to the next paragraph outside a list that is wholly
-///   emphasized (`**QA:**`, the label of another section). Text after the label's
+///   of any level, or to the next paragraph outside a list that is wholly bold
+///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
+///   end it). Text after the label's
 ///   colon (`**Dependencies:** gradebook deployed`) is an item that cannot be
 ///   ticked, unless it is "none" or "n/a".
 ///
@@ -697,7 +698,7 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
     let mut heading: Option<(usize, String)> = None;
     // The paragraph outside any list being read.
     let mut para: Option<Paragraph> = None;
-    let mut emphasis = 0usize;
+    let mut bold = 0usize;
     // The items being read, innermost last: their index in `out`, when in the section.
     let mut items: Vec<Option<usize>> = Vec::new();
     // The table row being read: its cells, and the cell being read.
@@ -742,8 +743,8 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     }
                 }
             }
-            Event::Start(Tag::Emphasis | Tag::Strong) => emphasis += 1,
-            Event::End(TagEnd::Emphasis | TagEnd::Strong) => emphasis = emphasis.saturating_sub(1),
+            Event::Start(Tag::Strong) => bold += 1,
+            Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
             Event::Start(Tag::Item) => {
                 items.push(inside.map(|_| {
                     out.push(plain(String::new()));
@@ -802,7 +803,7 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     para: &mut para,
                     cell: &mut cell,
                 };
-                to.push(out, &items, &t, emphasis)
+                to.push(out, &items, &t, bold)
             }
             Event::Code(t) => {
                 let mut to = Text {
@@ -810,7 +811,7 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     para: &mut para,
                     cell: &mut cell,
                 };
-                to.push(out, &items, &format!("`{t}`"), emphasis)
+                to.push(out, &items, &format!("`{t}`"), bold)
             }
             Event::SoftBreak | Event::HardBreak => {
                 let mut to = Text {
@@ -818,7 +819,7 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     para: &mut para,
                     cell: &mut cell,
                 };
-                to.push(out, &items, " ", emphasis)
+                to.push(out, &items, " ", bold)
             }
             _ => {}
         }
@@ -837,7 +838,7 @@ enum Section {
     Label,
 }
 
-/// A paragraph outside any list: its text, and the part of it outside emphasis.
+/// A paragraph outside any list: its text, and the part of it outside bold.
 #[derive(Default)]
 struct Paragraph {
     text: String,
@@ -845,7 +846,8 @@ struct Paragraph {
 }
 
 impl Paragraph {
-    /// Wholly emphasized, a trailing colon aside: the label of a section.
+    /// Wholly bold, a trailing colon aside: the label of a section. (Italic is
+    /// not enough: an italic note inside the section must not end it.)
     fn is_label(&self) -> bool {
         !self.text.trim().is_empty() && self.plain.trim().trim_end_matches(':').trim().is_empty()
     }
@@ -916,20 +918,14 @@ struct Text<'a> {
 }
 
 impl Text<'_> {
-    fn push(
-        &mut self,
-        out: &mut [Dependency],
-        items: &[Option<usize>],
-        text: &str,
-        emphasis: usize,
-    ) {
+    fn push(&mut self, out: &mut [Dependency], items: &[Option<usize>], text: &str, bold: usize) {
         if let Some((_, h)) = self.heading {
             h.push_str(text);
         } else if let Some(c) = self.cell {
             c.push_str(text);
         } else if let Some(p) = self.para {
             p.text.push_str(text);
-            if emphasis == 0 {
+            if bold == 0 {
                 p.plain.push_str(text);
             }
         } else if let Some(dep) = current(out, items) {
@@ -1163,9 +1159,17 @@ mod tests {
 
     #[test]
     fn a_label_section_ends_at_any_heading_and_not_at_plain_text() {
-        let body = "**Dependencies:**\n\n- [ ] a\n\nAnd before that:\n\n- [ ] b\n\n#### Notes\n- [ ] not this\n";
-        assert_eq!(deps(body), vec![task("a", false), task("b", false)]);
+        let body = "**Dependencies:**\n\n- [ ] a\n\nAnd before that:\n\n- [ ] b\n\n*Note: after 6 pm*\n\n- [ ] c\n\n#### Notes\n- [ ] not this\n";
+        assert_eq!(
+            deps(body),
+            vec![task("a", false), task("b", false), task("c", false)]
+        );
         assert_eq!(outside(body), (true, 1));
+        // A wholly bold paragraph ends it, `__` or `**`, colon or not.
+        for label in ["**QA:**", "__QA__", "**QA**:", "**Rollout notes**"] {
+            let body = format!("Dependencies:\n\n- [ ] a\n\n{label}\n\n- [ ] not this\n");
+            assert_eq!(deps(&body), vec![task("a", false)], "{label}");
+        }
     }
 
     #[test]
