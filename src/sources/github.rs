@@ -668,10 +668,11 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 ///
 /// The Dependencies section opens at:
 /// - a heading, ATX or setext, of any level, whose text starts with
-///   "Dependencies" (any case); it runs to the next heading of the same or a higher
-///   level (deeper headings stay inside);
+///   "Dependencies" (any case, after anything that is not a letter: `📦`, `2.`);
+///   it runs to the next heading of the same or a higher level (deeper headings
+///   stay inside);
 /// - or a label: a paragraph outside any list whose text, emphasis stripped, starts
-///   with "Dependencies" (any case): `**Dependencies:**`, `__Dependencies__`,
+///   with "Dependencies" (the same way): `**Dependencies:**`, `__Dependencies__`,
 ///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
 ///   of any level, or to the next paragraph outside a list that is wholly bold
 ///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
@@ -853,9 +854,10 @@ impl Paragraph {
     }
 }
 
-/// Text that starts with "Dependencies", any case, leading whitespace aside.
+/// Text that starts with "Dependencies", any case, after anything that is not a
+/// letter (whitespace, an emoji, a number: `📦 Dependencies`, `2. Dependencies`).
 fn names_section(text: &str) -> bool {
-    text.trim_start()
+    text.trim_start_matches(|c: char| !c.is_alphabetic())
         .get(..SECTION.len())
         .is_some_and(|t| t.eq_ignore_ascii_case(SECTION))
 }
@@ -1017,12 +1019,21 @@ mod tests {
                 task("d", false)
             ]
         );
-        // Not a heading on GitHub either: no space after the #.
-        assert!(
-            dependencies("#Dependencies\n- [ ] x")
-                .dependencies
-                .is_empty()
+        // Not a heading on GitHub (no space after the #), but a label paragraph.
+        assert_eq!(
+            outside("#Dependencies\n- [ ] x"),
+            (true, 0),
+            "a label, read as one"
         );
+        // An emoji or a number before the name.
+        for heading in [
+            "## 📦 Dependencies",
+            "## 2. Dependencies",
+            "### — dependencies —",
+        ] {
+            let body = format!("{heading}\n- [ ] x\n");
+            assert_eq!(deps(&body), vec![task("x", false)], "{heading}");
+        }
     }
 
     #[test]
