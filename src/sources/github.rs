@@ -678,7 +678,10 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 ///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
 ///   end it). Text after the label's
 ///   colon (`**Dependencies:** gradebook deployed`) is an item that cannot be
-///   ticked, unless it is "none" or "n/a".
+///   ticked, unless it is "none" or "n/a";
+/// - or a list item outside the section whose own text starts with
+///   "Dependencies" (`- **Dependencies:**`): its nested lists are the section.
+///   Text after its colon is an item, as for a label.
 ///
 /// Inside a section opened by a heading a label changes nothing. Every list item
 /// in the section counts, at any depth of ordered or unordered lists: a task item
@@ -700,8 +703,8 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
     // The paragraph outside any list being read.
     let mut para: Option<Paragraph> = None;
     let mut bold = 0usize;
-    // The items being read, innermost last: their index in `out`, when in the section.
-    let mut items: Vec<Option<usize>> = Vec::new();
+    // The items being read, innermost last.
+    let mut items: Vec<Item> = Vec::new();
     // The table row being read: its cells, and the cell being read.
     let mut row: Option<Vec<String>> = None;
     let mut cell: Option<String> = None;
@@ -747,16 +750,39 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
             Event::Start(Tag::Strong) => bold += 1,
             Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
             Event::Start(Tag::Item) => {
-                items.push(inside.map(|_| {
+                let dep = inside.map(|_| {
                     out.push(plain(String::new()));
                     out.len() - 1
-                }));
+                });
+                items.push(Item {
+                    dep,
+                    text: String::new(),
+                });
+            }
+            // A list nested in an item that names the section (`- **Dependencies:**`).
+            Event::Start(Tag::List(_))
+                if inside.is_none() && items.last().is_some_and(|i| names_section(&i.text)) =>
+            {
+                inside = Some(Section::Item(items.len()));
+                notes.dependencies_section = true;
             }
             Event::End(TagEnd::Item) => {
-                if let Some(Some(i)) = items.pop()
-                    && let Some(dep) = out.get_mut(i)
+                if let Some(item) = items.pop() {
+                    match item.dep.and_then(|i| out.get_mut(i)) {
+                        Some(dep) => dep.text = collapse(&item.text),
+                        None if names_section(&item.text) => {
+                            notes.dependencies_section = true;
+                            if let Some(rest) = after_label(&item.text) {
+                                out.push(plain(rest));
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                if let Some(Section::Item(depth)) = inside
+                    && items.len() < depth
                 {
-                    dep.text = collapse(&dep.text);
+                    inside = None;
                 }
             }
             Event::TaskListMarker(checked) => match current(out, &items) {
@@ -803,24 +829,27 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                     heading: &mut heading,
                     para: &mut para,
                     cell: &mut cell,
+                    items: &mut items,
                 };
-                to.push(out, &items, &t, bold)
+                to.push(&t, bold)
             }
             Event::Code(t) => {
                 let mut to = Text {
                     heading: &mut heading,
                     para: &mut para,
                     cell: &mut cell,
+                    items: &mut items,
                 };
-                to.push(out, &items, &format!("`{t}`"), bold)
+                to.push(&format!("`{t}`"), bold)
             }
             Event::SoftBreak | Event::HardBreak => {
                 let mut to = Text {
                     heading: &mut heading,
                     para: &mut para,
                     cell: &mut cell,
+                    items: &mut items,
                 };
-                to.push(out, &items, " ", bold)
+                to.push(" ", bold)
             }
             _ => {}
         }
@@ -837,6 +866,15 @@ enum Section {
     Heading(usize),
     /// A label paragraph.
     Label,
+    /// A list item naming the section, at this depth of items: its nested lists.
+    Item(usize),
+}
+
+/// A list item being read: its index in the dependencies, when in the section,
+/// and its own text (not its nested items').
+struct Item {
+    dep: Option<usize>,
+    text: String,
 }
 
 /// A paragraph outside any list: its text, and the part of it outside bold.
@@ -906,9 +944,8 @@ fn collapse(text: &str) -> String {
 }
 
 /// The innermost item being read, when it is in the section.
-fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a mut Dependency> {
-    let i = (*items.last()?)?;
-    out.get_mut(i)
+fn current<'a>(out: &'a mut [Dependency], items: &[Item]) -> Option<&'a mut Dependency> {
+    out.get_mut(items.last()?.dep?)
 }
 
 /// Where inline text goes: the heading being read, else the table cell, else the
@@ -917,10 +954,11 @@ struct Text<'a> {
     heading: &'a mut Option<(usize, String)>,
     para: &'a mut Option<Paragraph>,
     cell: &'a mut Option<String>,
+    items: &'a mut [Item],
 }
 
 impl Text<'_> {
-    fn push(&mut self, out: &mut [Dependency], items: &[Option<usize>], text: &str, bold: usize) {
+    fn push(&mut self, text: &str, bold: usize) {
         if let Some((_, h)) = self.heading {
             h.push_str(text);
         } else if let Some(c) = self.cell {
@@ -930,8 +968,8 @@ impl Text<'_> {
             if bold == 0 {
                 p.plain.push_str(text);
             }
-        } else if let Some(dep) = current(out, items) {
-            dep.text.push_str(text);
+        } else if let Some(item) = self.items.last_mut() {
+            item.text.push_str(text);
         }
     }
 }
@@ -1184,6 +1222,29 @@ mod tests {
     }
 
     #[test]
+    fn a_list_item_naming_the_section_opens_it_for_its_nested_lists() {
+        let body = "- **Dependencies:**\n  - [x] gradebook-service deployed\n    1. [ ] flag created\n- **QA:**\n  - [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", true),
+                task("flag created", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+        // Loose, and with the items after a blank line.
+        let body = "* Dependencies\n\n  * [ ] flag created\n\n* Notes\n\n  * [ ] not this\n";
+        assert_eq!(deps(body), vec![task("flag created", false)]);
+        // Text after the colon is an item; none is nothing.
+        assert_eq!(
+            deps("- Dependencies: flag created\n- QA: smoke\n"),
+            vec![("flag created".to_owned(), false, false)]
+        );
+        assert_eq!(outside("- Dependencies: none\n- [ ] smoke\n"), (true, 1));
+        assert_eq!(deps("- Dependencies: none\n- [ ] smoke\n"), vec![]);
+    }
+
+    #[test]
     fn a_bold_paragraph_inside_a_heading_section_changes_nothing() {
         let body = "## Dependencies\n\n**Backend**\n\n- [ ] a\n\n**QA:**\n\n- [x] b\n\n## QA\n- [ ] smoke\n";
         assert_eq!(deps(body), vec![task("a", false), task("b", true)]);
@@ -1221,7 +1282,7 @@ mod tests {
             "## Deps\n- [ ] flag created\n- [x] deployed\n",
             "## Dependency\n- [ ] flag created\n- [x] deployed\n",
             "<details><summary>Dependencies</summary>\n\n- [ ] flag created\n- [x] deployed\n\n</details>\n",
-            "- **Dependencies:**\n  - [ ] flag created\n  - [x] deployed\n",
+            "- **Deps:**\n  - [ ] flag created\n  - [x] deployed\n",
         ] {
             assert_eq!(deps(body), vec![], "{body}");
             assert_eq!(outside(body), (false, 2), "{body}");
