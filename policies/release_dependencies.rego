@@ -2,7 +2,7 @@
 # label paragraph such as `**Dependencies:**`) of each release pull request is a
 # ticked task item. A body with task items but no Dependencies section fails:
 # its dependencies may be written in a form gatekeeper cannot read (`## Deps`,
-# a `<summary>`), so nothing proves them met.
+# `**Prerequisites:**`), so nothing proves them met.
 package gatekeeper
 
 check_release_dependencies := result(

@@ -681,7 +681,9 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 ///   ticked, unless it is "none" or "n/a";
 /// - or a list item outside the section whose own text starts with
 ///   "Dependencies" (`- **Dependencies:**`): its nested lists are the section.
-///   Text after its colon is an item, as for a label.
+///   Text after its colon is an item, as for a label;
+/// - or a `<details>` block whose `<summary>` starts with "Dependencies": to its
+///   `</details>`.
 ///
 /// Inside a section opened by a heading a label changes nothing. Every list item
 /// in the section counts, at any depth of ordered or unordered lists: a task item
@@ -692,7 +694,7 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 /// box, so it is an item that cannot be ticked.
 /// Task items outside the section, and table rows outside it with a cell that
 /// starts with a box, are counted in `tasks_outside`, so that a section gatekeeper
-/// cannot see (`## Deps`, a `<summary>`) fails rather than passes unread.
+/// cannot see (`## Deps`, `**Prerequisites:**`) fails rather than passes unread.
 pub fn dependencies(body: &str) -> ReleaseNotes {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
@@ -813,6 +815,22 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
             // GitHub shows a task item inside an HTML block as text, with no box.
             Event::Html(t) => {
                 for line in strip_html_comments(&t, &mut html_comment).lines() {
+                    // What follows the summary that opens the section counts toward
+                    // its end; the `<details>` before it is the one it opens.
+                    let mut after = line;
+                    if inside.is_none() && summary(line).is_some_and(|s| names_section(&s)) {
+                        inside = Some(Section::Details(1));
+                        notes.dependencies_section = true;
+                        after = line.split_once("</summary>").map_or("", |(_, a)| a);
+                    }
+                    if let Some(Section::Details(depth)) = &mut inside {
+                        *depth += after.matches("<details").count();
+                        let closes = after.matches("</details>").count();
+                        match depth.checked_sub(closes) {
+                            Some(open) if open > 0 => *depth = open,
+                            _ => inside = None,
+                        }
+                    }
                     if let Some(text) = html_box_item(line) {
                         if inside.is_some() {
                             out.push(plain(text));
@@ -868,6 +886,24 @@ enum Section {
     Label,
     /// A list item naming the section, at this depth of items: its nested lists.
     Item(usize),
+    /// A `<details>` block whose `<summary>` names the section, with this many
+    /// `<details>` open.
+    Details(usize),
+}
+
+/// The text of a `<summary>` on an HTML line, tags stripped.
+fn summary(line: &str) -> Option<String> {
+    let (_, after) = line.split_once("<summary")?;
+    let (_, inner) = after.split_once('>')?;
+    let inner = inner.split_once("</summary>").map_or(inner, |(s, _)| s);
+    let mut text = String::new();
+    let mut rest = inner;
+    while let Some((before, after)) = rest.split_once('<') {
+        text.push_str(before);
+        rest = after.split_once('>').map_or("", |(_, a)| a);
+    }
+    text.push_str(rest);
+    Some(text)
 }
 
 /// A list item being read: its index in the dependencies, when in the section,
@@ -1245,6 +1281,35 @@ mod tests {
     }
 
     #[test]
+    fn a_details_block_whose_summary_names_the_section_is_the_section() {
+        let body = "<details>\n<summary><b>Dependencies</b> (3)</summary>\n\n- [x] gradebook deployed\n<details><summary>more</summary>\n\n- [ ] flag created\n\n</details>\n\n- [ ] cache cleared\n\n</details>\n\n- [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook deployed", true),
+                task("flag created", false),
+                task("cache cleared", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+        // Without blank lines GitHub shows the items as text: items with no box.
+        let body = "<details><summary>Dependencies</summary>\n- [x] gradebook deployed\n</details>\n- [ ] smoke\n";
+        assert_eq!(
+            deps(body),
+            vec![(
+                "- [x] gradebook deployed (inside HTML, where GitHub shows no box)".to_owned(),
+                false,
+                false
+            )]
+        );
+        assert_eq!(
+            summary("<summary>x <i>y</i></summary>").as_deref(),
+            Some("x y")
+        );
+        assert_eq!(summary("<p>no summary</p>"), None);
+    }
+
+    #[test]
     fn a_bold_paragraph_inside_a_heading_section_changes_nothing() {
         let body = "## Dependencies\n\n**Backend**\n\n- [ ] a\n\n**QA:**\n\n- [x] b\n\n## QA\n- [ ] smoke\n";
         assert_eq!(deps(body), vec![task("a", false), task("b", true)]);
@@ -1281,7 +1346,7 @@ mod tests {
         for body in [
             "## Deps\n- [ ] flag created\n- [x] deployed\n",
             "## Dependency\n- [ ] flag created\n- [x] deployed\n",
-            "<details><summary>Dependencies</summary>\n\n- [ ] flag created\n- [x] deployed\n\n</details>\n",
+            "<details><summary>Deps</summary>\n\n- [ ] flag created\n- [x] deployed\n\n</details>\n",
             "- **Deps:**\n  - [ ] flag created\n  - [x] deployed\n",
         ] {
             assert_eq!(deps(body), vec![], "{body}");
@@ -1330,7 +1395,7 @@ mod tests {
             ]
         );
         // With no section, they are task items outside one.
-        let body = "<details>\n<summary>Dependencies</summary>\n- [ ] flag created\n</details>\n";
+        let body = "<details>\n<summary>Deps</summary>\n- [ ] flag created\n</details>\n";
         assert_eq!(outside(body), (false, 1));
         // Not task items: no bullet, no space, no box.
         for line in ["[ ] a", "-[ ] a", "- a", "12 [ ] a", "<li>[ ] a</li>"] {
