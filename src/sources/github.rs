@@ -676,9 +676,8 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
 ///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
 ///   of any level, or to the next paragraph outside a list that is wholly bold
 ///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
-///   end it). Text after the label's
-///   colon (`**Dependencies:** gradebook deployed`) is an item that cannot be
-///   ticked, unless it is "none" or "n/a";
+///   end it). Text after the label's colon (`**Dependencies:** gradebook
+///   deployed`) is an item that cannot be ticked, unless it is "none" or "n/a";
 /// - or a list item outside the section whose own text starts with
 ///   "Dependencies" (`- **Dependencies:**`): its nested lists are the section.
 ///   Text after its colon is an item, as for a label;
