@@ -202,12 +202,14 @@ pub struct Commands {
 }
 
 /// A command is a line that is exactly `/proceed` or `/reschedule`, whitespace
-/// aside, anywhere in the comment outside an HTML comment. A line that starts like one but has more words
-/// (`/proceed NOT until support signs off`) is no command, and is kept to say so.
+/// aside, anywhere in the comment's own words: not in an HTML comment (GitHub
+/// does not show it), a code block (an example: "to approve, type `/proceed`")
+/// or a quote (someone else's words). A line that starts like one but has more
+/// words (`/proceed NOT until support signs off`) is no command, and is kept to
+/// say so.
 pub fn commands(body: &str) -> Commands {
     let mut found = Commands::default();
-    // A command in an HTML comment is not shown on GitHub: nobody saw it given.
-    for line in strip_html_comments(body, &mut false).lines() {
+    for line in own_lines(&strip_html_comments(body, &mut false)) {
         let line = line.trim();
         match line {
             PROCEED => found.proceed = true,
@@ -221,6 +223,27 @@ pub fn commands(body: &str) -> Commands {
         }
     }
     found
+}
+
+/// The lines of a Markdown text outside its code blocks and quotes.
+fn own_lines(text: &str) -> Vec<&str> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let quoted: Vec<std::ops::Range<usize>> = Parser::new(text)
+        .into_offset_iter()
+        .filter_map(|(event, range)| {
+            matches!(event, Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_))).then_some(range)
+        })
+        .collect();
+    let mut start = 0;
+    let mut lines = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        if !quoted.iter().any(|r| r.start < end && start < r.end) {
+            lines.push(line);
+        }
+        start = end;
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -430,6 +453,19 @@ mod tests {
         let c = commands("Waiting on support.\n<!--\n/proceed\n-->\n");
         assert_eq!(c, Commands::default());
         let c = commands("<!-- draft -->\n/proceed");
+        assert!(c.proceed);
+        // An example in code, or someone else's words quoted: not given.
+        for body in [
+            "To approve, type:\n```\n/proceed\n```\n",
+            "To approve, type:\n~~~\n/proceed\n~~~\n",
+            "To approve, type:\n\n    /proceed\n",
+            "tim wrote:\n> Support is ready.\n> /proceed\n",
+            "> Support is ready.\n/proceed\n",
+        ] {
+            assert!(!commands(body).proceed, "{body}");
+        }
+        // After a code block, a line of one's own counts.
+        let c = commands("```\nexample\n```\n/proceed\n");
         assert!(c.proceed);
     }
 }
