@@ -142,8 +142,8 @@ pub struct PullRequest {
 pub struct ReleaseNotes {
     /// List items of the body's Dependencies section (and rows of a table in it), in order.
     pub dependencies: Vec<Dependency>,
-    /// The body has a Dependencies section (a heading or a label paragraph), even
-    /// an empty one.
+    /// The body has a Dependencies section (a heading, a label paragraph, a list
+    /// item or a `<details>` naming it), even an empty one.
     pub dependencies_section: bool,
     /// Task items (and table rows with a box) outside the Dependencies section.
     pub tasks_outside: u64,
