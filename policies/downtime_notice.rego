@@ -8,6 +8,12 @@
 # after the notice was sent. A later vetter comment without `/proceed` (an
 # objection, a question) withdraws earlier vetting.
 #
+# A vetter's /proceed hidden on GitHub (`minimized`) does not count.
+#
+# Text unknown (`text_known: false`, the notice or comment was edited after `now`,
+# as with `--at`): such a notice never passes, and a vetter comment whose text is
+# unknown leaves vetting unproved, since it may have been the vetter's latest word.
+#
 # The check passes only on positive evidence (`downtime_notice_passes`); the
 # failure reasons explain, they never decide.
 package gatekeeper
@@ -60,6 +66,9 @@ target_notices := [n |
 
 for_target(n) if n.target == input.target
 
+# Its text at `now` is unknown, so it may be for this target.
+for_target(n) if n.text_known == false
+
 for_target(n) if {
 	not n.target
 	some p in n.problems
@@ -72,6 +81,7 @@ good_notices := [n |
 ]
 
 good_notice(n) if {
+	n.text_known == true
 	n.target == input.target
 	is_array(n.problems)
 	count(n.problems) == 0
@@ -95,7 +105,13 @@ no_good_notice_reasons := {msg} if {
 	some msg in notice_problems(n)
 }
 
-notice_problems(n) := ((field_problems(n) | vetting_problems(n)) | lead_problems(n)) | cover_problems(n)
+notice_problems(n) := {msg} if {
+	n.text_known == false
+	msg := sprintf(
+		"notice #%v was edited at %s, after the moment checked (%s): its text then is unknown, so it cannot pass",
+		[n.number, n.edited_at, input.now],
+	)
+} else := ((field_problems(n) | vetting_problems(n)) | lead_problems(n)) | cover_problems(n)
 
 notice_fields := {
 	"start": "Start",
@@ -125,10 +141,7 @@ named_in_problems(n, label) if {
 # The vetters' latest word on the notice: their comment with the latest `at_unix`
 # (the last of equals, in the collector's order).
 latest_vetting(n) := same[count(same) - 1] if {
-	mine := [c |
-		some c in n.comments
-		c.user in settings.vetters
-	]
+	mine := vetter_comments(n)
 	count(mine) > 0
 	newest := max([c.at_unix | some c in mine])
 	same := [c |
@@ -137,10 +150,23 @@ latest_vetting(n) := same[count(same) - 1] if {
 	]
 }
 
+vetter_comments(n) := [c |
+	some c in n.comments
+	c.user in settings.vetters
+]
+
+# Vetter comments whose text at `now` is not known to be what was read.
+unknown_vetting(n) := [c |
+	some c in vetter_comments(n)
+	not c.text_known == true
+]
+
 vetted(n) if {
+	count(unknown_vetting(n)) == 0
 	c := latest_vetting(n)
 	c.proceed == true
 	c.reschedule == false
+	c.minimized == false
 	is_number(c.at_unix)
 	is_number(n.sent_unix)
 	c.at_unix > n.sent_unix
@@ -148,10 +174,27 @@ vetted(n) if {
 
 vetting_problems(n) := set() if {
 	vetted(n)
+} else := msgs if {
+	msgs := {msg |
+		some c in unknown_vetting(n)
+		msg := unknown_vetting_reason(n, c)
+	}
+	count(msgs) > 0
 } else := {msg} if {
 	c := latest_vetting(n)
 	c.reschedule == true
 	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])
+} else := {msg} if {
+	c := latest_vetting(n)
+	c.proceed == true
+	not c.minimized == false
+	msg := sprintf(
+		concat("", [
+			"notice #%v: the latest comment by a vetter, %s's /proceed at %s, is hidden on GitHub (minimized), ",
+			"so it does not count: a vetter must comment /proceed again",
+		]),
+		[n.number, c.user, c.at],
+	)
 } else := {msg} if {
 	c := latest_vetting(n)
 	not c.proceed == true
@@ -172,6 +215,20 @@ vetting_problems(n) := set() if {
 	"notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed",
 	[n.number, concat(", ", settings.vetters)]
 )}
+
+unknown_vetting_reason(n, c) := msg if {
+	c.text_known == false
+	msg := sprintf(
+		concat("", [
+			"notice #%v: comment by %s at %s was edited after the moment checked (%s): ",
+			"its text then is unknown, so vetting is not proved",
+		]),
+		[n.number, c.user, c.at, input.now],
+	)
+} else := sprintf(
+	"notice #%v: comment by %s at %s does not say whether its text is known (text_known), so vetting is not proved",
+	[n.number, c.user, c.at],
+)
 
 # Lines that look like commands but are not, so that the reason says why.
 not_command_hint(c) := sprintf(" (%s: %s)", [concat("; ", lines), command_rule]) if {

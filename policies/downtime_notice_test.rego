@@ -203,3 +203,115 @@ test_two_vetted_notices_pass_with_one_detail if {
 	status(inp, "downtime_notice") == "pass"
 	contains(detail(inp, "downtime_notice"), "notice #7 sent")
 }
+
+# A vetter's comment edited after `now`: it existed then, with a text unknown.
+unknown_comment(user, at, at_unix) := object.union(vetter_comment(user, at, at_unix, false, false), {
+	"edited_at": "2026-11-25T09:00:00Z",
+	"text_known": false,
+})
+
+test_an_earlier_proceed_does_not_vet_past_a_comment_of_unknown_text if {
+	inp := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		unknown_comment("jim", "2026-11-24T18:30:00Z", 1795545000),
+	]})
+	status(inp, "downtime_notice") == "fail"
+	want := concat("", [
+		"notice #7: comment by jim at 2026-11-24T18:30:00Z was edited after the moment checked ",
+		"(2026-11-24T19:00:00Z): its text then is unknown, so vetting is not proved",
+	])
+	detail(inp, "downtime_notice") == want
+}
+
+# It may have been edited before `now` too, after the later /proceed: any one blocks.
+test_a_vetter_comment_of_unknown_text_blocks_even_before_a_later_proceed if {
+	inp := with_notice({"comments": [
+		unknown_comment("tim", "2026-11-24T17:00:00Z", 1795539600),
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+	]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "comment by tim at 2026-11-24T17:00:00Z was edited after the moment")
+}
+
+test_a_non_vetter_comment_of_unknown_text_changes_nothing if {
+	inp := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		unknown_comment("bob", "2026-11-24T18:30:00Z", 1795545000),
+	]})
+	status(inp, "downtime_notice") == "pass"
+}
+
+test_a_vetter_comment_without_text_known_does_not_vet if {
+	every c in [
+		object.remove(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), ["text_known"]),
+		object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), {"text_known": "true"}),
+	] {
+		inp := with_notice({"comments": [c]})
+		status(inp, "downtime_notice") == "fail"
+		contains(detail(inp, "downtime_notice"), "does not say whether its text is known")
+	}
+}
+
+# Edited after `now`: the fields it had then are unknown. Even if the facts still
+# held the later words, it must not pass on them.
+test_a_notice_of_unknown_text_never_passes if {
+	inp := with_notice({"text_known": false, "edited_at": "2026-11-25T09:00:00Z"})
+	status(inp, "downtime_notice") == "fail"
+	want := concat("", [
+		"notice #7 was edited at 2026-11-25T09:00:00Z, after the moment checked (2026-11-24T19:00:00Z): ",
+		"its text then is unknown, so it cannot pass",
+	])
+	detail(inp, "downtime_notice") == want
+}
+
+test_a_notice_without_text_known_never_passes if {
+	every n in [object.remove(vetted_notice, ["text_known"]), object.union(vetted_notice, {"text_known": "true"})] {
+		status(with_downtime_notice(n), "downtime_notice") == "fail"
+	}
+}
+
+# Its target is unknown, so it is reported under this target, fields and all gone.
+test_a_notice_of_unknown_text_is_reported_for_the_target if {
+	n := object.union(object.remove(vetted_notice, ["target", "start", "start_unix", "start_local", "minutes"]), {
+		"text_known": false,
+		"edited_at": "2026-11-25T09:00:00Z",
+	})
+	inp := with_downtime_notice(n)
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "notice #7 was edited at 2026-11-25T09:00:00Z")
+	not contains(detail(inp, "downtime_notice"), "no downtime notice")
+}
+
+test_a_notice_of_unknown_text_beside_a_good_one_passes if {
+	unknown := object.union(vetted_notice, {"number": 8, "text_known": false, "edited_at": "2026-11-25T09:00:00Z"})
+	inp := object.union(green_downtime, {"notices": [unknown, vetted_notice]})
+	status(inp, "downtime_notice") == "pass"
+}
+
+test_a_hidden_proceed_does_not_vet if {
+	hidden := object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), {"minimized": true})
+	inp := with_notice({"comments": [hidden]})
+	status(inp, "downtime_notice") == "fail"
+	want := concat("", [
+		"notice #7: the latest comment by a vetter, jim's /proceed at 2026-11-24T18:00:00Z, is hidden on GitHub ",
+		"(minimized), so it does not count: a vetter must comment /proceed again",
+	])
+	detail(inp, "downtime_notice") == want
+}
+
+test_a_proceed_without_minimized_does_not_vet if {
+	every c in [
+		object.remove(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), ["minimized"]),
+		object.union(vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), {"minimized": "false"}),
+	] {
+		status(with_notice({"comments": [c]}), "downtime_notice") == "fail"
+	}
+}
+
+# A hidden comment without /proceed still withdraws earlier vetting.
+test_a_hidden_later_comment_still_withdraws if {
+	hidden := object.union(vetter_comment("tim", "2026-11-24T18:30:00Z", 1795545000, false, false), {"minimized": true})
+	inp := with_notice({"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false), hidden]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "withdraws any earlier vetting")
+}

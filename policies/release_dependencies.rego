@@ -1,5 +1,8 @@
-# release_dependencies: every task-list item under a `Dependencies` heading of
-# each release pull request is checked.
+# release_dependencies: every item of the Dependencies section (a heading or a
+# label paragraph such as `**Dependencies:**`) of each release pull request is a
+# ticked task item. A body with task items but no Dependencies section fails:
+# its dependencies may be written in a form gatekeeper cannot read (`## Deps`,
+# `**Prerequisites:**`), so nothing proves them met.
 package gatekeeper
 
 check_release_dependencies := result(
@@ -25,6 +28,9 @@ dependencies_pass if {
 # The pull request's release notes list their dependencies, and every one is met.
 dependencies_met(pr) if {
 	is_array(pr.dependencies)
+	is_boolean(pr.dependencies_section)
+	is_number(pr.tasks_outside)
+	not unread_tasks(pr)
 	every dep in pr.dependencies {
 		dependency_met(dep)
 	}
@@ -72,6 +78,28 @@ dependencies_failures contains msg if {
 	msg := sprintf("%s#%v: %v: write it as a task item `- [ ]` so it can be ticked", [
 		repo.name, pr.number, dep.text,
 	])
+}
+
+# Task items in the body, none in a Dependencies section: they may be the
+# dependencies, written where gatekeeper cannot read them.
+unread_tasks(pr) if {
+	pr.dependencies_section == false
+	is_number(pr.tasks_outside)
+	pr.tasks_outside > 0
+}
+
+dependencies_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	unread_tasks(pr)
+	msg := sprintf(
+		concat("", [
+			"%s#%v: found %v task items outside a Dependencies section, and no such section: ",
+			"list the dependencies as task items under a `## Dependencies` heading ",
+			"(or write `## Dependencies` and `none` when there are none)",
+		]),
+		[repo.name, pr.number, pr.tasks_outside],
+	)
 }
 
 dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {

@@ -51,6 +51,7 @@ test_unknown_dependencies_fail if {
 	status(inp, "release_dependencies") == "fail"
 	detail(inp, "release_dependencies") == "no evidence that every release pull request's dependencies are met"
 }
+
 test_plain_bullet_fails_asking_for_a_task_item if {
 	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": false, "task": false}]})
 	status(inp, "release_dependencies") == "fail"
@@ -59,5 +60,43 @@ test_plain_bullet_fails_asking_for_a_task_item if {
 
 test_item_without_task_flag_fails if {
 	inp := with_pr(green, {"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true}]})
+	status(inp, "release_dependencies") == "fail"
+}
+
+test_task_items_without_a_dependencies_section_fail if {
+	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": 2})
+	status(inp, "release_dependencies") == "fail"
+	want := concat("", [
+		"thinkthroughmath/apangea#412: found 2 task items outside a Dependencies section, and no such section: ",
+		"list the dependencies as task items under a `## Dependencies` heading ",
+		"(or write `## Dependencies` and `none` when there are none)",
+	])
+	detail(inp, "release_dependencies") == want
+}
+
+test_task_items_outside_an_empty_dependencies_section_pass if {
+	inp := with_pr(green, {"dependencies": [], "dependencies_section": true, "tasks_outside": 2})
+	status(inp, "release_dependencies") == "pass"
+}
+
+test_no_task_items_and_no_section_pass if {
+	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": 0})
+	status(inp, "release_dependencies") == "pass"
+}
+
+test_unknown_section_or_outside_count_fails if {
+	every field in ["dependencies_section", "tasks_outside"] {
+		inp := with_repo(green, {"pull_requests": [object.remove(green_pr, [field])]})
+		status(inp, "release_dependencies") == "fail"
+	}
+}
+
+test_outside_count_as_a_string_fails if {
+	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": "2"})
+	status(inp, "release_dependencies") == "fail"
+}
+
+test_section_flag_as_a_string_fails if {
+	inp := with_pr(green, {"dependencies": [], "dependencies_section": "true", "tasks_outside": 2})
 	status(inp, "release_dependencies") == "fail"
 }

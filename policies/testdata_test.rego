@@ -19,6 +19,8 @@ green_pr := {
 	"head_sha": app_sha,
 	"labels": ["release"],
 	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true, "task": true}],
+	"dependencies_section": true,
+	"tasks_outside": 1,
 	"reviews": [
 		{"user": "jim", "state": "COMMENTED", "commit_id": app_sha, "submitted_at": "2026-11-24T15:00:00Z"},
 		{"user": "tim", "state": "APPROVED", "commit_id": app_sha, "submitted_at": "2026-11-24T16:00:00Z"},
@@ -81,7 +83,7 @@ segment(date, weekday, from, to, zone) := {
 }
 
 green := {
-	"schema": 2,
+	"schema": 3,
 	"target": "production",
 	"now": "2026-11-24T19:00:00Z",
 	"now_unix": 1795546800,
@@ -115,6 +117,7 @@ vetted_notice := {
 	"problems": [],
 	"created_at": "2026-11-24T14:00:00Z",
 	"edited_at": null,
+	"text_known": true,
 	"comments": [vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)],
 }
 
@@ -123,6 +126,10 @@ vetter_comment(user, at, at_unix, proceed, reschedule) := {
 	"user": user,
 	"at": at,
 	"at_unix": at_unix,
+	"created_at": at,
+	"edited_at": null,
+	"text_known": true,
+	"minimized": false,
 	"proceed": proceed,
 	"reschedule": reschedule,
 	"not_commands": [],

@@ -213,6 +213,9 @@ pub struct Body {
 /// Reads the `Key: value` lines of a notice body (key in any case; list markers and
 /// bold allowed), as [`draft`] writes them.
 pub fn parse_body(body: &str, tz: Tz) -> Body {
+    // A field in an HTML comment is not shown on GitHub: the field never sees it.
+    let visible = strip_html_comments(body, &mut false);
+    let body = visible.as_str();
     let mut parsed = Body::default();
     let mut once = |key: &str| field_once(body, key, &mut parsed.problems);
     let target = once("Target");
@@ -281,6 +284,38 @@ fn field_once(body: &str, key: &str, problems: &mut Vec<String>) -> Option<Strin
     }
 }
 
+/// `text` without its HTML comments (`<!-- … -->`), which GitHub does not show; one
+/// left open runs to the end. `in_comment` carries an open comment from one piece
+/// of a document to the next (pass `&mut false` for a whole document).
+pub fn strip_html_comments(text: &str, in_comment: &mut bool) -> String {
+    let mut shown = String::new();
+    let mut rest = text;
+    loop {
+        if *in_comment {
+            match rest.split_once("-->") {
+                Some((_, after)) => {
+                    rest = after;
+                    *in_comment = false;
+                }
+                None => break,
+            }
+        } else {
+            match rest.split_once("<!--") {
+                Some((before, after)) => {
+                    shown.push_str(before);
+                    rest = after;
+                    *in_comment = true;
+                }
+                None => {
+                    shown.push_str(rest);
+                    break;
+                }
+            }
+        }
+    }
+    shown
+}
+
 /// "120 minutes", "120 min", "120".
 fn minutes(raw: &str) -> Option<u32> {
     let mut words = raw.split_whitespace();
@@ -322,6 +357,35 @@ mod tests {
             vetters: &[],
             gate_warning: None,
         }
+    }
+
+    #[test]
+    fn a_field_in_an_html_comment_is_not_read() {
+        let body = "Target: production\nStart: 2026-11-28T02:00:00-05:00\nLength: 120 minutes\n\
+                    Nature: migrations\nAffected: all users\n<!--\nExperience: maintenance page\n-->\n\
+                    <!-- Target: staging -->";
+        let parsed = parse_body(body, chrono_tz::America::New_York);
+        assert_eq!(parsed.experience, None);
+        assert_eq!(parsed.target.as_deref(), Some("production"));
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        // An unclosed comment hides the rest, as on GitHub.
+        let parsed = parse_body(
+            "Nature: x\n<!-- Affected: all",
+            chrono_tz::America::New_York,
+        );
+        assert_eq!(
+            (parsed.nature.as_deref(), parsed.affected),
+            (Some("x"), None)
+        );
+    }
+
+    #[test]
+    fn html_comments_are_stripped_across_pieces() {
+        let mut open = false;
+        assert_eq!(strip_html_comments("a<!-- b -->c<!--d", &mut open), "ac");
+        assert!(open);
+        assert_eq!(strip_html_comments("e-->f", &mut open), "f");
+        assert!(!open);
     }
 
     #[test]

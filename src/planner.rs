@@ -575,12 +575,17 @@ pub fn assumed_notice(
         affected: Some("planned".to_owned()),
         experience: Some("planned".to_owned()),
         problems: Vec::new(),
+        text_known: true,
         // Vetting counts only after the notice was sent: a second later.
         comments: vetter
             .map(|v| NoticeComment {
                 user: Some(v.to_owned()),
                 at: now + Duration::seconds(1),
                 at_unix: now.timestamp() + 1,
+                created_at: now + Duration::seconds(1),
+                edited_at: None,
+                text_known: true,
+                minimized: false,
                 proceed: true,
                 reschedule: false,
                 not_commands: Vec::new(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use window::{Segment, Window, plan_window};
 
 /// The facts document's schema version.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
@@ -129,11 +129,24 @@ pub struct PullRequest {
     pub title: String,
     pub head_sha: String,
     pub labels: Vec<String>,
-    /// List items under a `Dependencies` heading of the body, in order.
-    pub dependencies: Vec<Dependency>,
+    /// What the body says about dependencies.
+    #[serde(flatten)]
+    pub release_notes: ReleaseNotes,
     /// Every review, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews: Option<Vec<Review>>,
+}
+
+/// A release pull request's body as the `release_dependencies` check reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseNotes {
+    /// List items of the body's Dependencies section (and rows of a table in it), in order.
+    pub dependencies: Vec<Dependency>,
+    /// The body has a Dependencies section (a heading, a label paragraph, a list
+    /// item or a `<details>` naming it), even an empty one.
+    pub dependencies_section: bool,
+    /// Task items (and table rows with a box) outside the Dependencies section.
+    pub tasks_outside: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,23 +208,89 @@ pub struct Notice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experience: Option<String>,
     pub problems: Vec<String>,
+    /// False when the body was edited after `now`: its text at `now` is unknown, so
+    /// the fields are absent and it can never pass.
+    pub text_known: bool,
     /// Every comment, oldest first by `at`.
     pub comments: Vec<NoticeComment>,
+}
+
+impl Notice {
+    /// The notice as it stood at `now`: `None` when it was opened after `now`; its
+    /// text unknown (the fields gone, `sent_at` its creation) when its body was
+    /// last edited after `now`, since the text it had then is not known. Its
+    /// comments likewise.
+    pub fn as_of(mut self, now: DateTime<Utc>) -> Option<Notice> {
+        if self.created_at > now {
+            return None;
+        }
+        if self.sent_at > now {
+            self.text_known = false;
+            self.sent_at = self.created_at;
+            self.sent_unix = self.created_at.timestamp();
+            self.target = None;
+            self.start = None;
+            self.start_unix = None;
+            self.start_local = None;
+            self.minutes = None;
+            self.end_unix = None;
+            self.nature = None;
+            self.affected = None;
+            self.experience = None;
+            self.problems.clear();
+        }
+        let mut comments: Vec<NoticeComment> = std::mem::take(&mut self.comments)
+            .into_iter()
+            .filter_map(|c| c.as_of(now))
+            .collect();
+        comments.sort_by_key(|c| c.at);
+        self.comments = comments;
+        Some(self)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeComment {
     /// Login; null for a deleted account.
     pub user: Option<String>,
-    /// The comment's last edit, or its creation when never edited.
+    /// The comment's last edit, or its creation when never edited (or when its
+    /// text is unknown).
     pub at: DateTime<Utc>,
     pub at_unix: i64,
+    pub created_at: DateTime<Utc>,
+    /// The last edit; null when never edited. After `now` when the text is unknown.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// False when the comment was edited after `now`: it existed then, with a text
+    /// that is unknown, so it has no command and the policy cannot count it.
+    pub text_known: bool,
+    /// GitHub hides the comment (a maintainer minimized it: outdated, resolved,
+    /// spam…); the policy does not count its `/proceed`.
+    pub minimized: bool,
     /// A line of the comment is exactly `/proceed` (whitespace aside).
     pub proceed: bool,
     /// A line of the comment is exactly `/reschedule` (whitespace aside).
     pub reschedule: bool,
     /// Lines that start with `/proceed` or `/reschedule` but say more: not commands.
     pub not_commands: Vec<String>,
+}
+
+impl NoticeComment {
+    /// The comment as it stood at `now`: `None` when written after `now`; its text
+    /// unknown (no command, `at` its creation) when last edited after `now`.
+    pub fn as_of(mut self, now: DateTime<Utc>) -> Option<NoticeComment> {
+        if self.created_at > now {
+            return None;
+        }
+        if self.at > now {
+            self.text_known = false;
+            self.at = self.created_at;
+            self.at_unix = self.created_at.timestamp();
+            self.proceed = false;
+            self.reschedule = false;
+            self.not_commands.clear();
+        }
+        Some(self)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,7 +395,7 @@ impl Facts {
 
     /// Moves the clock and the planned window (for `--at`, `--start`, `--minutes`);
     /// local times are computed again in the document's zone. Notices and comments
-    /// sent, written or edited after the new clock do not exist yet, as when
+    /// are taken as they stood at the new clock ([`Notice::as_of`]), as when
     /// collecting with `--at`.
     pub fn replan(
         &mut self,
@@ -328,11 +407,8 @@ impl Facts {
         self.now = now;
         self.now_unix = now.timestamp();
         self.window = plan_window(start.unwrap_or(now), minutes, tz);
-        if let Some(notices) = &mut self.notices {
-            notices.retain(|n| n.sent_at <= now);
-            for n in notices.iter_mut() {
-                n.comments.retain(|c| c.at <= now);
-            }
+        if let Some(notices) = self.notices.take() {
+            self.notices = Some(notices.into_iter().filter_map(|n| n.as_of(now)).collect());
         }
     }
 

@@ -23,7 +23,8 @@ use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
 use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
-use crate::facts::{Dependency, Review};
+use crate::facts::{Dependency, ReleaseNotes, Review};
+use crate::notice::strip_html_comments;
 
 /// GitHub lists at most this many files in a compare.
 pub const COMPARE_FILE_CAP: usize = 300;
@@ -689,25 +690,58 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
     ))
 }
 
-/// The list items of the `Dependencies` section, read as GitHub renders the body
-/// (CommonMark with GFM task lists). The section opens at any heading, ATX or
-/// setext, of any level, whose text starts with "Dependencies" (any case), and runs
-/// to the next heading of the same or a higher level (deeper headings stay inside).
-/// Every list item in it counts, at any depth of ordered or unordered lists: a task
-/// item (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy
-/// asks for a box). Code blocks and HTML are not items, as on GitHub.
-pub fn dependencies(body: &str) -> Vec<Dependency> {
+/// What a release pull request's body says about dependencies, read as GitHub
+/// renders it (CommonMark with GFM task lists and tables).
+///
+/// The Dependencies section opens at:
+/// - a heading, ATX or setext, of any level, whose text starts with
+///   "Dependencies" (any case, after anything that is not a letter: `📦`, `2.`);
+///   it runs to the next heading of the same or a higher level (deeper headings
+///   stay inside);
+/// - or a label: a paragraph outside any list whose text, emphasis stripped, starts
+///   with "Dependencies" (the same way): `**Dependencies:**`, `__Dependencies__`,
+///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
+///   of any level, or to the next paragraph outside a list that is wholly bold
+///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
+///   end it). Text after the label's colon (`**Dependencies:** gradebook
+///   deployed`) is an item that cannot be ticked, unless it is "none" or "n/a";
+/// - or a list item outside the section whose own text starts with
+///   "Dependencies" (`- **Dependencies:**`): its nested lists are the section.
+///   Text after its colon is an item, as for a label;
+/// - or a `<details>` block whose `<summary>` starts with "Dependencies": to its
+///   `</details>`.
+///
+/// Inside a section opened by a heading a label changes nothing. Every list item
+/// in the section counts, at any depth of ordered or unordered lists: a task item
+/// (`- [ ]`, `1. [x]`) with its box, a plain item as `task: false` (the policy asks
+/// for a box); a table row in the section is an item that cannot be ticked either
+/// (its cells joined by " | "). Code blocks and HTML comments are not items, as on
+/// GitHub; a line of an HTML block written as a task item shows as text with no
+/// box, so it is an item that cannot be ticked.
+/// Task items outside the section, and table rows outside it with a cell that
+/// starts with a box, are counted in `tasks_outside`, so that a section gatekeeper
+/// cannot see (`## Deps`, `**Prerequisites:**`) fails rather than passes unread.
+pub fn dependencies(body: &str) -> ReleaseNotes {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-    let mut out: Vec<Dependency> = Vec::new();
-    // The level of the open Dependencies heading.
-    let mut inside: Option<usize> = None;
+    let mut notes = ReleaseNotes::default();
+    let mut inside: Option<Section> = None;
     // The heading being read: its level and text so far.
     let mut heading: Option<(usize, String)> = None;
-    // The items being read, innermost last: their index in `out`, when in the section.
-    let mut items: Vec<Option<usize>> = Vec::new();
+    // The paragraph outside any list being read.
+    let mut para: Option<Paragraph> = None;
+    let mut bold = 0usize;
+    // The items being read, innermost last.
+    let mut items: Vec<Item> = Vec::new();
+    // The table row being read: its cells, and the cell being read.
+    let mut row: Option<Vec<String>> = None;
+    let mut cell: Option<String> = None;
     let mut code = 0usize;
-    for event in Parser::new_ext(body, Options::ENABLE_TASKLISTS) {
+    // An HTML comment open across HTML blocks' lines.
+    let mut html_comment = false;
+    let out = &mut notes.dependencies;
+    let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES;
+    for event in Parser::new_ext(body, options) {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level as usize, String::new()))
@@ -715,70 +749,290 @@ pub fn dependencies(body: &str) -> Vec<Dependency> {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text)) = heading.take() {
                     match inside {
-                        Some(open) if level > open => {}
+                        Some(Section::Heading(open)) if level > open => {}
                         _ => {
-                            let starts = text
-                                .trim_start()
-                                .get(..SECTION.len())
-                                .is_some_and(|t| t.eq_ignore_ascii_case(SECTION));
-                            inside = starts.then_some(level);
+                            inside = names_section(&text).then_some(Section::Heading(level));
+                            notes.dependencies_section |= inside.is_some();
                         }
                     }
                 }
             }
-            Event::Start(Tag::Item) => {
-                items.push(inside.map(|_| {
-                    out.push(Dependency {
-                        text: String::new(),
-                        done: false,
-                        task: false,
-                    });
-                    out.len() - 1
-                }));
+            Event::Start(Tag::Paragraph) if items.is_empty() && cell.is_none() => {
+                para = Some(Paragraph::default())
             }
-            Event::End(TagEnd::Item) => {
-                if let Some(Some(i)) = items.pop()
-                    && let Some(dep) = out.get_mut(i)
-                {
-                    dep.text = dep.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(p) = para.take() {
+                    if names_section(&p.text) {
+                        if !matches!(inside, Some(Section::Heading(_))) {
+                            inside = Some(Section::Label);
+                            notes.dependencies_section = true;
+                            if let Some(rest) = after_label(&p.text) {
+                                out.push(plain(rest));
+                            }
+                        }
+                    } else if inside == Some(Section::Label) && p.is_label() {
+                        inside = None;
+                    }
                 }
             }
-            Event::TaskListMarker(checked) => {
-                if let Some(dep) = current(&mut out, &items) {
+            Event::Start(Tag::Strong) => bold += 1,
+            Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
+            Event::Start(Tag::Item) => {
+                let dep = inside.map(|_| {
+                    out.push(plain(String::new()));
+                    out.len() - 1
+                });
+                items.push(Item {
+                    dep,
+                    text: String::new(),
+                });
+            }
+            // A list nested in an item that names the section (`- **Dependencies:**`).
+            Event::Start(Tag::List(_))
+                if inside.is_none() && items.last().is_some_and(|i| names_section(&i.text)) =>
+            {
+                inside = Some(Section::Item(items.len()));
+                notes.dependencies_section = true;
+            }
+            Event::End(TagEnd::Item) => {
+                if let Some(item) = items.pop() {
+                    match item.dep.and_then(|i| out.get_mut(i)) {
+                        Some(dep) => dep.text = collapse(&item.text),
+                        None if names_section(&item.text) => {
+                            notes.dependencies_section = true;
+                            if let Some(rest) = after_label(&item.text) {
+                                out.push(plain(rest));
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                if let Some(Section::Item(depth)) = inside
+                    && items.len() < depth
+                {
+                    inside = None;
+                }
+            }
+            Event::TaskListMarker(checked) => match current(out, &items) {
+                Some(dep) => {
                     dep.task = true;
                     dep.done = checked;
+                }
+                None => notes.tasks_outside += 1,
+            },
+            Event::Start(Tag::TableRow) => row = Some(Vec::new()),
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(r), Some(c)) = (row.as_mut(), cell.take()) {
+                    r.push(collapse(&c));
+                }
+            }
+            // The head row names the columns: it is no item.
+            Event::End(TagEnd::TableHead) => row = None,
+            Event::End(TagEnd::TableRow) => {
+                if let Some(cells) = row.take() {
+                    if inside.is_some() {
+                        out.push(plain(cells.join(" | ")));
+                    } else if cells.iter().any(|c| starts_with_box(c)) {
+                        notes.tasks_outside += 1;
+                    }
+                }
+            }
+            // GitHub shows a task item inside an HTML block as text, with no box.
+            Event::Html(t) => {
+                for line in strip_html_comments(&t, &mut html_comment).lines() {
+                    // What follows the summary that opens the section counts toward
+                    // its end; the `<details>` before it is the one it opens.
+                    let mut after = line;
+                    if inside.is_none() && summary(line).is_some_and(|s| names_section(&s)) {
+                        inside = Some(Section::Details(1));
+                        notes.dependencies_section = true;
+                        after = line.split_once("</summary>").map_or("", |(_, a)| a);
+                    }
+                    if let Some(Section::Details(depth)) = &mut inside {
+                        *depth += after.matches("<details").count();
+                        let closes = after.matches("</details>").count();
+                        match depth.checked_sub(closes) {
+                            Some(open) if open > 0 => *depth = open,
+                            _ => inside = None,
+                        }
+                    }
+                    if let Some(text) = html_box_item(line) {
+                        if inside.is_some() {
+                            out.push(plain(text));
+                        } else {
+                            notes.tasks_outside += 1;
+                        }
+                    }
                 }
             }
             Event::Start(Tag::CodeBlock(_)) => code += 1,
             Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
-            Event::Text(t) if code == 0 => push_text(&mut heading, &mut out, &items, &t),
-            Event::Code(t) => push_text(&mut heading, &mut out, &items, &format!("`{t}`")),
-            Event::SoftBreak | Event::HardBreak => push_text(&mut heading, &mut out, &items, " "),
+            Event::Text(t) if code == 0 => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                    items: &mut items,
+                };
+                to.push(&t, bold)
+            }
+            Event::Code(t) => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                    items: &mut items,
+                };
+                to.push(&format!("`{t}`"), bold)
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                let mut to = Text {
+                    heading: &mut heading,
+                    para: &mut para,
+                    cell: &mut cell,
+                    items: &mut items,
+                };
+                to.push(" ", bold)
+            }
             _ => {}
         }
     }
-    out
+    notes
 }
 
 const SECTION: &str = "Dependencies";
 
-/// The innermost item being read, when it is in the section.
-fn current<'a>(out: &'a mut [Dependency], items: &[Option<usize>]) -> Option<&'a mut Dependency> {
-    let i = (*items.last()?)?;
-    out.get_mut(i)
+/// How the open Dependencies section was opened, which says how it ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// A heading of this level.
+    Heading(usize),
+    /// A label paragraph.
+    Label,
+    /// A list item naming the section, at this depth of items: its nested lists.
+    Item(usize),
+    /// A `<details>` block whose `<summary>` names the section, with this many
+    /// `<details>` open.
+    Details(usize),
 }
 
-/// Inline text goes to the heading being read, else to the innermost item.
-fn push_text(
-    heading: &mut Option<(usize, String)>,
-    out: &mut [Dependency],
-    items: &[Option<usize>],
-    text: &str,
-) {
-    if let Some((_, h)) = heading {
-        h.push_str(text);
-    } else if let Some(dep) = current(out, items) {
-        dep.text.push_str(text);
+/// The text of a `<summary>` on an HTML line, tags stripped.
+fn summary(line: &str) -> Option<String> {
+    let (_, after) = line.split_once("<summary")?;
+    let (_, inner) = after.split_once('>')?;
+    let inner = inner.split_once("</summary>").map_or(inner, |(s, _)| s);
+    let mut text = String::new();
+    let mut rest = inner;
+    while let Some((before, after)) = rest.split_once('<') {
+        text.push_str(before);
+        rest = after.split_once('>').map_or("", |(_, a)| a);
+    }
+    text.push_str(rest);
+    Some(text)
+}
+
+/// A list item being read: its index in the dependencies, when in the section,
+/// and its own text (not its nested items').
+struct Item {
+    dep: Option<usize>,
+    text: String,
+}
+
+/// A paragraph outside any list: its text, and the part of it outside bold.
+#[derive(Default)]
+struct Paragraph {
+    text: String,
+    plain: String,
+}
+
+impl Paragraph {
+    /// Wholly bold, a trailing colon aside: the label of a section. (Italic is
+    /// not enough: an italic note inside the section must not end it.)
+    fn is_label(&self) -> bool {
+        !self.text.trim().is_empty() && self.plain.trim().trim_end_matches(':').trim().is_empty()
+    }
+}
+
+/// Text that starts with "Dependencies", any case, after anything that is not a
+/// letter (whitespace, an emoji, a number: `📦 Dependencies`, `2. Dependencies`).
+fn names_section(text: &str) -> bool {
+    text.trim_start_matches(|c: char| !c.is_alphabetic())
+        .get(..SECTION.len())
+        .is_some_and(|t| t.eq_ignore_ascii_case(SECTION))
+}
+
+/// What a label paragraph says after its colon, when it says something other
+/// than that there is nothing.
+fn after_label(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once(':')?;
+    let rest = collapse(rest);
+    let nothing = ["", "none", "none.", "n/a", "-"];
+    (!nothing.iter().any(|n| rest.eq_ignore_ascii_case(n))).then_some(rest)
+}
+
+/// A line of an HTML block written as a task item (`- [ ] …`, `1. [x] …`), which
+/// GitHub shows as text with no box: the line, saying so.
+fn html_box_item(line: &str) -> Option<String> {
+    let line = line.trim();
+    let rest = match line.strip_prefix(['-', '*', '+']) {
+        Some(rest) => rest,
+        None => {
+            let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            (digits.len() < line.len())
+                .then(|| digits.strip_prefix(['.', ')']))
+                .flatten()?
+        }
+    };
+    (rest.starts_with(char::is_whitespace) && starts_with_box(rest.trim_start()))
+        .then(|| format!("{line} (inside HTML, where GitHub shows no box)"))
+}
+
+/// A table cell that starts with a task box: `[ ]`, `[x]`, `[X]`.
+fn starts_with_box(cell: &str) -> bool {
+    ["[ ]", "[x]", "[X]"].iter().any(|b| cell.starts_with(b))
+}
+
+fn plain(text: String) -> Dependency {
+    Dependency {
+        text,
+        done: false,
+        task: false,
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The innermost item being read, when it is in the section.
+fn current<'a>(out: &'a mut [Dependency], items: &[Item]) -> Option<&'a mut Dependency> {
+    out.get_mut(items.last()?.dep?)
+}
+
+/// Where inline text goes: the heading being read, else the table cell, else the
+/// paragraph outside a list, else the innermost item.
+struct Text<'a> {
+    heading: &'a mut Option<(usize, String)>,
+    para: &'a mut Option<Paragraph>,
+    cell: &'a mut Option<String>,
+    items: &'a mut [Item],
+}
+
+impl Text<'_> {
+    fn push(&mut self, text: &str, bold: usize) {
+        if let Some((_, h)) = self.heading {
+            h.push_str(text);
+        } else if let Some(c) = self.cell {
+            c.push_str(text);
+        } else if let Some(p) = self.para {
+            p.text.push_str(text);
+            if bold == 0 {
+                p.plain.push_str(text);
+            }
+        } else if let Some(item) = self.items.last_mut() {
+            item.text.push_str(text);
+        }
     }
 }
 
@@ -806,6 +1060,7 @@ mod tests {
     /// (text, done, task) of each item.
     fn deps(body: &str) -> Vec<(String, bool, bool)> {
         dependencies(body)
+            .dependencies
             .into_iter()
             .map(|d| (d.text, d.done, d.task))
             .collect()
@@ -827,8 +1082,21 @@ mod tests {
                 task("d", false)
             ]
         );
-        // Not a heading on GitHub either: no space after the #.
-        assert!(dependencies("#Dependencies\n- [ ] x").is_empty());
+        // Not a heading on GitHub (no space after the #), but a label paragraph.
+        assert_eq!(
+            outside("#Dependencies\n- [ ] x"),
+            (true, 0),
+            "a label, read as one"
+        );
+        // An emoji or a number before the name.
+        for heading in [
+            "## 📦 Dependencies",
+            "## 2. Dependencies",
+            "### — dependencies —",
+        ] {
+            let body = format!("{heading}\n- [ ] x\n");
+            assert_eq!(deps(&body), vec![task("x", false)], "{heading}");
+        }
     }
 
     #[test]
@@ -873,7 +1141,11 @@ mod tests {
         let body = "## Dependencies\n~~~\n- [ ] in a tilde fence\n~~~\n```md\n- [ ] in a backtick fence\n```\n\n    - [ ] indented code\n\n- [ ] real one\n";
         assert_eq!(deps(body), vec![task("real one", false)]);
         // An unclosed fence runs to the end, as GitHub renders it.
-        assert!(dependencies("## Dependencies\n~~~\n- [ ] x\n").is_empty());
+        assert!(
+            dependencies("## Dependencies\n~~~\n- [ ] x\n")
+                .dependencies
+                .is_empty()
+        );
     }
 
     #[test]
@@ -915,6 +1187,207 @@ mod tests {
     fn items_in_a_quote_or_html_comment_are_read_as_rendered() {
         let body = "## Dependencies\n> - [ ] quoted\n\n<!--\n- [ ] commented out\n-->\n";
         assert_eq!(deps(body), vec![task("quoted", false)]);
+    }
+
+    /// The body's task items outside its Dependencies section, and whether it has one.
+    fn outside(body: &str) -> (bool, u64) {
+        let notes = dependencies(body);
+        (notes.dependencies_section, notes.tasks_outside)
+    }
+
+    #[test]
+    fn a_bold_label_opens_the_section_until_the_next_label() {
+        let body = "Gradebook entries.\n\n**Dependencies:**\n- [x] gradebook-service deployed\n- [ ] flag created\n\n**QA:**\n- [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", true),
+                task("flag created", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn every_label_form_opens_the_section() {
+        for label in [
+            "**Dependencies:**",
+            "**Dependencies**:",
+            "__Dependencies__",
+            "*Dependencies*",
+            "_dependencies:_",
+            "Dependencies:",
+            "DEPENDENCIES",
+            "**Dependencies (do these first):**",
+        ] {
+            let body = format!("Intro.\n\n{label}\n- [ ] flag created\n");
+            assert_eq!(deps(&body), vec![task("flag created", false)], "{label}");
+            assert_eq!(outside(&body), (true, 0), "{label}");
+        }
+        // A label in a blockquote opens it too.
+        assert_eq!(
+            deps("> **Dependencies:**\n> - [ ] flag created\n"),
+            vec![task("flag created", false)]
+        );
+    }
+
+    #[test]
+    fn a_label_section_ends_at_any_heading_and_not_at_plain_text() {
+        let body = "**Dependencies:**\n\n- [ ] a\n\nAnd before that:\n\n- [ ] b\n\n*Note: after 6 pm*\n\n- [ ] c\n\n#### Notes\n- [ ] not this\n";
+        assert_eq!(
+            deps(body),
+            vec![task("a", false), task("b", false), task("c", false)]
+        );
+        assert_eq!(outside(body), (true, 1));
+        // A wholly bold paragraph ends it, `__` or `**`, colon or not.
+        for label in ["**QA:**", "__QA__", "**QA**:", "**Rollout notes**"] {
+            let body = format!("Dependencies:\n\n- [ ] a\n\n{label}\n\n- [ ] not this\n");
+            assert_eq!(deps(&body), vec![task("a", false)], "{label}");
+        }
+    }
+
+    #[test]
+    fn a_list_item_naming_the_section_opens_it_for_its_nested_lists() {
+        let body = "- **Dependencies:**\n  - [x] gradebook-service deployed\n    1. [ ] flag created\n- **QA:**\n  - [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook-service deployed", true),
+                task("flag created", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+        // Loose, and with the items after a blank line.
+        let body = "* Dependencies\n\n  * [ ] flag created\n\n* Notes\n\n  * [ ] not this\n";
+        assert_eq!(deps(body), vec![task("flag created", false)]);
+        // Text after the colon is an item; none is nothing.
+        assert_eq!(
+            deps("- Dependencies: flag created\n- QA: smoke\n"),
+            vec![("flag created".to_owned(), false, false)]
+        );
+        assert_eq!(outside("- Dependencies: none\n- [ ] smoke\n"), (true, 1));
+        assert_eq!(deps("- Dependencies: none\n- [ ] smoke\n"), vec![]);
+    }
+
+    #[test]
+    fn a_details_block_whose_summary_names_the_section_is_the_section() {
+        let body = "<details>\n<summary><b>Dependencies</b> (3)</summary>\n\n- [x] gradebook deployed\n<details><summary>more</summary>\n\n- [ ] flag created\n\n</details>\n\n- [ ] cache cleared\n\n</details>\n\n- [ ] smoke test\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                task("gradebook deployed", true),
+                task("flag created", false),
+                task("cache cleared", false)
+            ]
+        );
+        assert_eq!(outside(body), (true, 1));
+        // Without blank lines GitHub shows the items as text: items with no box.
+        let body = "<details><summary>Dependencies</summary>\n- [x] gradebook deployed\n</details>\n- [ ] smoke\n";
+        assert_eq!(
+            deps(body),
+            vec![(
+                "- [x] gradebook deployed (inside HTML, where GitHub shows no box)".to_owned(),
+                false,
+                false
+            )]
+        );
+        assert_eq!(
+            summary("<summary>x <i>y</i></summary>").as_deref(),
+            Some("x y")
+        );
+        assert_eq!(summary("<p>no summary</p>"), None);
+    }
+
+    #[test]
+    fn a_bold_paragraph_inside_a_heading_section_changes_nothing() {
+        let body = "## Dependencies\n\n**Backend**\n\n- [ ] a\n\n**QA:**\n\n- [x] b\n\n## QA\n- [ ] smoke\n";
+        assert_eq!(deps(body), vec![task("a", false), task("b", true)]);
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn text_after_the_label_is_an_item_that_cannot_be_ticked() {
+        assert_eq!(
+            deps("**Dependencies:** gradebook-service deployed first\n"),
+            vec![("gradebook-service deployed first".to_owned(), false, false)]
+        );
+        for nothing in [
+            "**Dependencies:** none",
+            "Dependencies: N/A",
+            "Dependencies: None.",
+        ] {
+            assert_eq!(deps(nothing), vec![], "{nothing}");
+            assert_eq!(outside(nothing), (true, 0), "{nothing}");
+        }
+    }
+
+    #[test]
+    fn a_bold_word_in_prose_is_no_label() {
+        // "Dependencies" not at the start: no section.
+        let body = "See the **Dependencies** below.\n- [ ] flag created\n";
+        assert_eq!(deps(body), vec![]);
+        assert_eq!(outside(body), (false, 1));
+    }
+
+    #[test]
+    fn task_items_outside_any_section_are_counted() {
+        // Sections gatekeeper cannot see: the items are not read, but counted.
+        for body in [
+            "## Deps\n- [ ] flag created\n- [x] deployed\n",
+            "## Dependency\n- [ ] flag created\n- [x] deployed\n",
+            "<details><summary>Deps</summary>\n\n- [ ] flag created\n- [x] deployed\n\n</details>\n",
+            "- **Deps:**\n  - [ ] flag created\n  - [x] deployed\n",
+        ] {
+            assert_eq!(deps(body), vec![], "{body}");
+            assert_eq!(outside(body), (false, 2), "{body}");
+        }
+        assert_eq!(outside("Nothing to see.\n- plain\n"), (false, 0));
+        assert_eq!(outside(""), (false, 0));
+        // A heading section, and one QA item outside it.
+        let body = "## Release\n\n### Dependencies\n\n- [x] service deployed\n\n#### Notes\n\n- [x] cache cleared\n\n### QA\n\n- [ ] smoke test\n";
+        assert_eq!(outside(body), (true, 1));
+    }
+
+    #[test]
+    fn a_table_in_the_section_is_items_that_cannot_be_ticked() {
+        let body = "## Dependencies\n\n| dependency | done |\n|---|---|\n| gradebook-service deployed | [x] |\n| flag created | [ ] |\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                ("gradebook-service deployed | [x]".to_owned(), false, false),
+                ("flag created | [ ]".to_owned(), false, false),
+            ]
+        );
+        // Outside the section, a row with a box is a task item outside it.
+        let body = "| | dependency |\n|---|---|\n| [ ] | flag created |\n| - | no box |\n";
+        assert_eq!(outside(body), (false, 1));
+    }
+
+    #[test]
+    fn a_task_item_inside_html_is_an_item_that_cannot_be_ticked() {
+        let body = "## Dependencies\n<details>\n<summary>Backend</summary>\n- [x] gradebook deployed\n1. [ ] flag created\n</details>\n\n<!--\n- [ ] commented out\n-->\n";
+        assert_eq!(
+            deps(body),
+            vec![
+                (
+                    "- [x] gradebook deployed (inside HTML, where GitHub shows no box)".to_owned(),
+                    false,
+                    false
+                ),
+                (
+                    "1. [ ] flag created (inside HTML, where GitHub shows no box)".to_owned(),
+                    false,
+                    false
+                ),
+            ]
+        );
+        // With no section, they are task items outside one.
+        let body = "<details>\n<summary>Deps</summary>\n- [ ] flag created\n</details>\n";
+        assert_eq!(outside(body), (false, 1));
+        // Not task items: no bullet, no space, no box.
+        for line in ["[ ] a", "-[ ] a", "- a", "12 [ ] a", "<li>[ ] a</li>"] {
+            assert_eq!(html_box_item(line), None, "{line}");
+        }
     }
 
     #[test]

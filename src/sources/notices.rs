@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::github::{GitHub, GithubError};
 use crate::facts::{Notice, NoticeComment};
-use crate::notice::parse_body;
+use crate::notice::{parse_body, strip_html_comments};
 
 pub const LABEL: &str = "downtime-notice";
 const PROCEED: &str = "/proceed";
@@ -46,8 +46,9 @@ const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [St
 }";
 
 /// Every open notice of `repo` ("owner/name") as it stood at `now`: a notice or
-/// comment created or edited after `now` does not exist yet (its earlier text is
-/// unknown), so `--at` sees only what was there.
+/// comment created after `now` does not exist yet, and one edited after `now`
+/// existed with a text that is unknown ([`Notice::as_of`]), so `--at` never judges
+/// on words written later.
 pub async fn fetch(
     github: &GitHub,
     repo: &str,
@@ -96,7 +97,8 @@ pub fn parse_notices(data: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Not
     Ok(notices)
 }
 
-/// One issue node as a [`Notice`]; `None` when it was created or edited after `now`.
+/// One issue node as a [`Notice`] at `now` ([`Notice::as_of`]): `None` when it was
+/// created after `now`.
 pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<Notice>, String> {
     let number = node
         .get("number")
@@ -106,9 +108,6 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         time(node, "createdAt").ok_or_else(|| format!("issue #{number} has no createdAt time"))?;
     let edited_at = edit_time(node, "lastEditedAt").map_err(|e| format!("issue #{number}: {e}"))?;
     let sent_at = edited_at.map_or(created_at, |e| e.max(created_at));
-    if sent_at > now {
-        return Ok(None);
-    }
     let comments = node
         .pointer("/comments")
         .ok_or_else(|| format!("issue #{number} has no comments connection"))?;
@@ -123,16 +122,11 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         .and_then(Value::as_array)
         .ok_or_else(|| format!("issue #{number} has no comments.nodes list"))?
     {
-        if let Some(comment) =
-            parse_comment(c, now).map_err(|e| format!("a comment of issue #{number}: {e}"))?
-        {
-            read.push(comment);
-        }
+        read.push(parse_comment(c).map_err(|e| format!("a comment of issue #{number}: {e}"))?);
     }
-    read.sort_by_key(|c| c.at);
     let text = |key: &str| node.get(key).and_then(Value::as_str).unwrap_or("");
     let body = parse_body(text("body"), tz);
-    Ok(Some(Notice {
+    Ok(Notice {
         number,
         url: text("url").to_owned(),
         title: text("title").to_owned(),
@@ -150,30 +144,35 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
         affected: body.affected,
         experience: body.experience,
         problems: body.problems,
+        text_known: true,
         comments: read,
-    }))
+    }
+    .as_of(now))
 }
 
-/// One comment node; `None` when it was created or edited after `now`.
-fn parse_comment(c: &Value, now: DateTime<Utc>) -> Result<Option<NoticeComment>, String> {
+/// One comment node, as it stands now.
+fn parse_comment(c: &Value) -> Result<NoticeComment, String> {
     let created = time(c, "createdAt").ok_or("no createdAt time")?;
-    let at = edit_time(c, "lastEditedAt")?.map_or(created, |e| e.max(created));
-    if at > now {
-        return Ok(None);
-    }
+    let edited_at = edit_time(c, "lastEditedAt")?;
+    let at = edited_at.map_or(created, |e| e.max(created));
     let body = c.get("body").and_then(Value::as_str).unwrap_or("");
     let commands = commands(body);
-    Ok(Some(NoticeComment {
+    Ok(NoticeComment {
         user: c
             .pointer("/author/login")
             .and_then(Value::as_str)
             .map(str::to_owned),
         at,
         at_unix: at.timestamp(),
+        created_at: created,
+        edited_at,
+        text_known: true,
+        // Absent counts as hidden: the query asks for it.
+        minimized: c.get("isMinimized") != Some(&Value::Bool(false)),
         proceed: commands.proceed,
         reschedule: commands.reschedule,
         not_commands: commands.not_commands,
-    }))
+    })
 }
 
 fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -203,11 +202,14 @@ pub struct Commands {
 }
 
 /// A command is a line that is exactly `/proceed` or `/reschedule`, whitespace
-/// aside, anywhere in the comment. A line that starts like one but has more words
-/// (`/proceed NOT until support signs off`) is no command, and is kept to say so.
+/// aside, anywhere in the comment's own words: not in an HTML comment (GitHub
+/// does not show it), a code block (an example: "to approve, type `/proceed`")
+/// or a quote (someone else's words). A line that starts like one but has more
+/// words (`/proceed NOT until support signs off`) is no command, and is kept to
+/// say so.
 pub fn commands(body: &str) -> Commands {
     let mut found = Commands::default();
-    for line in body.lines() {
+    for line in own_lines(&strip_html_comments(body, &mut false)) {
         let line = line.trim();
         match line {
             PROCEED => found.proceed = true,
@@ -221,6 +223,27 @@ pub fn commands(body: &str) -> Commands {
         }
     }
     found
+}
+
+/// The lines of a Markdown text outside its code blocks and quotes.
+fn own_lines(text: &str) -> Vec<&str> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let quoted: Vec<std::ops::Range<usize>> = Parser::new(text)
+        .into_offset_iter()
+        .filter_map(|(event, range)| {
+            matches!(event, Event::Start(Tag::CodeBlock(_) | Tag::BlockQuote(_))).then_some(range)
+        })
+        .collect();
+    let mut start = 0;
+    let mut lines = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        if !quoted.iter().any(|r| r.start < end && start < r.end) {
+            lines.push(line);
+        }
+        start = end;
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -306,9 +329,27 @@ mod tests {
         // Before notice 7 was opened: only notice 5.
         let notices = parse_notices(&d, New_York, at("2026-11-24T13:59:59Z")).unwrap();
         assert_eq!(notices.iter().map(|n| n.number).collect::<Vec<_>>(), [5]);
-        // Between notice 5's creation and its edit: its earlier text is unknown.
+    }
+
+    #[test]
+    fn a_notice_edited_after_the_moment_checked_has_its_text_unknown() {
+        let d = data("graphql-notices-vetted.json");
+        // Between notice 5's creation and its edit: it existed, its text then is unknown.
         let notices = parse_notices(&d, New_York, at("2026-11-01T14:01:00Z")).unwrap();
-        assert!(notices.is_empty());
+        assert_eq!(notices.len(), 1);
+        let n = &notices[0];
+        assert_eq!(n.number, 5);
+        assert!(!n.text_known);
+        assert_eq!(n.sent_at, at("2026-11-01T14:00:00Z"));
+        assert_eq!(n.edited_at, Some(at("2026-11-01T14:05:12Z")));
+        assert_eq!(
+            (n.target.as_ref(), n.start, n.minutes, n.nature.as_ref()),
+            (None, None, None, None)
+        );
+        assert!(n.problems.is_empty(), "{:?}", n.problems);
+        // After the edit, the text is known.
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        assert!(notices.iter().all(|n| n.text_known));
     }
 
     #[test]
@@ -320,9 +361,51 @@ mod tests {
         let c = &notices[0].comments;
         assert_eq!(c[2].at, at("2026-11-25T09:00:00Z"));
         assert_eq!(c[2].user.as_deref(), Some("dev"));
-        // At an instant before that edit, the comment does not exist yet.
+    }
+
+    #[test]
+    fn a_comment_edited_after_the_moment_checked_is_kept_with_its_text_unknown() {
+        let mut d = data("graphql-notices-vetted.json");
+        // jim's /proceed (created 18:21:40 on the 24th) edited the next morning.
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]["lastEditedAt"] =
+            json!("2026-11-25T09:00:00Z");
         let notices = parse_notices(&d, New_York, at("2026-11-25T08:00:00Z")).unwrap();
+        let c = &notices[0].comments;
+        assert_eq!(c.len(), 3);
+        let jim = &c[2];
+        assert_eq!(jim.user.as_deref(), Some("jim"));
+        assert!(!jim.text_known);
+        assert!(!jim.proceed && !jim.reschedule && jim.not_commands.is_empty());
+        assert_eq!(jim.at, at("2026-11-24T18:21:40Z"));
+        assert_eq!(jim.created_at, jim.at);
+        assert_eq!(jim.edited_at, Some(at("2026-11-25T09:00:00Z")));
+        assert!(c[..2].iter().all(|c| c.text_known));
+        // After the edit its text counts, at the edit.
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        let jim = &notices[0].comments[2];
+        assert!(jim.text_known && jim.proceed);
+        assert_eq!(jim.at, at("2026-11-25T09:00:00Z"));
+        // Before it was written it does not exist.
+        let notices = parse_notices(&d, New_York, at("2026-11-24T18:00:00Z")).unwrap();
         assert_eq!(notices[0].comments.len(), 2);
+    }
+
+    #[test]
+    fn a_hidden_comment_is_marked_minimized() {
+        let d = data("graphql-notices-vetted.json");
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        assert!(notices[0].comments.iter().all(|c| !c.minimized));
+        let mut d = data("graphql-notices-vetted.json");
+        let nodes = &mut d["repository"]["issues"]["nodes"][0]["comments"]["nodes"];
+        nodes[2]["isMinimized"] = json!(true);
+        nodes[2]["minimizedReason"] = json!("OUTDATED");
+        // Not said: counts as hidden.
+        nodes[1].as_object_mut().unwrap().remove("isMinimized");
+        let notices = parse_notices(&d, New_York, at(LATER)).unwrap();
+        let hidden: Vec<_> = notices[0].comments.iter().map(|c| c.minimized).collect();
+        assert_eq!(hidden, [false, true, true]);
+        // The command is still read: judging it is the policy's call.
+        assert!(notices[0].comments[2].proceed);
     }
 
     #[test]
@@ -366,5 +449,23 @@ mod tests {
         assert_eq!(c.not_commands, ["/Proceed", "/proceeding later"]);
         let c = commands("/proceed\n/reschedule");
         assert!(c.proceed && c.reschedule);
+        // Hidden in an HTML comment: not shown, so not given.
+        let c = commands("Waiting on support.\n<!--\n/proceed\n-->\n");
+        assert_eq!(c, Commands::default());
+        let c = commands("<!-- draft -->\n/proceed");
+        assert!(c.proceed);
+        // An example in code, or someone else's words quoted: not given.
+        for body in [
+            "To approve, type:\n```\n/proceed\n```\n",
+            "To approve, type:\n~~~\n/proceed\n~~~\n",
+            "To approve, type:\n\n    /proceed\n",
+            "tim wrote:\n> Support is ready.\n> /proceed\n",
+            "> Support is ready.\n/proceed\n",
+        ] {
+            assert!(!commands(body).proceed, "{body}");
+        }
+        // After a code block, a line of one's own counts.
+        let c = commands("```\nexample\n```\n/proceed\n");
+        assert!(c.proceed);
     }
 }

@@ -322,7 +322,7 @@ pub fn parse_pull(v: &Value, repo: &str) -> Result<PullRequest, String> {
             .to_owned(),
         head_sha,
         labels,
-        dependencies: dependencies(body),
+        release_notes: dependencies(body),
         reviews,
     })
 }
@@ -417,6 +417,7 @@ mod tests {
         assert_eq!(pulls[0].number, 412);
         assert_eq!(pulls[0].labels, ["release"]);
         let texts: Vec<_> = pulls[0]
+            .release_notes
             .dependencies
             .iter()
             .map(|d| d.text.as_str())

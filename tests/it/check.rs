@@ -154,6 +154,10 @@ fn teaching_status(start: &str, minutes: &str) -> String {
                 "--format",
                 "json",
                 "--downtime",
+                // A clock before every window judged here: a window already over
+                // is no decision.
+                "--at",
+                "2025-12-01T00:00:00Z",
                 "--start",
                 start,
                 "--minutes",
@@ -312,7 +316,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
     let bad = dir.path().join("facts.json");
     std::fs::write(
         &bad,
-        "{\"schema\": 2, \"target\": \"production\", \"now\": ",
+        "{\"schema\": 3, \"target\": \"production\", \"now\": ",
     )
     .unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
@@ -324,7 +328,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
 fn facts_file_of_another_shape_is_undecided() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("facts.json");
-    std::fs::write(&bad, r#"{"schema": 2, "target": "production"}"#).unwrap();
+    std::fs::write(&bad, r#"{"schema": 3, "target": "production"}"#).unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
     assert!(err.contains("missing field"), "{err}");
 }

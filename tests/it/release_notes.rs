@@ -1,6 +1,7 @@
 //! Release notes read as GitHub renders them: through the binary, a release pull
 //! request whose body hides an unchecked box from a line matcher still fails
-//! `release_dependencies`, and a plain bullet asks to be a task item.
+//! `release_dependencies`, a plain bullet asks to be a task item, a bold label opens
+//! the section, and task items with no Dependencies section fail.
 
 use std::path::Path;
 
@@ -78,6 +79,14 @@ async fn unchecked_boxes_as_github_renders_them_fail() {
             "nested list",
             "## Dependencies\n- [x] backend\n  - [x] service deployed\n    1. [ ] flag created\n",
         ),
+        (
+            "bold label",
+            "Gradebook entries.\n\n**Dependencies:**\n- [x] service deployed\n- [ ] flag created\n\n**QA:**\n- [ ] smoke test\n",
+        ),
+        (
+            "label alone on a line",
+            "Dependencies:\n- [ ] flag created\n",
+        ),
     ];
     for (case, body) in cases {
         let (code, decision) = dependencies_decision(body).await;
@@ -113,4 +122,28 @@ async fn a_plain_bullet_in_the_section_asks_for_a_task_item() {
         check(&decision, "release_dependencies")["detail"],
         "thinkthroughmath/apangea#412: flag created: write it as a task item `- [ ]` so it can be ticked"
     );
+}
+
+/// Task items in a body with no Dependencies section gatekeeper can read may be the
+/// dependencies: the check fails rather than pass with nothing checked.
+#[tokio::test]
+async fn task_items_without_a_dependencies_section_fail() {
+    let body = "## Deps\n- [x] gradebook-service deployed\n- [ ] flag created\n";
+    let (code, decision) = dependencies_decision(body).await;
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(failing(&decision), ["release_dependencies"]);
+    let detail = check(&decision, "release_dependencies")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.starts_with(
+            "thinkthroughmath/apangea#412: found 2 task items outside a Dependencies section, and no such section"
+        ),
+        "{detail}"
+    );
+    // Saying there are none passes.
+    let body = "## Dependencies\nnone\n\n## QA\n- [ ] smoke test\n";
+    let (code, decision) = dependencies_decision(body).await;
+    assert_eq!(code, 0, "{decision:#}");
 }

@@ -304,13 +304,68 @@ async fn with_at_later_notices_and_comments_do_not_count_yet() {
         .collect::<Vec<_>>();
     assert_eq!(evidence, [5], "only notice #5 existed then");
 
-    // jim's comment was edited after the instant: its earlier text is unknown.
+    // jim's comment was edited after the instant: it existed then, its text unknown.
     let mut answer = recorded();
     let notice = notice_7(&mut answer);
     notice["comments"]["nodes"][2]["lastEditedAt"] = json!("2026-11-24T20:00:00Z");
     let services = services_with(answer).await;
     let (code, decision) = decide_at(&services, GREEN_AT);
-    assert_notice_fails(code, &decision, "notice #7: not vetted");
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: comment by jim at 2026-11-24T18:21:40Z was edited after the moment checked (2026-11-24T19:00:00Z): its text then is unknown, so vetting is not proved",
+    );
+}
+
+/// A vetter's `/proceed` that GitHub hides (minimized) does not vet.
+#[tokio::test]
+async fn a_hidden_proceed_does_not_vet() {
+    let mut answer = recorded();
+    let jim = &mut notice_7(&mut answer)["comments"]["nodes"][2];
+    jim["isMinimized"] = json!(true);
+    jim["minimizedReason"] = json!("OUTDATED");
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: the latest comment by a vetter, jim's /proceed at 2026-11-24T18:21:40Z, is hidden on GitHub (minimized)",
+    );
+}
+
+/// An earlier `/proceed` of the same vetter does not decide past a later comment
+/// whose text at the instant is unknown; nor does a notice edited after it pass.
+#[tokio::test]
+async fn with_at_a_comment_or_notice_edited_later_is_kept_with_its_text_unknown() {
+    let mut answer = recorded();
+    let notice = notice_7(&mut answer);
+    let mut later = notice["comments"]["nodes"][2].clone();
+    later["id"] = json!("IC_later");
+    later["databaseId"] = json!(9001);
+    later["createdAt"] = json!("2026-11-24T18:40:00Z");
+    later["lastEditedAt"] = json!("2026-11-25T09:00:00Z");
+    later["body"] = json!("/proceed");
+    notice["comments"]["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .push(later);
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: comment by jim at 2026-11-24T18:40:00Z was edited after the moment checked",
+    );
+
+    let mut answer = recorded();
+    notice_7(&mut answer)["lastEditedAt"] = json!("2026-11-25T09:00:00Z");
+    let services = services_with(answer).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7 was edited at 2026-11-25T09:00:00Z, after the moment checked (2026-11-24T19:00:00Z): its text then is unknown, so it cannot pass",
+    );
 }
 
 #[tokio::test]
@@ -373,4 +428,54 @@ fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
     // Before the notice was sent.
     let (code, decision) = run("2026-11-24T13:00:00Z");
     assert_notice_fails(code, &decision, "no downtime notice for production");
+}
+
+/// Recorded facts replayed `--at` an instant before a comment's or the notice's
+/// last edit keep them with their text unknown, which never passes.
+#[test]
+fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
+    let text = std::fs::read_to_string(crate::support::fixture(
+        "facts/migrations-saturday-vetted.json",
+    ))
+    .unwrap();
+    let recorded: Value = serde_json::from_str(&text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |facts: &Value| {
+        let path = dir.path().join("facts.json");
+        std::fs::write(&path, facts.to_string()).unwrap();
+        crate::support::decide(
+            crate::support::gatekeeper()
+                .args(["check", "production", "--format", "json", "--facts"])
+                .arg(&path)
+                .args(["--at", GREEN_AT])
+                .args(SATURDAY),
+        )
+    };
+    // jim's /proceed, written at 18:21:40 and edited the next morning.
+    let mut facts = recorded.clone();
+    let jim = &mut facts["notices"][0]["comments"][0];
+    jim["at"] = json!("2026-11-25T09:00:00Z");
+    jim["at_unix"] = json!(1795597200);
+    jim["edited_at"] = json!("2026-11-25T09:00:00Z");
+    let (code, decision) = run(&facts);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: comment by jim at 2026-11-24T18:21:40Z was edited after the moment checked",
+    );
+    // The notice, edited the next morning: its later words never pass.
+    let mut facts = recorded.clone();
+    let notice = &mut facts["notices"][0];
+    notice["edited_at"] = json!("2026-11-25T09:00:00Z");
+    notice["sent_at"] = json!("2026-11-25T09:00:00Z");
+    notice["sent_unix"] = json!(1795597200);
+    let (code, decision) = run(&facts);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7 was edited at 2026-11-25T09:00:00Z, after the moment checked",
+    );
+    // The recording itself, unchanged, passes.
+    let (code, decision) = run(&recorded);
+    assert_eq!(code, 0, "{decision:#}");
 }
