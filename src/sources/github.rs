@@ -30,7 +30,6 @@ use crate::notice::strip_html_comments;
 pub const COMPARE_FILE_CAP: usize = 300;
 /// Pages followed at most for one list (100 entries each).
 const MAX_PAGES: usize = 50;
-const MIGRATIONS_DIR: &str = "db/migrate/";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
@@ -673,21 +672,37 @@ pub fn parse_compare(text: &str) -> Result<Compare, String> {
     if files.len() >= COMPARE_FILE_CAP {
         return Ok(Compare::Capped(files.len()));
     }
-    let in_dir = |name: &str| name.starts_with(MIGRATIONS_DIR);
-    Ok(Compare::Files(
-        files
-            .iter()
-            .filter_map(|f| {
-                let name = str_at(f, "/filename")?;
-                let new = match str_at(f, "/status")? {
-                    "added" => true,
-                    "renamed" | "copied" => !str_at(f, "/previous_filename").is_some_and(in_dir),
-                    _ => false,
-                };
-                (new && in_dir(name)).then(|| name.to_owned())
-            })
-            .collect(),
-    ))
+    let mut migrations = Vec::new();
+    for f in files {
+        let (Some(name), Some(status)) = (str_at(f, "/filename"), str_at(f, "/status")) else {
+            return Err("a file of the compare without a filename or status".to_owned());
+        };
+        // A renamed or copied migration has a new name, so a version that has not
+        // run: it runs on deploy like an added one.
+        let new = matches!(status, "added" | "renamed" | "copied");
+        if new && is_migration(name) {
+            migrations.push(name.to_owned());
+        }
+    }
+    Ok(Compare::Files(migrations))
+}
+
+/// A file under a Rails migrations directory: `db/migrate/`, a multi-database
+/// app's `db/NAME_migrate/`, or an engine's `…/db/migrate/`; not one under a
+/// `spec/` or `test/` tree (fixtures of migration tests).
+pub fn is_migration(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments
+        .windows(3)
+        .position(|w| {
+            matches!(w, [db, dir, _] if *db == "db" && (*dir == "migrate" || dir.ends_with("_migrate")))
+        })
+        .is_some_and(|at| {
+            !segments
+                .iter()
+                .take(at)
+                .any(|s| matches!(*s, "spec" | "test"))
+        })
 }
 
 /// What a release pull request's body says about dependencies, read as GitHub
@@ -1417,6 +1432,43 @@ mod tests {
             panic!("capped")
         };
         assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn migrations_of_every_database_and_engine_count_but_not_test_fixtures() {
+        for path in [
+            "db/migrate/20261124000000_add.rb",
+            "db/analytics_migrate/20261124000000_add_events.rb",
+            "engines/gradebook/db/migrate/20261124000000_add.rb",
+            "components/a/db/reports_migrate/1_x.rb",
+        ] {
+            assert!(is_migration(path), "{path}");
+        }
+        for path in [
+            "db/schema.rb",
+            "db/migrate",
+            "spec/db/migrate/helper_spec.rb",
+            "test/dummy/db/migrate/1_x.rb",
+            "app/models/migrate.rb",
+            "db/migrations/1_x.rb",
+        ] {
+            assert!(!is_migration(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_migration_renamed_to_a_new_version_or_without_status_counts() {
+        let compare =
+            |files: Value| parse_compare(&serde_json::json!({ "files": files }).to_string());
+        let renamed = compare(serde_json::json!([{
+            "filename": "db/migrate/20261124000000_add_gradebook.rb",
+            "status": "renamed",
+            "previous_filename": "db/migrate/20250101000000_add_gradebook.rb",
+        }]));
+        assert!(matches!(renamed, Ok(Compare::Files(f)) if f.len() == 1));
+        // An entry that cannot be read could be a migration: the compare is unknown.
+        assert!(compare(serde_json::json!([{"filename": "db/migrate/1_x.rb"}])).is_err());
+        assert!(compare(serde_json::json!([{"status": "added"}])).is_err());
     }
 
     #[test]

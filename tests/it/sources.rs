@@ -653,6 +653,37 @@ async fn reviews_beyond_the_release_query_are_read_on_every_rest_page() {
     );
 }
 
+/// A multi-database app's or an engine's migration is as pending as one in
+/// `db/migrate/`: a downtime deploy.
+#[tokio::test]
+async fn migrations_of_another_database_or_an_engine_need_downtime() {
+    for file in [
+        "db/analytics_migrate/20261124000000_add_events.rb",
+        "engines/gradebook/db/migrate/20261124000000_add_entries.rb",
+    ] {
+        let services = server::start_green().await;
+        let mut compare: Value =
+            serde_json::from_str(&server::fixture_text("github/compare-apangea.json")).unwrap();
+        compare["files"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"filename": file, "status": "added", "additions": 9}));
+        services
+            .answer(
+                paths::APANGEA_COMPARE,
+                ResponseTemplate::new(200).set_body_json(compare),
+            )
+            .await;
+        let run = decide(&services, &[]);
+        assert_eq!(run.decision["downtime"], true, "{file}");
+        assert_denied(
+            &run,
+            &["teaching_hours", "downtime_notice"],
+            &[("downtime_notice", "no downtime notice for production")],
+        );
+    }
+}
+
 #[tokio::test]
 async fn compare_over_the_file_cap_fails_closed() {
     let services = server::start_green().await;
