@@ -43,7 +43,9 @@ pub enum PolicyError {
     Empty { dir: PathBuf },
     #[error("policy {file} does not parse:\n{message}")]
     Parse { file: PathBuf, message: String },
-    #[error("evaluating {rule} failed:\n{message}")]
+    #[error(
+        "evaluating {rule} failed (the place below may be in any policy file: a rule that reads one that is gone or misspelled fails here):\n{message}"
+    )]
     Eval { rule: String, message: String },
     #[error(
         "{DECISION_RULE} is undefined: the policies in {dir} must define it (package gatekeeper, rule decision)"
