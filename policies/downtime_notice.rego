@@ -150,9 +150,11 @@ latest_vetting(n) := same[count(same) - 1] if {
 	]
 }
 
+# GitHub logins are case-insensitive: `Jim` in the settings is jim on GitHub.
 vetter_comments(n) := [c |
 	some c in n.comments
-	c.user in settings.vetters
+	is_string(c.user)
+	lower(c.user) in {lower(v) | some v in settings.vetters}
 ]
 
 # Vetter comments whose text at `now` is not known to be what was read.

@@ -68,6 +68,16 @@ test_proceed_from_a_non_vetter_does_not_vet if {
 	contains(detail(inp, "downtime_notice"), "not vetted: a vetter (tim, jim) must comment a line that is exactly /proceed")
 }
 
+test_a_vetters_login_matches_in_any_case if {
+	inp := with_notice({"comments": [vetter_comment("Jim", "2026-11-24T18:00:00Z", 1795543200, true, false)]})
+	status(inp, "downtime_notice") == "pass"
+	later := with_notice({"comments": [
+		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
+		vetter_comment("JIM", "2026-11-25T09:00:00Z", 1795597200, false, true),
+	]})
+	status(later, "downtime_notice") == "fail"
+}
+
 test_comments_from_a_non_vetter_change_nothing if {
 	inp := with_notice({"comments": [
 		vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false),
