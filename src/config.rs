@@ -443,14 +443,29 @@ impl Config {
             );
         }
         self.shared_variables(&mut problems);
+        shape::name(&mut problems, "programs.git", &self.programs.git);
+        shape::name(&mut problems, "programs.ttmscalr", &self.programs.ttmscalr);
+        if self.audit_log.as_os_str().is_empty() {
+            problems.push(
+                "audit_log is empty: give the path of the audit log (default .gatekeeper/audit.jsonl)"
+                    .to_owned(),
+            );
+        }
         for (name, target) in &self.targets {
             let at = format!("targets.{name}");
-            shape::name(&mut problems, &format!("the target name {at:?}"), name);
+            shape::name(&mut problems, "a target name", name);
             for (key, value) in [
-                ("app", &target.app),
-                ("deploy_remote", &target.deploy_remote),
+                ("app", Some(&target.app)),
+                ("deploy_remote", Some(&target.deploy_remote)),
+                ("deploy_remote_url", target.deploy_remote_url.as_ref()),
+                ("notice_to", Some(&target.notice_to)),
             ] {
-                shape::name(&mut problems, &format!("{at}.{key}"), value);
+                if let Some(value) = value {
+                    shape::name(&mut problems, &format!("{at}.{key}"), value);
+                }
+            }
+            for (i, cc) in target.notice_cc.iter().enumerate() {
+                shape::name(&mut problems, &format!("{at}.notice_cc[{i}]"), cc);
             }
             if target.deploy_remote.starts_with('-') {
                 problems.push(format!(
@@ -500,6 +515,9 @@ impl Config {
                     &format!("{at}.repos[{i}].jenkins_job"),
                     &repo.jenkins_job,
                 );
+                if let Some(url) = &repo.clone_url {
+                    shape::name(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
+                }
                 // GitHub names are case-insensitive: Org/App and org/app are one repo.
                 if let Some(first) = seen.insert(repo.github.to_ascii_lowercase(), i) {
                     problems.push(format!(
@@ -872,6 +890,41 @@ path = "../apangea"
         let config = Config::parse(DESIGN_EXAMPLE, Path::new("g.toml")).unwrap();
         let message = config.target("staging").unwrap_err().to_string();
         assert!(message.contains("production"), "{message}");
+    }
+
+    #[test]
+    fn blank_and_padded_values_are_named_by_key() {
+        let text = DESIGN_EXAMPLE
+            .replace(
+                "audit_log = \".gatekeeper/audit.jsonl\"",
+                "audit_log = \"\"",
+            )
+            .replace(
+                "app = \"apangea\"",
+                "app = \"apangea\"\nnotice_to = \" \"\nnotice_cc = [\"a@b.c \"]",
+            )
+            .replace(
+                "path = \"../apangea\"",
+                "path = \"../apangea\"\nclone_url = \"\"",
+            )
+            .replace(
+                "[targets.production]",
+                "[programs]\ngit = \"\"\n\n[targets.\" production\"]",
+            )
+            .replace("targets.production.repos", "targets.\" production\".repos");
+        let err = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        for wanted in [
+            "audit_log is empty",
+            "programs.git is empty",
+            "a target name \" production\" has whitespace around it: write \"production\"",
+            "targets. production.notice_to is empty",
+            "targets. production.notice_cc[0] \"a@b.c \" has whitespace",
+            "targets. production.repos[0].clone_url is empty",
+        ] {
+            assert!(err.contains(wanted), "{wanted:?} not in {err}");
+        }
     }
 
     #[test]

@@ -42,7 +42,17 @@ pub(super) fn inline_secrets(value: &toml::Value, at: &str, problems: &mut Vec<S
                     format!("{at}.{key}")
                 };
                 let lower = key.to_ascii_lowercase();
-                if SECRET_KEYS.contains(&lower.as_str()) {
+                if let Some(prefix) = token_word(key) {
+                    // Named by where it is: the key itself is the secret.
+                    problems.push(format!(
+                        "a key {} is a token (a word starting with `{prefix}`): delete it; secrets come only from environment variables",
+                        if at.is_empty() {
+                            "at the top level".to_owned()
+                        } else {
+                            format!("in [{at}]")
+                        }
+                    ));
+                } else if SECRET_KEYS.contains(&lower.as_str()) {
                     problems.push(format!(
                         "{here} holds a secret written into the config: delete it, export the secret in an environment variable and name that variable in {}",
                         env_key_for(at)
@@ -218,6 +228,17 @@ mod tests {
         ] {
             assert_eq!(token_word(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_token_as_a_key_is_named_by_its_table_only() {
+        let document: toml::Table =
+            toml::from_str("[targets.ghp_16C7e42F292c6912E7710c8]\napp = \"a\"\n").unwrap();
+        let mut problems = Vec::new();
+        inline_secrets(&toml::Value::Table(document), "", &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("in [targets]"), "{problems:?}");
+        assert!(!problems[0].contains("16C7e42F"), "{problems:?}");
     }
 
     #[test]
