@@ -289,8 +289,8 @@ pub struct WindowArgs {
     #[arg(long, value_name = "D", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub days: u32,
     /// How many windows to print (at least 1).
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-    pub count: u32,
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_count)]
+    pub count: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = WindowFormat::Table)]
     pub format: WindowFormat,
@@ -426,6 +426,14 @@ fn parse_file(s: &str) -> Result<PathBuf, String> {
         );
     }
     Ok(PathBuf::from(s))
+}
+
+/// How many of something to print: at least one (none would print empty tables).
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a count: give a whole number from 1")),
+    }
 }
 
 /// A percentage from 0 to 100: `nan` or `inf` would make every threshold pass.

@@ -46,11 +46,7 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
             json.push('\n');
             print(&json);
         }
-        WindowFormat::Table => print(&text(
-            &plan,
-            tz,
-            usize::try_from(args.count).unwrap_or(usize::MAX),
-        )),
+        WindowFormat::Table => print(&text(&plan, tz, args.count)),
     }
     Ok(EXIT_OK)
 }

@@ -8,7 +8,8 @@
 /// Keys that hold a secret when written inline.
 const SECRET_KEYS: [&str; 5] = ["token", "api_key", "apikey", "password", "secret"];
 
-/// How the tokens of the services gatekeeper and its users meet begin (lower case):
+/// How the tokens of the services gatekeeper and its users meet begin (matched in
+/// any case):
 /// GitHub (classic, OAuth, app, user-to-server, refresh, fine-grained), New Relic
 /// user keys, GitLab, Slack, npm, PyPI, Stripe live keys.
 const TOKEN_PREFIXES: [&str; 17] = [
@@ -18,7 +19,7 @@ const TOKEN_PREFIXES: [&str; 17] = [
     "ghu_",
     "ghr_",
     "github_pat_",
-    "nrak-",
+    "NRAK-",
     "glpat-",
     "xoxb-",
     "xoxp-",
@@ -115,7 +116,9 @@ pub fn is_variable_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit());
     let digits = name.chars().filter(char::is_ascii_digit).count();
-    let tokenish = TOKEN_PREFIXES.iter().any(|p| lower.starts_with(p))
+    let tokenish = TOKEN_PREFIXES
+        .iter()
+        .any(|p| lower.starts_with(&p.to_ascii_lowercase()))
         || (name.len() >= 20 && digits >= 4 && !name.contains('_'))
         || (name.chars().any(|c| c.is_ascii_lowercase())
             && name.chars().any(|c| c.is_ascii_uppercase())
@@ -132,7 +135,7 @@ fn token_word(text: &str) -> Option<&'static str> {
             let lower = word.to_ascii_lowercase();
             TOKEN_PREFIXES
                 .iter()
-                .find(|p| lower.starts_with(**p) && word.len() >= p.len() + 8)
+                .find(|p| lower.starts_with(&p.to_ascii_lowercase()) && word.len() >= p.len() + 8)
                 .copied()
         })
 }
@@ -209,7 +212,7 @@ mod tests {
     #[test]
     fn a_token_shaped_word_is_found_anywhere_in_a_string() {
         for (text, prefix) in [
-            ("https://h/graphql?api_key=NRAK-ABCDEF1234567890", "nrak-"),
+            ("https://h/graphql?api_key=NRAK-ABCDEF1234567890", "NRAK-"),
             (
                 "curl -H 'Authorization: ghp_16C7e42F292c6912E7710c8'",
                 "ghp_",
