@@ -124,14 +124,15 @@ pub struct CheckArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
-    /// Use a recorded facts document instead of collecting.
-    #[arg(long, value_name = "FILE")]
+    /// Use a recorded facts document instead of collecting (a file; `-` is refused).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the chosen format to FILE; the table still goes to the terminal.
-    #[arg(long, value_name = "FILE")]
+    /// Without it the format goes to stdout (`-` is refused).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub output: Option<PathBuf>,
     /// Also write FORMAT (json, junit, markdown, github, table) to FILE (repeatable);
     /// the terminal keeps --format.
@@ -140,8 +141,8 @@ pub struct CheckArgs {
     /// Override a failing check (repeatable; only checks the policy settings allow).
     #[arg(long = "override", value_name = "CHECK_ID", requires = "reason")]
     pub overrides: Vec<String>,
-    /// Why the overrides are needed (recorded with them).
-    #[arg(long, value_name = "TEXT")]
+    /// Why the overrides are needed (recorded with them); only with --override.
+    #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
     /// Print each failing check's evidence and the policies' print() output.
     #[arg(long)]
@@ -156,8 +157,9 @@ pub struct FactsArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
-    /// Write the facts document to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the facts document to FILE instead of stdout (`-` is refused: without
+    /// --output it goes to stdout).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub output: Option<PathBuf>,
 }
 
@@ -169,7 +171,7 @@ pub struct DeployArgs {
     pub config: ConfigArgs,
     /// With --dry-run only: preview the plan on a recorded facts document (a deploy
     /// itself is decided on live facts only).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
     /// Refused: a deploy is decided on the real clock only.
     #[arg(long, value_name = "RFC3339", hide = true)]
@@ -189,8 +191,8 @@ pub struct DeployArgs {
     /// Override a failing check (repeatable; only checks the policy settings allow).
     #[arg(long = "override", value_name = "CHECK_ID", requires = "reason")]
     pub overrides: Vec<String>,
-    /// Why the overrides are needed (recorded with them).
-    #[arg(long, value_name = "TEXT")]
+    /// Why the overrides are needed (recorded with them); only with --override.
+    #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
     /// Output format of the decision.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -264,7 +266,8 @@ pub enum PolicyTestFormat {
 
 #[derive(Debug, Args)]
 pub struct PolicyCheckArgs {
-    /// Facts documents to evaluate (default: fixtures/facts/*.json).
+    /// Facts documents to evaluate (default: fixtures/facts/*.json; files, `-` is refused).
+    #[arg(value_parser = parse_file)]
     pub facts: Vec<PathBuf>,
     /// The policy directory (default: ./policies).
     #[arg(long, value_name = "DIR")]
@@ -279,14 +282,14 @@ pub struct WindowArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub plan: PlanArgs,
-    /// Use a recorded facts document instead of collecting.
-    #[arg(long, value_name = "FILE")]
+    /// Use a recorded facts document instead of collecting (a file; `-` is refused).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
     /// How many days ahead to search.
     #[arg(long, value_name = "D", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub days: u32,
-    /// How many windows to print.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    /// How many windows to print (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = parse_count)]
     pub count: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = WindowFormat::Table)]
@@ -408,8 +411,29 @@ fn parse_report(s: &str) -> Result<ReportArg, String> {
         .map_err(|_| format!("unknown report format {name:?}: give {formats}"))?;
     Ok(ReportArg {
         format,
-        path: PathBuf::from(path),
+        path: parse_file(path)?,
     })
+}
+
+/// A file to read or write. `-` is refused rather than taken as a file named `-`
+/// (or as stdin/stdout, which these flags do not offer): `./-` names such a file.
+fn parse_file(s: &str) -> Result<PathBuf, String> {
+    if s == "-" {
+        return Err(
+            "`-` is not standard input or output here: give a file name (`./-` for a file named -); \
+             without --output the chosen format goes to stdout, and a facts file must be a file"
+                .to_owned(),
+        );
+    }
+    Ok(PathBuf::from(s))
+}
+
+/// How many of something to print: at least one (none would print empty tables).
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a count: give a whole number from 1")),
+    }
 }
 
 /// A percentage from 0 to 100: `nan` or `inf` would make every threshold pass.

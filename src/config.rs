@@ -9,6 +9,12 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 mod keys;
+mod secrets;
+mod shape;
+mod zone;
+
+pub use secrets::is_variable_name;
+pub use zone::zone;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -302,7 +308,7 @@ impl Config {
         // Secrets first, on the bare table: no later message may quote one back.
         let document: toml::Table = text.parse().map_err(parse_error)?;
         let mut secrets = Vec::new();
-        inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
+        secrets::inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
         if !secrets.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
@@ -369,11 +375,8 @@ impl Config {
     /// Every mistake in the config, so that a user fixes them in one go.
     fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        if self.timezone.parse::<Tz>().is_err() {
-            problems.push(format!(
-                "timezone {:?} is not an IANA time zone name (e.g. \"America/New_York\")",
-                self.timezone
-            ));
+        if let Err(why) = zone(&self.timezone) {
+            problems.push(format!("timezone {why}"));
         }
         in_range(
             &mut problems,
@@ -405,10 +408,19 @@ impl Config {
             3600,
         );
         if let Some(j) = &self.jenkins {
-            check_url(&mut problems, "jenkins.url", &j.url);
+            let credential = j.token_env.as_ref().map(|_| "jenkins.token_env");
+            shape::service_url(&mut problems, "jenkins.url", &j.url, credential);
+            if let Some(user) = &j.user {
+                shape::name(&mut problems, "jenkins.user", user);
+            }
         }
         if let Some(n) = &self.newrelic {
-            check_url(&mut problems, "newrelic.url", &n.url);
+            shape::service_url(
+                &mut problems,
+                "newrelic.url",
+                &n.url,
+                Some("newrelic.api_key_env"),
+            );
             in_range(
                 &mut problems,
                 "newrelic.window_minutes",
@@ -423,32 +435,95 @@ impl Config {
             }
         }
         if let Some(g) = &self.github {
-            check_url(&mut problems, "github.url", &g.url);
+            shape::service_url(
+                &mut problems,
+                "github.url",
+                &g.url,
+                Some("github.token_env"),
+            );
+        }
+        self.shared_variables(&mut problems);
+        shape::name(&mut problems, "programs.git", &self.programs.git);
+        shape::name(&mut problems, "programs.ttmscalr", &self.programs.ttmscalr);
+        if self.audit_log.as_os_str().is_empty() {
+            problems.push(
+                "audit_log is empty: give the path of the audit log (default .gatekeeper/audit.jsonl)"
+                    .to_owned(),
+            );
         }
         for (name, target) in &self.targets {
             let at = format!("targets.{name}");
+            shape::name(&mut problems, "a target name", name);
+            for (key, value) in [
+                ("app", Some(&target.app)),
+                ("deploy_remote", Some(&target.deploy_remote)),
+                ("deploy_remote_url", target.deploy_remote_url.as_ref()),
+                ("notice_to", Some(&target.notice_to)),
+            ] {
+                if let Some(value) = value {
+                    shape::name(&mut problems, &format!("{at}.{key}"), value);
+                }
+            }
+            for (i, cc) in target.notice_cc.iter().enumerate() {
+                shape::name(&mut problems, &format!("{at}.notice_cc[{i}]"), cc);
+            }
+            if target.deploy_remote.starts_with('-') {
+                problems.push(format!(
+                    "{at}.deploy_remote {:?} starts with `-`, which git would read as an option: give the remote's name",
+                    target.deploy_remote
+                ));
+            }
             for (key, repo) in [
                 ("deploy_repo", &target.deploy_repo),
                 ("notices_repo", &target.notices_repo),
             ] {
-                if split_repo(repo).is_none() {
-                    problems.push(format!("{at}.{key} {repo:?} is not \"owner/name\""));
-                }
+                repo_name(&mut problems, &format!("{at}.{key}"), repo);
+            }
+            shape::branch(
+                &mut problems,
+                &format!("{at}.release_branch"),
+                &target.release_branch,
+            );
+            shape::branch(
+                &mut problems,
+                &format!("{at}.base_branch"),
+                &target.base_branch,
+            );
+            if target.release_branch == target.base_branch {
+                problems.push(format!(
+                    "{at}.release_branch and {at}.base_branch are both {:?}: the release branch is merged into the base branch, so they must differ (e.g. \"rc\" and \"master\")",
+                    target.release_branch
+                ));
+            }
+            for (i, url) in target.smoke_urls.iter().enumerate() {
+                shape::http_url(&mut problems, &format!("{at}.smoke_urls[{i}]"), url);
             }
             if target.repos.is_empty() {
                 problems.push(format!(
                     "{at} has no [[{at}.repos]]: list the release repos to check"
                 ));
             }
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
             for (i, repo) in target.repos.iter().enumerate() {
-                if split_repo(&repo.github).is_none() {
+                repo_name(
+                    &mut problems,
+                    &format!("{at}.repos[{i}].github"),
+                    &repo.github,
+                );
+                shape::name(
+                    &mut problems,
+                    &format!("{at}.repos[{i}].jenkins_job"),
+                    &repo.jenkins_job,
+                );
+                if let Some(url) = &repo.clone_url {
+                    shape::name(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
+                }
+                // GitHub names are case-insensitive: Org/App and org/app are one repo.
+                if let Some(first) = seen.insert(repo.github.to_ascii_lowercase(), i) {
                     problems.push(format!(
-                        "{at}.repos[{i}].github {:?} is not \"owner/name\"",
+                        "{at}.repos[{first}].github and {at}.repos[{i}].github both name {:?}: list each release repo once",
                         repo.github
                     ));
-                }
-                if repo.jenkins_job.trim().is_empty() {
-                    problems.push(format!("{at}.repos[{i}].jenkins_job is empty"));
                 }
             }
             for step in target.steps.iter().flatten().chain(&target.extra_steps) {
@@ -484,9 +559,39 @@ impl Config {
 
     pub fn tz(&self) -> Tz {
         // Validated in `problems`; the fallback is never reached for a loaded config.
-        self.timezone
-            .parse()
-            .unwrap_or(chrono_tz::America::New_York)
+        zone(&self.timezone).unwrap_or(chrono_tz::America::New_York)
+    }
+
+    /// Each service needs its own credential: one variable named by two `*_env`
+    /// keys sends one service's token to another (a copy-paste slip).
+    fn shared_variables(&self, problems: &mut Vec<String>) {
+        let named = [
+            (
+                "jenkins.token_env",
+                self.jenkins.as_ref().and_then(|j| j.token_env.as_deref()),
+            ),
+            (
+                "newrelic.api_key_env",
+                self.newrelic.as_ref().map(|n| n.api_key_env.as_str()),
+            ),
+            (
+                "github.token_env",
+                self.github.as_ref().map(|g| g.token_env.as_str()),
+            ),
+        ];
+        let named: Vec<(&str, &str)> = named
+            .into_iter()
+            .filter_map(|(key, var)| var.map(|v| (key, v)))
+            .collect();
+        for (i, (key, var)) in named.iter().enumerate() {
+            for (other, other_var) in named.iter().skip(i + 1) {
+                if var == other_var {
+                    problems.push(format!(
+                        "{key} and {other} both name the variable {var}: each service needs its own credential, or one service's token is sent to the other; name a separate variable in each (a default counts: [newrelic] api_key_env defaults to NEW_RELIC_API_KEY, [github] token_env to GITHUB_TOKEN)"
+                    ));
+                }
+            }
+        }
     }
 
     /// The names of every environment variable the config says holds a secret:
@@ -533,103 +638,30 @@ impl Config {
     }
 }
 
-/// Splits "owner/name"; `None` when it is not exactly that.
+/// Splits "owner/name"; `None` when it is not exactly that: an owner of letters,
+/// digits and `-`, a name of letters, digits, `.`, `_` and `-` (as GitHub allows).
 pub fn split_repo(full: &str) -> Option<(&str, &str)> {
     let (owner, name) = full.split_once('/')?;
-    (!owner.is_empty() && !name.is_empty() && !name.contains('/')).then_some((owner, name))
+    let owner_ok = !owner.is_empty()
+        && owner.len() <= 39
+        && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let name_ok = !name.is_empty()
+        && name.len() <= 100
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    (owner_ok && name_ok).then_some((owner, name))
 }
 
-/// Keys that hold a secret when written inline.
-const SECRET_KEYS: [&str; 5] = ["token", "api_key", "apikey", "password", "secret"];
-
-/// Every secret written into the config (a secret-bearing key, a `*_env` key whose
-/// value is a secret rather than a variable name, credentials in a URL), named by
-/// key and never by value.
-fn inline_secrets(value: &toml::Value, at: &str, problems: &mut Vec<String>) {
-    match value {
-        toml::Value::Table(table) => {
-            for (key, value) in table {
-                let here = if at.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{at}.{key}")
-                };
-                let lower = key.to_ascii_lowercase();
-                if SECRET_KEYS.contains(&lower.as_str()) {
-                    problems.push(format!(
-                        "{here} holds a secret written into the config: delete it, export the secret in an environment variable and name that variable in {}",
-                        env_key_for(at)
-                    ));
-                } else if lower.ends_with("_env")
-                    && let Some(name) = value.as_str()
-                    && !is_variable_name(name)
-                {
-                    problems.push(format!(
-                        "{here} must be the NAME of an environment variable (like GITHUB_TOKEN), but its value looks like a secret: put the secret in the variable, its name here"
-                    ));
-                } else {
-                    inline_secrets(value, &here, problems);
-                }
-            }
-        }
-        toml::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                inline_secrets(item, &format!("{at}[{i}]"), problems);
-            }
-        }
-        toml::Value::String(text) if has_userinfo(text) => {
-            problems.push(format!(
-                "{at} is a URL with a user or password in it: remove them; credentials come only from the environment variables the config names"
-            ));
-        }
-        _ => {}
+/// A GitHub repo key: "owner/name", without whitespace around it.
+fn repo_name(problems: &mut Vec<String>, key: &str, repo: &str) {
+    if shape::name(problems, key, repo) && split_repo(repo).is_none() {
+        problems.push(format!(
+            "{key} {repo:?} is not \"owner/name\" (letters, digits, `-`; the name also `.` and `_`)"
+        ));
     }
-}
-
-/// The key that should name the variable instead, for a section.
-fn env_key_for(section: &str) -> &'static str {
-    match section {
-        "newrelic" => "newrelic.api_key_env",
-        "jenkins" => "jenkins.token_env",
-        _ => "github.token_env (or jenkins.token_env, newrelic.api_key_env)",
-    }
-}
-
-/// An environment variable name, not a secret pasted in its place: letters, digits
-/// and `_`, not starting with a digit, and none of the shapes tokens have (known
-/// prefixes; long runs of mixed letters and digits).
-pub fn is_variable_name(name: &str) -> bool {
-    const TOKEN_PREFIXES: [&str; 8] = [
-        "ghp_",
-        "gho_",
-        "ghs_",
-        "ghu_",
-        "ghr_",
-        "github_pat_",
-        "nrak-",
-        "glpat-",
-    ];
-    let lower = name.to_ascii_lowercase();
-    let shaped = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
-    let digits = name.chars().filter(char::is_ascii_digit).count();
-    let tokenish = TOKEN_PREFIXES.iter().any(|p| lower.starts_with(p))
-        || (name.len() >= 20 && digits >= 4 && !name.contains('_'))
-        || (name.chars().any(|c| c.is_ascii_lowercase())
-            && name.chars().any(|c| c.is_ascii_uppercase())
-            && digits >= 4);
-    shaped && !tokenish
-}
-
-/// Whether `text` is a URL with a user or password (`scheme://user:pass@host`).
-fn has_userinfo(text: &str) -> bool {
-    let Some((_, rest)) = text.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    authority.contains('@')
 }
 
 /// A TOML error as line, column and message, without the quoted source line (it
@@ -955,24 +987,37 @@ path = "../apangea"
     }
 
     #[test]
-    fn variable_names_pass_and_pasted_tokens_do_not() {
-        for name in [
-            "GITHUB_TOKEN",
-            "NEW_RELIC_API_KEY",
-            "gk_token",
-            "TOKEN_2024",
+    fn blank_and_padded_values_are_named_by_key() {
+        let text = DESIGN_EXAMPLE
+            .replace(
+                "audit_log = \".gatekeeper/audit.jsonl\"",
+                "audit_log = \"\"",
+            )
+            .replace(
+                "app = \"apangea\"",
+                "app = \"apangea\"\nnotice_to = \" \"\nnotice_cc = [\"a@b.c \"]",
+            )
+            .replace(
+                "path = \"../apangea\"",
+                "path = \"../apangea\"\nclone_url = \"\"",
+            )
+            .replace(
+                "[targets.production]",
+                "[programs]\ngit = \"\"\n\n[targets.\" production\"]",
+            )
+            .replace("targets.production.repos", "targets.\" production\".repos");
+        let err = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        for wanted in [
+            "audit_log is empty",
+            "programs.git is empty",
+            "a target name \" production\" has whitespace around it: write \"production\"",
+            "targets. production.notice_to is empty",
+            "targets. production.notice_cc[0] \"a@b.c \" has whitespace",
+            "targets. production.repos[0].clone_url is empty",
         ] {
-            assert!(is_variable_name(name), "{name}");
-        }
-        for value in [
-            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
-            "github_pat_11ABCDEFG",
-            "NRAK-ABCDEF0123456789",
-            "11f0e5c3a9d24b7e8f9a0b1c2d3e4f5a",
-            "a b",
-            "",
-        ] {
-            assert!(!is_variable_name(value), "{value}");
+            assert!(err.contains(wanted), "{wanted:?} not in {err}");
         }
     }
 

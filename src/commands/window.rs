@@ -24,10 +24,11 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         args.facts.as_deref(),
         args.config.verbose,
     )?;
-    let tz: Tz = facts.timezone.parse().map_err(|_| {
+    // The same zone names as the config's `timezone`: a place or UTC, never a
+    // fixed offset that is wrong half the year.
+    let tz: Tz = crate::config::zone(&facts.timezone).map_err(|why| {
         CommandError::Usage(format!(
-            "the facts name time zone {:?}, which is not an IANA zone",
-            facts.timezone
+            "the facts' timezone {why}; record the facts again with `gatekeeper facts`"
         ))
     })?;
     let settings = planner::read_settings(&mut policies).map_err(plan_error)?;

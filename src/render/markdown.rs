@@ -1,7 +1,7 @@
 //! `--format markdown`: a heading with ALLOW/DENY and a table of checks, fit for a
-//! pull request comment or a GitHub Actions step summary. Cells are escaped so that
-//! a `|` or a newline in a detail cannot break the table. Evidence is not rendered
-//! here. No I/O.
+//! pull request comment or a GitHub Actions step summary. Every text from a source
+//! is escaped, so that a `|` or a newline cannot break the table and HTML in it is
+//! shown, not rendered. Evidence is not rendered here. No I/O.
 
 use crate::decision::{Check, Decision, Status};
 
@@ -29,7 +29,7 @@ pub fn render(decision: &Decision) -> String {
         .count();
     out.push_str(&format!(
         "Evaluated at {} · {} check(s), {failing} failing",
-        decision.evaluated_at,
+        cell(&decision.evaluated_at),
         decision.checks.len()
     ));
     if overridden > 0 {
@@ -68,9 +68,14 @@ fn detail(check: &Check) -> String {
     }
 }
 
-/// Escapes text for one table cell: a `|` would end the cell and a newline the row.
+/// Escapes text for one table cell: a `|` would end the cell and a newline the
+/// row; `<`, `>` and `&` become entities, so that HTML a source wrote (`<img>`,
+/// `<details>`, a comment that hides the rest) is shown as text, never rendered.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace("\r\n", "<br>")
         .replace(['\n', '\r'], "<br>")
@@ -83,5 +88,14 @@ mod tests {
     #[test]
     fn pipes_and_newlines_stay_inside_the_cell() {
         assert_eq!(cell("a | b\nc\r\nd"), "a \\| b<br>c<br>d");
+    }
+
+    #[test]
+    fn html_from_a_source_is_shown_not_rendered() {
+        assert_eq!(
+            cell("x <img src=x> ]]></failure> & <!--"),
+            "x &lt;img src=x&gt; ]]&gt;&lt;/failure&gt; &amp; &lt;!--"
+        );
+        assert_eq!(cell("&lt;"), "&amp;lt;");
     }
 }

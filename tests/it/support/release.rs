@@ -97,22 +97,55 @@ pub async fn mount_vetted_notice_now(services: &Services) {
     services.answer_notices(json(notices)).await;
 }
 
-/// A fixed-offset zone (`Etc/GMT±N`) in which it is now about 22:00 on some day, so
+/// A zone without daylight saving in which it is now about 22:00 on some day, so
 /// that a downtime window of up to eight hours starting now lies outside live
-/// teaching hours (07:00–21:00) on the real clock, whatever the day.
+/// teaching hours (07:00–21:00) on the real clock, whatever the day. A place's
+/// name, as the config requires (`Etc/GMT±N` is refused there).
 pub fn zone_at_night() -> String {
     use chrono::Timelike;
+    // The places that keep one UTC offset all year, from UTC−10 to UTC+14.
+    const BY_OFFSET: [&str; 25] = [
+        "Pacific/Honolulu",
+        "Pacific/Gambier",
+        "Pacific/Pitcairn",
+        "America/Phoenix",
+        "America/Regina",
+        "America/Panama",
+        "America/Puerto_Rico",
+        "America/Argentina/Buenos_Aires",
+        "America/Noronha",
+        "Atlantic/Cape_Verde",
+        "Africa/Abidjan",
+        "Africa/Lagos",
+        "Africa/Johannesburg",
+        "Asia/Riyadh",
+        "Asia/Dubai",
+        "Asia/Karachi",
+        "Asia/Dhaka",
+        "Asia/Bangkok",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Australia/Brisbane",
+        "Pacific/Guadalcanal",
+        "Pacific/Tarawa",
+        "Pacific/Fakaofo",
+        "Pacific/Kiritimati",
+    ];
     let hour = i64::from(Utc::now().hour());
-    // Local hour = UTC hour + offset; want 22. Etc/GMT signs are inverted.
+    // Local hour = UTC hour + offset; want 22.
     let mut offset = (22 - hour).rem_euclid(24);
     if offset > 14 {
         offset -= 24;
     }
-    match offset {
-        0 => "Etc/GMT".to_owned(),
-        o if o > 0 => format!("Etc/GMT-{o}"),
-        o => format!("Etc/GMT+{}", -o),
-    }
+    let zone = BY_OFFSET[usize::try_from(offset + 10).unwrap()];
+    let tz: chrono_tz::Tz = zone.parse().unwrap();
+    let now = Utc::now().with_timezone(&tz);
+    assert_eq!(
+        chrono::Offset::fix(now.offset()).local_minus_utc(),
+        i32::try_from(offset * 3600).unwrap(),
+        "{zone} is no longer UTC{offset:+}"
+    );
+    zone.to_owned()
 }
 
 /// The production SHA in the recorded answers (aws-production's master).
