@@ -17,6 +17,7 @@ mod contracts;
 mod deploy;
 mod examples;
 mod exceptions;
+mod facts_file;
 mod formats;
 mod help;
 mod integrity;

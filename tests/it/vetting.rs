@@ -370,7 +370,14 @@ fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
     // Before jim's /proceed at 18:21:40.
     let (code, decision) = run("2026-11-24T18:00:00Z");
     assert_notice_fails(code, &decision, "notice #7: not vetted");
-    // Before the notice was sent.
+    // Before the notice was sent (and before the builds and reviews: they did not
+    // exist yet either, so tests and approval fail too).
     let (code, decision) = run("2026-11-24T13:00:00Z");
-    assert_notice_fails(code, &decision, "no downtime notice for production");
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(
+        failing(&decision),
+        ["tests", "approval", "downtime_notice"],
+        "{decision:#}"
+    );
+    assert!(notice_detail(&decision).contains("no downtime notice for production"));
 }
