@@ -557,3 +557,54 @@ fn window_refuses_a_foreign_document_too() {
         );
     }
 }
+
+// --- what `gatekeeper facts` writes stays loadable --------------------------------
+
+/// Recorded before tim approved (16:40:57): the live collection leaves the later
+/// review out, as a replay at that instant does, so the document loads and gives
+/// the live decision.
+#[tokio::test]
+async fn facts_recorded_at_an_earlier_instant_load_and_decide_as_live() {
+    use crate::support::gatekeeper_in;
+    use crate::support::server::{self, Services};
+
+    let at = "2026-11-24T16:30:00Z";
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["facts", "production", "--config"])
+        .arg(&config)
+        .args(["--at", at])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reviews = &facts["repos"][0]["pull_requests"][0]["reviews"];
+    assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews:#}");
+    assert_eq!(reviews[0]["submitted_at"], "2026-11-24T15:02:11Z");
+    std::fs::write(dir.path().join("facts.json"), &out.stdout).unwrap();
+
+    let run = |args: &[&str]| {
+        decide(
+            gatekeeper_in(dir.path())
+                .args(["check", "production", "--format", "json", "--config"])
+                .arg(&config)
+                .args(["--at", at])
+                .args(args)
+                .envs(Services::env()),
+        )
+    };
+    let (live_code, live) = run(&[]);
+    let (code, recorded) = run(&["--facts", "facts.json"]);
+    assert_eq!(code, 1, "{recorded:#}");
+    assert_eq!(failing(&recorded), ["approval"], "{recorded:#}");
+    assert_eq!(live_code, code);
+    assert_eq!(recorded["checks"], live["checks"]);
+}
