@@ -469,6 +469,22 @@ mod tests {
     }
 
     #[test]
+    fn what_gatekeeper_writes_reads_back_strictly() {
+        // The recorded fixtures hold every kind of object; what serde writes of them
+        // must pass the strict reading (a node mapped to the wrong type would not).
+        for text in [
+            include_str!("../../fixtures/facts/migrations-saturday-vetted.json"),
+            include_str!("../../fixtures/facts/source-down.json"),
+            include_str!("../../fixtures/facts/green.json"),
+        ] {
+            let facts: Facts = serde_json::from_str(text).unwrap();
+            let written = serde_json::to_string_pretty(&facts).unwrap();
+            let value = strict(&written).unwrap();
+            assert_eq!(unknown_key(&value, Node::Facts, ""), None);
+        }
+    }
+
+    #[test]
     fn a_slip_of_a_key_is_named_with_the_known_one() {
         let doc: Value =
             serde_json::from_str(r#"{"repos": [{"name": "a", "jenkins_jbo": "j"}]}"#).unwrap();

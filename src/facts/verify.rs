@@ -57,6 +57,14 @@ pub(super) fn problems(facts: &Facts) -> (Option<Tz>, Vec<String>) {
     };
     let now = facts.now;
     twin(&mut out, "now_unix", facts.now_unix, "now", &now);
+    for (field, t) in [("now", &now), ("window.start", &facts.window.start)] {
+        if t.timestamp_subsec_nanos() != 0 {
+            out.push(format!(
+                "`{field}` is {}, with a fraction of a second: gatekeeper records whole seconds",
+                rfc(t)
+            ));
+        }
+    }
     if let Some(tz) = tz {
         window(&mut out, &facts.window, tz);
     }

@@ -349,6 +349,17 @@ fn a_time_zone_that_is_not_an_iana_zone_is_refused_at_load() {
 }
 
 #[test]
+fn a_clock_with_a_fraction_of_a_second_is_refused() {
+    let mut d = doc("green");
+    d["now"] = json!("2026-11-24T19:00:00.250Z");
+    let stderr = refused(&check_alone(&json_bytes(&d), &[]));
+    assert!(
+        stderr.contains("`now` is 2026-11-24T19:00:00.250Z, with a fraction of a second"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_window_of_no_minutes_is_refused() {
     let mut d = doc("green");
     d["window"]["minutes"] = json!(0);
