@@ -2,7 +2,9 @@
 //! in `policies/FACTS.md`; change both together and bump [`SCHEMA`] when a field
 //! changes meaning. A source that failed leaves its section absent (`None`) and adds
 //! an entry to `errors`, so that the checks which need it fail with the reason.
-//! This module holds data only: it never fetches and never judges.
+//! This module holds data only: it never fetches and never judges. Beside the
+//! types, `load` reads a recorded document strictly and `verify` checks that it is
+//! consistent and about the configured target before anything is judged on it.
 
 mod load;
 mod verify;
