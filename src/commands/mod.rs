@@ -162,9 +162,16 @@ pub(crate) fn gather(
     facts_file: Option<&Path>,
     verbose: bool,
 ) -> Result<Facts, CommandError> {
+    // Whole seconds, as the live clock: the decision's evaluated_at has no fraction.
+    let at = plan.at.map(|t| t.with_timezone(&Utc).trunc_subsecs(0));
+    let start = plan.start.map(|t| t.with_timezone(&Utc).trunc_subsecs(0));
     if let Some(path) = facts_file {
         let mut facts = Facts::load(path, target)?;
-        if plan.at.is_some() || plan.start.is_some() || plan.minutes.is_some() {
+        if let Some(config) = config {
+            let configured = config.target(target)?;
+            facts.check_configured(path, &config.path, &expected(config, configured))?;
+        }
+        if at.is_some() || start.is_some() || plan.minutes.is_some() {
             let tz = facts.timezone.parse().map_err(|_| {
                 CommandError::Usage(format!(
                     "facts file {} names time zone {:?}, which is not an IANA zone",
@@ -172,12 +179,12 @@ pub(crate) fn gather(
                     facts.timezone
                 ))
             })?;
-            let now = plan.at.map_or(facts.now, |t| t.with_timezone(&Utc));
+            let now = at.unwrap_or(facts.now);
             let minutes = plan.minutes.unwrap_or(facts.window.minutes);
-            let start = match plan.start {
-                Some(s) => Some(s.with_timezone(&Utc)),
+            let start = match start {
+                Some(s) => Some(s),
                 // Without --start the window follows the clock.
-                None if plan.at.is_some() => None,
+                None if at.is_some() => None,
                 None => Some(facts.window.start),
             };
             facts.replan(now, start, minutes, tz);
@@ -190,10 +197,7 @@ pub(crate) fn gather(
     let config = config.ok_or_else(|| {
         CommandError::Usage("collecting live facts needs a config: pass --config FILE".to_owned())
     })?;
-    // Whole seconds: the decision's evaluated_at has no fraction (docs/decision.md).
-    let now = plan
-        .at
-        .map_or_else(|| Utc::now().trunc_subsecs(0), |t| t.with_timezone(&Utc));
+    let now = at.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
     collect_live(config, target, now, plan, verbose)
 }
 
@@ -244,7 +248,9 @@ pub(crate) fn collect_live(
     config.target(target)?;
     require_secrets(config)?;
     let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
-    let start = plan.start.map_or(now, |s| s.with_timezone(&Utc));
+    let start = plan
+        .start
+        .map_or(now, |s| s.with_timezone(&Utc).trunc_subsecs(0));
     let request = sources::Request {
         config,
         target,
@@ -270,7 +276,35 @@ pub(crate) fn collect_live(
     } else {
         runtime.block_on(sources::collect(&request, &sources::Silent))
     };
+    // What came into being while collecting (a review, a build) is not part of the
+    // facts at `now`: they stay loadable, and a replay judges what was known.
+    let mut facts = facts;
+    facts.as_of(now);
     Ok(facts)
+}
+
+/// What the config says a facts document for `target` must hold.
+fn expected<'a>(
+    config: &'a Config,
+    target: &'a crate::config::TargetConfig,
+) -> crate::facts::Expected<'a> {
+    crate::facts::Expected {
+        timezone: &config.timezone,
+        repos: target
+            .repos
+            .iter()
+            .map(|r| crate::facts::ExpectedRepo {
+                name: &r.github,
+                jenkins_job: &r.jenkins_job,
+                release_branch: &target.release_branch,
+                base_branch: &target.base_branch,
+            })
+            .collect(),
+        deploy_repo: &target.deploy_repo,
+        base_branch: &target.base_branch,
+        app: &target.app,
+        throughput_minutes: config.newrelic.as_ref().map(|n| n.window_minutes),
+    }
 }
 
 /// The break-glass requests of this run, refusing any check the policy settings do

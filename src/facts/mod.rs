@@ -2,8 +2,12 @@
 //! in `policies/FACTS.md`; change both together and bump [`SCHEMA`] when a field
 //! changes meaning. A source that failed leaves its section absent (`None`) and adds
 //! an entry to `errors`, so that the checks which need it fail with the reason.
-//! This module holds data only: it never fetches and never judges.
+//! This module holds data only: it never fetches and never judges. Beside the
+//! types, `load` reads a recorded document strictly and `verify` checks that it is
+//! consistent and about the configured target before anything is judged on it.
 
+mod load;
+mod verify;
 mod window;
 
 use std::path::Path;
@@ -11,6 +15,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use load::FACTS_CAP_MIB;
+pub use verify::{Expected, ExpectedRepo, MAX_WINDOW_MINUTES};
 pub use window::{Segment, Window, plan_window};
 
 /// The facts document's schema version.
@@ -35,11 +41,46 @@ pub enum FactsError {
         "facts file {path} is {what}, not a regular file of at most {FACTS_CAP_MIB} MiB: pass a facts document recorded with `gatekeeper facts TARGET > FILE`"
     )]
     NotAFile { path: String, what: String },
-    #[error("facts file {path} is for target {found:?}, not {wanted:?}")]
+    #[error(
+        "facts file {path} is for target {found:?}, not {wanted:?}: record the facts of {wanted} with `gatekeeper facts {wanted} > FILE`"
+    )]
     Target {
         path: String,
         found: String,
         wanted: String,
+    },
+    #[error(
+        "facts file {path} is {found}: save it as UTF-8 (without a byte-order mark), or record it again with `gatekeeper facts TARGET > FILE`"
+    )]
+    Encoding { path: String, found: String },
+    #[error(
+        "facts file {path} {problem} (line {line}): a facts document gives each field once, so nobody reads one value where gatekeeper judges another; keep the right one, or record the facts again with `gatekeeper facts TARGET > FILE`"
+    )]
+    Strict {
+        path: String,
+        problem: String,
+        line: usize,
+    },
+    #[error(
+        "facts file {path} {problem}: correct or remove it, or record the facts again with `gatekeeper facts TARGET > FILE`"
+    )]
+    Unknown { path: String, problem: String },
+    #[error(
+        "facts file {path} is not a consistent record (edited by hand, or damaged), and gatekeeper judges none of it:\n  - {problems}\nrecord the facts again with `gatekeeper facts {target} > FILE`"
+    )]
+    Inconsistent {
+        path: String,
+        target: String,
+        problems: String,
+    },
+    #[error(
+        "facts file {path} is not about target {target} as {config} configures it:\n  - {differences}\nrecord the facts again with `gatekeeper facts {target} > FILE`"
+    )]
+    Foreign {
+        path: String,
+        config: String,
+        target: String,
+        differences: String,
     },
 }
 
@@ -308,81 +349,12 @@ pub struct SourceError {
     pub fact: Option<String>,
 }
 
-/// The largest facts document read.
-pub const FACTS_CAP_MIB: u64 = 16;
-
-enum Capped {
-    Io(std::io::Error),
-    Not(String),
-}
-
-/// A regular file's text, refused at once when it is something else (a FIFO would
-/// block, a device never ends) or larger than the cap.
-fn read_capped(path: &Path) -> Result<String, Capped> {
-    use std::io::Read;
-    let cap = FACTS_CAP_MIB * 1024 * 1024;
-    let meta = std::fs::metadata(path).map_err(Capped::Io)?;
-    if !meta.is_file() {
-        return Err(Capped::Not(if meta.is_dir() {
-            "a directory".to_owned()
-        } else {
-            "a device, FIFO or socket".to_owned()
-        }));
-    }
-    if meta.len() > cap {
-        return Err(Capped::Not(format!("{} bytes", meta.len())));
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(Capped::Io)?
-        .take(cap + 1)
-        .read_to_string(&mut text)
-        .map_err(Capped::Io)?;
-    if u64::try_from(text.len()).map_or(true, |n| n > cap) {
-        return Err(Capped::Not("larger than the cap".to_owned()));
-    }
-    Ok(text)
-}
-
 impl Facts {
-    /// Reads a recorded facts document, checking its schema and target.
+    /// Reads a recorded facts document: whole (every key once, each one a facts
+    /// field, of its type and schema), consistent (see `verify`) and about `target`.
     pub fn load(path: &Path, target: &str) -> Result<Self, FactsError> {
+        let facts = load::read(path)?;
         let shown = path.display().to_string();
-        let text = read_capped(path).map_err(|e| match e {
-            Capped::Io(source) => FactsError::Read {
-                path: shown.clone(),
-                source,
-            },
-            Capped::Not(what) => FactsError::NotAFile {
-                path: shown.clone(),
-                what,
-            },
-        })?;
-        // Read the schema first so that an old document gets the right message.
-        let raw: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| FactsError::Malformed {
-                path: shown.clone(),
-                message: e.to_string(),
-            })?;
-        match raw.get("schema").and_then(serde_json::Value::as_u64) {
-            Some(found) if found == u64::from(SCHEMA) => {}
-            Some(found) => {
-                return Err(FactsError::Schema {
-                    path: shown,
-                    found: u32::try_from(found).unwrap_or(u32::MAX),
-                });
-            }
-            None => {
-                return Err(FactsError::Malformed {
-                    path: shown,
-                    message: "no \"schema\" number".to_owned(),
-                });
-            }
-        }
-        let facts: Facts = serde_json::from_value(raw).map_err(|e| FactsError::Malformed {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
         if facts.target != target {
             return Err(FactsError::Target {
                 path: shown,
@@ -390,13 +362,41 @@ impl Facts {
                 wanted: target.to_owned(),
             });
         }
+        let (_, problems) = verify::problems(&facts);
+        if !problems.is_empty() {
+            return Err(FactsError::Inconsistent {
+                path: shown,
+                target: target.to_owned(),
+                problems: problems.join("\n  - "),
+            });
+        }
         Ok(facts)
     }
 
+    /// Refuses a document that is not about the target as the config describes it
+    /// (another release's repos, another zone or deploy repo): it would be judged as
+    /// if it were.
+    pub fn check_configured(
+        &self,
+        path: &Path,
+        config: &Path,
+        want: &Expected<'_>,
+    ) -> Result<(), FactsError> {
+        let differences = self.differences(want);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(FactsError::Foreign {
+            path: path.display().to_string(),
+            config: config.display().to_string(),
+            target: self.target.clone(),
+            differences: differences.join("\n  - "),
+        })
+    }
+
     /// Moves the clock and the planned window (for `--at`, `--start`, `--minutes`);
-    /// local times are computed again in the document's zone. Notices and comments
-    /// are taken as they stood at the new clock ([`Notice::as_of`]), as when
-    /// collecting with `--at`.
+    /// local times are computed again in the document's zone. What did not exist yet
+    /// at the new clock is left out ([`Facts::as_of`]), as when collecting with `--at`.
     pub fn replan(
         &mut self,
         now: DateTime<Utc>,
@@ -407,9 +407,7 @@ impl Facts {
         self.now = now;
         self.now_unix = now.timestamp();
         self.window = plan_window(start.unwrap_or(now), minutes, tz);
-        if let Some(notices) = self.notices.take() {
-            self.notices = Some(notices.into_iter().filter_map(|n| n.as_of(now)).collect());
-        }
+        self.as_of(now);
     }
 
     pub fn add_error(&mut self, source: &str, message: impl Into<String>) {

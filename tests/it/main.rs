@@ -18,6 +18,7 @@ mod contracts;
 mod deploy;
 mod examples;
 mod exceptions;
+mod facts_file;
 mod fail_closed;
 mod formats;
 mod help;

@@ -425,9 +425,16 @@ fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
     // Before jim's /proceed at 18:21:40.
     let (code, decision) = run("2026-11-24T18:00:00Z");
     assert_notice_fails(code, &decision, "notice #7: not vetted");
-    // Before the notice was sent.
+    // Before the notice was sent (and before the builds and reviews: they did not
+    // exist yet either, so tests and approval fail too).
     let (code, decision) = run("2026-11-24T13:00:00Z");
-    assert_notice_fails(code, &decision, "no downtime notice for production");
+    assert_eq!(code, 1, "{decision:#}");
+    assert_eq!(
+        failing(&decision),
+        ["tests", "approval", "downtime_notice"],
+        "{decision:#}"
+    );
+    assert!(notice_detail(&decision).contains("no downtime notice for production"));
 }
 
 /// Recorded facts replayed `--at` an instant before a comment's or the notice's
@@ -438,7 +445,10 @@ fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
         "facts/migrations-saturday-vetted.json",
     ))
     .unwrap();
-    let recorded: Value = serde_json::from_str(&text).unwrap();
+    let mut recorded: Value = serde_json::from_str(&text).unwrap();
+    // Recorded the next day, after the edits below; replayed at GREEN_AT, before them.
+    recorded["now"] = json!("2026-11-25T12:00:00Z");
+    recorded["now_unix"] = json!(1795608000);
     let dir = tempfile::tempdir().unwrap();
     let run = |facts: &Value| {
         let path = dir.path().join("facts.json");
