@@ -294,9 +294,12 @@ impl Record {
     }
 
     /// The record as its one line of JSON (without the newline).
+    /// The record as one JSON line, without any secret of the loaded config: the
+    /// log and the stderr copy of a record that could not be written both use it.
     pub fn line(&self) -> String {
-        serde_json::to_string(self)
-            .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize the record: {e}\"}}"))
+        let line = serde_json::to_string(self)
+            .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize the record: {e}\"}}"));
+        crate::sources::http::scrub(&line)
     }
 
     /// The run of a deploy, rollback or unlock record.
@@ -496,6 +499,23 @@ mod tests {
             Some("bbb2222")
         );
         assert!(log.last_deploy_before("staging").unwrap().is_none());
+    }
+
+    /// Every record loses the loaded config's secrets, whatever field holds them
+    /// (here a step's message echoing a service's error).
+    #[test]
+    fn a_record_never_holds_a_secret_of_the_loaded_config() {
+        let token = "ghp_auditTestSecretValue0987654321zyxw";
+        crate::sources::http::install_scrubber(crate::sources::http::Redactor::new([
+            token.to_owned(),
+        ]));
+        let Event::Step(mut step) = step_with("aaa1111") else {
+            unreachable!()
+        };
+        step.message = Some(format!("GitHub answered HTTP 422 (Validation Failed for {token})"));
+        let line = Record::new("deploy", "production", Event::Step(step)).line();
+        assert!(!line.contains(token), "{line}");
+        assert!(line.contains("[REDACTED]"), "{line}");
     }
 
     #[test]

@@ -282,12 +282,20 @@ fn default_notice_cc() -> Vec<String> {
 
 impl Config {
     /// Reads and validates a config file.
+    /// Reads and checks the config at `path`, and from then on scrubs the values of
+    /// the secret variables it names from every message, error and audit record of
+    /// this process ([`crate::sources::http::scrub`]), whichever command runs.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        let config = Self::parse(&text, path)?;
+        crate::sources::http::install_scrubber(crate::sources::redactor(
+            &config,
+            &crate::sources::http::process_env,
+        ));
+        Ok(config)
     }
 
     /// Reads the config if the file exists; `None` when it does not (offline commands

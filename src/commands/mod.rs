@@ -358,8 +358,14 @@ pub(crate) fn override_requests(
 }
 
 /// An error's message and its causes, each said once: a cause whose text the message
-/// already includes (e.g. an OS error quoted in "cannot write FILE: …") is not repeated.
+/// already includes (e.g. an OS error quoted in "cannot write FILE: …") is not
+/// repeated. Without any secret of the loaded config.
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let text = chain_text(err);
+    sources::http::scrub(&text)
+}
+
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -75,11 +75,11 @@ pub struct GraphqlError {
 
 impl GraphqlError {
     fn of(v: &Value) -> Self {
-        let message = v
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("(no message)")
-            .to_owned();
+        let message = http::scrub(
+            v.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("(no message)"),
+        );
         let path = v
             .get("path")
             .and_then(Value::as_array)

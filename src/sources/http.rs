@@ -206,7 +206,8 @@ fn body_reason(body: &str) -> Option<String> {
         let end = start + lower.get(start..)?.find("</title>")?;
         body.get(start..end)?.trim().to_owned()
     };
-    Some(reason.chars().take(160).collect())
+    // Scrubbed before it is cut: a cut secret would no longer be recognised.
+    Some(scrub(&reason).chars().take(160).collect())
 }
 
 /// The services whose requests are capped and counted separately.
@@ -773,6 +774,30 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+/// The scrubber of the process: the secrets of the config it loaded.
+static SCRUBBER: std::sync::RwLock<Option<Redactor>> = std::sync::RwLock::new(None);
+
+/// Makes [`scrub`] hide `redactor`'s secrets from now on (set when a config loads).
+pub fn install_scrubber(redactor: Redactor) {
+    if let Ok(mut installed) = SCRUBBER.write() {
+        *installed = Some(redactor);
+    }
+}
+
+/// `text` without any secret of the loaded config: every text built from what a
+/// service answered, every error printed and every audit record passes here.
+pub fn scrub(text: &str) -> String {
+    match SCRUBBER.read() {
+        Ok(installed) => match installed.as_ref() {
+            Some(redactor) => redactor.scrub(text),
+            None => text.to_owned(),
+        },
+        // A writer panicked while installing: hide nothing rather than fail; the
+        // sources' own redactor still scrubs what they report.
+        Err(_) => text.to_owned(),
     }
 }
 

@@ -92,11 +92,18 @@ pub fn parse_build(text: &str, repo: &str) -> Result<CiBuild, String> {
     let url = v
         .get("url")
         .and_then(Value::as_str)
-        .ok_or("no build \"url\"")?
-        .to_owned();
+        .ok_or("no build \"url\"")?;
+    // A Jenkins root URL with `user:token@` makes every build URL carry the token.
+    let url = reqwest::Url::parse(url).map_or_else(|_| url.to_owned(), |u| shown(&u));
     let result = v.get("result").and_then(Value::as_str).map(str::to_owned);
-    let flag = |key: &str| v.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let building = flag("building") || flag("inProgress");
+    // Whether the build still runs must be said: a missing flag is no "finished".
+    let building = v
+        .get("building")
+        .and_then(Value::as_bool)
+        .ok_or("no \"building\" flag: whether the build has finished is unknown")?
+        || v.get("inProgress")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
     let started_at = v
         .get("timestamp")
         .and_then(Value::as_i64)

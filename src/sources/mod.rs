@@ -216,7 +216,63 @@ pub async fn collect_with_env(
             None => facts.add_error(source, message),
         }
     }
-    facts
+    scrubbed(facts, &redactor)
+}
+
+/// `facts` with no secret in any string: a token pasted into a release note, or a
+/// Jenkins URL that carries one, would otherwise reach every rendering and every
+/// recorded document.
+fn scrubbed(facts: Facts, redactor: &Redactor) -> Facts {
+    fn walk(v: &mut serde_json::Value, redactor: &Redactor) -> bool {
+        match v {
+            serde_json::Value::String(s) => {
+                let clean = redactor.scrub(s);
+                let changed = clean != *s;
+                *s = clean;
+                changed
+            }
+            // Every item is walked: no short cut once one changed.
+            serde_json::Value::Array(items) => {
+                let mut changed = false;
+                for item in items {
+                    changed |= walk(item, redactor);
+                }
+                changed
+            }
+            serde_json::Value::Object(map) => {
+                let mut changed = false;
+                for item in map.values_mut() {
+                    changed |= walk(item, redactor);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&facts) else {
+        return facts;
+    };
+    if !walk(&mut value, redactor) {
+        return facts;
+    }
+    match serde_json::from_value(value) {
+        Ok(clean) => clean,
+        // Cannot happen (only string contents changed); were it to, no source's
+        // facts are kept rather than a secret.
+        Err(e) => {
+            let mut bare = facts;
+            bare.repos.iter_mut().for_each(|r| {
+                r.ci = None;
+                r.pull_requests = None;
+            });
+            bare.notices = None;
+            bare.add_error(
+                GITHUB,
+                format!("facts held a secret and could not be scrubbed: {e}"),
+            );
+            bare
+        }
+    }
 }
 
 /// Tells `progress` when `work` ends, and whether it went well.

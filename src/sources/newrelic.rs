@@ -110,7 +110,7 @@ pub fn graphql_errors(v: &Value) -> Option<String> {
                 .unwrap_or("(no message)")
         })
         .collect();
-    (!messages.is_empty()).then(|| messages.join("; "))
+    (!messages.is_empty()).then(|| super::http::scrub(&messages.join("; ")))
 }
 
 /// The rpm of a NerdGraph answer. No rows, a null, or a 0 is "no data": an app name

@@ -188,6 +188,121 @@ async fn a_secret_echoed_by_a_service_is_scrubbed_everywhere() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("[REDACTED]"));
 }
 
+/// No part of a secret survives: a service that echoes it after a long preamble
+/// (the reason is cut at 160 characters) shows none of it, not even its head.
+#[tokio::test]
+async fn a_secret_echoed_after_a_long_preamble_leaves_no_part_behind() {
+    let services = server::start_green().await;
+    for (at, secret) in [
+        (paths::NEWRELIC, server::NEW_RELIC_API_KEY),
+        (paths::APANGEA_COMPARE, server::GITHUB_TOKEN),
+    ] {
+        // The secret straddles the 160th character.
+        let message = format!("{} key {secret}", "x".repeat(150));
+        services
+            .answer(
+                at,
+                ResponseTemplate::new(401).set_body_json(serde_json::json!({ "message": message })),
+            )
+            .await;
+    }
+    let run = decide(&services, &[]);
+    assert_eq!(run.code, 1, "{:#}", run.decision);
+    let shown = format!("{:#}{}", run.decision, run.stderr);
+    for secret in [server::NEW_RELIC_API_KEY, server::GITHUB_TOKEN] {
+        assert!(
+            !shown.contains(&secret[..10]),
+            "head of {secret} shown:\n{shown}"
+        );
+    }
+}
+
+/// A secret inside a good answer (a token pasted into a release note, a Jenkins
+/// root URL that carries `user:token@`) is scrubbed from the facts, so from every
+/// rendering and recorded document.
+#[tokio::test]
+async fn a_secret_inside_a_good_answer_is_scrubbed_from_the_facts() {
+    let services = server::start_green().await;
+    let pasted = format!(
+        "## Dependencies\n\n- [x] ran `curl -H 'Authorization: token {}' https://api.github.com/x`\n",
+        server::GITHUB_TOKEN
+    );
+    services.edit_release(APANGEA, |repo| {
+        repo["pullRequests"]["nodes"][0]["body"] = pasted.clone().into();
+    });
+    let build = server::fixture_text("jenkins/apangea-rc.json").replace(
+        "\"url\": \"https://",
+        &format!(
+            "\"url\": \"https://{}:{}@",
+            server::JENKINS_USER,
+            server::JENKINS_TOKEN
+        ),
+    );
+    assert!(
+        build.contains(server::JENKINS_TOKEN),
+        "the fixture has a build url"
+    );
+    services
+        .answer(
+            paths::JENKINS_APANGEA,
+            ResponseTemplate::new(200).set_body_string(build),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let reports: Vec<String> = ["table", "markdown", "junit", "github"]
+        .iter()
+        .map(|f| format!("{f}={}", dir.path().join(f).display()))
+        .collect();
+    let mut args = Vec::new();
+    for report in &reports {
+        args.extend(["--report", report.as_str()]);
+    }
+    let run = decide_with(&services, dir.path(), &args, &[]);
+    assert_no_secret(&format!("{:#}", run.decision), &run.stderr);
+    assert!(format!("{:#}", run.decision).contains("[REDACTED]"));
+    for format in ["table", "markdown", "junit", "github"] {
+        let text = std::fs::read_to_string(dir.path().join(format)).unwrap();
+        assert_no_secret(&text, "");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["facts", "production", "--at", GREEN_AT])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_no_secret(&stdout, &String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("[REDACTED]"), "{stdout}");
+}
+
+/// Commands other than `check` scrub what GitHub echoes too: `history` reading
+/// deployments that answer with the token in an error.
+#[tokio::test]
+async fn history_never_shows_a_secret_github_echoes() {
+    let services = server::start_green().await;
+    services
+        .mount(
+            Mock::given(wiremock::matchers::path_regex("/deployments")).respond_with(
+                ResponseTemplate::new(500).set_body_string(format!(
+                    "<html><title>Unicorn! {}</title></html>",
+                    server::GITHUB_TOKEN
+                )),
+            ),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["history", "production"])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Unicorn!"), "the error is shown: {stderr}");
+    assert_no_secret(&String::from_utf8_lossy(&out.stdout), &stderr);
+}
+
 /// A broken policy or a refused override is found before any source is asked.
 #[tokio::test]
 async fn a_broken_policy_or_override_stops_check_before_any_request() {
