@@ -218,6 +218,8 @@ fn measure(runtime: &tokio::runtime::Runtime, n: usize) -> Measured {
         config: &config,
         target: "production",
         now,
+        // The green release's answers are dated before GREEN_AT, as recorded.
+        clock_moved: true,
         window: plan_window(now, 60, config.tz()),
         downtime_requested: false,
         log: None,

@@ -507,12 +507,14 @@ mod tests {
     fn a_record_never_holds_a_secret_of_the_loaded_config() {
         let token = "ghp_auditTestSecretValue0987654321zyxw";
         crate::sources::http::install_scrubber(crate::sources::http::Redactor::new([
-            token.to_owned(),
+            token.to_owned()
         ]));
         let Event::Step(mut step) = step_with("aaa1111") else {
             unreachable!()
         };
-        step.message = Some(format!("GitHub answered HTTP 422 (Validation Failed for {token})"));
+        step.message = Some(format!(
+            "GitHub answered HTTP 422 (Validation Failed for {token})"
+        ));
         let line = Record::new("deploy", "production", Event::Step(step)).line();
         assert!(!line.contains(token), "{line}");
         assert!(line.contains("[REDACTED]"), "{line}");

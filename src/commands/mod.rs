@@ -255,6 +255,7 @@ pub(crate) fn collect_live(
         config,
         target,
         now,
+        clock_moved: plan.at.is_some(),
         window: plan_window(start, minutes, config.tz()),
         downtime_requested: plan.downtime,
         log: verbose.then(|| -> sources::http::Log {
@@ -276,10 +277,18 @@ pub(crate) fn collect_live(
     } else {
         runtime.block_on(sources::collect(&request, &sources::Silent))
     };
-    // What came into being while collecting (a review, a build) is not part of the
-    // facts at `now`: they stay loadable, and a replay judges what was known.
     let mut facts = facts;
-    facts.as_of(now);
+    if plan.at.is_some() {
+        // A clock moved back (`--at`): what came into being after it (a review, a
+        // build, a comment) did not exist then.
+        facts.as_of(now);
+    } else if let Some(latest) = facts.latest_evidence().filter(|t| *t > now) {
+        // Live: everything the sources answered exists, so "now" is at least its
+        // latest date (a local clock behind GitHub's must not hide a /reschedule).
+        let latest = latest.trunc_subsecs(0) + chrono::Duration::seconds(1);
+        facts.now = latest;
+        facts.now_unix = latest.timestamp();
+    }
     Ok(facts)
 }
 

@@ -304,6 +304,30 @@ fn window(out: &mut Vec<String>, w: &Window, tz: Tz) {
 }
 
 impl Facts {
+    /// The latest moment anything in the facts is dated: a notice or comment written
+    /// or edited, a review submitted, a build started. What a live source answers
+    /// exists, so the clock of live facts is at least this (a local clock a little
+    /// behind GitHub's must not hide a withdrawal posted a moment ago).
+    pub fn latest_evidence(&self) -> Option<DateTime<Utc>> {
+        let notices = self.notices.iter().flatten().flat_map(|n| {
+            [Some(n.sent_at), Some(n.created_at), n.edited_at]
+                .into_iter()
+                .chain(
+                    n.comments
+                        .iter()
+                        .flat_map(|c| [Some(c.at), Some(c.created_at), c.edited_at]),
+                )
+        });
+        let repos = self.repos.iter().flat_map(|r| {
+            r.pull_requests
+                .iter()
+                .flatten()
+                .flat_map(|p| p.reviews.iter().flatten().map(|v| v.submitted_at))
+                .chain([r.ci.as_ref().and_then(|c| c.started_at)])
+        });
+        notices.chain(repos).flatten().max()
+    }
+
     /// The facts as they stood at `now`: notices sent, comments written and reviews
     /// submitted after it did not exist yet (an edit after it hides the earlier text,
     /// which is unknown), and a build started after it was not the last one then

@@ -27,6 +27,9 @@ pub struct Request<'a> {
     pub config: &'a Config,
     pub target: &'a str,
     pub now: DateTime<Utc>,
+    /// `now` is not the clock (`--at`): what was created or edited after it did not
+    /// exist yet. Live, everything a source answers exists, whatever its date.
+    pub clock_moved: bool,
     pub window: Window,
     pub downtime_requested: bool,
     /// Told one line per HTTP try (`--verbose`), secrets already scrubbed.
@@ -149,7 +152,18 @@ pub async fn collect_with_env(
                     NEWRELIC,
                     collect_newrelic(config, target, &transport, env)
                 ),
-                collect_github(config, target, &transport, progress, env, request.now),
+                collect_github(
+                    config,
+                    target,
+                    &transport,
+                    progress,
+                    env,
+                    if request.clock_moved {
+                        request.now
+                    } else {
+                        DateTime::<Utc>::MAX_UTC
+                    },
+                ),
             );
             if let Some(stats) = &request.stats {
                 stats(&transport.stats());
@@ -440,7 +454,8 @@ async fn collect_github(
     transport: &Transport,
     progress: &dyn Progress,
     env: Env<'_>,
-    now: DateTime<Utc>,
+    // The notices as they stood at this moment (the end of time when live).
+    as_of: DateTime<Utc>,
 ) -> GithubResults {
     let client = match github_client(config, transport, env) {
         Ok(mut c) => {
@@ -462,7 +477,7 @@ async fn collect_github(
             Ok(facts)
         },
         reported(progress, NOTICES, async {
-            notices::fetch(&client, &target.notices_repo, config.tz(), now)
+            notices::fetch(&client, &target.notices_repo, config.tz(), as_of)
                 .await
                 .map_err(|e| e.to_string())
         }),
@@ -593,9 +608,10 @@ async fn repo_github(
             _ => None,
         }
     };
+    let totals = release.review_totals;
     let pulls = async {
         match release.pulls {
-            Ok(pulls) => Ok(with_reviews(gh, repo, pulls).await),
+            Ok(pulls) => Ok(with_reviews(gh, repo, pulls, &totals).await),
             Err(e) => Err(format!("release pull request unknown: {e}")),
         }
     };
@@ -629,17 +645,32 @@ async fn repo_github(
 }
 
 /// `pulls` with the reviews the release query could not hold on one page read
-/// from REST (every page), and an error for each that failed.
+/// from REST (every page), and an error for each that failed or came back with
+/// fewer reviews than GitHub counted (`totals`: a lost `Link` page, say).
 async fn with_reviews(
     gh: &GitHub,
     repo: &str,
     pulls: Vec<PullRequest>,
+    totals: &[(u64, u64)],
 ) -> (Vec<PullRequest>, Vec<String>) {
     let read = join_all(pulls.into_iter().map(|mut pr| async move {
         if pr.reviews.is_some() {
             return (pr, None);
         }
+        let counted = totals
+            .iter()
+            .find(|(number, _)| *number == pr.number)
+            .map(|(_, total)| *total);
         match gh.reviews(repo, pr.number).await {
+            Ok(r) if counted.is_some_and(|total| (r.len() as u64) < total) => {
+                let e = format!(
+                    "reviews of #{} unknown: GitHub counts {} but listed {}: gatekeeper does not judge on part of them",
+                    pr.number,
+                    counted.unwrap_or_default(),
+                    r.len()
+                );
+                (pr, Some(e))
+            }
             Ok(r) => {
                 pr.reviews = Some(r);
                 (pr, None)
@@ -712,6 +743,7 @@ jenkins_job = "r"
             config: &config,
             target: "production",
             now,
+            clock_moved: false,
             window: crate::facts::plan_window(now, 60, config.tz()),
             downtime_requested: false,
             log: None,

@@ -74,6 +74,19 @@ pub async fn fetch(
     })
 }
 
+/// The answer holds every node its connection counts: a withdrawal among the
+/// missing ones would go unseen.
+fn whole(connection: &Value, nodes: &[Value], what: &str) -> Result<(), String> {
+    match connection.get("totalCount").and_then(Value::as_u64) {
+        Some(total) if usize::try_from(total).ok() == Some(nodes.len()) => Ok(()),
+        Some(total) => Err(format!(
+            "GitHub counts {total} {what} but answered {}: gatekeeper does not judge on part of them",
+            nodes.len()
+        )),
+        None => Err(format!("no totalCount of the {what}")),
+    }
+}
+
 /// The query's `data` as notices, oldest first, at `now`.
 pub fn parse_notices(data: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Notice>, String> {
     let issues = data
@@ -88,6 +101,7 @@ pub fn parse_notices(data: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Not
         .get("nodes")
         .and_then(Value::as_array)
         .ok_or("no issues.nodes list")?;
+    whole(issues, nodes, &format!("open {LABEL} issues"))?;
     let mut notices = Vec::new();
     for node in nodes {
         if let Some(notice) = parse_notice(node, tz, now)? {
@@ -116,12 +130,13 @@ pub fn parse_notice(node: &Value, tz: Tz, now: DateTime<Utc>) -> Result<Option<N
             "issue #{number} has more than {COMMENTS_PAGE} comments (or no pageInfo): the vetters' latest word may be beyond them; open a new notice"
         ));
     }
-    let mut read = Vec::new();
-    for c in comments
+    let nodes = comments
         .get("nodes")
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("issue #{number} has no comments.nodes list"))?
-    {
+        .ok_or_else(|| format!("issue #{number} has no comments.nodes list"))?;
+    whole(comments, nodes, &format!("comments of issue #{number}"))?;
+    let mut read = Vec::new();
+    for c in nodes {
         read.push(parse_comment(c).map_err(|e| format!("a comment of issue #{number}: {e}"))?);
     }
     let text = |key: &str| node.get(key).and_then(Value::as_str).unwrap_or("");

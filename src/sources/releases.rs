@@ -57,6 +57,9 @@ pub struct Release {
     /// Open release pull requests; `reviews` is `None` for one whose reviews did
     /// not fit one page (read them with [`GitHub::reviews`]).
     pub pulls: Result<Vec<PullRequest>, String>,
+    /// How many reviews GitHub counts for each pull request whose reviews did not
+    /// fit one page: the REST list must hold at least as many.
+    pub review_totals: Vec<(u64, u64)>,
 }
 
 impl Release {
@@ -65,6 +68,7 @@ impl Release {
             head: Err(message.to_owned()),
             behind_by: Err(message.to_owned()),
             pulls: Err(message.to_owned()),
+            review_totals: Vec::new(),
         }
     }
 }
@@ -190,6 +194,7 @@ pub fn parse_repo(
         head,
         behind_by,
         pulls,
+        review_totals: review_totals(node.get("pullRequests")),
     }
 }
 
@@ -272,6 +277,28 @@ fn parse_pulls(
         // A pull request from a fork's branch of the same name is not the release.
         .filter(|pr| pr.get("isCrossRepository").and_then(Value::as_bool) == Some(false))
         .map(|pr| parse_pull(pr, repo))
+        .collect()
+}
+
+/// (number, reviews GitHub counts) of each pull request whose reviews the answer
+/// does not hold whole.
+fn review_totals(pulls: Option<&Value>) -> Vec<(u64, u64)> {
+    let nodes = pulls
+        .and_then(|p| p.get("nodes"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    nodes
+        .iter()
+        .filter_map(|pr| {
+            let number = pr.get("number").and_then(Value::as_u64)?;
+            let total = pr.pointer("/reviews/totalCount").and_then(Value::as_u64)?;
+            let held = pr
+                .pointer("/reviews/nodes")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            (usize::try_from(total).ok() != Some(held)).then_some((number, total))
+        })
         .collect()
 }
 

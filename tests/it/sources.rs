@@ -799,6 +799,62 @@ async fn migrations_of_another_database_or_an_engine_need_downtime() {
     }
 }
 
+/// A list that comes back shorter than GitHub counts is part of a list: reviews
+/// read over REST (a lost `Link` page) fail approval, and notice comments fewer
+/// than their `totalCount` fail the notice check.
+#[tokio::test]
+async fn a_list_shorter_than_github_counts_is_not_judged() {
+    let services = server::start_green().await;
+    services.release_fixture(APANGEA, "github/graphql-release-apangea-many-reviews.json");
+    services.edit_release(APANGEA, |repo| {
+        repo["pullRequests"]["nodes"][0]["reviews"]["totalCount"] = 140.into();
+    });
+    // Every REST page (no Link header): four reviews.
+    let mut all: Vec<Value> = Vec::new();
+    for page in ["page1", "page2"] {
+        let list: Vec<Value> = serde_json::from_str(&server::fixture_text(&format!(
+            "github/reviews-apangea-412-{page}.json"
+        )))
+        .unwrap();
+        all.extend(list);
+    }
+    services
+        .answer(
+            paths::APANGEA_REVIEWS,
+            ResponseTemplate::new(200).set_body_json(Value::Array(all)),
+        )
+        .await;
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["approval"],
+        &[("approval", "GitHub counts 140 but listed 4")],
+    );
+
+    let services = server::start_green().await;
+    services
+        .answer_fixture(
+            paths::APANGEA_COMPARE,
+            "github/compare-apangea-migrations.json",
+        )
+        .await;
+    let mut notices: Value =
+        serde_json::from_str(&server::fixture_text("github/graphql-notices-vetted.json")).unwrap();
+    notices["data"]["repository"]["issues"]["nodes"][0]["comments"]["totalCount"] = 9.into();
+    services
+        .answer_notices(ResponseTemplate::new(200).set_body_json(notices))
+        .await;
+    let run = decide(&services, &[]);
+    assert!(failing(&run.decision).contains(&"downtime_notice".to_owned()));
+    let detail = check(&run.decision, "downtime_notice")["detail"]
+        .as_str()
+        .unwrap();
+    assert!(
+        detail.contains("GitHub counts 9 comments of issue #7 but answered 3"),
+        "{detail}"
+    );
+}
+
 #[tokio::test]
 async fn compare_over_the_file_cap_fails_closed() {
     let services = server::start_green().await;

@@ -57,9 +57,9 @@ fn recorded() -> Value {
 
 /// Notice #7 of the recorded answer, alone.
 fn notice_7(answer: &mut Value) -> &mut Value {
-    let nodes = answer["data"]["repository"]["issues"]["nodes"]
-        .as_array_mut()
-        .unwrap();
+    let issues = &mut answer["data"]["repository"]["issues"];
+    issues["totalCount"] = json!(1);
+    let nodes = issues["nodes"].as_array_mut().unwrap();
     nodes.truncate(1);
     &mut nodes[0]
 }
@@ -349,6 +349,7 @@ async fn with_at_a_comment_or_notice_edited_later_is_kept_with_its_text_unknown(
         .as_array_mut()
         .unwrap()
         .push(later);
+    notice["comments"]["totalCount"] = json!(4);
     let services = services_with(answer).await;
     let (code, decision) = decide_at(&services, GREEN_AT);
     assert_notice_fails(
@@ -488,4 +489,35 @@ fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
     // The recording itself, unchanged, passes.
     let (code, decision) = run(&recorded);
     assert_eq!(code, 0, "{decision:#}");
+}
+
+/// Live, everything GitHub answers exists: a local clock a little behind GitHub's
+/// must not hide a vetter's /reschedule posted a moment ago (dated "in the future"
+/// by the local clock), which withdraws the notice.
+#[tokio::test]
+async fn a_withdrawal_dated_after_the_local_clock_still_withdraws() {
+    let s = crate::deploy::Setup::new(true).await;
+    let check = |s: &crate::deploy::Setup| {
+        crate::support::decide(&mut s.gatekeeper(&["check", "production", "--format", "json"]))
+    };
+    // Without the withdrawal this notice allows a deploy now
+    // (deploy::downtime_deploy_wraps_migrate_in_maintenance).
+    let mut answer = crate::support::release::vetted_notice_now();
+    let comments = &mut answer["data"]["repository"]["issues"]["nodes"][0]["comments"];
+    let ahead = (chrono::Utc::now() + chrono::Duration::seconds(90))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let count = comments["nodes"].as_array().unwrap().len();
+    let mut withdrawal = comments["nodes"][count - 1].clone();
+    withdrawal["id"] = json!("IC_kwDOKx7a2c6Xy009");
+    withdrawal["databaseId"] = json!(2500000009u64);
+    withdrawal["body"] = json!("/reschedule\r\nSupport says Saturday is the district test day.");
+    withdrawal["createdAt"] = json!(ahead);
+    comments["nodes"].as_array_mut().unwrap().push(withdrawal);
+    comments["totalCount"] = json!(count + 1);
+    s.services
+        .answer_notices(ResponseTemplate::new(200).set_body_json(answer))
+        .await;
+    let (code, decision) = check(&s);
+    assert_notice_fails(code, &decision, "/reschedule by jim");
 }

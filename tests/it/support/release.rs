@@ -82,6 +82,13 @@ pub async fn mount_release(services: &Services, shape: &ReleaseShape<'_>) {
 /// A vetted downtime notice sent five days ago, announcing four hours from ten
 /// minutes ago: a downtime deploy on the real clock is inside it.
 pub async fn mount_vetted_notice_now(services: &Services) {
+    services
+        .answer_notices(json(vetted_notice_now().to_string()))
+        .await;
+}
+
+/// The notices answer of [`mount_vetted_notice_now`].
+pub fn vetted_notice_now() -> serde_json::Value {
     let now = Utc::now();
     let stamp = |d: chrono::DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let notices = fixture_text("github/graphql-notices-vetted.json")
@@ -94,7 +101,7 @@ pub async fn mount_vetted_notice_now(services: &Services) {
         .replace("2026-11-24T15:00:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T15:10:00Z", &stamp(now - Duration::days(4)))
         .replace("2026-11-24T18:21:40Z", &stamp(now - Duration::days(3)));
-    services.answer_notices(json(notices)).await;
+    serde_json::from_str(&notices).unwrap()
 }
 
 /// A zone without daylight saving in which it is now about 22:00 on some day, so
