@@ -38,6 +38,14 @@ pub enum HttpError {
         what: String,
     },
     #[error(
+        "environment variable {var} ({key} in the config names it) holds a space, a line break or another character no token has: set it to the {what} alone"
+    )]
+    MalformedSecret {
+        var: String,
+        key: String,
+        what: String,
+    },
+    #[error(
         "{url} did not answer within {seconds} s (tried twice): the service is slow or down; raise timeout_seconds if it is only slow"
     )]
     Timeout { url: String, seconds: u64 },
@@ -146,7 +154,11 @@ impl Answer {
             .and_then(|secs| DateTime::<Utc>::from_timestamp(secs, 0));
         match (reset, &self.retry_after) {
             (Some(at), _) => format!("the limit resets at {}; try again then", at.to_rfc3339()),
-            (None, Some(after)) => format!("retry after {} s", after.trim()),
+            (None, Some(after)) => match after.trim().parse::<u64>() {
+                Ok(seconds) => format!("retry after {seconds} s"),
+                // An HTTP date.
+                Err(_) => format!("retry after {}", after.trim()),
+            },
             (None, None) => "wait for the limit to reset and try again".to_owned(),
         }
     }
@@ -711,6 +723,20 @@ pub fn process_env(var: &str) -> Option<String> {
 /// Reads a secret from the environment variable the config names.
 pub fn secret(env: Env<'_>, var: &str, key: &str, what: &str) -> Result<String, HttpError> {
     match env(var) {
+        // Two tokens pasted one per line, or a token with a space inside, cannot be
+        // sent: said as the variable's problem, before any request.
+        Some(value)
+            if value
+                .trim()
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Err(HttpError::MalformedSecret {
+                var: var.to_owned(),
+                key: key.to_owned(),
+                what: what.to_owned(),
+            })
+        }
         Some(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
         _ => Err(HttpError::MissingSecret {
             var: var.to_owned(),
@@ -999,6 +1025,12 @@ mod tests {
             Some(Duration::from_secs(30))
         );
         assert_eq!(answer("soon").retry_after(now), None);
+        // Said with a unit only when it is a number of seconds.
+        assert_eq!(answer("7").reset_description(), "retry after 7 s");
+        assert_eq!(
+            answer("Wed, 21 Oct 2099 07:28:00 GMT").reset_description(),
+            "retry after Wed, 21 Oct 2099 07:28:00 GMT"
+        );
     }
 
     #[test]

@@ -941,6 +941,36 @@ async fn missing_token_variables_are_exit_2_before_any_request() {
     assert!(services.requests().await.is_empty(), "no request was made");
 }
 
+/// A token variable holding two tokens, one a line, is a bad secret like an unset
+/// one: exit 2 before any request, naming the variable, never showing its value.
+#[tokio::test]
+async fn a_token_with_a_line_break_is_exit_2_naming_its_variable() {
+    let services = server::start_green().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let two = format!(
+        "{}\n{}",
+        server::GITHUB_TOKEN,
+        "ghp_secondPastedToken000000000000000000"
+    );
+    let out = gatekeeper_in(dir.path())
+        .args(["check", "production", "--config"])
+        .arg(&config)
+        .envs(Services::env())
+        .env("GITHUB_TOKEN", &two)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("environment variable GITHUB_TOKEN (github.token_env in the config names it) holds a space, a line break"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ghp_second"), "{stderr}");
+    assert_no_secret(&String::from_utf8_lossy(&out.stdout), &stderr);
+    assert!(services.requests().await.is_empty(), "no request was made");
+}
+
 #[tokio::test]
 async fn recorded_facts_give_the_same_decision() {
     let services = server::start_green().await;
