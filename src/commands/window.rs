@@ -31,6 +31,18 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
             "the facts' timezone {why}; record the facts again with `gatekeeper facts`"
         ))
     })?;
+    // The windows are judged on what could be read: a source that failed (the
+    // notices, say) is said, or "needs a notice" would read as "there is none".
+    for e in &facts.errors {
+        let about = e
+            .repo
+            .as_deref()
+            .map_or(String::new(), |r| format!(" ({r})"));
+        eprintln!(
+            "gatekeeper: warning: {}{about} could not be read: {}; the windows below are judged without it",
+            e.source, e.message
+        );
+    }
     let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
     let query = Query {
         tz,

@@ -246,3 +246,21 @@ fn junit_is_refused_for_windows() {
         .assert()
         .code(2);
 }
+
+/// The windows are judged on what could be read: a source that failed is said on
+/// stderr, or "needs a notice" would read as "there is none".
+#[test]
+fn window_says_which_source_could_not_be_read() {
+    let out = gatekeeper()
+        .args(["window", "production", "--downtime", "--facts"])
+        .arg(facts("source-down"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("gatekeeper: warning: newrelic could not be read"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("judged without it"), "{stderr}");
+}
