@@ -50,6 +50,18 @@ struct Origin {
     at: DateTime<Utc>,
     host: Option<String>,
     log_url: Option<String>,
+    /// How the run that left production here ended, when it did not end well
+    /// (`failed`, `timed_out`, `aborted`), with the SHA it found, to go back to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unfinished: Option<Unfinished>,
+}
+
+#[derive(Debug, Serialize)]
+struct Unfinished {
+    outcome: String,
+    before_sha: Option<String>,
+    /// The command that puts production back on `before_sha`.
+    rollback: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,7 +137,15 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         run: head
             .as_ref()
             .ok()
-            .and_then(|sha| origin(sha, &listed, &records)),
+            .and_then(|sha| origin(sha, &listed, &records))
+            .map(|mut o| {
+                if let Some(u) = &mut o.unfinished {
+                    u.rollback = u.before_sha.as_deref().map(|before| {
+                        super::record::rollback_command(&args.config.config, &args.target, before)
+                    });
+                }
+                o
+            }),
         sha: head.as_ref().ok().cloned(),
         error: head.as_ref().err().cloned(),
     };
@@ -223,12 +243,17 @@ fn origin(sha: &str, listed: &[Deployment], records: &[Record]) -> Option<Origin
             at: d.created_at,
             host: payload.host,
             log_url: d.log_url.clone(),
+            unfinished: None,
         });
     }
     records.iter().rev().find_map(|r| {
         let run = r.run_event()?;
-        let left = run.outcome == RunOutcome::Ok
-            && matches!(r.event, Event::Deploy(_) | Event::Rollback(_))
+        // A run that moved production and then failed left it here too: say so,
+        // with the SHA to go back to, rather than "nothing recorded".
+        let left = matches!(
+            run.outcome,
+            RunOutcome::Ok | RunOutcome::Failed | RunOutcome::TimedOut | RunOutcome::Aborted
+        ) && matches!(r.event, Event::Deploy(_) | Event::Rollback(_))
             && run.after_sha.as_deref() == Some(sha);
         left.then(|| Origin {
             source: "audit log",
@@ -241,6 +266,14 @@ fn origin(sha: &str, listed: &[Deployment], records: &[Record]) -> Option<Origin
             at: r.time,
             host: Some(r.host.clone()),
             log_url: None,
+            unfinished: (run.outcome != RunOutcome::Ok).then(|| Unfinished {
+                outcome: serde_json::to_value(run.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| format!("{:?}", run.outcome).to_lowercase()),
+                before_sha: run.before_sha.clone(),
+                rollback: None,
+            }),
         })
     })
 }
@@ -330,6 +363,15 @@ fn table(status: &Status) -> String {
                     "the local audit log"
                 }
             ));
+            if let Some(u) = &o.unfinished {
+                text.push_str(&format!("  that run ended {}", u.outcome.replace('_', " ")));
+                match (&u.before_sha, &u.rollback) {
+                    (Some(before), Some(command)) => text.push_str(&format!(
+                        ": to put production back on {before}: {command}\n"
+                    )),
+                    _ => text.push('\n'),
+                }
+            }
         }
         None if p.sha.is_some() => {
             text.push_str("  no deploy or rollback that left it is recorded\n");

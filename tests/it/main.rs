@@ -32,6 +32,7 @@ mod resilience;
 mod settings;
 mod shared_record;
 mod sources;
+mod status_after;
 mod support;
 mod transport;
 mod vetting;
