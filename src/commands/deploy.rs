@@ -260,6 +260,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    drop(lock);
+    if let Some(lock) = lock {
+        rollout::release_or_say(lock, &args.target);
+    }
     result
 }

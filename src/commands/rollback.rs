@@ -213,7 +213,9 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    drop(lock);
+    if let Some(lock) = lock {
+        rollout::release_or_say(lock, &args.target);
+    }
     result
 }
 

@@ -85,6 +85,17 @@ pub fn run_id() -> String {
     )
 }
 
+/// Releases a run's lock at its end, and says on stderr when that failed: most
+/// often because someone removed it while the run went on (`unlock`), so another
+/// run may have deployed meanwhile.
+pub fn release_or_say(lock: Lock, target: &str) {
+    if let Err(e) = lock.release() {
+        eprintln!(
+            "warning: this run's lock of {target} could not be released: {e}; if `gatekeeper unlock` removed it while this run went on, another run may have deployed meanwhile: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
+        );
+    }
+}
+
 /// Takes the target's lock (a ref on the deploy remote) for one run; a refusal
 /// (held, stale, unreadable) is recorded as a `refused` run before it is returned.
 pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<Lock, RolloutError> {
