@@ -159,3 +159,201 @@ async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_gith
         "the plan says where the target came from: {stdout}"
     );
 }
+
+/// `gatekeeper deploy production` on a terminal (`script` gives it one), with
+/// stdin to answer the question and stdout read as it comes.
+fn deploy_on_a_terminal(
+    machine: &Machine,
+    env: &crate::lock::Env,
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use std::io::Read;
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let line = format!(
+        "'{}' deploy production --config '{}'",
+        bin.display(),
+        machine.config.display()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qfec", &line, "/dev/null"])
+        .current_dir(&machine.work);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    cmd.envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &machine.work)
+        .env("SHELL", "/bin/sh")
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tim")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (child, text)
+}
+
+/// Waits (bounded) until `text` holds `wanted`.
+fn wait_for(text: &std::sync::Mutex<String>, wanted: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !text.lock().unwrap().contains(wanted) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never saw {wanted:?}:\n{}",
+            text.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_deploy() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let (mut child, text) = deploy_on_a_terminal(&agent, &env);
+    wait_for(&text, "Deploy production now? (y/N)");
+    assert!(
+        text.lock().unwrap().contains("ALLOW"),
+        "{}",
+        text.lock().unwrap()
+    );
+
+    // An approver requests changes while the question waits.
+    services.edit_release(crate::support::server::APANGEA, |node| {
+        let reviews = &mut node["pullRequests"]["nodes"][0]["reviews"];
+        let head = reviews["nodes"][0]["commit"]["oid"].clone();
+        reviews["nodes"].as_array_mut().unwrap().push(json!({
+            "author": {"login": "jim"}, "state": "CHANGES_REQUESTED",
+            "submittedAt": "2026-11-24T18:59:00Z", "commit": {"oid": head}
+        }));
+        let total = reviews["totalCount"].as_u64().unwrap();
+        reviews["totalCount"] = json!(total + 1);
+    });
+    child.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
+    let status = child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = text.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("while you confirmed, the gate now denies")
+            && out.contains("run `gatekeeper deploy` again"),
+        "{out}"
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+    assert!(crate::support::git::ttmscalr_runs(&env.ttmscalr_log).is_empty());
+    assert!(
+        agent.audit().contains("while you confirmed"),
+        "{}",
+        agent.audit()
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded_and_unlocked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    // New Relic answers long after any cancel.
+    services
+        .mount(
+            wiremock::Mock::given(wiremock::matchers::path("/graphql"))
+                .respond_with(
+                    wiremock::ResponseTemplate::new(200)
+                        .set_delay(std::time::Duration::from_secs(60)),
+                )
+                .with_priority(1),
+        )
+        .await;
+    let mut deploy = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    deploy
+        .current_dir(&agent.work)
+        .args(["deploy", "production", "--yes", "--config"])
+        .arg(&agent.config);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        deploy.env_remove(var);
+    }
+    deploy
+        .envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &agent.work)
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "jenkins");
+    let child = deploy
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded wait until the lock is held and New Relic was asked.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let asked = services
+            .requests()
+            .await
+            .iter()
+            .any(|r| r.url.path() == "/graphql");
+        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never collecting");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(143), "{stdout}");
+    assert!(
+        stdout.contains("interrupted by SIGTERM while the facts were collected"),
+        "{stdout}"
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert!(
+        agent.audit().contains("\"outcome\":\"aborted\""),
+        "{}",
+        agent.audit()
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+}
