@@ -121,12 +121,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             ) {
                 Collected::Facts(facts) => (*facts)?,
                 Collected::Interrupted(signal) => {
-                    let report = rollout::deploy::interrupted_while_collecting(
+                    let report = rollout::interrupted_while_reading(
+                        RunKind::Deploy,
                         &ctx,
                         &log,
                         &run,
                         deployments::run_actor(shared.as_ref()),
                         signal,
+                        "the facts were collected",
                     );
                     return Ok(summary::print(
                         &mut Stdout,
@@ -342,9 +344,8 @@ enum Collected {
     Interrupted(Interruption),
 }
 
-/// Collects live facts at the real clock on a thread of their own, and gives up on
-/// them as soon as `watch` sees a signal: collection only reads, so nothing is
-/// left half done (the abandoned requests end with the process).
+/// Collects live facts at the real clock, given up on as soon as `watch` sees a
+/// signal (collection only reads).
 fn collect_or_interrupt(
     config: &Config,
     target: &str,
@@ -352,32 +353,22 @@ fn collect_or_interrupt(
     verbose: bool,
     watch: &Watch,
 ) -> Collected {
-    let (tx, rx) = std::sync::mpsc::channel();
     let (config, target, plan) = (config.clone(), target.to_owned(), plan.clone());
-    std::thread::spawn(move || {
-        let facts = collect_live(
+    let read = move || {
+        collect_live(
             &config,
             &target,
             Utc::now().trunc_subsecs(0),
             &plan,
             verbose,
-        );
-        let _ = tx.send(facts);
-    });
-    loop {
-        if let Some(signal) = watch.received() {
-            return Collected::Interrupted(signal);
-        }
-        match rx.recv_timeout(std::time::Duration::from_millis(100)) {
-            Ok(facts) => return Collected::Facts(Box::new(facts)),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Collected::Facts(Box::new(Err(CommandError::Usage(
-                    "the collection of the facts stopped without an answer; run deploy again"
-                        .to_owned(),
-                ))));
-            }
-        }
+        )
+    };
+    match rollout::until_interrupted(watch, read) {
+        Ok(Some(facts)) => Collected::Facts(Box::new(facts)),
+        Ok(None) => Collected::Facts(Box::new(Err(CommandError::Usage(
+            "the collection of the facts stopped without an answer; run deploy again".to_owned(),
+        )))),
+        Err(signal) => Collected::Interrupted(signal),
     }
 }
 

@@ -60,6 +60,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
         })?;
         let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
+        ctx.children.watch = interrupts.watch();
         (Some(lock), Some(interrupts))
     };
     // From here every exit leaves a record when the lock was taken (the run's
@@ -69,7 +70,51 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         // the successful deployments on GitHub that gatekeeper wrote under this
         // token's login, merged by time; each SHA validated.
         let local = log.read()?;
-        let listed = shared.as_ref().map(|s| s.list(&args.target));
+        // GitHub's deployments and production SHA are only read: a signal gives up
+        // on them at once.
+        let watch = ctx.children.watch.clone();
+        let read = {
+            let (config, target, name) = (config.clone(), target.clone(), args.target.clone());
+            let list = shared.is_some();
+            move || {
+                let listed = list.then(|| {
+                    deployments::Shared::connect(
+                        &config,
+                        &target,
+                        &sources::http::process_env,
+                        false,
+                    )
+                    .and_then(|s| s.list(&name))
+                });
+                (listed, github_production(&config, &target))
+            }
+        };
+        let (listed, github) = match rollout::until_interrupted(&watch, read) {
+            Ok(Some(read)) => read,
+            Ok(None) => {
+                return Err(CommandError::Usage(format!(
+                    "reading the deploy history of {} on GitHub stopped without an answer; run rollback again",
+                    args.target
+                )));
+            }
+            Err(signal) => {
+                let report = rollout::interrupted_while_reading(
+                    RunKind::Rollback,
+                    &ctx,
+                    &log,
+                    &run,
+                    deployments::run_actor(shared.as_ref()),
+                    signal,
+                    "the deploy history and the production SHA were read",
+                );
+                return Ok(summary::print(
+                    &mut Stdout,
+                    &report,
+                    &args.config.config,
+                    &config.programs.ttmscalr,
+                ));
+            }
+        };
         if let Some(Err(e)) = &listed {
             eprintln!(
                 "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
@@ -152,7 +197,6 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
         let mut out = Stdout;
-        let github = github_production(&config, target);
         let agreed = match (&github, &args.reason) {
             // GitHub down in an emergency: a person may roll back on the deploy
             // remote's word alone, saying why (recorded with the rollback).

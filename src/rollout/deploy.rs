@@ -30,34 +30,6 @@ pub struct Deploy<'a> {
     pub recheck: Option<&'a mut dyn FnMut() -> Result<Gate, String>>,
 }
 
-/// The report of a deploy interrupted by `signal` while its facts were collected:
-/// recorded as `aborted`, nothing was run.
-pub fn interrupted_while_collecting(
-    ctx: &Context,
-    log: &AuditLog,
-    run: &str,
-    actor: Option<crate::audit::Actor>,
-    signal: crate::runbook::signals::Interruption,
-) -> RunReport {
-    let mut template = Run::new(RunOutcome::Started);
-    template.actor = actor;
-    let on = On {
-        kind: RunKind::Deploy,
-        ctx,
-        log,
-        run,
-    };
-    ended_early(
-        on,
-        template,
-        RunOutcome::Aborted,
-        format!(
-            "interrupted by {} while the facts were collected, before any step",
-            signal.name()
-        ),
-    )
-}
-
 /// Records that the gate denied the deploy: nothing was touched.
 pub fn denied(log: &AuditLog, target: &str, run: &str, gate: Gate) -> Result<(), RolloutError> {
     let mut denied = Run::new(RunOutcome::Denied);

@@ -292,29 +292,7 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
                 .with_priority(1),
         )
         .await;
-    let mut deploy = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    deploy
-        .current_dir(&agent.work)
-        .args(["deploy", "production", "--yes", "--config"])
-        .arg(&agent.config);
-    for var in crate::support::SECRET_VARS
-        .iter()
-        .chain(crate::support::PROXY_VARS)
-        .chain(crate::support::CI_VARS)
-    {
-        deploy.env_remove(var);
-    }
-    deploy
-        .envs(crate::support::server::Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &agent.work)
-        .env("PATH", &env.path)
-        .env("TTMSCALR_LOG", &env.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "jenkins");
-    let child = deploy
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+    let child = background(&agent, &env, &["deploy", "production", "--yes"])
         .spawn()
         .unwrap();
     // Bounded wait until the lock is held and New Relic was asked.
@@ -355,5 +333,89 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         release.production_sha
+    );
+}
+
+/// `gatekeeper ARGS` on `machine`, to spawn (and signal) in the background.
+fn background(machine: &Machine, env: &crate::lock::Env, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    cmd.current_dir(&machine.work)
+        .args(args)
+        .arg("--config")
+        .arg(&machine.config);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    cmd.envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &machine.work)
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "jenkins")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_and_unlocked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    // GitHub's deployments answer long after any cancel.
+    services
+        .mount(
+            wiremock::Mock::given(wiremock::matchers::path(
+                "/api/v3/repos/thinkthroughmath/apangea/deployments",
+            ))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(json!([]))
+                    .set_delay(std::time::Duration::from_secs(60)),
+            )
+            .with_priority(1),
+        )
+        .await;
+    let child = background(&agent, &env, &["rollback", "production", "--yes"])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let asked =
+            services.requests().await.iter().any(|r| {
+                r.method.as_str() == "GET" && r.url.path().ends_with("/apangea/deployments")
+            });
+        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never reading");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains(
+            "interrupted by SIGINT while the deploy history and the production SHA were read"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert!(
+        agent.audit().contains("\"outcome\":\"aborted\""),
+        "{}",
+        agent.audit()
     );
 }
