@@ -338,6 +338,11 @@ pub struct UnlockArgs {
     /// Why the lock may go: recorded in the audit log with who removed it.
     #[arg(long, value_name = "TEXT", required = true)]
     pub reason: String,
+    /// Remove a lock younger than the stale age (6 h) held from another machine, or
+    /// one whose holder cannot be read. Never removes the lock of a run alive on this
+    /// machine.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

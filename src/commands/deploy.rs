@@ -3,7 +3,9 @@
 //! confirmation (or `--yes`) — then print its report. It never decides on recorded
 //! facts or a pretend clock, never touches a repo on a deny, and never leaves the
 //! lock or an unrecorded end behind: an error after the lock is recorded as
-//! `aborted`.
+//! `aborted`. Collection only reads, so a signal cancels it at once (the run
+//! ends `aborted`, 130/143, lock released); after a person's yes the facts are
+//! collected and judged again, and the run goes on only on the same allow.
 
 use std::io::Write;
 
@@ -15,7 +17,7 @@ use crate::config::Config;
 use crate::policy::PolicySet;
 use crate::render;
 use crate::rollout::{self, RunKind, deployments};
-use crate::runbook::signals::Interrupts;
+use crate::runbook::signals::{Interruption, Interrupts, Watch};
 use crate::runbook::{self, steps};
 
 use super::record::{TerminalPrompt, audit_log, gate, print_plan, require_confirmable};
@@ -102,7 +104,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             minutes: args.minutes,
         };
         // Recorded facts only reach here with --dry-run: they preview, never deploy.
-        let mut facts = match &args.facts {
+        let collected = match &args.facts {
             Some(file) => gather(
                 Some(&config),
                 &args.target,
@@ -110,15 +112,35 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 Some(file),
                 args.config.verbose,
             )?,
-            None => collect_live(
+            None => match collect_or_interrupt(
                 &config,
                 &args.target,
-                Utc::now().trunc_subsecs(0),
                 &plan_args,
                 args.config.verbose,
-            )?,
+                &ctx.children.watch,
+            ) {
+                Collected::Facts(facts) => (*facts)?,
+                Collected::Interrupted(signal) => {
+                    let report = rollout::interrupted_while_reading(
+                        RunKind::Deploy,
+                        &ctx,
+                        &log,
+                        &run,
+                        deployments::run_actor(shared.as_ref()),
+                        signal,
+                        "the facts were collected",
+                    );
+                    return Ok(summary::print(
+                        &mut Stdout,
+                        &report,
+                        &args.config.config,
+                        &config.programs.ttmscalr,
+                    ));
+                }
+            },
         };
-        facts.overrides = overrides;
+        let mut facts = collected;
+        facts.overrides = overrides.clone();
         let mut decision = policies.evaluate(&facts)?.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
         super::note_unneeded_overrides(&decision, &facts.overrides);
@@ -223,6 +245,55 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             out: &mut prompt_out,
             watch: ctx.children.watch.clone(),
         };
+        // After a person's yes: the same allow on the same heads and production SHA,
+        // on facts collected then (the window starts at the confirmation).
+        let judged = Judged {
+            heads: ctx
+                .repos
+                .iter()
+                .map(|r| (r.name.clone(), r.release_sha.clone()))
+                .collect(),
+            production: ctx.production.clone(),
+            downtime: ctx.downtime,
+        };
+        let mut recheck = || -> Result<crate::audit::Gate, String> {
+            let facts = match collect_or_interrupt(
+                &config,
+                &args.target,
+                &plan_args,
+                args.config.verbose,
+                &ctx.children.watch,
+            ) {
+                Collected::Facts(collected) => match *collected {
+                    Ok(mut facts) => {
+                        facts.overrides = overrides.clone();
+                        facts
+                    }
+                    Err(e) => {
+                        return Err(format!("the facts could not be collected again: {e}"));
+                    }
+                },
+                Collected::Interrupted(signal) => {
+                    return Err(format!("interrupted by {}", signal.name()));
+                }
+            };
+            let mut decision = policies
+                .evaluate(&facts)
+                .map_err(|e| format!("the policies could not decide again: {e}"))?
+                .decision;
+            decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
+            let again = super::record::gate(&facts, policies.files(), &decision, true);
+            super::record::append_or_warn(
+                &log,
+                &Record::new("deploy", &decision.target, Event::Check(again.clone())),
+            );
+            judged.still(&decision, &facts)?;
+            eprintln!(
+                "Decided again at {}: still allow on the same release heads and production SHA.",
+                decision.evaluated_at
+            );
+            Ok(again)
+        };
         let report = rollout::deploy::run(
             rollout::deploy::Deploy {
                 ctx: &ctx,
@@ -233,6 +304,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 release_shas,
                 yes: args.yes,
                 actor: deployments::run_actor(shared.as_ref()),
+                recheck: (!args.yes).then_some(&mut recheck as &mut dyn FnMut() -> _),
             },
             &mut out,
             &mut prompt,
@@ -260,6 +332,108 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    drop(lock);
+    if let Some(lock) = lock {
+        rollout::release_or_say(lock, &args.target);
+    }
     result
+}
+
+/// How a collection ended: its facts (or error), or a signal that cancelled it.
+enum Collected {
+    Facts(Box<Result<crate::facts::Facts, CommandError>>),
+    Interrupted(Interruption),
+}
+
+/// Collects live facts at the real clock, given up on as soon as `watch` sees a
+/// signal (collection only reads).
+fn collect_or_interrupt(
+    config: &Config,
+    target: &str,
+    plan: &PlanArgs,
+    verbose: bool,
+    watch: &Watch,
+) -> Collected {
+    let (config, target, plan) = (config.clone(), target.to_owned(), plan.clone());
+    let read = move || {
+        collect_live(
+            &config,
+            &target,
+            Utc::now().trunc_subsecs(0),
+            &plan,
+            verbose,
+        )
+    };
+    match rollout::until_interrupted(watch, read) {
+        Ok(Some(facts)) => Collected::Facts(Box::new(facts)),
+        Ok(None) => Collected::Facts(Box::new(Err(CommandError::Usage(
+            "the collection of the facts stopped without an answer; run deploy again".to_owned(),
+        )))),
+        Err(signal) => Collected::Interrupted(signal),
+    }
+}
+
+/// What a confirmed deploy was decided on, to hold the second decision against.
+struct Judged {
+    /// Each repo's release head.
+    heads: Vec<(String, Option<String>)>,
+    production: Option<String>,
+    downtime: bool,
+}
+
+impl Judged {
+    /// The second decision goes on only as an allow of the same run: or what changed.
+    fn still(
+        &self,
+        decision: &crate::decision::Decision,
+        facts: &crate::facts::Facts,
+    ) -> Result<(), String> {
+        let mut changed = Vec::new();
+        if !decision.allow {
+            let failing: Vec<&str> = decision.failing().map(|c| c.id.as_str()).collect();
+            changed.push(format!(
+                "the gate now denies (failing: {})",
+                failing.join(", ")
+            ));
+        }
+        for (name, head) in &self.heads {
+            let now = facts
+                .repos
+                .iter()
+                .find(|r| &r.name == name)
+                .and_then(|r| r.release_sha.clone());
+            if &now != head {
+                changed.push(format!(
+                    "{name}'s release head moved from {} to {}",
+                    head.as_deref().unwrap_or("?"),
+                    now.as_deref().unwrap_or("?")
+                ));
+            }
+        }
+        let production = facts.production.as_ref().map(|p| p.sha.clone());
+        if production != self.production {
+            changed.push(format!(
+                "the production SHA moved from {} to {}",
+                self.production.as_deref().unwrap_or("?"),
+                production.as_deref().unwrap_or("?")
+            ));
+        }
+        if decision.downtime != self.downtime {
+            changed.push(format!(
+                "the deploy now {} downtime",
+                if decision.downtime {
+                    "needs"
+                } else {
+                    "needs no"
+                }
+            ));
+        }
+        if changed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: run `gatekeeper deploy` again",
+                changed.join("; ")
+            ))
+        }
+    }
 }

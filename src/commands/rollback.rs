@@ -60,15 +60,61 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
         })?;
         let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
+        ctx.children.watch = interrupts.watch();
         (Some(lock), Some(interrupts))
     };
     // From here every exit leaves a record when the lock was taken (the run's
     // own, or `aborted` saying why), and the lock is released when `lock` drops.
     let result = (|| -> Result<Outcome, CommandError> {
-        // Only what production ran before, by the deploy history (the local log and
-        // the successful deployments on GitHub); each SHA validated.
-        let mut records = log.read()?;
-        let listed = shared.as_ref().map(|s| s.list(&args.target));
+        // Only what production ran before, by the deploy history: the local log and
+        // the successful deployments on GitHub that gatekeeper wrote under this
+        // token's login, merged by time; each SHA validated.
+        let local = log.read()?;
+        // GitHub's deployments and production SHA are only read: a signal gives up
+        // on them at once.
+        let watch = ctx.children.watch.clone();
+        let read = {
+            let (config, target, name) = (config.clone(), target.clone(), args.target.clone());
+            let list = shared.is_some();
+            move || {
+                let listed = list.then(|| {
+                    deployments::Shared::connect(
+                        &config,
+                        &target,
+                        &sources::http::process_env,
+                        false,
+                    )
+                    .and_then(|s| s.list(&name))
+                });
+                (listed, github_production(&config, &target))
+            }
+        };
+        let (listed, github) = match rollout::until_interrupted(&watch, read) {
+            Ok(Some(read)) => read,
+            Ok(None) => {
+                return Err(CommandError::Usage(format!(
+                    "reading the deploy history of {} on GitHub stopped without an answer; run rollback again",
+                    args.target
+                )));
+            }
+            Err(signal) => {
+                let report = rollout::interrupted_while_reading(
+                    RunKind::Rollback,
+                    &ctx,
+                    &log,
+                    &run,
+                    deployments::run_actor(shared.as_ref()),
+                    signal,
+                    "the deploy history and the production SHA were read",
+                );
+                return Ok(summary::print(
+                    &mut Stdout,
+                    &report,
+                    &args.config.config,
+                    &config.programs.ttmscalr,
+                ));
+            }
+        };
         if let Some(Err(e)) = &listed {
             eprintln!(
                 "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
@@ -78,9 +124,35 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         }
         let listed_ok = matches!(listed, Some(Ok(_)));
         let listed = listed.and_then(Result::ok).unwrap_or_default();
-        let previous = deployments::previous_success(&listed);
-        records.splice(0..0, deployments::as_records(&listed, &args.target));
-        let requested = args.to.clone().or(previous);
+        let login = shared.as_ref().and_then(|s| s.actor.github.as_deref());
+        let trusted = deployments::trusted(&listed, login);
+        if listed_ok && login.is_none() {
+            eprintln!(
+                "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} decides what production ran before",
+                args.target,
+                log.path().display()
+            );
+        } else if listed.len() > trusted.len() {
+            eprintln!(
+                "note: {} of the deployments of {} on GitHub were not written by gatekeeper under the token's login {}: they do not count as what production ran before (`gatekeeper history` shows them)",
+                listed.len() - trusted.len(),
+                args.target,
+                login.unwrap_or("?")
+            );
+        }
+        let mut sourced: Vec<(Record, &str)> = deployments::as_records(&trusted, &args.target)
+            .into_iter()
+            .map(|r| (r, "GitHub's deployments"))
+            .collect();
+        sourced.extend(local.into_iter().map(|r| (r, "the local audit log")));
+        // Stable: of a run in both, the local record (later in the list) stays last.
+        sourced.sort_by_key(|(r, _)| r.time);
+        let records: Vec<Record> = sourced.iter().map(|(r, _)| r.clone()).collect();
+        let requested = args.to.clone();
+        let origin = match &args.to {
+            Some(_) => "given with --to".to_owned(),
+            None => undone_run(&sourced, &args.target),
+        };
         // With no history readable anywhere (GitHub unreadable, nothing in the local
         // log), only a person can say what production ran: --to with --reason, recorded.
         let github_read = shared.is_some() && listed_ok;
@@ -104,6 +176,15 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             }
             _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
         };
+        let chosen = match chosen {
+            Err(integrity::IntegrityError::NotFromHistory { sha, known, .. }) => {
+                return Err(CommandError::Usage(format!(
+                    "{sha} is not a SHA production ran before (the local audit log {} and the deployments gatekeeper wrote on GitHub record {known}): that is a deploy: run `gatekeeper deploy`",
+                    log.path().display()
+                )));
+            }
+            other => other,
+        };
         let sha = chosen
             .map_err(RunbookError::from)?
             .ok_or_else(|| {
@@ -116,7 +197,6 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
         let mut out = Stdout;
-        let github = github_production(&config, target);
         let agreed = match (&github, &args.reason) {
             // GitHub down in an emergency: a person may roll back on the deploy
             // remote's word alone, saying why (recorded with the rollback).
@@ -157,7 +237,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         print_plan(
             &mut out,
             &format!(
-                "Rollback of {} to {sha} ({} steps):",
+                "Rollback of {} to {sha} ({} steps):\nTarget: {origin}.",
                 args.target,
                 plan.len()
             ),
@@ -213,7 +293,9 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    drop(lock);
+    if let Some(lock) = lock {
+        rollout::release_or_say(lock, &args.target);
+    }
     result
 }
 
@@ -232,4 +314,32 @@ fn github_production(config: &Config, target: &TargetConfig) -> Result<String, S
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+/// Where the default rollback target comes from: the newest deploy that moved
+/// production (ended ok, or pushed before it failed), across both sources merged by
+/// time; its run, time, who, and which source says so.
+fn undone_run(sourced: &[(Record, &str)], target: &str) -> String {
+    let newest = sourced.iter().rev().find_map(|(r, source)| match &r.event {
+        Event::Deploy(run)
+            if r.target == target
+                && r.command == "deploy"
+                && run.before_sha.is_some()
+                && (run.outcome == RunOutcome::Ok || !run.pushed.is_empty()) =>
+        {
+            Some((r, run, source))
+        }
+        _ => None,
+    });
+    match newest {
+        Some((r, run, source)) => format!(
+            "what production ran before the deploy run {} of {} by {} (from {source})",
+            r.run.as_deref().unwrap_or("?"),
+            r.time.format("%Y-%m-%d %H:%M:%SZ"),
+            run.actor
+                .as_ref()
+                .map_or_else(|| r.user.clone(), |a| a.name_or(&r.user))
+        ),
+        None => "no deploy to undo is recorded".to_owned(),
+    }
 }

@@ -1,11 +1,16 @@
-//! `gatekeeper unlock TARGET --reason …`: removes a deploy lock that a dead run left
-//! on the deploy remote, after a person has judged that no run holds it. Recorded in
-//! the audit log with who removed whose lock and why.
+//! `gatekeeper unlock TARGET --reason … [--force]`: removes a deploy lock that a dead
+//! run left on the deploy remote, after a person has judged that no run holds it.
+//! Owns the judgement of whether a lock may go: never the lock of a run alive on
+//! this machine (its pid answers), and a lock younger than the stale age held from
+//! another machine (or one whose holder cannot be read) only with `--force`.
+//! Recorded in the audit log with who removed whose lock and why.
+
+use chrono::{DateTime, Utc};
 
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
 use crate::config::Config;
-use crate::runbook::lock::{self, LockError, describe_age};
+use crate::runbook::lock::{self, Holder, LockError, describe_age, longest_run};
 
 use super::record::audit_log;
 use super::{CommandError, EXIT_OK, print};
@@ -32,6 +37,23 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
     );
     // The removal must be recordable before anything is removed.
     log.ensure()?;
+    // Who holds it is judged before anything is removed.
+    if let Some(sha) = place.current()? {
+        let holder = place.holder(&sha);
+        let here = crate::audit::host();
+        if let Err(why) = may_remove(
+            holder.as_ref().map_err(String::as_str),
+            &here,
+            Utc::now(),
+            args.force,
+            &pid_alive,
+        ) {
+            return Err(CommandError::Usage(format!(
+                "the lock of {} stays: {why}",
+                args.target
+            )));
+        }
+    }
     let removed = match lock::remove(&place) {
         Ok(removed) => removed,
         Err(LockError::NotLocked { .. }) => {
@@ -46,7 +68,7 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
     let whose = match &removed.holder {
         Some(h) => format!(
             "{h}, {} old",
-            describe_age(chrono::Utc::now().signed_duration_since(h.started_at))
+            describe_age(Utc::now().signed_duration_since(h.started_at))
         ),
         None => format!("an unreadable lock ({})", removed.sha),
     };
@@ -61,4 +83,109 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         log.path().display()
     ));
     Ok(EXIT_OK)
+}
+
+/// True when a process `pid` exists on this machine (whoever owns it).
+fn pid_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        // It exists, but belongs to someone else.
+        Err(e) => e == rustix::io::Errno::PERM,
+    }
+}
+
+/// Whether the lock of `holder` may be removed from machine `here` at `now`, or
+/// why not. `alive` says whether a pid runs on this machine.
+fn may_remove(
+    holder: Result<&Holder, &str>,
+    here: &str,
+    now: DateTime<Utc>,
+    force: bool,
+    alive: &dyn Fn(u32) -> bool,
+) -> Result<(), String> {
+    let holder = match holder {
+        Ok(h) => h,
+        Err(_) if force => return Ok(()),
+        Err(why) => {
+            return Err(format!(
+                "its holder cannot be read ({why}), so nothing says the run is dead; if you know no run holds it, run again with --force"
+            ));
+        }
+    };
+    let age = now.signed_duration_since(holder.started_at);
+    if holder.host == here && alive(holder.pid) {
+        return Err(format!(
+            "{holder} is alive on this machine (pid {} runs, for {}); let it finish, or stop it (`kill {}`: it records its end and releases the lock), then run unlock again if the lock is left",
+            holder.pid,
+            describe_age(age),
+            holder.pid
+        ));
+    }
+    if holder.host != here && age < longest_run() && !force {
+        return Err(format!(
+            "it is held by {holder}, for {}, younger than the {} h after which a lock is stale, and from another machine ({}), where the run may still be going; make sure it is dead there, then run again with --force",
+            describe_age(age),
+            longest_run().num_hours(),
+            holder.host
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(host: &str, pid: u32, age_min: i64, now: DateTime<Utc>) -> Holder {
+        Holder {
+            command: "deploy".to_owned(),
+            user: "jenkins".to_owned(),
+            host: host.to_owned(),
+            pid,
+            started_at: now - chrono::Duration::minutes(age_min),
+            run_id: "r-1".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_lock_alive_here_stays_even_with_force() {
+        let now = Utc::now();
+        let alive = |pid: u32| pid == 42;
+        let h = holder("vm", 42, 600, now);
+        let why = may_remove(Ok(&h), "vm", now, true, &alive).unwrap_err();
+        assert!(why.contains("pid 42") && why.contains("kill 42"), "{why}");
+        // Dead here: removable at any age, without --force.
+        let h = holder("vm", 43, 1, now);
+        assert!(may_remove(Ok(&h), "vm", now, false, &alive).is_ok());
+    }
+
+    #[test]
+    fn a_young_lock_from_another_machine_needs_force() {
+        let now = Utc::now();
+        let alive = |_: u32| true;
+        let h = holder("agent-7", 42, 30, now);
+        let why = may_remove(Ok(&h), "laptop", now, false, &alive).unwrap_err();
+        assert!(
+            why.contains("--force") && why.contains("agent-7") && why.contains("30 min"),
+            "{why}"
+        );
+        assert!(may_remove(Ok(&h), "laptop", now, true, &alive).is_ok());
+        let old = holder("agent-7", 42, 7 * 60, now);
+        assert!(may_remove(Ok(&old), "laptop", now, false, &alive).is_ok());
+        // An unreadable holder: only with --force.
+        assert!(may_remove(Err("garbled"), "laptop", now, false, &alive).is_err());
+        assert!(may_remove(Err("garbled"), "laptop", now, true, &alive).is_ok());
+    }
+
+    #[test]
+    fn this_process_is_alive_and_an_unused_pid_is_not() {
+        assert!(pid_alive(std::process::id()));
+        assert!(!pid_alive(u32::MAX));
+    }
 }

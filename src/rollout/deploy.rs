@@ -1,6 +1,8 @@
 //! A deploy after the gate allowed it: preflight, a person's yes (or `--yes`), the
 //! `started` record, the runbook, the closing record. A denied deploy is only
 //! recorded. Nothing is pushed before the preflight passed and the start is on disk.
+//! A decision a person confirmed is made again after the yes (the `recheck`): a run
+//! never goes on a decision older than the confirmation.
 
 use std::io::Write;
 
@@ -23,6 +25,9 @@ pub struct Deploy<'a> {
     pub yes: bool,
     /// Who runs it.
     pub actor: Option<crate::audit::Actor>,
+    /// After a person's yes: collects and decides again, and answers the decision
+    /// to run on, or what changed while the question waited.
+    pub recheck: Option<&'a mut dyn FnMut() -> Result<Gate, String>>,
 }
 
 /// Records that the gate denied the deploy: nothing was touched.
@@ -51,6 +56,7 @@ pub fn run(
         release_shas,
         yes,
         actor,
+        recheck,
     } = deploy;
     let mut template = Run::new(RunOutcome::Started);
     template.actor = actor;
@@ -76,6 +82,21 @@ pub fn run(
     }
     if !yes && !prompt.confirm(&format!("\nDeploy {} now?", ctx.target)) {
         return Ok(early(template, RunOutcome::Aborted, unconfirmed(ctx)));
+    }
+    // The decision shown before the question is as old as the wait: decided again.
+    if !yes && let Some(recheck) = recheck {
+        let again = recheck();
+        if let Some(signal) = ctx.children.watch.received() {
+            let reason = format!("interrupted by {} before any step", signal.name());
+            return Ok(early(template, RunOutcome::Aborted, reason));
+        }
+        match again {
+            Ok(gate) => template.gate = Some(gate),
+            Err(what) => {
+                let reason = format!("while you confirmed, {what}");
+                return Ok(early(template, RunOutcome::Aborted, reason));
+            }
+        }
     }
     if let Some(signal) = ctx.children.watch.received() {
         let reason = format!("interrupted by {} before any step", signal.name());

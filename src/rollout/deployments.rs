@@ -273,27 +273,20 @@ pub fn run_actor(shared: Option<&Shared>) -> Option<Actor> {
         .known()
 }
 
-/// The SHA a rollback restores by the shared record, as the local log would have
-/// it: what production ran before the newest successful deploy (its payload's
-/// previous SHA, else the older successful deployment's SHA).
-pub fn previous_success(listed: &[Deployment]) -> Option<String> {
-    let successes: Vec<&Deployment> = listed.iter().filter(|d| d.succeeded()).collect();
-    let (at, newest) = successes
+/// The deployments a rollback may trust as production's history: those gatekeeper
+/// wrote (its payload, with the kind of run and its id) and that were created by
+/// `login`, the token's login running the rollback. Anyone with write access, a
+/// GitHub Actions job with `environment: production` or another deploy tool can
+/// create a deployment; only these count. Without a login, none does.
+pub fn trusted(listed: &[Deployment], login: Option<&str>) -> Vec<Deployment> {
+    let Some(login) = login else {
+        return Vec::new();
+    };
+    listed
         .iter()
-        .enumerate()
-        .find(|(_, d)| d.payload.as_ref().is_none_or(|p| p.kind != "rollback"))?;
-    newest
-        .payload
-        .as_ref()
-        .and_then(|p| p.previous_sha.clone())
-        .filter(|sha| sha != &newest.sha)
-        .or_else(|| {
-            successes
-                .iter()
-                .skip(at + 1)
-                .find(|d| d.sha != newest.sha)
-                .map(|d| d.sha.clone())
-        })
+        .filter(|d| d.payload.is_some() && d.creator.as_deref() == Some(login))
+        .cloned()
+        .collect()
 }
 
 /// Successful deployments as the audit records they stand for (oldest first), so
@@ -304,7 +297,7 @@ pub fn as_records(listed: &[Deployment], target: &str) -> Vec<Record> {
 }
 
 /// Deployments as the closing records of their runs (oldest first), how they
-/// ended by their latest status.
+/// ended by their latest status. One gatekeeper did not write says so in its message.
 pub fn as_history(listed: &[Deployment], target: &str) -> Vec<Record> {
     listed
         .iter()
@@ -319,6 +312,14 @@ pub fn as_history(listed: &[Deployment], target: &str) -> Vec<Record> {
             };
             let mut run = Run::new(outcome);
             run.message = d.log_url.clone().or_else(|| d.description.clone());
+            if d.payload.is_none() {
+                run.message = Some(format!(
+                    "not written by gatekeeper (never trusted by rollback): {}",
+                    run.message
+                        .as_deref()
+                        .unwrap_or("a deployment of another tool")
+                ));
+            }
             run.after_sha = Some(d.sha.clone());
             run.before_sha = payload.previous_sha.clone();
             run.actor = payload.actor.clone();
@@ -395,24 +396,25 @@ mod tests {
     }
 
     #[test]
-    fn a_rollback_restores_what_ran_before_the_newest_successful_deploy() {
-        // Newest first: a failed deploy, the successful one, an older one.
-        let listed = [
-            deployment(3, 'c', "failure", "deploy", Some('b')),
-            deployment(2, 'b', "success", "deploy", Some('a')),
-            deployment(1, 'a', "success", "deploy", None),
-        ];
-        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
-        // Without a previous SHA in the payload: the older success.
-        let listed = [
-            deployment(2, 'b', "success", "deploy", None),
-            deployment(1, 'a', "success", "deploy", None),
-        ];
-        assert_eq!(previous_success(&listed), Some("a".repeat(40)));
-        // A rollback is not a deploy to undo; nothing successful: nothing.
-        let listed = [deployment(1, 'a', "success", "rollback", Some('b'))];
-        assert_eq!(previous_success(&listed), None);
-        assert_eq!(previous_success(&[]), None);
+    fn only_gatekeepers_deployments_by_the_tokens_login_are_trusted() {
+        let mut foreign = deployment(3, 'c', "success", "deploy", Some('b'));
+        foreign.payload = None;
+        let mut other_login = deployment(2, 'b', "success", "deploy", Some('a'));
+        other_login.creator = Some("github-actions[bot]".to_owned());
+        let ours = deployment(1, 'a', "success", "deploy", None);
+        let listed = [foreign, other_login, ours];
+        let kept: Vec<u64> = trusted(&listed, Some("deploy-bot"))
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(kept, [1]);
+        assert!(trusted(&listed, None).is_empty());
+        let history = as_history(&listed, "production");
+        let message = history[2].run_event().unwrap().message.clone().unwrap();
+        assert!(
+            message.starts_with("not written by gatekeeper"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -85,6 +85,71 @@ pub fn run_id() -> String {
     )
 }
 
+/// Runs `read` (something that only reads: facts, GitHub's deployments) on a thread
+/// of its own and gives up on it as soon as `watch` sees a signal: nothing is left
+/// half done, and the abandoned requests end with the process. `Ok(None)`: the
+/// reader ended without an answer.
+pub fn until_interrupted<T: Send + 'static>(
+    watch: &Watch,
+    read: impl FnOnce() -> T + Send + 'static,
+) -> Result<Option<T>, Interruption> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(read());
+    });
+    loop {
+        if let Some(signal) = watch.received() {
+            return Err(signal);
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(value) => return Ok(Some(value)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(None),
+        }
+    }
+}
+
+/// The report of a run interrupted by `signal` while it read what it runs on
+/// (`what`): recorded as `aborted`, nothing was run.
+pub fn interrupted_while_reading(
+    kind: RunKind,
+    ctx: &Context,
+    log: &AuditLog,
+    run: &str,
+    actor: Option<crate::audit::Actor>,
+    signal: Interruption,
+    what: &str,
+) -> RunReport {
+    let mut template = Run::new(RunOutcome::Started);
+    template.actor = actor;
+    let on = On {
+        kind,
+        ctx,
+        log,
+        run,
+    };
+    ended_early(
+        on,
+        template,
+        RunOutcome::Aborted,
+        format!(
+            "interrupted by {} while {what}, before any step",
+            signal.name()
+        ),
+    )
+}
+
+/// Releases a run's lock at its end, and says on stderr when that failed: most
+/// often because someone removed it while the run went on (`unlock`), so another
+/// run may have deployed meanwhile.
+pub fn release_or_say(lock: Lock, target: &str) {
+    if let Err(e) = lock.release() {
+        eprintln!(
+            "warning: this run's lock of {target} could not be released: {e}; if `gatekeeper unlock` removed it while this run went on, another run may have deployed meanwhile: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
+        );
+    }
+}
+
 /// Takes the target's lock (a ref on the deploy remote) for one run; a refusal
 /// (held, stale, unreadable) is recorded as a `refused` run before it is returned.
 pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<Lock, RolloutError> {

@@ -51,7 +51,8 @@ pub struct Deployment {
     pub created_at: DateTime<Utc>,
     /// The login that created it.
     pub creator: Option<String>,
-    /// gatekeeper's payload; `None` when another tool created the deployment.
+    /// gatekeeper's payload (its kind, "deploy" or "rollback", and its run id);
+    /// `None` when another tool created the deployment.
     pub payload: Option<Payload>,
     /// The latest status: success, failure, error, in_progress…; `None` when none.
     pub state: Option<String>,
@@ -250,7 +251,12 @@ fn parse_deployment(v: &Value) -> Result<Deployment, String> {
         None => None,
     }
     .and_then(|p| p.get("gatekeeper").cloned())
-    .and_then(|g| serde_json::from_value::<Payload>(g).ok());
+    .and_then(|g| serde_json::from_value::<Payload>(g).ok())
+    // gatekeeper's marker: the kind of run and its id; anything less is another tool's.
+    .filter(|p| {
+        matches!(p.kind.as_str(), "deploy" | "rollback")
+            && p.run.as_deref().is_some_and(|r| !r.trim().is_empty())
+    });
     Ok(Deployment {
         id,
         sha,
@@ -318,10 +324,27 @@ mod tests {
     fn a_payload_sent_as_a_string_reads_too() {
         let text = format!(
             r#"[{{"id": 7, "sha": "{SHA}", "created_at": "2026-11-20T10:00:00Z",
-                "payload": "{{\"gatekeeper\": {{\"kind\": \"rollback\"}}}}"}}]"#
+                "payload": "{{\"gatekeeper\": {{\"kind\": \"rollback\", \"run\": \"r2\"}}}}"}}]"#
         );
         let listed = parse_deployments(&text).unwrap();
         assert_eq!(listed[0].payload.as_ref().unwrap().kind, "rollback");
+    }
+
+    #[test]
+    fn a_payload_without_gatekeepers_kind_and_run_is_another_tools() {
+        for payload in [
+            r#"{}"#,
+            r#"{"gatekeeper": {"kind": "deploy"}}"#,
+            r#"{"gatekeeper": {"kind": "deploy", "run": " "}}"#,
+            r#"{"gatekeeper": {"kind": "release", "run": "r1"}}"#,
+            r#"{"gatekeeper": {"kind": "deploy", "run": 7}}"#,
+        ] {
+            let text = format!(
+                r#"[{{"id": 7, "sha": "{SHA}", "created_at": "2026-11-20T10:00:00Z", "payload": {payload}}}]"#
+            );
+            let listed = parse_deployments(&text).unwrap();
+            assert_eq!(listed[0].payload, None, "{payload}");
+        }
     }
 
     #[test]

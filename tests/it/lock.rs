@@ -336,3 +336,123 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
         release.production_sha
     );
 }
+
+/// Plants a lock commit on the deploy remote, as a run on `host` with `pid` that
+/// started `age` ago would have taken it.
+fn plant_lock(release: &Release, host: &str, pid: u32, age: chrono::Duration) -> String {
+    let app = &release.apangea.clone;
+    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let started = (chrono::Utc::now() - age).to_rfc3339();
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\n"
+    );
+    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
+    git(
+        app,
+        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
+    );
+    sha
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+
+    let first = held_deploy(&agent, &env);
+    let held = lock_on(&release.deploy_remote).expect("the running deploy holds a lock ref");
+    for force in [false, true] {
+        let mut args = vec!["unlock", "production", "--reason", "looks stuck"];
+        if force {
+            args.push("--force");
+        }
+        let out = cmd(&laptop, &env, "tim", &args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let pid = first.id().to_string();
+        assert!(
+            stderr.contains("is alive on this machine") && stderr.contains(&format!("kill {pid}")),
+            "the refusal names the pid to stop: {stderr}"
+        );
+        assert_eq!(
+            lock_on(&release.deploy_remote).as_deref(),
+            Some(held.as_str())
+        );
+    }
+    assert!(!laptop.audit().contains("\"kind\":\"unlock\""));
+
+    std::fs::write(&env.gate, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lock_on(&release.deploy_remote), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let sha = plant_lock(&release, "agent-7", 4242, chrono::Duration::minutes(20));
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["unlock", "production", "--reason", "agent 7 looks stuck"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deploy by jim on agent-7")
+            && stderr.contains("20 min")
+            && stderr.contains("--force"),
+        "says who holds it, for how long, and what to do: {stderr}"
+    );
+    assert_eq!(
+        lock_on(&release.deploy_remote).as_deref(),
+        Some(sha.as_str())
+    );
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &[
+            "unlock",
+            "production",
+            "--reason",
+            "agent 7 was rebooted",
+            "--force",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("deploy by jim on agent-7"), "{stdout}");
+    assert_eq!(lock_on(&release.deploy_remote), None);
+    assert!(agent.audit().contains("agent 7 was rebooted"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let first = held_deploy(&agent, &env);
+    assert!(lock_on(&release.deploy_remote).is_some());
+    // Someone elsewhere removes the lock while the run goes on.
+    git(&release.deploy_remote, &["update-ref", "-d", LOCK_REF]);
+
+    std::fs::write(&env.gate, "").unwrap();
+    let out = first.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("this run's lock of production could not be released"),
+        "{stderr}"
+    );
+}

@@ -22,6 +22,8 @@ const APP: &str = "/api/v3/repos/thinkthroughmath/apangea/deployments";
 pub struct Stored {
     pub body: Value,
     pub statuses: Vec<Value>,
+    /// Who created it, when not the test token's login.
+    pub creator: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -30,6 +32,16 @@ pub struct Store(Arc<Mutex<Vec<Stored>>>);
 impl Store {
     pub fn all(&self) -> Vec<Stored> {
         self.0.lock().unwrap().clone()
+    }
+
+    /// Adds a deployment another tool (or person) created as `creator`, with one
+    /// status `state`.
+    pub fn insert(&self, body: Value, state: &str, creator: &str) {
+        self.0.lock().unwrap().push(Stored {
+            body,
+            statuses: vec![json!({"state": state})],
+            creator: Some(creator.to_owned()),
+        });
     }
 
     fn deployment(&self, id: usize, d: &Stored) -> Value {
@@ -41,7 +53,8 @@ impl Store {
             "created_at".into(),
             json!(format!("2026-11-25T10:{:02}:00Z", id.min(59))),
         );
-        map.insert("creator".into(), json!({"login": LOGIN}));
+        let creator = d.creator.as_deref().unwrap_or(LOGIN);
+        map.insert("creator".into(), json!({"login": creator}));
         created
     }
 }
@@ -58,6 +71,7 @@ impl Respond for Store {
                 all.push(Stored {
                     body: body(),
                     statuses: Vec::new(),
+                    creator: None,
                 });
                 let id = all.len();
                 ResponseTemplate::new(201).set_body_json(self.deployment(id, &all[id - 1]))

@@ -1,0 +1,421 @@
+//! What `rollback`, `unlock` and a confirmed `deploy` may trust, through the real
+//! binary on real git: a deployment on GitHub that gatekeeper did not write (or
+//! wrote under another login) never makes a SHA "one production ran"; the default
+//! rollback target comes from the newest deploy in either the local log or GitHub.
+
+use serde_json::json;
+
+use crate::lock::{Machine, cmd, setup};
+use crate::support::deployments::{self, LOGIN};
+use crate::support::git::rev;
+
+/// A deploy on `machine` that leaves its GitHub deployment.
+fn deploy(machine: &Machine, env: &crate::lock::Env) {
+    let out = cmd(machine, env, "jenkins", &["deploy", "production", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_ran() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let agent = Machine::first(&release, &services);
+    deploy(&agent, &env);
+    let shipped = rev(&release.deploy_remote, "master");
+    // The rc head: merged by the deploy, but never what production ran.
+    let rc = rev(&release.apangea.clone, "origin/rc");
+    assert_ne!(rc, shipped);
+
+    // A GitHub Actions job's deployment of it, a forged gatekeeper payload without
+    // a run, and one with a run but created by another login: none counts.
+    store.insert(
+        json!({"ref": rc, "environment": "production", "payload": {}}),
+        "success",
+        "github-actions[bot]",
+    );
+    store.insert(
+        json!({"ref": rc, "environment": "production",
+               "payload": {"gatekeeper": {"kind": "deploy", "previous_sha": rc}}}),
+        "success",
+        LOGIN,
+    );
+    store.insert(
+        json!({"ref": rc, "environment": "production",
+               "payload": {"gatekeeper": {"kind": "deploy", "run": "r-x", "previous_sha": rc}}}),
+        "success",
+        "mallory",
+    );
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["rollback", "production", "--to", &rc, "--yes"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not a SHA production ran before")
+            && stderr.contains("the deployments gatekeeper wrote on GitHub"),
+        "the refusal names both sources: {stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "3 of the deployments of production on GitHub were not written by gatekeeper"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(rev(&release.deploy_remote, "master"), shipped);
+
+    // The default target is what production ran before the trusted deploy, not a
+    // foreign payload's previous SHA.
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["rollback", "production", "--dry-run"],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "Rollback of production to {}",
+            release.production_sha
+        )),
+        "{stdout}"
+    );
+
+    // history shows the foreign ones, marked.
+    let out = cmd(&agent, &env, "tim", &["history", "production"])
+        .env("COLUMNS", "250")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not written by gatekeeper"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_github() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    deployments::mount(&services).await;
+    let agent = Machine::first(&release, &services);
+    deploy(&agent, &env);
+    let p1 = rev(&release.deploy_remote, "master");
+    // A newer deploy P1 -> P2 whose GitHub deployment could not be written: only
+    // the local log has it.
+    let p2 = "2".repeat(40);
+    let line = json!({
+        "kind": "deploy", "time": (chrono::Utc::now() + chrono::Duration::seconds(2)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "user": "tim", "host": "ops1", "run": "r-newest",
+        "target": "production", "command": "deploy", "decision": "allow",
+        "before_sha": p1, "after_sha": p2, "outcome": "ok",
+    });
+    let log = agent.work.join(".gatekeeper/audit.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&format!("{line}\n"));
+    std::fs::write(&log, text).unwrap();
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["rollback", "production", "--dry-run"],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("Rollback of production to {p1}")),
+        "one release back, not two: {stdout}"
+    );
+    assert!(
+        stdout.contains("before the deploy run r-newest")
+            && stdout.contains("by tim")
+            && stdout.contains("from the local audit log"),
+        "the plan says where the target came from: {stdout}"
+    );
+}
+
+/// `gatekeeper deploy production` on a terminal (`script` gives it one), with
+/// stdin to answer the question and stdout read as it comes.
+fn deploy_on_a_terminal(
+    machine: &Machine,
+    env: &crate::lock::Env,
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use std::io::Read;
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let line = format!(
+        "'{}' deploy production --config '{}'",
+        bin.display(),
+        machine.config.display()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qfec", &line, "/dev/null"])
+        .current_dir(&machine.work);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    cmd.envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &machine.work)
+        .env("SHELL", "/bin/sh")
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tim")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (child, text)
+}
+
+/// Waits (bounded) until `text` holds `wanted`.
+fn wait_for(text: &std::sync::Mutex<String>, wanted: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !text.lock().unwrap().contains(wanted) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never saw {wanted:?}:\n{}",
+            text.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_deploy() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let (mut child, text) = deploy_on_a_terminal(&agent, &env);
+    wait_for(&text, "Deploy production now? (y/N)");
+    assert!(
+        text.lock().unwrap().contains("ALLOW"),
+        "{}",
+        text.lock().unwrap()
+    );
+
+    // An approver requests changes while the question waits.
+    services.edit_release(crate::support::server::APANGEA, |node| {
+        let reviews = &mut node["pullRequests"]["nodes"][0]["reviews"];
+        let head = reviews["nodes"][0]["commit"]["oid"].clone();
+        reviews["nodes"].as_array_mut().unwrap().push(json!({
+            "author": {"login": "jim"}, "state": "CHANGES_REQUESTED",
+            "submittedAt": "2026-11-24T18:59:00Z", "commit": {"oid": head}
+        }));
+        let total = reviews["totalCount"].as_u64().unwrap();
+        reviews["totalCount"] = json!(total + 1);
+    });
+    child.stdin.as_mut().unwrap().write_all(b"y\n").unwrap();
+    let status = child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = text.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("while you confirmed, the gate now denies")
+            && out.contains("run `gatekeeper deploy` again"),
+        "{out}"
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+    assert!(crate::support::git::ttmscalr_runs(&env.ttmscalr_log).is_empty());
+    assert!(
+        agent.audit().contains("while you confirmed"),
+        "{}",
+        agent.audit()
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded_and_unlocked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    // New Relic answers long after any cancel.
+    services
+        .mount(
+            wiremock::Mock::given(wiremock::matchers::path("/graphql"))
+                .respond_with(
+                    wiremock::ResponseTemplate::new(200)
+                        .set_delay(std::time::Duration::from_secs(60)),
+                )
+                .with_priority(1),
+        )
+        .await;
+    let child = background(&agent, &env, &["deploy", "production", "--yes"])
+        .spawn()
+        .unwrap();
+    // Bounded wait until the lock is held and New Relic was asked.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let asked = services
+            .requests()
+            .await
+            .iter()
+            .any(|r| r.url.path() == "/graphql");
+        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never collecting");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(143), "{stdout}");
+    assert!(
+        stdout.contains("interrupted by SIGTERM while the facts were collected"),
+        "{stdout}"
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert!(
+        agent.audit().contains("\"outcome\":\"aborted\""),
+        "{}",
+        agent.audit()
+    );
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        release.production_sha
+    );
+}
+
+/// `gatekeeper ARGS` on `machine`, to spawn (and signal) in the background.
+fn background(machine: &Machine, env: &crate::lock::Env, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    cmd.current_dir(&machine.work)
+        .args(args)
+        .arg("--config")
+        .arg(&machine.config);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    cmd.envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &machine.work)
+        .env("PATH", &env.path)
+        .env("TTMSCALR_LOG", &env.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "jenkins")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_and_unlocked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    // GitHub's deployments answer long after any cancel.
+    services
+        .mount(
+            wiremock::Mock::given(wiremock::matchers::path(
+                "/api/v3/repos/thinkthroughmath/apangea/deployments",
+            ))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(json!([]))
+                    .set_delay(std::time::Duration::from_secs(60)),
+            )
+            .with_priority(1),
+        )
+        .await;
+    let child = background(&agent, &env, &["rollback", "production", "--yes"])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let asked =
+            services.requests().await.iter().any(|r| {
+                r.method.as_str() == "GET" && r.url.path().ends_with("/apangea/deployments")
+            });
+        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never reading");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains(
+            "interrupted by SIGINT while the deploy history and the production SHA were read"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert!(
+        agent.audit().contains("\"outcome\":\"aborted\""),
+        "{}",
+        agent.audit()
+    );
+}
