@@ -350,6 +350,18 @@ pub fn policies_digest(files: &[PathBuf]) -> Result<String, AuditError> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Whether `file` is empty or its last byte is a newline.
+fn ends_with_newline(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    let Some(last) = len.checked_sub(1) else {
+        return Ok(true);
+    };
+    let mut byte = [0u8; 1];
+    file.read_exact_at(&mut byte, last)?;
+    Ok(byte == [b'\n'])
+}
+
 /// The log file.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -379,7 +391,7 @@ impl AuditLog {
         }
         use rustix::fs::{Mode, OFlags};
         let flags =
-            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            OFlags::RDWR | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::open(&self.path, flags, Mode::from_raw_mode(0o644)).map_err(|e| {
             if e == rustix::io::Errno::LOOP {
                 AuditError::NotAFile {
@@ -416,14 +428,27 @@ impl AuditLog {
         let mut line = record.line();
         line.push('\n');
         let mut file = self.open()?;
+        // A line torn earlier (a crash, another writer's full disk) is closed first,
+        // so this record starts a line of its own.
+        if !ends_with_newline(&file).map_err(err)? {
+            line.insert(0, '\n');
+        }
+        let before = file.metadata().map_err(err)?.len();
         // One write per record so that concurrent writers never interleave a line.
-        file.write_all(line.as_bytes()).map_err(err)?;
-        file.flush().map_err(err)?;
-        file.sync_all().map_err(err)
+        let written = file
+            .write_all(line.as_bytes())
+            .and_then(|()| file.flush())
+            .and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            // Never a torn line (a full disk): what was written of it is taken back.
+            let _ = file.set_len(before);
+            return Err(err(e));
+        }
+        Ok(())
     }
 
     /// Every record, oldest first; a missing log is empty, a line that does not
-    /// parse (written by hand, or by a newer gatekeeper) is skipped.
+    /// parse (torn, written by hand) is skipped, with one warning on stderr.
     pub fn read(&self) -> Result<Vec<Record>, AuditError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -435,10 +460,23 @@ impl AuditLog {
                 });
             }
         };
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect())
+        let mut records = Vec::new();
+        let mut skipped = 0usize;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str(line) {
+                Ok(record) => records.push(record),
+                Err(_) => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            eprintln!(
+                "gatekeeper: warning: {} skips {skipped} line(s) that are not records \
+                 (torn by a crash or a full disk, or edited by hand): what they held is \
+                 not in this history",
+                self.path.display()
+            );
+        }
+        Ok(records)
     }
 
     /// The production SHA recorded by the last deploy of `target`: what a rollback

@@ -5,7 +5,9 @@
 //! names the holder, and released by deleting the ref with a lease on that exact
 //! commit, so a run never removes a lock it does not hold. A lock older than the
 //! longest allowed run is reported as stale with its holder and age, never taken over:
-//! `gatekeeper unlock TARGET --reason …` removes it, and that is recorded.
+//! `gatekeeper unlock TARGET --reason …` removes it, and that is recorded. A release
+//! is tried a few times; one that fails is never silent: it is an error naming the
+//! `unlock` command (and on stderr when a lock is only dropped).
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 use super::git;
 use super::process::Children;
 use super::signals::Watch;
+use crate::audit::{AuditLog, Event, Record, Step, StepOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -62,6 +65,30 @@ pub enum LockError {
         remote: String,
         refname: String,
         dir: PathBuf,
+        message: String,
+    },
+    #[error(
+        "cannot authenticate to {remote} from {}: {message}; set up a credential helper \
+         (https) or an ssh key the agent holds (ssh) so that git needs no prompt, then run again",
+        dir.display()
+    )]
+    Auth {
+        remote: String,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error(
+        "LOCK NOT RELEASED: {} on {remote} could not be deleted after {attempts} tries \
+         ({message}); {target} stays locked and the next deploy or rollback will be refused. \
+         Once {remote} can be reached, run \
+         `gatekeeper unlock {target} --reason \"run {run} ended but could not release its lock\"`",
+        refname(.target)
+    )]
+    NotReleased {
+        target: String,
+        remote: String,
+        run: String,
+        attempts: u32,
         message: String,
     },
     #[error("{target} is not locked: there is no {refname} on {remote}")]
@@ -196,6 +223,13 @@ impl Place {
     }
 
     fn git_error(&self, action: &'static str, message: String) -> LockError {
+        if needs_credentials(&message) {
+            return LockError::Auth {
+                remote: self.remote.clone(),
+                dir: self.dir.clone(),
+                message,
+            };
+        }
         LockError::Git {
             action,
             remote: self.remote.clone(),
@@ -267,11 +301,33 @@ impl Place {
     }
 }
 
-/// A held lock. Released by [`Lock::release`] or, as a last resort, when dropped.
+/// What git says when it would have to ask for a credential (prompts are off).
+fn needs_credentials(message: &str) -> bool {
+    const SAID: [&str; 6] = [
+        "terminal prompts disabled",
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "Permission denied (publickey",
+        "Host key verification failed",
+    ];
+    SAID.iter().any(|s| message.contains(s))
+}
+
+/// How many times a release is tried before it is reported as failed.
+const RELEASE_ATTEMPTS: u32 = 3;
+
+/// The pause between two release attempts.
+const RELEASE_PAUSE: Duration = Duration::from_secs(1);
+
+/// A held lock. Released by [`Lock::release`] (which says when it could not be) or,
+/// as a last resort, when dropped (which says so on stderr).
 #[derive(Debug)]
 pub struct Lock {
     place: Place,
     sha: String,
+    /// The run holding it, for the `unlock` command a failed release prints.
+    run: String,
     released: bool,
 }
 
@@ -301,6 +357,7 @@ impl Lock {
             return Ok(Self {
                 place: place.clone(),
                 sha,
+                run: holder.run_id.clone(),
                 released: false,
             });
         }
@@ -316,17 +373,80 @@ impl Lock {
         &self.sha
     }
 
-    /// Deletes the lock ref, only if it still is this run's commit.
+    /// Deletes the lock ref, only if it still is this run's commit, trying a few
+    /// times; when it stays, the error says so and names the `unlock` command.
     pub fn release(mut self) -> Result<(), LockError> {
         self.released = true;
-        delete(&self.place, &self.sha)
+        self.try_release()
+    }
+
+    /// Like [`Lock::release`], and a lock that stays is also recorded in `log` (a
+    /// failed step "release the lock" of this run), so `history` shows it.
+    pub fn release_recorded(self, log: &AuditLog, command: &str) -> Result<(), LockError> {
+        let target = self.place.target.clone();
+        let run = self.run.clone();
+        let released = self.release();
+        if let Err(e) = &released {
+            let mut record = Record::new(
+                command,
+                &target,
+                Event::Step(Step {
+                    step: RELEASE_STEP.to_owned(),
+                    step_command: None,
+                    duration_ms: None,
+                    outcome: StepOutcome::Failed,
+                    message: Some(e.to_string()),
+                    before_sha: None,
+                }),
+            );
+            record.run = Some(run);
+            if let Err(write) = log.append(&record) {
+                eprintln!("gatekeeper: error: {write}");
+            }
+        }
+        released
+    }
+
+    fn try_release(&self) -> Result<(), LockError> {
+        let mut attempt = 1;
+        loop {
+            let message = match delete(&self.place, &self.sha) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.to_string(),
+            };
+            // Gone, or someone else's by now: nothing of this run's is left.
+            match self.place.current() {
+                Ok(None) => return Ok(()),
+                Ok(Some(sha)) if sha != self.sha => return Ok(()),
+                Ok(Some(_)) | Err(_) => {}
+            }
+            if attempt >= RELEASE_ATTEMPTS {
+                return Err(LockError::NotReleased {
+                    target: self.place.target.clone(),
+                    remote: self.place.remote.clone(),
+                    run: self.run.clone(),
+                    attempts: attempt,
+                    message,
+                });
+            }
+            attempt += 1;
+            std::thread::sleep(RELEASE_PAUSE);
+        }
     }
 }
 
+/// The step name a lock that could not be released is recorded under.
+pub const RELEASE_STEP: &str = "release the lock";
+
 impl Drop for Lock {
+    /// A lock nobody released is released here; when that fails, stderr says so
+    /// loudly with the `unlock` command (a drop cannot return the error).
     fn drop(&mut self) {
         if !self.released {
-            let _ = delete(&self.place, &self.sha);
+            self.released = true;
+            if let Err(e) = self.try_release() {
+                eprintln!("gatekeeper: error: {e}");
+            }
         }
     }
 }

@@ -29,6 +29,7 @@ mod notice;
 mod policy_test;
 mod release_notes;
 mod resilience;
+mod runbook_slips;
 mod settings;
 mod shared_record;
 mod sources;
