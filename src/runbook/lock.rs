@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
 use super::git;
-use super::process::Children;
+use super::process::{Children, needs_credentials};
 use super::signals::Watch;
 use crate::audit::{AuditLog, Event, Record, Step, StepOutcome};
 
@@ -299,19 +299,6 @@ impl Place {
         }
         Ok(out.stdout.trim().to_owned())
     }
-}
-
-/// What git says when it would have to ask for a credential (prompts are off).
-fn needs_credentials(message: &str) -> bool {
-    const SAID: [&str; 6] = [
-        "terminal prompts disabled",
-        "could not read Username",
-        "could not read Password",
-        "Authentication failed",
-        "Permission denied (publickey",
-        "Host key verification failed",
-    ];
-    SAID.iter().any(|s| message.contains(s))
 }
 
 /// How many times a release is tried before it is reported as failed.

@@ -35,6 +35,19 @@ pub const DRAIN: Duration = Duration::from_secs(2);
 pub const NOT_SHOWN: &str = "output after the step ended is not shown: a process it \
      started still holds its output open, and was left running";
 
+/// What git and ssh say when they would have to ask for a credential (prompts off).
+pub fn needs_credentials(message: &str) -> bool {
+    const SAID: [&str; 6] = [
+        "terminal prompts disabled",
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "Permission denied (publickey",
+        "Host key verification failed",
+    ];
+    SAID.iter().any(|s| message.contains(s))
+}
+
 /// Variables that make git and ssh ask on the terminal; no child gets them.
 const PROMPTERS: [&str; 2] = ["GIT_ASKPASS", "SSH_ASKPASS"];
 
@@ -86,7 +99,17 @@ pub struct Output {
     pub cut: bool,
 }
 
+/// Said after git's own message when git would have had to ask for a credential.
+pub const NO_CREDENTIAL: &str = "the clone cannot authenticate to the remote without a \
+     prompt, and prompts are off: set up a credential helper (https) or an ssh key the \
+     agent holds (ssh), then run again";
+
 impl Output {
+    /// Whether git or ssh said it would have had to ask for a credential.
+    pub fn needs_credentials(&self) -> bool {
+        needs_credentials(&self.stderr)
+    }
+
     /// The last lines the program wrote, to show why it failed.
     pub fn tail(&self, lines: usize) -> String {
         let text = format!("{}\n{}", self.stdout.trim_end(), self.stderr.trim_end());

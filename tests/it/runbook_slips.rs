@@ -90,6 +90,34 @@ async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
     assert!(s.ttmscalr().is_empty());
 }
 
+/// A release repo's origin that wants a credential: the git question fails at once
+/// and the message says what to set up, before anything changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
+    let s = Setup::new(false).await;
+    Mock::given(path_regex("^/auth/"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("WWW-Authenticate", "Basic realm=\"git\"")
+                .set_body_string("auth"),
+        )
+        .mount(s.services.server())
+        .await;
+    let url = format!("{}/auth/lesson-content.git", s.services.uri());
+    git(
+        &s.release.lesson.clone,
+        &["remote", "set-url", "origin", &url],
+    );
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("Preflight failed"), "{stdout}");
+    assert!(
+        stdout.contains("cannot authenticate to the remote without a prompt"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("set up a credential helper"), "{stdout}");
+}
+
 /// No `ttmscalr` on PATH: the dry run's preflight fails, and the real run stops
 /// before the first push, naming the program and the `[programs]` key.
 #[tokio::test(flavor = "multi_thread")]
