@@ -350,6 +350,41 @@ pub fn policies_digest(files: &[PathBuf]) -> Result<String, AuditError> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Appends `bytes`, or none of them: when a write fails part-way (a full disk), the
+/// part written is cut off again, unless another writer appended after it.
+fn write_whole(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    let mut written = 0usize;
+    while let Some(rest) = bytes.get(written..).filter(|r| !r.is_empty()) {
+        match file.write(rest) {
+            Ok(0) => {
+                take_back(file, written);
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                take_back(file, written);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cuts the last `written` bytes of `file` off when they still end it.
+fn take_back(file: &mut std::fs::File, written: usize) {
+    use std::io::Seek;
+    let end = file.stream_position();
+    let len = file.metadata().map(|m| m.len());
+    if let (Ok(end), Ok(len)) = (end, len)
+        && written > 0
+        && end == len
+        && let Some(start) = end.checked_sub(written as u64)
+    {
+        let _ = file.set_len(start);
+    }
+}
+
 /// Whether `file` is empty or its last byte is a newline.
 fn ends_with_newline(file: &std::fs::File) -> std::io::Result<bool> {
     use std::os::unix::fs::FileExt;
@@ -433,18 +468,10 @@ impl AuditLog {
         if !ends_with_newline(&file).map_err(err)? {
             line.insert(0, '\n');
         }
-        let before = file.metadata().map_err(err)?.len();
         // One write per record so that concurrent writers never interleave a line.
-        let written = file
-            .write_all(line.as_bytes())
-            .and_then(|()| file.flush())
-            .and_then(|()| file.sync_all());
-        if let Err(e) = written {
-            // Never a torn line (a full disk): what was written of it is taken back.
-            let _ = file.set_len(before);
-            return Err(err(e));
-        }
-        Ok(())
+        write_whole(&mut file, line.as_bytes()).map_err(err)?;
+        file.flush().map_err(err)?;
+        file.sync_all().map_err(err)
     }
 
     /// Every record, oldest first; a missing log is empty, a line that does not
@@ -468,7 +495,9 @@ impl AuditLog {
                 Err(_) => skipped += 1,
             }
         }
-        if skipped > 0 {
+        // Once per process: a command may read the log more than once.
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if skipped > 0 && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
             eprintln!(
                 "gatekeeper: warning: {} skips {skipped} line(s) that are not records \
                  (torn by a crash or a full disk, or edited by hand): what they held is \
