@@ -590,4 +590,62 @@ mod tests {
             "3 h 12 min"
         );
     }
+
+    fn sh_git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn a_lock_that_cannot_be_released_is_an_error_naming_unlock_and_is_recorded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = tmp.path().join("remote.git");
+        let clone = tmp.path().join("clone");
+        std::fs::create_dir_all(&clone).unwrap();
+        sh_git(
+            tmp.path(),
+            &["init", "-q", "--bare", remote.to_str().unwrap()],
+        );
+        sh_git(&clone, &["init", "-q"]);
+        sh_git(&clone, &["remote", "add", "prod", remote.to_str().unwrap()]);
+        let place = place("git", &clone, "prod", "production", &Children::default());
+        let mut h = holder();
+        h.started_at = Utc::now();
+        let lock = Lock::acquire(&place, &h, longest_run()).unwrap();
+        // The remote goes away before the run ends.
+        let moved = tmp.path().join("moved.git");
+        std::fs::rename(&remote, &moved).unwrap();
+        let log = AuditLog::new(&tmp.path().join("audit.jsonl"));
+        let err = lock.release_recorded(&log, "deploy").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("LOCK NOT RELEASED"), "{text}");
+        assert!(text.contains("after 3 tries"), "{text}");
+        assert!(
+            text.contains(
+                "`gatekeeper unlock production --reason \"run 20261125T114000-42 ended but could not release its lock\"`"
+            ),
+            "{text}"
+        );
+        let records = log.read().unwrap();
+        let [record] = records.as_slice() else {
+            panic!("{records:?}")
+        };
+        assert_eq!(record.run.as_deref(), Some("20261125T114000-42"));
+        let Event::Step(step) = &record.event else {
+            panic!("{record:?}")
+        };
+        assert_eq!(step.step, RELEASE_STEP);
+        assert_eq!(step.outcome, StepOutcome::Failed);
+        // Back in place, the lock is still there for `unlock` to remove.
+        std::fs::rename(&moved, &remote).unwrap();
+        assert!(place.current().unwrap().is_some());
+    }
 }
