@@ -143,7 +143,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("PATH", &path));
-    assert_ne!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = format!("{stdout}{stderr}");
     assert!(
         both.contains("runs ttmscalr, which is not on PATH"),
