@@ -353,6 +353,53 @@ pub fn policies_digest(files: &[PathBuf]) -> Result<String, AuditError> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Appends `bytes`, or none of them: when a write fails part-way (a full disk), the
+/// part written is cut off again, unless another writer appended after it.
+fn write_whole(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    let mut written = 0usize;
+    while let Some(rest) = bytes.get(written..).filter(|r| !r.is_empty()) {
+        match file.write(rest) {
+            Ok(0) => {
+                take_back(file, written);
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                take_back(file, written);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cuts the last `written` bytes of `file` off when they still end it.
+fn take_back(file: &mut std::fs::File, written: usize) {
+    use std::io::Seek;
+    let end = file.stream_position();
+    let len = file.metadata().map(|m| m.len());
+    if let (Ok(end), Ok(len)) = (end, len)
+        && written > 0
+        && end == len
+        && let Some(start) = end.checked_sub(written as u64)
+    {
+        let _ = file.set_len(start);
+    }
+}
+
+/// Whether `file` is empty or its last byte is a newline.
+fn ends_with_newline(file: &std::fs::File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    let Some(last) = len.checked_sub(1) else {
+        return Ok(true);
+    };
+    let mut byte = [0u8; 1];
+    file.read_exact_at(&mut byte, last)?;
+    Ok(byte == [b'\n'])
+}
+
 /// The log file.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -382,7 +429,7 @@ impl AuditLog {
         }
         use rustix::fs::{Mode, OFlags};
         let flags =
-            OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            OFlags::RDWR | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::open(&self.path, flags, Mode::from_raw_mode(0o644)).map_err(|e| {
             if e == rustix::io::Errno::LOOP {
                 AuditError::NotAFile {
@@ -419,14 +466,19 @@ impl AuditLog {
         let mut line = record.line();
         line.push('\n');
         let mut file = self.open()?;
+        // A line torn earlier (a crash, another writer's full disk) is closed first,
+        // so this record starts a line of its own.
+        if !ends_with_newline(&file).map_err(err)? {
+            line.insert(0, '\n');
+        }
         // One write per record so that concurrent writers never interleave a line.
-        file.write_all(line.as_bytes()).map_err(err)?;
+        write_whole(&mut file, line.as_bytes()).map_err(err)?;
         file.flush().map_err(err)?;
         file.sync_all().map_err(err)
     }
 
     /// Every record, oldest first; a missing log is empty, a line that does not
-    /// parse (written by hand, or by a newer gatekeeper) is skipped.
+    /// parse (torn, written by hand) is skipped, with one warning on stderr.
     pub fn read(&self) -> Result<Vec<Record>, AuditError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -438,10 +490,25 @@ impl AuditLog {
                 });
             }
         };
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect())
+        let mut records = Vec::new();
+        let mut skipped = 0usize;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str(line) {
+                Ok(record) => records.push(record),
+                Err(_) => skipped += 1,
+            }
+        }
+        // Once per process: a command may read the log more than once.
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if skipped > 0 && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "gatekeeper: warning: {} skips {skipped} line(s) that are not records \
+                 (torn by a crash or a full disk, or edited by hand): what they held is \
+                 not in this history",
+                self.path.display()
+            );
+        }
+        Ok(records)
     }
 
     /// The production SHA recorded by the last deploy of `target`: what a rollback

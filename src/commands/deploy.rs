@@ -45,6 +45,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // Placeholders, the production SHA recorded first and smoke URLs to verify with
     // are checked before anything is collected or locked.
     runbook::plan(&plan_configs, &ctx)?;
+    let attended = args.dry_run || std::io::IsTerminal::is_terminal(&std::io::stdin());
+    runbook::plan::require_attended(&plan_configs, &ctx, attended)?;
     let log = audit_log(&config);
     // Policies and overrides before the lock and the sources: a mistake stops here.
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
@@ -332,8 +334,11 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    if let Some(lock) = lock {
-        rollout::release_or_say(lock, &args.target);
+    if let Some(lock) = lock
+        && !rollout::release_or_say(lock, &args.target, &log, "deploy")
+        && matches!(result, Ok(super::Outcome::Success))
+    {
+        return Ok(super::Outcome::Failure);
     }
     result
 }

@@ -234,6 +234,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         }
 
         let plan = runbook::rollback_plan(&sha, &ctx)?;
+        // Every program the steps start can be started, before anything changes.
+        runbook::preflight::require_programs(&plan, &ctx)?;
         print_plan(
             &mut out,
             &format!(
@@ -293,8 +295,11 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         );
         super::record::append_or_warn(&log, &record);
     }
-    if let Some(lock) = lock {
-        rollout::release_or_say(lock, &args.target);
+    if let Some(lock) = lock
+        && !rollout::release_or_say(lock, &args.target, &log, "rollback")
+        && matches!(result, Ok(super::Outcome::Success))
+    {
+        return Ok(super::Outcome::Failure);
     }
     result
 }

@@ -50,11 +50,12 @@ pub(crate) fn text(report: &RunReport, config: &Path, ttmscalr: &str) -> String 
         RunKind::Rollback => "Rollback",
     };
     let target = &report.target;
-    let now = report
-        .production_now
-        .as_ref()
-        .ok()
-        .and_then(Option::as_deref);
+    // Where production stands, or why that could not be read back: never a bare "?".
+    let now_shown = match &report.production_now {
+        Ok(Some(sha)) => short(Some(sha)),
+        Ok(None) => format!("no {} branch", report.deploy_remote),
+        Err(e) => format!("(not read back: {e}; see `gatekeeper status {target}`)"),
+    };
     if report.outcome == RunOutcome::Ok {
         let lost = if report.unrecorded.is_empty() {
             ""
@@ -66,12 +67,12 @@ pub(crate) fn text(report: &RunReport, config: &Path, ttmscalr: &str) -> String 
                 "\n✔ Deployed {target} to {}: {} → {}.\n",
                 report.deploy_remote,
                 short(report.production_before.as_deref()),
-                short(now)
+                now_shown
             ),
             RunKind::Rollback => format!(
                 "\n✔ Rolled {target} back: {} → {}.\n",
                 short(report.production_before.as_deref()),
-                short(now)
+                now_shown
             ),
         };
         return format!("{done}{lost}");

@@ -139,14 +139,27 @@ pub fn interrupted_while_reading(
     )
 }
 
-/// Releases a run's lock at its end, and says on stderr when that failed: most
-/// often because someone removed it while the run went on (`unlock`), so another
-/// run may have deployed meanwhile.
-pub fn release_or_say(lock: Lock, target: &str) {
-    if let Err(e) = lock.release() {
-        eprintln!(
-            "warning: this run's lock of {target} could not be released: {e}; if `gatekeeper unlock` removed it while this run went on, another run may have deployed meanwhile: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
-        );
+/// Releases a run's lock at its end; when that fails (the deploy remote cannot be
+/// reached, or someone removed the lock while the run went on, so another run may
+/// have deployed meanwhile) it is said on stderr with what to do, recorded in the
+/// audit log, and `false` makes a run that otherwise succeeded exit 1: a lock left
+/// behind stops every later deploy.
+pub fn release_or_say(lock: Lock, target: &str, log: &AuditLog, command: &str) -> bool {
+    match lock.release_recorded(log, command) {
+        Ok(()) => true,
+        // Nothing of this run's is left behind; the run still says what happened.
+        Err(e @ LockError::Lost { .. }) => {
+            eprintln!(
+                "gatekeeper: warning: this run's lock of {target} could not be released: {e}: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!(
+                "gatekeeper: error: this run's lock of {target} could not be released: {e}; if `gatekeeper unlock` removed it while this run went on, another run may have deployed meanwhile: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
+            );
+            false
+        }
     }
 }
 
@@ -170,7 +183,10 @@ pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<L
     );
     match Lock::acquire(&place, &holder, lock::longest_run()) {
         Ok(lock) => Ok(lock),
-        Err(e @ (LockError::Git { .. } | LockError::NotLocked { .. })) => Err(e.into()),
+        // Not a refusal: the lock could not be asked for at all.
+        Err(e @ (LockError::Git { .. } | LockError::NotLocked { .. } | LockError::Auth { .. })) => {
+            Err(e.into())
+        }
         Err(e) => {
             let mut refused = Run::new(RunOutcome::Refused);
             refused.message = Some(e.to_string());

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::plan::{Action, Maintenance, PlannedStep, show};
-use super::process::{Ended, Output};
+use super::process::{Ended, NO_CREDENTIAL, NOT_SHOWN, Output};
 use super::signals::Interruption;
 use super::{Context, builtin, verify};
 
@@ -281,6 +281,9 @@ pub(crate) fn run_one(
         .children
         .run(program, args, dir, Some(deadline))
         .map_err(|e| StepError::Failed(e.to_string()))?;
+    if ended.output().cut {
+        observer.note(NOT_SHOWN);
+    }
     match ended {
         Ended::Exited(out) if out.success => {
             if let Some(push) = push_of(ctx, program, args, dir) {
@@ -289,7 +292,10 @@ pub(crate) fn run_one(
             Ok(out)
         }
         Ended::Exited(out) => {
-            let tail = out.tail(10);
+            let mut tail = out.tail(10);
+            if out.needs_credentials() {
+                tail = format!("{tail}\n{NO_CREDENTIAL}");
+            }
             Err(StepError::Failed(if tail.is_empty() {
                 format!("`{line}` failed ({})", out.status)
             } else {

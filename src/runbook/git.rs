@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::RunbookError;
-use super::process::{Children, Ended};
+use super::process::{Children, Ended, NO_CREDENTIAL};
 
 /// How long a read-only git question may take before it is given up.
 const QUESTION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -42,7 +42,7 @@ impl Git {
             Ended::Exited(out) => Err(RunbookError::Git {
                 command,
                 dir: self.dir.clone(),
-                message: out.tail(5),
+                message: with_hint(&out),
             }),
             Ended::TimedOut(_) => Err(RunbookError::Git {
                 command,
@@ -96,6 +96,15 @@ pub fn branch_head(ls_remote: &str, branch: &str) -> Option<String> {
 /// anything else (an option, a ref expression) is refused before it reaches git.
 pub fn is_sha(text: &str) -> bool {
     (7..=40).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The last lines git wrote, and what to do when it wanted a credential.
+fn with_hint(out: &Output) -> String {
+    if out.needs_credentials() {
+        format!("{}\n{NO_CREDENTIAL}", out.tail(5))
+    } else {
+        out.tail(5)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! names the holder, and released by deleting the ref with a lease on that exact
 //! commit, so a run never removes a lock it does not hold. A lock older than the
 //! longest allowed run is reported as stale with its holder and age, never taken over:
-//! `gatekeeper unlock TARGET --reason …` removes it, and that is recorded.
+//! `gatekeeper unlock TARGET --reason …` removes it, and that is recorded. A release
+//! is tried a few times; one that fails is never silent: it is an error naming the
+//! `unlock` command (and on stderr when a lock is only dropped).
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
 use super::git;
-use super::process::Children;
+use super::process::{Children, needs_credentials};
 use super::signals::Watch;
+use crate::audit::{AuditLog, Event, Record, Step, StepOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -64,6 +67,36 @@ pub enum LockError {
         dir: PathBuf,
         message: String,
     },
+    #[error(
+        "cannot authenticate to {remote} from {}: {message}; set up a credential helper \
+         (https) or an ssh key the agent holds (ssh) so that git needs no prompt, then run again",
+        dir.display()
+    )]
+    Auth {
+        remote: String,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error(
+        "LOCK NOT RELEASED: {} on {remote} could not be deleted after {attempts} tries \
+         ({message}); {target} stays locked and the next deploy or rollback will be refused. \
+         Once {remote} can be reached, run \
+         `gatekeeper unlock {target} --reason \"run {run} ended but could not release its lock\"`",
+        refname(.target)
+    )]
+    NotReleased {
+        target: String,
+        remote: String,
+        run: String,
+        attempts: u32,
+        message: String,
+    },
+    #[error(
+        "{} on {remote} was no longer this run's when it ended: someone removed it \
+         (`gatekeeper unlock`) while the run went on, so another run may have deployed meanwhile",
+        refname(.target)
+    )]
+    Lost { target: String, remote: String },
     #[error("{target} is not locked: there is no {refname} on {remote}")]
     NotLocked {
         target: String,
@@ -196,6 +229,13 @@ impl Place {
     }
 
     fn git_error(&self, action: &'static str, message: String) -> LockError {
+        if needs_credentials(&message) {
+            return LockError::Auth {
+                remote: self.remote.clone(),
+                dir: self.dir.clone(),
+                message,
+            };
+        }
         LockError::Git {
             action,
             remote: self.remote.clone(),
@@ -267,11 +307,20 @@ impl Place {
     }
 }
 
-/// A held lock. Released by [`Lock::release`] or, as a last resort, when dropped.
+/// How many times a release is tried before it is reported as failed.
+const RELEASE_ATTEMPTS: u32 = 3;
+
+/// The pause between two release attempts.
+const RELEASE_PAUSE: Duration = Duration::from_secs(1);
+
+/// A held lock. Released by [`Lock::release`] (which says when it could not be) or,
+/// as a last resort, when dropped (which says so on stderr).
 #[derive(Debug)]
 pub struct Lock {
     place: Place,
     sha: String,
+    /// The run holding it, for the `unlock` command a failed release prints.
+    run: String,
     released: bool,
 }
 
@@ -301,6 +350,7 @@ impl Lock {
             return Ok(Self {
                 place: place.clone(),
                 sha,
+                run: holder.run_id.clone(),
                 released: false,
             });
         }
@@ -316,17 +366,88 @@ impl Lock {
         &self.sha
     }
 
-    /// Deletes the lock ref, only if it still is this run's commit.
+    /// Deletes the lock ref, only if it still is this run's commit, trying a few
+    /// times; when it stays, the error says so and names the `unlock` command.
     pub fn release(mut self) -> Result<(), LockError> {
         self.released = true;
-        delete(&self.place, &self.sha)
+        self.try_release()
+    }
+
+    /// Like [`Lock::release`], and a lock that stays is also recorded in `log` (a
+    /// failed step "release the lock" of this run), so `history` shows it.
+    pub fn release_recorded(self, log: &AuditLog, command: &str) -> Result<(), LockError> {
+        let target = self.place.target.clone();
+        let run = self.run.clone();
+        let released = self.release();
+        if let Err(e) = &released {
+            let mut record = Record::new(
+                command,
+                &target,
+                Event::Step(Step {
+                    step: RELEASE_STEP.to_owned(),
+                    step_command: None,
+                    duration_ms: None,
+                    outcome: StepOutcome::Failed,
+                    message: Some(e.to_string()),
+                    before_sha: None,
+                }),
+            );
+            record.run = Some(run);
+            if let Err(write) = log.append(&record) {
+                eprintln!("gatekeeper: error: {write}");
+            }
+        }
+        released
+    }
+
+    fn lost(&self) -> LockError {
+        LockError::Lost {
+            target: self.place.target.clone(),
+            remote: self.place.remote.clone(),
+        }
+    }
+
+    fn try_release(&self) -> Result<(), LockError> {
+        let mut attempt = 1;
+        loop {
+            let message = match delete(&self.place, &self.sha) {
+                Ok(()) => return Ok(()),
+                Err(e) => e.to_string(),
+            };
+            // Gone, or someone else's by now: nothing of this run's is left to
+            // release, but the run held no lock for a while, which is said.
+            match self.place.current() {
+                Ok(None) => return Err(self.lost()),
+                Ok(Some(sha)) if sha != self.sha => return Err(self.lost()),
+                Ok(Some(_)) | Err(_) => {}
+            }
+            if attempt >= RELEASE_ATTEMPTS {
+                return Err(LockError::NotReleased {
+                    target: self.place.target.clone(),
+                    remote: self.place.remote.clone(),
+                    run: self.run.clone(),
+                    attempts: attempt,
+                    message,
+                });
+            }
+            attempt += 1;
+            std::thread::sleep(RELEASE_PAUSE);
+        }
     }
 }
 
+/// The step name a lock that could not be released is recorded under.
+pub const RELEASE_STEP: &str = "release the lock";
+
 impl Drop for Lock {
+    /// A lock nobody released is released here; when that fails, stderr says so
+    /// loudly with the `unlock` command (a drop cannot return the error).
     fn drop(&mut self) {
         if !self.released {
-            let _ = delete(&self.place, &self.sha);
+            self.released = true;
+            if let Err(e) = self.try_release() {
+                eprintln!("gatekeeper: error: {e}");
+            }
         }
     }
 }
@@ -482,5 +603,63 @@ mod tests {
             describe_age(chrono::Duration::seconds(3 * 3600 + 720)),
             "3 h 12 min"
         );
+    }
+
+    fn sh_git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn a_lock_that_cannot_be_released_is_an_error_naming_unlock_and_is_recorded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let remote = tmp.path().join("remote.git");
+        let clone = tmp.path().join("clone");
+        std::fs::create_dir_all(&clone).unwrap();
+        sh_git(
+            tmp.path(),
+            &["init", "-q", "--bare", remote.to_str().unwrap()],
+        );
+        sh_git(&clone, &["init", "-q"]);
+        sh_git(&clone, &["remote", "add", "prod", remote.to_str().unwrap()]);
+        let place = place("git", &clone, "prod", "production", &Children::default());
+        let mut h = holder();
+        h.started_at = Utc::now();
+        let lock = Lock::acquire(&place, &h, longest_run()).unwrap();
+        // The remote goes away before the run ends.
+        let moved = tmp.path().join("moved.git");
+        std::fs::rename(&remote, &moved).unwrap();
+        let log = AuditLog::new(&tmp.path().join("audit.jsonl"));
+        let err = lock.release_recorded(&log, "deploy").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("LOCK NOT RELEASED"), "{text}");
+        assert!(text.contains("after 3 tries"), "{text}");
+        assert!(
+            text.contains(
+                "`gatekeeper unlock production --reason \"run 20261125T114000-42 ended but could not release its lock\"`"
+            ),
+            "{text}"
+        );
+        let records = log.read().unwrap();
+        let [record] = records.as_slice() else {
+            panic!("{records:?}")
+        };
+        assert_eq!(record.run.as_deref(), Some("20261125T114000-42"));
+        let Event::Step(step) = &record.event else {
+            panic!("{record:?}")
+        };
+        assert_eq!(step.step, RELEASE_STEP);
+        assert_eq!(step.outcome, StepOutcome::Failed);
+        // Back in place, the lock is still there for `unlock` to remove.
+        std::fs::rename(&moved, &remote).unwrap();
+        assert!(place.current().unwrap().is_some());
     }
 }

@@ -100,6 +100,18 @@ pub enum RunbookError {
         dir: PathBuf,
         status: String,
     },
+    #[error("step {step:?} runs {program}, which {problem}: nothing was changed; {fix}")]
+    ProgramMissing {
+        step: String,
+        program: String,
+        problem: String,
+        /// What to do: install it, or where to name it (`[programs]` key or the step).
+        fix: String,
+    },
+    #[error(
+        "step {step:?} is manual and nobody can confirm it here (stdin is not a terminal): run from a terminal, or remove the manual step for CI (`manual = true` in the steps of targets.{target}); nothing was locked or changed"
+    )]
+    ManualUnattended { step: String, target: String },
     #[error(transparent)]
     Integrity(Box<integrity::IntegrityError>),
     #[error("{}", verify::no_urls(.target))]

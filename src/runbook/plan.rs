@@ -180,6 +180,30 @@ fn guard(plan: Vec<PlannedStep>, ctx: &Context) -> Result<Vec<PlannedStep>, Runb
     }
 }
 
+/// Refuses a plan with a manual step when nobody can confirm it (`attended` false:
+/// stdin is not a terminal), before the lock and anything else: otherwise the run
+/// would change production and then stop at the step. Every manual step counts,
+/// whatever its `when`: the decision that judges `when` comes after the lock.
+pub fn require_attended(
+    configs: &[StepConfig],
+    ctx: &Context,
+    attended: bool,
+) -> Result<(), RunbookError> {
+    if attended {
+        return Ok(());
+    }
+    match configs
+        .iter()
+        .find(|s| s.manual && s.builtin.is_none() && s.command.is_empty())
+    {
+        Some(step) => Err(RunbookError::ManualUnattended {
+            step: step.name.clone(),
+            target: ctx.target.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Turns step configs into the plan for this context; the production SHA is
 /// recorded first and verify comes last, or it is an error.
 pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {

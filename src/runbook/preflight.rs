@@ -1,13 +1,21 @@
-//! Read-only checks before anything changes: every clone exists and is clean, and
-//! every release branch on origin still points at the SHA the gate checked. Each
+//! Read-only checks before anything changes: every program the planned steps start
+//! can be started, every clone exists and is clean, and every release branch on
+//! origin still points at the SHA the gate checked. Each
 //! check is a call in [`preflight`], so that more (production SHA agreement, merge
 //! integrity) attach in one place. It never changes a repo.
 
-use super::{Context, RunbookError};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
-/// Read-only checks before anything changes: every clone exists and is clean, and
-/// every release branch on origin still points at the SHA the gate checked.
+use super::plan::{Action, PlannedStep};
+use super::{Context, RunbookError, steps};
+
+/// Read-only checks before anything changes: every program the planned steps start
+/// can be started, every clone exists and is clean, and every release branch on
+/// origin still points at the SHA the gate checked.
 pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
+    let planned = super::plan(&steps::target_steps(&ctx.config), ctx)?;
+    require_programs(&planned, ctx)?;
     let release = &ctx.config.release_branch;
     for repo in &ctx.repos {
         if !repo.dir.is_dir() {
@@ -43,4 +51,74 @@ pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
     }
     super::integrity::deploy_preflight(ctx)?;
     Ok(())
+}
+
+/// Every program `plan` will start (git for the built-in steps and the lock, each
+/// command step's program, `[programs]` applied) is an executable file, found on
+/// PATH or at the path given: a missing `ttmscalr` stops the run before the first
+/// push, not after it.
+pub fn require_programs(plan: &[PlannedStep], ctx: &Context) -> Result<(), RunbookError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    let git = ("the lock and the built-in steps", ctx.programs.git.as_str());
+    let steps = plan
+        .iter()
+        .filter(|s| s.skip.is_none())
+        .filter_map(|s| match &s.action {
+            Action::Run { program, .. } => Some((s.name.as_str(), program.as_str())),
+            Action::Merge | Action::RecordProduction => {
+                Some((s.name.as_str(), ctx.programs.git.as_str()))
+            }
+            Action::Manual | Action::Verify { .. } => None,
+        });
+    for (step, program) in std::iter::once(git).chain(steps) {
+        if let Some(problem) = unusable(program, &ctx.app_dir(), &dirs) {
+            return Err(RunbookError::ProgramMissing {
+                step: step.to_owned(),
+                program: program.to_owned(),
+                problem,
+                fix: fix(program, ctx),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why `program` cannot be started from `dir` with `path`, if it cannot.
+fn unusable(program: &str, dir: &Path, path: &[PathBuf]) -> Option<String> {
+    if program.contains('/') {
+        // A path: relative ones are taken from the clone the step runs in.
+        let file = dir.join(program);
+        return (!executable(&file))
+            .then(|| format!("is not an executable file at {}", file.display()));
+    }
+    if path.iter().any(|d| executable(&d.join(program))) {
+        None
+    } else {
+        Some("is not on PATH".to_owned())
+    }
+}
+
+fn executable(file: &Path) -> bool {
+    std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// What to do about a missing program: the `[programs]` key that names it, if any.
+fn fix(program: &str, ctx: &Context) -> String {
+    let key = if program == ctx.programs.git {
+        Some("git")
+    } else if program == ctx.programs.ttmscalr {
+        Some("ttmscalr")
+    } else {
+        None
+    };
+    match key {
+        Some(key) => format!(
+            "install it, or set `{key} = \"/full/path/to/{key}\"` under [programs] in the config"
+        ),
+        None => format!(
+            "install it, or give its full path in the step's command in targets.{}",
+            ctx.target
+        ),
+    }
 }

@@ -4,12 +4,18 @@
 //! SIGTERM, then SIGKILL after the grace period) or an interruption arrives (the
 //! group gets the same signal, then SIGKILL after the grace period, at once on a
 //! second one). After an interruption no child starts at all. What a child printed
-//! is scrubbed of secrets before anyone reads it.
+//! is scrubbed of secrets before anyone reads it. A child ends when its own process
+//! ends: what it left running (a log tailer, an ssh ControlPersist master) may hold
+//! its output open, so the output is read for at most [`DRAIN`] more, then the run
+//! goes on without it; the leftover is not killed. No child can prompt: git and ssh
+//! get an environment that makes a missing credential an immediate error.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process_group};
@@ -20,6 +26,41 @@ use crate::sources::http::Redactor;
 
 /// How often a running child is looked at.
 const POLL: Duration = Duration::from_millis(20);
+
+/// After a child's process ended, how long what it left behind may keep its output
+/// open before the run goes on without the rest.
+pub const DRAIN: Duration = Duration::from_secs(2);
+
+/// Said in the output of a child whose leftovers kept its output open.
+pub const NOT_SHOWN: &str = "output after the step ended is not shown: a process it \
+     started still holds its output open, and was left running";
+
+/// What git and ssh say when they would have to ask for a credential (prompts off).
+pub fn needs_credentials(message: &str) -> bool {
+    const SAID: [&str; 6] = [
+        "terminal prompts disabled",
+        "could not read Username",
+        "could not read Password",
+        "Authentication failed",
+        "Permission denied (publickey",
+        "Host key verification failed",
+    ];
+    SAID.iter().any(|s| message.contains(s))
+}
+
+/// Variables that make git and ssh ask on the terminal; no child gets them.
+const PROMPTERS: [&str; 2] = ["GIT_ASKPASS", "SSH_ASKPASS"];
+
+/// What every child gets so that git and ssh fail at once instead of prompting
+/// (a prompt on the terminal of a background process group stops it, unanswerable).
+const NO_PROMPT: [(&str, &str); 3] = [
+    ("GIT_TERMINAL_PROMPT", "0"),
+    ("GCM_INTERACTIVE", "never"),
+    ("SSH_ASKPASS_REQUIRE", "never"),
+];
+
+/// ssh for git when the user set none: never asks for a passphrase or a host key.
+const BATCH_SSH: &str = "ssh -o BatchMode=yes";
 
 /// How children are started and watched: what they must not see, what must not
 /// leave them, how long they get to stop.
@@ -53,9 +94,22 @@ pub struct Output {
     pub status: String,
     pub stdout: String,
     pub stderr: String,
+    /// Something the child left running kept its output open past [`DRAIN`]: the
+    /// rest is not read (and `stderr` ends with [`NOT_SHOWN`]).
+    pub cut: bool,
 }
 
+/// Said after git's own message when git would have had to ask for a credential.
+pub const NO_CREDENTIAL: &str = "the clone cannot authenticate to the remote without a \
+     prompt, and prompts are off: set up a credential helper (https) or an ssh key the \
+     agent holds (ssh), then run again";
+
 impl Output {
+    /// Whether git or ssh said it would have had to ask for a credential.
+    pub fn needs_credentials(&self) -> bool {
+        needs_credentials(&self.stderr)
+    }
+
     /// The last lines the program wrote, to show why it failed.
     pub fn tail(&self, lines: usize) -> String {
         let text = format!("{}\n{}", self.stdout.trim_end(), self.stderr.trim_end());
@@ -113,6 +167,7 @@ impl Children {
                 status: "not started".to_owned(),
                 stdout: String::new(),
                 stderr: String::new(),
+                cut: false,
             };
             return Ok(Ended::Interrupted(signal, output));
         }
@@ -129,14 +184,23 @@ impl Children {
         for var in &self.remove {
             command.env_remove(var);
         }
+        for var in PROMPTERS {
+            command.env_remove(var);
+        }
+        command.envs(NO_PROMPT);
+        if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+            command.env("GIT_SSH_COMMAND", BATCH_SSH);
+        }
         let mut child = command.spawn().map_err(|source| RunbookError::Spawn {
             program: program.to_owned(),
             dir: dir.to_owned(),
             source,
         })?;
         let group = Pid::from_child(&child);
-        let stdout = child.stdout.take().map(reader);
-        let stderr = child.stderr.take().map(reader);
+        let (done, finished) = channel();
+        let stdout = child.stdout.take().map(|p| Pipe::read(p, done.clone()));
+        let stderr = child.stderr.take().map(|p| Pipe::read(p, done.clone()));
+        drop(done);
         let mut stopping: Option<Stopping> = None;
         let status = loop {
             match child.try_wait() {
@@ -180,14 +244,25 @@ impl Children {
             dir: dir.to_owned(),
             source,
         })?;
+        let whole = self.drain(&finished, Instant::now() + DRAIN);
+        let mut stderr = text(stderr.as_ref());
+        if !whole {
+            stderr.push_str(if stderr.is_empty() || stderr.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            });
+            stderr.push_str(&format!("({NOT_SHOWN})\n"));
+        }
         let output = Output {
             success: status.success(),
             status: match status.code() {
                 Some(code) => format!("exit status {code}"),
                 None => "killed by a signal".to_owned(),
             },
-            stdout: self.redactor.scrub(&joined(stdout)),
-            stderr: self.redactor.scrub(&joined(stderr)),
+            stdout: self.redactor.scrub(&text(stdout.as_ref())),
+            stderr: self.redactor.scrub(&stderr),
+            cut: !whole,
         };
         Ok(match stopping.map(|s| s.why) {
             None => Ended::Exited(output),
@@ -197,17 +272,59 @@ impl Children {
     }
 }
 
-fn reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        bytes
-    })
+impl Children {
+    /// Waits until both pipes are closed, `until` passes or an interruption arrives;
+    /// true when every byte was read.
+    fn drain(&self, finished: &Receiver<()>, until: Instant) -> bool {
+        let mut open = 2;
+        while open > 0 {
+            let now = Instant::now();
+            if now >= until || self.watch.received().is_some() {
+                return false;
+            }
+            match finished.recv_timeout(POLL.min(until.saturating_duration_since(now))) {
+                Ok(()) => open -= 1,
+                Err(RecvTimeoutError::Timeout) => {}
+                // Every reader is gone: nothing more can come.
+                Err(RecvTimeoutError::Disconnected) => return true,
+            }
+        }
+        true
+    }
 }
 
-fn joined(handle: Option<std::thread::JoinHandle<Vec<u8>>>) -> String {
-    handle
-        .and_then(|h| h.join().ok())
+/// What a reader thread has read from one pipe so far.
+struct Pipe(Arc<Mutex<Vec<u8>>>);
+
+impl Pipe {
+    /// Reads `pipe` on a thread of its own, in chunks, until it is closed, then says
+    /// so on `done`. The thread outlives the child if a leftover keeps the pipe open.
+    fn read(mut pipe: impl Read + Send + 'static, done: std::sync::mpsc::Sender<()>) -> Pipe {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::clone(&bytes);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if let (Ok(mut all), Some(read)) = (shared.lock(), chunk.get(..n)) {
+                            all.extend_from_slice(read);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = done.send(());
+        });
+        Pipe(bytes)
+    }
+}
+
+/// What was read from `pipe` until now.
+fn text(pipe: Option<&Pipe>) -> String {
+    pipe.and_then(|p| p.0.lock().ok())
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
 }
@@ -235,6 +352,7 @@ mod tests {
             status: "exit status 1".to_owned(),
             stdout: "one\ntwo\n".to_owned(),
             stderr: "\nthree\n".to_owned(),
+            cut: false,
         };
         assert_eq!(out.tail(2), "two\nthree");
     }
@@ -296,5 +414,40 @@ mod tests {
             .unwrap();
         assert!(matches!(ended, Ended::TimedOut(_)), "{ended:?}");
         assert!(!ended.output().stdout.contains("never"));
+    }
+
+    #[test]
+    fn a_leftover_holding_the_output_does_not_hold_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let gate = dir.path().join("gate");
+        // The leftover keeps stdout open until the gate file appears (never here).
+        let script = format!(
+            "(while [ ! -e {gate} ]; do sleep 0.1; done) & echo started",
+            gate = gate.display()
+        );
+        let ended = Children::default()
+            .run("sh", &sh(&script), Path::new("."), None)
+            .unwrap();
+        std::fs::write(&gate, "").unwrap();
+        let Ended::Exited(out) = ended else {
+            panic!("{ended:?}")
+        };
+        assert!(out.success && out.cut);
+        assert_eq!(out.stdout.trim(), "started");
+        assert!(out.stderr.contains(NOT_SHOWN), "{out:?}");
+    }
+
+    #[test]
+    fn children_cannot_prompt() {
+        let ended = Children::default()
+            .run(
+                "sh",
+                &sh("echo $GIT_TERMINAL_PROMPT ${GIT_ASKPASS:-none} ${SSH_ASKPASS:-none} $GCM_INTERACTIVE"),
+                Path::new("."),
+                None,
+            )
+            .unwrap();
+        assert_eq!(ended.output().stdout.trim(), "0 none none never");
+        assert!(!ended.output().stderr.contains(NOT_SHOWN));
     }
 }

@@ -30,6 +30,7 @@ mod policy_test;
 mod release_notes;
 mod resilience;
 mod rollout_slips;
+mod runbook_slips;
 mod settings;
 mod shared_record;
 mod sources;
