@@ -716,9 +716,10 @@ pub fn is_migration(path: &str) -> bool {
 /// - or a label: a paragraph outside any list whose text, emphasis stripped, starts
 ///   with "Dependencies" (the same way): `**Dependencies:**`, `__Dependencies__`,
 ///   `*Dependencies*`, `Dependencies:` alone on a line. It runs to the next heading
-///   of any level, or to the next paragraph outside a list that is wholly bold
-///   (`**QA:**`, `__QA__`: the label of another section; an italic line does not
-///   end it). Text after the label's colon (`**Dependencies:** gradebook
+///   of any level, or to the next paragraph outside a list that is wholly bold and
+///   ends with a colon (`**QA:**`, `**QA**:`: the label of another section). A
+///   bold line without a colon (`**Backend**`) is a sub-label: the items after it
+///   are still dependencies, as is anything after an italic line. Text after the label's colon (`**Dependencies:** gradebook
 ///   deployed`) is an item that cannot be ticked, unless it is "none" or "n/a";
 /// - or a list item outside the section whose own text starts with
 ///   "Dependencies" (`- **Dependencies:**`): its nested lists are the section.
@@ -785,7 +786,7 @@ pub fn dependencies(body: &str) -> ReleaseNotes {
                                 out.push(plain(rest));
                             }
                         }
-                    } else if inside == Some(Section::Label) && p.is_label() {
+                    } else if inside == Some(Section::Label) && p.is_label() && p.ends_section() {
                         inside = None;
                     }
                 }
@@ -966,6 +967,12 @@ impl Paragraph {
     /// not enough: an italic note inside the section must not end it.)
     fn is_label(&self) -> bool {
         !self.text.trim().is_empty() && self.plain.trim().trim_end_matches(':').trim().is_empty()
+    }
+
+    /// A label that names another section (`QA:`) ends a label-opened one; a bold
+    /// sub-label without a colon (`**Backend**`) groups items inside it.
+    fn ends_section(&self) -> bool {
+        self.text.trim().ends_with(':')
     }
 }
 
@@ -1254,10 +1261,16 @@ mod tests {
             vec![task("a", false), task("b", false), task("c", false)]
         );
         assert_eq!(outside(body), (true, 1));
-        // A wholly bold paragraph ends it, `__` or `**`, colon or not.
-        for label in ["**QA:**", "__QA__", "**QA**:", "**Rollout notes**"] {
+        // A wholly bold paragraph with a colon ends it, `__` or `**`.
+        for label in ["**QA:**", "__QA:__", "**QA**:"] {
             let body = format!("Dependencies:\n\n- [ ] a\n\n{label}\n\n- [ ] not this\n");
             assert_eq!(deps(&body), vec![task("a", false)], "{label}");
+        }
+        // A bold sub-label without one groups more dependencies: its unticked
+        // items are not skipped.
+        for label in ["**Backend**", "__Frontend__"] {
+            let body = format!("**Dependencies:**\n\n- [x] a\n\n{label}\n\n- [ ] b\n");
+            assert_eq!(deps(&body), vec![task("a", true), task("b", false)], "{label}");
         }
     }
 
