@@ -100,6 +100,10 @@ pub enum RunbookError {
         dir: PathBuf,
         status: String,
     },
+    #[error(
+        "a smoke URL redirects, so verify would fail after production moved: {problems}; nothing was changed"
+    )]
+    SmokeRedirects { problems: String },
     #[error("step {step:?} runs {program}, which {problem}: nothing was changed; {fix}")]
     ProgramMissing {
         step: String,

@@ -50,6 +50,12 @@ pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
         }
     }
     super::integrity::deploy_preflight(ctx)?;
+    let redirects = super::verify::redirecting(&ctx.config.smoke_urls, ctx.timeout);
+    if !redirects.is_empty() {
+        return Err(RunbookError::SmokeRedirects {
+            problems: redirects.join("; "),
+        });
+    }
     Ok(())
 }
 

@@ -19,12 +19,80 @@ pub(crate) fn verify(
     if urls.is_empty() {
         return Err(no_urls(target));
     }
+    let bad: Vec<String> = probe(urls, timeout, Some(observer))?
+        .into_iter()
+        .filter_map(|(_, problem)| problem.map(|p| p.to_string()))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("; "))
+    }
+}
+
+/// The smoke URLs that redirect, asked before anything changes: a redirect is the
+/// config's mistake (the final address belongs in `smoke_urls`), and found only by
+/// verify it would cost a whole deploy and a rollback. Other answers are not judged
+/// here: the site may rightly be down before a deploy that fixes it.
+pub(crate) fn redirecting(urls: &[String], timeout: Duration) -> Vec<String> {
+    probe(urls, timeout, None)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(_, problem)| match problem {
+            Some(p @ Problem::Redirect { .. }) => Some(p.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Why a smoke URL did not answer 200.
+enum Problem {
+    NotWeb(String),
+    NoUrl(String, String),
+    Redirect {
+        url: String,
+        status: u16,
+        location: Option<String>,
+    },
+    Status(String, u16),
+    NoAnswer(String, String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::NotWeb(url) => write!(
+                f,
+                "{url} is not an http:// or https:// URL: smoke_urls must be web addresses that answer 200"
+            ),
+            Problem::NoUrl(url, e) => write!(f, "{url} is no URL: {e}"),
+            Problem::Redirect {
+                url,
+                status,
+                location,
+            } => write!(
+                f,
+                "{url} answered HTTP {status} (a redirect to {}), not 200: a smoke URL must answer 200 itself; put the address that does in smoke_urls",
+                location.as_deref().unwrap_or("nowhere")
+            ),
+            Problem::Status(url, status) => write!(f, "{url} answered HTTP {status}, not 200"),
+            Problem::NoAnswer(url, e) => write!(f, "{url} did not answer: {e}"),
+        }
+    }
+}
+
+/// Each URL asked once (redirects not followed), with what was wrong, if anything.
+fn probe(
+    urls: &[String],
+    timeout: Duration,
+    mut observer: Option<&mut dyn Observer>,
+) -> Result<Vec<(String, Option<Problem>)>, String> {
     use crate::sources::http::{Call, Policy, Service, Transport};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let mut bad = Vec::new();
+    let mut asked = Vec::new();
     // The same transport as the sources' (proxies, body cap); its deadline leaves
     // each URL its timeout and one retry.
     let seconds = timeout.as_secs().max(1);
@@ -39,37 +107,37 @@ pub(crate) fn verify(
         .block_on(async { Transport::new(policy) })
         .map_err(|e| e.to_string())?;
     for url in urls {
-        observer.command(&format!("GET {url}"));
+        if let Some(observer) = observer.as_deref_mut() {
+            observer.command(&format!("GET {url}"));
+        }
         let parsed = match reqwest::Url::parse(url) {
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => parsed,
             Ok(_) => {
-                bad.push(format!(
-                    "{url} is not an http:// or https:// URL: smoke_urls must be web addresses that answer 200"
-                ));
+                asked.push((url.clone(), Some(Problem::NotWeb(url.clone()))));
                 continue;
             }
             Err(e) => {
-                bad.push(format!("{url} is no URL: {e}"));
+                asked.push((
+                    url.clone(),
+                    Some(Problem::NoUrl(url.clone(), e.to_string())),
+                ));
                 continue;
             }
         };
         let answer = runtime.block_on(transport.send(Call::get(Service::Smoke, parsed, None), url));
-        match answer {
-            Ok(a) if a.status == 200 => {}
-            Ok(a) if (300..400).contains(&a.status) => bad.push(format!(
-                "{url} answered HTTP {} (a redirect to {}), not 200: a smoke URL must answer 200 itself; put the address that does in smoke_urls",
-                a.status,
-                a.location.as_deref().unwrap_or("nowhere")
-            )),
-            Ok(a) => bad.push(format!("{url} answered HTTP {}, not 200", a.status)),
-            Err(e) => bad.push(format!("{url} did not answer: {e}")),
-        }
+        let problem = match answer {
+            Ok(a) if a.status == 200 => None,
+            Ok(a) if (300..400).contains(&a.status) => Some(Problem::Redirect {
+                url: url.clone(),
+                status: a.status,
+                location: a.location.clone(),
+            }),
+            Ok(a) => Some(Problem::Status(url.clone(), a.status)),
+            Err(e) => Some(Problem::NoAnswer(url.clone(), e.to_string())),
+        };
+        asked.push((url.clone(), problem));
     }
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(bad.join("; "))
-    }
+    Ok(asked)
 }
 
 /// Why a run with no smoke URL is not verified, and what to write.

@@ -1270,7 +1270,11 @@ mod tests {
         // items are not skipped.
         for label in ["**Backend**", "__Frontend__"] {
             let body = format!("**Dependencies:**\n\n- [x] a\n\n{label}\n\n- [ ] b\n");
-            assert_eq!(deps(&body), vec![task("a", true), task("b", false)], "{label}");
+            assert_eq!(
+                deps(&body),
+                vec![task("a", true), task("b", false)],
+                "{label}"
+            );
         }
     }
 

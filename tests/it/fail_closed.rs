@@ -86,7 +86,15 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
     })
     .await;
     // The redirect lands on a page that answers 200 (a maintenance page, say):
-    // followed, it would pass.
+    // followed, it would pass. It starts after the preflight asked (which refuses
+    // a redirect before anything changes: see the next test).
+    s.services
+        .mount(
+            wiremock::Mock::given(wiremock::matchers::path("/moved"))
+                .respond_with(ResponseTemplate::new(200))
+                .up_to_n_times(1),
+        )
+        .await;
     s.services
         .answer(
             "/moved",
@@ -127,6 +135,42 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
     assert!(
         !message.contains("/up "),
         "the good URL is no reason: {message}"
+    );
+}
+
+/// A smoke URL that redirects is the config's mistake: the preflight (and the dry
+/// run) say so, with where it leads, before anything changes, instead of verify
+/// failing after production moved.
+#[tokio::test]
+async fn a_redirecting_smoke_url_stops_the_deploy_before_anything_changes() {
+    let s = Setup::with_config(false, |text| {
+        *text = text.replace("/up\"]", "/old-up\"]");
+    })
+    .await;
+    s.services
+        .answer(
+            "/old-up",
+            ResponseTemplate::new(301).insert_header("location", "https://www.example.com/up"),
+        )
+        .await;
+    let master = s.release.apangea.origin_head("master");
+    for args in [
+        &["deploy", "production", "--dry-run"][..],
+        &["deploy", "production", "--yes"],
+    ] {
+        let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
+        let shown = format!("{stdout}{stderr}");
+        assert_ne!(code, 0, "{args:?}: {shown}");
+        assert!(
+            shown.contains("/old-up answered HTTP 301 (a redirect to https://www.example.com/up)"),
+            "{args:?}: {shown}"
+        );
+        assert!(s.ttmscalr().is_empty(), "{args:?}: nothing ran");
+    }
+    assert_eq!(
+        s.release.apangea.origin_head("master"),
+        master,
+        "nothing pushed"
     );
 }
 
