@@ -36,8 +36,8 @@ pub fn ensure(
     for (i, (repo, plan)) in target.repos.iter().zip(&ctx.repos).enumerate() {
         let url = config.clone_url(repo);
         if plan.dir.is_dir() {
-            if i == 0 && !dry_run {
-                add_deploy_remote(ctx, target)?;
+            if i == 0 {
+                add_deploy_remote(ctx, target, !dry_run)?;
             }
             continue;
         }
@@ -62,7 +62,7 @@ pub fn ensure(
         }
         clone(ctx, &plan.name, &url, &plan.dir)?;
         if i == 0 {
-            add_deploy_remote(ctx, target)?;
+            add_deploy_remote(ctx, target, true)?;
         }
     }
     Ok(prepared)
@@ -98,12 +98,14 @@ fn clone(ctx: &Context, repo: &str, url: &str, dir: &std::path::Path) -> Result<
     }
 }
 
-/// A clone of the app that lacks the deploy remote gets it, when the config says
-/// where it is; otherwise the preflight says what is missing.
-fn add_deploy_remote(ctx: &Context, target: &TargetConfig) -> Result<(), RunbookError> {
-    let Some(url) = &target.deploy_remote_url else {
-        return Ok(());
-    };
+/// A clone of the app that lacks the deploy remote gets it (`may_add`, not in a
+/// dry run) when the config says where it is; otherwise the run stops here, before
+/// the lock, saying how to add it: one message for one mistake.
+fn add_deploy_remote(
+    ctx: &Context,
+    target: &TargetConfig,
+    may_add: bool,
+) -> Result<(), RunbookError> {
     let dir = ctx.app_dir();
     let ask = |args: &[&str]| {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
@@ -119,6 +121,16 @@ fn add_deploy_remote(ctx: &Context, target: &TargetConfig) -> Result<(), Runbook
         Ended::Exited(out) if out.success
     );
     if known {
+        return Ok(());
+    }
+    let Some(url) = &target.deploy_remote_url else {
+        return Err(RunbookError::NoDeployRemote {
+            dir: dir.clone(),
+            remote: target.deploy_remote.clone(),
+            target: ctx.target.clone(),
+        });
+    };
+    if !may_add {
         return Ok(());
     }
     match ask(&["remote", "add", &target.deploy_remote, url])? {

@@ -101,6 +101,16 @@ pub enum RunbookError {
         status: String,
     },
     #[error(
+        "the clone {} has no remote {remote}: add it with `git -C {} remote add {remote} URL`, or set targets.{target}.deploy_remote_url so that gatekeeper adds it; nothing was locked or changed",
+        dir.display(),
+        dir.display()
+    )]
+    NoDeployRemote {
+        dir: PathBuf,
+        remote: String,
+        target: String,
+    },
+    #[error(
         "a smoke URL redirects, so verify would fail after production moved: {problems}; nothing was changed"
     )]
     SmokeRedirects { problems: String },

@@ -308,3 +308,27 @@ async fn a_deploy_that_cannot_decide_after_the_lock_leaves_a_record_and_no_lock(
     assert_eq!(s.release.deploy_head(), before);
     assert!(s.ttmscalr().is_empty());
 }
+
+/// A clone without the deploy remote is one mistake with one message and one exit,
+/// dry run or not: how to add the remote, before the lock, nothing changed.
+#[tokio::test]
+async fn a_clone_without_the_deploy_remote_says_how_to_add_it() {
+    let s = Setup::new(false).await;
+    crate::support::git::git(
+        &s.release.apangea.clone,
+        &["remote", "remove", "aws-production"],
+    );
+    for args in [
+        &["deploy", "production", "--dry-run"][..],
+        &["deploy", "production", "--yes"],
+    ] {
+        let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("has no remote aws-production: add it with `git -C ")
+                && stderr.contains("remote add aws-production URL`"),
+            "{args:?}: {stderr}"
+        );
+        assert!(s.ttmscalr().is_empty(), "{args:?}: nothing ran");
+    }
+}
