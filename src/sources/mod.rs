@@ -471,7 +471,7 @@ async fn collect_github(
     };
     let (gh, notices) = tokio::join!(
         async {
-            let facts = github_facts(&client, target).await;
+            let facts = github_facts(&client, target, as_of).await;
             let ok = facts.production.is_ok() && facts.repos.iter().all(|r| r.errors.is_empty());
             progress.finished(GITHUB, ok);
             Ok(facts)
@@ -517,7 +517,7 @@ fn expected_github_requests(target: &TargetConfig) -> (u64, u64) {
 /// The production SHA and the release queries go out at once; each repo's compare
 /// (and the REST reviews of a pull request with more than one page of them) follow
 /// as soon as both are back.
-async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {
+async fn github_facts(gh: &GitHub, target: &TargetConfig, as_of: DateTime<Utc>) -> GithubFacts {
     let names: Vec<&str> = target.repos.iter().map(|r| r.github.as_str()).collect();
     let (production, found) = tokio::join!(
         async {
@@ -525,7 +525,13 @@ async fn github_facts(gh: &GitHub, target: &TargetConfig) -> GithubFacts {
                 .await
                 .map_err(|e| format!("production SHA unknown: {e}"))
         },
-        releases::fetch(gh, &names, &target.release_branch, &target.base_branch),
+        releases::fetch(
+            gh,
+            &names,
+            &target.release_branch,
+            &target.base_branch,
+            as_of
+        ),
     );
     let repos = join_all(
         names

@@ -7,6 +7,7 @@
 //! holds is marked for the REST reviews, which follow every page. An error GraphQL
 //! reports for one aliased repository is that repo's alone.
 
+use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 
@@ -36,7 +37,7 @@ const FRAGMENT: &str = "fragment Release on Repository {
     totalCount
     pageInfo { hasNextPage }
     nodes {
-      number url title body isCrossRepository headRefOid
+      number url title body createdAt lastEditedAt isCrossRepository headRefOid
       labels(first: $labels) { totalCount nodes { name } }
       reviews(first: $reviews) {
         totalCount
@@ -113,17 +114,31 @@ pub fn queries(repos: usize) -> usize {
 }
 
 /// The release of each of `repos` ("owner/name"), in their order.
-pub async fn fetch(gh: &GitHub, repos: &[&str], release: &str, base: &str) -> Vec<Release> {
+/// The pull requests as they stood at `as_of` (the end of time when live): one
+/// created later did not exist, and notes edited later are unknown.
+pub async fn fetch(
+    gh: &GitHub,
+    repos: &[&str],
+    release: &str,
+    base: &str,
+    as_of: DateTime<Utc>,
+) -> Vec<Release> {
     let chunks = join_all(
         repos
             .chunks(CHUNK)
-            .map(|chunk| fetch_chunk(gh, chunk, release, base)),
+            .map(|chunk| fetch_chunk(gh, chunk, release, base, as_of)),
     )
     .await;
     chunks.into_iter().flatten().collect()
 }
 
-async fn fetch_chunk(gh: &GitHub, repos: &[&str], release: &str, base: &str) -> Vec<Release> {
+async fn fetch_chunk(
+    gh: &GitHub,
+    repos: &[&str],
+    release: &str,
+    base: &str,
+    as_of: DateTime<Utc>,
+) -> Vec<Release> {
     match gh
         .graphql_partial(&query(repos.len()), variables(repos, release, base))
         .await
@@ -137,7 +152,7 @@ async fn fetch_chunk(gh: &GitHub, repos: &[&str], release: &str, base: &str) -> 
                     .iter()
                     .filter(|e| e.path.first() == Some(&alias))
                     .collect();
-                parse_repo(data.get(&alias), &mine, repo, release, base)
+                parse_repo(data.get(&alias), &mine, repo, release, base, as_of)
             })
             .collect(),
         Err(e) => {
@@ -155,6 +170,7 @@ pub fn parse_repo(
     repo: &str,
     release: &str,
     base: &str,
+    as_of: DateTime<Utc>,
 ) -> Release {
     // An error about the repository itself (not one of its parts) fails all of it.
     let whole: Vec<&str> = errors
@@ -188,7 +204,7 @@ pub fn parse_repo(
     };
     let pulls = match part_error("pullRequests") {
         Some(e) => Err(e),
-        None => parse_pulls(node.get("pullRequests"), repo, release, base),
+        None => parse_pulls(node.get("pullRequests"), repo, release, base, as_of),
     };
     Release {
         head,
@@ -254,6 +270,7 @@ fn parse_pulls(
     repo: &str,
     release: &str,
     base: &str,
+    as_of: DateTime<Utc>,
 ) -> Result<Vec<PullRequest>, String> {
     let conn = v
         .filter(|c| c.is_object())
@@ -276,7 +293,9 @@ fn parse_pulls(
         .iter()
         // A pull request from a fork's branch of the same name is not the release.
         .filter(|pr| pr.get("isCrossRepository").and_then(Value::as_bool) == Some(false))
-        .map(|pr| parse_pull(pr, repo))
+        // One opened after the moment checked did not exist then.
+        .filter(|pr| time(pr, "createdAt").is_none_or(|t| t <= as_of))
+        .map(|pr| parse_pull(pr, repo, as_of))
         .collect()
 }
 
@@ -303,11 +322,34 @@ fn review_totals(pulls: Option<&Value>) -> Vec<(u64, u64)> {
 }
 
 /// One pull request node. `reviews` is `None` when they did not fit one page.
-pub fn parse_pull(v: &Value, repo: &str) -> Result<PullRequest, String> {
+pub fn parse_pull(v: &Value, repo: &str, as_of: DateTime<Utc>) -> Result<PullRequest, String> {
     let number = v
         .get("number")
         .and_then(Value::as_u64)
         .ok_or_else(|| format!("a pull request of {repo} without a number"))?;
+    // Notes edited after the moment checked said something else then, unknown now.
+    if as_of < DateTime::<Utc>::MAX_UTC {
+        match v.get("lastEditedAt") {
+            Some(Value::Null) => {}
+            Some(edited) => match edited
+                .as_str()
+                .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+            {
+                Some(t) if t <= as_of => {}
+                Some(t) => {
+                    return Err(format!(
+                        "the notes of #{number} in {repo} were edited at {t}, after the moment checked ({as_of}): what they said then is unknown"
+                    ));
+                }
+                None => return Err(format!("#{number} in {repo} has no readable lastEditedAt")),
+            },
+            None => {
+                return Err(format!(
+                    "#{number} in {repo} has no lastEditedAt: whether its notes changed after the moment checked is unknown"
+                ));
+            }
+        }
+    }
     let head_sha = v
         .get("headRefOid")
         .and_then(Value::as_str)
@@ -373,6 +415,10 @@ fn whole_page<'a>(v: Option<&'a Value>, what: &str) -> Result<&'a Vec<Value>, St
     Ok(nodes)
 }
 
+fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+    v.get(key)?.as_str()?.parse().ok()
+}
+
 fn parse_review(v: &Value, number: u64, repo: &str) -> Result<Review, String> {
     let state = v
         .get("state")
@@ -412,7 +458,14 @@ mod tests {
     }
 
     fn parse(node: &Value) -> Release {
-        parse_repo(Some(node), &[], "thinkthroughmath/apangea", "rc", "master")
+        parse_repo(
+            Some(node),
+            &[],
+            "thinkthroughmath/apangea",
+            "rc",
+            "master",
+            DateTime::<Utc>::MAX_UTC,
+        )
     }
 
     #[test]
@@ -461,6 +514,37 @@ mod tests {
         let reviews = pulls[0].reviews.as_ref().unwrap();
         assert_eq!(reviews.last().unwrap().user.as_deref(), Some("tim"));
         assert_eq!(reviews.last().unwrap().state, "APPROVED");
+    }
+
+    /// At an earlier moment (`--at`): notes edited later are unknown, a pull
+    /// request opened later did not exist; live, neither is asked.
+    #[test]
+    fn at_an_earlier_moment_later_edits_are_unknown_and_later_pulls_absent() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let node = apangea();
+        let parse_at = |node: &Value, t: DateTime<Utc>| {
+            parse_repo(Some(node), &[], "o/a", "rc", "master", t).pulls
+        };
+        // Edited at 09:12, judged at 12:00: known.
+        assert_eq!(
+            parse_at(&node, at("2026-11-24T12:00:00Z")).unwrap().len(),
+            1
+        );
+        let err = parse_at(&node, at("2026-11-24T08:00:00Z")).unwrap_err();
+        assert!(
+            err.contains("edited at 2026-11-24 09:12:00 UTC, after the moment checked"),
+            "{err}"
+        );
+        // Opened after the moment: not there yet.
+        assert_eq!(parse_at(&node, at("2026-11-23T00:00:00Z")).unwrap(), []);
+        // No edit time at an earlier moment: unknown; live, not asked.
+        let mut bare = node.clone();
+        bare["pullRequests"]["nodes"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("lastEditedAt");
+        assert!(parse_at(&bare, at("2026-11-24T19:00:00Z")).is_err());
+        assert!(parse_at(&bare, DateTime::<Utc>::MAX_UTC).is_ok());
     }
 
     #[test]
@@ -526,13 +610,27 @@ mod tests {
             path: path.iter().map(|s| (*s).to_owned()).collect(),
         };
         let e = on(&["r0", "pullRequests", "nodes", "0", "reviews"]);
-        let r = parse_repo(Some(&node), &[&e], "o/a", "rc", "master");
+        let r = parse_repo(
+            Some(&node),
+            &[&e],
+            "o/a",
+            "rc",
+            "master",
+            DateTime::<Utc>::MAX_UTC,
+        );
         assert!(r.head.is_ok() && r.behind_by.is_ok());
         assert!(r.pulls.unwrap_err().contains("Something went wrong"));
         let e = on(&["r0"]);
-        let r = parse_repo(Some(&Value::Null), &[&e], "o/a", "rc", "master");
+        let r = parse_repo(
+            Some(&Value::Null),
+            &[&e],
+            "o/a",
+            "rc",
+            "master",
+            DateTime::<Utc>::MAX_UTC,
+        );
         assert!(r.head.is_err() && r.behind_by.is_err() && r.pulls.is_err());
-        let r = parse_repo(None, &[], "o/a", "rc", "master");
+        let r = parse_repo(None, &[], "o/a", "rc", "master", DateTime::<Utc>::MAX_UTC);
         assert!(r.head.unwrap_err().contains("did not answer about o/a"));
     }
 }
