@@ -168,3 +168,30 @@ pub(crate) fn rollback_command(config: &Path, target: &str, sha: &str) -> String
     }
     cmd
 }
+
+/// The end of a deploy or rollback that may hold the lock: an error after the lock
+/// was taken is recorded (`aborted`, saying why), the lock is released, and a run
+/// that succeeded but left its lock behind (it stops every later run) is a failure.
+pub(crate) fn end_run(
+    kind: crate::rollout::RunKind,
+    target: &str,
+    run: &str,
+    log: &AuditLog,
+    lock: Option<crate::runbook::lock::Lock>,
+    actor: impl FnOnce() -> Option<crate::audit::Actor>,
+    result: Result<super::Outcome, CommandError>,
+) -> Result<super::Outcome, CommandError> {
+    let Some(lock) = lock else {
+        return result;
+    };
+    if let Err(e) = &result {
+        let record = crate::rollout::abandoned(kind, target, run, actor(), &super::error_text(e));
+        append_or_warn(log, &record);
+    }
+    if !crate::rollout::release_or_say(lock, target, log, kind.command())
+        && matches!(result, Ok(super::Outcome::Success))
+    {
+        return Ok(super::Outcome::Failure);
+    }
+    result
+}

@@ -282,26 +282,15 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             &config.programs.ttmscalr,
         ))
     })();
-    if lock.is_some()
-        && let Err(e) = &result
-    {
-        let actor = deployments::run_actor(shared.as_ref());
-        let record = rollout::abandoned(
-            RunKind::Rollback,
-            &args.target,
-            &run,
-            actor,
-            &super::error_text(e),
-        );
-        super::record::append_or_warn(&log, &record);
-    }
-    if let Some(lock) = lock
-        && !rollout::release_or_say(lock, &args.target, &log, "rollback")
-        && matches!(result, Ok(super::Outcome::Success))
-    {
-        return Ok(super::Outcome::Failure);
-    }
-    result
+    super::record::end_run(
+        RunKind::Rollback,
+        &args.target,
+        &run,
+        &log,
+        lock,
+        || deployments::run_actor(shared.as_ref()),
+        result,
+    )
 }
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the

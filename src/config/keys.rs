@@ -4,7 +4,6 @@
 //! derives), so this list cannot drift from them.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
 
 use super::{
     Config, GithubConfig, JenkinsConfig, NewRelicConfig, Programs, RepoConfig, StepConfig,
@@ -78,67 +77,12 @@ fn check_fields(table: &toml::Table, at: &str, known: &[&str], problems: &mut Ve
     }
 }
 
-/// The known key closest to `key` by edit distance, when it is a likely typo: at
-/// most a third of the key's length away (at least 1), or a shortening of it.
 fn nearest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    let limit = (key.chars().count() / 3).max(1);
-    known
-        .iter()
-        .map(|k| (strsim::levenshtein(key, k), *k))
-        .filter(|(d, k)| *d <= limit || (key.len() >= 3 && k.starts_with(key)))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
+    crate::keys::nearest(key, known, 1)
 }
 
-/// The field names serde derives for `T`: asked of a deserializer that answers
-/// nothing but records what the struct asks for.
-fn fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
-    match T::deserialize(FieldNames) {
-        Err(Captured(Some(fields))) => fields,
-        _ => &[],
-    }
-}
-
-struct FieldNames;
-
-#[derive(Debug)]
-struct Captured(Option<&'static [&'static str]>);
-
-impl std::fmt::Display for Captured {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("field names captured")
-    }
-}
-
-impl std::error::Error for Captured {}
-
-impl de::Error for Captured {
-    fn custom<M: std::fmt::Display>(_: M) -> Self {
-        Captured(None)
-    }
-}
-
-impl<'de> Deserializer<'de> for FieldNames {
-    type Error = Captured;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
-        Err(Captured(None))
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Captured> {
-        Err(Captured(Some(fields)))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
-    }
+fn fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    crate::keys::fields::<T>()
 }
 
 #[cfg(test)]

@@ -526,32 +526,10 @@ fn is_login(s: &str) -> bool {
 fn nearest_key(key: &str) -> Option<String> {
     SCHEMA
         .iter()
-        .map(|(known, _)| (edit_distance(key, known), *known))
+        .map(|(known, _)| (strsim::levenshtein(key, known), *known))
         .filter(|(d, known)| *d <= 3.max(known.len() / 4))
         .min()
         .map(|(_, known)| known.to_owned())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row.first().copied().unwrap_or_default();
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-        for (j, cb) in b.iter().enumerate() {
-            let above = row.get(j + 1).copied().unwrap_or_default();
-            let left = row.get(j).copied().unwrap_or_default();
-            let cost = usize::from(ca != *cb);
-            let best = (prev + cost).min(above + 1).min(left + 1);
-            prev = above;
-            if let Some(cell) = row.get_mut(j + 1) {
-                *cell = best;
-            }
-        }
-    }
-    row.last().copied().unwrap_or_default()
 }
 
 /// A value as the release manager would recognise it, kept short.
