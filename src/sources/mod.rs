@@ -271,8 +271,9 @@ fn scrubbed(facts: Facts, redactor: &Redactor) -> Facts {
     }
     match serde_json::from_value(value) {
         Ok(clean) => clean,
-        // Cannot happen (only string contents changed); were it to, no source's
-        // facts are kept rather than a secret.
+        // Only when a secret was part of a date or another parsed string: the parts
+        // that carry source text (builds, pull requests, notices) are dropped rather
+        // than shown, and each check that needed them fails saying why.
         Err(e) => {
             let mut bare = facts;
             bare.repos.iter_mut().for_each(|r| {
@@ -280,10 +281,10 @@ fn scrubbed(facts: Facts, redactor: &Redactor) -> Facts {
                 r.pull_requests = None;
             });
             bare.notices = None;
-            bare.add_error(
-                GITHUB,
-                format!("facts held a secret and could not be scrubbed: {e}"),
-            );
+            let why = format!("the answers held a secret and could not be scrubbed: {e}");
+            for source in [JENKINS, GITHUB, NOTICES] {
+                bare.add_error(source, why.clone());
+            }
             bare
         }
     }
