@@ -475,6 +475,9 @@ impl Config {
             for (i, cc) in target.notice_cc.iter().enumerate() {
                 shape::name(&mut problems, &format!("{at}.notice_cc[{i}]"), cc);
             }
+            if let Some(url) = &target.deploy_remote_url {
+                no_option(&mut problems, &format!("{at}.deploy_remote_url"), url);
+            }
             if target.deploy_remote.starts_with('-') {
                 problems.push(format!(
                     "{at}.deploy_remote {:?} starts with `-`, which git would read as an option: give the remote's name",
@@ -512,6 +515,7 @@ impl Config {
                 ));
             }
             let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+            let mut dirs: BTreeMap<PathBuf, usize> = BTreeMap::new();
             for (i, repo) in target.repos.iter().enumerate() {
                 repo_name(
                     &mut problems,
@@ -525,6 +529,17 @@ impl Config {
                 );
                 if let Some(url) = &repo.clone_url {
                     shape::name(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
+                    no_option(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
+                }
+                // Two repos in one clone: the second would be merged and pushed
+                // from the first's directory.
+                if let Some(dir) = &repo.path
+                    && let Some(first) = dirs.insert(dir.clone(), i)
+                {
+                    problems.push(format!(
+                        "{at}.repos[{first}] and {at}.repos[{i}] share the clone {}: give each repo its own `path`",
+                        dir.display()
+                    ));
                 }
                 // GitHub names are case-insensitive: Org/App and org/app are one repo.
                 if let Some(first) = seen.insert(repo.github.to_ascii_lowercase(), i) {
@@ -558,9 +573,6 @@ impl Config {
                 }
             }
             problems.extend(record_first(&at, target));
-            for (i, url) in target.smoke_urls.iter().enumerate() {
-                check_url(&mut problems, &format!("{at}.smoke_urls[{i}]"), url);
-            }
         }
         problems
     }
@@ -672,10 +684,21 @@ fn repo_name(problems: &mut Vec<String>, key: &str, repo: &str) {
     }
 }
 
-/// A TOML error as line, column and message, without the quoted source line (it
-/// could hold a secret).
+/// A value git is given as an argument must not start with `-`: git would read it
+/// as an option (`--upload-pack=…`).
+fn no_option(problems: &mut Vec<String>, key: &str, value: &str) {
+    if value.trim_start().starts_with('-') {
+        problems.push(format!(
+            "{key} starts with `-`, which git would read as an option: give a URL or a path"
+        ));
+    }
+}
+
+/// A TOML error as line, column and message, without the quoted source line nor
+/// any quoted value (a key pasted into the wrong field is still a secret).
 fn located(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim_end();
+    let message = quoted_values_hidden(e.message().trim_end());
+    let message = message.as_str();
     match e.span() {
         Some(span) => {
             let before = text.get(..span.start).unwrap_or(text);
@@ -685,6 +708,20 @@ fn located(text: &str, e: &toml::de::Error) -> String {
         }
         None => message.to_owned(),
     }
+}
+
+/// `message` with every `"…"` string replaced by `"…"`.
+fn quoted_values_hidden(message: &str) -> String {
+    let mut out = String::new();
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        out.push_str(if i % 2 == 0 { "…" } else { part });
+    }
+    out
 }
 
 /// A number the config bounds: the key, the range and what was given.
@@ -737,12 +774,6 @@ fn record_first(at: &str, target: &TargetConfig) -> Vec<String> {
         ));
     }
     problems
-}
-
-fn check_url(problems: &mut Vec<String>, key: &str, url: &str) {
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        problems.push(format!("{key} {url:?} must start with http:// or https://"));
-    }
 }
 
 #[cfg(test)]
@@ -896,6 +927,49 @@ path = "../apangea"
             "{message}"
         );
         assert!(!message.contains("smoke_urls[0]"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_smoke_url_is_said_once() {
+        let text = DESIGN_EXAMPLE.replace(
+            "[targets.production]\n",
+            "[targets.production]\nsmoke_urls = [\"ftp://a.example/up\"]\n",
+        );
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(message.matches("smoke_urls[0]").count(), 1, "{message}");
+    }
+
+    #[test]
+    fn git_arguments_cannot_be_options_and_repos_cannot_share_a_clone() {
+        let text = DESIGN_EXAMPLE.replace(
+            "[targets.production]\n",
+            "[targets.production]\ndeploy_remote_url = \"--upload-pack=touch x\"\n",
+        ) + "\n[[targets.production.repos]]\ngithub = \"thinkthroughmath/lesson-content\"\njenkins_job = \"lesson\"\npath = \"../apangea\"\n";
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("targets.production.deploy_remote_url starts with `-`"),
+            "{message}"
+        );
+        assert!(message.contains("share the clone ../apangea"), "{message}");
+    }
+
+    /// A key pasted into the wrong field is still a secret: a type error says the
+    /// key and the line, never the value.
+    #[test]
+    fn a_type_error_never_quotes_the_value() {
+        let key = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0";
+        let text =
+            DESIGN_EXAMPLE.replace("account_id = 1234567", &format!("account_id = \"{key}\""));
+        assert_ne!(text, DESIGN_EXAMPLE, "the example has an account_id");
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains(key), "{message}");
+        assert!(message.contains("line "), "{message}");
     }
 
     #[test]
