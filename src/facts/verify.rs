@@ -80,7 +80,51 @@ pub(super) fn problems(facts: &Facts) -> (Option<Tz>, Vec<String>) {
             );
         }
     }
+    if let Some(p) = &facts.production {
+        full_sha(&mut out, "production.sha", &p.sha);
+    }
     for (r, repo) in facts.repos.iter().enumerate() {
+        // What the checks compare must be whole commit SHAs: `"" == ""` is no match.
+        if let Some(sha) = &repo.release_sha {
+            full_sha(&mut out, &format!("repos[{r}].release_sha"), sha);
+        }
+        if let Some(sha) = repo.ci.as_ref().and_then(|c| c.sha.as_ref()) {
+            full_sha(&mut out, &format!("repos[{r}].ci.sha"), sha);
+        }
+        for (p, pull) in repo.pull_requests.iter().flatten().enumerate() {
+            full_sha(
+                &mut out,
+                &format!("repos[{r}].pull_requests[{p}].head_sha"),
+                &pull.head_sha,
+            );
+        }
+        if repo.migrations.is_some() && repo.migrations_base.is_none() {
+            out.push(format!(
+                "`repos[{r}].migrations` is given but `migrations_base` is not: migrations are counted from a base, so they cannot be known without one"
+            ));
+        }
+        // An error that says a field is unknown, beside that field: one of them lies.
+        for e in facts
+            .errors
+            .iter()
+            .filter(|e| e.repo.as_deref() == Some(repo.name.as_str()))
+        {
+            let present = match e.fact.as_deref() {
+                Some("ci") => repo.ci.is_some(),
+                Some("release_sha") => repo.release_sha.is_some(),
+                Some("behind_by") => repo.behind_by.is_some(),
+                Some("migrations") => repo.migrations.is_some(),
+                Some("pull_requests") => repo.pull_requests.is_some(),
+                _ => false,
+            };
+            if present {
+                out.push(format!(
+                    "an error of `errors` says `{}` of {} is unknown, but the document gives it",
+                    e.fact.as_deref().unwrap_or_default(),
+                    repo.name
+                ));
+            }
+        }
         if let Some(started) = repo.ci.as_ref().and_then(|c| c.started_at) {
             after_now(
                 &mut out,
@@ -227,6 +271,14 @@ fn twin(out: &mut Vec<String>, field: &str, unix: i64, of: &str, t: &DateTime<Ut
             "`{field}` is {unix}, but `{of}` ({}) is {}",
             rfc(t),
             t.timestamp()
+        ));
+    }
+}
+
+fn full_sha(out: &mut Vec<String>, field: &str, sha: &str) {
+    if !(sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())) {
+        out.push(format!(
+            "`{field}` is {sha:?}, not a whole commit SHA (40 hex digits)"
         ));
     }
 }

@@ -176,11 +176,27 @@ impl PolicySet {
 
     /// Evaluates `data.gatekeeper.decision` over the facts and checks the contract.
     /// An allow that calls a deploy zero-downtime while the facts show it is not
-    /// (a policy edit that waves a downtime deploy through) is a broken contract.
+    /// (a policy edit that waves a downtime deploy through) is a broken contract, and
+    /// so is a check marked overridden that no person asked to override.
     pub fn evaluate(&mut self, facts: &Facts) -> Result<Evaluation, PolicyError> {
         let input = serde_json::to_string(facts).map_err(|e| PolicyError::Input(e.to_string()))?;
         let evaluation = self.evaluate_json(&input)?;
         let decision = &evaluation.decision;
+        for check in &decision.checks {
+            if let Some(o) = &check.overridden {
+                let asked = facts
+                    .overrides
+                    .iter()
+                    .any(|r| r.check == check.id && r.reason == o.reason && r.by == o.by);
+                if !asked {
+                    return Err(ContractError(format!(
+                        "{:?} is marked overridden by {:?}, but nobody asked for that override (--override with --reason): only a person's recorded override may wave a check through",
+                        check.id, o.by
+                    ))
+                    .into());
+                }
+            }
+        }
         if self.settings.is_some()
             && decision.allow
             && !decision.downtime

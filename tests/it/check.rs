@@ -496,7 +496,15 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 #[test]
 fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
     // (files edited, from, to, facts, reason)
-    let cases: [(&[&str], &str, &str, &str, &str); 4] = [
+    let cases: [(&[&str], &str, &str, &str, &str); 5] = [
+        // Mark any failing overridable check overridden, asked for or not.
+        (
+            &["gatekeeper.rego"],
+            "\tsome o in input.overrides\n\to.check == c.id\n",
+            "\to := {\"reason\": \"x\", \"by\": \"policy\"}\n",
+            "too-busy",
+            "nobody asked for that override",
+        ),
         (
             &["throughput.rego"],
             "check_throughput := result(",

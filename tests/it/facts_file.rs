@@ -619,3 +619,37 @@ async fn facts_recorded_at_an_earlier_instant_load_and_decide_as_live() {
     assert_eq!(live_code, code);
     assert_eq!(recorded["checks"], live["checks"]);
 }
+
+/// A document that contradicts itself is not judged: an error saying a field is
+/// unknown beside that field, migrations without the base they count from, and
+/// SHAs that are no whole commit (`"" == ""` would match).
+#[test]
+fn a_document_that_contradicts_itself_or_holds_no_whole_sha_is_refused() {
+    let mut d = doc("green");
+    d["errors"] = json!([{"source": "github", "repo": "thinkthroughmath/apangea",
+        "fact": "migrations", "message": "migrations unknown: HTTP 502"}]);
+    let stderr = refused(&check_alone(&json_bytes(&d), &[]));
+    assert!(
+        stderr.contains(
+            "says `migrations` of thinkthroughmath/apangea is unknown, but the document gives it"
+        ),
+        "{stderr}"
+    );
+
+    let mut d = doc("green");
+    d["repos"][0]["migrations_base"] = Value::Null;
+    let stderr = refused(&check_alone(&json_bytes(&d), &[]));
+    assert!(stderr.contains("`migrations_base` is not"), "{stderr}");
+
+    let mut d = doc("green");
+    for repo in d["repos"].as_array_mut().unwrap() {
+        repo["release_sha"] = json!("");
+        repo["ci"]["sha"] = json!("");
+        repo["pull_requests"][0]["head_sha"] = json!("");
+    }
+    let stderr = refused(&check_alone(&json_bytes(&d), &[]));
+    assert!(
+        stderr.contains("`repos[0].release_sha` is \"\", not a whole commit SHA"),
+        "{stderr}"
+    );
+}
