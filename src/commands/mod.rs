@@ -286,8 +286,14 @@ pub(crate) fn collect_live(
         // Live: everything the sources answered exists, so "now" is at least its
         // latest date (a local clock behind GitHub's must not hide a /reschedule).
         let latest = latest.trunc_subsecs(0) + chrono::Duration::seconds(1);
-        facts.now = latest;
-        facts.now_unix = latest.timestamp();
+        match plan.start {
+            // A window that starts now starts at that later now.
+            None => facts.replan(latest, None, minutes, config.tz()),
+            Some(_) => {
+                facts.now = latest;
+                facts.now_unix = latest.timestamp();
+            }
+        }
     }
     Ok(facts)
 }

@@ -519,5 +519,23 @@ async fn a_withdrawal_dated_after_the_local_clock_still_withdraws() {
         .answer_notices(ResponseTemplate::new(200).set_body_json(answer))
         .await;
     let (code, decision) = check(&s);
+    // The clock judged is at least the withdrawal's, and the window starts then.
+    let evaluated: chrono::DateTime<chrono::Utc> =
+        decision["evaluated_at"].as_str().unwrap().parse().unwrap();
+    let ahead_at: chrono::DateTime<chrono::Utc> = ahead.parse().unwrap();
+    assert!(evaluated > ahead_at, "{decision:#}");
+    let teaching = decision["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "teaching_hours")
+        .unwrap();
+    let start: chrono::DateTime<chrono::FixedOffset> =
+        teaching["evidence"]["window"]["start_local"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(start, evaluated, "{teaching:#}");
     assert_notice_fails(code, &decision, "/reschedule by jim");
 }
