@@ -556,6 +556,14 @@ impl Config {
                         step.name
                     ));
                 }
+                // A manual step is a person's, confirmed at a terminal; with a command
+                // it would run as an ordinary step, confirmed by nobody.
+                if step.manual && (!step.command.is_empty() || step.builtin.is_some()) {
+                    problems.push(format!(
+                        "{at} step {:?} is manual and also has a command or builtin: a manual step is one a person carries out and confirms; keep one",
+                        step.name
+                    ));
+                }
                 if !step.command.is_empty() && step.builtin.is_some() {
                     problems.push(format!(
                         "{at} step {:?} has both a command and a builtin: keep one",
@@ -970,6 +978,20 @@ path = "../apangea"
             .to_string();
         assert!(!message.contains(key), "{message}");
         assert!(message.contains("line "), "{message}");
+    }
+
+    #[test]
+    fn a_manual_step_with_a_command_is_refused() {
+        let text = format!(
+            "{DESIGN_EXAMPLE}\n[[targets.production.extra_steps]]\nname = \"tell support\"\nmanual = true\ncommand = [\"echo\", \"hi\"]\n"
+        );
+        let message = Config::parse(&text, Path::new("g.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("step \"tell support\" is manual and also has a command"),
+            "{message}"
+        );
     }
 
     #[test]

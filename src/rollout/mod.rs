@@ -139,25 +139,23 @@ pub fn interrupted_while_reading(
     )
 }
 
-/// Releases a run's lock at its end; when that fails (the deploy remote cannot be
-/// reached, or someone removed the lock while the run went on, so another run may
-/// have deployed meanwhile) it is said on stderr with what to do, recorded in the
-/// audit log, and `false` makes a run that otherwise succeeded exit 1: a lock left
-/// behind stops every later deploy.
+/// Releases a run's lock at its end. A lock that stays (the deploy remote cannot
+/// be reached) is said on stderr with the `unlock` command, recorded, and `false`
+/// makes a run that otherwise succeeded exit 1: it stops every later deploy. A lock
+/// someone removed while the run went on (`unlock`) leaves nothing behind: it is
+/// said and recorded, and the run's own outcome stands.
 pub fn release_or_say(lock: Lock, target: &str, log: &AuditLog, command: &str) -> bool {
     match lock.release_recorded(log, command) {
         Ok(()) => true,
         // Nothing of this run's is left behind; the run still says what happened.
         Err(e @ LockError::Lost { .. }) => {
             eprintln!(
-                "gatekeeper: warning: this run's lock of {target} could not be released: {e}: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
+                "gatekeeper: warning: this run's lock of {target} could not be released, it was gone at its end: {e}: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
             );
             true
         }
         Err(e) => {
-            eprintln!(
-                "gatekeeper: error: this run's lock of {target} could not be released: {e}; if `gatekeeper unlock` removed it while this run went on, another run may have deployed meanwhile: compare `gatekeeper history {target}` with what production runs (`gatekeeper status {target}`)"
-            );
+            eprintln!("gatekeeper: error: this run's lock of {target} could not be released: {e}");
             false
         }
     }

@@ -34,15 +34,19 @@ pub(crate) fn verify(
 /// config's mistake (the final address belongs in `smoke_urls`), and found only by
 /// verify it would cost a whole deploy and a rollback. Other answers are not judged
 /// here: the site may rightly be down before a deploy that fixes it.
+/// When the URLs cannot be asked at all (no HTTP client), that is the answer:
+/// nothing asked is no pass.
 pub(crate) fn redirecting(urls: &[String], timeout: Duration) -> Vec<String> {
-    probe(urls, timeout, None)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(_, problem)| match problem {
-            Some(p @ Problem::Redirect { .. }) => Some(p.to_string()),
-            _ => None,
-        })
-        .collect()
+    match probe(urls, timeout, None) {
+        Ok(asked) => asked
+            .into_iter()
+            .filter_map(|(_, problem)| match problem {
+                Some(p @ Problem::Redirect { .. }) => Some(p.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Err(e) => vec![format!("the smoke URLs could not be asked: {e}")],
+    }
 }
 
 /// Why a smoke URL did not answer 200.

@@ -455,4 +455,17 @@ async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
         stderr.contains("this run's lock of production could not be released"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("was gone at its end")
+            && stderr.contains("another run may have deployed meanwhile"),
+        "{stderr}"
+    );
+    // Nothing is left behind: the deploy's own outcome stands, and the audit log
+    // says the lock was gone.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        agent.audit().contains("release the lock"),
+        "{}",
+        agent.audit()
+    );
 }
