@@ -185,6 +185,19 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run moved production: it ended ok, or production's SHA after it differs
+    /// from before it. When the after SHA could not be read, a push counts as a
+    /// move (a rollback to `before_sha` then restores at worst what already runs).
+    /// A run that failed after pushing only to origin moved nothing: undoing it
+    /// would leave the deploy before it in place.
+    pub fn moved_production(&self) -> bool {
+        match (&self.after_sha, &self.before_sha) {
+            _ if self.outcome == RunOutcome::Ok => true,
+            (Some(after), Some(before)) => after != before,
+            _ => !self.pushed.is_empty(),
+        }
+    }
+
     pub fn new(outcome: RunOutcome) -> Self {
         Self {
             outcome,

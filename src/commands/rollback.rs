@@ -319,7 +319,7 @@ fn undone_run(sourced: &[(Record, &str)], target: &str) -> String {
             if r.target == target
                 && r.command == "deploy"
                 && run.before_sha.is_some()
-                && (run.outcome == RunOutcome::Ok || !run.pushed.is_empty()) =>
+                && run.moved_production() =>
         {
             Some((r, run, source))
         }

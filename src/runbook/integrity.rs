@@ -438,7 +438,7 @@ pub fn rollback_sha(
         // still runs, and restoring that would restore nothing.
         let last = records.iter().rev().find_map(|r| {
             let before = match &r.event {
-                Event::Deploy(run) if run.outcome == RunOutcome::Ok || !run.pushed.is_empty() => {
+                Event::Deploy(run) if run.moved_production() => {
                     run.before_sha.as_ref()
                 }
                 _ => None,
@@ -607,6 +607,20 @@ mod tests {
             Some(A),
             "restores what the last shipped deploy replaced"
         );
+    }
+
+    /// A deploy that failed after pushing only to origin left production where it
+    /// was: the deploy before it is what a rollback undoes.
+    #[test]
+    fn a_deploy_that_pushed_but_left_production_where_it_was_is_not_undone() {
+        let mut origin_only = record(Kind::Deploy, "deploy", Some(B), Some(B));
+        if let Event::Deploy(run) = &mut origin_only.event {
+            run.outcome = RunOutcome::Failed;
+            run.pushed = vec!["master to origin in thinkthroughmath/apangea".to_owned()];
+        }
+        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B)), origin_only];
+        let sha = rollback_sha(None, &records, "production", Path::new("l")).unwrap();
+        assert_eq!(sha.as_deref(), Some(A));
     }
 
     #[test]
