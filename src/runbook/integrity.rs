@@ -438,9 +438,7 @@ pub fn rollback_sha(
         // still runs, and restoring that would restore nothing.
         let last = records.iter().rev().find_map(|r| {
             let before = match &r.event {
-                Event::Deploy(run) if run.moved_production() => {
-                    run.before_sha.as_ref()
-                }
+                Event::Deploy(run) if run.moved_production() => run.before_sha.as_ref(),
                 _ => None,
             };
             before
@@ -618,7 +616,10 @@ mod tests {
             run.outcome = RunOutcome::Failed;
             run.pushed = vec!["master to origin in thinkthroughmath/apangea".to_owned()];
         }
-        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B)), origin_only];
+        let records = vec![
+            record(Kind::Deploy, "deploy", Some(A), Some(B)),
+            origin_only,
+        ];
         let sha = rollback_sha(None, &records, "production", Path::new("l")).unwrap();
         assert_eq!(sha.as_deref(), Some(A));
     }

@@ -293,6 +293,13 @@ fn maintenance_of(step: &StepConfig) -> Option<Maintenance> {
 pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
     require_smoke_urls(ctx)?;
     let t = &ctx.config;
+    // Forced only over the production SHA the run judged: a push by someone else
+    // in between is refused, not overwritten (without a judged SHA, over the one
+    // the fetch step just read).
+    let lease = match &ctx.production {
+        Some(production) => format!("--force-with-lease={}:{production}", t.base_branch),
+        None => format!("--force-with-lease={}", t.base_branch),
+    };
     let run = |name: &str, program: &str, args: &[&str]| PlannedStep {
         name: name.to_owned(),
         action: Action::Run {
@@ -326,7 +333,7 @@ pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, Runbo
         run(
             &format!("force-push to {}", t.deploy_remote),
             "git",
-            &["push", "--force", &t.deploy_remote, &refspec],
+            &["push", &lease, &t.deploy_remote, &refspec],
         ),
         run("deploy", "ttmscalr", &["deploy", &ctx.target]),
         verify_step(ctx),
@@ -414,8 +421,10 @@ mod tests {
         let lines: Vec<String> = plan.iter().flat_map(|s| s.describe(&c)).collect();
         let text = lines.join("\n");
         assert!(text.contains("git checkout -B rollback abc1234"), "{text}");
+        // The force-push is leased on the production SHA judged, or on the one the
+        // fetch step read.
         assert!(
-            text.contains("git push --force aws-production rollback:master"),
+            text.contains("git push --force-with-lease=master aws-production rollback:master"),
             "{text}"
         );
         assert!(text.contains("/opt/ttmscalr deploy production"), "{text}");

@@ -478,8 +478,10 @@ fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
         &["rollback", "production", "--to", &sha[..7], "--dry-run"],
     ));
     assert_eq!(code, 0, "{stdout}");
+    // The force-push, leased on the production SHA the run judged.
     assert!(
-        stdout.contains("git push --force aws-production rollback:master"),
+        stdout.contains("git push --force-with-lease=master:")
+            && stdout.contains(" aws-production rollback:master"),
         "{stdout}"
     );
     assert!(ttmscalr_runs(&log).is_empty());
