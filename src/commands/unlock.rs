@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
 use crate::config::Config;
-use crate::runbook::lock::{self, Holder, LockError, describe_age, longest_run};
+use crate::runbook::lock::{self, Holder, describe_age, longest_run};
 
 use super::record::audit_log;
 use super::{CommandError, EXIT_OK, print};
@@ -37,34 +37,30 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
     );
     // The removal must be recordable before anything is removed.
     log.ensure()?;
-    // Who holds it is judged before anything is removed.
-    if let Some(sha) = place.current()? {
-        let holder = place.holder(&sha);
-        let here = crate::audit::host();
-        if let Err(why) = may_remove(
-            holder.as_ref().map_err(String::as_str),
-            &here,
-            Utc::now(),
-            args.force,
-            &pid_alive,
-        ) {
-            return Err(CommandError::Usage(format!(
-                "the lock of {} stays: {why}",
-                args.target
-            )));
-        }
-    }
-    let removed = match lock::remove(&place) {
-        Ok(removed) => removed,
-        Err(LockError::NotLocked { .. }) => {
-            print(&format!(
-                "{} is not locked: nothing to remove.\n",
-                args.target
-            ));
-            return Ok(EXIT_OK);
-        }
-        Err(e) => return Err(e.into()),
+    // Who holds it is judged before anything is removed, and exactly the lock
+    // judged is removed (a lease on its commit).
+    let Some(sha) = place.current()? else {
+        print(&format!(
+            "{} is not locked: nothing to remove.\n",
+            args.target
+        ));
+        return Ok(EXIT_OK);
     };
+    let holder = place.holder(&sha);
+    let here = crate::audit::host();
+    if let Err(why) = may_remove(
+        holder.as_ref().map_err(String::as_str),
+        &here,
+        Utc::now(),
+        args.force,
+        &pid_alive,
+    ) {
+        return Err(CommandError::Usage(format!(
+            "the lock of {} stays: {why}",
+            args.target
+        )));
+    }
+    let removed = lock::remove(&place, &sha, holder.ok())?;
     let whose = match &removed.holder {
         Some(h) => format!(
             "{h}, {} old",

@@ -519,17 +519,14 @@ pub struct Removed {
 
 /// Removes the lock of `place.target`, whoever holds it, with a lease on the commit
 /// that was read: a lock taken again in between is left alone.
-pub fn remove(place: &Place) -> Result<Removed, LockError> {
-    let Some(sha) = place.current()? else {
-        return Err(LockError::NotLocked {
-            target: place.target.clone(),
-            remote: place.remote.clone(),
-            refname: refname(&place.target),
-        });
-    };
-    let holder = place.holder(&sha).ok();
-    delete(place, &sha)?;
-    Ok(Removed { sha, holder })
+/// Removes the lock whose commit is `sha` (the one a person judged), with a lease
+/// on it: a lock taken anew in between stays.
+pub fn remove(place: &Place, sha: &str, holder: Option<Holder>) -> Result<Removed, LockError> {
+    delete(place, sha)?;
+    Ok(Removed {
+        sha: sha.to_owned(),
+        holder,
+    })
 }
 
 /// "3 h 12 min", "45 s".
