@@ -197,17 +197,22 @@ impl PolicySet {
                 }
             }
         }
-        if self.settings.is_some()
-            && decision.allow
-            && !decision.downtime
-            && let Some(why) = downtime_evidence(facts)
-        {
-            return Err(ContractError(format!(
-                "\"allow\" is true for a zero-downtime deploy, but {why}"
-            ))
-            .into());
+        if decision.allow {
+            self.guard_downtime(facts, decision)?;
         }
         Ok(evaluation)
+    }
+
+    /// A "zero-downtime" verdict the facts contradict (migrations pending or
+    /// unknown, a `downtime` label, `--downtime`) is a broken contract: an allow
+    /// would skip the downtime checks, and a plan would skip teaching hours.
+    pub fn guard_downtime(&self, facts: &Facts, decision: &Decision) -> Result<(), ContractError> {
+        match downtime_evidence(facts) {
+            Some(why) if self.settings.is_some() && !decision.downtime => Err(ContractError(
+                format!("the policies call the deploy zero-downtime, but {why}"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Like [`evaluate`](Self::evaluate) on an input already encoded as JSON.

@@ -264,3 +264,29 @@ fn window_says_which_source_could_not_be_read() {
     );
     assert!(stderr.contains("judged without it"), "{stderr}");
 }
+
+/// A policy edit that calls every deploy zero-downtime cannot make `window` plan a
+/// downtime deploy as if teaching hours did not apply: exit 2, as `check`.
+#[test]
+fn window_holds_the_policies_downtime_verdict_to_the_facts() {
+    let dir = crate::support::edited_policies(
+        "gatekeeper.rego",
+        &[("default downtime := true", "default downtime := false")],
+    );
+    let out = gatekeeper()
+        .args([
+            "window",
+            "production",
+            "--config",
+            "/nonexistent.toml",
+            "--facts",
+        ])
+        .arg(facts("migrations-weekday-no-notice"))
+        .arg("--policies")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("has pending migrations"), "{stderr}");
+}
