@@ -50,7 +50,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.
-    let (lock, interrupts) = if args.dry_run {
+    let (lock, _interrupts) = if args.dry_run {
         (None, None)
     } else {
         log.ensure()?;
@@ -249,9 +249,6 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         if args.dry_run {
             let _ = write!(out, "\nDry run: the preflight passed; nothing was run.\n");
             return Ok(EXIT_OK);
-        }
-        if let Some(interrupts) = &interrupts {
-            ctx.children.watch = interrupts.watch();
         }
         let mut prompt_out = Stdout;
         let mut prompt = TerminalPrompt {

@@ -524,12 +524,8 @@ fn is_login(s: &str) -> bool {
 
 /// The known key nearest to a misspelled one, when it is close.
 fn nearest_key(key: &str) -> Option<String> {
-    SCHEMA
-        .iter()
-        .map(|(known, _)| (strsim::levenshtein(key, known), *known))
-        .filter(|(d, known)| *d <= 3.max(known.len() / 4))
-        .min()
-        .map(|(_, known)| known.to_owned())
+    let known: Vec<&str> = SCHEMA.iter().map(|(k, _)| *k).collect();
+    crate::keys::nearest(key, &known, 3).map(str::to_owned)
 }
 
 /// A value as the release manager would recognise it, kept short.
@@ -546,6 +542,18 @@ fn show(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A setting's name misspelled or cut short is named with the nearest known one,
+    /// as a config key or a facts field would be.
+    #[test]
+    fn a_misspelled_or_shortened_setting_is_named_with_the_nearest() {
+        assert_eq!(
+            nearest_key("notice_lead").as_deref(),
+            Some("notice_lead_hours")
+        );
+        assert_eq!(nearest_key("aprovers").as_deref(), Some("approvers"));
+        assert_eq!(nearest_key("colour_scheme"), None);
+    }
     use serde_json::json;
 
     fn shipped() -> Value {

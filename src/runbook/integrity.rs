@@ -239,9 +239,13 @@ pub fn production_agrees(
 /// At the record step: the deploy remote still holds the SHA the gate judged
 /// migrations against (the one agreed in the preflight).
 pub fn still_judged(ctx: &Context, recorded: &str) -> Result<(), IntegrityError> {
-    let Some(judged) = ctx.production.as_deref() else {
-        return Ok(());
-    };
+    // No judged SHA is no agreement: never a pass by nothing to compare.
+    let judged = ctx
+        .production
+        .as_deref()
+        .ok_or_else(|| IntegrityError::NoAgreedProduction {
+            target: ctx.target.clone(),
+        })?;
     if judged.eq_ignore_ascii_case(recorded) {
         Ok(())
     } else {

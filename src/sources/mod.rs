@@ -664,16 +664,21 @@ async fn with_reviews(
         if pr.reviews.is_some() {
             return (pr, None);
         }
-        let counted = totals
+        let Some(counted) = totals
             .iter()
             .find(|(number, _)| *number == pr.number)
-            .map(|(_, total)| *total);
+            .map(|(_, total)| *total)
+        else {
+            // Reviews left for REST with no count to hold them to: no lower bound,
+            // so no judgement on them.
+            let e = format!("reviews of #{} unknown: GitHub gave no count of them", pr.number);
+            return (pr, Some(e));
+        };
         match gh.reviews(repo, pr.number).await {
-            Ok(r) if counted.is_some_and(|total| (r.len() as u64) < total) => {
+            Ok(r) if (r.len() as u64) < counted => {
                 let e = format!(
-                    "reviews of #{} unknown: GitHub counts {} but listed {}: gatekeeper does not judge on part of them",
+                    "reviews of #{} unknown: GitHub counts {counted} but listed {}: gatekeeper does not judge on part of them",
                     pr.number,
-                    counted.unwrap_or_default(),
                     r.len()
                 );
                 (pr, Some(e))
