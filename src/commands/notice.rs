@@ -33,15 +33,9 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let tz = config.tz();
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
-    let lead_hours = policies
-        .setting("notice_lead_hours")?
-        .and_then(|v| v.as_f64())
-        .ok_or_else(|| {
-            CommandError::Usage(format!(
-                "the policies in {} set no number data.gatekeeper.settings.notice_lead_hours; add it to settings.rego",
-                dir.display()
-            ))
-        })?;
+    // Validated when the policies loaded: read once, typed, from there.
+    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
+    let lead_hours = settings.notice_lead.num_hours() as f64;
     let now = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     let start = args.start.with_timezone(&Utc);
     let earliest = notice::earliest_start(now, lead_hours);
@@ -54,7 +48,6 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             args.target
         )));
     }
-    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
     let settings_vetters = settings.vetters.clone();
     let facts = planner::announced_facts(&args.target, now, tz, start, args.minutes);
     let failing = planner::failing_for_notice_sent_now(&mut policies, &facts, &settings)

@@ -341,30 +341,6 @@ impl PolicySet {
             })
     }
 
-    /// A value of the release manager's settings (`data.gatekeeper.settings.NAME`,
-    /// e.g. `notice_lead_hours`), so that the program reads the one place a release
-    /// manager edits; `None` when the policies do not define it.
-    pub fn setting(&mut self, name: &str) -> Result<Option<serde_json::Value>, PolicyError> {
-        let rule = format!("{SETTINGS_PACKAGE}.{name}");
-        let declared = self
-            .engine
-            .get_packages()
-            .is_ok_and(|packages| packages.iter().any(|p| p == SETTINGS_PACKAGE));
-        if !declared {
-            return Ok(None);
-        }
-        let value = self.eval(&rule)?;
-        if value == Value::Undefined {
-            return Ok(None);
-        }
-        serde_json::to_value(&value)
-            .map(Some)
-            .map_err(|e| PolicyError::Eval {
-                rule,
-                message: e.to_string(),
-            })
-    }
-
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
     }
