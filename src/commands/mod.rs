@@ -172,12 +172,9 @@ pub(crate) fn gather(
             facts.check_configured(path, &config.path, &expected(config, configured))?;
         }
         if at.is_some() || start.is_some() || plan.minutes.is_some() {
-            let tz = facts.timezone.parse().map_err(|_| {
-                CommandError::Usage(format!(
-                    "facts file {} names time zone {:?}, which is not an IANA zone",
-                    path.display(),
-                    facts.timezone
-                ))
+            // Judged when the document loaded; the same rule names it here.
+            let tz = crate::config::zone(&facts.timezone).map_err(|why| {
+                CommandError::Usage(format!("facts file {}: timezone {why}", path.display()))
             })?;
             let now = at.unwrap_or(facts.now);
             let minutes = plan.minutes.unwrap_or(facts.window.minutes);

@@ -216,7 +216,7 @@ impl PolicySet {
     }
 
     /// Like [`evaluate`](Self::evaluate) on an input already encoded as JSON.
-    pub fn evaluate_json(&mut self, input: &str) -> Result<Evaluation, PolicyError> {
+    fn evaluate_json(&mut self, input: &str) -> Result<Evaluation, PolicyError> {
         self.engine
             .set_input_json(input)
             .map_err(|e| PolicyError::Input(format!("{e:#}")))?;

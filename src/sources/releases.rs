@@ -28,7 +28,6 @@ const PARTS: [&str; 3] = ["release", "base", "pullRequests"];
 /// The fields asked of each repository. The repo, branches and page sizes travel as
 /// variables: only the alias numbers are spliced into the text.
 const FRAGMENT: &str = "fragment Release on Repository {
-  nameWithOwner
   release: ref(qualifiedName: $release) { target { oid } }
   base: ref(qualifiedName: $base) {
     compare(headRef: $release) { behindBy headTarget { oid } }
@@ -283,6 +282,15 @@ fn parse_pulls(
         .pointer("/pageInfo/hasNextPage")
         .and_then(Value::as_bool)
         .ok_or_else(|| format!("no pageInfo in the pull requests of {repo}"))?;
+    // As many as GitHub counts, and fewer than a page: the whole list.
+    let counted = conn.get("totalCount").and_then(Value::as_u64);
+    if counted != u64::try_from(nodes.len()).ok() {
+        return Err(format!(
+            "GitHub counts {} open pull requests from {release} into {base} in {repo} but listed {}: gatekeeper does not judge on part of them",
+            counted.map_or_else(|| "no".to_owned(), |c| c.to_string()),
+            nodes.len()
+        ));
+    }
     if more || nodes.len() >= PULLS_PAGE {
         return Err(format!(
             "{repo} has {PULLS_PAGE} or more open pull requests from {release} into {base}: \
@@ -570,6 +578,23 @@ mod tests {
                 .unwrap_err()
                 .contains("does not judge on part")
         );
+    }
+
+    #[test]
+    fn a_pull_request_list_shorter_than_its_count_or_a_full_page_is_an_error() {
+        let mut node = apangea();
+        node["pullRequests"]["totalCount"] = 2.into();
+        assert!(
+            parse(&node)
+                .pulls
+                .unwrap_err()
+                .contains("counts 2 open pull requests")
+        );
+        let mut node = apangea();
+        let pr = node["pullRequests"]["nodes"][0].clone();
+        node["pullRequests"]["nodes"] = Value::Array(vec![pr; PULLS_PAGE]);
+        node["pullRequests"]["totalCount"] = PULLS_PAGE.into();
+        assert!(parse(&node).pulls.unwrap_err().contains("close the extra"));
     }
 
     #[test]
