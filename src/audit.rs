@@ -312,7 +312,7 @@ impl Record {
     pub fn line(&self) -> String {
         let line = serde_json::to_string(self)
             .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialize the record: {e}\"}}"));
-        crate::sources::http::scrub(&line)
+        crate::secrets::scrub(&line)
     }
 
     /// The run of a deploy, rollback or unlock record.
@@ -586,9 +586,7 @@ mod tests {
     #[test]
     fn a_record_never_holds_a_secret_of_the_loaded_config() {
         let token = "ghp_auditTestSecretValue0987654321zyxw";
-        crate::sources::http::install_scrubber(crate::sources::http::Redactor::new([
-            token.to_owned()
-        ]));
+        crate::secrets::install_scrubber(crate::secrets::Redactor::new([token.to_owned()]));
         let Event::Step(mut step) = step_with("aaa1111") else {
             unreachable!()
         };

@@ -281,21 +281,30 @@ fn default_notice_cc() -> Vec<String> {
 }
 
 impl Config {
-    /// Reads and validates a config file.
-    /// Reads and checks the config at `path`, and from then on scrubs the values of
-    /// the secret variables it names from every message, error and audit record of
-    /// this process ([`crate::sources::http::scrub`]), whichever command runs.
+    /// Reads and checks the config at `path`. No side effects: the caller installs
+    /// [`redactor`](Self::redactor) as the process's scrubber
+    /// ([`crate::secrets::install_scrubber`]), so that the values of the secret
+    /// variables it names leave no message, error or audit record.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        let config = Self::parse(&text, path)?;
-        crate::sources::http::install_scrubber(crate::sources::redactor(
-            &config,
-            &crate::sources::http::process_env,
-        ));
-        Ok(config)
+        Self::parse(&text, path)
+    }
+
+    /// Every secret the config points at, read through `env`, to scrub from messages.
+    pub fn redactor(&self, env: crate::secrets::Env<'_>) -> crate::secrets::Redactor {
+        let vars = self.secret_vars();
+        let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
+        let mut redactor = crate::secrets::Redactor::from_env(env, &vars);
+        if let Some(j) = &self.jenkins
+            && let (Some(user), Some(var)) = (&j.user, &j.token_env)
+            && let Some(token) = env(var)
+        {
+            redactor = redactor.with_basic(user, &token);
+        }
+        redactor
     }
 
     /// Reads the config if the file exists; `None` when it does not (offline commands

@@ -5,6 +5,23 @@
 //! → [`decision`] → [`render`] and [`audit`] → [`rollout`] (deploy and rollback
 //! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
 //! alone knows terminals and exit codes.
+//!
+//! Layers, from the ground up (a file imports only from its own layer or one
+//! below, and no files import each other in a circle; `tests/it/architecture.rs`
+//! holds the code to this list):
+//! 1. ground: build_info, keys, cli, decision, notice, secrets, net
+//! 2. config: config
+//! 3. facts: facts
+//! 4. audit: audit
+//! 5. sources: sources
+//! 6. policy: policy
+//! 7. planner: planner
+//! 8. gate: gate
+//! 9. render: render
+//! 10. runbook: runbook
+//! 11. rollout: rollout
+//! 12. commands: commands
+//! 13. main: main
 
 pub mod audit;
 pub mod build_info;
@@ -13,6 +30,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod gate;
 mod keys;
 pub mod notice;
 pub mod planner;
@@ -20,4 +38,5 @@ pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod runbook;
+pub mod secrets;
 pub mod sources;

@@ -7,7 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-pub use crate::sources::notices::LABEL;
+/// The label every downtime notice issue carries: how the gate finds them.
+pub const LABEL: &str = "downtime-notice";
 
 #[derive(Debug, thiserror::Error)]
 pub enum NoticeError {

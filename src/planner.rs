@@ -150,12 +150,9 @@ fn search_between(
     starts: &[DateTime<Utc>],
 ) -> Result<Plan, PlanError> {
     let full = PreparedFacts::new(facts)?;
+    // The plan's kind (downtime or not) comes from the policies, held to the facts
+    // by the same guards as every decision.
     let base = policies.evaluate_prepared(&full)?.decision;
-    // The plan's kind (downtime or not) comes from the policies: held to the facts
-    // as `check` holds it.
-    policies
-        .guard_downtime(facts, &base)
-        .map_err(|e| PlanError::Policy(e.into()))?;
     let mut probe = Probe::new(policies, facts, query, &base, full)?;
     let mut pieces: Vec<(DateTime<Utc>, Key)> = Vec::new();
     for t in starts {

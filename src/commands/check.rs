@@ -4,70 +4,43 @@
 
 use std::path::Path;
 
+use crate::audit::AuditError;
 use crate::cli::{CheckArgs, Format};
-use crate::config::Config;
-use crate::policy::PolicySet;
+use crate::gate::{Gate, refuse_a_window_already_over};
 use crate::render::{self, TableStyle};
 
-use super::record::{audit_log, check_record};
+use super::record::audit_log;
 use super::{
-    CommandError, error_text, gather, load_config, note_unneeded_overrides, override_requests,
-    print, stdout_style, write_file,
+    CommandError, error_text, facts, gate_request, note_unneeded_overrides, print, stdout_style,
+    write_file,
 };
-use crate::audit::AuditError;
-use crate::facts::Facts;
 
 pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
     decide(&args).inspect_err(|err| report_undecided(&args, err))
 }
 
-/// A planned window that ended before the moment judged is a stale plan (last
-/// week's `--start`), not a deploy anyone can still make: no decision.
-fn refuse_a_window_already_over(facts: &Facts) -> Result<(), CommandError> {
-    if facts.window.end <= facts.now {
-        return Err(CommandError::Usage(format!(
-            "the planned window {} to {} ended before the moment judged ({}): give a --start that is still ahead, or none to start now",
-            facts.window.start_local, facts.window.end_local, facts.now
-        )));
-    }
-    Ok(())
-}
-
 fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     // Config, policies and overrides first: a mistake in any is found before the
     // sources are asked.
-    let config = load_config(&args.config, args.facts.as_deref())?;
-    let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
-    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
-    let mut facts = gather(
-        config.as_ref(),
+    let mut gate = Gate::resolve(&gate_request(
         &args.target,
+        &args.config,
         &args.plan,
         args.facts.as_deref(),
-        args.config.verbose,
-    )?;
-    facts.overrides = overrides;
+        &args.overrides,
+        args.reason.as_deref(),
+    ))?;
+    let facts = facts(&gate, args.config.verbose)?;
     refuse_a_window_already_over(&facts)?;
-    let mut evaluation = policies.evaluate(&facts)?;
-    evaluation
-        .decision
-        .mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
-    let decision = &evaluation.decision;
-    note_unneeded_overrides(decision, &facts.overrides);
-    if let Some(config) = &config {
-        let record = check_record(
-            "check",
-            &facts,
-            policies.files(),
-            decision,
-            args.facts.is_none(),
-        );
-        match audit_log(config).append(&record) {
+    let judgement = gate.decide(facts)?;
+    let decision = &judgement.decision;
+    note_unneeded_overrides(&judgement);
+    if let Some(config) = gate.config() {
+        match audit_log(config).append(&judgement.record("check")) {
             Ok(()) => {}
             // A break-glass nobody can read back afterwards is no decision, and a
             // log that is a link or no file is a misconfiguration: both exit 2.
-            Err(e) if !facts.overrides.is_empty() || matches!(e, AuditError::NotAFile { .. }) => {
+            Err(e) if !gate.overrides().is_empty() || matches!(e, AuditError::NotAFile { .. }) => {
                 return Err(e.into());
             }
             Err(e) => eprintln!("gatekeeper: warning: {e}"),
@@ -95,7 +68,7 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         None => render::render(decision, args.format, style)?,
     };
     if args.explain && (args.output.is_some() || args.format == Format::Table) {
-        shown.push_str(&render::explain::render(decision, &evaluation.prints));
+        shown.push_str(&render::explain::render(decision, &judgement.prints));
     }
     print(&shown);
     // A decision the terminal (or CI log) did not get is no decision: the GitHub

@@ -9,22 +9,15 @@
 
 use std::io::Write;
 
-use chrono::{SubsecRound, Utc};
-
-use crate::audit::{Event, Record};
-use crate::cli::{DeployArgs, Format, PlanArgs};
-use crate::config::Config;
-use crate::policy::PolicySet;
+use crate::cli::{DeployArgs, Format};
+use crate::gate::{self, Collector, Gate};
 use crate::render;
-use crate::rollout::{self, RunKind, deployments};
-use crate::runbook::signals::{Interruption, Interrupts, Watch};
+use crate::rollout::{self, Judged, RunKind, Session, deployments};
+use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{self, steps};
 
-use super::record::{TerminalPrompt, audit_log, gate, print_plan, require_confirmable};
-use super::{
-    CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, collect_live, gather, override_requests,
-    print, stdout_style, summary,
-};
+use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, print, stdout_style, summary};
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if args.facts.is_some() && !args.dry_run {
@@ -37,7 +30,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             "deploy refuses --at: a deploy is decided on the real clock only; rehearse with `gatekeeper check TARGET --at TIME`".to_owned(),
         ));
     }
-    let config = Config::load(&args.config.config)?;
+    let config = super::load_config(&args.config.config)?;
     let target = config.target(&args.target)?;
     require_confirmable("deploy", args.yes, args.dry_run)?;
     let mut ctx = super::runbook_context(&config, &args.target, target)?;
@@ -49,13 +42,27 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     runbook::plan::require_attended(&plan_configs, &ctx, attended)?;
     let log = audit_log(&config);
     // Policies and overrides before the lock and the sources: a mistake stops here.
-    let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
-    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
-
+    // A deploy is decided at the real clock, its window starting now.
+    let mut gate = Gate::with_config(
+        Some(config.clone()),
+        &gate::Request {
+            target: &args.target,
+            config: &args.config.config,
+            policies: args.config.policies.as_deref(),
+            facts_file: args.facts.as_deref(),
+            planned: gate::Planned {
+                minutes: args.minutes,
+                downtime: args.downtime,
+                ..gate::Planned::default()
+            },
+            overrides: &args.overrides,
+            reason: args.reason.as_deref(),
+            verbose: args.config.verbose,
+        },
+    )?;
     if args.facts.is_none() {
         // A missing secret stops the deploy before the lock and any request.
-        super::require_secrets(&config)?;
+        gate::require_secrets(&config)?;
     }
     // Clones before the lock (which lives on the deploy remote, reached through the
     // app's clone): those in `workdir` are made, others must be there.
@@ -73,65 +80,28 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
         .flatten();
     // An override is by the actor when known (the person CI names, the login).
-    let mut overrides = overrides;
     if let Some(shared) = &shared {
-        for o in &mut overrides {
-            o.by = shared.actor.name_or(&o.by);
-        }
+        gate.attribute_overrides(|by| shared.actor.name_or(by));
     }
-    let run = rollout::run_id();
-    // The log must take records (a regular file, no link) before the lock is taken.
-    let (lock, _interrupts) = if args.dry_run {
-        (None, None)
-    } else {
-        log.ensure()?;
-        // Signals are caught before the lock is taken: a Ctrl-C while the lock's push
-        // runs must not kill gatekeeper and leave the lock behind unrecorded.
-        let interrupts = Interrupts::catch().map_err(|e| {
-            CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
-        })?;
-        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
-        ctx.children.watch = interrupts.watch();
-        (Some(lock), Some(interrupts))
-    };
+    let session = Session::start(RunKind::Deploy, &mut ctx, log, shared, args.dry_run)?;
+    let (log, run) = (session.log(), session.id());
 
     // From here every exit leaves a record when the lock was taken (the check and
     // the run's own, or `aborted` saying why), and the lock is released when `lock`
     // drops.
     let result = (|| -> Result<Outcome, CommandError> {
-        let plan_args = PlanArgs {
-            at: None,
-            downtime: args.downtime,
-            start: None,
-            minutes: args.minutes,
-        };
         // Recorded facts only reach here with --dry-run: they preview, never deploy.
         let collected = match &args.facts {
-            Some(file) => gather(
-                Some(&config),
-                &args.target,
-                &plan_args,
-                Some(file),
-                args.config.verbose,
-            )?,
+            Some(_) => super::facts(&gate, args.config.verbose)?,
             None => match collect_or_interrupt(
-                &config,
-                &args.target,
-                &plan_args,
+                gate.collector(),
                 args.config.verbose,
                 &ctx.children.watch,
             ) {
                 Collected::Facts(facts) => (*facts)?,
                 Collected::Interrupted(signal) => {
-                    let report = rollout::interrupted_while_reading(
-                        RunKind::Deploy,
-                        &ctx,
-                        &log,
-                        &run,
-                        deployments::run_actor(shared.as_ref()),
-                        signal,
-                        "the facts were collected",
-                    );
+                    let report =
+                        session.interrupted_while_reading(&ctx, signal, "the facts were collected");
                     return Ok(summary::print(
                         &mut Stdout,
                         &report,
@@ -141,12 +111,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 }
             },
         };
-        let mut facts = collected;
-        facts.overrides = overrides.clone();
-        let mut decision = policies.evaluate(&facts)?.decision;
-        decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
-        super::note_unneeded_overrides(&decision, &facts.overrides);
-        print(&render::render(&decision, args.format, stdout_style())?);
+        let judgement = gate.decide(collected)?;
+        let (facts, decision) = (&judgement.facts, &judgement.decision);
+        super::note_unneeded_overrides(&judgement);
+        print(&render::render(decision, args.format, stdout_style())?);
         // The narration goes where the decision document does not.
         let mut out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)
@@ -154,19 +122,18 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             Box::new(std::io::stderr())
         };
 
-        let live = args.facts.is_none();
         // Digested once (facts and every policy file): the check record and the run share it.
-        let gate = gate(&facts, policies.files(), &decision, live);
-        let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
+        let verdict = judgement.gate.clone();
+        let check = judgement.record("deploy");
         if args.dry_run {
-            super::record::append_or_warn(&log, &check);
+            super::record::append_or_warn(log, &check);
         } else {
             // Without its record a deploy cannot be rolled back: the log must work.
             log.append(&check)?;
         }
         if !decision.allow {
             if !args.dry_run {
-                rollout::deploy::denied(&log, &args.target, &run, gate)?;
+                rollout::deploy::denied(log, &args.target, run, verdict)?;
             }
             let _ = write!(
                 out,
@@ -176,25 +143,9 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             return Ok(EXIT_FAIL);
         }
 
-        ctx.downtime = decision.downtime;
-        // Unknown migrations count as pending: running deploy:migrate with none is harmless.
-        ctx.migrations = facts
-            .repos
-            .iter()
-            .any(|r| r.migrations.as_ref().is_none_or(|m| !m.is_empty()));
-        for repo in &mut ctx.repos {
-            repo.release_sha = facts
-                .repos
-                .iter()
-                .find(|r| r.name == repo.name)
-                .and_then(|r| r.release_sha.clone());
-        }
-        ctx.production = facts.production.as_ref().map(|p| p.sha.clone());
-        let release_shas = ctx
-            .repos
-            .iter()
-            .map(|r| format!("{}@{}", r.name, r.release_sha.as_deref().unwrap_or("?")))
-            .collect();
+        // After a person's yes: the same allow on the same heads and production SHA,
+        // on facts collected then (the window starts at the confirmation).
+        let (release_shas, judged) = Judged::apply(&mut ctx, facts, decision);
         let plan = runbook::plan(&plan_configs, &ctx)?;
         print_plan(
             &mut out,
@@ -247,30 +198,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             out: &mut prompt_out,
             watch: ctx.children.watch.clone(),
         };
-        // After a person's yes: the same allow on the same heads and production SHA,
-        // on facts collected then (the window starts at the confirmation).
-        let judged = Judged {
-            heads: ctx
-                .repos
-                .iter()
-                .map(|r| (r.name.clone(), r.release_sha.clone()))
-                .collect(),
-            production: ctx.production.clone(),
-            downtime: ctx.downtime,
-        };
         let mut recheck = || -> Result<crate::audit::Gate, String> {
             let facts = match collect_or_interrupt(
-                &config,
-                &args.target,
-                &plan_args,
+                gate.collector(),
                 args.config.verbose,
                 &ctx.children.watch,
             ) {
                 Collected::Facts(collected) => match *collected {
-                    Ok(mut facts) => {
-                        facts.overrides = overrides.clone();
-                        facts
-                    }
+                    Ok(facts) => facts,
                     Err(e) => {
                         return Err(format!("the facts could not be collected again: {e}"));
                     }
@@ -279,41 +214,33 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                     return Err(format!("interrupted by {}", signal.name()));
                 }
             };
-            let mut decision = policies
-                .evaluate(&facts)
-                .map_err(|e| format!("the policies could not decide again: {e}"))?
-                .decision;
-            decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
-            let again = super::record::gate(&facts, policies.files(), &decision, true);
-            super::record::append_or_warn(
-                &log,
-                &Record::new("deploy", &decision.target, Event::Check(again.clone())),
-            );
-            judged.still(&decision, &facts)?;
+            let again = gate
+                .decide(facts)
+                .map_err(|e| format!("the policies could not decide again: {e}"))?;
+            super::record::append_or_warn(log, &again.record("deploy"));
+            judged.still(&again.decision, &again.facts)?;
             eprintln!(
                 "Decided again at {}: still allow on the same release heads and production SHA.",
-                decision.evaluated_at
+                again.decision.evaluated_at
             );
-            Ok(again)
+            Ok(again.gate)
         };
         let report = rollout::deploy::run(
             rollout::deploy::Deploy {
                 ctx: &ctx,
                 plan: &plan,
-                log: &log,
-                run: &run,
-                gate: gate.clone(),
+                log,
+                run,
+                gate: verdict.clone(),
                 release_shas,
                 yes: args.yes,
-                actor: deployments::run_actor(shared.as_ref()),
+                actor: session.actor(),
                 recheck: (!args.yes).then_some(&mut recheck as &mut dyn FnMut() -> _),
             },
             &mut out,
             &mut prompt,
         )?;
-        if let Some(shared) = &shared {
-            shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
-        }
+        session.share(&report, Some(&verdict));
         Ok(summary::print(
             &mut out,
             &report,
@@ -321,15 +248,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &config.programs.ttmscalr,
         ))
     })();
-    super::record::end_run(
-        RunKind::Deploy,
-        &args.target,
-        &run,
-        &log,
-        lock,
-        || deployments::run_actor(shared.as_ref()),
-        result,
-    )
+    super::record::end_run(session, result)
 }
 
 /// How a collection ended: its facts (or error), or a signal that cancelled it.
@@ -340,94 +259,14 @@ enum Collected {
 
 /// Collects live facts at the real clock, given up on as soon as `watch` sees a
 /// signal (collection only reads).
-fn collect_or_interrupt(
-    config: &Config,
-    target: &str,
-    plan: &PlanArgs,
-    verbose: bool,
-    watch: &Watch,
-) -> Collected {
-    let (config, target, plan) = (config.clone(), target.to_owned(), plan.clone());
-    let read = move || {
-        collect_live(
-            &config,
-            &target,
-            Utc::now().trunc_subsecs(0),
-            &plan,
-            verbose,
-        )
-    };
+fn collect_or_interrupt(collector: &Collector, verbose: bool, watch: &Watch) -> Collected {
+    let collector = collector.clone();
+    let read = move || super::observed(true, verbose, |progress| collector.facts(progress));
     match rollout::until_interrupted(watch, read) {
         Ok(Some(facts)) => Collected::Facts(Box::new(facts)),
         Ok(None) => Collected::Facts(Box::new(Err(CommandError::Usage(
             "the collection of the facts stopped without an answer; run deploy again".to_owned(),
         )))),
         Err(signal) => Collected::Interrupted(signal),
-    }
-}
-
-/// What a confirmed deploy was decided on, to hold the second decision against.
-struct Judged {
-    /// Each repo's release head.
-    heads: Vec<(String, Option<String>)>,
-    production: Option<String>,
-    downtime: bool,
-}
-
-impl Judged {
-    /// The second decision goes on only as an allow of the same run: or what changed.
-    fn still(
-        &self,
-        decision: &crate::decision::Decision,
-        facts: &crate::facts::Facts,
-    ) -> Result<(), String> {
-        let mut changed = Vec::new();
-        if !decision.allow {
-            let failing: Vec<&str> = decision.failing().map(|c| c.id.as_str()).collect();
-            changed.push(format!(
-                "the gate now denies (failing: {})",
-                failing.join(", ")
-            ));
-        }
-        for (name, head) in &self.heads {
-            let now = facts
-                .repos
-                .iter()
-                .find(|r| &r.name == name)
-                .and_then(|r| r.release_sha.clone());
-            if &now != head {
-                changed.push(format!(
-                    "{name}'s release head moved from {} to {}",
-                    head.as_deref().unwrap_or("?"),
-                    now.as_deref().unwrap_or("?")
-                ));
-            }
-        }
-        let production = facts.production.as_ref().map(|p| p.sha.clone());
-        if production != self.production {
-            changed.push(format!(
-                "the production SHA moved from {} to {}",
-                self.production.as_deref().unwrap_or("?"),
-                production.as_deref().unwrap_or("?")
-            ));
-        }
-        if decision.downtime != self.downtime {
-            changed.push(format!(
-                "the deploy now {} downtime",
-                if decision.downtime {
-                    "needs"
-                } else {
-                    "needs no"
-                }
-            ));
-        }
-        if changed.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{}: run `gatekeeper deploy` again",
-                changed.join("; ")
-            ))
-        }
     }
 }

@@ -4,17 +4,23 @@
 
 use crate::cli::FactsArgs;
 
-use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, load_config, print, write_file};
+use crate::gate::{Collector, Planned};
+
+use super::{CommandError, EXIT_FAIL, EXIT_OK, observed, print, write_file};
 
 pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
-    let config = load_config(&args.config, None)?;
-    let facts = gather(
-        config.as_ref(),
+    // The facts alone: no policies are read, and nothing is judged.
+    let config = super::load_config(&args.config.config)?;
+    let collector = Collector::new(
+        Some(config),
         &args.target,
-        &args.plan,
+        Planned::from_args(&args.plan),
         None,
         args.config.verbose,
-    )?;
+    );
+    let facts = observed(true, args.config.verbose, |progress| {
+        collector.facts(progress)
+    })?;
     let mut json = serde_json::to_string_pretty(&facts)
         .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
     json.push('\n');

@@ -10,7 +10,6 @@ use crate::render::new_table;
 use crate::rollout::deployments;
 
 use crate::audit::RunOutcome;
-use crate::config::Config;
 
 use super::record::audit_log;
 use super::{CommandError, EXIT_OK, Outcome, print, stdout_style};
@@ -20,7 +19,7 @@ fn short(sha: Option<&str>) -> String {
 }
 
 pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
-    let config = Config::load(&args.config.config)?;
+    let config = super::load_config(&args.config.config)?;
     let target = config.target(&args.target)?;
     let log = audit_log(&config);
     let local = log.read()?;

@@ -19,14 +19,13 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, SubsecRound, Utc};
-
 use crate::audit::AuditError;
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::{Config, ConfigError};
-use crate::decision::{ContractError, Decision, Status};
-use crate::facts::{Facts, FactsError, OverrideRequest, plan_window};
-use crate::policy::{PolicyError, PolicySet};
+use crate::decision::ContractError;
+use crate::facts::{Facts, FactsError};
+use crate::gate::{self, GateError};
+use crate::policy::PolicyError;
 use crate::render::{RenderError, TableStyle};
 use crate::rollout::RolloutError;
 use crate::runbook::RunbookError;
@@ -90,6 +89,8 @@ pub enum CommandError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Rollout(#[from] RolloutError),
+    #[error(transparent)]
+    Gate(#[from] GateError),
     #[error("cannot write to stdout: {0}; the output is incomplete")]
     Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -139,63 +140,56 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
     }
 }
 
-/// The config a command runs with: needed to collect live facts; on recorded facts
-/// optional, but validated when the file exists.
-pub(crate) fn load_config(
-    args: &ConfigArgs,
-    facts_file: Option<&Path>,
-) -> Result<Option<Config>, CommandError> {
-    match facts_file {
-        Some(_) => Ok(Config::load_optional(&args.config)?),
-        None => Ok(Some(Config::load(&args.config)?)),
+/// The config at `path`; from then on its secrets are scrubbed from every message,
+/// error and audit record of this process.
+pub(crate) fn load_config(path: &Path) -> Result<Config, CommandError> {
+    let config = Config::load(path)?;
+    gate::scrub_secrets_of(&config);
+    Ok(config)
+}
+
+/// What the command line asks the gate to decide on.
+pub(crate) fn gate_request<'a>(
+    target: &'a str,
+    config: &'a ConfigArgs,
+    plan: &PlanArgs,
+    facts_file: Option<&'a Path>,
+    overrides: &'a [String],
+    reason: Option<&'a str>,
+) -> gate::Request<'a> {
+    gate::Request {
+        target,
+        config: &config.config,
+        policies: config.policies.as_deref(),
+        facts_file,
+        planned: gate::Planned::from_args(plan),
+        overrides,
+        reason,
+        verbose: config.verbose,
     }
 }
 
-/// The facts and what the clock says: a recorded document (moved to
-/// `--at`/`--start`/`--minutes` when given) or live collection. Callers load the
-/// config and the policies first, so that a mistake in either stops the command
-/// before any slow request is made.
-pub(crate) fn gather(
-    config: Option<&Config>,
-    target: &str,
-    plan: &PlanArgs,
-    facts_file: Option<&Path>,
+/// The facts the gate collects (or loads), with a spinner per source on a
+/// terminal, or with `--verbose` a line per request on stderr instead.
+pub(crate) fn facts(gate: &gate::Gate, verbose: bool) -> Result<Facts, CommandError> {
+    observed(gate.is_live(), verbose, |progress| gate.facts(progress))
+}
+
+/// Runs a collection with the progress a terminal shows when it is live.
+pub(crate) fn observed(
+    live: bool,
     verbose: bool,
+    collect: impl FnOnce(&dyn sources::Progress) -> Result<Facts, GateError>,
 ) -> Result<Facts, CommandError> {
-    // Whole seconds, as the live clock: the decision's evaluated_at has no fraction.
-    let at = plan.at.map(|t| t.with_timezone(&Utc).trunc_subsecs(0));
-    let start = plan.start.map(|t| t.with_timezone(&Utc).trunc_subsecs(0));
-    if let Some(path) = facts_file {
-        let mut facts = Facts::load(path, target)?;
-        if let Some(config) = config {
-            let configured = config.target(target)?;
-            facts.check_configured(path, &config.path, &expected(config, configured))?;
-        }
-        if at.is_some() || start.is_some() || plan.minutes.is_some() {
-            // Judged when the document loaded; the same rule names it here.
-            let tz = crate::config::zone(&facts.timezone).map_err(|why| {
-                CommandError::Usage(format!("facts file {}: timezone {why}", path.display()))
-            })?;
-            let now = at.unwrap_or(facts.now);
-            let minutes = plan.minutes.unwrap_or(facts.window.minutes);
-            let start = match start {
-                Some(s) => Some(s),
-                // Without --start the window follows the clock.
-                None if at.is_some() => None,
-                None => Some(facts.window.start),
-            };
-            facts.replan(now, start, minutes, tz);
-        }
-        if plan.downtime {
-            facts.downtime_requested = true;
-        }
-        return Ok(facts);
+    if live && std::io::stderr().is_terminal() && !verbose {
+        let spinners = progress::Spinners::new();
+        let facts = collect(&spinners);
+        // The finished spinner lines stay; what follows starts on a line of its own.
+        eprintln!();
+        Ok(facts?)
+    } else {
+        Ok(collect(&sources::Silent)?)
     }
-    let config = config.ok_or_else(|| {
-        CommandError::Usage("collecting live facts needs a config: pass --config FILE".to_owned())
-    })?;
-    let now = at.unwrap_or_else(|| Utc::now().trunc_subsecs(0));
-    collect_live(config, target, now, plan, verbose)
 }
 
 /// The runbook's view of a target: its clones, the programs, and children that see
@@ -213,160 +207,6 @@ pub(crate) fn runbook_context(
         std::time::Duration::from_secs(config.timeout_seconds),
         crate::rollout::children(config, crate::runbook::signals::Watch::never()),
     )
-}
-
-/// Every secret live facts need is set: checked before any request (and, by
-/// `deploy`, before the lock), one line per unset variable.
-pub(crate) fn require_secrets(config: &Config) -> Result<(), CommandError> {
-    let missing = sources::missing_secrets(
-        config,
-        &sources::http::process_env,
-        &["jenkins", "newrelic", "github"],
-    );
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(CommandError::Usage(format!(
-            "live facts need every secret the config names, before any request:\n  - {}",
-            missing.join("\n  - ")
-        )))
-    }
-}
-
-/// Collects facts from every source at once, with a spinner per source on a terminal,
-/// or with `verbose` a line per request on stderr instead.
-pub(crate) fn collect_live(
-    config: &Config,
-    target: &str,
-    now: DateTime<Utc>,
-    plan: &PlanArgs,
-    verbose: bool,
-) -> Result<Facts, CommandError> {
-    config.target(target)?;
-    require_secrets(config)?;
-    let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
-    let start = plan
-        .start
-        .map_or(now, |s| s.with_timezone(&Utc).trunc_subsecs(0));
-    let request = sources::Request {
-        config,
-        target,
-        now,
-        clock_moved: plan.at.is_some(),
-        window: plan_window(start, minutes, config.tz()),
-        downtime_requested: plan.downtime,
-        log: verbose.then(|| -> sources::http::Log {
-            std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
-        }),
-        stats: None,
-    };
-    // One thread is all collection needs: the requests wait on the network together.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::Runtime)?;
-    let facts = if std::io::stderr().is_terminal() && !verbose {
-        let spinners = progress::Spinners::new();
-        let facts = runtime.block_on(sources::collect(&request, &spinners));
-        // The finished spinner lines stay; what follows starts on a line of its own.
-        eprintln!();
-        facts
-    } else {
-        runtime.block_on(sources::collect(&request, &sources::Silent))
-    };
-    let mut facts = facts;
-    if plan.at.is_some() {
-        // A clock moved back (`--at`): what came into being after it (a review, a
-        // build, a comment) did not exist then.
-        facts.as_of(now);
-    } else if let Some(latest) = facts.latest_evidence().filter(|t| *t > now) {
-        // Live: everything the sources answered exists, so "now" is at least its
-        // latest date (a local clock behind GitHub's must not hide a /reschedule).
-        let latest = latest.trunc_subsecs(0) + chrono::Duration::seconds(1);
-        match plan.start {
-            // A window that starts now starts at that later now.
-            None => facts.replan(latest, None, minutes, config.tz()),
-            Some(_) => {
-                facts.now = latest;
-                facts.now_unix = latest.timestamp();
-            }
-        }
-    }
-    Ok(facts)
-}
-
-/// What the config says a facts document for `target` must hold.
-fn expected<'a>(
-    config: &'a Config,
-    target: &'a crate::config::TargetConfig,
-) -> crate::facts::Expected<'a> {
-    crate::facts::Expected {
-        timezone: &config.timezone,
-        repos: target
-            .repos
-            .iter()
-            .map(|r| crate::facts::ExpectedRepo {
-                name: &r.github,
-                jenkins_job: &r.jenkins_job,
-                release_branch: &target.release_branch,
-                base_branch: &target.base_branch,
-            })
-            .collect(),
-        deploy_repo: &target.deploy_repo,
-        base_branch: &target.base_branch,
-        app: &target.app,
-        throughput_minutes: config.newrelic.as_ref().map(|n| n.window_minutes),
-    }
-}
-
-/// The break-glass requests of this run, refusing any check the policy settings do
-/// not list as overridable. They replace whatever a recorded facts document held:
-/// an override is a person's decision, made now.
-pub(crate) fn override_requests(
-    policies: &mut PolicySet,
-    ids: &[String],
-    reason: Option<&str>,
-) -> Result<Vec<OverrideRequest>, CommandError> {
-    let mut requests: Vec<OverrideRequest> = Vec::new();
-    if ids.is_empty() {
-        return Ok(requests);
-    }
-    let reason = reason.map(str::trim).unwrap_or_default();
-    if reason.is_empty() {
-        return Err(CommandError::Usage(
-            "--override needs --reason \"why\": the reason is recorded with the decision"
-                .to_owned(),
-        ));
-    }
-    let allowed: Vec<String> = policies
-        .settings()
-        .map(|s| s.overridable.iter().cloned().collect())
-        .unwrap_or_default();
-    // The person CI names (a CI agent's account is nobody), else the login.
-    let by = crate::rollout::deployments::ci_actor(&crate::sources::http::process_env)
-        .ci
-        .unwrap_or_else(crate::audit::user);
-    for id in ids {
-        if !allowed.contains(id) {
-            return Err(CommandError::Usage(format!(
-                "check {id:?} may not be overridden: the setting `overridable` in {}/settings.rego lists {}",
-                policies.dir().display(),
-                if allowed.is_empty() {
-                    "no checks".to_owned()
-                } else {
-                    allowed.join(", ")
-                }
-            )));
-        }
-        if requests.iter().all(|o| &o.check != id) {
-            requests.push(OverrideRequest {
-                check: id.clone(),
-                reason: reason.to_owned(),
-                by: by.clone(),
-            });
-        }
-    }
-    Ok(requests)
 }
 
 /// An error's message and its causes, each said once: a cause whose text the message
@@ -393,24 +233,9 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Says on stderr which overrides were not needed: the check they name did not fail.
 /// An override is recorded as given; this only tells the person it changed nothing.
-pub(crate) fn note_unneeded_overrides(decision: &Decision, overrides: &[OverrideRequest]) {
-    for request in overrides {
-        let status = decision
-            .checks
-            .iter()
-            .find(|c| c.id == request.check)
-            .map(|c| c.status);
-        if status != Some(Status::Fail) {
-            let why = match status {
-                Some(Status::Pass) => "the check passes",
-                Some(Status::Skip) => "the check does not apply (skip)",
-                _ => "the decision has no such check",
-            };
-            eprintln!(
-                "gatekeeper: note: --override {} was not needed: {why}",
-                request.check
-            );
-        }
+pub(crate) fn note_unneeded_overrides(judgement: &gate::Judgement) {
+    for (check, why) in &judgement.unneeded {
+        eprintln!("gatekeeper: note: --override {check} was not needed: {why}");
     }
 }
 

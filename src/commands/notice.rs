@@ -9,11 +9,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::cli::NoticeArgs;
-use crate::config::Config;
 use crate::decision::Check;
+use crate::gate::{self, Gate};
 use crate::notice::{self, Announcement, Context, LABEL};
 use crate::planner::{self, Plan, Query};
-use crate::policy::PolicySet;
 use crate::sources::{
     self,
     http::{self, Env, Policy, Transport},
@@ -28,13 +27,25 @@ const SEARCH_DAYS: u32 = 14;
 const SHOWN_RUNS: usize = 3;
 
 pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
-    let config = Config::load(&args.config.config)?;
+    // The gate's inputs, resolved once: the config (required) and the policies.
+    let mut gate = Gate::resolve(&gate::Request {
+        target: &args.target,
+        config: &args.config.config,
+        policies: args.config.policies.as_deref(),
+        facts_file: None,
+        planned: gate::Planned::default(),
+        overrides: &[],
+        reason: None,
+        verbose: args.config.verbose,
+    })?;
+    let config = gate.config().cloned().ok_or_else(|| {
+        CommandError::Usage("notice needs a config: pass --config FILE".to_owned())
+    })?;
     let target = config.target(&args.target)?;
     let tz = config.tz();
-    let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
+    let policies = gate.policies_mut();
     // Validated when the policies loaded: read once, typed, from there.
-    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
+    let settings = planner::read_settings(policies).map_err(plan_error)?;
     let lead_hours = settings.notice_lead.num_hours() as f64;
     let now = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     let start = args.start.with_timezone(&Utc);
@@ -50,8 +61,8 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     }
     let settings_vetters = settings.vetters.clone();
     let facts = planner::announced_facts(&args.target, now, tz, start, args.minutes);
-    let failing = planner::failing_for_notice_sent_now(&mut policies, &facts, &settings)
-        .map_err(plan_error)?;
+    let failing =
+        planner::failing_for_notice_sent_now(policies, &facts, &settings).map_err(plan_error)?;
     if !failing.is_empty() && !args.force {
         let query = Query {
             tz,
@@ -59,7 +70,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             days: SEARCH_DAYS,
             settings,
         };
-        let plan = planner::search(&mut policies, &facts, &query).map_err(plan_error)?;
+        let plan = planner::search(policies, &facts, &query).map_err(plan_error)?;
         print(&refusal(
             &args.target,
             start,

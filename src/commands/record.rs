@@ -3,13 +3,11 @@
 //! the rollback command line. Never a secret.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::audit::{AuditLog, Event, Gate, Record, Verdict, policies_digest, sha256};
+use crate::audit::{AuditLog, Record};
 use crate::config::Config;
-use crate::decision::Decision;
-use crate::facts::{Facts, OverrideRequest};
-use crate::rollout::Prompt;
+use crate::rollout::{Prompt, Session};
 use crate::runbook::signals::Watch;
 use crate::runbook::{Context, PlannedStep};
 
@@ -18,63 +16,6 @@ use super::CommandError;
 /// The audit log of a config (relative to the config file).
 pub(crate) fn audit_log(config: &Config) -> AuditLog {
     AuditLog::new(&config.resolve(&config.audit_log))
-}
-
-/// A check record: the decision, its failing checks and the digests of what it
-/// was decided on.
-pub(crate) fn check_record(
-    command: &str,
-    facts: &Facts,
-    policy_files: &[PathBuf],
-    decision: &Decision,
-    live: bool,
-) -> Record {
-    Record::new(
-        command,
-        &decision.target,
-        Event::Check(gate(facts, policy_files, decision, live)),
-    )
-}
-
-/// The decision and the digests of what it was decided on.
-pub(crate) fn gate(
-    facts: &Facts,
-    policy_files: &[PathBuf],
-    decision: &Decision,
-    live: bool,
-) -> Gate {
-    let failing_checks = decision
-        .failing()
-        .filter(|c| c.overridden.is_none())
-        .map(|c| c.id.clone())
-        .collect();
-    let overrides = decision
-        .failing()
-        .filter_map(|c| {
-            c.overridden.as_ref().map(|o| OverrideRequest {
-                check: c.id.clone(),
-                reason: o.reason.clone(),
-                by: o.by.clone(),
-            })
-        })
-        .collect();
-    Gate {
-        decision: if decision.allow {
-            Verdict::Allow
-        } else {
-            Verdict::Deny
-        },
-        failing_checks,
-        overrides,
-        facts_sha256: serde_json::to_vec(facts).ok().map(|b| sha256(&b)),
-        policies_sha256: policies_digest(policy_files).ok(),
-        facts_source: Some(if live { "live" } else { "file" }.to_owned()),
-        release_heads: facts
-            .repos
-            .iter()
-            .filter_map(|r| Some(format!("{}@{}", r.name, r.release_sha.as_deref()?)))
-            .collect(),
-    }
 }
 
 /// Appends a record where failing to do so must not change the outcome (a check):
@@ -169,28 +110,15 @@ pub(crate) fn rollback_command(config: &Path, target: &str, sha: &str) -> String
     cmd
 }
 
-/// The end of a deploy or rollback that may hold the lock: an error after the lock
-/// was taken is recorded (`aborted`, saying why), the lock is released, and a run
-/// that succeeded but left its lock behind (it stops every later run) is a failure.
+/// The end of a deploy or rollback [`Session`]: an error after the lock was taken
+/// is recorded (`aborted`, saying why), the lock is released, and a run that
+/// succeeded but left its lock behind (it stops every later run) is a failure.
 pub(crate) fn end_run(
-    kind: crate::rollout::RunKind,
-    target: &str,
-    run: &str,
-    log: &AuditLog,
-    lock: Option<crate::runbook::lock::Lock>,
-    actor: impl FnOnce() -> Option<crate::audit::Actor>,
+    session: Session,
     result: Result<super::Outcome, CommandError>,
 ) -> Result<super::Outcome, CommandError> {
-    let Some(lock) = lock else {
-        return result;
-    };
-    if let Err(e) = &result {
-        let record = crate::rollout::abandoned(kind, target, run, actor(), &super::error_text(e));
-        append_or_warn(log, &record);
-    }
-    if !crate::rollout::release_or_say(lock, target, log, kind.command())
-        && matches!(result, Ok(super::Outcome::Success))
-    {
+    let failed = result.as_ref().err().map(|e| super::error_text(e));
+    if !session.end(failed.as_deref()) && matches!(result, Ok(super::Outcome::Success)) {
         return Ok(super::Outcome::Failure);
     }
     result

@@ -12,9 +12,8 @@ use std::io::Write;
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
-use crate::rollout::{self, RunKind, deployments};
+use crate::rollout::{self, RunKind, Session, deployments};
 use crate::runbook::git::is_sha;
-use crate::runbook::signals::Interrupts;
 use crate::runbook::{self, RunbookError, integrity};
 use crate::sources;
 
@@ -22,7 +21,7 @@ use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, summary};
 
 pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
-    let config = Config::load(&args.config.config)?;
+    let config = super::load_config(&args.config.config)?;
     let target = config.target(&args.target)?;
     require_confirmable("rollback", args.yes, args.dry_run)?;
     let log = audit_log(&config);
@@ -47,22 +46,9 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     }
     let shared =
         deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
-    let run = rollout::run_id();
-    // The log must take records (a regular file, no link) before the lock is taken;
-    // the lock before the history is read, so no other run changes it meanwhile.
-    let (lock, _interrupts) = if args.dry_run {
-        (None, None)
-    } else {
-        log.ensure()?;
-        // Signals are caught before the lock is taken: a Ctrl-C while the lock's push
-        // runs must not kill gatekeeper and leave the lock behind unrecorded.
-        let interrupts = Interrupts::catch().map_err(|e| {
-            CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
-        })?;
-        let lock = rollout::lock(&ctx, &log, RunKind::Rollback, &run)?;
-        ctx.children.watch = interrupts.watch();
-        (Some(lock), Some(interrupts))
-    };
+    // The lock before the history is read, so no other run changes it meanwhile.
+    let session = Session::start(RunKind::Rollback, &mut ctx, log, shared, args.dry_run)?;
+    let (log, run, shared) = (session.log(), session.id(), session.shared());
     // From here every exit leaves a record when the lock was taken (the run's
     // own, or `aborted` saying why), and the lock is released when `lock` drops.
     let result = (|| -> Result<Outcome, CommandError> {
@@ -98,12 +84,8 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                 )));
             }
             Err(signal) => {
-                let report = rollout::interrupted_while_reading(
-                    RunKind::Rollback,
+                let report = session.interrupted_while_reading(
                     &ctx,
-                    &log,
-                    &run,
-                    deployments::run_actor(shared.as_ref()),
                     signal,
                     "the deploy history and the production SHA were read",
                 );
@@ -124,7 +106,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         }
         let listed_ok = matches!(listed, Some(Ok(_)));
         let listed = listed.and_then(Result::ok).unwrap_or_default();
-        let login = shared.as_ref().and_then(|s| s.actor.github.as_deref());
+        let login = shared.and_then(|s| s.actor.github.as_deref());
         let trusted = deployments::trusted(&listed, login);
         if listed_ok && login.is_none() {
             eprintln!(
@@ -226,7 +208,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                     aborted.message = Some(e.to_string());
                     let mut record =
                         Record::new("rollback", &args.target, Event::Rollback(aborted));
-                    record.run = Some(run.clone());
+                    record.run = Some(run.to_owned());
                     log.append(&record)?;
                 }
                 return Ok(EXIT_FAIL);
@@ -259,19 +241,17 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             rollout::rollback::Rollback {
                 ctx: &ctx,
                 plan: &plan,
-                log: &log,
-                run: &run,
+                log,
+                run,
                 sha: &sha,
                 yes: args.yes,
                 reason: args.reason.as_deref(),
-                actor: deployments::run_actor(shared.as_ref()),
+                actor: session.actor(),
             },
             &mut out,
             &mut prompt,
         )?;
-        if let Some(shared) = &shared {
-            shared.record(&report, &run, None, &log, &mut std::io::stderr());
-        }
+        session.share(&report, None);
         Ok(summary::print(
             &mut out,
             &report,
@@ -279,15 +259,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             &config.programs.ttmscalr,
         ))
     })();
-    super::record::end_run(
-        RunKind::Rollback,
-        &args.target,
-        &run,
-        &log,
-        lock,
-        || deployments::run_actor(shared.as_ref()),
-        result,
-    )
+    super::record::end_run(session, result)
 }
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the

@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::audit::{Event, Record, RunOutcome, Verdict};
 use crate::cli::{StatusArgs, StatusFormat};
-use crate::config::Config;
 use crate::rollout::deployments;
 use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, describe_age, longest_run};
@@ -99,7 +98,7 @@ struct Checked {
 }
 
 pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
-    let config = Config::load(&args.config.config)?;
+    let config = super::load_config(&args.config.config)?;
     let target = config.target(&args.target)?;
     let ctx = super::runbook_context(&config, &args.target, target)?;
     let records: Vec<Record> = audit_log(&config)

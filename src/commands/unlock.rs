@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
-use crate::config::Config;
 use crate::runbook::lock::{self, Holder, describe_age, longest_run};
 
 use super::record::audit_log;
@@ -22,7 +21,7 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
             "unlock needs a --reason that says why no run holds the lock".to_owned(),
         ));
     }
-    let config = Config::load(&args.config.config)?;
+    let config = super::load_config(&args.config.config)?;
     let target = config.target(&args.target)?;
     let ctx = super::runbook_context(&config, &args.target, target)?;
     // The lock is reached through the app's clone: one in `workdir` is made.

@@ -7,23 +7,21 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::cli::{WindowArgs, WindowFormat};
-use crate::config::Config;
+use crate::gate::Gate;
 use crate::planner::{self, Plan, PlanError, Query, Span};
-use crate::policy::PolicySet;
 
-use super::{CommandError, EXIT_OK, gather, load_config, print, stdout_style};
+use super::{CommandError, EXIT_OK, facts, gate_request, print, stdout_style};
 
 pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
-    let config = load_config(&args.config, args.facts.as_deref())?;
-    let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
-    let mut policies = PolicySet::load(&dir, false)?;
-    let facts = gather(
-        config.as_ref(),
+    let mut gate = Gate::resolve(&gate_request(
         &args.target,
+        &args.config,
         &args.plan,
         args.facts.as_deref(),
-        args.config.verbose,
-    )?;
+        &[],
+        None,
+    ))?;
+    let facts = facts(&gate, args.config.verbose)?;
     // The same zone names as the config's `timezone`: a place or UTC, never a
     // fixed offset that is wrong half the year.
     let tz: Tz = crate::config::zone(&facts.timezone).map_err(|why| {
@@ -43,14 +41,14 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
             e.source, e.message
         );
     }
-    let settings = planner::read_settings(&mut policies).map_err(plan_error)?;
+    let settings = planner::read_settings(gate.policies_mut()).map_err(plan_error)?;
     let query = Query {
         tz,
         minutes: facts.window.minutes,
         days: args.days,
         settings,
     };
-    let plan = planner::search(&mut policies, &facts, &query).map_err(plan_error)?;
+    let plan = planner::search(gate.policies_mut(), &facts, &query).map_err(plan_error)?;
     match args.format {
         WindowFormat::Json => {
             let mut json = serde_json::to_string_pretty(&plan)

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use regorus::{Engine, Value};
 
 use crate::decision::{Check, ContractError, Decision, Status};
-use crate::facts::Facts;
+use crate::facts::{Facts, OverrideRequest};
 
 pub use lint::{LintReport, lint};
 pub use settings::{
@@ -174,13 +174,22 @@ impl PolicySet {
         &self.dir
     }
 
-    /// Evaluates `data.gatekeeper.decision` over the facts and checks the contract.
-    /// An allow that calls a deploy zero-downtime while the facts show it is not
-    /// (a policy edit that waves a downtime deploy through) is a broken contract, and
-    /// so is a check marked overridden that no person asked to override.
+    /// Evaluates `data.gatekeeper.decision` over the facts and checks the contract
+    /// with every guard (see [`evaluate_prepared`](Self::evaluate_prepared), the one
+    /// path every decision takes).
     pub fn evaluate(&mut self, facts: &Facts) -> Result<Evaluation, PolicyError> {
-        let input = serde_json::to_string(facts).map_err(|e| PolicyError::Input(e.to_string()))?;
-        let evaluation = self.evaluate_json(&input)?;
+        self.evaluate_prepared(&PreparedFacts::new(facts)?)
+    }
+
+    /// Evaluates the decision over facts encoded once by [`PreparedFacts`] (the cost
+    /// of handing the facts over does not grow with their size) and checks the
+    /// contract: an allow must stand on every check of the runbook; an allow that
+    /// calls a deploy zero-downtime while the facts show it is not (a policy edit
+    /// that waves a downtime deploy through) is a broken contract, and so is a
+    /// check marked overridden that no person asked to override.
+    pub fn evaluate_prepared(&mut self, facts: &PreparedFacts) -> Result<Evaluation, PolicyError> {
+        self.engine.set_input(facts.input.clone());
+        let evaluation = self.decide()?;
         let decision = &evaluation.decision;
         for check in &decision.checks {
             if let Some(o) = &check.overridden {
@@ -197,37 +206,26 @@ impl PolicySet {
                 }
             }
         }
-        if decision.allow {
-            self.guard_downtime(facts, decision)?;
-        }
+        // Held on a deny too: the decision's kind plans windows and names the deploy.
+        self.guard_downtime(facts.downtime_evidence.as_deref(), decision)?;
         Ok(evaluation)
     }
 
     /// A "zero-downtime" verdict the facts contradict (migrations pending or
-    /// unknown, a `downtime` label, `--downtime`) is a broken contract: an allow
-    /// would skip the downtime checks, and a plan would skip teaching hours.
-    pub fn guard_downtime(&self, facts: &Facts, decision: &Decision) -> Result<(), ContractError> {
-        match downtime_evidence(facts) {
+    /// unknown, a `downtime` label, `--downtime`) is a broken contract, allow or
+    /// deny: an allow would skip the downtime checks, and a plan would skip
+    /// teaching hours.
+    fn guard_downtime(
+        &self,
+        evidence: Option<&str>,
+        decision: &Decision,
+    ) -> Result<(), ContractError> {
+        match evidence {
             Some(why) if self.settings.is_some() && !decision.downtime => Err(ContractError(
                 format!("the policies call the deploy zero-downtime, but {why}"),
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Like [`evaluate`](Self::evaluate) on an input already encoded as JSON.
-    fn evaluate_json(&mut self, input: &str) -> Result<Evaluation, PolicyError> {
-        self.engine
-            .set_input_json(input)
-            .map_err(|e| PolicyError::Input(format!("{e:#}")))?;
-        self.decide()
-    }
-
-    /// Like [`evaluate`](Self::evaluate) on facts encoded once by [`PreparedFacts`]:
-    /// the cost of handing the facts over does not grow with their size.
-    pub fn evaluate_prepared(&mut self, facts: &PreparedFacts) -> Result<Evaluation, PolicyError> {
-        self.engine.set_input(facts.input.clone());
-        self.decide()
     }
 
     /// The checks `ids` alone over prepared facts, each from the rule that builds it
@@ -381,15 +379,23 @@ fn downtime_evidence(facts: &Facts) -> Option<String> {
 /// A facts document encoded once for the policies, to evaluate many times with a few
 /// top-level fields replaced (the planner varies only `window` and `notices`): the
 /// bulk of the document, the repos, is shared between evaluations, never re-encoded.
+///
+/// It keeps what the guards hold a decision to (the overrides asked for, the
+/// evidence of downtime) from the facts it was made from: fields replaced later
+/// vary the moment and the notices, never those.
 #[derive(Clone)]
 pub struct PreparedFacts {
     input: Value,
+    overrides: Vec<OverrideRequest>,
+    downtime_evidence: Option<String>,
 }
 
 impl PreparedFacts {
     pub fn new(facts: &Facts) -> Result<Self, PolicyError> {
         Ok(Self {
             input: encode(facts)?,
+            overrides: facts.overrides.clone(),
+            downtime_evidence: downtime_evidence(facts),
         })
     }
 

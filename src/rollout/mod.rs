@@ -7,8 +7,10 @@
 
 pub mod deploy;
 pub mod deployments;
+mod judged;
 mod progress;
 pub mod rollback;
+mod session;
 
 use std::io::Write;
 use std::time::Duration;
@@ -24,7 +26,9 @@ use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{Context, PlannedStep, Report, RunbookError, Stop, Unrecorded};
 
+pub use judged::Judged;
 pub use progress::Progress;
+pub use session::Session;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RolloutError {
@@ -34,6 +38,8 @@ pub enum RolloutError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Runbook(#[from] RunbookError),
+    #[error("cannot catch SIGINT, SIGTERM and SIGHUP: {0}")]
+    Signals(std::io::Error),
 }
 
 /// Asks a person a yes/no question; anything but a clear yes is no.

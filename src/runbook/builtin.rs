@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
-use super::execute::{Observer, StepError, StepResult, run_one};
 use super::plan::{ls_remote_args, merge_commands};
+use super::step::{Observer, StepError, StepResult, run_one};
 use super::{Context, RunbookError, git};
 
 /// In every repo's clone: check out the base branch, pull it, merge the release

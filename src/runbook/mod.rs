@@ -18,6 +18,7 @@ pub mod plan;
 pub mod preflight;
 pub mod process;
 pub mod signals;
+pub mod step;
 pub mod steps;
 pub mod verify;
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::execute::Observer;
+use super::step::Observer;
 
 /// Every URL answers 200, or an error naming each one that did not and why. No
 /// URL at all is an error too.

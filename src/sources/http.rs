@@ -9,12 +9,12 @@
 //! scrubs secrets from every message. It never judges what an answer means for a
 //! deploy, and never lets a secret out in an error.
 
+pub use crate::secrets::{Env, Redactor, basic, install_scrubber, process_env, scrub};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::Semaphore;
@@ -461,11 +461,6 @@ impl Credential {
     }
 }
 
-/// The base64 of `user:token`, as HTTP basic auth sends it.
-pub fn basic(user: &str, token: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"))
-}
-
 /// One request.
 pub struct Call<'a> {
     pub service: Service,
@@ -712,14 +707,6 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// Looks up an environment variable: `std::env` in the program, a map in benches.
-pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
-
-/// The process environment.
-pub fn process_env(var: &str) -> Option<String> {
-    std::env::var(var).ok()
-}
-
 /// Reads a secret from the environment variable the config names.
 pub fn secret(env: Env<'_>, var: &str, key: &str, what: &str) -> Result<String, HttpError> {
     match env(var) {
@@ -744,100 +731,6 @@ pub fn secret(env: Env<'_>, var: &str, key: &str, what: &str) -> Result<String, 
             what: what.to_owned(),
         }),
     }
-}
-
-/// Holds the secret values and scrubs them from any text that leaves a source.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl Redactor {
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            // A very short value would scrub ordinary words; it is no real token anyway.
-            .filter(|s| s.len() >= 4)
-            .collect();
-        // Longest first, so that a secret containing another is scrubbed whole.
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        secrets.dedup();
-        Self { secrets }
-    }
-
-    /// Every environment variable the config names as holding a secret, read
-    /// trimmed as the sources send them (and untrimmed too, in case a service echoes
-    /// what it was given).
-    pub fn from_env(env: Env<'_>, vars: &[&str]) -> Self {
-        Self::new(
-            vars.iter()
-                .filter_map(|v| env(v))
-                .flat_map(|value| [value.trim().to_owned(), value]),
-        )
-    }
-
-    /// Also scrubs the basic-auth form of `user:token` (base64), as a 401 page may
-    /// echo the Authorization header.
-    pub fn with_basic(mut self, user: &str, token: &str) -> Self {
-        let form = basic(user, token.trim());
-        // Without padding: an echo may drop or re-encode the `=`.
-        let bare = form.trim_end_matches('=').to_owned();
-        self.secrets.push(form);
-        self.secrets.push(bare);
-        self.secrets
-            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        self.secrets.dedup();
-        self
-    }
-
-    pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            for form in [secret.clone(), percent_encode(secret)] {
-                if out.contains(&form) {
-                    out = out.replace(&form, "[REDACTED]");
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The scrubber of the process: the secrets of the config it loaded.
-static SCRUBBER: std::sync::RwLock<Option<Redactor>> = std::sync::RwLock::new(None);
-
-/// Makes [`scrub`] hide `redactor`'s secrets from now on (set when a config loads).
-pub fn install_scrubber(redactor: Redactor) {
-    if let Ok(mut installed) = SCRUBBER.write() {
-        *installed = Some(redactor);
-    }
-}
-
-/// `text` without any secret of the loaded config: every text built from what a
-/// service answered, every error printed and every audit record passes here.
-pub fn scrub(text: &str) -> String {
-    match SCRUBBER.read() {
-        Ok(installed) => match installed.as_ref() {
-            Some(redactor) => redactor.scrub(text),
-            None => text.to_owned(),
-        },
-        // A writer panicked while installing: hide nothing rather than fail; the
-        // sources' own redactor still scrubs what they report.
-        Err(_) => text.to_owned(),
-    }
-}
-
-/// The secret as it would appear in a URL's query.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The `rel="next"` URL of a Link header.

@@ -303,16 +303,7 @@ async fn reported<T, E>(
 
 /// Every secret the config points at, to scrub from messages.
 pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
-    let vars = config.secret_vars();
-    let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
-    let mut redactor = Redactor::from_env(env, &vars);
-    if let Some(j) = &config.jenkins
-        && let (Some(user), Some(var)) = (&j.user, &j.token_env)
-        && let Some(token) = env(var)
-    {
-        redactor = redactor.with_basic(user, &token);
-    }
-    redactor
+    config.redactor(env)
 }
 
 /// One line per secret variable the config names that is unset or empty, among

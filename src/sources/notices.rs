@@ -14,7 +14,7 @@ use super::github::{GitHub, GithubError};
 use crate::facts::{Notice, NoticeComment};
 use crate::notice::{parse_body, strip_html_comments};
 
-pub const LABEL: &str = "downtime-notice";
+pub use crate::notice::LABEL;
 const PROCEED: &str = "/proceed";
 const RESCHEDULE: &str = "/reschedule";
 /// Notices and comments read in one query; more is refused, not truncated.

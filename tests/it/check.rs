@@ -219,12 +219,7 @@ fn downtime_flag_applies_the_downtime_checks() {
 
 fn undecided(args: &[&str]) -> String {
     let out = gatekeeper().args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    crate::support::assert_exit(&out, 2);
     assert!(out.stdout.is_empty(), "no decision may be printed");
     String::from_utf8(out.stderr).unwrap()
 }
@@ -366,7 +361,7 @@ fn malformed_config_is_undecided_and_names_the_file() {
         .arg(crate::support::policies())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("gatekeeper.toml is not valid TOML"), "{err}");
 }
@@ -383,7 +378,7 @@ fn invalid_config_values_are_all_reported() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("2 problem(s)"), "{err}");
     assert!(
@@ -399,7 +394,7 @@ fn missing_config_without_facts_is_undecided() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("cannot read config gatekeeper.toml"), "{err}");
 }
@@ -469,9 +464,8 @@ fn check_at_terminal(no_color: bool) -> String {
         bin.display(),
         fixture("facts/green.json").display()
     );
-    let mut cmd = std::process::Command::new("script");
+    let mut cmd = crate::support::program_in("script", &crate::support::root());
     cmd.args(["-qec", &line, "/dev/null"])
-        .current_dir(crate::support::root())
         .env_remove("NO_COLOR")
         .stdin(std::process::Stdio::null());
     if no_color {
@@ -551,7 +545,7 @@ fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{files:?}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains(reason), "{files:?}: {stderr}");
         // `policy check` holds the recorded fixtures to the same contract.
         let lint = gatekeeper()
@@ -560,7 +554,7 @@ fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
             .output()
             .unwrap();
         let report = String::from_utf8_lossy(&lint.stdout);
-        assert_eq!(lint.status.code(), Some(1), "{files:?}: {report}");
+        crate::support::assert_exit(&lint, 1);
         assert!(report.contains(reason), "{files:?}: {report}");
     }
 }
@@ -588,7 +582,7 @@ fn a_policy_edit_that_waves_approval_through_is_no_allow() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains("it must pass"), "{file}: {stderr}");
     }
 }
@@ -636,12 +630,12 @@ fn a_check_whose_record_cannot_be_kept_is_no_allow() {
         &["--override", "throughput", "--reason", "sale ends at 9"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("cannot write the audit log"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ALLOW"));
     let out = run(dir.path(), "green", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    crate::support::assert_exit(&out, 0);
     assert!(
         stderr.contains("warning: cannot write the audit log"),
         "{stderr}"
@@ -655,7 +649,7 @@ fn a_check_whose_record_cannot_be_kept_is_no_allow() {
     .unwrap();
     let out = run(dir.path(), "green", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("audit.jsonl is a"), "{stderr}");
     assert!(!dir.path().join("elsewhere.jsonl").exists());
 }
@@ -675,7 +669,7 @@ fn a_planned_window_already_over_is_no_decision() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("ended before the moment judged"),
         "{stderr}"
@@ -691,10 +685,5 @@ fn a_planned_window_already_over_is_no_decision() {
         .args(["--minutes", "120"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
 }

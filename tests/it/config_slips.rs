@@ -158,7 +158,7 @@ fn the_window_search_refuses_facts_in_a_fixed_offset_zone() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("\"EST\" is a fixed UTC−5 offset"),
         "{stderr}"
@@ -377,7 +377,7 @@ fn html_from_a_source_is_shown_not_rendered_in_markdown() {
         .env("GITHUB_STEP_SUMMARY", &summary)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    crate::support::assert_exit(&out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let written = std::fs::read_to_string(&summary).unwrap();
     for markdown in [&stdout, &written] {
@@ -433,7 +433,7 @@ fn a_dash_for_a_file_is_refused_rather_than_written_or_read_as_a_file_named_dash
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(
             stderr.contains("`-` is not standard input or output here"),
             "{args:?}: {stderr}"
@@ -469,7 +469,7 @@ fn window_count_zero_is_refused() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("--count"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
@@ -488,7 +488,7 @@ fn an_override_reason_without_an_override_is_refused() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains("--override"), "{command:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{command:?} decided");
     }

@@ -389,7 +389,7 @@ fn deploy_refuses_recorded_facts_and_a_pretend_clock() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains(said), "{flag}: {stderr}");
     }
 }
@@ -584,7 +584,7 @@ fn check_appends_a_check_record_with_digests() {
         .arg(crate::support::fixture("facts/green.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    crate::support::assert_exit(&out, 0);
     let records = audit_records(&dir.path().join(".gatekeeper/audit.jsonl"));
     assert_eq!(records.len(), 1);
     let check = &records[0];
@@ -605,15 +605,13 @@ fn at_terminal(s: &Setup, args: &[&str], answer: &str) -> (i32, String) {
         line.push(' ');
     }
     line.push_str(&format!("--config {}", s.config.display()));
-    let mut child = std::process::Command::new("script")
+    let mut child = crate::support::program_in("script", &s.release.work)
         .args(["-qec", &line, "/dev/null"])
-        .current_dir(&s.release.work)
         .envs(Services::env())
         .env("PATH", &s.path_env)
         .env("TTMSCALR_LOG", &s.ttmscalr_log)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("USER", "tester")
-        .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

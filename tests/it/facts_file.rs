@@ -374,12 +374,7 @@ fn a_byte_order_mark_is_read_past() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend_from_slice(text("green").as_bytes());
     let out = check_alone(&bytes, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     let decision: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(decision["allow"], true);
 }
@@ -528,18 +523,13 @@ fn the_configured_document_decides_and_without_a_config_only_the_document_counts
     // With the config the fixtures were recorded under: decided.
     let (_dir, cfg) = config(&[]);
     let out = check_configured(&cfg, text("green").as_bytes());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     // Without any config (documented: offline commands on recorded facts need none),
     // a document of one repo is judged as it stands.
     let mut d = doc("green");
     d["repos"].as_array_mut().unwrap().truncate(1);
     let out = check_alone(&json_bytes(&d), &[]);
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
 }
 
 #[test]
@@ -561,7 +551,7 @@ fn window_refuses_a_foreign_document_too() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(
             stderr.contains("it lacks thinkthroughmath/lesson-content"),
             "{command:?}: {stderr}"
@@ -590,12 +580,7 @@ async fn facts_recorded_at_an_earlier_instant_load_and_decide_as_live() {
         .envs(Services::env())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
     let reviews = &facts["repos"][0]["pull_requests"][0]["reviews"];
     assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews:#}");

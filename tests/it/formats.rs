@@ -270,7 +270,7 @@ fn junit_on_exit_2_still_writes_a_report_whose_one_error_says_why() {
         .arg(format!("junit={}", report.display()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("no-such-facts.json"), "{stderr}");
     for file in [&output, &report] {
@@ -302,7 +302,7 @@ fn junit_on_exit_2_still_writes_a_report_whose_one_error_says_why() {
         .arg(&missing)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let xml = String::from_utf8(out.stdout).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(count(element(&doc, "testsuite"), "errors"), 1, "{xml}");
@@ -324,7 +324,7 @@ fn junit_is_not_written_on_exit_2_when_no_junit_was_asked_for() {
         .arg("markdown=gate.md")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
@@ -374,7 +374,7 @@ fn output_file_gets_the_format_while_the_terminal_gets_the_table() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    crate::support::assert_exit(&out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("DENY production"), "{stdout}");
     let xml = std::fs::read_to_string(&file).unwrap();
@@ -392,7 +392,7 @@ fn step_summary_gets_the_markdown_appended_and_a_deny_still_exits_1() {
         .args(["check", "production", "--facts", &facts("too-busy")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    crate::support::assert_exit(&out, 1);
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
         text.starts_with("# Earlier step\n### ❌ DENY: production"),
@@ -413,6 +413,6 @@ fn without_step_summary_nothing_is_written_but_stdout() {
         .arg(root().join("policies"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -30,7 +30,7 @@ fn every_subcommand_help_has_an_example() {
 fn completions_cover_the_subcommands_in_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let out = gatekeeper().args(["completions", shell]).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{shell}");
+        crate::support::assert_exit(&out, 0);
         let text = String::from_utf8(out.stdout).unwrap();
         for sub in ["check", "window", "notice", "downtime"] {
             assert!(text.contains(sub), "{shell} completions lack {sub}");
@@ -41,7 +41,7 @@ fn completions_cover_the_subcommands_in_each_shell() {
 #[test]
 fn version_names_the_commit_it_was_built_from_and_the_build_date() {
     let out = gatekeeper().arg("--version").output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text.trim_end();
     let rest = line

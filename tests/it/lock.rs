@@ -7,12 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
-
+use crate::support::gatekeeper_in;
 use crate::support::git::{Release, git, rev, ttmscalr_stand_in};
 use crate::support::release::{ReleaseShape, mount_production_mirror, mount_release};
 use crate::support::server::{self, Services};
-use crate::support::{SECRET_VARS, gatekeeper_in};
 
 const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
@@ -97,16 +95,10 @@ pub(crate) fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> as
 /// A deploy started in the background that stops inside `ttmscalr deploy` until the
 /// gate file exists, holding the lock.
 pub(crate) fn held_deploy(machine: &Machine, env: &Env) -> Child {
-    let mut cmd = std::process::Command::cargo_bin("gatekeeper").unwrap();
-    cmd.current_dir(&machine.work)
-        .args(["deploy", "production", "--yes", "--config"])
-        .arg(&machine.config);
-    for var in SECRET_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.envs(Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &machine.work)
+    let mut cmd = crate::support::binary_in(&machine.work);
+    cmd.args(["deploy", "production", "--yes", "--config"])
+        .arg(&machine.config)
+        .envs(Services::env())
         .env("PATH", &env.path)
         .env("TTMSCALR_LOG", &env.ttmscalr_log)
         .env("TTMSCALR_WAIT", "deploy")
@@ -175,7 +167,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("production is locked by deploy by jenkins"),
         "the refusal names the holder: {stderr}"
@@ -195,7 +187,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
     )
     .output()
     .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert_eq!(
         lock_on(&release.deploy_remote).as_deref(),
         Some(held.as_str())
@@ -205,12 +197,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
 
     std::fs::write(&env.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     assert_eq!(
         lock_on(&release.deploy_remote),
         None,
@@ -245,14 +232,14 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("locked by deploy by jenkins"), "{stderr}");
 
     // unlock insists on a reason.
     let out = cmd(&laptop, &env, "tim", &["unlock", "production"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert!(lock_on(&release.deploy_remote).is_some());
 
     let out = cmd(
@@ -269,7 +256,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
     .output()
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    crate::support::assert_exit(&out, 0);
     assert!(stdout.contains("deploy by jenkins"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     let audit = laptop.audit();
@@ -293,7 +280,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
     )
     .output()
     .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("not locked"));
 }
 
@@ -319,7 +306,7 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("stale lock")
             && stderr.contains("deploy by jim on old-agent")
@@ -370,7 +357,7 @@ async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
         }
         let out = cmd(&laptop, &env, "tim", &args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        crate::support::assert_exit(&out, 2);
         let pid = first.id().to_string();
         assert!(
             stderr.contains("is alive on this machine") && stderr.contains(&format!("kill {pid}")),
@@ -385,7 +372,7 @@ async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
 
     std::fs::write(&env.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     assert_eq!(lock_on(&release.deploy_remote), None);
 }
 
@@ -405,7 +392,7 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
     .output()
     .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("deploy by jim on agent-7")
             && stderr.contains("20 min")
@@ -432,7 +419,7 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
     .output()
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    crate::support::assert_exit(&out, 0);
     assert!(stdout.contains("deploy by jim on agent-7"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     assert!(agent.audit().contains("agent 7 was rebooted"));
@@ -462,7 +449,7 @@ async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
     );
     // Nothing is left behind: the deploy's own outcome stands, and the audit log
     // says the lock was gone.
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    crate::support::assert_exit(&out, 0);
     assert!(
         agent.audit().contains("release the lock"),
         "{}",

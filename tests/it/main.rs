@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod architecture;
 mod base_branch;
 mod check;
 mod ci;

@@ -17,7 +17,7 @@ fn an_os_error_is_printed_once() {
         .args(["--output", "/dev/full"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let text = stderr(&out);
     assert!(text.contains("cannot write /dev/full"), "{text}");
     assert_eq!(text.matches("(os error 28)").count(), 1, "{text}");
@@ -30,7 +30,7 @@ fn the_hint_for_a_missing_policy_dir_works_for_policy_test() {
         .args(["policy", "test"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let text = stderr(&out);
     assert!(text.contains("`policy test DIR`"), "{text}");
     assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
@@ -73,7 +73,7 @@ fn each_command_offers_only_the_formats_it_supports() {
         .args(["window", "production", "--format", "junit"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn every_unknown_config_key_is_named_with_the_nearest_known_key() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let text = stderr(&out);
     assert!(!text.contains("not valid TOML"), "{text}");
     assert!(
@@ -114,7 +114,7 @@ fn an_override_of_a_passing_check_is_noted_as_not_needed() {
         .args(["--override", "throughput", "--reason", "just in case"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     let text = stderr(&out);
     assert!(
         text.contains("note: --override throughput was not needed: the check passes"),
@@ -132,6 +132,6 @@ fn an_override_of_a_passing_check_is_noted_as_not_needed() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     assert!(!stderr(&out).contains("not needed"), "{}", stderr(&out));
 }

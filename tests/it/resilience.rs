@@ -24,20 +24,15 @@ fn short_grace(text: &mut String) {
 
 /// `gatekeeper deploy production --yes` started in the background, with `env` added.
 fn spawn_deploy(s: &Setup, env: &[(&str, &str)]) -> Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    let mut cmd = crate::support::binary_in(&s.release.work);
     cmd.args(["deploy", "production", "--yes", "--config"])
         .arg(&s.config)
-        .current_dir(&s.release.work)
         .envs(Services::env())
         .envs(env.iter().copied())
         .env("PATH", &s.path_env)
         .env("TTMSCALR_LOG", &s.ttmscalr_log)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .env("HOME", &s.release.work)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("COLUMNS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -477,26 +472,22 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"))
+    let out = crate::support::binary_in(&crate::support::root())
         .args(["check", "production", "--facts"])
         .arg(crate::support::fixture("facts/green.json"))
-        .current_dir(crate::support::root())
-        .env("NO_COLOR", "1")
         .stdout(full)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot write to stdout"),
         "{out:?}"
     );
 
     // A reader that stops early: the deny is still exit 1.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"))
+    let mut child = crate::support::binary_in(&crate::support::root())
         .args(["check", "production", "--facts"])
         .arg(crate::support::fixture("facts/too-busy.json"))
-        .current_dir(crate::support::root())
-        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -518,15 +509,13 @@ async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     );
     // On a pseudo-terminal (util-linux `script`): the ^C typed there is the
     // terminal's SIGINT, sent to gatekeeper's process group.
-    let mut child = std::process::Command::new("script")
+    let mut child = crate::support::program_in("script", &s.release.work)
         .args(["-qec", &line, "/dev/null"])
-        .current_dir(&s.release.work)
         .envs(Services::env())
         .env("PATH", &s.path_env)
         .env("TTMSCALR_LOG", &s.ttmscalr_log)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("USER", "tester")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -14,12 +14,7 @@ fn deploy(machine: &Machine, env: &crate::lock::Env) {
     let out = cmd(machine, env, "jenkins", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -63,7 +58,7 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
     .output()
     .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("is not a SHA production ran before")
             && stderr.contains("the deployments gatekeeper wrote on GitHub"),
@@ -88,12 +83,7 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
     .output()
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     assert!(
         stdout.contains(&format!(
             "Rollback of production to {}",
@@ -142,12 +132,7 @@ async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_gith
     .output()
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     assert!(
         stdout.contains(&format!("Rollback of production to {p1}")),
         "one release back, not two: {stdout}"
@@ -176,19 +161,9 @@ fn deploy_on_a_terminal(
         bin.display(),
         machine.config.display()
     );
-    let mut cmd = std::process::Command::new("script");
+    let mut cmd = crate::support::program_in("script", &machine.work);
     cmd.args(["-qfec", &line, "/dev/null"])
-        .current_dir(&machine.work);
-    for var in crate::support::SECRET_VARS
-        .iter()
-        .chain(crate::support::PROXY_VARS)
-        .chain(crate::support::CI_VARS)
-    {
-        cmd.env_remove(var);
-    }
-    cmd.envs(crate::support::server::Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &machine.work)
+        .envs(crate::support::server::Services::env())
         .env("SHELL", "/bin/sh")
         .env("PATH", &env.path)
         .env("TTMSCALR_LOG", &env.ttmscalr_log)
@@ -319,7 +294,7 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(143), "{stdout}");
+    crate::support::assert_exit(&out, 143);
     assert!(
         stdout.contains("interrupted by SIGTERM while the facts were collected"),
         "{stdout}"
@@ -338,21 +313,11 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
 
 /// `gatekeeper ARGS` on `machine`, to spawn (and signal) in the background.
 fn background(machine: &Machine, env: &crate::lock::Env, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    cmd.current_dir(&machine.work)
-        .args(args)
+    let mut cmd = crate::support::binary_in(&machine.work);
+    cmd.args(args)
         .arg("--config")
-        .arg(&machine.config);
-    for var in crate::support::SECRET_VARS
-        .iter()
-        .chain(crate::support::PROXY_VARS)
-        .chain(crate::support::CI_VARS)
-    {
-        cmd.env_remove(var);
-    }
-    cmd.envs(crate::support::server::Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &machine.work)
+        .arg(&machine.config)
+        .envs(crate::support::server::Services::env())
         .env("PATH", &env.path)
         .env("TTMSCALR_LOG", &env.ttmscalr_log)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -405,7 +370,7 @@ async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_an
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    crate::support::assert_exit(&out, 130);
     assert!(
         stdout.contains(
             "interrupted by SIGINT while the deploy history and the production SHA were read"

@@ -227,7 +227,7 @@ async fn a_full_disk_leaves_no_torn_audit_line() {
     let before = format!("{RECORD}\n").repeat(11);
     assert!(before.len() < 2048 && before.len() > 2048 - 200);
     std::fs::write(&s.audit, &before).unwrap();
-    let mut cmd = std::process::Command::new("bash");
+    let mut cmd = crate::support::program_in("bash", &s.release.work);
     cmd.args(["-c", "trap '' XFSZ; ulimit -f 2; exec \"$0\" \"$@\""])
         .arg(
             std::process::Command::cargo_bin("gatekeeper")

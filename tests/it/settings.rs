@@ -460,7 +460,7 @@ fn policy_check_reports_the_same_problems() {
         .arg(fixture("facts/green.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    crate::support::assert_exit(&out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("error   "), "{stdout}");
     assert!(
@@ -484,7 +484,7 @@ fn window_and_policy_test_refuse_settings_with_a_slip() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`teaching_start`"));
 
     let out = gatekeeper()
@@ -492,7 +492,7 @@ fn window_and_policy_test_refuse_settings_with_a_slip() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`teaching_start`"));
 }
 

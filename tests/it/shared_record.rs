@@ -24,12 +24,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
         .env("BUILD_URL", "https://ci.example/job/deploy/7/")
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     let shipped = rev(&release.deploy_remote, "master");
     assert_ne!(shipped, release.production_sha);
 
@@ -70,13 +65,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
     let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         release.production_sha,
@@ -95,7 +84,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{text}");
+        crate::support::assert_exit(&out, 0);
         let deploys = text.lines().filter(|l| l.contains(" deploy ")).count();
         let rollbacks = text.lines().filter(|l| l.contains(" rollback ")).count();
         assert_eq!((deploys, rollbacks), (1, 1), "one row per run:\n{text}");
@@ -114,7 +103,7 @@ async fn a_deployment_that_cannot_be_written_neither_stops_nor_hides_the_deploy(
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    crate::support::assert_exit(&out, 0);
     assert_ne!(
         rev(&release.deploy_remote, "master"),
         release.production_sha
@@ -165,12 +154,7 @@ fn status(machine: &Machine, env: &crate::lock::Env) -> serde_json::Value {
     )
     .output()
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -196,7 +180,7 @@ async fn status_on_either_machine_names_production_its_run_and_the_locks_holder(
     }
     std::fs::write(&env.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     let shipped = rev(&release.deploy_remote, "master");
 
     for machine in [&agent, &laptop] {
@@ -231,7 +215,7 @@ async fn status_without_a_readable_deploy_remote_exits_2() {
     let out = cmd(&agent, &env, "someone", &["status", "production"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("cannot read what production runs"),
@@ -253,12 +237,7 @@ async fn a_deploy_longer_than_the_collection_deadline_is_still_recorded_on_githu
     std::thread::sleep(std::time::Duration::from_secs(4));
     std::fs::write(&env.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     let all = store.all();
     assert_eq!(all.len(), 1, "the deployment was written: {all:?}");
     let states: Vec<&str> = all[0]

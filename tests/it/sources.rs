@@ -334,7 +334,7 @@ async fn a_broken_policy_or_override_stops_check_before_any_request() {
         }
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains(why), "{stderr}");
     }
     assert!(services.requests().await.is_empty(), "a source was asked");
@@ -926,7 +926,7 @@ async fn missing_token_variables_are_exit_2_before_any_request() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        crate::support::assert_exit(&out, 2);
         assert!(out.stdout.is_empty(), "{command}: no decision is printed");
         for var in ["GITHUB_TOKEN", "NEW_RELIC_API_KEY"] {
             let lines = stderr
@@ -961,7 +961,7 @@ async fn a_token_with_a_line_break_is_exit_2_naming_its_variable() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("environment variable GITHUB_TOKEN (github.token_env in the config names it) holds a space, a line break"),
         "{stderr}"
@@ -989,7 +989,7 @@ async fn recorded_facts_give_the_same_decision() {
     assert_no_secret(&stdout, &stderr);
     let facts: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(facts["errors"], serde_json::json!([]));
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     std::fs::write(dir.path().join("facts.json"), stdout.as_bytes()).unwrap();
 
     let live = decide(&services, &[]);
@@ -1017,7 +1017,7 @@ async fn facts_of_a_failed_source_carry_the_error_but_no_secret() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_no_secret(&stdout, &String::from_utf8_lossy(&out.stderr));
     let facts: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "a failed source is exit 1");
+    crate::support::assert_exit(&out, 1);
     let errors = facts["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["source"], "jenkins");

@@ -568,7 +568,7 @@ fn numbers_out_of_range_are_refused_without_a_panic() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
 }
 
 #[test]
@@ -590,7 +590,7 @@ fn a_facts_file_must_be_a_regular_file_of_bounded_size() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
+        crate::support::assert_exit(&out, 2);
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
     let big = dir.path().join("big.json");
@@ -600,7 +600,7 @@ fn a_facts_file_must_be_a_regular_file_of_bounded_size() {
         .arg(&big)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    crate::support::assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 16 MiB"));
 }
 
@@ -618,7 +618,7 @@ async fn notice_create_needs_only_the_github_token_and_says_so_before_any_reques
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(
         stderr.contains("environment variable GITHUB_TOKEN is not set"),
         "{stderr}"
@@ -641,7 +641,7 @@ async fn deploy_without_its_secrets_stops_before_any_request() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     for var in ["JENKINS_TOKEN", "NEW_RELIC_API_KEY"] {
         assert!(
             stderr.contains(&format!("environment variable {var} is not set")),

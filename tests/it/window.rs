@@ -18,12 +18,7 @@ fn plan(args: &[&str]) -> Value {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_exit(&out, 0);
     serde_json::from_str(&stdout).unwrap()
 }
 
@@ -34,7 +29,7 @@ fn text(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    crate::support::assert_exit(&out, 0);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -257,7 +252,7 @@ fn window_says_which_source_could_not_be_read() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    crate::support::assert_exit(&out, 0);
     assert!(
         stderr.contains("gatekeeper: warning: newrelic could not be read"),
         "{stderr}"
@@ -287,6 +282,6 @@ fn window_holds_the_policies_downtime_verdict_to_the_facts() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("has pending migrations"), "{stderr}");
 }

@@ -34,7 +34,8 @@ pub const SECRET_VARS: &[&str] = &[
     "GITHUB_STEP_SUMMARY",
 ];
 
-/// What CI sets about the person and the build: the tests set them only on purpose.
+/// What CI sets about the person, the build and its outputs: the tests set them
+/// only on purpose.
 pub const CI_VARS: &[&str] = &[
     "BUILD_USER_ID",
     "BUILD_URL",
@@ -42,7 +43,54 @@ pub const CI_VARS: &[&str] = &[
     "GITHUB_SERVER_URL",
     "GITHUB_REPOSITORY",
     "GITHUB_RUN_ID",
+    "GITHUB_OUTPUT",
 ];
+
+/// The one clean environment of every child a test starts (the binary, or
+/// `script`/`bash` around it): every secret, proxy and CI variable of the
+/// developer's shell or the runner cleared, no colour, no width, HOME at `home`.
+/// A test sets back only what it names, after this.
+pub fn clean_env<'a>(
+    cmd: &'a mut std::process::Command,
+    home: &Path,
+) -> &'a mut std::process::Command {
+    for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1")
+        .env("HOME", home)
+        .env_remove("COLUMNS")
+}
+
+/// The gatekeeper binary run in `dir` with [`clean_env`] (HOME is `dir`), as a
+/// plain process to spawn, signal or wrap.
+pub fn binary_in(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    cmd.current_dir(dir);
+    clean_env(&mut cmd, dir);
+    cmd
+}
+
+/// `program ARGS` (`script`, `bash`) run in `dir` with [`clean_env`].
+pub fn program_in(program: &str, dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.current_dir(dir);
+    clean_env(&mut cmd, dir);
+    cmd
+}
+
+/// The exit code is `code`; else the failure shows both streams.
+#[track_caller]
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 /// The repository root (where Cargo.toml is).
 pub fn root() -> PathBuf {
@@ -59,15 +107,7 @@ pub fn policies() -> PathBuf {
 
 /// `gatekeeper` run in `dir`, with no tokens, no colour, and a throw-away HOME.
 pub fn gatekeeper_in(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("gatekeeper").unwrap();
-    cmd.current_dir(dir);
-    for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env_remove("COLUMNS");
-    cmd
+    Command::from_std(binary_in(dir))
 }
 
 /// `gatekeeper` run from the repository root (so `policies/` and `fixtures/` resolve).
