@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod build_info;
+pub mod chatops;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -21,3 +22,4 @@ pub mod render;
 pub mod rollout;
 pub mod runbook;
 pub mod sources;
+pub mod wait;

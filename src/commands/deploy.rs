@@ -52,6 +52,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let request = super::chatops::read_request(args.chatops_request.as_deref())?;
 
     if args.facts.is_none() {
         // A missing secret stops the deploy before the lock and any request.
@@ -69,9 +70,16 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
     }
     // Who deploys (the token's login, asked once) and where the run is shared.
-    let shared = (!args.dry_run)
+    let mut shared = (!args.dry_run)
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
         .flatten();
+    if let Some(s) = shared.as_mut() {
+        s.actor =
+            crate::chatops::stamp(Some(s.actor.clone()), request.as_ref()).unwrap_or_default();
+    }
+    let run_actor = |shared: Option<&deployments::Shared>| {
+        crate::chatops::stamp(deployments::run_actor(shared), request.as_ref())
+    };
     // An override is by the actor when known (the person CI names, the login).
     let mut overrides = overrides;
     if let Some(shared) = &shared {
@@ -80,6 +88,13 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         }
     }
     let run = rollout::run_id();
+    // `--wait`: decide until the allows hold, before anything is taken.
+    let waited =
+        super::wait::before_lock(&args, &config, &mut policies, &overrides, request.as_ref())?;
+    let early = match waited {
+        super::wait::Before::Go(interrupts) => interrupts,
+        super::wait::Before::Stop(outcome) => return Ok(outcome),
+    };
     // The log must take records (a regular file, no link) before the lock is taken.
     let (lock, _interrupts) = if args.dry_run {
         (None, None)
@@ -87,10 +102,23 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         log.ensure()?;
         // Signals are caught before the lock is taken: a Ctrl-C while the lock's push
         // runs must not kill gatekeeper and leave the lock behind unrecorded.
-        let interrupts = Interrupts::catch().map_err(|e| {
-            CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
-        })?;
-        let lock = rollout::lock(&ctx, &log, RunKind::Deploy, &run)?;
+        let interrupts = match early {
+            Some(interrupts) => interrupts,
+            None => Interrupts::catch().map_err(|e| {
+                CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
+            })?,
+        };
+        let lock = match super::wait::take_lock(
+            &ctx,
+            &log,
+            &run,
+            args.wait_for_lock,
+            args.interval,
+            &interrupts.watch(),
+        )? {
+            Ok(lock) => lock,
+            Err(signal) => return Ok(Outcome::Interrupted(signal)),
+        };
         ctx.children.watch = interrupts.watch();
         (Some(lock), Some(interrupts))
     };
@@ -128,7 +156,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                         &ctx,
                         &log,
                         &run,
-                        deployments::run_actor(shared.as_ref()),
+                        run_actor(shared.as_ref()),
                         signal,
                         "the facts were collected",
                     );
@@ -143,6 +171,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         };
         let mut facts = collected;
         facts.overrides = overrides.clone();
+        facts.request = request.clone();
         let mut decision = policies.evaluate(&facts)?.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
         super::note_unneeded_overrides(&decision, &facts.overrides);
@@ -173,6 +202,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 "\nDeploy of {} denied: nothing was changed.\n",
                 args.target
             );
+            return Ok(EXIT_FAIL);
+        }
+        // Confirmed in a comment: only the SHA its asker saw may ship.
+        if let Err(why) = crate::chatops::hold_to_confirmed(request.as_ref(), &facts) {
+            if !args.dry_run {
+                rollout::deploy::denied(&log, &args.target, &run, gate)?;
+            }
+            let _ = write!(out, "\nDeploy of {} refused: {why}.\n", args.target);
             return Ok(EXIT_FAIL);
         }
 
@@ -269,6 +306,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 Collected::Facts(collected) => match *collected {
                     Ok(mut facts) => {
                         facts.overrides = overrides.clone();
+                        facts.request = request.clone();
                         facts
                     }
                     Err(e) => {
@@ -305,7 +343,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 gate: gate.clone(),
                 release_shas,
                 yes: args.yes,
-                actor: deployments::run_actor(shared.as_ref()),
+                actor: run_actor(shared.as_ref()),
                 recheck: (!args.yes).then_some(&mut recheck as &mut dyn FnMut() -> _),
             },
             &mut out,
@@ -327,7 +365,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         &run,
         &log,
         lock,
-        || deployments::run_actor(shared.as_ref()),
+        || run_actor(shared.as_ref()),
         result,
     )
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod chatops;
 mod check;
 mod deploy;
 mod facts;
@@ -13,6 +14,7 @@ mod rollback;
 mod status;
 mod summary;
 mod unlock;
+mod wait;
 mod window;
 
 use std::io::{IsTerminal, Write};
@@ -123,6 +125,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
         Command::Status(args) => status::run(args),
+        Command::Chatops(args) => chatops::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {

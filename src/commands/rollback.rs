@@ -45,8 +45,16 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         };
         eprintln!("{verb} {made}");
     }
-    let shared =
+    let request = super::chatops::read_request(args.chatops_request.as_deref())?;
+    let mut shared =
         deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
+    if let Some(s) = shared.as_mut() {
+        s.actor =
+            crate::chatops::stamp(Some(s.actor.clone()), request.as_ref()).unwrap_or_default();
+    }
+    let run_actor = |shared: Option<&deployments::Shared>| {
+        crate::chatops::stamp(deployments::run_actor(shared), request.as_ref())
+    };
     let run = rollout::run_id();
     // The log must take records (a regular file, no link) before the lock is taken;
     // the lock before the history is read, so no other run changes it meanwhile.
@@ -103,7 +111,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                     &ctx,
                     &log,
                     &run,
-                    deployments::run_actor(shared.as_ref()),
+                    run_actor(shared.as_ref()),
                     signal,
                     "the deploy history and the production SHA were read",
                 );
@@ -264,7 +272,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                 sha: &sha,
                 yes: args.yes,
                 reason: args.reason.as_deref(),
-                actor: deployments::run_actor(shared.as_ref()),
+                actor: run_actor(shared.as_ref()),
             },
             &mut out,
             &mut prompt,
@@ -285,7 +293,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         &run,
         &log,
         lock,
-        || deployments::run_actor(shared.as_ref()),
+        || run_actor(shared.as_ref()),
         result,
     )
 }

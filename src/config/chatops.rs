@@ -52,7 +52,11 @@ impl fmt::Display for IssueRef {
 
 /// `owner/name#N`, or why not.
 pub fn issue_ref(text: &str) -> Result<IssueRef, String> {
-    let bad = || format!("{text:?} is not an issue: write it as \"owner/name#N\", e.g. \"thinkthroughmath/apangea#500\"");
+    let bad = || {
+        format!(
+            "{text:?} is not an issue: write it as \"owner/name#N\", e.g. \"thinkthroughmath/apangea#500\""
+        )
+    };
     let (repo, number) = text.split_once('#').ok_or_else(bad)?;
     let number: u64 = number.parse().map_err(|_| bad())?;
     if number == 0 || super::split_repo(repo).is_none() {
@@ -73,7 +77,13 @@ mod tests {
         let issue = issue_ref("thinkthroughmath/apangea#500").unwrap();
         assert_eq!(issue.repo, "thinkthroughmath/apangea");
         assert_eq!(issue.number, 500);
-        for bad in ["apangea#500", "thinkthroughmath/apangea", "o/r#0", "o/r#x", "o/r#-1"] {
+        for bad in [
+            "apangea#500",
+            "thinkthroughmath/apangea",
+            "o/r#0",
+            "o/r#x",
+            "o/r#-1",
+        ] {
             assert!(issue_ref(bad).is_err(), "{bad}");
         }
     }

@@ -191,7 +191,11 @@ impl Settings {
             problems: Vec::new(),
         };
         for key in object.keys() {
-            if !SCHEMA.iter().chain(&OPTIONAL).any(|(known, _)| known == key) {
+            if !SCHEMA
+                .iter()
+                .chain(&OPTIONAL)
+                .any(|(known, _)| known == key)
+            {
                 v.problems.push(SettingProblem::Unknown {
                     key: key.clone(),
                     nearest: nearest_key(key),
