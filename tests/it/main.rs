@@ -10,6 +10,7 @@
 )]
 
 mod base_branch;
+mod chatops;
 mod check;
 mod ci;
 mod clones;
