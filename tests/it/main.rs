@@ -39,4 +39,5 @@ mod status_after;
 mod support;
 mod transport;
 mod vetting;
+mod wait;
 mod window;
