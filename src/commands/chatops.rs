@@ -519,13 +519,13 @@ impl Act<'_> {
             records
                 .iter()
                 .skip(before)
+                .rev()
                 .filter(|r| r.target == target)
                 .filter_map(|r| match &r.event {
                     AuditEvent::Deploy(run) | AuditEvent::Rollback(run) => Some(run),
                     _ => None,
                 })
-                .filter(|run| run.moved_production())
-                .last()
+                .find(|run| run.moved_production())
                 .and_then(|run| run.before_sha.clone())
                 .map(|before| {
                     format!(

@@ -490,3 +490,46 @@ fn an_event_of_another_kind_is_no_decision() {
     assert!(stderr.contains("give the issue_comment event"), "{stderr}");
     let _ = fixture("events/issue-comment-deploy.json");
 }
+
+#[test]
+fn the_example_workflow_reads_the_rules_from_the_default_branch_one_run_at_a_time() {
+    let text =
+        std::fs::read_to_string(crate::support::root().join("examples/chatops.yml")).unwrap();
+    assert!(text.contains("issue_comment:"));
+    // Config and policies from the default branch, never the commented pull request.
+    assert!(
+        text.contains("ref: ${{ github.event.repository.default_branch }}"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("refs/pull/") && !text.contains("pull_request.head"),
+        "{text}"
+    );
+    for permission in [
+        "issues: write",
+        "pull-requests: write",
+        "deployments: write",
+        "contents: read",
+    ] {
+        assert!(text.contains(permission), "no `{permission}`");
+    }
+    assert!(
+        text.contains("group: deploy-production") && text.contains("cancel-in-progress: false")
+    );
+    assert!(text.contains("environment: production"));
+    assert!(text.contains("gatekeeper chatops --event \"$GITHUB_EVENT_PATH\""));
+    // Every line it runs is explained in docs/chatops.md.
+    let docs = std::fs::read_to_string(crate::support::root().join("docs/chatops.md")).unwrap();
+    for line in [
+        "permissions:",
+        "concurrency:",
+        "environment: production",
+        "persist-credentials",
+        "startsWith(",
+    ] {
+        assert!(
+            docs.contains(line),
+            "docs/chatops.md does not explain `{line}`"
+        );
+    }
+}
