@@ -172,6 +172,10 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
             }
         }
     };
+    // The CI log shows the answer too (a command's output was shown as it ran).
+    if !done.logged {
+        print(&format!("{}\n", done.body.trim_end()));
+    }
     let pending = done.pending.clone();
     answer.write(
         existing.as_ref(),
@@ -351,15 +355,22 @@ struct Done {
     body: String,
     pending: Option<Pending>,
     rollback: Option<String>,
+    /// The body is a command's output, already in the CI log.
+    logged: bool,
 }
 
 impl Done {
     fn ok(body: String) -> Self {
+        Self::of(EXIT_OK, body, None)
+    }
+
+    fn of(outcome: Outcome, body: String, pending: Option<Pending>) -> Self {
         Self {
-            outcome: EXIT_OK,
+            outcome,
             body,
-            pending: None,
+            pending,
             rollback: None,
+            logged: false,
         }
     }
 }
@@ -398,12 +409,11 @@ impl Act<'_> {
 
     fn check(&self, target: &str) -> Result<Done, CommandError> {
         let (_, decision) = self.gate(target)?;
-        Ok(Done {
-            outcome: Outcome::of(decision.allow),
-            body: Self::markdown(&decision)?,
-            pending: None,
-            rollback: None,
-        })
+        Ok(Done::of(
+            Outcome::of(decision.allow),
+            Self::markdown(&decision)?,
+            None,
+        ))
     }
 
     fn deploy(&self, target: &str, dry_run: bool) -> Result<Done, CommandError> {
@@ -413,12 +423,7 @@ impl Act<'_> {
             body.push_str(&format!(
                 "\n❌ Deploy of {target} denied: nothing was changed.\n"
             ));
-            return Ok(Done {
-                outcome: EXIT_FAIL,
-                body,
-                pending: None,
-                rollback: None,
-            });
+            return Ok(Done::of(EXIT_FAIL, body, None));
         }
         if dry_run {
             body.push_str("\nDry run: nothing was run.\n");
@@ -426,12 +431,7 @@ impl Act<'_> {
         }
         let Some(sha) = facts.repos.first().and_then(|r| r.release_sha.clone()) else {
             body.push_str("\n❌ The app's release head is unknown, so no confirmation can name it: nothing was run.\n");
-            return Ok(Done {
-                outcome: EXIT_FAIL,
-                body,
-                pending: None,
-                rollback: None,
-            });
+            return Ok(Done::of(EXIT_FAIL, body, None));
         };
         let pending = self.pending("deploy", &sha);
         body.push_str(&format!(
@@ -441,12 +441,7 @@ impl Act<'_> {
             login = self.login,
             until = pending.until.format("%Y-%m-%d %H:%M UTC"),
         ));
-        Ok(Done {
-            outcome: EXIT_OK,
-            body,
-            pending: Some(pending),
-            rollback: None,
-        })
+        Ok(Done::of(EXIT_OK, body, Some(pending)))
     }
 
     fn rollback(&self, target: &str, session: &Session) -> Result<Done, CommandError> {
@@ -464,12 +459,7 @@ impl Act<'_> {
             login = self.login,
             until = pending.until.format("%Y-%m-%d %H:%M UTC"),
         );
-        Ok(Done {
-            outcome: EXIT_OK,
-            body,
-            pending: Some(pending),
-            rollback: None,
-        })
+        Ok(Done::of(EXIT_OK, body, Some(pending)))
     }
 
     fn pending(&self, command: &str, sha: &str) -> Pending {
@@ -495,16 +485,15 @@ impl Act<'_> {
             let t = self.config.target(target)?;
             let now = session.block(session.github.branch_head(&t.deploy_repo, &t.base_branch))?;
             if now != pending.sha {
-                return Ok(Done {
-                    outcome: EXIT_FAIL,
-                    body: format!(
+                return Ok(Done::of(
+                    EXIT_FAIL,
+                    format!(
                         "❌ Production moved from {} to {} since the rollback was asked: nothing was run; ask `/rollback {target}` again.",
                         pending.short(),
                         short(&now)
                     ),
-                    pending: None,
-                    rollback: None,
-                });
+                    None,
+                ));
             }
         }
         let file = RequestFile::write(self.request)?;
@@ -553,12 +542,11 @@ impl Act<'_> {
         let out = match cmd.stdin(std::process::Stdio::null()).output() {
             Ok(out) => out,
             Err(e) => {
-                return Done {
-                    outcome: EXIT_FAIL,
-                    body: format!("❌ `{shown}` could not be started: {e}"),
-                    pending: None,
-                    rollback: None,
-                };
+                return Done::of(
+                    EXIT_FAIL,
+                    format!("❌ `{shown}` could not be started: {e}"),
+                    None,
+                );
             }
         };
         // The CI log gets everything too.
@@ -579,10 +567,8 @@ impl Act<'_> {
             body.push_str(&quoted("Output", &format!("{stdout}{stderr}")));
         }
         Done {
-            outcome,
-            body,
-            pending: None,
-            rollback: None,
+            logged: true,
+            ..Done::of(outcome, body, None)
         }
     }
 }
