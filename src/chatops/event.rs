@@ -21,6 +21,8 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     pub id: u64,
+    /// The GraphQL node id, to read the comment again.
+    pub node_id: String,
     pub body: String,
     pub url: String,
     pub login: String,
@@ -59,6 +61,7 @@ impl Event {
                 .is_some_and(|p| !p.is_null()),
             comment: Comment {
                 id: number_at("/comment/id")?,
+                node_id: text_at("/comment/node_id")?,
                 // A comment's body may be null (an empty comment): no command.
                 body: v
                     .pointer("/comment/body")

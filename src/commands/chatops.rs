@@ -61,6 +61,17 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
     }
     let config = Config::load(&args.config.config)?;
     let session = Session::connect(&config, &event)?;
+    // The comment as it is now: one minimized, or edited before this job ran, asks
+    // for nothing (the event holds the text as first written).
+    let now = session.block(session.github.comment_now(&event.comment.node_id))?;
+    if now.minimized {
+        say("the comment is minimized (hidden): it runs no command");
+        return Ok(EXIT_OK);
+    }
+    if now.edited || now.body != event.comment.body {
+        say("the comment was edited after it was made: an edited comment runs no command");
+        return Ok(EXIT_OK);
+    }
     let target_name = command.target().unwrap_or("help").to_owned();
     let mut answer = Answer {
         session: &session,

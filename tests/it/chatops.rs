@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{path, path_regex};
+use wiremock::matchers::{body_string_contains, path, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::deploy::{Setup, last_of, run};
@@ -29,12 +29,23 @@ struct State {
     reactions: Vec<(u64, String)>,
     /// login → (status, answer) of the permission lookup
     roles: HashMap<String, (u16, Value)>,
+    /// GraphQL node id → the comment as GraphQL answers it now
+    nodes: HashMap<String, Value>,
 }
 
 #[derive(Clone, Default)]
 struct Chat(Arc<Mutex<State>>);
 
 impl Chat {
+    /// The comment `node` as GitHub holds it now.
+    fn said(&self, node: &str, body: &str, minimized: bool, edited: bool) {
+        let edited = edited.then_some("2026-11-24T19:01:00Z");
+        self.0.lock().unwrap().nodes.insert(
+            node.to_owned(),
+            json!({"body": body, "isMinimized": minimized, "lastEditedAt": edited}),
+        );
+    }
+
     fn role(&self, login: &str, role: &str, base: &str) {
         self.0.lock().unwrap().roles.insert(
             login.to_owned(),
@@ -64,6 +75,26 @@ impl Chat {
             .filter(|(id, _)| *id == comment)
             .map(|(_, r)| r.clone())
             .collect()
+    }
+}
+
+/// GitHub's GraphQL endpoint for the comment query: the node, or NOT_FOUND.
+struct Nodes(Chat);
+
+impl Respond for Nodes {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let id = body["variables"]["id"].as_str().unwrap().to_owned();
+        let state = self.0.0.lock().unwrap();
+        match state.nodes.get(&id) {
+            Some(node) => answer(200, &json!({"data": {"node": node}})),
+            None => answer(
+                200,
+                &json!({"data": {"node": null}, "errors": [{"type": "NOT_FOUND", "path": ["node"],
+                    "locations": [{"line": 2, "column": 3}],
+                    "message": format!("Could not resolve to a node with the global id of '{id}'")}]}),
+            ),
+        }
     }
 }
 
@@ -177,6 +208,13 @@ async fn mount_chat(services: &Services) -> Chat {
             Mock::given(path("/api/v3/user")).respond_with(answer(200, &json!({"login": LOGIN}))),
         )
         .await;
+    services
+        .mount(
+            Mock::given(path("/api/graphql"))
+                .and(body_string_contains("query ChatopsComment("))
+                .respond_with(Nodes(chat.clone())),
+        )
+        .await;
     chat
 }
 
@@ -191,9 +229,11 @@ fn event(dir: &Path, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
 }
 
 /// `login` commenting `body` on the release pull request, as comment `id`.
-fn comment(dir: &Path, id: u64, login: &str, body: &str) -> PathBuf {
+fn comment(chat: &Chat, dir: &Path, id: u64, login: &str, body: &str) -> PathBuf {
+    chat.said(&format!("IC_{id}"), body, false, false);
     event(dir, &format!("comment-{id}"), |v| {
         v["comment"]["id"] = json!(id);
+        v["comment"]["node_id"] = json!(format!("IC_{id}"));
         v["comment"]["html_url"] = json!(format!(
             "https://github.com/thinkthroughmath/apangea/pull/412#issuecomment-{id}"
         ));
@@ -221,7 +261,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
 
-    let (code, stdout, stderr) = chatops(&s, &comment(&dir, 1, "rob", "/deploy production"));
+    let (code, stdout, stderr) = chatops(&s, &comment(&chat, &dir, 1, "rob", "/deploy production"));
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
@@ -236,7 +276,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
     assert_eq!(chat.reactions(1), ["-1"]);
 
     // A lookup that fails refuses too: never a pass on silence.
-    let (code, stdout, _) = chatops(&s, &comment(&dir, 2, "carol", "/check production"));
+    let (code, stdout, _) = chatops(&s, &comment(&chat, &dir, 2, "carol", "/check production"));
     assert_eq!(code, 1, "{stdout}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "one reply per target: {replies:#?}");
@@ -254,6 +294,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
 async fn a_comment_on_another_issue_is_answered_without_action() {
     let s = Setup::new(false).await;
     let chat = mount_chat(&s.services).await;
+    chat.said("IC_kwDOAbc1234M6VrT0w", "/deploy production", false, false);
     let file = event(&s.release.root, "issue-7", |v| {
         v["issue"]["number"] = json!(7);
         v["issue"]["pull_request"] = Value::Null;
@@ -290,7 +331,8 @@ async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
     let s = Setup::new(false).await;
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
-    let (code, stdout, stderr) = chatops(&s, &comment(&dir, 10, "alice", "/check production"));
+    let (code, stdout, stderr) =
+        chatops(&s, &comment(&chat, &dir, 10, "alice", "/check production"));
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
@@ -317,7 +359,7 @@ async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
     assert_eq!(check["command"], "chatops");
 
     // A later run updates the same reply.
-    let (code, _, _) = chatops(&s, &comment(&dir, 11, "bob", "/check production"));
+    let (code, _, _) = chatops(&s, &comment(&chat, &dir, 11, "bob", "/check production"));
     assert_eq!(code, 0);
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
@@ -336,7 +378,8 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
     let dir = s.release.root.clone();
     let short = &s.apangea_rc[..7];
 
-    let (code, stdout, stderr) = chatops(&s, &comment(&dir, 20, "alice", "/deploy production"));
+    let (code, stdout, stderr) =
+        chatops(&s, &comment(&chat, &dir, 20, "alice", "/deploy production"));
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let reply = chat.replies(412).remove(0);
     assert!(
@@ -351,6 +394,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
     let (code, _, _) = chatops(
         &s,
         &comment(
+            &chat,
             &dir,
             21,
             "bob",
@@ -365,7 +409,13 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
     );
     let (code, _, _) = chatops(
         &s,
-        &comment(&dir, 22, "alice", "/deploy production confirm 9b8a7c6"),
+        &comment(
+            &chat,
+            &dir,
+            22,
+            "alice",
+            "/deploy production confirm 9b8a7c6",
+        ),
     );
     assert_eq!(code, 1);
     let reply = chat.replies(412).remove(0);
@@ -384,6 +434,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
     let (code, stdout, stderr) = chatops(
         &s,
         &comment(
+            &chat,
             &dir,
             23,
             "alice",
@@ -532,4 +583,43 @@ fn the_example_workflow_reads_the_rules_from_the_default_branch_one_run_at_a_tim
             "docs/chatops.md does not explain `{line}`"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_minimized_comment_and_one_edited_before_the_job_ran_are_ignored() {
+    let services = crate::support::server::start_green().await;
+    let chat = mount_chat(&services).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let config = services.write_config(tmp.path());
+    let dir = tmp.path();
+    let minimized = comment(&chat, dir, 30, "alice", "/deploy production");
+    chat.said("IC_30", "/deploy production", true, false);
+    let edited = comment(&chat, dir, 31, "alice", "/deploy production");
+    chat.said("IC_31", "/check production", false, true);
+    let gone = comment(&chat, dir, 32, "alice", "/deploy production");
+    chat.0.lock().unwrap().nodes.remove("IC_32");
+    for (file, code, says) in [
+        (&minimized, 0, "the comment is minimized"),
+        (&edited, 0, "the comment was edited after it was made"),
+        // A comment that cannot be read again is no decision: nothing runs.
+        (&gone, 2, "Could not resolve to a node"),
+    ] {
+        let out = gatekeeper_in(dir)
+            .args(["chatops", "--event"])
+            .arg(file)
+            .arg("--config")
+            .arg(&config)
+            .envs(Services::env())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "{text}");
+        assert!(text.contains(says), "{text}");
+    }
+    assert!(chat.replies(412).is_empty(), "no reply, no reaction");
+    assert!(chat.0.lock().unwrap().reactions.is_empty());
 }

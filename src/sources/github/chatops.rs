@@ -102,7 +102,48 @@ pub fn parse_comment(v: &Value) -> Result<IssueComment, String> {
     })
 }
 
+/// A comment as it is now, by GraphQL (REST shows neither minimizing nor edits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentNow {
+    pub body: String,
+    pub minimized: bool,
+    pub edited: bool,
+}
+
+/// Reads a comment again by its node id.
+pub const COMMENT_QUERY: &str = "query ChatopsComment($id: ID!) {
+  node(id: $id) {
+    ... on IssueComment { body isMinimized lastEditedAt }
+  }
+}";
+
+pub fn parse_comment_now(data: &Value) -> Result<CommentNow, String> {
+    let node = data
+        .get("node")
+        .filter(|n| n.is_object())
+        .ok_or_else(|| "no comment with that id (deleted?)".to_owned())?;
+    let body = str_at(node, "/body").ok_or_else(|| "the node is no issue comment".to_owned())?;
+    let minimized = node
+        .get("isMinimized")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| "no isMinimized in the answer".to_owned())?;
+    Ok(CommentNow {
+        body: body.to_owned(),
+        minimized,
+        edited: node.get("lastEditedAt").is_some_and(|v| !v.is_null()),
+    })
+}
+
 impl GitHub {
+    /// The comment with GraphQL node `id` as it is now.
+    pub async fn comment_now(&self, id: &str) -> Result<CommentNow, GithubError> {
+        let data = self.graphql(COMMENT_QUERY, json!({ "id": id })).await?;
+        parse_comment_now(&data).map_err(|message| GithubError::Parse {
+            url: self.graphql_url(),
+            message,
+        })
+    }
+
     /// Pull request `number` of `repo`: its branches and their repositories.
     pub async fn pull_branches(
         &self,
@@ -211,6 +252,20 @@ mod tests {
         assert_eq!(p.role_name.as_deref(), Some("maintain"));
         assert!(parse_permission(r#"{"message": "Not Found"}"#).is_err());
         assert!(parse_permission("<html>").is_err());
+    }
+
+    #[test]
+    fn a_comment_read_again_says_whether_it_was_minimized_or_edited() {
+        let now = parse_comment_now(&serde_json::json!({"node": {
+            "body": "/deploy production", "isMinimized": true, "lastEditedAt": null}}))
+        .unwrap();
+        assert!(now.minimized && !now.edited);
+        let edited = parse_comment_now(&serde_json::json!({"node": {
+            "body": "x", "isMinimized": false, "lastEditedAt": "2026-11-24T19:01:00Z"}}))
+        .unwrap();
+        assert!(edited.edited);
+        assert!(parse_comment_now(&serde_json::json!({"node": null})).is_err());
+        assert!(parse_comment_now(&serde_json::json!({"node": {}})).is_err());
     }
 
     #[test]
