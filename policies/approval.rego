@@ -21,11 +21,14 @@ approval_pass if {
 			not changes_requested(pr)
 		}
 	}
+	request_clears
 }
 
 approval_failures contains no_repos_reason if not has_repos
 
 approval_failures contains msg if some msg in release_pr_failures
+
+approval_failures contains msg if some msg in request_failures
 
 approval_failures contains msg if {
 	some repo in input.repos

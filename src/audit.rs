@@ -86,6 +86,12 @@ pub struct Actor {
     pub github: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci: Option<String>,
+    /// How the run was asked for, when not at a terminal or by a CI job: `chatops`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The comment that asked for the run (`via: chatops`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_url: Option<String>,
 }
 
 impl Actor {

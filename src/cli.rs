@@ -70,6 +70,11 @@ pub enum Command {
         after_help = "Examples:\n  gatekeeper status production\n  gatekeeper status production --format json"
     )]
     Status(StatusArgs),
+    /// Answer a command asked in a comment (`/deploy production`), for a CI job started by GitHub's issue_comment event.
+    #[command(
+        after_help = "Example (GitHub Actions, on: issue_comment):\n  gatekeeper chatops --event \"$GITHUB_EVENT_PATH\""
+    )]
+    Chatops(ChatopsArgs),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -197,6 +202,29 @@ pub struct DeployArgs {
     /// Output format of the decision.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// While the gate denies, wait and decide again instead of stopping: at the next
+    /// allowed start `window` finds, else every --interval; go on once the allows held
+    /// for --steady. The lock is taken only when the runbook starts.
+    #[arg(long, conflicts_with_all = ["dry_run", "facts"])]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit 1, with the last decision).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::wait::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// With --wait: how often to decide again when the window cannot say when the
+    /// checks will pass (throughput, tests); with --wait-for-lock, how often to look.
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::wait::parse_duration)]
+    pub interval: std::time::Duration,
+    /// With --wait: how long consecutive allows must hold before the deploy goes on.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::wait::parse_duration)]
+    pub steady: std::time::Duration,
+    /// When another run holds the lock, wait up to this long for it (naming the
+    /// holder) instead of refusing at once.
+    #[arg(long, value_name = "DURATION", value_parser = crate::wait::parse_duration, conflicts_with = "dry_run")]
+    pub wait_for_lock: Option<std::time::Duration>,
+    /// The request of a comment (`gatekeeper chatops` writes it): put in the facts,
+    /// stamped on the run's records, and the run held to the SHA it confirmed.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub chatops_request: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +248,9 @@ pub struct RollbackArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// The request of a comment (`gatekeeper chatops` writes it).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub chatops_request: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,6 +391,15 @@ pub struct StatusArgs {
 pub enum StatusFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ChatopsArgs {
+    /// The issue_comment event's payload ($GITHUB_EVENT_PATH).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub event: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]

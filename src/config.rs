@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+mod chatops;
 mod keys;
 mod secrets;
 mod shape;
 mod zone;
 
+pub use chatops::{ChatopsRole, IssueRef, issue_ref};
 pub use secrets::is_variable_name;
 pub use zone::zone;
 
@@ -75,6 +77,12 @@ pub struct Config {
     pub github: Option<GithubConfig>,
     #[serde(default)]
     pub programs: Programs,
+    /// The lowest repository role that may ask for a command in a comment.
+    #[serde(default)]
+    pub chatops_role: ChatopsRole,
+    /// How long a `/deploy` or `/rollback` asked in a comment waits for its confirmation.
+    #[serde(default = "chatops::default_confirm_minutes")]
+    pub chatops_confirm_minutes: u32,
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,
     /// Where the config was read from, for messages.
@@ -163,6 +171,9 @@ pub struct TargetConfig {
     /// Who gets a copy of the downtime e-mail.
     #[serde(default = "default_notice_cc")]
     pub notice_cc: Vec<String>,
+    /// An issue (`owner/name#N`) where chatops commands are taken besides the
+    /// target's release pull request.
+    pub chatops_issue: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -419,6 +430,13 @@ impl Config {
         in_range(&mut problems, "max_in_flight", self.max_in_flight, 1, 100);
         in_range(
             &mut problems,
+            "chatops_confirm_minutes",
+            self.chatops_confirm_minutes,
+            1,
+            1440,
+        );
+        in_range(
+            &mut problems,
             "step_grace_seconds",
             self.step_grace_seconds,
             0,
@@ -471,6 +489,9 @@ impl Config {
         for (name, target) in &self.targets {
             let at = format!("targets.{name}");
             shape::name(&mut problems, "a target name", name);
+            if let Some(Err(why)) = target.chatops_issue.as_deref().map(issue_ref) {
+                problems.push(format!("{at}.chatops_issue {why}"));
+            }
             for (key, value) in [
                 ("app", Some(&target.app)),
                 ("deploy_remote", Some(&target.deploy_remote)),

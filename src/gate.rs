@@ -97,6 +97,8 @@ pub struct Gate {
     config: Option<Config>,
     policies: PolicySet,
     overrides: Vec<OverrideRequest>,
+    /// Who asked, when a run was asked for in a comment (chatops).
+    request: Option<crate::facts::Request>,
     collector: Collector,
 }
 
@@ -168,6 +170,7 @@ impl Gate {
             config,
             policies,
             overrides,
+            request: None,
         })
     }
 
@@ -196,6 +199,11 @@ impl Gate {
         }
     }
 
+    /// The request a comment made (chatops): it enters every judged document.
+    pub fn set_request(&mut self, request: Option<crate::facts::Request>) {
+        self.request = request;
+    }
+
     /// Decisions are made on live facts (not a recorded document).
     pub fn is_live(&self) -> bool {
         self.collector.facts_file.is_none()
@@ -215,6 +223,10 @@ impl Gate {
     /// errors are marked on the decision, and the record's gate is digested.
     pub fn decide(&mut self, mut facts: Facts) -> Result<Judgement, GateError> {
         facts.overrides = self.overrides.clone();
+        // A recorded document keeps the request it was judged with.
+        if self.request.is_some() {
+            facts.request = self.request.clone();
+        }
         let evaluation = self.policies.evaluate(&facts)?;
         let mut decision = evaluation.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));

@@ -9,14 +9,14 @@
 //! Layers, from the ground up (a file imports only from its own layer or one
 //! below, and no files import each other in a circle; `tests/it/architecture.rs`
 //! holds the code to this list):
-//! 1. ground: build_info, keys, cli, decision, notice, secrets, net
+//! 1. ground: build_info, keys, cli, decision, notice, secrets, net, wait
 //! 2. config: config
 //! 3. facts: facts
 //! 4. audit: audit
 //! 5. sources: sources
 //! 6. policy: policy
 //! 7. planner: planner
-//! 8. gate: gate
+//! 8. gate: gate, chatops
 //! 9. render: render
 //! 10. runbook: runbook
 //! 11. rollout: rollout
@@ -25,6 +25,7 @@
 
 pub mod audit;
 pub mod build_info;
+pub mod chatops;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -40,3 +41,4 @@ pub mod rollout;
 pub mod runbook;
 pub mod secrets;
 pub mod sources;
+pub mod wait;

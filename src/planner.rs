@@ -520,6 +520,7 @@ pub fn announced_facts(
         throughput: None,
         notices: Some(Vec::new()),
         errors: Vec::new(),
+        request: None,
     }
 }
 

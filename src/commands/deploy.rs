@@ -10,12 +10,12 @@
 use std::io::Write;
 
 use crate::cli::{DeployArgs, Format};
-use crate::gate::{self, Collector, Gate};
+use crate::gate::{self, Gate};
 use crate::render;
 use crate::rollout::{self, Judged, RunKind, Session, deployments};
-use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{self, steps};
 
+use super::collect::{Collected, collect_or_interrupt};
 use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, print, stdout_style, summary};
 
@@ -60,6 +60,9 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             verbose: args.config.verbose,
         },
     )?;
+    // Asked for in a comment: the request enters the facts and stamps the records.
+    let request = super::chatops::read_request(args.chatops_request.as_deref())?;
+    gate.set_request(request.clone());
     if args.facts.is_none() {
         // A missing secret stops the deploy before the lock and any request.
         gate::require_secrets(&config)?;
@@ -76,14 +79,39 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
     }
     // Who deploys (the token's login, asked once) and where the run is shared.
-    let shared = (!args.dry_run)
+    let mut shared = (!args.dry_run)
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
         .flatten();
+    if let Some(s) = shared.as_mut() {
+        s.actor =
+            crate::chatops::stamp(Some(s.actor.clone()), request.as_ref()).unwrap_or_default();
+    }
     // An override is by the actor when known (the person CI names, the login).
     if let Some(shared) = &shared {
         gate.attribute_overrides(|by| shared.actor.name_or(by));
     }
-    let session = Session::start(RunKind::Deploy, &mut ctx, log, shared, args.dry_run)?;
+    // `--wait`: decide until the allows hold, before anything is taken.
+    let caught = match super::wait::before_lock(&args, &mut gate)? {
+        super::wait::Before::Go(interrupts) => interrupts,
+        super::wait::Before::Stop(outcome) => return Ok(outcome),
+    };
+    let mut session = if args.dry_run {
+        Session::start(RunKind::Deploy, &mut ctx, log, shared, true)?
+    } else {
+        let (wait, interval) = (args.wait_for_lock, args.interval);
+        match Session::start_after(
+            RunKind::Deploy,
+            &mut ctx,
+            log,
+            shared,
+            caught,
+            |ctx, watch| wait.and_then(|max| super::wait::for_lock(ctx, max, interval, watch)),
+        )? {
+            Ok(session) => session,
+            Err(signal) => return Ok(Outcome::Interrupted(signal)),
+        }
+    };
+    session.restamp_actor(|actor| crate::chatops::stamp(actor, request.as_ref()));
     let (log, run) = (session.log(), session.id());
 
     // From here every exit leaves a record when the lock was taken (the check and
@@ -140,6 +168,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 "\nDeploy of {} denied: nothing was changed.\n",
                 args.target
             );
+            return Ok(EXIT_FAIL);
+        }
+        // Confirmed in a comment: only the SHA its asker saw may ship.
+        if let Err(why) = crate::chatops::hold_to_confirmed(request.as_ref(), facts) {
+            if !args.dry_run {
+                rollout::deploy::denied(log, &args.target, run, verdict)?;
+            }
+            let _ = write!(out, "\nDeploy of {} refused: {why}.\n", args.target);
             return Ok(EXIT_FAIL);
         }
 
@@ -249,24 +285,4 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         ))
     })();
     super::record::end_run(session, result)
-}
-
-/// How a collection ended: its facts (or error), or a signal that cancelled it.
-enum Collected {
-    Facts(Box<Result<crate::facts::Facts, CommandError>>),
-    Interrupted(Interruption),
-}
-
-/// Collects live facts at the real clock, given up on as soon as `watch` sees a
-/// signal (collection only reads).
-fn collect_or_interrupt(collector: &Collector, verbose: bool, watch: &Watch) -> Collected {
-    let collector = collector.clone();
-    let read = move || super::observed(true, verbose, |progress| collector.facts(progress));
-    match rollout::until_interrupted(watch, read) {
-        Ok(Some(facts)) => Collected::Facts(Box::new(facts)),
-        Ok(None) => Collected::Facts(Box::new(Err(CommandError::Usage(
-            "the collection of the facts stopped without an answer; run deploy again".to_owned(),
-        )))),
-        Err(signal) => Collected::Interrupted(signal),
-    }
 }

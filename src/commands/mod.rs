@@ -1,7 +1,9 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod chatops;
 mod check;
+mod collect;
 mod deploy;
 mod facts;
 mod history;
@@ -13,6 +15,7 @@ mod rollback;
 mod status;
 mod summary;
 mod unlock;
+mod wait;
 mod window;
 
 use std::io::{IsTerminal, Write};
@@ -124,6 +127,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
         Command::Status(args) => status::run(args),
+        Command::Chatops(args) => chatops::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Completions { shell } => {

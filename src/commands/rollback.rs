@@ -44,10 +44,16 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         };
         eprintln!("{verb} {made}");
     }
-    let shared =
+    let request = super::chatops::read_request(args.chatops_request.as_deref())?;
+    let mut shared =
         deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
+    if let Some(s) = shared.as_mut() {
+        s.actor =
+            crate::chatops::stamp(Some(s.actor.clone()), request.as_ref()).unwrap_or_default();
+    }
     // The lock before the history is read, so no other run changes it meanwhile.
-    let session = Session::start(RunKind::Rollback, &mut ctx, log, shared, args.dry_run)?;
+    let mut session = Session::start(RunKind::Rollback, &mut ctx, log, shared, args.dry_run)?;
+    session.restamp_actor(|actor| crate::chatops::stamp(actor, request.as_ref()));
     let (log, run, shared) = (session.log(), session.id(), session.shared());
     // From here every exit leaves a record when the lock was taken (the run's
     // own, or `aborted` saying why), and the lock is released when `lock` drops.

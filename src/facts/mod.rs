@@ -7,6 +7,7 @@
 //! consistent and about the configured target before anything is judged on it.
 
 mod load;
+mod request;
 mod verify;
 mod window;
 
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use load::FACTS_CAP_MIB;
+pub use request::Request;
 pub use verify::{Expected, ExpectedRepo, MAX_WINDOW_MINUTES};
 pub use window::{Segment, Window, plan_window};
 
@@ -109,6 +111,9 @@ pub struct Facts {
     pub notices: Option<Vec<Notice>>,
     #[serde(default)]
     pub errors: Vec<SourceError>,
+    /// Who asked through a comment (`gatekeeper chatops`); absent at a terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

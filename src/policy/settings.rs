@@ -85,6 +85,18 @@ pub const SCHEMA: [(&str, &str); 10] = [
     ),
 ];
 
+/// Settings a release manager may leave out: absent, the rule they turn on is off.
+pub const OPTIONAL: [(&str, &str); 2] = [
+    (
+        "deployers",
+        "a list of GitHub logins who may ask for a deploy in a comment (empty: anyone the repository role admits), e.g. [\"tim\"]",
+    ),
+    (
+        "asker_not_only_approver",
+        "true or false: a deploy asked in a comment needs an approver's approval from someone other than the asker",
+    ),
+];
+
 /// The validated settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -98,6 +110,10 @@ pub struct Settings {
     pub holidays: BTreeSet<NaiveDate>,
     pub freezes: Vec<Freeze>,
     pub overridable: BTreeSet<String>,
+    /// Who may ask for a deploy in a comment; empty: anyone the role admits.
+    pub deployers: Vec<String>,
+    /// A deploy asked in a comment needs an approval by someone else than the asker.
+    pub asker_not_only_approver: bool,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -175,7 +191,11 @@ impl Settings {
             problems: Vec::new(),
         };
         for key in object.keys() {
-            if !SCHEMA.iter().any(|(known, _)| known == key) {
+            if !SCHEMA
+                .iter()
+                .chain(&OPTIONAL)
+                .any(|(known, _)| known == key)
+            {
                 v.problems.push(SettingProblem::Unknown {
                     key: key.clone(),
                     nearest: nearest_key(key),
@@ -201,6 +221,8 @@ impl Settings {
         let holidays = v.dates("holidays");
         let freezes = v.freezes("freezes");
         let overridable = v.overridable("overridable");
+        let deployers = v.optional_logins("deployers");
+        let asker_not_only_approver = v.optional_bool("asker_not_only_approver");
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -235,6 +257,8 @@ impl Settings {
                 holidays,
                 freezes,
                 overridable,
+                deployers,
+                asker_not_only_approver,
             }),
             _ => Err(v.problems),
         }
@@ -250,6 +274,7 @@ impl Validator<'_> {
     fn expected(key: &str) -> &'static str {
         SCHEMA
             .iter()
+            .chain(&OPTIONAL)
             .find(|(known, _)| *known == key)
             .map_or("a value", |(_, form)| form)
     }
@@ -342,6 +367,36 @@ impl Validator<'_> {
             "a GitHub login: 1 to 39 letters, digits or hyphens, not starting with a hyphen",
             |item| item.as_str().filter(|s| is_login(s)).map(str::to_owned),
         )
+    }
+
+    /// A list of logins that may be empty, or absent (then empty).
+    fn optional_logins(&mut self, key: &str) -> Vec<String> {
+        if !self.object.contains_key(key) {
+            return Vec::new();
+        }
+        self.each(
+            key,
+            false,
+            "a GitHub login: 1 to 39 letters, digits or hyphens, not starting with a hyphen",
+            |item| item.as_str().filter(|s| is_login(s)).map(str::to_owned),
+        )
+        .unwrap_or_default()
+    }
+
+    /// `true` or `false`, or absent (then false).
+    fn optional_bool(&mut self, key: &str) -> bool {
+        match self.object.get(key).cloned() {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(other) => {
+                let expected = OPTIONAL
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or("true or false", |(_, form)| form);
+                self.invalid(key, &other, expected);
+                false
+            }
+        }
     }
 
     fn weekdays(&mut self, key: &str) -> Option<Vec<Weekday>> {
@@ -524,7 +579,7 @@ fn is_login(s: &str) -> bool {
 
 /// The known key nearest to a misspelled one, when it is close.
 fn nearest_key(key: &str) -> Option<String> {
-    let known: Vec<&str> = SCHEMA.iter().map(|(k, _)| *k).collect();
+    let known: Vec<&str> = SCHEMA.iter().chain(&OPTIONAL).map(|(k, _)| *k).collect();
     crate::keys::nearest(key, &known, 3).map(str::to_owned)
 }
 
@@ -579,6 +634,25 @@ mod tests {
 
     fn problems(value: &Value) -> Vec<SettingProblem> {
         Settings::from_json(value).expect_err("the settings must be refused")
+    }
+
+    #[test]
+    fn the_chatops_settings_are_off_when_absent_and_checked_when_given() {
+        let s = Settings::from_json(&shipped()).unwrap();
+        assert!(s.deployers.is_empty());
+        assert!(!s.asker_not_only_approver);
+        let mut on = with("deployers", json!(["tim", "jim"]));
+        on["asker_not_only_approver"] = json!(true);
+        let s = Settings::from_json(&on).unwrap();
+        assert_eq!(s.deployers, ["tim", "jim"]);
+        assert!(s.asker_not_only_approver);
+        let empty = Settings::from_json(&with("deployers", json!([]))).unwrap();
+        assert!(empty.deployers.is_empty());
+        let bad = problems(&with("asker_not_only_approver", json!("yes")));
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        let bad = problems(&with("deployers", json!(["-x"])));
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert_eq!(nearest_key("deployer").as_deref(), Some("deployers"));
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn ci_actor(env: Env<'_>) -> Actor {
     Actor {
         github: None,
         ci: Actor::ci_from(&|v| env(v)),
+        ..Actor::default()
     }
 }
 
@@ -94,6 +95,7 @@ impl Shared {
             actor: Actor {
                 github: github_login,
                 ci: Actor::ci_from(&|v| env(v)),
+                ..Actor::default()
             },
             login_error,
             log_url: ci_build_url(env),

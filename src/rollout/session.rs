@@ -7,7 +7,7 @@
 use crate::audit::{Actor, AuditLog, Gate};
 use crate::runbook::Context;
 use crate::runbook::lock::Lock;
-use crate::runbook::signals::{Interruption, Interrupts};
+use crate::runbook::signals::{Interruption, Interrupts, Watch};
 
 use super::deployments::{self, Shared};
 use super::{RolloutError, RunKind, RunReport};
@@ -18,6 +18,8 @@ pub struct Session {
     id: String,
     log: AuditLog,
     shared: Option<Shared>,
+    /// Who runs it, as its records name them.
+    actor: Option<Actor>,
     lock: Option<Lock>,
     /// Held for the run: signals are caught from before the lock is taken.
     _interrupts: Option<Interrupts>,
@@ -36,25 +38,66 @@ impl Session {
         shared: Option<Shared>,
         dry_run: bool,
     ) -> Result<Self, RolloutError> {
-        let id = super::run_id();
-        let mut session = Self {
-            kind,
-            target: ctx.target.clone(),
-            id,
-            log,
-            shared,
-            lock: None,
-            _interrupts: None,
-        };
+        let mut session = Self::new(kind, ctx, log, shared);
         if dry_run {
             return Ok(session);
         }
         session.log.ensure()?;
         let interrupts = Interrupts::catch().map_err(RolloutError::Signals)?;
-        session.lock = Some(super::lock(ctx, &session.log, kind, &session.id)?);
-        ctx.children.watch = interrupts.watch();
-        session._interrupts = Some(interrupts);
+        session.take_lock(ctx, interrupts)?;
         Ok(session)
+    }
+
+    /// [`start`](Self::start) for a run that may wait first (`deploy --wait`,
+    /// `--wait-for-lock`): the signals may be caught already (`interrupts`), and
+    /// `wait` runs before the lock is taken; a signal during it ends the run with
+    /// nothing taken (`Ok(Err(signal))`).
+    pub fn start_after(
+        kind: RunKind,
+        ctx: &mut Context,
+        log: AuditLog,
+        shared: Option<Shared>,
+        interrupts: Option<Interrupts>,
+        wait: impl FnOnce(&Context, &Watch) -> Option<Interruption>,
+    ) -> Result<Result<Self, Interruption>, RolloutError> {
+        let mut session = Self::new(kind, ctx, log, shared);
+        session.log.ensure()?;
+        let interrupts = match interrupts {
+            Some(caught) => caught,
+            None => Interrupts::catch().map_err(RolloutError::Signals)?,
+        };
+        if let Some(signal) = wait(ctx, &interrupts.watch()) {
+            return Ok(Err(signal));
+        }
+        session.take_lock(ctx, interrupts)?;
+        Ok(Ok(session))
+    }
+
+    fn new(kind: RunKind, ctx: &Context, log: AuditLog, shared: Option<Shared>) -> Self {
+        Self {
+            kind,
+            target: ctx.target.clone(),
+            id: super::run_id(),
+            log,
+            actor: deployments::run_actor(shared.as_ref()),
+            shared,
+            lock: None,
+            _interrupts: None,
+        }
+    }
+
+    /// Takes the target's lock; `ctx`'s children watch the signals from then on.
+    fn take_lock(&mut self, ctx: &mut Context, interrupts: Interrupts) -> Result<(), RolloutError> {
+        self.lock = Some(super::lock(ctx, &self.log, self.kind, &self.id)?);
+        ctx.children.watch = interrupts.watch();
+        self._interrupts = Some(interrupts);
+        Ok(())
+    }
+
+    /// Names who runs it anew (a run asked for in a comment is stamped with the
+    /// request's asker and comment).
+    pub fn restamp_actor(&mut self, stamp: impl FnOnce(Option<Actor>) -> Option<Actor>) {
+        self.actor = stamp(self.actor.take());
     }
 
     /// The id of the run's records.
@@ -73,7 +116,7 @@ impl Session {
 
     /// Who runs it: the token's login and the person CI names, when known.
     pub fn actor(&self) -> Option<Actor> {
-        deployments::run_actor(self.shared.as_ref())
+        self.actor.clone()
     }
 
     /// The report of the run interrupted by `signal` while it read what it runs on
@@ -111,13 +154,7 @@ impl Session {
             return true;
         };
         if let Some(why) = failed {
-            let record = super::abandoned(
-                self.kind,
-                &self.target,
-                &self.id,
-                deployments::run_actor(self.shared.as_ref()),
-                why,
-            );
+            let record = super::abandoned(self.kind, &self.target, &self.id, self.actor, why);
             if let Err(e) = self.log.append(&record) {
                 eprintln!("gatekeeper: warning: {e}");
             }

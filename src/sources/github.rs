@@ -26,6 +26,8 @@ use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport}
 use crate::facts::{Dependency, ReleaseNotes, Review};
 use crate::notice::strip_html_comments;
 
+pub mod chatops;
+
 /// GitHub lists at most this many files in a compare.
 pub const COMPARE_FILE_CAP: usize = 300;
 /// Pages followed at most for one list (100 entries each).

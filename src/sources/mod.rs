@@ -115,6 +115,7 @@ pub async fn collect_with_env(
         throughput: None,
         notices: None,
         errors: Vec::new(),
+        request: None,
     };
     let Some(target) = target else {
         for source in SOURCES {

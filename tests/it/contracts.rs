@@ -106,6 +106,7 @@ fn every_flag_of_every_command_is_in_the_cli_reference() {
         &["history"],
         &["status"],
         &["unlock"],
+        &["chatops"],
         &["completions"],
     ] {
         let out = gatekeeper().args(cmd).arg("--help").output().unwrap();

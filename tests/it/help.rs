@@ -14,6 +14,7 @@ fn every_subcommand_help_has_an_example() {
         &["window"],
         &["notice"],
         &["history"],
+        &["chatops"],
         &["completions"],
     ] {
         let out = gatekeeper().args(cmd).arg("--help").output().unwrap();

@@ -11,6 +11,7 @@
 
 mod architecture;
 mod base_branch;
+mod chatops;
 mod check;
 mod ci;
 mod clones;
@@ -39,4 +40,5 @@ mod status_after;
 mod support;
 mod transport;
 mod vetting;
+mod wait;
 mod window;
