@@ -6,6 +6,7 @@
 //! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
 //! alone knows terminals and exit codes.
 
+pub mod attest;
 pub mod audit;
 pub mod build_info;
 pub mod cli;

@@ -40,6 +40,7 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let signer = super::attest::signer(&args.attest)?;
     let mut facts = gather(
         config.as_ref(),
         &args.target,
@@ -73,6 +74,14 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
             Err(e) => eprintln!("gatekeeper: warning: {e}"),
         }
     }
+    let signing = super::attest::Signing {
+        config: config.as_ref(),
+        policies: &policies,
+        facts_file: args.facts.as_deref(),
+        actor: super::attest::actor(),
+        run: super::attest::ci_run(),
+    };
+    super::attest::write_signed(&args.attest, signer.as_ref(), decision, &facts, signing)?;
 
     let style = stdout_style();
     // Files get their format without colour; the person at the terminal still sees

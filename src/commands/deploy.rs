@@ -52,6 +52,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let signer = super::attest::signer(&args.attest)?;
 
     if args.facts.is_none() {
         // A missing secret stops the deploy before the lock and any request.
@@ -67,6 +68,19 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             "cloned"
         };
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
+    }
+    // A signed decision the target requires is checked before the lock.
+    let required = super::attest::require(
+        &config,
+        &args.target,
+        target,
+        args.attestation.as_deref(),
+        &ctx,
+        args.dry_run,
+        &mut std::io::stderr(),
+    )?;
+    if matches!(required, super::attest::Required::Refused) {
+        return Ok(EXIT_FAIL);
     }
     // Who deploys (the token's login, asked once) and where the run is shared.
     let shared = (!args.dry_run)
@@ -156,7 +170,18 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
 
         let live = args.facts.is_none();
         // Digested once (facts and every policy file): the check record and the run share it.
-        let gate = gate(&facts, policies.files(), &decision, live);
+        let mut gate = gate(&facts, policies.files(), &decision, live);
+        // Signed before the first step; its digest goes into every record of the run.
+        let signing = super::attest::Signing {
+            config: Some(&config),
+            policies: &policies,
+            facts_file: args.facts.as_deref(),
+            actor: deployments::run_actor(shared.as_ref())
+                .map(|a| a.name_or(&crate::audit::user())),
+            run: Some(run.clone()),
+        };
+        gate.attestation_sha256 =
+            super::attest::write_signed(&args.attest, signer.as_ref(), &decision, &facts, signing)?;
         let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
         if args.dry_run {
             super::record::append_or_warn(&log, &check);
@@ -171,6 +196,17 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             let _ = write!(
                 out,
                 "\nDeploy of {} denied: nothing was changed.\n",
+                args.target
+            );
+            return Ok(EXIT_FAIL);
+        }
+        if let Err(why) = super::attest::same_heads(&required, &facts) {
+            if !args.dry_run {
+                rollout::deploy::denied(&log, &args.target, &run, gate)?;
+            }
+            let _ = write!(
+                out,
+                "\nDeploy of {} refused: {why}: nothing was changed.\n",
                 args.target
             );
             return Ok(EXIT_FAIL);

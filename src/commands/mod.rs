@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod attest;
 mod check;
 mod deploy;
 mod facts;
@@ -90,6 +91,8 @@ pub enum CommandError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Rollout(#[from] RolloutError),
+    #[error(transparent)]
+    Attest(#[from] crate::attest::AttestError),
     #[error("cannot write to stdout: {0}; the output is incomplete")]
     Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -125,6 +128,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Status(args) => status::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
+        Command::Attest(cmd) => attest::run(cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

@@ -74,6 +74,7 @@ pub(crate) fn gate(
             .iter()
             .filter_map(|r| Some(format!("{}@{}", r.name, r.release_sha.as_deref()?)))
             .collect(),
+        attestation_sha256: None,
     }
 }
 

@@ -776,6 +776,16 @@ impl Redactor {
         )
     }
 
+    /// Also scrubs `more` (e.g. each line of a PEM key).
+    pub fn with_secrets(mut self, more: Vec<String>) -> Self {
+        self.secrets
+            .extend(more.into_iter().filter(|s| s.len() >= 4));
+        self.secrets
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        self.secrets.dedup();
+        self
+    }
+
     /// Also scrubs the basic-auth form of `user:token` (base64), as a 401 page may
     /// echo the Authorization header.
     pub fn with_basic(mut self, user: &str, token: &str) -> Self {

@@ -305,7 +305,8 @@ async fn reported<T, E>(
 pub fn redactor(config: &Config, env: Env<'_>) -> Redactor {
     let vars = config.secret_vars();
     let vars: Vec<&str> = vars.iter().map(String::as_str).collect();
-    let mut redactor = Redactor::from_env(env, &vars);
+    let mut redactor =
+        Redactor::from_env(env, &vars).with_secrets(crate::attest::keys::env_secrets(&|v| env(v)));
     if let Some(j) = &config.jenkins
         && let (Some(user), Some(var)) = (&j.user, &j.token_env)
         && let Some(token) = env(var)

@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+mod attest;
 mod base_branch;
 mod check;
 mod ci;
