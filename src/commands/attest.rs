@@ -180,6 +180,13 @@ pub(crate) fn actor() -> Option<String> {
     )
 }
 
+/// How a run's actor is named in its signed decision: the person CI names, then
+/// the token's login, then the user.
+pub(crate) fn run_actor(actor: Option<crate::audit::Actor>) -> Option<String> {
+    let user = crate::audit::user();
+    Some(actor.map_or_else(|| user.clone(), |a| a.name_or(&user)))
+}
+
 /// The CI run a check ran in: GitHub Actions' run id, else Jenkins' build tag.
 pub(crate) fn ci_run() -> Option<String> {
     ["GITHUB_RUN_ID", "BUILD_TAG"].iter().find_map(|v| {

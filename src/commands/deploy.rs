@@ -176,8 +176,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             config: Some(&config),
             policies: &policies,
             facts_file: args.facts.as_deref(),
-            actor: deployments::run_actor(shared.as_ref())
-                .map(|a| a.name_or(&crate::audit::user())),
+            actor: super::attest::run_actor(deployments::run_actor(shared.as_ref())),
             run: Some(run.clone()),
         };
         gate.attestation_sha256 =
