@@ -474,6 +474,7 @@ async fn a_deploy_refuses_a_signed_deny_and_a_decision_signed_by_another_key() {
 #[tokio::test]
 async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own() {
     let s = requiring().await;
+    let store = crate::support::deployments::mount(&s.services).await;
     let file = signed_check(&s);
     let own = s.release.work.join("deploy.intoto.json");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
@@ -505,6 +506,11 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
     let deploy = crate::deploy::last_of(&records, "deploy");
     assert_eq!(deploy["outcome"], "ok");
     assert_eq!(deploy["attestation_sha256"], digest.as_str());
+    let shared = store.all();
+    assert_eq!(
+        shared[0].body["payload"]["gatekeeper"]["attestation_sha256"],
+        digest.as_str()
+    );
     let statement = statement(&own);
     let ours = &statement["predicate"]["https://github.com/thinkthroughmath/gatekeeper/attestation/deploy-decision/v1"];
     assert_eq!(ours["runId"], deploy["run"]);
@@ -513,4 +519,36 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
         statement["subject"][0]["digest"]["gitCommit"],
         s.apangea_rc.as_str()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signing_key_never_reaches_a_step_and_what_a_step_prints_of_it_is_scrubbed() {
+    let s = Setup::new(false).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (private, _) = keygen(tmp.path(), "ed25519");
+    let pem = std::fs::read_to_string(&private).unwrap();
+    let body = pem.lines().nth(1).unwrap().to_owned();
+    let env_log = s.release.root.join("ttmscalr-env.log");
+    let own = s.release.work.join("deploy.intoto.json");
+    let (code, stdout, stderr) = run(s
+        .gatekeeper(&[
+            "deploy",
+            "production",
+            "--yes",
+            &format!("--attest-out={}", own.display()),
+        ])
+        .env("GATEKEEPER_SIGNING_KEY", &pem)
+        .env("TTMSCALR_ENV_LOG", &env_log)
+        .env("TTMSCALR_SAY", format!("the key is {body}"))
+        .env("TTMSCALR_FAIL", "deploy"));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(own.exists(), "signed before the first step");
+    let env = std::fs::read_to_string(&env_log).unwrap();
+    assert!(
+        !env.contains("GATEKEEPER_SIGNING_KEY="),
+        "the key reached a step"
+    );
+    assert!(stdout.contains("the key is [REDACTED]"), "{stdout}");
+    let log = std::fs::read_to_string(&s.audit).unwrap();
+    assert!(!stdout.contains(&body) && !stderr.contains(&body) && !log.contains(&body));
 }

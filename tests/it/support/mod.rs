@@ -32,6 +32,7 @@ pub const SECRET_VARS: &[&str] = &[
     "JENKINS_TOKEN",
     "NEW_RELIC_API_KEY",
     "GITHUB_STEP_SUMMARY",
+    "GATEKEEPER_SIGNING_KEY",
 ];
 
 /// What CI sets about the person and the build: the tests set them only on purpose.
