@@ -147,7 +147,9 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
             args.output
                 .as_deref()
                 .filter(|_| args.format != Format::Junit),
-        );
+        )
+        // A signed decision left from an earlier run must not pass for this one's.
+        .chain(args.attest.attest_out.as_deref());
     // Only regular files this command wrote before: never a device (`/dev/stdout`,
     // `/dev/full`), a link or a directory that happens to be named.
     let regular = |p: &&Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());

@@ -552,3 +552,28 @@ async fn the_signing_key_never_reaches_a_step_and_what_a_step_prints_of_it_is_sc
     let log = std::fs::read_to_string(&s.audit).unwrap();
     assert!(!stdout.contains(&body) && !stderr.contains(&body) && !log.contains(&body));
 }
+
+#[test]
+fn a_signed_decision_left_from_an_earlier_run_is_removed_when_no_decision_is_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (private, _) = keygen(tmp.path(), "ed25519");
+    let file = tmp.path().join("decision.intoto.json");
+    assert_eq!(sign(GREEN, &private, &file), 0);
+    // The same run again on a facts file that cannot be read: exit 2.
+    let (code, _, stderr) = run(gatekeeper()
+        .args([
+            "check",
+            "production",
+            "--facts",
+            "fixtures/facts/missing.json",
+        ])
+        .arg("--attest-out")
+        .arg(&file)
+        .arg("--attest-key")
+        .arg(&private));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        !file.exists(),
+        "the earlier PASSED attestation still stands"
+    );
+}
