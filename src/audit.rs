@@ -149,6 +149,9 @@ pub struct Gate {
     /// The release heads decided on, "owner/name@sha" (what `status` matches).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub release_heads: Vec<String>,
+    /// The sha256 of the signed decision (`--attest-out`) a deploy wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,6 +619,7 @@ mod tests {
             policies_sha256: None,
             facts_source: Some("live".to_owned()),
             release_heads: Vec::new(),
+            attestation_sha256: None,
         });
         let record = Record::new("deploy", "p", Event::Deploy(run));
         let line = record.line();

@@ -6,6 +6,12 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod attest;
+pub use attest::{
+    AttestCommand, AttestKeygenArgs, AttestOutArgs, AttestPredicateArgs, AttestVerifyArgs,
+    KeyTypeArg, VerifyFormat,
+};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "gatekeeper",
@@ -75,6 +81,9 @@ pub enum Command {
         after_help = "Example (GitHub Actions, on: issue_comment):\n  gatekeeper chatops --event \"$GITHUB_EVENT_PATH\""
     )]
     Chatops(ChatopsArgs),
+    /// Signed decisions: make a key, verify a signed decision offline, write the unsigned predicate.
+    #[command(subcommand)]
+    Attest(AttestCommand),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -152,6 +161,8 @@ pub struct CheckArgs {
     /// Print each failing check's evidence and the policies' print() output.
     #[arg(long)]
     pub explain: bool,
+    #[command(flatten)]
+    pub attest: AttestOutArgs,
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +236,12 @@ pub struct DeployArgs {
     /// stamped on the run's records, and the run held to the SHA it confirmed.
     #[arg(long, value_name = "FILE", hide = true)]
     pub chatops_request: Option<PathBuf>,
+    #[command(flatten)]
+    pub attest: AttestOutArgs,
+    /// The signed decision a target with `require_attestation` must be given: it
+    /// must say PASSED for the release heads about to be merged and this target.
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub attestation: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -85,6 +85,8 @@ pub struct Config {
     pub chatops_confirm_minutes: u32,
     #[serde(default)]
     pub targets: BTreeMap<String, TargetConfig>,
+    /// `verifier.id` of signed decisions (default: gatekeeper's repository URL).
+    pub attestation_verifier_id: Option<String>,
     /// Where the config was read from, for messages.
     #[serde(skip)]
     pub path: PathBuf,
@@ -174,6 +176,11 @@ pub struct TargetConfig {
     /// An issue (`owner/name#N`) where chatops commands are taken besides the
     /// target's release pull request.
     pub chatops_issue: Option<String>,
+    /// A PEM public key (relative to the config): `deploy` then needs
+    /// `--attestation FILE`, a decision signed by it (docs/attestation.md).
+    pub require_attestation: Option<PathBuf>,
+    /// How old that signed decision may be (default 120).
+    pub attestation_max_age_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -658,7 +665,12 @@ impl Config {
         let jenkins = self.jenkins.as_ref().and_then(|j| j.token_env.clone());
         let newrelic = self.newrelic.as_ref().map(|n| n.api_key_env.clone());
         let github = self.github.as_ref().map(|g| g.token_env.clone());
-        [jenkins, newrelic, github].into_iter().flatten().collect()
+        // The signing key's PEM (`--attest-out`) is a secret like the tokens.
+        let signing = Some(crate::secrets::SIGNING_KEY_ENV.to_owned());
+        [jenkins, newrelic, github, signing]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     pub fn target(&self, name: &str) -> Result<&TargetConfig, ConfigError> {

@@ -522,5 +522,7 @@ fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bo
             .iter()
             .filter_map(|r| Some(format!("{}@{}", r.name, r.release_sha.as_deref()?)))
             .collect(),
+        // Set by the caller that signs the decision.
+        attestation_sha256: None,
     }
 }

@@ -19,10 +19,11 @@
 //! 8. gate: gate, chatops
 //! 9. render: render
 //! 10. runbook: runbook
-//! 11. rollout: rollout
+//! 11. rollout: rollout, attest
 //! 12. commands: commands
 //! 13. main: main
 
+pub mod attest;
 pub mod audit;
 pub mod build_info;
 pub mod chatops;

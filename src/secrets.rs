@@ -18,6 +18,10 @@ pub fn basic(user: &str, token: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"))
 }
 
+/// The variable that may hold the PEM key decisions are signed with
+/// (`--attest-out`): a secret like the tokens.
+pub const SIGNING_KEY_ENV: &str = "GATEKEEPER_SIGNING_KEY";
+
 /// Holds the secret values and scrubs them from any text that leaves a source.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -40,12 +44,23 @@ impl Redactor {
     /// Every environment variable the config names as holding a secret, read
     /// trimmed as the sources send them (and untrimmed too, in case a service echoes
     /// what it was given).
+    /// A value that is a PEM key (the signing key) is also scrubbed line by line:
+    /// a partial echo must not leak it either.
     pub fn from_env(env: Env<'_>, vars: &[&str]) -> Self {
-        Self::new(
-            vars.iter()
-                .filter_map(|v| env(v))
-                .flat_map(|value| [value.trim().to_owned(), value]),
-        )
+        Self::new(vars.iter().filter_map(|v| env(v)).flat_map(|value| {
+            let mut forms = vec![value.trim().to_owned()];
+            if value.contains("-----BEGIN") {
+                forms.extend(
+                    value
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+                        .map(str::to_owned),
+                );
+            }
+            forms.push(value);
+            forms
+        }))
     }
 
     /// Also scrubs the basic-auth form of `user:token` (base64), as a 401 page may

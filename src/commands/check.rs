@@ -30,6 +30,8 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         &args.overrides,
         args.reason.as_deref(),
     ))?;
+    // The signing key before any source is asked: a bad key is found first.
+    let signer = super::attest::signer(&args.attest)?;
     let facts = facts(&gate, args.config.verbose)?;
     refuse_a_window_already_over(&facts)?;
     let judgement = gate.decide(facts)?;
@@ -46,6 +48,20 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
             Err(e) => eprintln!("gatekeeper: warning: {e}"),
         }
     }
+    let signing = super::attest::Signing {
+        config: gate.config(),
+        policies: gate.policies(),
+        facts_file: args.facts.as_deref(),
+        actor: super::attest::actor(),
+        run: super::attest::ci_run(),
+    };
+    super::attest::write_signed(
+        &args.attest,
+        signer.as_ref(),
+        decision,
+        &judgement.facts,
+        signing,
+    )?;
 
     let style = stdout_style();
     // Files get their format without colour; the person at the terminal still sees
@@ -111,7 +127,9 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
             args.output
                 .as_deref()
                 .filter(|_| args.format != Format::Junit),
-        );
+        )
+        // A signed decision left from an earlier run must not pass for this one's.
+        .chain(args.attest.attest_out.as_deref());
     // Only regular files this command wrote before: never a device (`/dev/stdout`,
     // `/dev/full`), a link or a directory that happens to be named.
     let regular = |p: &&Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());

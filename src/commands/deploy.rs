@@ -60,6 +60,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             verbose: args.config.verbose,
         },
     )?;
+    // The signing key before any source is asked: a bad key is found first.
+    let signer = super::attest::signer(&args.attest)?;
     // Asked for in a comment: the request enters the facts and stamps the records.
     let request = super::chatops::read_request(args.chatops_request.as_deref())?;
     gate.set_request(request.clone());
@@ -77,6 +79,19 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             "cloned"
         };
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
+    }
+    // A signed decision the target requires is checked before the lock.
+    let required = super::attest::require(
+        &config,
+        &args.target,
+        target,
+        args.attestation.as_deref(),
+        &ctx,
+        args.dry_run,
+        &mut std::io::stderr(),
+    )?;
+    if matches!(required, super::attest::Required::Refused) {
+        return Ok(EXIT_FAIL);
     }
     // Who deploys (the token's login, asked once) and where the run is shared.
     let mut shared = (!args.dry_run)
@@ -139,7 +154,22 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 }
             },
         };
-        let judgement = gate.decide(collected)?;
+        let mut judgement = gate.decide(collected)?;
+        // Signed before the first step; its digest goes into every record of the run.
+        let signing = super::attest::Signing {
+            config: Some(&config),
+            policies: gate.policies(),
+            facts_file: args.facts.as_deref(),
+            actor: super::attest::run_actor(session.actor()),
+            run: Some(run.to_owned()),
+        };
+        judgement.gate.attestation_sha256 = super::attest::write_signed(
+            &args.attest,
+            signer.as_ref(),
+            &judgement.decision,
+            &judgement.facts,
+            signing,
+        )?;
         let (facts, decision) = (&judgement.facts, &judgement.decision);
         super::note_unneeded_overrides(&judgement);
         print(&render::render(decision, args.format, stdout_style())?);
@@ -166,6 +196,17 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             let _ = write!(
                 out,
                 "\nDeploy of {} denied: nothing was changed.\n",
+                args.target
+            );
+            return Ok(EXIT_FAIL);
+        }
+        if let Err(why) = super::attest::same_heads(&required, facts) {
+            if !args.dry_run {
+                rollout::deploy::denied(log, &args.target, run, verdict.clone())?;
+            }
+            let _ = write!(
+                out,
+                "\nDeploy of {} refused: {why}: nothing was changed.\n",
                 args.target
             );
             return Ok(EXIT_FAIL);

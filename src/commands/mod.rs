@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod attest;
 mod chatops;
 mod check;
 mod collect;
@@ -94,6 +95,8 @@ pub enum CommandError {
     Rollout(#[from] RolloutError),
     #[error(transparent)]
     Gate(#[from] GateError),
+    #[error(transparent)]
+    Attest(#[from] crate::attest::AttestError),
     #[error("cannot write to stdout: {0}; the output is incomplete")]
     Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -130,6 +133,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Chatops(args) => chatops::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
+        Command::Attest(cmd) => attest::run(cmd),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

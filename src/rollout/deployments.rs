@@ -160,6 +160,7 @@ impl Shared {
             facts_sha256: gate.and_then(|g| g.facts_sha256.clone()),
             policies_sha256: gate.and_then(|g| g.policies_sha256.clone()),
             overrides: gate.map(|g| g.overrides.clone()).unwrap_or_default(),
+            attestation_sha256: gate.and_then(|g| g.attestation_sha256.clone()),
         };
         let (state, description) = ending(report, &sha);
         let log_url = self.log_url.as_deref();

@@ -530,6 +530,7 @@ mod tests {
                 policies_sha256: None,
                 facts_source: None,
                 release_heads: Vec::new(),
+                attestation_sha256: None,
             }),
         };
         Record::new(command, "production", event)

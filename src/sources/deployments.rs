@@ -41,6 +41,9 @@ pub struct Payload {
     pub policies_sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideRequest>,
+    /// The sha256 of the signed decision the deploy wrote (`--attest-out`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_sha256: Option<String>,
 }
 
 /// A deployment as read back, with its latest status.

@@ -10,6 +10,7 @@
 )]
 
 mod architecture;
+mod attest;
 mod base_branch;
 mod chatops;
 mod check;

@@ -32,6 +32,7 @@ pub const SECRET_VARS: &[&str] = &[
     "JENKINS_TOKEN",
     "NEW_RELIC_API_KEY",
     "GITHUB_STEP_SUMMARY",
+    "GATEKEEPER_SIGNING_KEY",
 ];
 
 /// What CI sets about the person, the build and its outputs: the tests set them
