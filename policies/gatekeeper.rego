@@ -109,13 +109,33 @@ labelled_downtime(repo) if {
 }
 
 # Pull requests or labels that cannot be read could hide the label.
-labelled_downtime(repo) if not is_array(repo.pull_requests)
+labelled_downtime(repo) if not prs_readable(repo)
 
 labelled_downtime(repo) if {
 	is_array(repo.pull_requests)
 	some pr in repo.pull_requests
-	not is_array(pr.labels)
+	not labels_readable(pr)
 }
+
+# --- guards over facts that may be absent ---
+# `not is_array(x.missing)` is true in regorus but undefined in OPA (the undefined
+# argument makes the call undefined before `not` applies), so a guard negates a
+# helper rule instead: `not prs_readable(repo)` is true in both when the field is
+# absent. `gatekeeper policy check` warns about the other form.
+
+prs_readable(repo) if is_array(repo.pull_requests)
+
+labels_readable(pr) if is_array(pr.labels)
+
+reviews_readable(pr) if is_array(pr.reviews)
+
+release_sha_known(repo) if is_string(repo.release_sha)
+
+behind_by_known(repo) if is_number(repo.behind_by)
+
+migrations_known(repo) if is_array(repo.migrations)
+
+notices_readable(inp) if is_array(inp.notices)
 
 # --- helpers shared by the checks ---
 

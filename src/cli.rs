@@ -272,6 +272,9 @@ pub struct PolicyCheckArgs {
     /// The policy directory (default: ./policies).
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
+    /// Exit 1 on warnings too (e.g. a `not f(x)` that OPA decides differently).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

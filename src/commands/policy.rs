@@ -220,7 +220,8 @@ fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
         report.warnings.len()
     ));
     print(&out);
-    Ok(if report.errors.is_empty() {
+    let strict_fail = args.strict && !report.warnings.is_empty();
+    Ok(if report.errors.is_empty() && !strict_fail {
         EXIT_OK
     } else {
         EXIT_FAIL
