@@ -6,6 +6,7 @@
 //! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
 //! alone knows terminals and exit codes.
 
+pub mod archive;
 pub mod audit;
 pub mod build_info;
 pub mod cli;
@@ -20,4 +21,5 @@ pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod runbook;
+pub mod shadow;
 pub mod sources;

@@ -56,13 +56,16 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     let decision = &evaluation.decision;
     note_unneeded_overrides(decision, &facts.overrides);
     if let Some(config) = &config {
-        let record = check_record(
+        let mut record = check_record(
             "check",
             &facts,
             policies.files(),
             decision,
             args.facts.is_none(),
         );
+        if let crate::audit::Event::Check(gate) = &mut record.event {
+            super::replay::after_decision(config, &facts, gate);
+        }
         match audit_log(config).append(&record) {
             Ok(()) => {}
             // A break-glass nobody can read back afterwards is no decision, and a

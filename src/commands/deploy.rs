@@ -156,7 +156,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
 
         let live = args.facts.is_none();
         // Digested once (facts and every policy file): the check record and the run share it.
-        let gate = gate(&facts, policies.files(), &decision, live);
+        let mut gate = gate(&facts, policies.files(), &decision, live);
+        super::replay::after_decision(&config, &facts, &mut gate);
         let check = Record::new("deploy", &decision.target, Event::Check(gate.clone()));
         if args.dry_run {
             super::record::append_or_warn(&log, &check);
@@ -284,7 +285,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 .map_err(|e| format!("the policies could not decide again: {e}"))?
                 .decision;
             decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
-            let again = super::record::gate(&facts, policies.files(), &decision, true);
+            let mut again = super::record::gate(&facts, policies.files(), &decision, true);
+            super::replay::after_decision(&config, &facts, &mut again);
             super::record::append_or_warn(
                 &log,
                 &Record::new("deploy", &decision.target, Event::Check(again.clone())),

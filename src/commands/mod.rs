@@ -9,6 +9,7 @@ mod notice;
 mod policy;
 mod progress;
 mod record;
+mod replay;
 mod rollback;
 mod status;
 mod summary;

@@ -74,6 +74,11 @@ pub(crate) fn gate(
             .iter()
             .filter_map(|r| Some(format!("{}@{}", r.name, r.release_sha.as_deref()?)))
             .collect(),
+        policies_tree: policy_files
+            .first()
+            .and_then(|f| f.parent())
+            .and_then(crate::archive::policies_tree),
+        shadow: None,
     }
 }
 

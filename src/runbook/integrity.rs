@@ -530,6 +530,8 @@ mod tests {
                 policies_sha256: None,
                 facts_source: None,
                 release_heads: Vec::new(),
+                policies_tree: None,
+                shadow: None,
             }),
         };
         Record::new(command, "production", event)
