@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod impact;
 mod keys;
 pub mod notice;
 pub mod planner;

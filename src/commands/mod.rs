@@ -5,6 +5,7 @@ mod check;
 mod deploy;
 mod facts;
 mod history;
+mod impact;
 mod notice;
 mod policy;
 mod progress;

@@ -14,6 +14,7 @@ pub fn run(command: PolicyCommand) -> Result<super::Outcome, CommandError> {
     match command {
         PolicyCommand::Test(args) => test(args),
         PolicyCommand::Check(args) => check(args),
+        PolicyCommand::Impact(args) => super::impact::run(args),
     }
 }
 

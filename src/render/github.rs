@@ -101,7 +101,7 @@ fn output(name: &str, value: &str) -> String {
     format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
 }
 
-fn command(name: &str, title: &str, message: &str) -> String {
+pub(crate) fn command(name: &str, title: &str, message: &str) -> String {
     format!(
         "::{name} title={}::{}\n",
         escape_property(title),

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod github;
+pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;

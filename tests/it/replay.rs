@@ -122,3 +122,297 @@ fn the_archived_facts_hash_to_the_audit_records_digest_and_are_stored_once() {
     );
     assert_eq!(sha256_hex(&std::fs::read(&files[0]).unwrap()), digest);
 }
+
+/// `policy impact` from the repository root (so the shipped fixtures are replayed),
+/// with no config and an empty archive, base = the shipped policies.
+fn impact(candidate: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let empty = tempfile::tempdir().unwrap();
+    let out = gatekeeper()
+        .args([
+            "policy",
+            "impact",
+            "--config",
+            "no-such-config.toml",
+            "--base-dir",
+        ])
+        .arg(crate::support::policies())
+        .arg("--policies")
+        .arg(candidate)
+        .arg("--archive")
+        .arg(empty.path())
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code != 2,
+        "exit 2:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, stdout)
+}
+
+fn flips_by_source(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["flips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let source = f["source"].as_str().unwrap();
+            let name = std::path::Path::new(source)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            (name.to_owned(), f["class"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn raising_the_throughput_limit_loosens_too_busy_and_fails_by_default() {
+    let candidate = edited_policies(
+        "settings.rego",
+        &[(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 20000",
+        )],
+    );
+    let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["schema"], 1);
+    assert_eq!(
+        flips_by_source(&json),
+        [("too-busy.json".to_owned(), "loosened".to_owned())]
+    );
+    assert_eq!(json["summary"]["loosened"], 1);
+    assert_eq!(json["summary"]["replayed"], 5);
+    let flip = &json["flips"][0];
+    assert_eq!(flip["before"]["allow"], false);
+    assert_eq!(flip["before"]["failing"], serde_json::json!(["throughput"]));
+    assert_eq!(flip["after"]["allow"], true);
+    assert_eq!(flip["checks"][0]["id"], "throughput");
+    assert_eq!(flip["checks"][0]["before"], "fail");
+    assert_eq!(flip["checks"][0]["after"], "pass");
+    let (_, github) = impact(candidate.path(), &["--format", "github"]);
+    assert!(
+        github.starts_with("::warning title=gatekeeper policy impact%3A loosened::"),
+        "{github}"
+    );
+}
+
+#[test]
+fn a_freeze_over_greens_window_tightens_it_which_fails_only_with_fail_on_any() {
+    let candidate = edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-11-24", "to": "2026-11-24", "reason": "holiday"}]"#,
+        )],
+    );
+    let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
+    assert_eq!(code, 0, "tightened is not a failure by default:\n{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let flips = flips_by_source(&json);
+    assert!(
+        flips.contains(&("green.json".to_owned(), "tightened".to_owned())),
+        "{flips:?}"
+    );
+    assert!(!flips.iter().any(|(_, c)| c == "loosened"), "{flips:?}");
+    let (code, _) = impact(candidate.path(), &["--fail-on", "any"]);
+    assert_eq!(code, 1);
+    let (code, _) = impact(candidate.path(), &["--fail-on", "tightened"]);
+    assert_eq!(code, 1);
+    let (markdown_code, markdown) = impact(candidate.path(), &["--format", "markdown"]);
+    assert_eq!(markdown_code, 0);
+    assert!(
+        markdown.starts_with("<!-- gatekeeper:policy-impact -->\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| tightened |"), "{markdown}");
+}
+
+#[test]
+fn windows_show_a_new_freeze_with_the_check_that_closes_them() {
+    let candidate = edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-11-26", "to": "2026-11-26", "reason": "thanksgiving"}]"#,
+        )],
+    );
+    let green = crate::support::fixture("facts/green.json");
+    let (_, stdout) = impact(
+        candidate.path(),
+        &[
+            "--windows",
+            "--days",
+            "7",
+            "--format",
+            "json",
+            "--facts",
+            green.to_str().unwrap(),
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let windows = json["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1, "{windows:#?}");
+    let w = &windows[0];
+    assert_eq!(w["before"], "allowed");
+    assert_eq!(w["after"], "denied");
+    assert_eq!(w["because"], serde_json::json!(["freeze"]));
+    // A 60-minute window starting from 23:01 the day before overlaps the 26th.
+    assert_eq!(w["from_local"], "2026-11-25T23:01:00-05:00");
+    assert_eq!(w["to_local"], "2026-11-27T00:00:00-05:00");
+    assert!(
+        w["details"][0].as_str().unwrap().contains("thanksgiving"),
+        "{w}"
+    );
+    let (_, table) = impact(
+        candidate.path(),
+        &[
+            "--windows",
+            "--days",
+            "7",
+            "--facts",
+            green.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        table.contains("allowed becomes denied (freeze: "),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_recorded_decision_the_replay_does_not_reproduce_is_drift() {
+    let dir = config_dir("");
+    let out = crate::support::gatekeeper_in(dir.path())
+        .args(["check", "production", "--facts"])
+        .arg(crate::support::fixture("facts/green.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // Unaltered: the replay reproduces the record.
+    let run = || {
+        crate::support::gatekeeper_in(dir.path())
+            .args(["policy", "impact", "--format", "json", "--base-dir"])
+            .arg(crate::support::policies())
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["replayed"], 1, "{json}");
+    assert_eq!(json["summary"]["unchanged"], 1, "{json}");
+    // The record now says deny where the same policies allow.
+    let log = dir.path().join(".gatekeeper/audit.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("\"decision\":\"allow\""));
+    std::fs::write(
+        &log,
+        text.replace("\"decision\":\"allow\"", "\"decision\":\"deny\""),
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "drift is not a loosening");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["drift"], 1, "{json}");
+    assert_eq!(json["flips"][0]["class"], "drift");
+    assert_eq!(json["flips"][0]["recorded"]["allow"], false);
+    assert_eq!(json["flips"][0]["before"]["allow"], true);
+    // An archive file that no longer hashes to its name is not replayable.
+    let archive = dir.path().join(".gatekeeper/facts");
+    let file = std::fs::read_dir(&archive)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&file, bytes).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&run().stdout).unwrap();
+    assert_eq!(json["flips"][0]["class"], "not_replayable", "{json}");
+    assert!(
+        json["flips"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("digest mismatch")
+    );
+}
+
+#[test]
+fn a_candidate_that_does_not_load_is_exit_2_never_no_impact() {
+    let candidate = edited_policies("settings.rego", &[("freezes := []", "freezes := [")]);
+    let out = gatekeeper()
+        .args([
+            "policy",
+            "impact",
+            "--config",
+            "no-such-config.toml",
+            "--base-dir",
+        ])
+        .arg(crate::support::policies())
+        .arg("--policies")
+        .arg(candidate.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the candidate policies"), "{stderr}");
+}
+
+#[test]
+fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(repo.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let policies = repo.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    for entry in std::fs::read_dir(crate::support::policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
+    }
+    git(&["add", "."]);
+    git(&["commit", "-qm", "policies"]);
+    git(&["checkout", "-qb", "raise-limit"]);
+    let settings = policies.join("settings.rego");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        text.replace(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 20000",
+        ),
+    )
+    .unwrap();
+    let busy = crate::support::fixture("facts/too-busy.json");
+    for base in [&["--base", "main"][..], &[]] {
+        let out = crate::support::gatekeeper_in(repo.path())
+            .args(["policy", "impact", "--format", "json", "--facts"])
+            .arg(&busy)
+            .args(base)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{base:?}: {stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["flips"][0]["class"], "loosened", "{json}");
+        let label = json["base"]["ref"].as_str().unwrap();
+        assert!(
+            label == "main" || label.starts_with("merge-base of HEAD and main"),
+            "{label}"
+        );
+    }
+}
