@@ -29,7 +29,7 @@ check_ids := [
 ]
 
 # In the order the runbook reads them.
-checks := [with_override(c) | some c in [
+checks := [with_advisory(with_override(c)) | some c in [
 	check_tests,
 	check_release_dependencies,
 	check_approval,
@@ -52,6 +52,12 @@ allow if {
 clears(c) if c.status == "pass"
 
 clears(c) if c.status == "skip"
+
+# An advisory check (settings `advisory`) is shown, and never counts towards a deny.
+clears(c) if {
+	c.status == "fail"
+	c.advisory == true
+}
 
 clears(c) if {
 	c.status == "fail"
@@ -167,6 +173,12 @@ with_override(c) := object.union(c, {"overridden": {"reason": o.reason, "by": o.
 	c.id in settings.overridable
 	some o in input.overrides
 	o.check == c.id
+} else := c
+
+# A check the settings list as `advisory` says so; the settings may leave it out.
+with_advisory(c) := object.union(c, {"advisory": true}) if {
+	some id in settings.advisory
+	id == c.id
 } else := c
 
 # Why a source's facts are missing, from the errors the collector recorded.

@@ -145,7 +145,7 @@ impl Verdict {
     fn of(decision: &Decision) -> Self {
         let mut failing: Vec<String> = decision
             .failing()
-            .filter(|c| c.overridden.is_none())
+            .filter(|c| c.overridden.is_none() && !c.advisory)
             .map(|c| c.id.clone())
             .collect();
         failing.sort();

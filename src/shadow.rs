@@ -17,7 +17,7 @@ pub fn evaluate(dir: &Path, facts: &Facts) -> Result<ShadowVerdict, PolicyError>
         allow: decision.allow,
         failing: decision
             .failing()
-            .filter(|c| c.overridden.is_none())
+            .filter(|c| c.overridden.is_none() && !c.advisory)
             .map(|c| c.id.clone())
             .collect(),
         policies_sha256: policies_digest(set.files()).ok(),

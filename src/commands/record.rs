@@ -45,7 +45,7 @@ pub(crate) fn gate(
 ) -> Gate {
     let failing_checks = decision
         .failing()
-        .filter(|c| c.overridden.is_none())
+        .filter(|c| c.overridden.is_none() && !c.advisory)
         .map(|c| c.id.clone())
         .collect();
     let overrides = decision

@@ -325,6 +325,11 @@ impl PolicySet {
                     }
                 )));
             }
+            if check.advisory && !settings.advisory.contains(id) {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but {id:?} is marked advisory, which the settings' `advisory` does not say"
+                )));
+            }
             if check.overridden.is_some() && !settings.overridable.contains(id) {
                 return Err(ContractError(format!(
                     "\"allow\" is true but {id:?} is overridden, which the settings' `overridable` does not allow"

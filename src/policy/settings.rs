@@ -85,6 +85,12 @@ pub const SCHEMA: [(&str, &str); 10] = [
     ),
 ];
 
+/// Settings that may be left out (each then means "none").
+pub const OPTIONAL: [(&str, &str); 1] = [(
+    "advisory",
+    "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+)];
+
 /// The validated settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -98,6 +104,8 @@ pub struct Settings {
     pub holidays: BTreeSet<NaiveDate>,
     pub freezes: Vec<Freeze>,
     pub overridable: BTreeSet<String>,
+    /// Checks shown but never counted towards a deny (optional `advisory`).
+    pub advisory: BTreeSet<String>,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -175,7 +183,11 @@ impl Settings {
             problems: Vec::new(),
         };
         for key in object.keys() {
-            if !SCHEMA.iter().any(|(known, _)| known == key) {
+            if !SCHEMA
+                .iter()
+                .chain(&OPTIONAL)
+                .any(|(known, _)| known == key)
+            {
                 v.problems.push(SettingProblem::Unknown {
                     key: key.clone(),
                     nearest: nearest_key(key),
@@ -201,6 +213,11 @@ impl Settings {
         let holidays = v.dates("holidays");
         let freezes = v.freezes("freezes");
         let overridable = v.overridable("overridable");
+        let advisory = if object.contains_key("advisory") {
+            v.overridable("advisory")
+        } else {
+            Some(BTreeSet::new())
+        };
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -212,6 +229,7 @@ impl Settings {
             holidays,
             freezes,
             overridable,
+            advisory,
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -224,6 +242,7 @@ impl Settings {
                 Some(holidays),
                 Some(freezes),
                 Some(overridable),
+                Some(advisory),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
                 notice_lead_hours,
@@ -235,6 +254,7 @@ impl Settings {
                 holidays,
                 freezes,
                 overridable,
+                advisory,
             }),
             _ => Err(v.problems),
         }
@@ -250,6 +270,7 @@ impl Validator<'_> {
     fn expected(key: &str) -> &'static str {
         SCHEMA
             .iter()
+            .chain(&OPTIONAL)
             .find(|(known, _)| *known == key)
             .map_or("a value", |(_, form)| form)
     }
@@ -524,7 +545,7 @@ fn is_login(s: &str) -> bool {
 
 /// The known key nearest to a misspelled one, when it is close.
 fn nearest_key(key: &str) -> Option<String> {
-    let known: Vec<&str> = SCHEMA.iter().map(|(k, _)| *k).collect();
+    let known: Vec<&str> = SCHEMA.iter().chain(&OPTIONAL).map(|(k, _)| *k).collect();
     crate::keys::nearest(key, &known, 3).map(str::to_owned)
 }
 

@@ -83,7 +83,7 @@ pub fn outputs(decision: &Decision) -> String {
 fn blocking(decision: &Decision) -> Vec<&str> {
     decision
         .failing()
-        .filter(|c| c.overridden.is_none())
+        .filter(|c| c.overridden.is_none() && !c.advisory)
         .map(|c| c.id.as_str())
         .collect()
 }

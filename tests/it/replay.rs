@@ -416,3 +416,144 @@ fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
         );
     }
 }
+
+#[test]
+fn a_shadow_set_that_denies_leaves_exit_code_and_stdout_unchanged() {
+    let shadow = edited_policies(
+        "settings.rego",
+        &[(
+            "throughput_limit_rpm := 15000",
+            "throughput_limit_rpm := 5000",
+        )],
+    );
+    let plain = config_dir("");
+    let shadowed = config_dir(&format!(
+        "shadow_policies = {:?}",
+        shadow.path().display().to_string()
+    ));
+    let run = |dir: &std::path::Path| {
+        crate::support::gatekeeper_in(dir)
+            .args(["check", "production", "--facts"])
+            .arg(crate::support::fixture("facts/green.json"))
+            .output()
+            .unwrap()
+    };
+    let (without, with) = (run(plain.path()), run(shadowed.path()));
+    assert_eq!(without.status.code(), Some(0));
+    assert_eq!(with.status.code(), Some(0), "the shadow never decides");
+    assert_eq!(with.stdout, without.stdout, "nor changes what is printed");
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert!(
+        stderr.contains("shadow policies would DENY (throughput)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("shadow")).count(),
+        1,
+        "{stderr}"
+    );
+    let record = &audit_checks(shadowed.path())[0];
+    assert_eq!(record["decision"], "allow");
+    assert_eq!(record["shadow"]["allow"], false);
+    assert_eq!(
+        record["shadow"]["failing"],
+        serde_json::json!(["throughput"])
+    );
+    assert_eq!(
+        record["shadow"]["policies_sha256"].as_str().unwrap().len(),
+        64
+    );
+    assert!(audit_checks(plain.path())[0].get("shadow").is_none());
+
+    // Over the archive, the shadow set disagreed with the real decision.
+    let out = crate::support::gatekeeper_in(shadowed.path())
+        .args([
+            "policy",
+            "impact",
+            "--shadow",
+            "--format",
+            "json",
+            "--base-dir",
+        ])
+        .arg(crate::support::policies())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &json["shadow"];
+    assert_eq!(
+        (s["compared"].as_u64(), s["agreed"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+    assert_eq!(
+        (s["recorded"].as_u64(), s["recorded_agreed"].as_u64()),
+        (Some(1), Some(0)),
+        "{s}"
+    );
+}
+
+#[test]
+fn an_advisory_check_is_shown_as_advisory_in_every_format_and_never_denies() {
+    let policies = edited_policies(
+        "settings.rego",
+        &[("advisory := set()", r#"advisory := {"throughput"}"#)],
+    );
+    let run = |format: &str| {
+        let out = gatekeeper()
+            .args([
+                "check",
+                "production",
+                "--config",
+                "no-such-config.toml",
+                "--format",
+                format,
+                "--facts",
+            ])
+            .arg(crate::support::fixture("facts/too-busy.json"))
+            .arg("--policies")
+            .arg(policies.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["allow"], true);
+    let throughput = crate::support::check(&json, "throughput");
+    assert_eq!(throughput["status"], "fail");
+    assert_eq!(throughput["advisory"], true);
+    for format in ["table", "markdown", "junit", "github"] {
+        assert!(run(format).contains("advisory"), "{format}");
+    }
+    // Tests and approval can never be advisory.
+    let bad = edited_policies(
+        "settings.rego",
+        &[("advisory := set()", r#"advisory := {"tests"}"#)],
+    );
+    let out = gatekeeper()
+        .args([
+            "check",
+            "production",
+            "--config",
+            "no-such-config.toml",
+            "--facts",
+        ])
+        .arg(crate::support::fixture("facts/green.json"))
+        .arg("--policies")
+        .arg(bad.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("advisory"));
+}
