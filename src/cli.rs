@@ -70,6 +70,9 @@ pub enum Command {
         after_help = "Examples:\n  gatekeeper status production\n  gatekeeper status production --format json"
     )]
     Status(StatusArgs),
+    /// Share the facts archive through a ref on the deploy remote (push adds, pull copies).
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -220,6 +223,24 @@ pub struct RollbackArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Add this machine's archived facts to the ref on the deploy remote.
+    #[command(after_help = "Example:\n  gatekeeper archive push production")]
+    Push(ArchiveArgs),
+    /// Copy the archived facts this machine lacks from the ref on the deploy remote.
+    #[command(after_help = "Example:\n  gatekeeper archive pull production")]
+    Pull(ArchiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Subcommand)]

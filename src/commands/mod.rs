@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod archive;
 mod check;
 mod deploy;
 mod facts;
@@ -92,6 +93,8 @@ pub enum CommandError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Rollout(#[from] RolloutError),
+    #[error(transparent)]
+    Share(#[from] crate::runbook::facts_ref::ShareError),
     #[error("cannot write to stdout: {0}; the output is incomplete")]
     Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -124,6 +127,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Archive(cmd) => archive::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),

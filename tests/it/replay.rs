@@ -557,3 +557,54 @@ fn an_advisory_check_is_shown_as_advisory_in_every_format_and_never_denies() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("advisory"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
+    use crate::lock::{Machine, cmd, setup};
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let bytes = br#"{"schema":3,"target":"production"}"#;
+    let name = format!("sha256-{}.json", sha256_hex(bytes));
+    let agent_archive = agent.work.join(".gatekeeper/facts");
+    std::fs::create_dir_all(&agent_archive).unwrap();
+    std::fs::write(agent_archive.join(&name), bytes).unwrap();
+
+    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("pushed 1 facts documents"), "{stdout}");
+    let listed = crate::support::git::git(
+        &release.deploy_remote,
+        &["ls-tree", "--name-only", "refs/gatekeeper/facts/production"],
+    );
+    assert_eq!(listed.trim(), name);
+
+    let out = cmd(&laptop, &env, "tim", &["archive", "pull", "production"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pulled = std::fs::read(laptop.work.join(".gatekeeper/facts").join(&name)).unwrap();
+    assert_eq!(pulled, bytes);
+    // Pushing again adds nothing and keeps what is there.
+    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("pushed 0 facts documents to refs/gatekeeper/facts/production")
+    );
+}
