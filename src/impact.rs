@@ -664,6 +664,26 @@ mod tests {
     }
 
     #[test]
+    fn since_and_target_filter_archived_documents_by_their_own_now_and_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("d.json");
+        std::fs::write(
+            &doc,
+            r#"{"target":"production","now":"2026-11-24T19:00:00Z"}"#,
+        )
+        .unwrap();
+        let at = |s: &str| Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc));
+        assert!(archive_filter(
+            &doc,
+            at("2026-11-24T00:00:00Z"),
+            Some("production")
+        ));
+        assert!(!archive_filter(&doc, at("2026-11-25T00:00:00Z"), None));
+        assert!(!archive_filter(&doc, None, Some("staging")));
+        assert!(archive_filter(&doc, None, None));
+    }
+
+    #[test]
     fn fail_on_any_counts_every_change_but_not_unreplayable_documents() {
         assert!(FailOn::Any.fails(Class::Tightened));
         assert!(FailOn::Any.fails(Class::Drift));
