@@ -608,3 +608,28 @@ async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
             .contains("pushed 0 facts documents to refs/gatekeeper/facts/production")
     );
 }
+
+#[test]
+fn a_document_a_side_cannot_decide_is_undecided_with_the_reason() {
+    let candidate = edited_policies(
+        "throughput.rego",
+        &[(
+            "throughput_failures contains msg if {\n\tnot limit_numeric(settings)",
+            "throughput_failures contains msg if {\n\tinput.throughput.rpm > 17000\n\tmsg := sprintf(\"%v\", [to_number(\"not a number\")])\n}\n\nthroughput_failures contains msg if {\n\tnot limit_numeric(settings)",
+        )],
+    );
+    let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
+    assert_eq!(code, 0, "undecided is not a loosening");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        flips_by_source(&json),
+        [("too-busy.json".to_owned(), "undecided".to_owned())]
+    );
+    assert!(
+        json["flips"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("candidate: ")
+    );
+    assert_eq!(impact(candidate.path(), &["--fail-on", "any"]).0, 1);
+}
