@@ -33,7 +33,7 @@ approval_failures contains msg if some msg in request_failures
 approval_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
-	not is_array(pr.reviews)
+	not reviews_readable(pr)
 	msg := sprintf("%s#%v: reviews unknown (%s)", [repo.name, pr.number, fact_reason("github", repo.name, "reviews")])
 }
 
@@ -67,7 +67,7 @@ approval_failures contains msg if {
 
 approval_failures contains msg if {
 	some repo in input.repos
-	not is_string(repo.release_sha)
+	not release_sha_known(repo)
 	msg := sprintf("%s: head of %s unknown, so no approval can be matched to what ships (%s)", [
 		repo.name, repo.release_branch, fact_reason("github", repo.name, "release_sha"),
 	])

@@ -38,13 +38,13 @@ downtime_notice_passes if {
 }
 
 notice_reasons contains msg if {
-	not is_array(input.notices)
+	not notices_readable(input)
 	msg := sprintf("downtime notices unknown (%s)", [source_reason("notices")])
 }
 
 notice_reasons contains msg if {
 	some repo in input.repos
-	not is_array(repo.migrations)
+	not migrations_known(repo)
 	msg := sprintf(
 		"%s: cannot tell whether migrations are pending (%s), so this counts as a downtime deploy",
 		[repo.name, fact_reason("github", repo.name, "migrations")]
@@ -160,8 +160,16 @@ vetter_comments(n) := [c |
 # Vetter comments whose text at `now` is not known to be what was read.
 unknown_vetting(n) := [c |
 	some c in vetter_comments(n)
-	not c.text_known == true
+	not text_known(c)
 ]
+
+# Helpers, so that their negations are the same in every Rego engine when a field is
+# absent (`not c.proceed == true` is undefined in OPA when `proceed` is missing).
+text_known(c) if c.text_known == true
+
+shown_on_github(c) if c.minimized == false
+
+says_proceed(c) if c.proceed == true
 
 vetted(n) if {
 	count(unknown_vetting(n)) == 0
@@ -189,7 +197,7 @@ vetting_problems(n) := set() if {
 } else := {msg} if {
 	c := latest_vetting(n)
 	c.proceed == true
-	not c.minimized == false
+	not shown_on_github(c)
 	msg := sprintf(
 		concat("", [
 			"notice #%v: the latest comment by a vetter, %s's /proceed at %s, is hidden on GitHub (minimized), ",
@@ -199,7 +207,7 @@ vetting_problems(n) := set() if {
 	)
 } else := {msg} if {
 	c := latest_vetting(n)
-	not c.proceed == true
+	not says_proceed(c)
 	msg := sprintf(
 		concat("", [
 			"notice #%v: not vetted: the latest comment by a vetter, %s's at %s, has no line that is exactly ",

@@ -63,8 +63,11 @@ active_freezes contains f if {
 	in_freeze(seg, f)
 }
 
+# A guard negates this helper, never `is_collection` on a setting that may be absent.
+freezes_listed(s) if is_collection(s.freezes)
+
 freeze_failures contains msg if {
-	not is_collection(settings.freezes)
+	not freezes_listed(settings)
 	msg := sprintf("the setting freezes is %v, not a list of freezes", [settings.freezes])
 }
 

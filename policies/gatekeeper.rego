@@ -29,7 +29,7 @@ check_ids := [
 ]
 
 # In the order the runbook reads them.
-checks := [with_override(c) | some c in [
+checks := [with_advisory(with_override(c)) | some c in [
 	check_tests,
 	check_release_dependencies,
 	check_approval,
@@ -52,6 +52,12 @@ allow if {
 clears(c) if c.status == "pass"
 
 clears(c) if c.status == "skip"
+
+# An advisory check (settings `advisory`) is shown, and never counts towards a deny.
+clears(c) if {
+	c.status == "fail"
+	c.advisory == true
+}
 
 clears(c) if {
 	c.status == "fail"
@@ -109,13 +115,33 @@ labelled_downtime(repo) if {
 }
 
 # Pull requests or labels that cannot be read could hide the label.
-labelled_downtime(repo) if not is_array(repo.pull_requests)
+labelled_downtime(repo) if not prs_readable(repo)
 
 labelled_downtime(repo) if {
 	is_array(repo.pull_requests)
 	some pr in repo.pull_requests
-	not is_array(pr.labels)
+	not labels_readable(pr)
 }
+
+# --- guards over facts that may be absent ---
+# `not is_array(x.missing)` is true in regorus but undefined in OPA (the undefined
+# argument makes the call undefined before `not` applies), so a guard negates a
+# helper rule instead: `not prs_readable(repo)` is true in both when the field is
+# absent. `gatekeeper policy check` warns about the other form.
+
+prs_readable(repo) if is_array(repo.pull_requests)
+
+labels_readable(pr) if is_array(pr.labels)
+
+reviews_readable(pr) if is_array(pr.reviews)
+
+release_sha_known(repo) if is_string(repo.release_sha)
+
+behind_by_known(repo) if is_number(repo.behind_by)
+
+migrations_known(repo) if is_array(repo.migrations)
+
+notices_readable(inp) if is_array(inp.notices)
 
 # --- helpers shared by the checks ---
 
@@ -147,6 +173,12 @@ with_override(c) := object.union(c, {"overridden": {"reason": o.reason, "by": o.
 	c.id in settings.overridable
 	some o in input.overrides
 	o.check == c.id
+} else := c
+
+# A check the settings list as `advisory` says so; the settings may leave it out.
+with_advisory(c) := object.union(c, {"advisory": true}) if {
+	some id in settings.advisory
+	id == c.id
 } else := c
 
 # Why a source's facts are missing, from the errors the collector recorded.

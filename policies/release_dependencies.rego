@@ -74,7 +74,7 @@ dependencies_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
 	some dep in pr.dependencies
-	not dep.task == true
+	not task_item(dep)
 	msg := sprintf("%s#%v: %v: write it as a task item `- [ ]` so it can be ticked", [
 		repo.name, pr.number, dep.text,
 	])
@@ -82,6 +82,9 @@ dependencies_failures contains msg if {
 
 # Task items in the body, none in a Dependencies section: they may be the
 # dependencies, written where gatekeeper cannot read them.
+# A helper, so that `not task_item(dep)` is the same in every Rego engine.
+task_item(dep) if dep.task == true
+
 unread_tasks(pr) if {
 	pr.dependencies_section == false
 	is_number(pr.tasks_outside)

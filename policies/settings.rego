@@ -37,3 +37,7 @@ freezes := []
 # Checks that `--override CHECK --reason "…"` may override (break-glass).
 # Never add tests or approval.
 overridable := {"throughput", "teaching_hours"}
+
+# Checks that are evaluated and shown as advisory, and never count towards a deny
+# (to try a check out before it gates). Never tests or approval. Optional.
+advisory := set()

@@ -56,7 +56,7 @@ tests_failures contains msg if {
 
 tests_failures contains msg if {
 	some repo in input.repos
-	not is_string(repo.release_sha)
+	not release_sha_known(repo)
 	msg := sprintf("%s: head of %s unknown (%s)", [repo.name, repo.release_branch, fact_reason("github", repo.name, "release_sha")])
 }
 
@@ -74,7 +74,7 @@ tests_failures contains msg if {
 # or what ships (base merged with release) is not what was tested.
 tests_failures contains msg if {
 	some repo in input.repos
-	not is_number(repo.behind_by)
+	not behind_by_known(repo)
 	msg := sprintf("%s: cannot tell whether %s has every commit of %s (%s)", [
 		repo.name, repo.release_branch, repo.base_branch, fact_reason("github", repo.name, "behind_by"),
 	])

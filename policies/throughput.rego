@@ -47,12 +47,17 @@ throughput_failures contains msg if {
 
 throughput_failures contains msg if {
 	input.throughput
-	not is_number(input.throughput.rpm)
+	not rpm_measured(input)
 	msg := sprintf("the measured throughput %v is not a number of requests per minute", [input.throughput.rpm])
 }
 
+# Guards negate these helpers, never a builtin call on a field that may be absent.
+rpm_measured(inp) if is_number(inp.throughput.rpm)
+
+limit_numeric(s) if is_number(s.throughput_limit_rpm)
+
 throughput_failures contains msg if {
-	not is_number(settings.throughput_limit_rpm)
+	not limit_numeric(settings)
 	msg := sprintf("the setting throughput_limit_rpm is %v, not a number: write it unquoted, e.g. 15000", [
 		settings.throughput_limit_rpm,
 	])

@@ -152,6 +152,22 @@ pub struct Gate {
     /// The sha256 of the signed decision (`--attest-out`) a deploy wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation_sha256: Option<String>,
+    /// The policy directory's git tree id, when it is a clean git tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies_tree: Option<String>,
+    /// What the shadow policies (config `shadow_policies`) decided on the same facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<ShadowVerdict>,
+}
+
+/// A shadow set's decision: recorded, never acted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowVerdict {
+    pub allow: bool,
+    #[serde(default)]
+    pub failing: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -620,6 +636,8 @@ mod tests {
             facts_source: Some("live".to_owned()),
             release_heads: Vec::new(),
             attestation_sha256: None,
+            policies_tree: None,
+            shadow: None,
         });
         let record = Record::new("deploy", "p", Event::Deploy(run));
         let line = record.line();

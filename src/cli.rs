@@ -84,6 +84,9 @@ pub enum Command {
     /// Signed decisions: make a key, verify a signed decision offline, write the unsigned predicate.
     #[command(subcommand)]
     Attest(AttestCommand),
+    /// Share the facts archive through a ref on the deploy remote (push adds, pull copies).
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -271,6 +274,24 @@ pub struct RollbackArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Add this machine's archived facts to the ref on the deploy remote.
+    #[command(after_help = "Example:\n  gatekeeper archive push production")]
+    Push(ArchiveArgs),
+    /// Copy the archived facts this machine lacks from the ref on the deploy remote.
+    #[command(after_help = "Example:\n  gatekeeper archive pull production")]
+    Pull(ArchiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The target, as named under [targets.NAME] in the config.
+    pub target: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Run the policies' test_* rules, like `opa test`.
     #[command(
@@ -282,6 +303,76 @@ pub enum PolicyCommand {
         after_help = "Examples:\n  gatekeeper policy check\n  gatekeeper policy check --policies policies fixtures/facts/green.json"
     )]
     Check(PolicyCheckArgs),
+    /// Replay archived and recorded facts under the base and the candidate policies: what a rule change loosens or tightens.
+    #[command(
+        after_help = "Examples:\n  gatekeeper policy impact --base origin/main\n  gatekeeper policy impact --base-dir /tmp/old-policies --fail-on any --windows\n  gatekeeper policy impact --format markdown --output impact.md"
+    )]
+    Impact(PolicyImpactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyImpactArgs {
+    /// The base policies from a git ref (its copy of the candidate's directory; default: the merge-base of HEAD with the base branch).
+    #[arg(long, value_name = "REF", conflicts_with = "base_dir")]
+    pub base: Option<String>,
+    /// The base policies from a directory.
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// The candidate policies (default: `policies` from config, else ./policies).
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// The config file, for the archive and the audit log (optional).
+    #[arg(long, value_name = "FILE", default_value = "gatekeeper.toml")]
+    pub config: PathBuf,
+    /// The facts archive (default: `archive` from config, else .gatekeeper/facts).
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+    /// Another facts document to replay (repeatable; fixtures/facts/*.json are always replayed).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub facts: Vec<PathBuf>,
+    /// Only archived documents judged within this long (e.g. 30d, 12h, 2w).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Only archived documents of this target.
+    #[arg(long, value_name = "T")]
+    pub target: Option<String>,
+    /// Exit 1 when a document is in this class.
+    #[arg(long, value_enum, default_value_t = FailOn::Loosened)]
+    pub fail_on: FailOn,
+    /// Compare the windows the two sets allow over the next days.
+    #[arg(long)]
+    pub windows: bool,
+    /// With --windows: how many days ahead to search.
+    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub days: u32,
+    /// Also replay the config's shadow_policies and report how often they agree.
+    #[arg(long)]
+    pub shadow: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ImpactFormat::Table)]
+    pub format: ImpactFormat,
+    /// Write the report to FILE instead of stdout (stdout gets the summary line).
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub output: Option<PathBuf>,
+}
+
+/// Which classes of `policy impact` fail the run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Loosened,
+    Tightened,
+    /// Any change: loosened, tightened, check_changed, undecided or drift.
+    Any,
+    None,
+}
+
+/// What `policy impact` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImpactFormat {
+    Table,
+    Json,
+    Markdown,
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +411,9 @@ pub struct PolicyCheckArgs {
     /// The policy directory (default: ./policies).
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
+    /// Exit 1 on warnings too (e.g. a `not f(x)` that OPA decides differently).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,13 @@ pub struct Config {
     pub policies: Option<PathBuf>,
     #[serde(default = "default_audit_log")]
     pub audit_log: PathBuf,
+    /// The facts archive (default: `facts` beside the audit log); see `archive.rs`.
+    pub archive: Option<PathBuf>,
+    /// Days an archived facts document is kept (pruned on write).
+    #[serde(default = "crate::archive::default_days")]
+    pub archive_days: u32,
+    /// Policies evaluated beside the real ones, recorded only (see `shadow.rs`).
+    pub shadow_policies: Option<PathBuf>,
     /// Where the release repos are cloned when a repo names no `path` (relative to
     /// the config, so a CI workspace can hold them); `deploy` clones a missing one.
     pub workdir: Option<PathBuf>,
@@ -490,6 +497,12 @@ impl Config {
         if self.audit_log.as_os_str().is_empty() {
             problems.push(
                 "audit_log is empty: give the path of the audit log (default .gatekeeper/audit.jsonl)"
+                    .to_owned(),
+            );
+        }
+        if self.archive_days == 0 {
+            problems.push(
+                "archive_days is 0: give the days archived facts are kept, at least 1 (default 90)"
                     .to_owned(),
             );
         }

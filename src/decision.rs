@@ -30,6 +30,9 @@ pub struct Check {
     /// badly (a policy may set it; [`Decision::mark_source_errors`] sets it too).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub source_error: bool,
+    /// Shown, never counted towards a deny (the settings' `advisory`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,8 +155,11 @@ impl Decision {
         }
         let decision: Decision =
             serde_json::from_value(value.clone()).map_err(|e| ContractError(e.to_string()))?;
-        // `allow` must agree with the checks: a failing check blocks unless overridden.
-        let blocked = decision.failing().any(|c| c.overridden.is_none());
+        // `allow` must agree with the checks: a failing check blocks unless overridden
+        // or advisory.
+        let blocked = decision
+            .failing()
+            .any(|c| c.overridden.is_none() && !c.advisory);
         if decision.allow && blocked {
             return Err(ContractError(
                 "\"allow\" is true while a check fails without an override".to_owned(),

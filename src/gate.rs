@@ -124,6 +124,9 @@ pub struct Judgement {
     pub gate: audit::Gate,
     /// `--override`s that changed nothing, each with why (the check passes, …).
     pub unneeded: Vec<(String, &'static str)>,
+    /// Lines for stderr: what the shadow policies would decide, an archive that
+    /// could not be written. Never a different exit code.
+    pub notes: Vec<String>,
 }
 
 impl Judgement {
@@ -231,13 +234,18 @@ impl Gate {
         let mut decision = evaluation.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
         let unneeded = unneeded_overrides(&decision, &facts.overrides);
-        let gate = digest(&facts, self.policies.files(), &decision, self.is_live());
+        let mut gate = digest(&facts, self.policies.files(), &decision, self.is_live());
+        let notes = match &self.config {
+            Some(config) => replayable(config, &facts, &mut gate),
+            None => Vec::new(),
+        };
         Ok(Judgement {
             facts,
             decision,
             prints: evaluation.prints,
             gate,
             unneeded,
+            notes,
         })
     }
 }
@@ -490,10 +498,37 @@ fn unneeded_overrides(
 }
 
 /// The decision and the digests of what it was decided on.
+/// What makes a decision replayable: the facts judged go to the archive, and
+/// the shadow policies' verdict (config `shadow_policies`) goes into the record.
+/// Both only note when they fail.
+fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Gate) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Err(e) =
+        crate::archive::Archive::of_config(config).store(facts, std::time::SystemTime::now())
+    {
+        notes.push(format!("warning: {e}"));
+    }
+    if let Some(dir) = &config.shadow_policies {
+        let dir = config.resolve(dir);
+        match crate::shadow::evaluate(&dir, facts) {
+            Ok(verdict) => {
+                notes.push(crate::shadow::line(&verdict));
+                gate.shadow = Some(verdict);
+            }
+            Err(e) => notes.push(format!(
+                "warning: the shadow policies {} could not decide: {e}",
+                dir.display()
+            )),
+        }
+    }
+    notes
+}
+
 fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bool) -> audit::Gate {
+    // An advisory check is shown, never counted towards a deny.
     let failing_checks = decision
         .failing()
-        .filter(|c| c.overridden.is_none())
+        .filter(|c| c.overridden.is_none() && !c.advisory)
         .map(|c| c.id.clone())
         .collect();
     let overrides = decision
@@ -524,5 +559,10 @@ fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bo
             .collect(),
         // Set by the caller that signs the decision.
         attestation_sha256: None,
+        policies_tree: policy_files
+            .first()
+            .and_then(|f| f.parent())
+            .and_then(crate::archive::policies_tree),
+        shadow: None,
     }
 }

@@ -12,17 +12,18 @@
 //! 1. ground: build_info, keys, cli, decision, notice, secrets, net, wait
 //! 2. config: config
 //! 3. facts: facts
-//! 4. audit: audit
+//! 4. audit: audit, archive
 //! 5. sources: sources
 //! 6. policy: policy
-//! 7. planner: planner
-//! 8. gate: gate, chatops
+//! 7. planner: planner, shadow
+//! 8. gate: gate, chatops, impact
 //! 9. render: render
 //! 10. runbook: runbook
 //! 11. rollout: rollout, attest
 //! 12. commands: commands
 //! 13. main: main
 
+pub mod archive;
 pub mod attest;
 pub mod audit;
 pub mod build_info;
@@ -33,6 +34,7 @@ pub mod config;
 pub mod decision;
 pub mod facts;
 pub mod gate;
+pub mod impact;
 mod keys;
 pub mod notice;
 pub mod planner;
@@ -41,5 +43,6 @@ pub mod render;
 pub mod rollout;
 pub mod runbook;
 pub mod secrets;
+pub mod shadow;
 pub mod sources;
 pub mod wait;

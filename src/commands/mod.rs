@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands bind flags to the stages of the data flow and
 //! own everything about terminals: colour, progress, prompts and exit codes.
 
+mod archive;
 mod attest;
 mod chatops;
 mod check;
@@ -8,6 +9,7 @@ mod collect;
 mod deploy;
 mod facts;
 mod history;
+mod impact;
 mod notice;
 mod policy;
 mod progress;
@@ -97,6 +99,8 @@ pub enum CommandError {
     Gate(#[from] GateError),
     #[error(transparent)]
     Attest(#[from] crate::attest::AttestError),
+    #[error(transparent)]
+    Share(#[from] crate::runbook::facts_ref::ShareError),
     #[error("cannot write to stdout: {0}; the output is incomplete")]
     Stdout(std::io::Error),
     #[error("cannot write {path}: {source}")]
@@ -129,6 +133,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Rollback(args) => rollback::run(args),
         Command::History(args) => history::run(args),
         Command::Unlock(args) => unlock::run(args),
+        Command::Archive(cmd) => archive::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Chatops(args) => chatops::run(args),
         Command::Window(args) => window::run(args),
@@ -244,6 +249,9 @@ fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
 pub(crate) fn note_unneeded_overrides(judgement: &gate::Judgement) {
     for (check, why) in &judgement.unneeded {
         eprintln!("gatekeeper: note: --override {check} was not needed: {why}");
+    }
+    for note in &judgement.notes {
+        eprintln!("gatekeeper: {note}");
     }
 }
 

@@ -14,6 +14,7 @@ pub fn run(command: PolicyCommand) -> Result<super::Outcome, CommandError> {
     match command {
         PolicyCommand::Test(args) => test(args),
         PolicyCommand::Check(args) => check(args),
+        PolicyCommand::Impact(args) => super::impact::run(args),
     }
 }
 
@@ -220,7 +221,8 @@ fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
         report.warnings.len()
     ));
     print(&out);
-    Ok(if report.errors.is_empty() {
+    let strict_fail = args.strict && !report.warnings.is_empty();
+    Ok(if report.errors.is_empty() && !strict_fail {
         EXIT_OK
     } else {
         EXIT_FAIL

@@ -67,6 +67,9 @@ pub fn lint(dir: &Path, facts_files: &[PathBuf]) -> Result<LintReport, PolicyErr
                 ));
             }
         }
+        for found in super::portable::engine_dependent_nots(&text) {
+            report.warnings.push(found.warning(&file));
+        }
     }
 
     if facts_files.is_empty() {

@@ -3,6 +3,7 @@
 //! files in, a [`Decision`] out. It never fetches facts and never prints.
 
 mod lint;
+mod portable;
 mod settings;
 mod testing;
 
@@ -14,6 +15,7 @@ use crate::decision::{Check, ContractError, Decision, Status};
 use crate::facts::{Facts, OverrideRequest};
 
 pub use lint::{LintReport, lint};
+pub use portable::{EngineDependentNot, engine_dependent_nots};
 pub use settings::{
     CHECK_IDS, ClockTime, Freeze, SettingProblem, Settings, SettingsError, WEEKDAYS,
 };
@@ -319,6 +321,11 @@ impl PolicySet {
                     } else {
                         ""
                     }
+                )));
+            }
+            if check.advisory && !settings.advisory.contains(id) {
+                return Err(ContractError(format!(
+                    "\"allow\" is true but {id:?} is marked advisory, which the settings' `advisory` does not say"
                 )));
             }
             if check.overridden.is_some() && !settings.overridable.contains(id) {

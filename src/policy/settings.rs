@@ -85,8 +85,9 @@ pub const SCHEMA: [(&str, &str); 10] = [
     ),
 ];
 
-/// Settings a release manager may leave out: absent, the rule they turn on is off.
-pub const OPTIONAL: [(&str, &str); 2] = [
+/// Settings a release manager may leave out: absent, the rule they turn on is off
+/// (or, for `advisory`, no check is advisory).
+pub const OPTIONAL: [(&str, &str); 3] = [
     (
         "deployers",
         "a list of GitHub logins who may ask for a deploy in a comment (empty: anyone the repository role admits), e.g. [\"tim\"]",
@@ -94,6 +95,10 @@ pub const OPTIONAL: [(&str, &str); 2] = [
     (
         "asker_not_only_approver",
         "true or false: a deploy asked in a comment needs an approver's approval from someone other than the asker",
+    ),
+    (
+        "advisory",
+        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
     ),
 ];
 
@@ -114,6 +119,8 @@ pub struct Settings {
     pub deployers: Vec<String>,
     /// A deploy asked in a comment needs an approval by someone else than the asker.
     pub asker_not_only_approver: bool,
+    /// Checks shown but never counted towards a deny (optional `advisory`).
+    pub advisory: BTreeSet<String>,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -223,6 +230,11 @@ impl Settings {
         let overridable = v.overridable("overridable");
         let deployers = v.optional_logins("deployers");
         let asker_not_only_approver = v.optional_bool("asker_not_only_approver");
+        let advisory = if object.contains_key("advisory") {
+            v.overridable("advisory")
+        } else {
+            Some(BTreeSet::new())
+        };
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -234,6 +246,7 @@ impl Settings {
             holidays,
             freezes,
             overridable,
+            advisory,
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -246,6 +259,7 @@ impl Settings {
                 Some(holidays),
                 Some(freezes),
                 Some(overridable),
+                Some(advisory),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
                 notice_lead_hours,
@@ -259,6 +273,7 @@ impl Settings {
                 overridable,
                 deployers,
                 asker_not_only_approver,
+                advisory,
             }),
             _ => Err(v.problems),
         }

@@ -83,7 +83,7 @@ pub fn outputs(decision: &Decision) -> String {
 fn blocking(decision: &Decision) -> Vec<&str> {
     decision
         .failing()
-        .filter(|c| c.overridden.is_none())
+        .filter(|c| c.overridden.is_none() && !c.advisory)
         .map(|c| c.id.as_str())
         .collect()
 }
@@ -101,7 +101,7 @@ fn output(name: &str, value: &str) -> String {
     format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
 }
 
-fn command(name: &str, title: &str, message: &str) -> String {
+pub(crate) fn command(name: &str, title: &str, message: &str) -> String {
     format!(
         "::{name} title={}::{}\n",
         escape_property(title),

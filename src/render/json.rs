@@ -54,6 +54,7 @@ mod tests {
                 evidence: None,
                 overridden: None,
                 source_error: false,
+                advisory: false,
             }],
         };
         let text = render(&decision).unwrap();

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod github;
+pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;
@@ -65,6 +66,11 @@ fn sanitized(decision: &Decision) -> Decision {
     clean.target = sanitize(&clean.target);
     for check in &mut clean.checks {
         check.title = sanitize(&check.title);
+        if check.advisory {
+            check
+                .title
+                .push_str(" (advisory: never counts towards a deny)");
+        }
         check.detail = sanitize(&check.detail);
         if let Some(o) = &mut check.overridden {
             o.reason = sanitize(&o.reason);

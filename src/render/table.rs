@@ -149,6 +149,7 @@ mod tests {
                 evidence: None,
                 overridden: None,
                 source_error: false,
+                advisory: false,
             }],
         }
     }

@@ -531,6 +531,8 @@ mod tests {
                 facts_source: None,
                 release_heads: Vec::new(),
                 attestation_sha256: None,
+                policies_tree: None,
+                shadow: None,
             }),
         };
         Record::new(command, "production", event)

@@ -11,6 +11,7 @@
 pub mod builtin;
 pub mod clones;
 pub mod execute;
+pub mod facts_ref;
 pub mod git;
 pub mod integrity;
 pub mod lock;

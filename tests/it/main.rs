@@ -31,6 +31,7 @@ mod messages;
 mod notice;
 mod policy_test;
 mod release_notes;
+mod replay;
 mod resilience;
 mod rollout_slips;
 mod runbook_slips;
