@@ -107,6 +107,14 @@ impl Shared {
             .map_err(|e| e.to_string())
     }
 
+    /// Every deployment of the target on `sha`, every page (bounded), newest first,
+    /// without statuses.
+    pub fn list_of_sha(&self, environment: &str, sha: &str) -> Result<Vec<Deployment>, String> {
+        self.runtime
+            .block_on(self.github.deployments_of_sha(&self.repo, environment, sha))
+            .map_err(|e| e.to_string())
+    }
+
     /// The head of `branch` in each of `repos`, or why it could not be read.
     pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
         self.runtime.block_on(async {

@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod deployments;
 mod progress;
 pub mod rollback;
+pub mod target;
 
 use std::io::Write;
 use std::time::Duration;

@@ -29,6 +29,7 @@ mod notice;
 mod policy_test;
 mod release_notes;
 mod resilience;
+mod rollback_trust;
 mod rollout_slips;
 mod runbook_slips;
 mod settings;

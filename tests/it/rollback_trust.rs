@@ -1,0 +1,217 @@
+//! Rollback derives its target from production itself, through the real binary on
+//! real git and the Deployments stand-in (paged as GitHub pages, `Link` headers
+//! with the server's full URL): the run that put the deploy remote's head there
+//! is the one rolled back, however it ended; a deployment only names a candidate,
+//! which production's first-parent history must vouch for; every page is read.
+
+use serde_json::json;
+
+use crate::lock::{Machine, cmd, setup};
+use crate::support::deployments::{self, LOGIN, Store};
+use crate::support::git::{git, rev};
+
+/// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
+/// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
+fn push_merge(app: &std::path::Path, parent: &str, what: &str) -> String {
+    let tree = git(app, &["rev-parse", &format!("{parent}^{{tree}}")]);
+    let side = git(app, &["commit-tree", &tree, "-p", parent, "-m", what]);
+    let merge = git(
+        app,
+        &[
+            "commit-tree",
+            &tree,
+            "-p",
+            parent,
+            "-p",
+            &side,
+            "-m",
+            &format!("Merge {what}"),
+        ],
+    );
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "aws-production",
+            &format!("{merge}:refs/heads/master"),
+        ],
+    );
+    merge
+}
+
+/// A deployment as gatekeeper writes it, by `creator`, ending in `state`.
+fn deployment(store: &Store, sha: &str, previous: &str, run: &str, state: &str, creator: &str) {
+    store.insert(
+        json!({
+            "ref": sha,
+            "environment": "production",
+            "payload": {"gatekeeper": {
+                "kind": "deploy", "run": run, "previous_sha": previous,
+                "actor": {"github": creator, "ci": "alice"}
+            }},
+        }),
+        state,
+        creator,
+    );
+}
+
+fn run(out: &std::process::Output) -> (Option<i32>, String) {
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    // Release 1 shipped; release 2 was pushed, then a later step failed.
+    let m1 = push_merge(app, &p0, "release 1");
+    deployment(&store, &m1, &p0, "r1", "success", LOGIN);
+    let m2 = push_merge(app, &m1, "release 2");
+    deployment(&store, &m2, &m1, "r2", "failure", LOGIN);
+
+    // A fresh CI agent: nothing in its local log.
+    let agent = Machine::first(&release, &services);
+    let out = cmd(&agent, &env, "tim", &["rollback", "production", "--yes"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        m1,
+        "one release undone, not two:\n{text}"
+    );
+    assert!(text.contains("deploy run r2"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    // A commit production never ran, with an unreviewed file, in the clone.
+    std::fs::write(app.join("unreviewed.txt"), "never reviewed\n").unwrap();
+    git(app, &["add", "unreviewed.txt"]);
+    let tree = git(app, &["write-tree"]);
+    git(app, &["reset", "-q", "HEAD", "unreviewed.txt"]);
+    std::fs::remove_file(app.join("unreviewed.txt")).unwrap();
+    let evil = git(app, &["commit-tree", &tree, "-p", &p0, "-m", "unreviewed"]);
+    // Created with the token's login and gatekeeper's payload: it names the
+    // unreviewed commit as what production ran before the SHA it runs.
+    deployment(&store, &p0, &evil, "r-forged", "success", LOGIN);
+
+    let agent = Machine::first(&release, &services);
+    for args in [
+        &["rollback", "production", "--yes"][..],
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &evil,
+            "--reason",
+            "the deployment says so",
+            "--yes",
+        ][..],
+    ] {
+        let out = cmd(&agent, &env, "tim", args).output().unwrap();
+        let (code, text) = run(&out);
+        assert_eq!(code, Some(2), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!("{evil} is not a SHA production ran before"))
+                && text.contains("first-parent history"),
+            "the refusal says why: {text}"
+        );
+        assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    let m1 = push_merge(app, &p0, "release 1");
+    deployment(&store, &m1, &p0, "r1", "success", LOGIN);
+    // Newer deployments of the same SHA by another tool, more than a page holds.
+    for i in 0..120 {
+        deployment(
+            &store,
+            &m1,
+            &p0,
+            &format!("other-{i}"),
+            "success",
+            "other-bot",
+        );
+    }
+    let agent = Machine::first(&release, &services);
+
+    // A person who knows the SHA needs no history at all.
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &p0,
+            "--reason",
+            "release 1 breaks logins",
+            "--yes",
+        ],
+    )
+    .output()
+    .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(rev(&release.deploy_remote, "master"), p0);
+
+    // Production back on release 1 (by hand), on a machine without the log: the
+    // default rollback reads every page to find gatekeeper's own deployment.
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "aws-production",
+            &format!("{m1}:refs/heads/master"),
+        ],
+    );
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    git(
+        &tmp.path().join("laptop/apangea"),
+        &["fetch", "-q", "aws-production"],
+    );
+    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
+    assert!(text.contains("deploy run r1"), "{text}");
+    let pages = services
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.url.path().ends_with("/deployments") && r.method.as_str() == "GET")
+        .filter(|r| r.url.query().is_some_and(|q| q.contains("page=2")))
+        .count();
+    assert!(pages >= 1, "the second page was read");
+}
