@@ -13,6 +13,7 @@ pub mod clones;
 pub mod execute;
 pub mod git;
 pub mod integrity;
+pub mod liveness;
 pub mod lock;
 pub mod plan;
 pub mod preflight;

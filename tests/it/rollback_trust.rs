@@ -215,3 +215,63 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
         .count();
     assert!(pages >= 1, "the second page was read");
 }
+
+/// Plants a lock as a run of this host with `pid` would have taken it, naming
+/// `boot_id` and `pid_start`.
+fn plant_lock(release: &crate::support::git::Release, pid: u32, boot_id: &str, start: u64) {
+    let app = &release.apangea.clone;
+    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let host = hostname::get().unwrap().into_string().unwrap();
+    let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"
+    );
+    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "aws-production",
+            &format!("{sha}:refs/gatekeeper/locks/production"),
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .unwrap()
+        .trim()
+        .to_owned();
+    // pid 1 runs (it always does), but not the run that took the lock: once the
+    // lock is of an earlier boot, once of this boot but a process that started
+    // at another time.
+    for (boot_id, start) in [
+        ("0b5e55ed-0000-4000-8000-000000000000", 1),
+        (boot.as_str(), u64::MAX),
+    ] {
+        plant_lock(&release, 1, boot_id, start);
+        let out = cmd(
+            &agent,
+            &env,
+            "tim",
+            &[
+                "unlock",
+                "production",
+                "--reason",
+                "the agent rebooted",
+                "--force",
+            ],
+        )
+        .output()
+        .unwrap();
+        let (code, text) = run(&out);
+        assert_eq!(code, Some(0), "{boot_id}: {text}");
+        assert!(!text.contains("kill 1"), "{text}");
+        assert_eq!(crate::lock::lock_on(&release.deploy_remote), None, "{text}");
+    }
+}
