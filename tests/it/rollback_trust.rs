@@ -275,3 +275,74 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
         assert_eq!(crate::lock::lock_on(&release.deploy_remote), None, "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let p0 = release.production_sha.clone();
+    // Another login's deployment of what production runs, with a gatekeeper-like
+    // payload that names a person, and escape sequences in every field.
+    store.insert(
+        json!({
+            "ref": p0, "environment": "production",
+            "description": "ok \u{1b}[2J",
+            "payload": {"gatekeeper": {
+                "kind": "deploy", "run": "r-m", "previous_sha": p0,
+                "actor": {"github": LOGIN, "ci": "ceo\u{1b}[31m"}, "host": "ci\u{1b}]0;x\u{7}"
+            }},
+        }),
+        "success",
+        "mallory\u{1b}[1m",
+    );
+    let agent = Machine::first(&release, &services);
+
+    let out = cmd(&agent, &env, "tim", &["status", "production"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(!text.contains("ceo"), "nobody is credited: {text}");
+    assert!(
+        text.contains("foreign deployment 1 by mallory\\u{1b}[1m")
+            && text.contains("never credited"),
+        "{text}"
+    );
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["status", "production", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["production"]["run"],
+        serde_json::Value::Null,
+        "{status}"
+    );
+    assert_eq!(
+        status["production"]["foreign"][0]["creator"],
+        "mallory\u{1b}[1m"
+    );
+
+    let out = cmd(&agent, &env, "tim", &["history", "production"])
+        .env("COLUMNS", "250")
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(!text.contains("ceo"), "nobody is credited: {text}");
+    assert!(text.contains("foreign, never credited"), "{text}");
+}
