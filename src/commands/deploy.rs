@@ -23,7 +23,7 @@ use crate::runbook::{self, steps};
 use super::record::{TerminalPrompt, audit_log, gate, print_plan, require_confirmable};
 use super::{
     CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, collect_live, gather, override_requests,
-    print, stdout_style, summary,
+    stdout_style, summary,
 };
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
@@ -146,7 +146,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         let mut decision = policies.evaluate(&facts)?.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
         super::note_unneeded_overrides(&decision, &facts.overrides);
-        print(&render::render(&decision, args.format, stdout_style())?);
+        super::print_as(
+            &render::render(&decision, args.format, stdout_style())?,
+            args.format,
+        );
         // The narration goes where the decision document does not.
         let mut out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)

@@ -19,7 +19,12 @@ pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
         .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
     json.push('\n');
     match &args.output {
-        Some(path) => write_file(path, &json)?,
+        Some(path) => {
+            let audit = config
+                .as_ref()
+                .map(|c| super::record::audit_log(c).path().to_owned());
+            write_file(path, &json, audit.as_deref())?
+        }
         None => print(&json),
     }
     Ok(if facts.errors.is_empty() {

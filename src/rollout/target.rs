@@ -26,13 +26,12 @@ pub enum TargetError {
     BadRecord { value: String, claim: String },
     #[error(
         "{sha} is not a SHA production ran before as far as production itself shows: it is not on the first-parent history of {remote} {branch} (now {current}, {limit} commits read) and the local audit log {} never read it as {remote}'s head{claim}; that is a deploy: run `gatekeeper deploy`",
-        log.display()
+        log.display(), remote = production.0, branch = production.1, current = production.2
     )]
     NotProduction {
         sha: String,
-        remote: String,
-        branch: String,
-        current: String,
+        /// The deploy remote, its branch and its head.
+        production: Box<(String, String, String)>,
         log: std::path::PathBuf,
         limit: usize,
         /// Who named it, when a record did.
@@ -233,9 +232,11 @@ pub fn vouch(
     }
     Err(TargetError::NotProduction {
         sha: sha.to_owned(),
-        remote: ctx.config.deploy_remote.clone(),
-        branch: ctx.config.base_branch.clone(),
-        current: current.to_owned(),
+        production: Box::new((
+            ctx.config.deploy_remote.clone(),
+            ctx.config.base_branch.clone(),
+            current.to_owned(),
+        )),
         log: log.to_owned(),
         limit: FIRST_PARENT_LIMIT,
         claim: claim.to_owned(),

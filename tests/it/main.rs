@@ -12,6 +12,7 @@
 mod base_branch;
 mod check;
 mod ci;
+mod ci_output;
 mod clones;
 mod config_slips;
 mod contracts;
