@@ -9,7 +9,7 @@
 //! Layers, from the ground up (a file imports only from its own layer or one
 //! below, and no files import each other in a circle; `tests/it/architecture.rs`
 //! holds the code to this list):
-//! 1. ground: build_info, keys, cli, decision, notice, secrets, net, wait
+//! 1. ground: build_info, keys, cli, decision, notice, secrets, net, wait, files
 //! 2. config: config
 //! 3. facts: facts
 //! 4. audit: audit, archive
@@ -33,6 +33,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod files;
 pub mod gate;
 pub mod impact;
 mod keys;

@@ -17,7 +17,7 @@ use crate::runbook::{self, steps};
 
 use super::collect::{Collected, collect_or_interrupt};
 use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
-use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, print, stdout_style, summary};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, stdout_style, summary};
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if args.facts.is_some() && !args.dry_run {
@@ -172,7 +172,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         )?;
         let (facts, decision) = (&judgement.facts, &judgement.decision);
         super::note_unneeded_overrides(&judgement);
-        print(&render::render(decision, args.format, stdout_style())?);
+        super::print_as(
+            &render::render(decision, args.format, stdout_style())?,
+            args.format,
+        );
         // The narration goes where the decision document does not.
         let mut out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)

@@ -143,7 +143,10 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
     };
     match &args.output {
         Some(path) => {
-            write_file(path, &text)?;
+            let audit = config
+                .as_ref()
+                .map(|c| super::record::audit_log(c).path().to_owned());
+            write_file(path, &text, audit.as_deref())?;
             print(&format!(
                 "policy impact: {} (report in {})\n",
                 summary(&report),
@@ -298,7 +301,7 @@ fn base_from_git(
     for name in names.lines().filter(|n| n.ends_with(".rego")) {
         let text = git(candidate, &["show", &format!("{commit}:./{name}")])
             .map_err(|e| usage(format!("cannot read {name} at {label}: {e}")))?;
-        write_file(&dir.join(name), &text)?;
+        write_file(&dir.join(name), &text, None)?;
     }
     Ok((label, dir))
 }
