@@ -197,6 +197,9 @@ pub struct DeployArgs {
     /// Output format of the decision.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Skip the guard after the deploy (the numbers are not watched); recorded.
+    #[arg(long)]
+    pub no_guard: bool,
 }
 
 #[derive(Debug, Args)]

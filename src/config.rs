@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+mod guard;
 mod keys;
 mod secrets;
 mod shape;
 mod zone;
 
+pub use guard::GuardConfig;
 pub use secrets::is_variable_name;
 pub use zone::zone;
 
@@ -73,6 +75,8 @@ pub struct Config {
     pub jenkins: Option<JenkinsConfig>,
     pub newrelic: Option<NewRelicConfig>,
     pub github: Option<GithubConfig>,
+    /// The watch on the app's numbers after a deploy; none without the section.
+    pub guard: Option<GuardConfig>,
     #[serde(default)]
     pub programs: Programs,
     #[serde(default)]
@@ -163,6 +167,9 @@ pub struct TargetConfig {
     /// Who gets a copy of the downtime e-mail.
     #[serde(default = "default_notice_cc")]
     pub notice_cc: Vec<String>,
+    /// When the guard fails after a deploy: roll back once, automatically.
+    #[serde(default)]
+    pub auto_rollback: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -421,6 +428,9 @@ impl Config {
             if let Some(user) = &j.user {
                 shape::name(&mut problems, "jenkins.user", user);
             }
+        }
+        if let Some(g) = &self.guard {
+            g.problems(&mut problems);
         }
         if let Some(n) = &self.newrelic {
             shape::service_url(

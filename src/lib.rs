@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod guard;
 mod keys;
 pub mod notice;
 pub mod planner;

@@ -98,6 +98,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // From here every exit leaves a record when the lock was taken (the check and
     // the run's own, or `aborted` saying why), and the lock is released when `lock`
     // drops.
+    let mut auto_rollback: Option<super::guard::AutoRollback> = None;
     let result = (|| -> Result<Outcome, CommandError> {
         let plan_args = PlanArgs {
             at: None,
@@ -208,6 +209,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &ctx,
         );
         if args.dry_run {
+            super::guard::arm(&config, target, &policies, args.no_guard, true, &mut out)?;
             match &args.facts {
                 Some(file) => {
                     let _ = write!(
@@ -238,6 +240,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             return Ok(EXIT_OK);
         }
 
+        // The guard's baseline is read before the first step.
+        let armed = super::guard::arm(&config, target, &policies, args.no_guard, false, &mut out)?;
         let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)
         } else {
@@ -296,7 +300,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             );
             Ok(again)
         };
-        let report = rollout::deploy::run(
+        let mut report = rollout::deploy::run(
             rollout::deploy::Deploy {
                 ctx: &ctx,
                 plan: &plan,
@@ -311,16 +315,57 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &mut out,
             &mut prompt,
         )?;
-        if let Some(shared) = &shared {
-            shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
-        }
-        Ok(summary::print(
+        let printed = summary::print(
             &mut out,
             &report,
             &args.config.config,
             &config.programs.ttmscalr,
-        ))
+        );
+        let mut guarded = None;
+        if let Some(armed) = armed {
+            let (exit, auto) = super::guard::watch(
+                armed,
+                &mut report,
+                &mut policies,
+                &mut out,
+                &ctx.children.watch,
+                &log,
+                &run,
+                &args.config.config,
+            );
+            guarded = exit;
+            auto_rollback = auto;
+        } else if args.no_guard && !report.steps.is_empty() {
+            super::guard::record_skipped(&log, &args.target, &run);
+        }
+        if let Some(shared) = &shared {
+            shared.record(&report, &run, Some(&gate), &log, &mut std::io::stderr());
+        }
+        Ok(guarded.unwrap_or(printed))
     })();
+    // The guard's one automatic rollback runs under its own lock, after this one's.
+    if let Some(auto) = auto_rollback.take() {
+        let ended = super::record::end_run(
+            RunKind::Deploy,
+            &args.target,
+            &run,
+            &log,
+            lock,
+            || deployments::run_actor(shared.as_ref()),
+            result,
+        );
+        drop(_interrupts);
+        if let Err(e) = ended {
+            eprintln!("gatekeeper: error: {e}");
+        }
+        return Ok(super::guard::roll_back(
+            auto,
+            &args.config,
+            &args.target,
+            &log,
+            &run,
+        ));
+    }
     super::record::end_run(
         RunKind::Deploy,
         &args.target,

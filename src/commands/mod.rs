@@ -4,7 +4,9 @@
 mod check;
 mod deploy;
 mod facts;
+mod guard;
 mod history;
+mod incidents;
 mod notice;
 mod policy;
 mod progress;

@@ -80,6 +80,20 @@ pub(super) fn problems(facts: &Facts) -> (Option<Tz>, Vec<String>) {
             );
         }
     }
+    for (fact, present) in [
+        ("incidents", facts.incidents.is_some()),
+        ("throughput", facts.throughput.is_some()),
+    ] {
+        let said = facts
+            .errors
+            .iter()
+            .any(|e| e.repo.is_none() && e.fact.as_deref() == Some(fact));
+        if present && said {
+            out.push(format!(
+                "an error of `errors` says `{fact}` is unknown, but the document gives it"
+            ));
+        }
+    }
     if let Some(p) = &facts.production {
         full_sha(&mut out, "production.sha", &p.sha);
     }

@@ -245,6 +245,8 @@ pub struct RunReport {
     pub unrecorded: Vec<Unrecorded>,
     /// The SHA a rollback restores (rollback only).
     pub restoring: Option<String>,
+    /// Why the guard after the deploy did not pass (its GitHub deployment fails).
+    pub guard_failure: Option<String>,
 }
 
 impl RunReport {
@@ -266,6 +268,7 @@ impl RunReport {
             maintenance_on: false,
             unrecorded: Vec::new(),
             restoring: None,
+            guard_failure: None,
         }
     }
 
