@@ -296,3 +296,70 @@ async fn the_dry_run_shows_the_guard_and_its_thresholds() {
         "a dry run reads no figures"
     );
 }
+
+#[tokio::test]
+async fn a_signal_during_the_guard_ends_it_like_a_step() {
+    // A long guard, flat figures: only the signal ends it.
+    let (s, asked) = guarded(true, flat()).await;
+    let config = std::fs::read_to_string(&s.config)
+        .unwrap()
+        .replace("minutes = 3\n", "minutes = 60\n");
+    std::fs::write(&s.config, config).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    cmd.current_dir(&s.release.work)
+        .args(["deploy", "production", "--yes", "--config"])
+        .arg(&s.config);
+    for var in crate::support::SECRET_VARS
+        .iter()
+        .chain(crate::support::PROXY_VARS)
+        .chain(crate::support::CI_VARS)
+    {
+        cmd.env_remove(var);
+    }
+    let child = cmd
+        .envs(crate::support::server::Services::env())
+        .env("NO_COLOR", "1")
+        .env("HOME", &s.release.work)
+        .env("PATH", &s.path_env)
+        .env("TTMSCALR_LOG", &s.ttmscalr_log)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("USER", "tester")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded wait until the guard took its first sample.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while asked.load(Ordering::SeqCst) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the guard never sampled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "gatekeeper rollback production --to {}",
+            s.release.production_sha
+        )),
+        "{stdout}"
+    );
+    let records = s.audit();
+    assert_eq!(guard_record(&records)["outcome"], "aborted");
+    assert!(
+        !records.iter().any(|r| r["kind"] == "rollback"),
+        "an interrupted guard rolls nothing back"
+    );
+    assert_eq!(crate::lock::lock_on(&s.release.deploy_remote), None);
+}

@@ -31,6 +31,8 @@
 //!   single-repo answer `{"data": {"r0": …}}`); a repo without one is NOT_FOUND.
 //!   `answer_releases(template)` answers the whole query instead.
 //! - New Relic's NerdGraph answers the throughput NRQL (`newrelic/rpm.json`), the
+//!   guard's figures (`newrelic/guard-baseline.json`, or `guard-series.json` for a
+//!   `TIMESERIES` query), the
 //!   app's entity search (`query Entity(`) and its open issues (`query OpenIssues(`,
 //!   none; `answer_issues(template)` answers it instead).
 //! - Paths of the endpoints: [`paths`]; fixture text: [`fixture_text`].
@@ -440,6 +442,21 @@ path = "../lesson-content"
                 .and(header("API-Key", NEW_RELIC_API_KEY))
                 .respond_with(self.delayed(json_fixture("newrelic/rpm.json")))
                 .with_priority(5),
+            // The guard's figures: a single value (`guard-baseline.json`), or a row a
+            // minute for a `TIMESERIES` query (`guard-series.json`).
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains("error_pct"))
+                .and(body_string_contains("TIMESERIES"))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/guard-series.json")))
+                .with_priority(3),
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains("error_pct"))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/guard-baseline.json")))
+                .with_priority(4),
             Mock::given(method("POST"))
                 .and(path(paths::NEWRELIC))
                 .and(body_string_contains(ENTITY_QUERY))
