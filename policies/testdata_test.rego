@@ -95,6 +95,7 @@ green := {
 	"repos": [green_repo],
 	"throughput": {"app": "apangea", "rpm": 9800.4, "window_minutes": 5},
 	"notices": [],
+	"incidents": [],
 	"errors": [],
 }
 

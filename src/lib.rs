@@ -18,7 +18,7 @@
 //! 7. planner: planner, shadow
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
-//! 10. runbook: runbook
+//! 10. runbook: runbook, guard
 //! 11. rollout: rollout, attest
 //! 12. commands: commands
 //! 13. main: main
@@ -35,6 +35,7 @@ pub mod decision;
 pub mod facts;
 pub mod files;
 pub mod gate;
+pub mod guard;
 pub mod impact;
 mod keys;
 pub mod notice;

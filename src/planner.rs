@@ -518,6 +518,7 @@ pub fn announced_facts(
         production: None,
         repos: Vec::new(),
         throughput: None,
+        incidents: None,
         notices: Some(Vec::new()),
         errors: Vec::new(),
         request: None,
@@ -839,7 +840,10 @@ mod tests {
              teaching_end := {:?}\n\
              holidays := {}\n\
              freezes := [{}]\n\
-             overridable := {{\"throughput\", \"teaching_hours\"}}\n",
+             overridable := {{\"throughput\", \"teaching_hours\"}}\n\
+             incident_priorities := {{\"CRITICAL\", \"HIGH\"}}\n\
+             guard_error_rate_rise_points := 2\n\
+             guard_apdex_drop := 0.05\n",
             lead_half_hours / 2,
             teaching_days.join(", "),
             start_hhmm,

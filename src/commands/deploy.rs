@@ -132,6 +132,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // From here every exit leaves a record when the lock was taken (the check and
     // the run's own, or `aborted` saying why), and the lock is released when `lock`
     // drops.
+    let mut auto_rollback: Option<super::guard::AutoRollback> = None;
     let result = (|| -> Result<Outcome, CommandError> {
         // Recorded facts only reach here with --dry-run: they preview, never deploy.
         let collected = match &args.facts {
@@ -239,6 +240,14 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &ctx,
         );
         if args.dry_run {
+            super::guard::arm(
+                &config,
+                target,
+                gate.policies(),
+                args.no_guard,
+                true,
+                &mut out,
+            )?;
             match &args.facts {
                 Some(file) => {
                     let _ = write!(
@@ -269,6 +278,15 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             return Ok(EXIT_OK);
         }
 
+        // The guard's baseline is read before the first step.
+        let armed = super::guard::arm(
+            &config,
+            target,
+            gate.policies(),
+            args.no_guard,
+            false,
+            &mut out,
+        )?;
         let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)
         } else {
@@ -305,7 +323,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             );
             Ok(again.gate)
         };
-        let report = rollout::deploy::run(
+        let mut report = rollout::deploy::run(
             rollout::deploy::Deploy {
                 ctx: &ctx,
                 plan: &plan,
@@ -320,13 +338,46 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &mut out,
             &mut prompt,
         )?;
-        session.share(&report, Some(&verdict));
-        Ok(summary::print(
+        let printed = summary::print(
             &mut out,
             &report,
             &args.config.config,
             &config.programs.ttmscalr,
-        ))
+        );
+        let mut guarded = None;
+        if let Some(armed) = armed {
+            let (exit, auto) = super::guard::watch(
+                armed,
+                &mut report,
+                gate.policies_mut(),
+                &mut out,
+                &ctx.children.watch,
+                log,
+                run,
+                &args.config.config,
+            );
+            guarded = exit;
+            auto_rollback = auto;
+        } else if args.no_guard && !report.steps.is_empty() {
+            super::guard::record_skipped(log, &args.target, run);
+        }
+        session.share(&report, Some(&verdict));
+        Ok(guarded.unwrap_or(printed))
     })();
+    // The guard's one automatic rollback runs under its own lock, after this
+    // run's end has released the deploy's.
+    if let Some(auto) = auto_rollback.take() {
+        let (log, run) = (session.log().clone(), session.id().to_owned());
+        if let Err(e) = super::record::end_run(session, result) {
+            eprintln!("gatekeeper: error: {e}");
+        }
+        return Ok(super::guard::roll_back(
+            auto,
+            &args.config,
+            &args.target,
+            &log,
+            &run,
+        ));
+    }
     super::record::end_run(session, result)
 }

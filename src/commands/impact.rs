@@ -153,6 +153,8 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
                 path.display()
             ));
         }
+        // Workflow commands print as they are (they escape their own text).
+        None if args.format == ImpactFormat::Github => super::print_commands(&text),
         None => print(&text),
     }
     Ok(if report.fails(args.fail_on) {

@@ -4,7 +4,8 @@
 //! else the local audit log: who, when, from
 //! which machine or CI build); whether a run holds the lock (holder, age, stale);
 //! what waits on the release branch (each repo's head on GitHub) and whether a
-//! `check` in the local audit log decided on exactly those heads. Read-only, and
+//! `check` in the local audit log decided on exactly those heads; the New Relic
+//! issues open on the app. Read-only, and
 //! decides nothing: exit 0 when production and the lock could be read, 2 when
 //! either could not (or the config is broken).
 
@@ -27,6 +28,7 @@ struct Status {
     production: Production,
     lock: LockStatus,
     release: Release,
+    incidents: super::incidents::OpenIssues,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,6 +220,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         production,
         lock,
         release,
+        incidents: super::incidents::read(&config, &target.app),
     };
     match args.format {
         StatusFormat::Json => print(&format!(
@@ -463,5 +466,6 @@ fn table(status: &Status) -> String {
         ),
         None => "  not checked here on exactly these heads\n".to_owned(),
     });
+    text.push_str(&status.incidents.lines());
     text
 }

@@ -12,8 +12,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 
 use super::{
-    CiBuild, Dependency, Facts, FactsError, Notice, NoticeComment, OverrideRequest, Production,
-    ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Throughput, Window,
+    CiBuild, Dependency, Facts, FactsError, Incident, Notice, NoticeComment, OverrideRequest,
+    Production, ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Throughput, Window,
 };
 
 /// The largest facts document read.
@@ -273,6 +273,7 @@ enum Node {
     Throughput,
     Notice,
     Comment,
+    Incident,
     Error,
     /// A value whose keys are not ours to know (none today).
     Free,
@@ -299,6 +300,7 @@ impl Node {
             Node::Throughput => fields::<Throughput>(),
             Node::Notice => fields::<Notice>(),
             Node::Comment => fields::<NoticeComment>(),
+            Node::Incident => fields::<Incident>(),
             Node::Error => fields::<SourceError>(),
             Node::Free => &[],
         };
@@ -318,6 +320,7 @@ impl Node {
             (Node::Facts, "repos") => Node::Repo,
             (Node::Facts, "throughput") => Node::Throughput,
             (Node::Facts, "notices") => Node::Notice,
+            (Node::Facts, "incidents") => Node::Incident,
             (Node::Facts, "errors") => Node::Error,
             (Node::Window, "segments") => Node::Segment,
             (Node::Repo, "ci") => Node::Ci,
@@ -415,6 +418,7 @@ mod tests {
             Node::Throughput,
             Node::Notice,
             Node::Comment,
+            Node::Incident,
             Node::Error,
         ] {
             assert!(!node.fields().is_empty(), "{node:?}");
@@ -431,6 +435,7 @@ mod tests {
             include_str!("../../fixtures/facts/migrations-saturday-vetted.json"),
             include_str!("../../fixtures/facts/source-down.json"),
             include_str!("../../fixtures/facts/green.json"),
+            include_str!("../../fixtures/facts/incident-critical.json"),
         ] {
             let facts: Facts = serde_json::from_str(text).unwrap();
             let written = serde_json::to_string_pretty(&facts).unwrap();

@@ -109,11 +109,30 @@ pub struct Facts {
     pub throughput: Option<Throughput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notices: Option<Vec<Notice>>,
+    /// New Relic issues open (activated or created, not closed) on the app's entity;
+    /// `[]` when none; absent when they could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<Vec<Incident>>,
     #[serde(default)]
     pub errors: Vec<SourceError>,
     /// Who asked through a comment (`gatekeeper chatops`); absent at a terminal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Request>,
+}
+
+/// An open New Relic issue on the app's entity (NerdGraph `aiIssues`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    /// CRITICAL, HIGH, MEDIUM or LOW.
+    pub priority: String,
+    /// ACTIVATED or CREATED.
+    pub state: String,
+    /// The entities the issue is about, by name.
+    pub entities: Vec<String>,
+    /// When it was activated; null while only created.
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,7 +368,8 @@ pub struct SourceError {
     pub repo: Option<String>,
     /// The field of that repo the error left unknown (`release_sha`,
     /// `pull_requests`, `migrations`, `behind_by`, `ci`), when it is about one:
-    /// a check names only the errors behind the facts it lacks.
+    /// a check names only the errors behind the facts it lacks. Without `repo`,
+    /// the top-level fact it left unknown (`incidents`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fact: Option<String>,
 }
@@ -421,6 +441,16 @@ impl Facts {
             message: message.into(),
             repo: None,
             fact: None,
+        });
+    }
+
+    /// Records a source error that left one top-level fact unknown (`incidents`).
+    pub fn add_fact_error(&mut self, source: &str, fact: &str, message: impl Into<String>) {
+        self.errors.push(SourceError {
+            source: source.to_owned(),
+            message: message.into(),
+            repo: None,
+            fact: Some(fact.to_owned()),
         });
     }
 

@@ -17,7 +17,7 @@ use crate::facts::{Facts, OverrideRequest};
 pub use lint::{LintReport, lint};
 pub use portable::{EngineDependentNot, engine_dependent_nots};
 pub use settings::{
-    CHECK_IDS, ClockTime, Freeze, SettingProblem, Settings, SettingsError, WEEKDAYS,
+    CHECK_IDS, ClockTime, Freeze, PRIORITIES, SettingProblem, Settings, SettingsError, WEEKDAYS,
 };
 pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 
@@ -26,6 +26,9 @@ pub const DECISION_RULE: &str = "data.gatekeeper.decision";
 
 /// The rule that builds one check, by id (`data.gatekeeper.check_teaching_hours`).
 const CHECK_RULE_PREFIX: &str = "data.gatekeeper.check_";
+
+/// Where the policies put the guard's verdict after a deploy.
+pub const GUARD_RULE: &str = "data.gatekeeper.guard.verdict";
 
 /// Where the policies keep the settings a release manager edits.
 pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
@@ -290,7 +293,7 @@ impl PolicySet {
     }
 
     /// An allow from the shipped policies must stand on every check of the runbook:
-    /// all seven present, `tests` and `approval` passed (never skipped, never
+    /// all eight present, `tests` and `approval` passed (never skipped, never
     /// overridden), and an override only where the settings allow one. A policy edit
     /// that drops or waves through a check is a broken contract (exit 2), not an allow.
     fn guard_allow(&self, decision: &Decision) -> Result<(), ContractError> {
@@ -344,6 +347,42 @@ impl PolicySet {
                 rule: rule.to_owned(),
                 message: format!("{e:#}"),
             })
+    }
+
+    /// The guard's verdict (`data.gatekeeper.guard.verdict`, `policies/guard.rego`)
+    /// over its figures: `(pass, reasons)`. Anything but a boolean `pass` and a list
+    /// of strings is an error, never a pass.
+    pub fn judge_guard(
+        &mut self,
+        input: &serde_json::Value,
+    ) -> Result<(bool, Vec<String>), PolicyError> {
+        self.engine
+            .set_input_json(&input.to_string())
+            .map_err(|e| PolicyError::Input(format!("{e:#}")))?;
+        let value = self.eval(GUARD_RULE)?;
+        let _ = self.engine.take_prints();
+        let json = serde_json::to_value(&value).map_err(|e| PolicyError::Eval {
+            rule: GUARD_RULE.to_owned(),
+            message: e.to_string(),
+        })?;
+        let pass = json.get("pass").and_then(serde_json::Value::as_bool);
+        let reasons: Option<Vec<String>> = json
+            .get("reasons")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|r| {
+                r.iter()
+                    .map(|m| m.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+            });
+        match (pass, reasons) {
+            (Some(pass), Some(reasons)) => Ok((pass, reasons)),
+            _ => Err(PolicyError::Eval {
+                rule: GUARD_RULE.to_owned(),
+                message: format!(
+                    "it is {json}, not {{\"pass\": BOOL, \"reasons\": [TEXT]}}: the policies must define it (policies/guard.rego)"
+                ),
+            }),
+        }
     }
 
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {

@@ -14,7 +14,7 @@ use chrono::{NaiveDate, Weekday};
 use serde_json::{Map, Value};
 
 /// The check ids of the decision, in the runbook's order.
-pub const CHECK_IDS: [&str; 7] = [
+pub const CHECK_IDS: [&str; 8] = [
     "tests",
     "release_dependencies",
     "approval",
@@ -22,7 +22,11 @@ pub const CHECK_IDS: [&str; 7] = [
     "teaching_hours",
     "downtime_notice",
     "freeze",
+    "no_open_incident",
 ];
+
+/// New Relic issue priorities, highest first.
+pub const PRIORITIES: [&str; 4] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
 
 /// Checks no person may override: what ships must be tested and approved.
 pub const NEVER_OVERRIDABLE: [&str; 2] = ["tests", "approval"];
@@ -42,7 +46,7 @@ pub const WEEKDAYS: [(&str, Weekday); 7] = [
 ];
 
 /// Every setting, with the form its value must have (shown when it does not).
-pub const SCHEMA: [(&str, &str); 10] = [
+pub const SCHEMA: [(&str, &str); 13] = [
     (
         "throughput_limit_rpm",
         "an unquoted number of requests per minute from 1 to 10000000, e.g. 15000",
@@ -81,7 +85,19 @@ pub const SCHEMA: [(&str, &str); 10] = [
     ),
     (
         "overridable",
-        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\", \"no_open_incident\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+    ),
+    (
+        "incident_priorities",
+        "a set of New Relic issue priorities from \"CRITICAL\", \"HIGH\", \"MEDIUM\", \"LOW\" (exact case), e.g. {\"CRITICAL\", \"HIGH\"}",
+    ),
+    (
+        "guard_error_rate_rise_points",
+        "an unquoted number of percentage points from 0 to 100, e.g. 2",
+    ),
+    (
+        "guard_apdex_drop",
+        "an unquoted apdex difference from 0 to 1, e.g. 0.05",
     ),
 ];
 
@@ -121,6 +137,12 @@ pub struct Settings {
     pub asker_not_only_approver: bool,
     /// Checks shown but never counted towards a deny (optional `advisory`).
     pub advisory: BTreeSet<String>,
+    pub incident_priorities: BTreeSet<String>,
+    /// The guard fails when the error rate rises more than this many points over
+    /// the baseline.
+    pub guard_error_rate_rise_points: f64,
+    /// The guard fails when the apdex drops more than this below the baseline.
+    pub guard_apdex_drop: f64,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -235,6 +257,24 @@ impl Settings {
         } else {
             Some(BTreeSet::new())
         };
+        let incident_priorities = v
+            .each(
+                "incident_priorities",
+                false,
+                "a New Relic issue priority: CRITICAL, HIGH, MEDIUM or LOW (exact case)",
+                |item| {
+                    item.as_str()
+                        .filter(|p| PRIORITIES.contains(p))
+                        .map(str::to_owned)
+                },
+            )
+            .map(|p| p.into_iter().collect::<BTreeSet<_>>());
+        let guard_error_rate_rise_points = v.number("guard_error_rate_rise_points", 0.0, 100.0);
+        let guard_apdex_drop = v.number("guard_apdex_drop", 0.0, 1.0);
+        let guard = match (guard_error_rate_rise_points, guard_apdex_drop) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -245,8 +285,7 @@ impl Settings {
             teaching_end,
             holidays,
             freezes,
-            overridable,
-            advisory,
+            (overridable, advisory, incident_priorities, guard),
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -258,8 +297,12 @@ impl Settings {
                 Some(teaching_end),
                 Some(holidays),
                 Some(freezes),
-                Some(overridable),
-                Some(advisory),
+                (
+                    Some(overridable),
+                    Some(advisory),
+                    Some(incident_priorities),
+                    Some((guard_error_rate_rise_points, guard_apdex_drop)),
+                ),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
                 notice_lead_hours,
@@ -274,6 +317,9 @@ impl Settings {
                 deployers,
                 asker_not_only_approver,
                 advisory,
+                incident_priorities,
+                guard_error_rate_rise_points,
+                guard_apdex_drop,
             }),
             _ => Err(v.problems),
         }
@@ -545,7 +591,7 @@ impl Validator<'_> {
                 self.invalid(
                     &format!("{key}[{i}]"),
                     item,
-                    "a check id: one of release_dependencies, throughput, teaching_hours, downtime_notice, freeze",
+                    "a check id: one of release_dependencies, throughput, teaching_hours, downtime_notice, freeze, no_open_incident",
                 );
             }
         }
@@ -638,6 +684,9 @@ mod tests {
             "holidays": [],
             "freezes": [],
             "overridable": ["teaching_hours", "throughput"],
+            "incident_priorities": ["CRITICAL", "HIGH"],
+            "guard_error_rate_rise_points": 2,
+            "guard_apdex_drop": 0.05,
         })
     }
 
@@ -679,6 +728,30 @@ mod tests {
         assert_eq!(s.teaching_end.to_string(), "21:00");
         assert_eq!(s.teaching_days.len(), 5);
         assert!(s.overridable.contains("throughput"));
+        assert!(s.incident_priorities.contains("CRITICAL"));
+        assert_eq!(s.guard_apdex_drop, 0.05);
+    }
+
+    #[test]
+    fn incident_priorities_are_new_relic_priorities_in_exact_case() {
+        let p = problems(&with("incident_priorities", json!(["critical"])));
+        assert_eq!(p[0].key(), "incident_priorities[0]");
+        let p = problems(&with("incident_priorities", json!("CRITICAL")));
+        assert_eq!(p[0].key(), "incident_priorities");
+        assert!(Settings::from_json(&with("incident_priorities", json!([]))).is_ok());
+    }
+
+    #[test]
+    fn guard_thresholds_are_numbers_in_range() {
+        for (key, bad) in [
+            ("guard_error_rate_rise_points", json!("2")),
+            ("guard_error_rate_rise_points", json!(101)),
+            ("guard_apdex_drop", json!(1.5)),
+            ("guard_apdex_drop", json!(-0.1)),
+        ] {
+            let p = problems(&with(key, bad));
+            assert_eq!(p[0].key(), key);
+        }
     }
 
     #[test]

@@ -227,6 +227,10 @@ impl Shared {
 fn ending(report: &RunReport, sha: &str) -> (State, String) {
     let short: String = sha.chars().take(10).collect();
     let what = report.kind.command();
+    if let Some(why) = &report.guard_failure {
+        let text = format!("{what} of {short}: {why}");
+        return (State::Failure, text.chars().take(140).collect());
+    }
     match report.outcome {
         RunOutcome::Ok => (State::Success, format!("{what} of {short} succeeded")),
         RunOutcome::Failed | RunOutcome::TimedOut => (

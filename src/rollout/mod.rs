@@ -255,6 +255,8 @@ pub struct RunReport {
     pub unrecorded: Vec<Unrecorded>,
     /// The SHA a rollback restores (rollback only).
     pub restoring: Option<String>,
+    /// Why the guard after the deploy did not pass (its GitHub deployment fails).
+    pub guard_failure: Option<String>,
 }
 
 impl RunReport {
@@ -276,6 +278,7 @@ impl RunReport {
             maintenance_on: false,
             unrecorded: Vec::new(),
             restoring: None,
+            guard_failure: None,
         }
     }
 

@@ -212,7 +212,7 @@ async fn a_service_that_never_answers_fails_by_the_deadline() {
     });
     let run = json_run(dir.path(), &[]);
     assert_eq!(run.code, 1);
-    assert_eq!(failing(&run.decision), ["throughput"]);
+    assert_eq!(failing(&run.decision), ["throughput", "no_open_incident"]);
     assert!(
         detail(&run, "throughput").contains("no answer within 2 s (deadline_seconds)"),
         "{}",
