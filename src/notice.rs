@@ -211,10 +211,12 @@ pub struct Body {
 }
 
 /// Reads the `Key: value` lines of a notice body (key in any case; list markers and
-/// bold allowed), as [`draft`] writes them.
+/// bold allowed), as [`draft`] writes them, from what GitHub shows of it only
+/// (`sources::rendered`): never a link reference definition, an attribute or a
+/// comment, and a line as a reader sees it (HTML that runs lines together
+/// shows them as one).
 pub fn parse_body(body: &str, tz: Tz) -> Body {
-    // A field in an HTML comment is not shown on GitHub: the field never sees it.
-    let visible = strip_html_comments(body, &mut false);
+    let visible = crate::sources::rendered::visible_lines(body).join("\n");
     let body = visible.as_str();
     let mut parsed = Body::default();
     let mut once = |key: &str| field_once(body, key, &mut parsed.problems);

@@ -589,6 +589,7 @@ pub fn assumed_notice(
                 at_unix: now.timestamp() + 1,
                 created_at: now + Duration::seconds(1),
                 edited_at: None,
+                editor: None,
                 text_known: true,
                 minimized: false,
                 proceed: true,
@@ -841,7 +842,8 @@ mod tests {
              teaching_end := {:?}\n\
              holidays := {}\n\
              freezes := [{}]\n\
-             overridable := {{\"throughput\", \"teaching_hours\"}}\n",
+             overridable := {{\"throughput\", \"teaching_hours\"}}\n\
+             non_blocking_sections := [\"QA\"]\n",
             lead_half_hours / 2,
             teaching_days.join(", "),
             start_hhmm,

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{
     CiBuild, Dependency, Facts, FactsError, Notice, NoticeComment, OverrideRequest, Production,
-    ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Throughput, Window,
+    ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Task, Throughput, Window,
 };
 
 /// The largest facts document read.
@@ -269,6 +269,7 @@ enum Node {
     Ci,
     Pull,
     Dependency,
+    Task,
     Review,
     Throughput,
     Notice,
@@ -295,6 +296,7 @@ impl Node {
             // true), its release notes' come from their type.
             Node::Pull => PULL_OWN_FIELDS,
             Node::Dependency => fields::<Dependency>(),
+            Node::Task => fields::<Task>(),
             Node::Review => fields::<Review>(),
             Node::Throughput => fields::<Throughput>(),
             Node::Notice => fields::<Notice>(),
@@ -323,6 +325,7 @@ impl Node {
             (Node::Repo, "ci") => Node::Ci,
             (Node::Repo, "pull_requests") => Node::Pull,
             (Node::Pull, "dependencies") => Node::Dependency,
+            (Node::Pull, "tasks") => Node::Task,
             (Node::Pull, "reviews") => Node::Review,
             (Node::Notice, "comments") => Node::Comment,
             _ => Node::Free,

@@ -42,7 +42,7 @@ pub const WEEKDAYS: [(&str, Weekday); 7] = [
 ];
 
 /// Every setting, with the form its value must have (shown when it does not).
-pub const SCHEMA: [(&str, &str); 10] = [
+pub const SCHEMA: [(&str, &str); 11] = [
     (
         "throughput_limit_rpm",
         "an unquoted number of requests per minute from 1 to 10000000, e.g. 15000",
@@ -83,6 +83,10 @@ pub const SCHEMA: [(&str, &str); 10] = [
         "overridable",
         "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
     ),
+    (
+        "non_blocking_sections",
+        "a list of release-note section names (non-empty strings), e.g. [\"QA\"]; [] when every unticked task item blocks",
+    ),
 ];
 
 /// The validated settings.
@@ -98,6 +102,8 @@ pub struct Settings {
     pub holidays: BTreeSet<NaiveDate>,
     pub freezes: Vec<Freeze>,
     pub overridable: BTreeSet<String>,
+    /// Release-note sections whose unticked task items do not block.
+    pub non_blocking_sections: Vec<String>,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -201,6 +207,16 @@ impl Settings {
         let holidays = v.dates("holidays");
         let freezes = v.freezes("freezes");
         let overridable = v.overridable("overridable");
+        let non_blocking_sections = v.each(
+            "non_blocking_sections",
+            false,
+            "a section name: a string with a letter in it, e.g. \"QA\"",
+            |item| {
+                item.as_str()
+                    .filter(|s| s.chars().any(char::is_alphabetic))
+                    .map(str::to_owned)
+            },
+        );
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -212,6 +228,7 @@ impl Settings {
             holidays,
             freezes,
             overridable,
+            non_blocking_sections,
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -224,6 +241,7 @@ impl Settings {
                 Some(holidays),
                 Some(freezes),
                 Some(overridable),
+                Some(non_blocking_sections),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
                 notice_lead_hours,
@@ -235,6 +253,7 @@ impl Settings {
                 holidays,
                 freezes,
                 overridable,
+                non_blocking_sections,
             }),
             _ => Err(v.problems),
         }
@@ -568,7 +587,23 @@ mod tests {
             "holidays": [],
             "freezes": [],
             "overridable": ["teaching_hours", "throughput"],
+            "non_blocking_sections": ["QA"],
         })
+    }
+
+    #[test]
+    fn non_blocking_sections_are_names_and_may_be_none() {
+        assert_eq!(
+            Settings::from_json(&shipped()).unwrap().non_blocking_sections,
+            ["QA"]
+        );
+        assert!(Settings::from_json(&with("non_blocking_sections", json!([]))).is_ok());
+        for bad in [json!("QA"), json!([""]), json!(["  "]), json!([7]), json!(null)] {
+            assert!(
+                Settings::from_json(&with("non_blocking_sections", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     fn with(key: &str, value: Value) -> Value {
