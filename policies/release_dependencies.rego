@@ -144,7 +144,12 @@ all_dependencies := [dep |
 	some dep in pr.dependencies
 ]
 
-dependencies_evidence := [{"repo": repo.name, "pull_request": pr.number, "dependencies": pr.dependencies} |
+dependencies_evidence := [{
+	"repo": repo.name,
+	"pull_request": pr.number,
+	"dependencies": pr.dependencies,
+	"tasks": object.get(pr, "tasks", null),
+} |
 	some repo in input.repos
 	some pr in repo.pull_requests
 ]

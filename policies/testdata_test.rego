@@ -128,6 +128,7 @@ vetter_comment(user, at, at_unix, proceed, reschedule) := {
 	"at_unix": at_unix,
 	"created_at": at,
 	"edited_at": null,
+	"editor": null,
 	"text_known": true,
 	"minimized": false,
 	"proceed": proceed,

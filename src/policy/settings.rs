@@ -594,11 +594,19 @@ mod tests {
     #[test]
     fn non_blocking_sections_are_names_and_may_be_none() {
         assert_eq!(
-            Settings::from_json(&shipped()).unwrap().non_blocking_sections,
+            Settings::from_json(&shipped())
+                .unwrap()
+                .non_blocking_sections,
             ["QA"]
         );
         assert!(Settings::from_json(&with("non_blocking_sections", json!([]))).is_ok());
-        for bad in [json!("QA"), json!([""]), json!(["  "]), json!([7]), json!(null)] {
+        for bad in [
+            json!("QA"),
+            json!([""]),
+            json!(["  "]),
+            json!([7]),
+            json!(null),
+        ] {
             assert!(
                 Settings::from_json(&with("non_blocking_sections", bad.clone())).is_err(),
                 "{bad}"

@@ -208,7 +208,12 @@ fn last_editor(c: &Value) -> Option<String> {
     whole(edits, nodes, "content edits").ok()?;
     let latest = nodes
         .iter()
-        .map(|e| (time(e, "editedAt"), e.pointer("/editor/login").and_then(Value::as_str)))
+        .map(|e| {
+            (
+                time(e, "editedAt"),
+                e.pointer("/editor/login").and_then(Value::as_str),
+            )
+        })
         .max_by_key(|(t, _)| *t)?;
     match latest {
         (Some(_), Some(login)) if login == editor => Some(editor.to_owned()),

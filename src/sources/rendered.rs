@@ -320,8 +320,7 @@ impl Walk {
             }
             return Some((SECTION.to_owned(), true));
         }
-        let wholly_bold =
-            !text.is_empty() && plain.trim().trim_end_matches(':').trim().is_empty();
+        let wholly_bold = !text.is_empty() && plain.trim().trim_end_matches(':').trim().is_empty();
         (wholly_bold && text.ends_with(':')).then(|| (section_name(&text), false))
     }
 
@@ -535,7 +534,12 @@ fn bold_split(el: ElementRef<'_>, bold: bool, text: &mut String, plain: &mut Str
                     if name == "br" {
                         text.push(' ');
                     } else if !hidden(name) {
-                        bold_split(child_el, bold || matches!(name, "strong" | "b"), text, plain);
+                        bold_split(
+                            child_el,
+                            bold || matches!(name, "strong" | "b"),
+                            text,
+                            plain,
+                        );
                     }
                 }
             }
@@ -958,7 +962,6 @@ mod tests {
         }
     }
 
-
     fn unticked_deps(body: &str) -> Vec<String> {
         dependencies(body)
             .dependencies
@@ -973,10 +976,19 @@ mod tests {
     #[test]
     fn a_details_section_closes_at_its_own_end() {
         for (case, inner) in [
-            ("nested DETAILS", "<DETAILS><summary>more</summary>\n\n- [x] b\n\n</DETAILS>"),
-            ("nested Details", "<Details>\n<Summary>more</Summary>\n\n- [x] b\n\n</Details>"),
+            (
+                "nested DETAILS",
+                "<DETAILS><summary>more</summary>\n\n- [x] b\n\n</DETAILS>",
+            ),
+            (
+                "nested Details",
+                "<Details>\n<Summary>more</Summary>\n\n- [x] b\n\n</Details>",
+            ),
             ("attribute value", "<p title=\"</details>\">note</p>"),
-            ("attribute over lines", "<p title=\"\n</details>\n\">note</p>"),
+            (
+                "attribute over lines",
+                "<p title=\"\n</details>\n\">note</p>",
+            ),
         ] {
             let body = format!(
                 "<details>\n<summary>Dependencies</summary>\n\n- [x] a\n\n{inner}\n\n- [ ] flag created\n\n</details>\n"
@@ -998,7 +1010,9 @@ mod tests {
             "<details><summary>&nbsp;<b>Dependencies</b></summary>\n\n- [ ] flag created\n\n</details>\n",
             "**Dependencies:**\n\n- [ ] flag created\n",
         ] {
-            let body = format!("## Dependencies\n\n- [x] service deployed\n\n## Notes\n\nText.\n\n{second}");
+            let body = format!(
+                "## Dependencies\n\n- [x] service deployed\n\n## Notes\n\nText.\n\n{second}"
+            );
             assert_eq!(unticked_deps(&body), ["flag created"], "{second}");
         }
     }
@@ -1019,8 +1033,16 @@ mod tests {
             tasks,
             [
                 ("smoke test", false, "Release 2026-11-24 > QA".to_owned()),
-                ("email support", true, "Release 2026-11-24 > QA > Manual tasks".to_owned()),
-                ("flip the flag", false, "Release 2026-11-24 > QA > Rollout".to_owned()),
+                (
+                    "email support",
+                    true,
+                    "Release 2026-11-24 > QA > Manual tasks".to_owned()
+                ),
+                (
+                    "flip the flag",
+                    false,
+                    "Release 2026-11-24 > QA > Rollout".to_owned()
+                ),
             ]
         );
         // A box drawn as text, a checkbox written in HTML, a table row with a box.
