@@ -381,6 +381,32 @@ mod tests {
         );
     }
 
+    /// What GitHub does not show is not read: a link reference definition's title
+    /// or an attribute, even over several lines; HTML that runs two lines together
+    /// shows them as one.
+    #[test]
+    fn only_the_fields_a_reader_sees_are_read() {
+        let tz = chrono_tz::America::New_York;
+        let body = "Target: production\n<p>Start: 2026-12-05T02:00:00-05:00</p>\n\n\
+                    [ref]: https://example.com\n'\nStart: 2026-11-28T02:00:00-05:00\n'\n\n\
+                    <p title=\"\nLength: 60 minutes\n\">**Length:** 120 minutes</p>\n";
+        let parsed = parse_body(body, tz);
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(
+            parsed.start_local.as_deref(),
+            Some("2026-12-05T02:00:00-05:00")
+        );
+        // Shown with its asterisks (Markdown in an HTML block is not rendered),
+        // it still reads as the one Length a reader sees.
+        assert_eq!(parsed.minutes, Some(120));
+        let parsed = parse_body(
+            "<div>Nature: a\nAffected: b</div>\n\n**Length:** 120 minutes",
+            tz,
+        );
+        assert_eq!(parsed.nature.as_deref(), Some("a Affected: b"));
+        assert_eq!((parsed.affected, parsed.minutes), (None, Some(120)));
+    }
+
     #[test]
     fn html_comments_are_stripped_across_pieces() {
         let mut open = false;

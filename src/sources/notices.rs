@@ -436,6 +436,67 @@ mod tests {
         assert_eq!(notices[0].comments.len(), 2);
     }
 
+    /// jim's comment, edited last by `editor` at 18:30 (with GitHub's record of
+    /// the edits: `edits` as (editor, editedAt)).
+    fn jim_edited(editor: Value, edits: &[(&str, &str)]) -> Value {
+        let mut d = data("graphql-notices-vetted.json");
+        let jim = &mut d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2];
+        jim["lastEditedAt"] = json!("2026-11-24T18:30:00Z");
+        jim["editor"] = editor;
+        let nodes: Vec<Value> = edits
+            .iter()
+            .map(|(login, at)| json!({"editedAt": at, "editor": {"login": login}}))
+            .collect();
+        jim["userContentEdits"] = json!({"totalCount": nodes.len(), "nodes": nodes});
+        d
+    }
+
+    fn jim_editor(d: &Value) -> Option<String> {
+        let notices = parse_notices(d, New_York, at(LATER)).unwrap();
+        let jim = notices[0].comments.last().unwrap();
+        assert_eq!(jim.user.as_deref(), Some("jim"));
+        jim.editor.clone()
+    }
+
+    #[test]
+    fn an_edited_comment_carries_its_confirmed_last_editor() {
+        // Never edited: no editor, whatever GitHub says.
+        let notices =
+            parse_notices(&data("graphql-notices-vetted.json"), New_York, at(LATER)).unwrap();
+        assert!(notices[0].comments.iter().all(|c| c.editor.is_none()));
+        // The latest edit (in any order) is by GitHub's editor: confirmed.
+        let edits = [
+            ("jim", "2026-11-24T18:21:40Z"),
+            ("dev", "2026-11-24T18:30:00Z"),
+        ];
+        let d = jim_edited(json!({"login": "dev"}), &edits);
+        assert_eq!(jim_editor(&d).as_deref(), Some("dev"));
+        let reversed = [edits[1], edits[0]];
+        let d = jim_edited(json!({"login": "dev"}), &reversed);
+        assert_eq!(jim_editor(&d).as_deref(), Some("dev"));
+        // GitHub names no editor (a deleted account), the edits disagree, are
+        // missing or are not all in the answer: no confirmed editor.
+        assert_eq!(jim_editor(&jim_edited(Value::Null, &edits)), None);
+        assert_eq!(
+            jim_editor(&jim_edited(json!({"login": "jim"}), &edits)),
+            None
+        );
+        let mut d = jim_edited(json!({"login": "dev"}), &edits);
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]["userContentEdits"]["totalCount"] =
+            json!(21);
+        assert_eq!(jim_editor(&d), None);
+        let mut d = jim_edited(json!({"login": "dev"}), &edits);
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]
+            .as_object_mut()
+            .unwrap()
+            .remove("userContentEdits");
+        assert_eq!(jim_editor(&d), None);
+        assert_eq!(jim_editor(&jim_edited(json!({"login": "dev"}), &[])), None);
+        // The query asks for both, within GitHub's schema's names.
+        assert!(QUERY.contains("editor { login }"));
+        assert!(QUERY.contains("userContentEdits(first: $edits)"));
+    }
+
     #[test]
     fn a_hidden_comment_is_marked_minimized() {
         let d = data("graphql-notices-vetted.json");
