@@ -37,6 +37,21 @@ fn nonce() -> &'static str {
     })
 }
 
+/// Deeper nesting than any body a person writes: such a body is not read (the
+/// walks recurse), and what it would say counts as unknown.
+pub const MAX_DEPTH: usize = 256;
+
+/// Said of a body nested deeper than [`MAX_DEPTH`].
+const TOO_DEEP: &str =
+    "(the body nests its HTML more than 256 levels deep: gatekeeper does not read it)";
+
+/// The document nests deeper than [`MAX_DEPTH`].
+fn too_deep(html: &Html) -> bool {
+    html.tree
+        .nodes()
+        .any(|n| n.ancestors().nth(MAX_DEPTH).is_some())
+}
+
 /// The attribute that carries [`nonce`] on a rendered task box.
 const BOX_ATTR: &str = "data-gatekeeper-box";
 
@@ -117,6 +132,9 @@ fn block(name: &str) -> bool {
 /// and link reference definitions, comments and attributes are not text.
 pub fn visible_lines(body: &str) -> Vec<String> {
     let html = render(body);
+    if too_deep(&html) {
+        return vec![TOO_DEEP.to_owned()];
+    }
     let mut text = String::new();
     visible(html.root_element(), false, &mut text);
     text.lines()
@@ -192,6 +210,15 @@ pub fn release_notes(body: &str) -> ReleaseNotes {
     let mut walk = Walk {
         notes: ReleaseNotes::default(),
     };
+    // Unread, it may hide an unticked box: it blocks.
+    if too_deep(&html) {
+        walk.notes.tasks.push(Task {
+            text: TOO_DEEP.to_owned(),
+            done: false,
+            sections: Vec::new(),
+        });
+        return walk.notes;
+    }
     walk.container(html.root_element(), &Ctx::default());
     walk.notes
 }
@@ -1082,5 +1109,21 @@ mod tests {
         );
         let pre = visible_lines("```\nStart: a\nEnd: b\n```\n| a | b |\n|---|---|\n| c | d |\n");
         assert_eq!(pre, ["Start: a", "End: b", "a b", "c d"]);
+    }
+
+    /// A body nested too deep to walk is not read: its notes block, and a notice
+    /// shows no field.
+    #[test]
+    fn a_body_nested_too_deep_is_not_read_and_blocks() {
+        let deep = format!("{}- [x] a\n", "> ".repeat(MAX_DEPTH + 10));
+        let notes = dependencies(&deep);
+        assert_eq!(notes.tasks.len(), 1);
+        assert_eq!(notes.tasks[0].text, TOO_DEEP);
+        assert!(!notes.tasks[0].done);
+        let divs = format!("{}Start: x", "<div>".repeat(MAX_DEPTH * 2));
+        assert_eq!(visible_lines(&divs), [TOO_DEEP]);
+        // Deep, but not too deep: read.
+        let fine = format!("{}- [ ] a\n", "> ".repeat(20));
+        assert_eq!(dependencies(&fine).tasks[0].text, "a");
     }
 }
