@@ -18,6 +18,11 @@ approvers := ["tim"]
 # (a later `/reschedule` from one of them withdraws it).
 vetters := ["tim", "jim"]
 
+# Sections of a release pull request's notes whose unticked task items do not
+# hold up a deploy (a heading, a `<details>` summary or a bold label naming
+# them, any case). Every other unticked task item fails release_dependencies.
+non_blocking_sections := ["QA"]
+
 # Live teaching hours, in the local time of the configured zone (config `timezone`).
 # A downtime window must lie wholly outside them.
 teaching_days := ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]

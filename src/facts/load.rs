@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 
 use super::{
     CiBuild, Dependency, Facts, FactsError, Incident, Notice, NoticeComment, OverrideRequest,
-    Production, ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Throughput, Window,
+    Production, ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Task, Throughput,
+    Window,
 };
 
 /// The largest facts document read.
@@ -269,6 +270,7 @@ enum Node {
     Ci,
     Pull,
     Dependency,
+    Task,
     Review,
     Throughput,
     Notice,
@@ -296,6 +298,7 @@ impl Node {
             // true), its release notes' come from their type.
             Node::Pull => PULL_OWN_FIELDS,
             Node::Dependency => fields::<Dependency>(),
+            Node::Task => fields::<Task>(),
             Node::Review => fields::<Review>(),
             Node::Throughput => fields::<Throughput>(),
             Node::Notice => fields::<Notice>(),
@@ -326,6 +329,7 @@ impl Node {
             (Node::Repo, "ci") => Node::Ci,
             (Node::Repo, "pull_requests") => Node::Pull,
             (Node::Pull, "dependencies") => Node::Dependency,
+            (Node::Pull, "tasks") => Node::Task,
             (Node::Pull, "reviews") => Node::Review,
             (Node::Notice, "comments") => Node::Comment,
             _ => Node::Free,

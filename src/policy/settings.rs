@@ -46,7 +46,7 @@ pub const WEEKDAYS: [(&str, Weekday); 7] = [
 ];
 
 /// Every setting, with the form its value must have (shown when it does not).
-pub const SCHEMA: [(&str, &str); 13] = [
+pub const SCHEMA: [(&str, &str); 14] = [
     (
         "throughput_limit_rpm",
         "an unquoted number of requests per minute from 1 to 10000000, e.g. 15000",
@@ -99,6 +99,10 @@ pub const SCHEMA: [(&str, &str); 13] = [
         "guard_apdex_drop",
         "an unquoted apdex difference from 0 to 1, e.g. 0.05",
     ),
+    (
+        "non_blocking_sections",
+        "a list of release-note section names (non-empty strings), e.g. [\"QA\"]; [] when every unticked task item blocks",
+    ),
 ];
 
 /// Settings a release manager may leave out: absent, the rule they turn on is off
@@ -143,6 +147,8 @@ pub struct Settings {
     pub guard_error_rate_rise_points: f64,
     /// The guard fails when the apdex drops more than this below the baseline.
     pub guard_apdex_drop: f64,
+    /// Release-note sections whose unticked task items do not block.
+    pub non_blocking_sections: Vec<String>,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -275,6 +281,16 @@ impl Settings {
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
         };
+        let non_blocking_sections = v.each(
+            "non_blocking_sections",
+            false,
+            "a section name: a string with a letter in it, e.g. \"QA\"",
+            |item| {
+                item.as_str()
+                    .filter(|s| s.chars().any(char::is_alphabetic))
+                    .map(str::to_owned)
+            },
+        );
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -285,7 +301,13 @@ impl Settings {
             teaching_end,
             holidays,
             freezes,
-            (overridable, advisory, incident_priorities, guard),
+            (
+                overridable,
+                advisory,
+                incident_priorities,
+                guard,
+                non_blocking_sections,
+            ),
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -302,6 +324,7 @@ impl Settings {
                     Some(advisory),
                     Some(incident_priorities),
                     Some((guard_error_rate_rise_points, guard_apdex_drop)),
+                    Some(non_blocking_sections),
                 ),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
@@ -320,6 +343,7 @@ impl Settings {
                 incident_priorities,
                 guard_error_rate_rise_points,
                 guard_apdex_drop,
+                non_blocking_sections,
             }),
             _ => Err(v.problems),
         }
@@ -687,7 +711,31 @@ mod tests {
             "incident_priorities": ["CRITICAL", "HIGH"],
             "guard_error_rate_rise_points": 2,
             "guard_apdex_drop": 0.05,
+            "non_blocking_sections": ["QA"],
         })
+    }
+
+    #[test]
+    fn non_blocking_sections_are_names_and_may_be_none() {
+        assert_eq!(
+            Settings::from_json(&shipped())
+                .unwrap()
+                .non_blocking_sections,
+            ["QA"]
+        );
+        assert!(Settings::from_json(&with("non_blocking_sections", json!([]))).is_ok());
+        for bad in [
+            json!("QA"),
+            json!([""]),
+            json!(["  "]),
+            json!([7]),
+            json!(null),
+        ] {
+            assert!(
+                Settings::from_json(&with("non_blocking_sections", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     fn with(key: &str, value: Value) -> Value {

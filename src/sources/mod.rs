@@ -11,6 +11,7 @@ pub mod jenkins;
 pub mod newrelic;
 pub mod notices;
 pub mod releases;
+pub mod rendered;
 
 use std::future::Future;
 

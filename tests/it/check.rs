@@ -330,7 +330,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
 fn facts_file_of_another_shape_is_undecided() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("facts.json");
-    std::fs::write(&bad, r#"{"schema": 3, "target": "production"}"#).unwrap();
+    std::fs::write(&bad, r#"{"schema": 4, "target": "production"}"#).unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
     assert!(err.contains("missing field"), "{err}");
 }
