@@ -159,34 +159,12 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &ctx,
         );
         if args.dry_run {
-            match &args.facts {
-                Some(file) => {
-                    let _ = write!(
-                        out,
-                        "\nDry run on the recorded facts {}: nothing was run.\n",
-                        file.display()
-                    );
-                }
-                None if clones.would_clone => {
-                    let _ = write!(
-                        out,
-                        "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
-                    );
-                }
-                None => {
-                    // On live facts the read-only preflight runs too: the dry run meets
-                    // what the real run would.
-                    if let Err(e) = runbook::preflight(&ctx) {
-                        let _ = write!(
-                            out,
-                            "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
-                        );
-                        return Ok(EXIT_FAIL);
-                    }
-                    let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
-                }
-            }
-            return Ok(EXIT_OK);
+            return Ok(dry_run_end(
+                &mut out,
+                args.facts.as_deref(),
+                clones.would_clone,
+                &ctx,
+            ));
         }
 
         let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
@@ -249,6 +227,42 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         ))
     })();
     super::record::end_run(session, result)
+}
+
+/// The end of a dry run, after the plan: on live facts the read-only preflight runs
+/// too, so that the dry run meets what the real run would.
+fn dry_run_end(
+    out: &mut dyn Write,
+    facts_file: Option<&std::path::Path>,
+    would_clone: bool,
+    ctx: &runbook::Context,
+) -> Outcome {
+    match facts_file {
+        Some(file) => {
+            let _ = write!(
+                out,
+                "\nDry run on the recorded facts {}: nothing was run.\n",
+                file.display()
+            );
+        }
+        None if would_clone => {
+            let _ = write!(
+                out,
+                "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
+            );
+        }
+        None => {
+            if let Err(e) = runbook::preflight(ctx) {
+                let _ = write!(
+                    out,
+                    "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                );
+                return EXIT_FAIL;
+            }
+            let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
+        }
+    }
+    EXIT_OK
 }
 
 /// How a collection ended: its facts (or error), or a signal that cancelled it.

@@ -9,13 +9,14 @@
 
 use std::io::Write;
 
-use crate::audit::{Event, Record, Run, RunOutcome};
+use crate::audit::{AuditLog, Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
 use crate::rollout::{self, RunKind, Session, deployments};
 use crate::runbook::git::is_sha;
 use crate::runbook::{self, RunbookError, integrity};
 use crate::sources;
+use crate::sources::deployments::Deployment;
 
 use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, summary};
@@ -97,85 +98,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                 ));
             }
         };
-        if let Some(Err(e)) = &listed {
-            eprintln!(
-                "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
-                args.target,
-                log.path().display()
-            );
-        }
-        let listed_ok = matches!(listed, Some(Ok(_)));
-        let listed = listed.and_then(Result::ok).unwrap_or_default();
-        let login = shared.and_then(|s| s.actor.github.as_deref());
-        let trusted = deployments::trusted(&listed, login);
-        if listed_ok && login.is_none() {
-            eprintln!(
-                "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} decides what production ran before",
-                args.target,
-                log.path().display()
-            );
-        } else if listed.len() > trusted.len() {
-            eprintln!(
-                "note: {} of the deployments of {} on GitHub were not written by gatekeeper under the token's login {}: they do not count as what production ran before (`gatekeeper history` shows them)",
-                listed.len() - trusted.len(),
-                args.target,
-                login.unwrap_or("?")
-            );
-        }
-        let mut sourced: Vec<(Record, &str)> = deployments::as_records(&trusted, &args.target)
-            .into_iter()
-            .map(|r| (r, "GitHub's deployments"))
-            .collect();
-        sourced.extend(local.into_iter().map(|r| (r, "the local audit log")));
-        // Stable: of a run in both, the local record (later in the list) stays last.
-        sourced.sort_by_key(|(r, _)| r.time);
-        let records: Vec<Record> = sourced.iter().map(|(r, _)| r.clone()).collect();
-        let requested = args.to.clone();
-        let origin = match &args.to {
-            Some(_) => "given with --to".to_owned(),
-            None => undone_run(&sourced, &args.target),
-        };
-        // With no history readable anywhere (GitHub unreadable, nothing in the local
-        // log), only a person can say what production ran: --to with --reason, recorded.
-        let github_read = shared.is_some() && listed_ok;
-        let blind =
-            !github_read && integrity::production_history(&records, &args.target).is_empty();
-        let chosen = match (&args.to, &args.reason) {
-            (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
-                if !integrity::is_full_sha(to) {
-                    return Err(CommandError::Usage(format!(
-                        "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
-                    )));
-                }
-                Ok(Some(to.clone()))
-            }
-            (Some(to), _) if blind => {
-                return Err(CommandError::Usage(format!(
-                    "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
-                    args.target,
-                    log.path().display()
-                )));
-            }
-            _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
-        };
-        let chosen = match chosen {
-            Err(integrity::IntegrityError::NotFromHistory { sha, known, .. }) => {
-                return Err(CommandError::Usage(format!(
-                    "{sha} is not a SHA production ran before (the local audit log {} and the deployments gatekeeper wrote on GitHub record {known}): that is a deploy: run `gatekeeper deploy`",
-                    log.path().display()
-                )));
-            }
-            other => other,
-        };
-        let sha = chosen
-            .map_err(RunbookError::from)?
-            .ok_or_else(|| {
-                CommandError::Usage(format!(
-                    "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
-                    args.target,
-                    log.path().display()
-                ))
-            })?;
+        let (sha, origin) = choose_sha(&args, log, shared, local, listed)?;
         integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
         let mut out = Stdout;
@@ -260,6 +183,99 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         ))
     })();
     super::record::end_run(session, result)
+}
+
+/// The SHA to roll back to and where it comes from. Only what production ran
+/// before, by the deploy history: the local log (`local`) and the successful
+/// deployments on GitHub (`listed`) that gatekeeper wrote under the token's login,
+/// merged by time; with no history readable anywhere, only a person can say what
+/// production ran: `--to` with `--reason`.
+fn choose_sha(
+    args: &RollbackArgs,
+    log: &AuditLog,
+    shared: Option<&deployments::Shared>,
+    local: Vec<Record>,
+    listed: Option<Result<Vec<Deployment>, String>>,
+) -> Result<(String, String), CommandError> {
+    if let Some(Err(e)) = &listed {
+        eprintln!(
+            "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
+            args.target,
+            log.path().display()
+        );
+    }
+    let listed_ok = matches!(listed, Some(Ok(_)));
+    let listed = listed.and_then(Result::ok).unwrap_or_default();
+    let login = shared.and_then(|s| s.actor.github.as_deref());
+    let trusted = deployments::trusted(&listed, login);
+    if listed_ok && login.is_none() {
+        eprintln!(
+            "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} decides what production ran before",
+            args.target,
+            log.path().display()
+        );
+    } else if listed.len() > trusted.len() {
+        eprintln!(
+            "note: {} of the deployments of {} on GitHub were not written by gatekeeper under the token's login {}: they do not count as what production ran before (`gatekeeper history` shows them)",
+            listed.len() - trusted.len(),
+            args.target,
+            login.unwrap_or("?")
+        );
+    }
+    let mut sourced: Vec<(Record, &str)> = deployments::as_records(&trusted, &args.target)
+        .into_iter()
+        .map(|r| (r, "GitHub's deployments"))
+        .collect();
+    sourced.extend(local.into_iter().map(|r| (r, "the local audit log")));
+    // Stable: of a run in both, the local record (later in the list) stays last.
+    sourced.sort_by_key(|(r, _)| r.time);
+    let records: Vec<Record> = sourced.iter().map(|(r, _)| r.clone()).collect();
+    let requested = args.to.clone();
+    let origin = match &args.to {
+        Some(_) => "given with --to".to_owned(),
+        None => undone_run(&sourced, &args.target),
+    };
+    // With no history readable anywhere (GitHub unreadable, nothing in the local
+    // log), only a person can say what production ran: --to with --reason, recorded.
+    let github_read = shared.is_some() && listed_ok;
+    let blind = !github_read && integrity::production_history(&records, &args.target).is_empty();
+    let chosen = match (&args.to, &args.reason) {
+        (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
+            if !integrity::is_full_sha(to) {
+                return Err(CommandError::Usage(format!(
+                    "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
+                )));
+            }
+            Ok(Some(to.clone()))
+        }
+        (Some(to), _) if blind => {
+            return Err(CommandError::Usage(format!(
+                "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
+                args.target,
+                log.path().display()
+            )));
+        }
+        _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
+    };
+    let chosen = match chosen {
+        Err(integrity::IntegrityError::NotFromHistory { sha, known, .. }) => {
+            return Err(CommandError::Usage(format!(
+                "{sha} is not a SHA production ran before (the local audit log {} and the deployments gatekeeper wrote on GitHub record {known}): that is a deploy: run `gatekeeper deploy`",
+                log.path().display()
+            )));
+        }
+        other => other,
+    };
+    let sha = chosen
+        .map_err(RunbookError::from)?
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
+                args.target,
+                log.path().display()
+            ))
+        })?;
+    Ok((sha, origin))
 }
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the
