@@ -248,34 +248,12 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 true,
                 &mut out,
             )?;
-            match &args.facts {
-                Some(file) => {
-                    let _ = write!(
-                        out,
-                        "\nDry run on the recorded facts {}: nothing was run.\n",
-                        file.display()
-                    );
-                }
-                None if clones.would_clone => {
-                    let _ = write!(
-                        out,
-                        "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
-                    );
-                }
-                None => {
-                    // On live facts the read-only preflight runs too: the dry run meets
-                    // what the real run would.
-                    if let Err(e) = runbook::preflight(&ctx) {
-                        let _ = write!(
-                            out,
-                            "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
-                        );
-                        return Ok(EXIT_FAIL);
-                    }
-                    let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
-                }
-            }
-            return Ok(EXIT_OK);
+            return Ok(dry_run_end(
+                &mut out,
+                args.facts.as_deref(),
+                clones.would_clone,
+                &ctx,
+            ));
         }
 
         // The guard's baseline is read before the first step.
@@ -380,4 +358,40 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         ));
     }
     super::record::end_run(session, result)
+}
+
+/// The end of a dry run, after the plan: on live facts the read-only preflight runs
+/// too, so that the dry run meets what the real run would.
+fn dry_run_end(
+    out: &mut dyn Write,
+    facts_file: Option<&std::path::Path>,
+    would_clone: bool,
+    ctx: &runbook::Context,
+) -> Outcome {
+    match facts_file {
+        Some(file) => {
+            let _ = write!(
+                out,
+                "\nDry run on the recorded facts {}: nothing was run.\n",
+                file.display()
+            );
+        }
+        None if would_clone => {
+            let _ = write!(
+                out,
+                "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
+            );
+        }
+        None => {
+            if let Err(e) = runbook::preflight(ctx) {
+                let _ = write!(
+                    out,
+                    "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                );
+                return EXIT_FAIL;
+            }
+            let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
+        }
+    }
+    EXIT_OK
 }
