@@ -3,6 +3,7 @@
 //! files in, a [`Decision`] out. It never fetches facts and never prints.
 
 mod lint;
+mod probe;
 mod settings;
 mod testing;
 
