@@ -157,11 +157,11 @@ pub struct TargetConfig {
     pub extra_steps: Vec<StepConfig>,
     #[serde(default)]
     pub repos: Vec<RepoConfig>,
-    /// Where `gatekeeper notice` addresses the downtime e-mail.
-    #[serde(default = "default_notice_to")]
-    pub notice_to: String,
+    /// Where `gatekeeper notice` addresses the downtime e-mail (no default: `notice`
+    /// asks for it).
+    pub notice_to: Option<String>,
     /// Who gets a copy of the downtime e-mail.
-    #[serde(default = "default_notice_cc")]
+    #[serde(default)]
     pub notice_cc: Vec<String>,
 }
 
@@ -272,12 +272,6 @@ fn default_release_branch() -> String {
 }
 fn default_base_branch() -> String {
     "master".to_owned()
-}
-fn default_notice_to() -> String {
-    "field-team@imaginelearning.com".to_owned()
-}
-fn default_notice_cc() -> Vec<String> {
-    vec!["tier2@imaginelearning.com".to_owned()]
 }
 
 impl Config {
@@ -466,7 +460,7 @@ impl Config {
                 ("app", Some(&target.app)),
                 ("deploy_remote", Some(&target.deploy_remote)),
                 ("deploy_remote_url", target.deploy_remote_url.as_ref()),
-                ("notice_to", Some(&target.notice_to)),
+                ("notice_to", target.notice_to.as_ref()),
             ] {
                 if let Some(value) = value {
                     shape::name(&mut problems, &format!("{at}.{key}"), value);
@@ -831,8 +825,9 @@ path = "../apangea"
         assert_eq!(config.newrelic.as_ref().unwrap().account_id, 1234567);
         assert_eq!(config.deploy_minutes, 60);
         assert_eq!(config.tz(), chrono_tz::America::New_York);
-        assert_eq!(target.notice_to, "field-team@imaginelearning.com");
-        assert_eq!(target.notice_cc, ["tier2@imaginelearning.com"]);
+        // No company's addresses by default: `notice` asks for notice_to.
+        assert_eq!(target.notice_to, None);
+        assert!(target.notice_cc.is_empty());
     }
 
     #[test]

@@ -30,6 +30,15 @@ const SHOWN_RUNS: usize = 3;
 pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let config = Config::load(&args.config.config)?;
     let target = config.target(&args.target)?;
+    // No built-in recipient: a notice goes where the team says.
+    let notice_to = target.notice_to.as_deref().ok_or_else(|| {
+        CommandError::Usage(format!(
+            "targets.{name}.notice_to is not set in {config}, so the downtime e-mail has no recipient; \
+             add notice_to = \"ADDRESS\" (and notice_cc = [\"ADDRESS\", …] for copies) under [targets.{name}]",
+            name = args.target,
+            config = config.path.display()
+        ))
+    })?;
     let tz = config.tz();
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
@@ -88,7 +97,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         now,
         tz,
         lead_hours,
-        to: &target.notice_to,
+        to: notice_to,
         cc: &target.notice_cc,
         vetters: &settings_vetters,
         gate_warning: gate_warning.as_ref(),
