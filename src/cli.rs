@@ -70,6 +70,15 @@ pub enum Command {
         after_help = "Examples:\n  gatekeeper status production\n  gatekeeper status production --format json"
     )]
     Status(StatusArgs),
+    /// Set up a repository for a new team: gatekeeper.toml, policies/ and demo facts (never overwrites).
+    #[command(
+        after_help = "Without a terminal (or with --no-input) every answer without a default must be a flag.\n\n\
+Example:\n  gatekeeper init acme-gate --repo acme/web --repo acme/worker --deploy-repo acme/web-deploy \\\n    \
+--notices-repo acme/notices --approver ada --vetter ada --vetter grace --timezone Europe/Berlin \\\n    \
+--jenkins-url https://ci.acme.example --newrelic-account 42 --smoke-url https://acme.example/up \\\n    \
+--notice-to ops@acme.example"
+    )]
+    Init(Box<InitArgs>),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -78,6 +87,76 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to set up (created when missing; default: the current one).
+    pub dir: Option<PathBuf>,
+    /// A GitHub release repo, owner/name (repeatable or comma-separated; the app first).
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    pub repos: Vec<String>,
+    /// The Jenkins job of each --repo, in the same order (default: the repo's name).
+    #[arg(long = "jenkins-job", value_name = "JOB")]
+    pub jenkins_jobs: Vec<String>,
+    /// The GitHub repo whose base branch head is the production SHA.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub deploy_repo: Vec<String>,
+    /// The GitHub repo whose issues are the downtime notices.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub notices_repo: Vec<String>,
+    /// A GitHub login whose approval releases a pull request (repeatable or comma-separated).
+    #[arg(long = "approver", value_name = "LOGIN")]
+    pub approvers: Vec<String>,
+    /// A GitHub login who vets downtime notices (repeatable or comma-separated).
+    #[arg(long = "vetter", value_name = "LOGIN")]
+    pub vetters: Vec<String>,
+    /// The IANA time zone of the teaching hours, freezes and notices.
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Vec<String>,
+    /// The Jenkins URL.
+    #[arg(long, value_name = "URL")]
+    pub jenkins_url: Vec<String>,
+    /// The New Relic account id.
+    #[arg(long, value_name = "ID")]
+    pub newrelic_account: Vec<String>,
+    /// A URL that must answer 200 after a deploy (repeatable or comma-separated).
+    #[arg(long = "smoke-url", value_name = "URL")]
+    pub smoke_urls: Vec<String>,
+    /// The address the downtime e-mail goes to.
+    #[arg(long, value_name = "ADDRESS")]
+    pub notice_to: Vec<String>,
+    /// The New Relic appName (default: the first repo's name).
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// The target's name.
+    #[arg(long, value_name = "NAME", default_value = "production")]
+    pub target: String,
+    /// The git remote the runbook pushes the app to.
+    #[arg(long, value_name = "REMOTE", default_value = "production")]
+    pub deploy_remote: String,
+    /// The branch that ships.
+    #[arg(long, value_name = "BRANCH", default_value = "rc")]
+    pub release_branch: String,
+    /// The branch production runs.
+    #[arg(long, value_name = "BRANCH", default_value = "master")]
+    pub base_branch: String,
+    /// The days of live teaching (comma-separated weekdays).
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value = "Monday,Tuesday,Wednesday,Thursday,Friday"
+    )]
+    pub teaching_days: Vec<String>,
+    /// Start of live teaching, HH:MM local time.
+    #[arg(long, value_name = "HH:MM", default_value = "07:00")]
+    pub teaching_start: String,
+    /// End of live teaching, HH:MM local time.
+    #[arg(long, value_name = "HH:MM", default_value = "21:00")]
+    pub teaching_end: String,
+    /// Never prompt, even at a terminal: a missing answer is exit 2 naming its flag.
+    #[arg(long)]
+    pub no_input: bool,
 }
 
 /// Flags every command that reads config shares.
@@ -238,8 +317,11 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Args)]
 pub struct PolicyTestArgs {
-    /// The policy directory (default: ./policies).
+    /// The policy directory (default: `policies` from the config, else ./policies).
     pub dir: Option<PathBuf>,
+    /// The config whose `policies` names the directory (default: gatekeeper.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Run only the tests whose full name (data.PACKAGE.test_name) matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub run: Option<String>,
@@ -269,9 +351,12 @@ pub struct PolicyCheckArgs {
     /// Facts documents to evaluate (default: fixtures/facts/*.json; files, `-` is refused).
     #[arg(value_parser = parse_file)]
     pub facts: Vec<PathBuf>,
-    /// The policy directory (default: ./policies).
+    /// The policy directory (default: `policies` from the config, else ./policies).
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
+    /// The config whose `policies` names the directory (default: gatekeeper.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,10 +9,12 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 mod keys;
+mod policy_key;
 mod secrets;
 mod shape;
 mod zone;
 
+pub use policy_key::configured_policy_dir;
 pub use secrets::is_variable_name;
 pub use zone::zone;
 

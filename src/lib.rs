@@ -20,4 +20,5 @@ pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod runbook;
+pub mod scaffold;
 pub mod sources;

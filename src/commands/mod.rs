@@ -5,6 +5,7 @@ mod check;
 mod deploy;
 mod facts;
 mod history;
+mod init;
 mod notice;
 mod policy;
 mod progress;
@@ -125,6 +126,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Status(args) => status::run(args),
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
+        Command::Init(args) => init::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

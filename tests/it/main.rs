@@ -22,6 +22,7 @@ mod facts_file;
 mod fail_closed;
 mod formats;
 mod help;
+mod init;
 mod integrity;
 mod lock;
 mod messages;
