@@ -206,6 +206,10 @@ pub struct CheckArgs {
     /// Use a recorded facts document instead of collecting (a file; `-` is refused).
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
+    /// With --facts: ignore the config, to evaluate a document about another target
+    /// or zone (the policies come from --policies, else ./policies).
+    #[arg(long, requires = "facts")]
+    pub no_config: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -370,6 +374,10 @@ pub struct WindowArgs {
     /// Use a recorded facts document instead of collecting (a file; `-` is refused).
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
+    /// With --facts: ignore the config, to evaluate a document about another target
+    /// or zone (the policies come from --policies, else ./policies).
+    #[arg(long, requires = "facts")]
+    pub no_config: bool,
     /// How many days ahead to search.
     #[arg(long, value_name = "D", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub days: u32,

@@ -36,7 +36,7 @@ fn refuse_a_window_already_over(facts: &Facts) -> Result<(), CommandError> {
 fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     // Config, policies and overrides first: a mistake in any is found before the
     // sources are asked.
-    let config = load_config(&args.config, args.facts.as_deref())?;
+    let config = load_config(&args.config, args.facts.as_deref(), args.no_config)?;
     let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;

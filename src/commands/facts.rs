@@ -7,7 +7,7 @@ use crate::cli::FactsArgs;
 use super::{CommandError, EXIT_FAIL, EXIT_OK, gather, load_config, print, write_file};
 
 pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
-    let config = load_config(&args.config, None)?;
+    let config = load_config(&args.config, None, false)?;
     let facts = gather(
         config.as_ref(),
         &args.target,

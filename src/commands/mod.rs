@@ -146,8 +146,12 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
 pub(crate) fn load_config(
     args: &ConfigArgs,
     facts_file: Option<&Path>,
+    no_config: bool,
 ) -> Result<Option<Config>, CommandError> {
     match facts_file {
+        // --no-config (which requires --facts): a document about another target or
+        // zone, judged by the policies alone.
+        Some(_) if no_config => Ok(None),
         Some(_) => Ok(Config::load_optional(&args.config)?),
         None => Ok(Some(Config::load(&args.config)?)),
     }

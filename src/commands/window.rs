@@ -14,7 +14,7 @@ use crate::policy::PolicySet;
 use super::{CommandError, EXIT_OK, gather, load_config, print, stdout_style};
 
 pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
-    let config = load_config(&args.config, args.facts.as_deref())?;
+    let config = load_config(&args.config, args.facts.as_deref(), args.no_config)?;
     let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
     let facts = gather(

@@ -238,3 +238,34 @@ fn policy_test_and_check_use_the_configs_policy_directory() {
     );
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn a_document_about_another_target_names_the_way_to_evaluate_it_anyway() {
+    let root = acme();
+    let dir = root.path().join("gate");
+    let theirs = crate::support::fixture("facts/green.json");
+    let theirs = theirs.to_str().unwrap();
+    let (code, stdout, stderr) = run(&dir, &["check", "production", "--facts", theirs]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stderr.contains("is not about target production"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--no-config"), "{stderr}");
+    // Anyway: judged by acme's policies (ada approves, not tim).
+    let (code, decision) = decide(gatekeeper_in(&dir).args([
+        "check",
+        "production",
+        "--facts",
+        theirs,
+        "--no-config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{decision}");
+    assert_eq!(failing(&decision), ["approval"]);
+    // It is only for recorded facts.
+    let (code, _, stderr) = run(&dir, &["check", "production", "--no-config"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--facts"), "{stderr}");
+}
