@@ -6,6 +6,16 @@
 //! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
 //! alone knows terminals and exit codes.
 
+/// std's `eprintln!` panics (exit 101) when stderr is closed or full
+/// (`2>/dev/full`, `2>&1 | head`). Every module below uses this one instead: a
+/// message that cannot be written is lost, and the exit code stays the documented one.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod audit;
 pub mod build_info;
 pub mod cli;

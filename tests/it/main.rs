@@ -13,6 +13,7 @@ mod base_branch;
 mod check;
 mod ci;
 mod clones;
+mod closed_streams;
 mod config_slips;
 mod contracts;
 mod deploy;
