@@ -227,6 +227,9 @@ pub struct CheckArgs {
     /// Why the overrides are needed (recorded with them); only with --override.
     #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
+    /// Who makes the overrides (default: the CI user, else $USER); only with --override.
+    #[arg(long, value_name = "NAME", requires = "overrides")]
+    pub by: Option<String>,
     /// Print each failing check's evidence and the policies' print() output.
     #[arg(long)]
     pub explain: bool,
@@ -277,6 +280,9 @@ pub struct DeployArgs {
     /// Why the overrides are needed (recorded with them); only with --override.
     #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
+    /// Who makes the overrides (default: the CI user, else $USER); only with --override.
+    #[arg(long, value_name = "NAME", requires = "overrides")]
+    pub by: Option<String>,
     /// Output format of the decision.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

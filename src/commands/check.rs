@@ -39,7 +39,12 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     let config = load_config(&args.config, args.facts.as_deref(), args.no_config)?;
     let dir = Config::policy_dir(config.as_ref(), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
-    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let overrides = override_requests(
+        &mut policies,
+        &args.overrides,
+        args.reason.as_deref(),
+        args.by.as_deref(),
+    )?;
     let mut facts = gather(
         config.as_ref(),
         &args.target,

@@ -51,7 +51,12 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // Policies and overrides before the lock and the sources: a mistake stops here.
     let dir = Config::policy_dir(Some(&config), args.config.policies.as_deref());
     let mut policies = PolicySet::load(&dir, false)?;
-    let overrides = override_requests(&mut policies, &args.overrides, args.reason.as_deref())?;
+    let overrides = override_requests(
+        &mut policies,
+        &args.overrides,
+        args.reason.as_deref(),
+        args.by.as_deref(),
+    )?;
 
     if args.facts.is_none() {
         // A missing secret stops the deploy before the lock and any request.

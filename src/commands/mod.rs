@@ -332,6 +332,7 @@ pub(crate) fn override_requests(
     policies: &mut PolicySet,
     ids: &[String],
     reason: Option<&str>,
+    by: Option<&str>,
 ) -> Result<Vec<OverrideRequest>, CommandError> {
     let mut requests: Vec<OverrideRequest> = Vec::new();
     if ids.is_empty() {
@@ -348,10 +349,22 @@ pub(crate) fn override_requests(
         .settings()
         .map(|s| s.overridable.iter().cloned().collect())
         .unwrap_or_default();
-    // The person CI names (a CI agent's account is nobody), else the login.
-    let by = crate::rollout::deployments::ci_actor(&crate::sources::http::process_env)
-        .ci
-        .unwrap_or_else(crate::audit::user);
+    // --by, else the person CI names (a CI agent's account is nobody), else the
+    // login; never "unknown": an override is a person's decision.
+    let by = by
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            crate::rollout::deployments::ci_actor(&crate::sources::http::process_env).ci
+        })
+        .or_else(crate::audit::login)
+        .ok_or_else(|| {
+            CommandError::Usage(
+                "an override must name who made it, and neither CI nor USER/USERNAME/LOGNAME names anyone here: pass --by NAME"
+                    .to_owned(),
+            )
+        })?;
     for id in ids {
         if !allowed.contains(id) {
             return Err(CommandError::Usage(format!(

@@ -209,8 +209,8 @@ fn a_credential_in_a_url_or_a_token_in_any_value_is_refused_by_key_never_by_valu
     let ghp = "ghp_pastedTokenValue0123456789abcdef";
     refused(
         &[(
-            "app = \"apangea\"",
-            &format!("app = \"apangea\"\nnotice_to = \"ops {ghp}\""),
+            "notice_to = \"field-team@imaginelearning.com\"",
+            &format!("notice_to = \"ops {ghp}\""),
         )],
         &["targets.production.notice_to holds a token (a word starting with `ghp_`)"],
         &[ghp],

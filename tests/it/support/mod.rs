@@ -64,7 +64,9 @@ pub fn gatekeeper_in(dir: &Path) -> Command {
     for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
         cmd.env_remove(var);
     }
+    // A login, as on a workstation (an override names its person).
     cmd.env("NO_COLOR", "1")
+        .env("USER", "tester")
         .env("HOME", dir)
         .env_remove("COLUMNS");
     cmd
