@@ -12,6 +12,7 @@ mod keys;
 mod policy_key;
 mod secrets;
 mod shape;
+mod types;
 mod zone;
 
 pub use policy_key::configured_policy_dir;
@@ -311,29 +312,39 @@ impl Config {
         };
         // Secrets first, on the bare table: no later message may quote one back.
         let document: toml::Table = text.parse().map_err(parse_error)?;
+        // A secret is named without hiding the file's other problems (messages
+        // never quote a value).
         let mut secrets = Vec::new();
         secrets::inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
-        if !secrets.is_empty() {
-            return Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                problems: secrets,
-            });
-        }
-        // Every unknown key at once, with the nearest known one; then the types.
+        // Every unknown key at once, with the nearest known one; then every type error.
         let unknown = keys::unknown_keys(&document);
         if !unknown.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
-                problems: unknown,
+                problems: [secrets, unknown].concat(),
             });
         }
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = types::typed(text).map_err(|types| ConfigError::Invalid {
             path: path.to_owned(),
-            problems: vec![located(text, &e)],
+            problems: [secrets.clone(), types].concat(),
         })?;
         config.path = path.to_owned();
         config.place_clones();
-        let problems = config.problems();
+        // Beside a secret, no problem about its key (which could quote it back).
+        let secret_keys: Vec<&str> = secrets
+            .iter()
+            .filter_map(|s| s.split_whitespace().next())
+            .collect();
+        let mut others = config.problems();
+        if !secrets.is_empty() {
+            others.retain(|p| {
+                !secret_keys.iter().any(|k| p.contains(k))
+                    && !p.contains("://")
+                    && p.split_whitespace()
+                        .all(|w| secrets::token_word(w).is_none())
+            });
+        }
+        let problems = [secrets.clone(), others].concat();
         if problems.is_empty() {
             Ok(config)
         } else {

@@ -77,7 +77,14 @@ fn override_does_not_allow_when_another_check_fails() {
     let (code, d) = decide(
         gatekeeper()
             .args(["check", "production", "--format", "json", "--downtime"])
-            .args(["--override", "throughput", "--reason", "spike", "--by", "tim"])
+            .args([
+                "--override",
+                "throughput",
+                "--reason",
+                "spike",
+                "--by",
+                "tim",
+            ])
             .arg("--facts")
             .arg(fixture("facts/too-busy.json")),
     );
