@@ -73,6 +73,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         };
         let _ = writeln!(std::io::stderr(), "{verb} {made}");
     }
+    // The merge commit needs a git identity: checked before the lock.
+    runbook::preflight::require_git_identity(&ctx)?;
     // Who deploys (the token's login, asked once) and where the run is shared.
     let shared = (!args.dry_run)
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))

@@ -269,3 +269,17 @@ fn a_document_about_another_target_names_the_way_to_evaluate_it_anyway() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--facts"), "{stderr}");
 }
+
+#[test]
+fn status_of_a_missing_clone_gives_the_git_clone_to_run_as_deploy_does() {
+    let root = acme();
+    let dir = root.path().join("gate");
+    let (code, stdout, stderr) = run(&dir, &["status", "production"]);
+    assert_eq!(code, 2, "{stdout}");
+    let both = format!("{stdout}{stderr}");
+    assert!(
+        both.contains("git clone https://github.com/acme/web.git clones/web"),
+        "{both}"
+    );
+    assert!(!both.contains("cannot run git"), "{both}");
+}
