@@ -39,7 +39,7 @@ pub enum Command {
         after_help = "Examples:\n  gatekeeper deploy production --dry-run\n  gatekeeper deploy production --dry-run --facts fixtures/facts/green.json\n  gatekeeper deploy production --yes"
     )]
     Deploy(DeployArgs),
-    /// Put production back on the SHA recorded before the last deploy (or --to SHA).
+    /// Put production back on the SHA it ran before the last deploy (GitHub's deployments and the local audit log), or --to SHA.
     #[command(
         after_help = "Examples:\n  gatekeeper rollback production --dry-run\n  gatekeeper rollback production --to 3f2a9c1 --yes"
     )]
@@ -62,7 +62,7 @@ pub enum Command {
         after_help = "Example:\n  gatekeeper unlock production --reason \"the Jenkins agent died mid-deploy; production checked by hand\""
     )]
     Unlock(UnlockArgs),
-    /// Show the last deploys and rollbacks of a target from the audit log.
+    /// Show the last deploys and rollbacks of a target: GitHub's deployments merged with the local audit log.
     #[command(after_help = "Example:\n  gatekeeper history production")]
     History(HistoryArgs),
     /// What production runs and which run put it there, who holds the lock, what waits on the release branch (read-only, decides nothing).
@@ -295,7 +295,8 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The SHA to put back (default: the one recorded before the last deploy); only
-    /// a SHA production ran before, by the audit log, is accepted.
+    /// a SHA production ran before, by GitHub's deployments or the local audit log,
+    /// is accepted.
     #[arg(long, value_name = "SHA")]
     pub to: Option<String>,
     /// Why: recorded with the rollback. Required with --to when no deploy history

@@ -29,6 +29,7 @@ mod lock;
 mod messages;
 mod notice;
 mod policy_test;
+mod readme;
 mod release_notes;
 mod resilience;
 mod rollout_slips;
