@@ -36,6 +36,7 @@ mod rollout_slips;
 mod runbook_slips;
 mod settings;
 mod shared_record;
+mod source_failures;
 mod sources;
 mod status_after;
 mod support;
