@@ -6,7 +6,7 @@ pub mod github;
 mod json;
 pub mod junit;
 mod markdown;
-mod source_failures;
+pub(crate) mod source_failures;
 mod table;
 
 use crate::cli::Format;

@@ -102,7 +102,7 @@ fn next_quote(text: &str) -> Option<(&str, &'static str, &str, &str)> {
 
 /// A message with each URL replaced by `…`, so that one cause met at many URLs is
 /// one failure.
-fn without_urls(message: &str) -> String {
+pub(crate) fn without_urls(message: &str) -> String {
     message
         .split(' ')
         .map(|w| {
