@@ -159,7 +159,7 @@ test_a_target_given_twice_is_reported if {
 
 test_a_lead_setting_of_the_wrong_type_never_passes if {
 	inp := with_notice({})
-	status(inp, "downtime_notice") == "fail" with data.gatekeeper.settings.notice_lead_hours as "72"
+	status_with(inp, "downtime_notice", {"notice_lead_hours": "72"}) == "fail"
 }
 
 test_a_start_of_the_wrong_type_never_passes if {

@@ -37,8 +37,8 @@ test_open_low_issue_passes_and_is_said if {
 
 test_priorities_come_from_the_settings if {
 	inp := with_incidents([open_issue("MEDIUM")])
-	status(inp, "no_open_incident") == "fail" with data.gatekeeper.settings.incident_priorities as {"CRITICAL", "MEDIUM"}
-	status(with_incidents([open_issue("HIGH")]), "no_open_incident") == "pass" with data.gatekeeper.settings.incident_priorities as {"CRITICAL"}
+	status_with(inp, "no_open_incident", {"incident_priorities": {"CRITICAL", "MEDIUM"}}) == "fail"
+	status_with(with_incidents([open_issue("HIGH")]), "no_open_incident", {"incident_priorities": {"CRITICAL"}}) == "pass"
 }
 
 test_unreadable_list_fails_with_the_reason if {
@@ -63,7 +63,7 @@ test_list_of_the_wrong_type_fails if {
 }
 
 test_priorities_not_a_set_fail_closed if {
-	status(green, "no_open_incident") == "fail" with data.gatekeeper.settings.incident_priorities as "CRITICAL"
+	status_with(green, "no_open_incident", {"incident_priorities": "CRITICAL"}) == "fail"
 }
 
 test_open_critical_issue_may_be_overridden if {

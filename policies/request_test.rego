@@ -15,32 +15,32 @@ test_a_request_changes_nothing_by_default if {
 
 test_a_terminal_deploy_is_not_held_to_the_chatops_rules if {
 	inp := green
-	status(inp, "approval") == "pass" with data.gatekeeper.settings.deployers as ["jim"]
-	status(inp, "approval") == "pass" with data.gatekeeper.settings.asker_not_only_approver as true
+	status_with(inp, "approval", {"deployers": ["jim"]}) == "pass"
+	status_with(inp, "approval", {"asker_not_only_approver": true}) == "pass"
 }
 
 test_an_asker_not_among_the_deployers_fails if {
 	inp := asked_by(green, "bob")
-	status(inp, "approval") == "fail" with data.gatekeeper.settings.deployers as ["jim", "tim"]
-	msg := detail(inp, "approval") with data.gatekeeper.settings.deployers as ["jim", "tim"]
+	status_with(inp, "approval", {"deployers": ["jim", "tim"]}) == "fail"
+	msg := detail_with(inp, "approval", {"deployers": ["jim", "tim"]})
 	contains(msg, "bob asked in a comment but is not in the setting `deployers` (jim, tim)")
 }
 
 test_a_deployer_passes_in_any_case if {
-	status(asked_by(green, "Jim"), "approval") == "pass" with data.gatekeeper.settings.deployers as ["jim"]
+	status_with(asked_by(green, "Jim"), "approval", {"deployers": ["jim"]}) == "pass"
 }
 
 test_the_asker_as_the_only_approver_fails_when_asked_for if {
 	inp := asked_by(green, "tim")
 	status(inp, "approval") == "pass"
-	status(inp, "approval") == "fail" with data.gatekeeper.settings.asker_not_only_approver as true
-	msg := detail(inp, "approval") with data.gatekeeper.settings.asker_not_only_approver as true
+	status_with(inp, "approval", {"asker_not_only_approver": true}) == "fail"
+	msg := detail_with(inp, "approval", {"asker_not_only_approver": true})
 	contains(msg, "no approver other than tim, who asked, approved the head")
 }
 
 test_another_approver_clears_the_asker_rule if {
 	inp := asked_by(green, "bob")
-	status(inp, "approval") == "pass" with data.gatekeeper.settings.asker_not_only_approver as true
+	status_with(inp, "approval", {"asker_not_only_approver": true}) == "pass"
 }
 
 test_an_unreadable_request_fails if {

@@ -44,8 +44,8 @@ test_window_across_midnight_into_monday_morning_fails if {
 test_holiday_is_not_a_teaching_day if {
 	inp := downtime_window([segment("2026-11-26", "Thursday", "10:00", "12:00", "EST")])
 	status(inp, "teaching_hours") == "fail"
-	status(inp, "teaching_hours") == "pass" with data.gatekeeper.settings.holidays as {"2026-11-26"}
-	d := detail(inp, "teaching_hours") with data.gatekeeper.settings.holidays as {"2026-11-26"}
+	status_with(inp, "teaching_hours", {"holidays": {"2026-11-26"}}) == "pass"
+	d := detail_with(inp, "teaching_hours", {"holidays": {"2026-11-26"}})
 	contains(d, "2026-11-26 is a holiday")
 }
 
@@ -55,26 +55,26 @@ tuesday_downtime := downtime_window([segment("2026-11-24", "Tuesday", "14:00", "
 lowercase_days := ["monday", "tuesday", "wednesday", "thursday", "friday"]
 
 test_lowercase_teaching_days_fail if {
-	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_days as lowercase_days
-	d := detail(tuesday_downtime, "teaching_hours") with data.gatekeeper.settings.teaching_days as lowercase_days
+	status_with(tuesday_downtime, "teaching_hours", {"teaching_days": lowercase_days}) == "fail"
+	d := detail_with(tuesday_downtime, "teaching_hours", {"teaching_days": lowercase_days})
 	contains(d, "are not English weekday names and HH:MM times")
 }
 
 test_abbreviated_teaching_days_fail if {
 	days := ["Mon", "Tue", "Wed", "Thu", "Fri"]
-	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_days as days
+	status_with(tuesday_downtime, "teaching_hours", {"teaching_days": days}) == "fail"
 }
 
 test_one_digit_teaching_start_fails if {
-	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_start as "7:00"
+	status_with(tuesday_downtime, "teaching_hours", {"teaching_start": "7:00"}) == "fail"
 }
 
 test_teaching_end_as_a_number_fails if {
-	status(tuesday_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_end as 2100
+	status_with(tuesday_downtime, "teaching_hours", {"teaching_end": 2100}) == "fail"
 }
 
 test_teaching_start_after_the_end_fails if {
-	status(green_downtime, "teaching_hours") == "fail" with data.gatekeeper.settings.teaching_start as "22:00"
+	status_with(green_downtime, "teaching_hours", {"teaching_start": "22:00"}) == "fail"
 }
 
 test_window_without_segments_fails if {

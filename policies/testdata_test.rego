@@ -158,16 +158,47 @@ with_notice(patch) := object.union(green_downtime, {"notices": [object.union(vet
 
 review_by(user, state, sha) := {"user": user, "state": state, "commit_id": sha, "submitted_at": "2026-11-24T16:00:00Z"}
 
-decision_for(inp) := d if {
-	d := data.gatekeeper.decision with input as inp
+# The settings every test runs with, whatever policies/settings.rego holds: a team
+# edits its settings without changing any test's outcome. A test that needs another
+# value names it (status_with, detail_with); policies/settings_test.rego pins the
+# team's own values.
+fixture_settings := {
+	"throughput_limit_rpm": 15000,
+	"notice_lead_hours": 72,
+	"approvers": ["tim"],
+	"vetters": ["tim", "jim"],
+	"teaching_days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+	"teaching_start": "07:00",
+	"teaching_end": "21:00",
+	"holidays": set(),
+	"freezes": [],
+	"overridable": {"throughput", "teaching_hours", "no_open_incident"},
+	"advisory": set(),
+	"incident_priorities": {"CRITICAL", "HIGH"},
+	"guard_error_rate_rise_points": 2,
+	"guard_apdex_drop": 0.05,
+	"non_blocking_sections": ["QA"],
 }
 
-status(inp, id) := c.status if {
-	some c in decision_for(inp).checks
+# fixture_settings with the keys of `patch` replaced whole.
+settings_with(patch) := object.union(object.remove(fixture_settings, [k | some k, _ in patch]), patch)
+
+decision_for(inp) := decision_with(inp, {})
+
+decision_with(inp, patch) := d if {
+	d := data.gatekeeper.decision with input as inp with data.gatekeeper.settings as settings_with(patch)
+}
+
+status(inp, id) := status_with(inp, id, {})
+
+detail(inp, id) := detail_with(inp, id, {})
+
+status_with(inp, id, patch) := c.status if {
+	some c in decision_with(inp, patch).checks
 	c.id == id
 }
 
-detail(inp, id) := c.detail if {
-	some c in decision_for(inp).checks
+detail_with(inp, id, patch) := c.detail if {
+	some c in decision_with(inp, patch).checks
 	c.id == id
 }

@@ -43,13 +43,13 @@ test_rpm_as_a_string_fails if {
 }
 
 test_quoted_limit_fails_even_when_quiet if {
-	status(green, "throughput") == "fail" with data.gatekeeper.settings.throughput_limit_rpm as "15000"
-	d := detail(green, "throughput") with data.gatekeeper.settings.throughput_limit_rpm as "15000"
+	status_with(green, "throughput", {"throughput_limit_rpm": "15000"}) == "fail"
+	d := detail_with(green, "throughput", {"throughput_limit_rpm": "15000"})
 	contains(d, "throughput_limit_rpm is 15000, not a number")
 }
 
 test_quoted_limit_does_not_let_17250_rpm_pass if {
-	status(busy(17250), "throughput") == "fail" with data.gatekeeper.settings.throughput_limit_rpm as "15000"
+	status_with(busy(17250), "throughput", {"throughput_limit_rpm": "15000"}) == "fail"
 }
 
 test_measurement_without_rpm_fails_for_want_of_evidence if {

@@ -375,10 +375,14 @@ impl Record {
 
 /// The login of whoever runs gatekeeper.
 pub fn user() -> String {
+    login().unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The login the environment names (`USER`, `USERNAME`, `LOGNAME`), if any.
+pub fn login() -> Option<String> {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned())
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
 }
 
 pub fn host() -> String {

@@ -45,7 +45,7 @@ pub enum Command {
         after_help = "Examples:\n  gatekeeper deploy production --dry-run\n  gatekeeper deploy production --dry-run --facts fixtures/facts/green.json\n  gatekeeper deploy production --yes"
     )]
     Deploy(DeployArgs),
-    /// Put production back on the SHA recorded before the last deploy (or --to SHA).
+    /// Put production back on the SHA it ran before the last deploy (GitHub's deployments and the local audit log), or --to SHA.
     #[command(
         after_help = "Examples:\n  gatekeeper rollback production --dry-run\n  gatekeeper rollback production --to 3f2a9c1 --yes"
     )]
@@ -68,7 +68,7 @@ pub enum Command {
         after_help = "Example:\n  gatekeeper unlock production --reason \"the Jenkins agent died mid-deploy; production checked by hand\""
     )]
     Unlock(UnlockArgs),
-    /// Show the last deploys and rollbacks of a target from the audit log.
+    /// Show the last deploys and rollbacks of a target: GitHub's deployments merged with the local audit log.
     #[command(after_help = "Example:\n  gatekeeper history production")]
     History(HistoryArgs),
     /// What production runs and which run put it there, who holds the lock, what waits on the release branch (read-only, decides nothing).
@@ -87,6 +87,15 @@ pub enum Command {
     /// Share the facts archive through a ref on the deploy remote (push adds, pull copies).
     #[command(subcommand)]
     Archive(ArchiveCommand),
+    /// Set up a repository for a new team: gatekeeper.toml, policies/ and demo facts (never overwrites).
+    #[command(
+        after_help = "Without a terminal (or with --no-input) every answer without a default must be a flag.\n\n\
+Example:\n  gatekeeper init acme-gate --repo acme/web --repo acme/worker --deploy-repo acme/web-deploy \\\n    \
+--notices-repo acme/notices --approver ada --vetter ada --vetter grace --timezone Europe/Berlin \\\n    \
+--jenkins-url https://ci.acme.example --newrelic-account 42 --smoke-url https://acme.example/up \\\n    \
+--notice-to ops@acme.example"
+    )]
+    Init(Box<InitArgs>),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  gatekeeper completions bash > /etc/bash_completion.d/gatekeeper"
@@ -95,6 +104,76 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The directory to set up (created when missing; default: the current one).
+    pub dir: Option<PathBuf>,
+    /// A GitHub release repo, owner/name (repeatable or comma-separated; the app first).
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    pub repos: Vec<String>,
+    /// The Jenkins job of each --repo, in the same order (default: the repo's name).
+    #[arg(long = "jenkins-job", value_name = "JOB")]
+    pub jenkins_jobs: Vec<String>,
+    /// The GitHub repo whose base branch head is the production SHA.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub deploy_repo: Vec<String>,
+    /// The GitHub repo whose issues are the downtime notices.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub notices_repo: Vec<String>,
+    /// A GitHub login whose approval releases a pull request (repeatable or comma-separated).
+    #[arg(long = "approver", value_name = "LOGIN")]
+    pub approvers: Vec<String>,
+    /// A GitHub login who vets downtime notices (repeatable or comma-separated).
+    #[arg(long = "vetter", value_name = "LOGIN")]
+    pub vetters: Vec<String>,
+    /// The IANA time zone of the teaching hours, freezes and notices.
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Vec<String>,
+    /// The Jenkins URL.
+    #[arg(long, value_name = "URL")]
+    pub jenkins_url: Vec<String>,
+    /// The New Relic account id.
+    #[arg(long, value_name = "ID")]
+    pub newrelic_account: Vec<String>,
+    /// A URL that must answer 200 after a deploy (repeatable or comma-separated).
+    #[arg(long = "smoke-url", value_name = "URL")]
+    pub smoke_urls: Vec<String>,
+    /// The address the downtime e-mail goes to.
+    #[arg(long, value_name = "ADDRESS")]
+    pub notice_to: Vec<String>,
+    /// The New Relic appName (default: the first repo's name).
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// The target's name.
+    #[arg(long, value_name = "NAME", default_value = "production")]
+    pub target: String,
+    /// The git remote the runbook pushes the app to.
+    #[arg(long, value_name = "REMOTE", default_value = "production")]
+    pub deploy_remote: String,
+    /// The branch that ships.
+    #[arg(long, value_name = "BRANCH", default_value = "rc")]
+    pub release_branch: String,
+    /// The branch production runs.
+    #[arg(long, value_name = "BRANCH", default_value = "master")]
+    pub base_branch: String,
+    /// The days of live teaching (comma-separated weekdays).
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value = "Monday,Tuesday,Wednesday,Thursday,Friday"
+    )]
+    pub teaching_days: Vec<String>,
+    /// Start of live teaching, HH:MM local time.
+    #[arg(long, value_name = "HH:MM", default_value = "07:00")]
+    pub teaching_start: String,
+    /// End of live teaching, HH:MM local time.
+    #[arg(long, value_name = "HH:MM", default_value = "21:00")]
+    pub teaching_end: String,
+    /// Never prompt, even at a terminal: a missing answer is exit 2 naming its flag.
+    #[arg(long)]
+    pub no_input: bool,
 }
 
 /// Flags every command that reads config shares.
@@ -144,6 +223,10 @@ pub struct CheckArgs {
     /// Use a recorded facts document instead of collecting (a file; `-` is refused).
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
+    /// With --facts: ignore the config, to evaluate a document about another target
+    /// or zone (the policies come from --policies, else ./policies).
+    #[arg(long, requires = "facts")]
+    pub no_config: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -161,6 +244,9 @@ pub struct CheckArgs {
     /// Why the overrides are needed (recorded with them); only with --override.
     #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
+    /// Who makes the overrides (default: the CI user, else $USER); only with --override.
+    #[arg(long, value_name = "NAME", requires = "overrides")]
+    pub by: Option<String>,
     /// Print each failing check's evidence and the policies' print() output.
     #[arg(long)]
     pub explain: bool,
@@ -213,6 +299,9 @@ pub struct DeployArgs {
     /// Why the overrides are needed (recorded with them); only with --override.
     #[arg(long, value_name = "TEXT", requires = "overrides")]
     pub reason: Option<String>,
+    /// Who makes the overrides (default: the CI user, else $USER); only with --override.
+    #[arg(long, value_name = "NAME", requires = "overrides")]
+    pub by: Option<String>,
     /// Output format of the decision.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -257,7 +346,8 @@ pub struct RollbackArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The SHA to put back (default: the one recorded before the last deploy); only
-    /// a SHA production ran before, by the audit log, is accepted.
+    /// a SHA production ran before, by GitHub's deployments or the local audit log,
+    /// is accepted.
     #[arg(long, value_name = "SHA")]
     pub to: Option<String>,
     /// Why: recorded with the rollback. Required with --to when no deploy history
@@ -380,8 +470,11 @@ pub enum ImpactFormat {
 
 #[derive(Debug, Args)]
 pub struct PolicyTestArgs {
-    /// The policy directory (default: ./policies).
+    /// The policy directory (default: `policies` from the config, else ./policies).
     pub dir: Option<PathBuf>,
+    /// The config whose `policies` names the directory (default: gatekeeper.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Run only the tests whose full name (data.PACKAGE.test_name) matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub run: Option<String>,
@@ -411,12 +504,15 @@ pub struct PolicyCheckArgs {
     /// Facts documents to evaluate (default: fixtures/facts/*.json; files, `-` is refused).
     #[arg(value_parser = parse_file)]
     pub facts: Vec<PathBuf>,
-    /// The policy directory (default: ./policies).
+    /// The policy directory (default: `policies` from the config, else ./policies).
     #[arg(long, value_name = "DIR")]
     pub policies: Option<PathBuf>,
     /// Exit 1 on warnings too (e.g. a `not f(x)` that OPA decides differently).
     #[arg(long)]
     pub strict: bool,
+    /// The config whose `policies` names the directory (default: gatekeeper.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -430,6 +526,10 @@ pub struct WindowArgs {
     /// Use a recorded facts document instead of collecting (a file; `-` is refused).
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Option<PathBuf>,
+    /// With --facts: ignore the config, to evaluate a document about another target
+    /// or zone (the policies come from --policies, else ./policies).
+    #[arg(long, requires = "facts")]
+    pub no_config: bool,
     /// How many days ahead to search.
     #[arg(long, value_name = "D", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=90))]
     pub days: u32,

@@ -11,12 +11,15 @@ use serde::Deserialize;
 mod chatops;
 mod guard;
 mod keys;
+mod policy_key;
 mod secrets;
 mod shape;
+mod types;
 mod zone;
 
 pub use chatops::{ChatopsRole, IssueRef, issue_ref};
 pub use guard::GuardConfig;
+pub use policy_key::configured_policy_dir;
 pub use secrets::is_variable_name;
 pub use zone::zone;
 
@@ -178,11 +181,11 @@ pub struct TargetConfig {
     pub extra_steps: Vec<StepConfig>,
     #[serde(default)]
     pub repos: Vec<RepoConfig>,
-    /// Where `gatekeeper notice` addresses the downtime e-mail.
-    #[serde(default = "default_notice_to")]
-    pub notice_to: String,
+    /// Where `gatekeeper notice` addresses the downtime e-mail (no default: `notice`
+    /// asks for it).
+    pub notice_to: Option<String>,
     /// Who gets a copy of the downtime e-mail.
-    #[serde(default = "default_notice_cc")]
+    #[serde(default)]
     pub notice_cc: Vec<String>,
     /// An issue (`owner/name#N`) where chatops commands are taken besides the
     /// target's release pull request.
@@ -305,12 +308,6 @@ fn default_release_branch() -> String {
 fn default_base_branch() -> String {
     "master".to_owned()
 }
-fn default_notice_to() -> String {
-    "field-team@imaginelearning.com".to_owned()
-}
-fn default_notice_cc() -> Vec<String> {
-    vec!["tier2@imaginelearning.com".to_owned()]
-}
 
 impl Config {
     /// Reads and checks the config at `path`. No side effects: the caller installs
@@ -356,29 +353,39 @@ impl Config {
         };
         // Secrets first, on the bare table: no later message may quote one back.
         let document: toml::Table = text.parse().map_err(parse_error)?;
+        // A secret is named without hiding the file's other problems (messages
+        // never quote a value).
         let mut secrets = Vec::new();
         secrets::inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
-        if !secrets.is_empty() {
-            return Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                problems: secrets,
-            });
-        }
-        // Every unknown key at once, with the nearest known one; then the types.
+        // Every unknown key at once, with the nearest known one; then every type error.
         let unknown = keys::unknown_keys(&document);
         if !unknown.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
-                problems: unknown,
+                problems: [secrets, unknown].concat(),
             });
         }
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = types::typed(text).map_err(|types| ConfigError::Invalid {
             path: path.to_owned(),
-            problems: vec![located(text, &e)],
+            problems: [secrets.clone(), types].concat(),
         })?;
         config.path = path.to_owned();
         config.place_clones();
-        let problems = config.problems();
+        // Beside a secret, no problem about its key (which could quote it back).
+        let secret_keys: Vec<&str> = secrets
+            .iter()
+            .filter_map(|s| s.split_whitespace().next())
+            .collect();
+        let mut others = config.problems();
+        if !secrets.is_empty() {
+            others.retain(|p| {
+                !secret_keys.iter().any(|k| p.contains(k))
+                    && !p.contains("://")
+                    && p.split_whitespace()
+                        .all(|w| secrets::token_word(w).is_none())
+            });
+        }
+        let problems = [secrets.clone(), others].concat();
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -526,7 +533,7 @@ impl Config {
                 ("app", Some(&target.app)),
                 ("deploy_remote", Some(&target.deploy_remote)),
                 ("deploy_remote_url", target.deploy_remote_url.as_ref()),
-                ("notice_to", Some(&target.notice_to)),
+                ("notice_to", target.notice_to.as_ref()),
             ] {
                 if let Some(value) = value {
                     shape::name(&mut problems, &format!("{at}.{key}"), value);
@@ -896,8 +903,9 @@ path = "../apangea"
         assert_eq!(config.newrelic.as_ref().unwrap().account_id, 1234567);
         assert_eq!(config.deploy_minutes, 60);
         assert_eq!(config.tz(), chrono_tz::America::New_York);
-        assert_eq!(target.notice_to, "field-team@imaginelearning.com");
-        assert_eq!(target.notice_cc, ["tier2@imaginelearning.com"]);
+        // No company's addresses by default: `notice` asks for notice_to.
+        assert_eq!(target.notice_to, None);
+        assert!(target.notice_cc.is_empty());
     }
 
     #[test]

@@ -87,6 +87,11 @@ pub struct Request<'a> {
     /// The checks to override (`--override`), with the person's `reason`.
     pub overrides: &'a [String],
     pub reason: Option<&'a str>,
+    /// Who overrides (`--by`), else the person CI names, else the login.
+    pub by: Option<&'a str>,
+    /// `--no-config` (with `--facts` only): a document about another target or
+    /// zone, judged by the policies alone.
+    pub no_config: bool,
     /// A line per HTTP try on stderr while collecting.
     pub verbose: bool,
 }
@@ -147,6 +152,7 @@ impl Gate {
     /// reason. Nothing is collected yet.
     pub fn resolve(request: &Request<'_>) -> Result<Self, GateError> {
         let config = match request.facts_file {
+            Some(_) if request.no_config => None,
             Some(_) => Config::load_optional(request.config)?,
             None => Some(Config::load(request.config)?),
         };
@@ -161,7 +167,8 @@ impl Gate {
     pub fn with_config(config: Option<Config>, request: &Request<'_>) -> Result<Self, GateError> {
         let dir = Config::policy_dir(config.as_ref(), request.policies);
         let policies = PolicySet::load(&dir, false)?;
-        let overrides = override_requests(&policies, request.overrides, request.reason)?;
+        let overrides =
+            override_requests(&policies, request.overrides, request.reason, request.by)?;
         Ok(Self {
             collector: Collector::new(
                 config.clone(),
@@ -431,6 +438,7 @@ fn override_requests(
     policies: &PolicySet,
     ids: &[String],
     reason: Option<&str>,
+    by: Option<&str>,
 ) -> Result<Vec<OverrideRequest>, GateError> {
     let mut requests: Vec<OverrideRequest> = Vec::new();
     if ids.is_empty() {
@@ -447,8 +455,20 @@ fn override_requests(
         .settings()
         .map(|s| s.overridable.iter().cloned().collect())
         .unwrap_or_default();
-    // The person CI names (a CI agent's account is nobody), else the login.
-    let by = Actor::ci_from(&|v| std::env::var(v).ok()).unwrap_or_else(audit::user);
+    // --by, else the person CI names (a CI agent's account is nobody), else the
+    // login; never "unknown": an override is a person's decision.
+    let by = by
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+        .or_else(|| Actor::ci_from(&|v| std::env::var(v).ok()))
+        .or_else(audit::login)
+        .ok_or_else(|| {
+            GateError::Refused(
+                "an override must name who made it, and neither CI nor USER/USERNAME/LOGNAME names anyone here: pass --by NAME"
+                    .to_owned(),
+            )
+        })?;
     for id in ids {
         if !allowed.contains(id) {
             return Err(GateError::Refused(format!(

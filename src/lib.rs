@@ -20,8 +20,18 @@
 //! 9. render: render
 //! 10. runbook: runbook, guard
 //! 11. rollout: rollout, attest
-//! 12. commands: commands
+//! 12. commands: commands, scaffold
 //! 13. main: main
+
+/// std's `eprintln!` panics (exit 101) when stderr is closed or full
+/// (`2>/dev/full`, `2>&1 | head`). Every module below uses this one instead: a
+/// message that cannot be written is lost, and the exit code stays the documented one.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub mod archive;
 pub mod attest;
@@ -44,6 +54,7 @@ pub mod policy;
 pub mod render;
 pub mod rollout;
 pub mod runbook;
+pub mod scaffold;
 pub mod secrets;
 pub mod shadow;
 pub mod sources;

@@ -1,5 +1,6 @@
 //! Parses the command line, runs one command, maps the outcome to exit 0/1/2.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,7 +14,12 @@ fn main() -> ExitCode {
     let code = commands::exit_code(&result);
     if let Err(err) = result {
         let err = anyhow::Error::from(err);
-        eprintln!("gatekeeper: error: {}", commands::error_text(err.as_ref()));
+        // Never std's eprintln!, which panics (exit 101) on a closed or full stderr.
+        let _ = writeln!(
+            std::io::stderr(),
+            "gatekeeper: error: {}",
+            commands::error_text(err.as_ref())
+        );
     }
     ExitCode::from(code)
 }

@@ -102,6 +102,8 @@ fn predicate(args: &AttestPredicateArgs) -> Result<Outcome, CommandError> {
         planned: crate::gate::Planned::default(),
         overrides: &[],
         reason: None,
+        by: None,
+        no_config: false,
         verbose: args.config.verbose,
     })?;
     let facts = super::facts(&gate, args.config.verbose)?;

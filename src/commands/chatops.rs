@@ -406,6 +406,8 @@ impl Act<'_> {
                 planned: gate::Planned::default(),
                 overrides: &[],
                 reason: None,
+                by: None,
+                no_config: false,
                 verbose: false,
             },
         )?;

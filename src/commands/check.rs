@@ -29,6 +29,8 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         args.facts.as_deref(),
         &args.overrides,
         args.reason.as_deref(),
+        args.by.as_deref(),
+        args.no_config,
     ))?;
     // The signing key before any source is asked: a bad key is found first.
     let signer = super::attest::signer(&args.attest)?;

@@ -57,6 +57,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             },
             overrides: &args.overrides,
             reason: args.reason.as_deref(),
+            by: args.by.as_deref(),
+            no_config: false,
             verbose: args.config.verbose,
         },
     )?;
@@ -93,6 +95,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if matches!(required, super::attest::Required::Refused) {
         return Ok(EXIT_FAIL);
     }
+    // The merge commit needs a git identity: checked before the lock.
+    runbook::preflight::require_git_identity(&ctx)?;
     // Who deploys (the token's login, asked once) and where the run is shared.
     let mut shared = (!args.dry_run)
         .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))

@@ -12,6 +12,7 @@ mod guard;
 mod history;
 mod impact;
 mod incidents;
+mod init;
 mod notice;
 mod policy;
 mod progress;
@@ -141,6 +142,7 @@ fn dispatch(cli: Cli) -> Result<Outcome, CommandError> {
         Command::Window(args) => window::run(args),
         Command::Notice(args) => notice::run(args),
         Command::Attest(cmd) => attest::run(cmd),
+        Command::Init(args) => init::run(args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(
@@ -171,6 +173,8 @@ pub(crate) fn gate_request<'a>(
     facts_file: Option<&'a Path>,
     overrides: &'a [String],
     reason: Option<&'a str>,
+    by: Option<&'a str>,
+    no_config: bool,
 ) -> gate::Request<'a> {
     gate::Request {
         target,
@@ -180,6 +184,8 @@ pub(crate) fn gate_request<'a>(
         planned: gate::Planned::from_args(plan),
         overrides,
         reason,
+        by,
+        no_config,
         verbose: config.verbose,
     }
 }

@@ -36,12 +36,23 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         planned: gate::Planned::default(),
         overrides: &[],
         reason: None,
+        by: None,
+        no_config: false,
         verbose: args.config.verbose,
     })?;
     let config = gate.config().cloned().ok_or_else(|| {
         CommandError::Usage("notice needs a config: pass --config FILE".to_owned())
     })?;
     let target = config.target(&args.target)?;
+    // No built-in recipient: a notice goes where the team says.
+    let notice_to = target.notice_to.as_deref().ok_or_else(|| {
+        CommandError::Usage(format!(
+            "targets.{name}.notice_to is not set in {config}, so the downtime e-mail has no recipient; \
+             add notice_to = \"ADDRESS\" (and notice_cc = [\"ADDRESS\", …] for copies) under [targets.{name}]",
+            name = args.target,
+            config = config.path.display()
+        ))
+    })?;
     let tz = config.tz();
     let policies = gate.policies_mut();
     // Validated when the policies loaded: read once, typed, from there.
@@ -99,7 +110,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         now,
         tz,
         lead_hours,
-        to: &target.notice_to,
+        to: notice_to,
         cc: &target.notice_cc,
         vetters: &settings_vetters,
         gate_warning: gate_warning.as_ref(),

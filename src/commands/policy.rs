@@ -19,10 +19,11 @@ pub fn run(command: PolicyCommand) -> Result<super::Outcome, CommandError> {
 }
 
 fn test(args: PolicyTestArgs) -> Result<super::Outcome, CommandError> {
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("policies"));
+    let dir = match args.dir.clone() {
+        Some(dir) => dir,
+        None => crate::config::configured_policy_dir(args.config.as_deref())?
+            .unwrap_or_else(|| PathBuf::from("policies")),
+    };
     let filter = match &args.run {
         Some(pattern) => Some(regex::Regex::new(pattern).map_err(|e| {
             CommandError::Usage(format!(
@@ -197,7 +198,11 @@ fn ranges(lines: &[u32]) -> String {
 }
 
 fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
-    let dir = args.policies.unwrap_or_else(|| PathBuf::from("policies"));
+    let dir = match args.policies {
+        Some(dir) => dir,
+        None => crate::config::configured_policy_dir(args.config.as_deref())?
+            .unwrap_or_else(|| PathBuf::from("policies")),
+    };
     let files = if args.facts.is_empty() {
         recorded_facts(Path::new("fixtures/facts"))
     } else {

@@ -125,17 +125,33 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     let shared = deployments::connect_or_warn(&config, target, true, &mut std::io::stderr());
     let login = shared.as_ref().and_then(|s| s.actor.github.clone());
 
-    let head = Git::new(&ctx.programs.git, &ctx.app_dir(), &ctx.children)
-        .remote_head(&target.deploy_remote, &target.base_branch)
-        .map_err(|e| e.to_string())
-        .and_then(|h| {
-            h.ok_or_else(|| {
-                format!(
-                    "{} has no branch {}",
-                    target.deploy_remote, target.base_branch
-                )
-            })
+    // A missing clone gets deploy's hint (the `git clone` to run), not git's.
+    let missing: Option<String> = target
+        .repos
+        .first()
+        .filter(|_| !ctx.app_dir().is_dir())
+        .map(|repo| {
+            crate::runbook::RunbookError::CloneMissing {
+                repo: repo.github.clone(),
+                dir: ctx.app_dir(),
+                url: config.clone_url(repo),
+            }
+            .to_string()
         });
+    let head = match missing.clone() {
+        Some(hint) => Err(hint),
+        None => Git::new(&ctx.programs.git, &ctx.app_dir(), &ctx.children)
+            .remote_head(&target.deploy_remote, &target.base_branch)
+            .map_err(|e| e.to_string()),
+    }
+    .and_then(|h| {
+        h.ok_or_else(|| {
+            format!(
+                "{} has no branch {}",
+                target.deploy_remote, target.base_branch
+            )
+        })
+    });
     let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
         Some(Ok(listed)) => listed,
         Some(Err(e)) => {
@@ -177,7 +193,10 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         &args.target,
         &ctx.children,
     );
-    let lock = lock_status(&place);
+    let mut lock = lock_status(&place);
+    if let Some(hint) = missing {
+        lock.error = Some(hint);
+    }
 
     let repos: Vec<String> = target.repos.iter().map(|r| r.github.clone()).collect();
     let heads: Vec<Head> = match &shared {

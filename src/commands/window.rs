@@ -20,6 +20,8 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         args.facts.as_deref(),
         &[],
         None,
+        None,
+        args.no_config,
     ))?;
     let facts = facts(&gate, args.config.verbose)?;
     // The same zone names as the config's `timezone`: a place or UTC, never a
@@ -31,16 +33,34 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
     })?;
     // The windows are judged on what could be read: a source that failed (the
     // notices, say) is said, or "needs a notice" would read as "there is none".
+    // One line per distinct failure (one cause met at many URLs is one), with the
+    // repos it touched.
+    let mut distinct: Vec<(String, String, Vec<String>)> = Vec::new();
     for e in &facts.errors {
-        let about = e
-            .repo
-            .as_deref()
-            .map_or(String::new(), |r| format!(" ({r})"));
+        let message = crate::render::source_failures::without_urls(&e.message);
+        let repo = e.repo.clone();
+        match distinct
+            .iter_mut()
+            .find(|(s, m, _)| *s == e.source && *m == message)
+        {
+            Some((_, _, repos)) => repos.extend(repo),
+            None => distinct.push((e.source.clone(), message, repo.into_iter().collect())),
+        }
+    }
+    for (source, message, repos) in &distinct {
+        let about = if repos.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", repos.join(", "))
+        };
         eprintln!(
-            "gatekeeper: warning: {}{about} could not be read: {}; the windows below are judged without it",
-            e.source, e.message
+            "gatekeeper: warning: {source}{about} could not be read: {message}; the windows below are judged without it"
         );
     }
+    let notices_unread = facts
+        .errors
+        .iter()
+        .any(|e| e.source == crate::sources::NOTICES);
     let settings = planner::read_settings(gate.policies_mut()).map_err(plan_error)?;
     let query = Query {
         tz,
@@ -56,7 +76,7 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
             json.push('\n');
             print(&json);
         }
-        WindowFormat::Table => print(&text(&plan, tz, args.count)),
+        WindowFormat::Table => print(&text(&plan, tz, args.count, notices_unread)),
     }
     Ok(EXIT_OK)
 }
@@ -70,7 +90,7 @@ pub(super) fn plan_error(e: PlanError) -> CommandError {
     }
 }
 
-fn text(plan: &Plan, tz: Tz, count: usize) -> String {
+fn text(plan: &Plan, tz: Tz, count: usize, notices_unread: bool) -> String {
     let kind = if plan.downtime {
         "downtime deploy"
     } else {
@@ -92,7 +112,14 @@ fn text(plan: &Plan, tz: Tz, count: usize) -> String {
     out.push_str("\nOutside live teaching hours and freezes:\n");
     out.push_str(&table(&plan.outside_teaching, tz, count, false));
     out.push_str("\nAllowed by the notice rule too:\n");
-    out.push_str(&table(&plan.notice_allowed, tz, count, true));
+    if plan.notice_allowed.is_empty() && notices_unread {
+        // The cause is the unread notices, not the search's length.
+        out.push_str(
+            "  none known: the downtime notices could not be read (see the warning above), so no notice already sent can be counted; fix that source and run again (for a notice sent now, search longer with --days)\n",
+        );
+    } else {
+        out.push_str(&table(&plan.notice_allowed, tz, count, true));
+    }
     out
 }
 

@@ -129,7 +129,7 @@ pub fn is_variable_name(name: &str) -> bool {
 /// The prefix of the first word of `text` that is a token: a known prefix followed
 /// by at least 8 more letters, digits, `_` or `-` (so that prose naming a prefix,
 /// like "ghp_…", is no token).
-fn token_word(text: &str) -> Option<&'static str> {
+pub(super) fn token_word(text: &str) -> Option<&'static str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .find_map(|word| {
             let lower = word.to_ascii_lowercase();

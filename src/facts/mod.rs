@@ -76,7 +76,7 @@ pub enum FactsError {
         problems: String,
     },
     #[error(
-        "facts file {path} is not about target {target} as {config} configures it:\n  - {differences}\nrecord the facts again with `gatekeeper facts {target} > FILE`"
+        "facts file {path} is not about target {target} as {config} configures it:\n  - {differences}\nrecord the facts again with `gatekeeper facts {target} > FILE`, or evaluate this document anyway with `--no-config` (the policies then come from --policies, else ./policies)"
     )]
     Foreign {
         path: String,

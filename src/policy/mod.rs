@@ -4,6 +4,7 @@
 
 mod lint;
 mod portable;
+mod probe;
 mod settings;
 mod testing;
 

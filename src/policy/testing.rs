@@ -88,7 +88,12 @@ pub fn run_tests(
         let result = set.engine_mut().eval_rule(rule.clone());
         let failure = match result {
             Ok(Value::Bool(true)) => None,
-            Ok(Value::Undefined) => Some("undefined (a condition did not hold)".to_owned()),
+            Ok(Value::Undefined) => Some(
+                match super::probe::explain(set.engine_mut(), &file, &rule) {
+                    Some(why) => format!("undefined: {why}"),
+                    None => "undefined (a condition did not hold)".to_owned(),
+                },
+            ),
             Ok(other) => Some(format!("evaluated to {other}, not true")),
             Err(e) => Some(format!("error: {e:#}")),
         };

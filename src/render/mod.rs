@@ -8,6 +8,7 @@ pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;
+pub(crate) mod source_failures;
 mod table;
 
 use crate::cli::Format;

@@ -79,14 +79,22 @@ pub fn render(decision: &Decision, style: TableStyle) -> String {
 
     let mut table = new_table(style);
     table.set_header(vec!["", "check", "detail"]);
-    for check in &decision.checks {
+    // A failure of a source, quoted by every check and repo it touches, is said once
+    // under the table with the checks it affects.
+    let (folded, failures) = super::source_failures::fold(decision);
+    for (check, folded) in decision.checks.iter().zip(folded) {
+        let mut check = check.clone();
+        check.detail = folded;
         table.add_row(vec![
-            mark(check, style.color),
+            mark(&check, style.color),
             Cell::new(&check.title),
-            Cell::new(detail(check)),
+            Cell::new(detail(&check)),
         ]);
     }
-    format!("{first}\n{table}\n")
+    format!(
+        "{first}\n{table}\n{}",
+        super::source_failures::lines(&failures)
+    )
 }
 
 fn mark(check: &Check, color: bool) -> Cell {

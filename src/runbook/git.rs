@@ -73,6 +73,13 @@ impl Git {
         Ok(self.ask(&["rev-parse", "FETCH_HEAD"])?.trim().to_owned())
     }
 
+    /// Whether git has a committer identity here (user.name and user.email, from the
+    /// config or the environment), as the merge commit needs: `git var
+    /// GIT_COMMITTER_IDENT` fails exactly when the merge would.
+    pub fn identity(&self) -> Result<(), RunbookError> {
+        self.ask(&["var", "GIT_COMMITTER_IDENT"]).map(|_| ())
+    }
+
     /// Uncommitted changes, as `git status --porcelain` lists them (empty when clean).
     pub fn dirty(&self) -> Result<String, RunbookError> {
         Ok(self

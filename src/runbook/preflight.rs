@@ -10,12 +10,33 @@ use std::path::{Path, PathBuf};
 use super::plan::{Action, PlannedStep};
 use super::{Context, RunbookError, steps};
 
+/// Before the lock: every existing clone has a git identity (user.name and
+/// user.email) for the merge commit, so that a deploy never stops at the merge after
+/// maintenance went on.
+pub fn require_git_identity(ctx: &Context) -> Result<(), RunbookError> {
+    for repo in ctx.repos.iter().filter(|r| r.dir.is_dir()) {
+        ctx.git(&repo.dir)
+            .identity()
+            .map_err(|_| RunbookError::Git {
+                command: format!("{} var GIT_COMMITTER_IDENT", ctx.programs.git),
+                dir: repo.dir.clone(),
+                message: format!(
+                    "{} has no git identity for the merge commit (user.name and user.email); set one with `git -C {dir} config user.name \"NAME\"` and `git -C {dir} config user.email \"ADDRESS\"` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
+                    repo.name,
+                    dir = repo.dir.display()
+                ),
+            })?;
+    }
+    Ok(())
+}
+
 /// Read-only checks before anything changes: every program the planned steps start
 /// can be started, every clone exists and is clean, and every release branch on
 /// origin still points at the SHA the gate checked.
 pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
     let planned = super::plan(&steps::target_steps(&ctx.config), ctx)?;
     require_programs(&planned, ctx)?;
+    require_git_identity(ctx)?;
     let release = &ctx.config.release_branch;
     for repo in &ctx.repos {
         if !repo.dir.is_dir() {

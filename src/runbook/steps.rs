@@ -40,19 +40,6 @@ fn builtin(name: &str, which: Builtin) -> StepConfig {
     }
 }
 
-/// `ttmscalr run -f TARGET -p debug.1 -- bundle exec rake TASK`: a rake task on the
-/// debug box, which shares the lesson player's cache with the app servers.
-fn rake_on_debug(name: &str, task: &str) -> StepConfig {
-    command(
-        name,
-        When::Always,
-        &[
-            "ttmscalr", "run", "-f", "{target}", "-p", "debug.1", "--", "bundle", "exec", "rake",
-            task,
-        ],
-    )
-}
-
 /// The default runbook (docs/runbook.md), without the final verify, which
 /// always runs last and is not configurable.
 pub fn default_steps() -> Vec<StepConfig> {
@@ -81,14 +68,6 @@ pub fn default_steps() -> Vec<StepConfig> {
             &["ttmscalr", "deploy:migrate", "{target}"],
         ),
         command("deploy", When::Always, &["ttmscalr", "deploy", "{target}"]),
-        rake_on_debug(
-            "clear the lesson player cache",
-            "lesson_player:clear_lesson_cache",
-        ),
-        rake_on_debug(
-            "prime the lesson player cache",
-            "lesson_player:prime_lesson_cache",
-        ),
         command(
             "maintenance off",
             When::Downtime,
@@ -219,13 +198,31 @@ jenkins_job = "apangea-rc"
                 "push to {deploy_remote}",
                 "migrate",
                 "deploy",
-                "clear the lesson player cache",
-                "prime the lesson player cache",
                 "maintenance off",
             ]
         );
+        // No team's own commands: only git and ttmscalr's deploy verbs.
+        let rake = default_steps()
+            .iter()
+            .any(|s| s.command.iter().any(|a| a.contains("rake")));
+        assert!(!rake);
         assert_eq!(default_steps()[0].builtin, Some(Builtin::RecordProduction));
         assert_eq!(default_steps()[0].when, When::Always);
+    }
+
+    #[test]
+    fn the_seed_teams_cache_steps_live_in_this_repos_config() {
+        let text = include_str!("../../gatekeeper.toml");
+        let config =
+            crate::config::Config::parse(text, std::path::Path::new("gatekeeper.toml")).unwrap();
+        let names: Vec<_> = target_steps(config.target("production").unwrap())
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names.len(), default_steps().len() + 2, "{names:?}");
+        assert_eq!(names[6], "clear the lesson player cache");
+        assert_eq!(names[7], "prime the lesson player cache");
+        assert_eq!(names[8], "maintenance off");
     }
 
     #[test]

@@ -146,7 +146,7 @@ fn both_key_types_sign_a_decision_that_verifies_as_passed() {
         }
         let ours = &predicate["https://github.com/thinkthroughmath/gatekeeper/attestation/deploy-decision/v1"];
         assert_eq!(ours["target"], "production");
-        assert_eq!(ours["checks"].as_array().unwrap().len(), 7);
+        assert_eq!(ours["checks"].as_array().unwrap().len(), 8);
 
         let (code, stdout, stderr) = verify(&file, &public, &["--format", "json"]);
         assert_eq!(code, 0, "{stdout}{stderr}");

@@ -209,8 +209,8 @@ fn a_credential_in_a_url_or_a_token_in_any_value_is_refused_by_key_never_by_valu
     let ghp = "ghp_pastedTokenValue0123456789abcdef";
     refused(
         &[(
-            "app = \"apangea\"",
-            &format!("app = \"apangea\"\nnotice_to = \"ops {ghp}\""),
+            "notice_to = \"field-team@imaginelearning.com\"",
+            &format!("notice_to = \"ops {ghp}\""),
         )],
         &["targets.production.notice_to holds a token (a word starting with `ghp_`)"],
         &[ghp],
@@ -504,4 +504,25 @@ fn an_override_reason_without_an_override_is_refused() {
     );
     assert_eq!(code, 0, "{decision}");
     assert!(failing(&decision) == ["throughput"], "{decision}");
+}
+
+#[test]
+fn every_type_error_and_a_token_are_named_at_once_each_by_its_key() {
+    let ghp = "ghp_pastedTokenValue0123456789abcdef";
+    refused(
+        &[
+            ("deploy_minutes = 60", "deploy_minutes = \"sixty\""),
+            ("account_id = 1234567", "account_id = \"1234567\""),
+            (
+                "token_env = \"GITHUB_TOKEN\"",
+                &format!("token_env = \"{ghp}\""),
+            ),
+        ],
+        &[
+            "deploy_minutes (line",
+            "newrelic.account_id (line",
+            "github.token_env must be the NAME of an environment variable",
+        ],
+        &[ghp, "sixty"],
+    );
 }

@@ -111,6 +111,7 @@ fn every_flag_of_every_command_is_in_the_cli_reference() {
         &["attest", "keygen"],
         &["attest", "verify"],
         &["attest", "predicate"],
+        &["init"],
     ] {
         let out = gatekeeper().args(cmd).arg("--help").output().unwrap();
         let help = String::from_utf8(out.stdout).unwrap();

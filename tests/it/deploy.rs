@@ -143,22 +143,16 @@ async fn green_deploy_merges_both_repos_and_pushes_the_app() {
         "deploy remote is on the new master"
     );
 
-    // Zero downtime: no maintenance, no migrate; deploy and the cache tasks ran.
+    // Zero downtime: no maintenance, no migrate; only the deploy ran (the default
+    // runbook holds no team's own tasks).
     let runs = s.ttmscalr();
-    assert_eq!(
-        runs,
-        [
-            "deploy production",
-            "run -f production -p debug.1 -- bundle exec rake lesson_player:clear_lesson_cache",
-            "run -f production -p debug.1 -- bundle exec rake lesson_player:prime_lesson_cache",
-        ]
-    );
+    assert_eq!(runs, ["deploy production"]);
     assert!(stdout.contains("maintenance on — skipped"), "{stdout}");
     assert!(
-        stdout.contains("[1/10] record the production SHA"),
+        stdout.contains("[1/8] record the production SHA"),
         "{stdout}"
     );
-    assert!(stdout.contains("[3/10] merge rc into master"), "{stdout}");
+    assert!(stdout.contains("[3/8] merge rc into master"), "{stdout}");
     assert!(
         stdout.contains("$ git pull --no-ff --no-edit origin rc"),
         "{stdout}"
@@ -200,7 +194,7 @@ async fn downtime_deploy_wraps_migrate_in_maintenance() {
     assert_eq!(runs.get(1).unwrap(), "deploy:migrate production");
     assert_eq!(runs.get(2).unwrap(), "deploy production");
     assert_eq!(runs.last().unwrap(), "maintenance off -f production");
-    assert_eq!(runs.len(), 6, "{runs:?}");
+    assert_eq!(runs.len(), 4, "{runs:?}");
 }
 
 #[tokio::test]
@@ -241,12 +235,9 @@ async fn failing_ttmscalr_deploy_stops_and_names_the_rollback() {
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("FAILED at step \"deploy\""), "{stdout}");
     assert!(stdout.contains("stand-in: deploy failed"), "{stdout}");
-    // The cache steps did not run.
+    // Nothing after it ran.
     assert_eq!(s.ttmscalr(), ["deploy production"]);
-    assert!(
-        stdout.contains("Not run: clear the lesson player cache"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Not run: verify."), "{stdout}");
     let expected = format!(
         "gatekeeper rollback production --to {} --config {}",
         s.release.production_sha,

@@ -77,7 +77,14 @@ fn override_does_not_allow_when_another_check_fails() {
     let (code, d) = decide(
         gatekeeper()
             .args(["check", "production", "--format", "json", "--downtime"])
-            .args(["--override", "throughput", "--reason", "spike"])
+            .args([
+                "--override",
+                "throughput",
+                "--reason",
+                "spike",
+                "--by",
+                "tim",
+            ])
             .arg("--facts")
             .arg(fixture("facts/too-busy.json")),
     );
@@ -313,4 +320,42 @@ fn a_holiday_added_to_the_settings_lifts_teaching_hours() {
     assert_eq!(thanksgiving(&policies()), "fail");
     let dir = policies_with_settings(&[("holidays := set()", r#"holidays := {"2026-11-26"}"#)]);
     assert_eq!(thanksgiving(dir.path()), "pass");
+}
+
+#[test]
+fn an_override_names_the_person_given_with_by() {
+    let (code, d) = decide(too_busy().args([
+        "--format",
+        "json",
+        "--override",
+        "throughput",
+        "--reason",
+        "bot traffic, INC-88",
+        "--by",
+        "ada",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(check(&d, "throughput")["overridden"]["by"], "ada");
+}
+
+#[test]
+fn an_override_by_nobody_known_is_refused_naming_by() {
+    let out = too_busy()
+        .env_remove("USER")
+        .env_remove("USERNAME")
+        .env_remove("LOGNAME")
+        .args([
+            "--format",
+            "json",
+            "--override",
+            "throughput",
+            "--reason",
+            "bot traffic, INC-88",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--by NAME"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("unknown"));
 }

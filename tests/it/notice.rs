@@ -23,6 +23,8 @@ app = "apangea"
 deploy_repo = "thinkthroughmath/aws-production"
 deploy_remote = "aws-production"
 notices_repo = "thinkthroughmath/deploy-notices"
+notice_to = "field-team@imaginelearning.com"
+notice_cc = ["tier2@imaginelearning.com"]
 
 [[targets.production.repos]]
 github = "thinkthroughmath/apangea"
@@ -30,6 +32,27 @@ jenkins_job = "apangea-rc"
 "#
     );
     std::fs::write(dir.join("gatekeeper.toml"), text).unwrap();
+}
+
+#[test]
+fn a_config_without_notice_to_has_no_recipient_and_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    let file = dir.path().join("gatekeeper.toml");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("notice_to = \"field-team@imaginelearning.com\"\n", "")
+        .replace("notice_cc = [\"tier2@imaginelearning.com\"]\n", "");
+    std::fs::write(&file, text).unwrap();
+    let (code, stdout, stderr) = output(&mut notice(dir.path(), "2026-11-28T02:00:00-05:00"));
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("targets.production.notice_to is not set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("notice_to = \"ADDRESS\""), "{stderr}");
+    assert!(!stderr.contains("imaginelearning"), "{stderr}");
 }
 
 fn notice(dir: &Path, start: &str) -> assert_cmd::Command {

@@ -90,7 +90,8 @@ fn run_with_a_bad_regex_is_a_usage_error() {
 
 #[test]
 fn only_failures_are_listed_with_their_reason() {
-    // A valid edit that the shipped tests disagree with.
+    // A valid edit: only the test that pins the team's own limit disagrees, and it
+    // names the condition with the value expected and the value got.
     let dir = edited_policies(
         "settings.rego",
         &[(
@@ -101,21 +102,75 @@ fn only_failures_are_listed_with_their_reason() {
     let (code, stdout, _) = run(&[dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     let failed = listed(&stdout, "FAIL ");
-    assert!(failed.contains(&"data.gatekeeper_test.test_quiet_app_passes".to_owned()));
+    assert_eq!(
+        failed,
+        vec!["data.gatekeeper_settings_test.test_the_throughput_limit".to_owned()]
+    );
     assert!(listed(&stdout, "PASS ").is_empty(), "{stdout}");
     assert!(
-        stdout.contains("throughput_test.rego: undefined"),
+        stdout.contains("`settings.throughput_limit_rpm == 15000` did not hold"),
         "{stdout}"
     );
+    assert!(stdout.contains("expected: 15000"), "{stdout}");
+    assert!(stdout.contains("got:      9000"), "{stdout}");
+}
+
+#[test]
+fn a_rule_test_failure_shows_expected_against_got() {
+    let dir = edited_policies(
+        "approval_test.rego",
+        &[(
+            "\tinp := with_reviews([review_by(\"tim\", \"APPROVED\", old_sha)])\n\tstatus(inp, \"approval\") == \"fail\"",
+            "\tinp := with_reviews([review_by(\"tim\", \"APPROVED\", old_sha)])\n\tstatus(inp, \"approval\") == \"pass\"",
+        )],
+    );
+    let (code, stdout, _) = run(&[dir.path().to_str().unwrap(), "--run", "stale_commit"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("test_approval_on_stale_commit_fails"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expected: \"pass\""), "{stdout}");
+    assert!(stdout.contains("got:      \"fail\""), "{stdout}");
+}
+
+#[test]
+fn editing_the_settings_changes_no_rule_test() {
+    // A team's own values: only settings_test.rego, which pins them, disagrees.
+    let dir = edited_policies(
+        "settings.rego",
+        &[
+            (
+                "throughput_limit_rpm := 15000",
+                "throughput_limit_rpm := 20000",
+            ),
+            ("approvers := [\"tim\"]", "approvers := [\"ada\"]"),
+            (
+                "vetters := [\"tim\", \"jim\"]",
+                "vetters := [\"ada\", \"grace\"]",
+            ),
+            ("teaching_start := \"07:00\"", "teaching_start := \"08:00\""),
+        ],
+    );
+    let (code, stdout, _) = run(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let failed = listed(&stdout, "FAIL ");
+    assert!(
+        failed
+            .iter()
+            .all(|t| t.starts_with("data.gatekeeper_settings_test.")),
+        "{stdout}"
+    );
+    assert_eq!(failed.len(), 4, "{stdout}");
 }
 
 #[test]
 fn json_format_is_one_document_with_every_test() {
     let dir = edited_policies(
-        "settings.rego",
+        "settings_test.rego",
         &[(
-            "throughput_limit_rpm := 15000",
-            "throughput_limit_rpm := 9000",
+            "settings.throughput_limit_rpm == 15000",
+            "settings.throughput_limit_rpm == 9000",
         )],
     );
     let (code, stdout, _) = run(&[
@@ -123,7 +178,7 @@ fn json_format_is_one_document_with_every_test() {
         "--format",
         "json",
         "--run",
-        "quiet|rpm",
+        "quiet|throughput_limit",
         "--coverage",
     ]);
     assert_eq!(code, 1);
@@ -136,20 +191,23 @@ fn json_format_is_one_document_with_every_test() {
         summary["passed"].as_u64().unwrap() + summary["failed"].as_u64().unwrap(),
         tests.len() as u64
     );
-    assert_eq!(doc["run"], "quiet|rpm");
+    assert_eq!(doc["run"], "quiet|throughput_limit");
     let quiet = tests
         .iter()
-        .find(|t| t["rule"] == "test_quiet_app_passes")
+        .find(|t| t["rule"] == "test_the_throughput_limit")
         .unwrap();
-    assert_eq!(quiet["name"], "data.gatekeeper_test.test_quiet_app_passes");
-    assert_eq!(quiet["package"], "data.gatekeeper_test");
+    assert_eq!(
+        quiet["name"],
+        "data.gatekeeper_settings_test.test_the_throughput_limit"
+    );
+    assert_eq!(quiet["package"], "data.gatekeeper_settings_test");
     assert_eq!(quiet["passed"], false);
     assert!(quiet["failure"].as_str().unwrap().contains("undefined"));
     assert!(
         quiet["file"]
             .as_str()
             .unwrap()
-            .ends_with("throughput_test.rego")
+            .ends_with("settings_test.rego")
     );
     assert!(quiet["duration_ms"].is_number());
     let passing = tests.iter().find(|t| t["passed"] == true).unwrap();

@@ -271,3 +271,22 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
         "{stderr}"
     );
 }
+
+/// A clone without a git identity: the merge commit would fail after maintenance
+/// went on, so the deploy is refused before the lock, naming the clone and the fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clone_without_a_git_identity_is_refused_before_the_lock() {
+    let s = Setup::new(false).await;
+    let clone = &s.release.lesson.clone;
+    git(clone, &["config", "--unset", "user.name"]);
+    git(clone, &["config", "--unset", "user.email"]);
+    // No guess from the host's name: only a configured identity counts.
+    git(clone, &["config", "user.useConfigOnly", "true"]);
+    let apangea = rev(&s.release.apangea.origin, "master");
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("has no git identity"), "{stderr}");
+    assert!(stderr.contains("config user.email"), "{stderr}");
+    assert!(!has_lock(&s.release.deploy_remote));
+    assert_eq!(rev(&s.release.apangea.origin, "master"), apangea);
+}

@@ -285,3 +285,55 @@ fn window_holds_the_policies_downtime_verdict_to_the_facts() {
     crate::support::assert_exit(&out, 2);
     assert!(stderr.contains("has pending migrations"), "{stderr}");
 }
+
+/// Notices that could not be read: the empty notice list names that cause first,
+/// and the same failure met at several URLs is one warning line.
+#[test]
+fn unreadable_notices_are_named_as_the_cause_and_each_failure_warned_once() {
+    let mut facts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::fixture(
+            "facts/migrations-weekday-no-notice.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    facts["notices"] = serde_json::Value::Null;
+    facts["errors"] = serde_json::json!([
+        {"source": "notices", "message": "POST https://api.github.com/graphql answered 502 Bad Gateway, also on the retry"},
+        {"source": "jenkins", "message": "GET https://j.example/job/a/api/json: dns error", "repo": "thinkthroughmath/apangea"},
+        {"source": "jenkins", "message": "GET https://j.example/job/b/api/json: dns error", "repo": "thinkthroughmath/lesson-content"}
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("facts.json");
+    std::fs::write(&file, facts.to_string()).unwrap();
+    let out = crate::support::gatekeeper()
+        .args([
+            "window",
+            "production",
+            "--downtime",
+            "--days",
+            "2",
+            "--facts",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains("none known: the downtime notices could not be read"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("none in the search: try --days"),
+        "{stdout}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "jenkins (thinkthroughmath/apangea, thinkthroughmath/lesson-content) could not be read"
+        ),
+        "{stderr}"
+    );
+}

@@ -59,7 +59,9 @@ pub fn clean_env<'a>(
     for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
         cmd.env_remove(var);
     }
+    // A login, as on a workstation (an override names its person).
     cmd.env("NO_COLOR", "1")
+        .env("USER", "tester")
         .env("HOME", home)
         .env_remove("COLUMNS")
 }

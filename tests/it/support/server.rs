@@ -284,6 +284,8 @@ notices_repo = "thinkthroughmath/deploy-notices"
 release_branch = "rc"
 base_branch = "master"
 smoke_urls = ["{uri}/up"]
+notice_to = "field-team@imaginelearning.com"
+notice_cc = ["tier2@imaginelearning.com"]
 
 [[targets.production.repos]]
 github = "thinkthroughmath/apangea"

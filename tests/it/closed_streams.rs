@@ -1,0 +1,84 @@
+//! A closed or full stdout or stderr never panics (exit 101): the documented exit
+//! codes stand, whatever the streams can take.
+
+use std::process::Stdio;
+
+use crate::support::root;
+
+fn dev_full() -> Stdio {
+    Stdio::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap(),
+    )
+}
+
+fn code_with(stdout: Stdio, stderr: Stdio, args: &[&str]) -> i32 {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
+    cmd.current_dir(root())
+        .args(args)
+        .stdout(stdout)
+        .stderr(stderr)
+        .status()
+        .unwrap()
+        .code()
+        .unwrap_or(-1)
+}
+
+#[test]
+fn an_error_with_stderr_full_keeps_exit_2() {
+    let code = code_with(
+        Stdio::null(),
+        dev_full(),
+        &["check", "production", "--facts", "missing.json"],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_decision_with_stdout_and_stderr_full_is_exit_2_not_a_panic() {
+    let code = code_with(
+        dev_full(),
+        dev_full(),
+        &[
+            "check",
+            "production",
+            "--facts",
+            "fixtures/facts/green.json",
+        ],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn an_error_with_stderr_closed_keeps_exit_2() {
+    let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
+    let status = std::process::Command::new("sh")
+        .current_dir(root())
+        .arg("-c")
+        .arg(format!(
+            "exec {:?} check production --facts missing.json 2>&-",
+            bin
+        ))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
+
+#[test]
+fn output_into_a_pipe_whose_reader_left_keeps_the_exit_code() {
+    // `gatekeeper … 2>&1 | head -2`: the reader goes away before or while the
+    // command writes.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"))
+        .current_dir(root())
+        .args(["check", "production", "--facts", "missing.json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
