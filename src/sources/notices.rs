@@ -22,8 +22,9 @@ const NOTICES_PAGE: u32 = 50;
 const COMMENTS_PAGE: u32 = 100;
 
 /// The open notices with every comment and edit time. Nothing is spliced into the
-/// text: the repo and label travel as variables.
-const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
+/// text: the repo and label travel as variables. Public so that a test validates it
+/// against GitHub's schema.
+pub const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
   repository(owner: $owner, name: $name) {
     issues(labels: $labels, states: OPEN, first: $notices, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount

@@ -24,6 +24,7 @@ mod exceptions;
 mod facts_file;
 mod fail_closed;
 mod formats;
+mod graphql_schema;
 mod help;
 mod integrity;
 mod lock;
