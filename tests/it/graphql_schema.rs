@@ -9,6 +9,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use apollo_compiler::request::coerce_variable_values;
+use apollo_compiler::response::JsonMap;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Schema};
 use gatekeeper::sources::{github::chatops, notices, releases};
@@ -74,6 +76,36 @@ fn the_release_query_validates_for_every_chunk_size() {
     for (name, query) in release_queries() {
         assert_valid(&name, &query);
     }
+}
+
+/// The release query's variables, as `releases::variables` sends them, have the
+/// types its text declares, for a chunk of 1, 2 and 25 repos.
+#[test]
+fn the_release_variables_fit_the_release_query() {
+    for n in [1, 2, releases::CHUNK] {
+        let names: Vec<String> = (0..n).map(|i| format!("owner{i}/repo{i}")).collect();
+        let repos: Vec<&str> = names.iter().map(String::as_str).collect();
+        let variables = releases::variables(&repos, "rc", "master");
+        let values: JsonMap = serde_json::from_value(variables).unwrap();
+        let document = ExecutableDocument::parse_and_validate(
+            schema(),
+            releases::query(n),
+            format!("releases::query({n})"),
+        )
+        .unwrap();
+        let operation = document.operations.get(Some("Releases")).unwrap();
+        if let Err(e) = coerce_variable_values(schema(), operation, &values) {
+            panic!("releases::variables for {n} repos do not fit the query: {e:?}");
+        }
+    }
+    // The check can fail: a page size sent as text is refused.
+    let mut variables = releases::variables(&["o/n"], "rc", "master");
+    variables["pulls"] = serde_json::json!("20");
+    let values: JsonMap = serde_json::from_value(variables).unwrap();
+    let document =
+        ExecutableDocument::parse_and_validate(schema(), releases::query(1), "wrong").unwrap();
+    let operation = document.operations.get(Some("Releases")).unwrap();
+    assert!(coerce_variable_values(schema(), operation, &values).is_err());
 }
 
 #[test]
