@@ -26,8 +26,9 @@ const COMMENTS_PAGE: u32 = 100;
 const EDITS_PAGE: u32 = 20;
 
 /// The open notices with every comment and edit time. Nothing is spliced into the
-/// text: the repo and label travel as variables.
-const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!, $edits: Int!) {
+/// text: the repo and label travel as variables. Public so that a test validates it
+/// against GitHub's schema.
+pub const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!, $edits: Int!) {
   repository(owner: $owner, name: $name) {
     issues(labels: $labels, states: OPEN, first: $notices, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount

@@ -26,6 +26,7 @@ mod exceptions;
 mod facts_file;
 mod fail_closed;
 mod formats;
+mod graphql_schema;
 mod guard;
 mod help;
 mod incidents;
