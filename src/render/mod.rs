@@ -1,7 +1,9 @@
 //! Turns a decision into text: one file per format behind [`render`]. Renderers do
 //! no I/O; the caller writes what they return.
 
+pub mod calendar;
 pub mod explain;
+pub mod gantt;
 pub mod github;
 pub mod impact;
 mod json;
