@@ -469,7 +469,7 @@ pub fn html(cal: &Calendar) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<meta name=\"color-scheme\" content=\"light dark\" />\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         esc(&title),
         esc(&title)
     );
@@ -596,7 +596,11 @@ fn grid(o: &mut String, cal: &Calendar, tz: Tz) {
 
 fn cell(o: &mut String, c: &Cell, tz: Tz) {
     let describe = esc(&c.describe(tz));
-    let ann = if c.announced { " ann" } else { "" };
+    let ann = if c.announced {
+        " ann\" data-announced=\"yes"
+    } else {
+        ""
+    };
     let check = match &c.state {
         State::Closed(x) | State::Partly { rest: x, .. } => {
             format!(" data-check=\"{}\"", esc(&x.check))
