@@ -429,7 +429,7 @@ body { font: 12px/1.35 system-ui, sans-serif; color: var(--fg); background: var(
 h1 { font-size: 1.3em; margin: 0 0 .3em; } p, ul { margin: .3em 0; }
 table.grid { border-collapse: collapse; table-layout: fixed; width: 100%; }
 .grid th, .grid td { border: 1px solid var(--line); padding: 0; text-align: center; font-size: 11px; }
-.grid th.day { text-align: left; padding: 1px 4px; width: 15em; font-weight: normal; white-space: nowrap; overflow: hidden; }
+.grid th.day { text-align: left; padding: 1px 4px; width: 21em; font-weight: normal; white-space: nowrap; overflow: hidden; }
 .grid td > div { display: flex; } .c { flex: 1; min-height: 1.7em; line-height: 1.7em; position: relative; font-weight: bold; }
 .c + .c { border-left: 1px dashed var(--line); }
 .allowed { background: var(--allowed); }

@@ -132,6 +132,10 @@ fn the_page_shows_teaching_hours_the_notice_lead_and_an_allowed_weekend_night() 
     assert!(p.rows.values().all(|(n, _)| *n == 24));
     // Before the facts' time: outside the search.
     assert_eq!(p.at("2026-11-24T15:00:00Z").state, "outside");
+    assert!(
+        p.cells.values().all(|c| !c.announced),
+        "no notice, no announced window"
+    );
     // Wednesday 10:00 EST: live teaching.
     let teaching = p.at("2026-11-25T15:00:00Z");
     assert_eq!(teaching.state, "teaching");

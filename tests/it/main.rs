@@ -12,6 +12,7 @@
 mod architecture;
 mod attest;
 mod base_branch;
+mod browser;
 mod calendar;
 mod chatops;
 mod check;
