@@ -244,3 +244,111 @@ fn the_calendar_renders_in_chromium_with_the_known_cells_and_prints_on_one_page(
         std::fs::write(docs, shot).unwrap();
     }
 }
+
+/// Parses and renders `chart` (a Mermaid block's body) with the `mermaid` package in
+/// Chromium; returns "ok N" (N tasks drawn) or "error MESSAGE".
+fn mermaid_in_chromium(
+    browser: &Path,
+    mermaid: &Path,
+    dir: &Path,
+    name: &str,
+    chart: &str,
+) -> String {
+    let escaped = chart
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let page = format!(
+        r#"<!DOCTYPE html><html><body><pre id="src">{escaped}</pre>
+<script src="file://{}"></script>
+<script>
+function done(s) {{ const p = document.createElement('pre'); p.id = 'result'; p.textContent = s; document.body.appendChild(p); }}
+mermaid.initialize({{ startOnLoad: false }});
+const text = document.getElementById('src').textContent;
+mermaid.parse(text)
+  .then(() => mermaid.render('chart', text))
+  .then(r => {{ const d = document.createElement('div'); d.innerHTML = r.svg;
+                done('ok ' + d.querySelectorAll('rect.task').length); }},
+        e => done('error ' + (e && e.message ? e.message : String(e))));
+</script></body></html>"#,
+        mermaid.display()
+    );
+    let path = dir.join(format!("{name}.html"));
+    std::fs::write(&path, page).unwrap();
+    let dom = run_chromium(
+        browser,
+        &dir.join(format!("profile-{name}")),
+        &[
+            "--dump-dom".to_owned(),
+            "--virtual-time-budget=20000".to_owned(),
+            "--allow-file-access-from-files".to_owned(),
+        ],
+        &path,
+    );
+    dom.split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap_or_else(|| panic!("mermaid gave no result:\n{dom}"))
+        .to_owned()
+}
+
+/// The Mermaid block of `window --format markdown` is valid for the `mermaid` parser
+/// (what GitHub renders with) and draws a task per run; a broken block is caught.
+/// Needs `GATEKEEPER_MERMAID` (the package's `dist/mermaid.min.js`), which `.ci/run`
+/// installs with npm and sets, with `GATEKEEPER_CHROMIUM`.
+#[test]
+fn the_mermaid_chart_parses_and_renders_with_the_mermaid_package() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let Some(mermaid) = std::env::var_os("GATEKEEPER_MERMAID").map(PathBuf::from) else {
+        eprintln!(
+            "GATEKEEPER_MERMAID is not set: the Mermaid test did not run (.ci/run installs the package and sets it)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let policies = edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-12-02", "to": "2026-12-03", "reason": "State testing"}]"#,
+        )],
+    );
+    for (name, at, days, with_freeze) in [
+        ("fixture", "2026-11-24T14:00:00-05:00", "14", true),
+        ("fall", "2026-10-26T12:00:00-04:00", "7", false),
+        ("spring", "2027-03-08T12:00:00-05:00", "7", false),
+    ] {
+        let mut cmd = gatekeeper();
+        cmd.args(["window", "production", "--downtime", "--minutes", "60"])
+            .arg("--facts")
+            .arg(fixture("facts/migrations-weekday-no-notice.json"))
+            .args(["--at", at, "--days", days, "--format", "markdown"]);
+        if with_freeze {
+            cmd.arg("--policies").arg(policies.path());
+        }
+        let out = cmd.output().unwrap();
+        crate::support::assert_exit(&out, 0);
+        let md = String::from_utf8(out.stdout).unwrap();
+        let chart = md
+            .split("```mermaid\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        let tasks = chart
+            .lines()
+            .filter(|l| l.starts_with("    ") && l.ends_with('m') && !l.contains("dateFormat"))
+            .count();
+        let result = mermaid_in_chromium(&browser, &mermaid, dir.path(), name, chart);
+        assert_eq!(result, format!("ok {tasks}"), "{name}:\n{chart}");
+    }
+    let broken = mermaid_in_chromium(
+        &browser,
+        &mermaid,
+        dir.path(),
+        "broken",
+        "gantt\n    dateFormat YYYY-MM-DD HH:mm\n    section a\n    allowed :active, 2026-11-28 00:00, 60m\n    )(\n",
+    );
+    assert!(broken.starts_with("error"), "{broken}");
+}
