@@ -25,6 +25,7 @@ pub struct Calendar {
     pub downtime: bool,
     pub minutes: u32,
     pub timezone: String,
+    pub tz: Tz,
     /// The facts' time (`now`).
     pub now: DateTime<Utc>,
     pub from: DateTime<Utc>,
@@ -258,6 +259,7 @@ pub fn build(
         downtime: plan.downtime,
         minutes: plan.minutes,
         timezone: plan.timezone.clone(),
+        tz,
         now: facts.now,
         from: plan.from,
         until: plan.until,
@@ -456,7 +458,7 @@ table.runs { border-collapse: collapse; } .runs td, .runs th { border: 1px solid
 
 /// The calendar as one self-contained HTML page.
 pub fn html(cal: &Calendar) -> String {
-    let tz: Tz = cal.timezone.parse().unwrap_or(Tz::UTC);
+    let tz = cal.tz;
     let kind = if cal.downtime {
         "downtime deploy"
     } else {

@@ -13,7 +13,7 @@ use super::calendar::{Calendar, Cell, State};
 
 /// The Mermaid block, fenced.
 pub fn mermaid(cal: &Calendar) -> String {
-    let tz: Tz = cal.timezone.parse().unwrap_or(Tz::UTC);
+    let tz = cal.tz;
     let kind = if cal.downtime {
         "downtime"
     } else {

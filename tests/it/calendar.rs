@@ -196,6 +196,26 @@ fn a_freeze_closes_its_days_with_its_reason_and_a_holiday_opens_teaching_hours()
     assert!(p.rows["2026-11-30"].1.contains("(holiday)"));
     // Tuesday noon, no holiday: teaching.
     assert_eq!(p.at("2026-12-01T17:00:00Z").state, "teaching");
+    // The chart labels the frozen days by the freeze's reason, as critical.
+    let out = gatekeeper()
+        .args(["window", "production", "--downtime", "--minutes", "60"])
+        .args(["--facts", &facts("migrations-weekday-no-notice")])
+        .args(["--at", "2026-11-24T14:00:00-05:00", "--format", "markdown"])
+        .args(["--policies", &policies])
+        .output()
+        .unwrap();
+    crate::support::assert_exit(&out, 0);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains(
+            "    section Wed 02\n    freeze State testing :crit, 2026-12-02 00:00, 1440m\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("    section Mon 30 holiday\n    allowed :active, 2026-11-30 00:00, 1440m\n"),
+        "{md}"
+    );
 }
 
 #[test]
