@@ -8,6 +8,7 @@ test_green_release_is_allowed if {
 	d.evaluated_at == "2026-11-24T19:00:00Z"
 	[c.id | some c in d.checks] == [
 		"tests", "release_dependencies", "approval", "throughput", "teaching_hours", "downtime_notice", "freeze",
+		"no_open_incident",
 	]
 }
 

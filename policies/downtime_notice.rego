@@ -10,6 +10,10 @@
 #
 # A vetter's /proceed hidden on GitHub (`minimized`) does not count.
 #
+# A comment is its author's word only while nobody else edited it last (GitHub
+# records the last `editor`): one last edited by someone else is the editor's
+# word, vets only when the editor is a vetter, and never counts for its author.
+#
 # Text unknown (`text_known: false`, the notice or comment was edited after `now`,
 # as with `--at`): such a notice never passes, and a vetter comment whose text is
 # unknown leaves vetting unproved, since it may have been the vetter's latest word.
@@ -150,16 +154,44 @@ latest_vetting(n) := same[count(same) - 1] if {
 	]
 }
 
-# GitHub logins are case-insensitive: `Jim` in the settings is jim on GitHub.
+# Comments that are a vetter's word.
 vetter_comments(n) := [c |
 	some c in n.comments
-	is_string(c.user)
-	lower(c.user) in {lower(v) | some v in settings.vetters}
+	is_vetter(comment_by(c))
 ]
 
-# Vetter comments whose text at `now` is not known to be what was read.
+# GitHub logins are case-insensitive: `Jim` in the settings is jim on GitHub.
+is_vetter(login) if {
+	is_string(login)
+	lower(login) in {lower(v) | some v in settings.vetters}
+}
+
+# Whose word a comment is: its author's while nobody else edited it last, else
+# its last editor's (when GitHub names one), never its author's.
+comment_by(c) := c.user if {
+	is_string(c.user)
+	authors_word(c)
+}
+
+comment_by(c) := c.editor if {
+	not authors_word(c)
+	is_string(c.editor)
+}
+
+# Never edited, or last edited by its author.
+authors_word(c) if c.edited_at == null
+
+authors_word(c) if {
+	is_string(c.user)
+	is_string(c.editor)
+	lower(c.editor) == lower(c.user)
+}
+
+# Vetters' comments (by author or by last editor) whose text at `now` is not
+# known to be what was read.
 unknown_vetting(n) := [c |
-	some c in vetter_comments(n)
+	some c in n.comments
+	vetter_involved(c)
 	not text_known(c)
 ]
 
@@ -170,6 +202,24 @@ text_known(c) if c.text_known == true
 shown_on_github(c) if c.minimized == false
 
 says_proceed(c) if c.proceed == true
+
+vetter_involved(c) if is_vetter(c.user)
+
+vetter_involved(c) if is_vetter(c.editor)
+
+# Vetters' comments that someone else edited last: not their word, said so.
+edited_away(n) := [msg |
+	some c in n.comments
+	is_vetter(c.user)
+	not authors_word(c)
+	msg := sprintf("%s's comment at %s was last edited by %s, so it is not %s's word", [c.user, c.at, editor_name(c), c.user])
+]
+
+editor_name(c) := c.editor if is_string(c.editor) else := "someone GitHub does not name"
+
+edited_hint(n) := sprintf(" (%s)", [concat("; ", edited_away(n))]) if {
+	count(edited_away(n)) > 0
+} else := ""
 
 vetted(n) if {
 	count(unknown_vetting(n)) == 0
@@ -193,7 +243,7 @@ vetting_problems(n) := set() if {
 } else := {msg} if {
 	c := latest_vetting(n)
 	c.reschedule == true
-	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, c.user, c.at])
+	msg := sprintf("notice #%v: /reschedule by %s at %s withdrew it", [n.number, comment_by(c), c.at])
 } else := {msg} if {
 	c := latest_vetting(n)
 	c.proceed == true
@@ -203,7 +253,7 @@ vetting_problems(n) := set() if {
 			"notice #%v: the latest comment by a vetter, %s's /proceed at %s, is hidden on GitHub (minimized), ",
 			"so it does not count: a vetter must comment /proceed again",
 		]),
-		[n.number, c.user, c.at],
+		[n.number, comment_by(c), c.at],
 	)
 } else := {msg} if {
 	c := latest_vetting(n)
@@ -213,17 +263,17 @@ vetting_problems(n) := set() if {
 			"notice #%v: not vetted: the latest comment by a vetter, %s's at %s, has no line that is exactly ",
 			"/proceed, so it withdraws any earlier vetting%s",
 		]),
-		[n.number, c.user, c.at, not_command_hint(c)]
+		[n.number, comment_by(c), c.at, not_command_hint(c)]
 	)
 } else := {msg} if {
 	c := latest_vetting(n)
 	msg := sprintf(
 		"notice #%v: vetted by %s at %s, before the notice was sent in its current words at %s: %s",
-		[n.number, c.user, c.at, n.sent_at, "a vetter must comment /proceed again"]
+		[n.number, comment_by(c), c.at, n.sent_at, "a vetter must comment /proceed again"]
 	)
 } else := {sprintf(
-	"notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed",
-	[n.number, concat(", ", settings.vetters)]
+	"notice #%v: not vetted: a vetter (%s) must comment a line that is exactly /proceed%s",
+	[n.number, concat(", ", settings.vetters), edited_hint(n)]
 )}
 
 unknown_vetting_reason(n, c) := msg if {
@@ -302,7 +352,7 @@ cover_problems(n) := set() if {
 # The first good notice names the pass: with two vetted notices there must still be one detail.
 notice_pass_detail := sprintf(
 	"notice #%v sent %s h ahead, vetted by %s, announces %s for %v minutes",
-	[n.number, format_int(lead_hours(n), 10), latest_vetting(n).user, n.start_local, n.minutes]
+	[n.number, format_int(lead_hours(n), 10), comment_by(latest_vetting(n)), n.start_local, n.minutes]
 ) if {
 	n := good_notices[0]
 } else := "no vetted notice"
@@ -325,7 +375,7 @@ notice_lead(n) := lead_hours(n) if {
 	lead_seconds(n)
 } else := null
 
-notice_vetter(n) := latest_vetting(n).user if {
+notice_vetter(n) := comment_by(latest_vetting(n)) if {
 	vetted(n)
 } else := null
 

@@ -325,3 +325,50 @@ test_a_hidden_later_comment_still_withdraws if {
 	status(inp, "downtime_notice") == "fail"
 	contains(detail(inp, "downtime_notice"), "withdraws any earlier vetting")
 }
+
+# A comment someone else edited last.
+edited_by(c, editor) := object.union(c, {"edited_at": c.at, "editor": editor})
+
+test_a_vetters_comment_edited_into_proceed_by_someone_else_does_not_vet if {
+	objection := vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)
+	inp := with_notice({"comments": [edited_by(objection, "dev")]})
+	status(inp, "downtime_notice") == "fail"
+	want := concat("", [
+		"notice #7: not vetted: a vetter (tim, jim) must comment a line that is exactly /proceed ",
+		"(jim's comment at 2026-11-24T18:00:00Z was last edited by dev, so it is not jim's word)",
+	])
+	detail(inp, "downtime_notice") == want
+	# An editor GitHub does not name (a deleted account) is no vetter either.
+	ghost := with_notice({"comments": [edited_by(objection, null)]})
+	contains(detail(ghost, "downtime_notice"), "was last edited by someone GitHub does not name")
+}
+
+test_a_comment_edited_by_a_vetter_vets_as_the_editors if {
+	c := vetter_comment("dev", "2026-11-24T18:00:00Z", 1795543200, true, false)
+	inp := with_notice({"comments": [edited_by(c, "Tim")]})
+	status(inp, "downtime_notice") == "pass"
+	contains(detail(inp, "downtime_notice"), "vetted by Tim")
+}
+
+test_a_comment_edited_by_its_author_stays_the_authors if {
+	c := vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)
+	status(with_notice({"comments": [edited_by(c, "JIM")]}), "downtime_notice") == "pass"
+	# Edited, with no editor said: nobody's word.
+	unsaid := object.remove(edited_by(c, "jim"), ["editor"])
+	status(with_notice({"comments": [unsaid]}), "downtime_notice") == "fail"
+}
+
+test_an_edited_vetter_comment_never_withdraws_for_its_author if {
+	proceed := vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)
+	later := vetter_comment("jim", "2026-11-25T09:00:00Z", 1795597200, false, true)
+	inp := with_notice({"comments": [proceed, edited_by(later, "dev")]})
+	status(inp, "downtime_notice") == "pass"
+}
+
+test_a_comment_of_unknown_text_edited_by_a_vetter_leaves_vetting_unproved if {
+	proceed := vetter_comment("jim", "2026-11-24T18:00:00Z", 1795543200, true, false)
+	unknown := object.union(edited_by(vetter_comment("dev", "2026-11-24T18:30:00Z", 1795545000, false, false), "tim"), {"text_known": false})
+	inp := with_notice({"comments": [proceed, unknown]})
+	status(inp, "downtime_notice") == "fail"
+	contains(detail(inp, "downtime_notice"), "its text then is unknown")
+}

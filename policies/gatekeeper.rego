@@ -26,6 +26,7 @@ check_ids := [
 	"teaching_hours",
 	"downtime_notice",
 	"freeze",
+	"no_open_incident",
 ]
 
 # In the order the runbook reads them.
@@ -37,6 +38,7 @@ checks := [with_advisory(with_override(c)) | some c in [
 	check_teaching_hours,
 	check_downtime_notice,
 	check_freeze,
+	check_no_open_incident,
 ]]
 
 # Allowed exactly when every check passed, was skipped, or failed and a person overrode it.
@@ -72,6 +74,7 @@ titles := {
 	"teaching_hours": "Window outside live teaching hours",
 	"downtime_notice": sprintf("Downtime notice sent %v h ahead and vetted", [settings.notice_lead_hours]),
 	"freeze": "No deploy freeze",
+	"no_open_incident": sprintf("No open New Relic issue of priority %s", [concat(" or ", incident_priorities_shown)]),
 }
 
 # What a pass claims, for the reason given when neither the claim nor a failure holds.
@@ -83,6 +86,7 @@ claims := {
 	"teaching_hours": "the window lies outside live teaching hours",
 	"downtime_notice": "a vetted downtime notice covers the window",
 	"freeze": "the window is outside every freeze",
+	"no_open_incident": "no New Relic issue of a blocking priority is open on the app",
 }
 
 # A deploy needs downtime unless the facts show it does not: no migrations pending in
@@ -205,6 +209,18 @@ fact_reason(source, repo, fact) := concat("; ", msgs) if {
 	]
 	count(msgs) > 0
 } else := repo_reason(source, repo)
+
+# Why a top-level fact (`throughput`, `incidents`) is missing: the source's errors
+# about no repo that name that fact or no fact at all.
+top_reason(source, fact) := concat("; ", msgs) if {
+	msgs := [sprintf("%s: %s", [e.source, e.message]) |
+		some e in input.errors
+		e.source == source
+		object.get(e, "repo", null) == null
+		object.get(e, "fact", fact) == fact
+	]
+	count(msgs) > 0
+} else := sprintf("%s facts are missing and no error was recorded", [source])
 
 short(sha) := substring(sha, 0, 7) if {
 	is_string(sha)

@@ -1,9 +1,12 @@
-# release_dependencies: every item of the Dependencies section (a heading or a
-# label paragraph such as `**Dependencies:**`) of each release pull request is a
-# ticked task item. A body with task items but no Dependencies section fails:
-# its dependencies may be written in a form gatekeeper cannot read (`## Deps`,
-# `**Prerequisites:**`), so nothing proves them met.
+# release_dependencies: every item of every Dependencies section (a heading, a
+# label paragraph such as `**Dependencies:**`, a `<details>` whose summary names
+# it…) of each release pull request is a ticked task item, and every task item
+# elsewhere in the body is ticked too, unless it sits in a section that the
+# setting `non_blocking_sections` names (`## QA`): an unticked box blocks the
+# deploy by construction, whatever form its section was written in.
 package gatekeeper
+
+import data.gatekeeper.settings
 
 check_release_dependencies := result(
 	"release_dependencies",
@@ -25,14 +28,16 @@ dependencies_pass if {
 	}
 }
 
-# The pull request's release notes list their dependencies, and every one is met.
+# The pull request's release notes list their dependencies, every one is met,
+# and no other task item holds up the deploy.
 dependencies_met(pr) if {
 	is_array(pr.dependencies)
-	is_boolean(pr.dependencies_section)
-	is_number(pr.tasks_outside)
-	not unread_tasks(pr)
+	is_array(pr.tasks)
 	every dep in pr.dependencies {
 		dependency_met(dep)
+	}
+	every task in pr.tasks {
+		task_clear(task)
 	}
 }
 
@@ -80,29 +85,58 @@ dependencies_failures contains msg if {
 	])
 }
 
-# Task items in the body, none in a Dependencies section: they may be the
-# dependencies, written where gatekeeper cannot read them.
 # A helper, so that `not task_item(dep)` is the same in every Rego engine.
 task_item(dep) if dep.task == true
 
-unread_tasks(pr) if {
-	pr.dependencies_section == false
-	is_number(pr.tasks_outside)
-	pr.tasks_outside > 0
+# A task item outside the Dependencies sections is ticked, or sits in a section
+# that does not block a deploy.
+task_clear(task) if task.done == true
+
+task_clear(task) if {
+	task.done == false
+	non_blocking(task)
+}
+
+# One of the sections around the task is named in `non_blocking_sections`
+# (any case).
+non_blocking(task) if {
+	is_array(task.sections)
+	some section in task.sections
+	is_string(section)
+	lower(section) in {lower(name) | some name in settings.non_blocking_sections; is_string(name)}
 }
 
 dependencies_failures contains msg if {
 	some repo in input.repos
 	some pr in repo.pull_requests
-	unread_tasks(pr)
+	is_array(pr.tasks)
+	some task in pr.tasks
+	not task_clear(task)
 	msg := sprintf(
 		concat("", [
-			"%s#%v: found %v task items outside a Dependencies section, and no such section: ",
-			"list the dependencies as task items under a `## Dependencies` heading ",
-			"(or write `## Dependencies` and `none` when there are none)",
+			"%s#%v: task not done: %v (%s): tick it, or name its section in the setting ",
+			"non_blocking_sections if it does not hold up a deploy",
 		]),
-		[repo.name, pr.number, pr.tasks_outside],
+		[repo.name, pr.number, task.text, task_place(task)],
 	)
+}
+
+task_place(task) := sprintf("under %s", [concat(" > ", task.sections)]) if {
+	is_array(task.sections)
+	count(task.sections) > 0
+	every s in task.sections {
+		is_string(s)
+	}
+} else := "in no section"
+
+# Release notes that do not say which task items they hold cannot be judged.
+tasks_known(pr) if is_array(pr.tasks)
+
+dependencies_failures contains msg if {
+	some repo in input.repos
+	some pr in repo.pull_requests
+	not tasks_known(pr)
+	msg := sprintf("%s#%v: the task items of the release notes are unknown", [repo.name, pr.number])
 }
 
 dependencies_pass_detail := sprintf("all %v listed dependencies are met", [count(all_dependencies)]) if {
@@ -115,7 +149,12 @@ all_dependencies := [dep |
 	some dep in pr.dependencies
 ]
 
-dependencies_evidence := [{"repo": repo.name, "pull_request": pr.number, "dependencies": pr.dependencies} |
+dependencies_evidence := [{
+	"repo": repo.name,
+	"pull_request": pr.number,
+	"dependencies": pr.dependencies,
+	"tasks": object.get(pr, "tasks", null),
+} |
 	some repo in input.repos
 	some pr in repo.pull_requests
 ]

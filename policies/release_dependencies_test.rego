@@ -63,40 +63,52 @@ test_item_without_task_flag_fails if {
 	status(inp, "release_dependencies") == "fail"
 }
 
-test_task_items_without_a_dependencies_section_fail if {
-	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": 2})
+test_an_unticked_task_outside_the_dependencies_fails if {
+	inp := with_pr(green, {"tasks": [{"text": "flag created", "done": false, "sections": ["Deps"]}]})
 	status(inp, "release_dependencies") == "fail"
 	want := concat("", [
-		"thinkthroughmath/apangea#412: found 2 task items outside a Dependencies section, and no such section: ",
-		"list the dependencies as task items under a `## Dependencies` heading ",
-		"(or write `## Dependencies` and `none` when there are none)",
+		"thinkthroughmath/apangea#412: task not done: flag created (under Deps): tick it, ",
+		"or name its section in the setting non_blocking_sections if it does not hold up a deploy",
 	])
 	detail(inp, "release_dependencies") == want
 }
 
-test_task_items_outside_an_empty_dependencies_section_pass if {
-	inp := with_pr(green, {"dependencies": [], "dependencies_section": true, "tasks_outside": 2})
-	status(inp, "release_dependencies") == "pass"
+test_an_unticked_task_in_no_section_fails if {
+	inp := with_pr(green, {"tasks": [{"text": "flag created", "done": false, "sections": []}]})
+	contains(detail(inp, "release_dependencies"), "task not done: flag created (in no section)")
 }
 
-test_no_task_items_and_no_section_pass if {
-	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": 0})
-	status(inp, "release_dependencies") == "pass"
-}
-
-test_unknown_section_or_outside_count_fails if {
-	every field in ["dependencies_section", "tasks_outside"] {
-		inp := with_repo(green, {"pull_requests": [object.remove(green_pr, [field])]})
-		status(inp, "release_dependencies") == "fail"
+test_an_unticked_task_in_a_non_blocking_section_passes if {
+	every sections in [["QA"], ["Release", "qa"], ["QA", "Backend"]] {
+		inp := with_pr(green, {"tasks": [{"text": "smoke", "done": false, "sections": sections}]})
+		status(inp, "release_dependencies") == "pass"
 	}
 }
 
-test_outside_count_as_a_string_fails if {
-	inp := with_pr(green, {"dependencies": [], "dependencies_section": false, "tasks_outside": "2"})
+test_the_non_blocking_sections_come_from_the_settings if {
+	inp := with_pr(green, {"tasks": [{"text": "email support", "done": false, "sections": ["Manual tasks"]}]})
 	status(inp, "release_dependencies") == "fail"
+	status(inp, "release_dependencies") == "pass" with data.gatekeeper.settings.non_blocking_sections as ["QA", "Manual tasks"]
+	# A section named like one is not one.
+	near := with_pr(green, {"tasks": [{"text": "smoke", "done": false, "sections": ["QA later"]}]})
+	status(near, "release_dependencies") == "fail"
 }
 
-test_section_flag_as_a_string_fails if {
-	inp := with_pr(green, {"dependencies": [], "dependencies_section": "true", "tasks_outside": 2})
-	status(inp, "release_dependencies") == "fail"
+test_ticked_tasks_anywhere_pass if {
+	inp := with_pr(green, {"dependencies_section": false, "tasks": [{"text": "a", "done": true, "sections": []}]})
+	status(inp, "release_dependencies") == "pass"
+}
+
+test_unknown_or_malformed_tasks_fail if {
+	every pr in [
+		object.remove(green_pr, ["tasks"]),
+		object.union(green_pr, {"tasks": 1}),
+		object.union(green_pr, {"tasks": [{"text": "a", "done": "false", "sections": ["QA"]}]}),
+		object.union(green_pr, {"tasks": [{"text": "a", "done": false, "sections": "QA"}]}),
+		object.union(green_pr, {"tasks": [{"text": "a", "done": false}]}),
+	] {
+		status(with_repo(green, {"pull_requests": [pr]}), "release_dependencies") == "fail"
+	}
+	inp := with_repo(green, {"pull_requests": [object.remove(green_pr, ["tasks"])]})
+	contains(detail(inp, "release_dependencies"), "the task items of the release notes are unknown")
 }

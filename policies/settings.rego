@@ -18,6 +18,11 @@ approvers := ["tim"]
 # (a later `/reschedule` from one of them withdraws it).
 vetters := ["tim", "jim"]
 
+# Sections of a release pull request's notes whose unticked task items do not
+# hold up a deploy (a heading, a `<details>` summary or a bold label naming
+# them, any case). Every other unticked task item fails release_dependencies.
+non_blocking_sections := ["QA"]
+
 # Live teaching hours, in the local time of the configured zone (config `timezone`).
 # A downtime window must lie wholly outside them.
 teaching_days := ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
@@ -34,9 +39,21 @@ holidays := set()
 # Example: {"from": "2027-04-12", "to": "2027-04-23", "reason": "state testing weeks"}
 freezes := []
 
+# New Relic issue priorities (CRITICAL, HIGH, MEDIUM, LOW) that, open on the app,
+# block a deploy (check no_open_incident).
+incident_priorities := {"CRITICAL", "HIGH"}
+
+# The guard after a deploy (gatekeeper.toml `[guard]`) fails when, in any sampled
+# minute, the error rate is more than this many percentage points above the baseline
+# (the last guard.baseline_minutes before the deploy)...
+guard_error_rate_rise_points := 2
+
+# ...or the apdex score is more than this below the baseline's.
+guard_apdex_drop := 0.05
+
 # Checks that `--override CHECK --reason "…"` may override (break-glass).
 # Never add tests or approval.
-overridable := {"throughput", "teaching_hours"}
+overridable := {"throughput", "teaching_hours", "no_open_incident"}
 
 # Checks that are evaluated and shown as advisory, and never count towards a deny
 # (to try a check out before it gates). Never tests or approval. Optional.

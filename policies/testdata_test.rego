@@ -20,7 +20,7 @@ green_pr := {
 	"labels": ["release"],
 	"dependencies": [{"text": "gradebook-service 2.3 deployed", "done": true, "task": true}],
 	"dependencies_section": true,
-	"tasks_outside": 1,
+	"tasks": [{"text": "smoke test on staging", "done": false, "sections": ["Release 2026-11-24", "QA"]}],
 	"reviews": [
 		{"user": "jim", "state": "COMMENTED", "commit_id": app_sha, "submitted_at": "2026-11-24T15:00:00Z"},
 		{"user": "tim", "state": "APPROVED", "commit_id": app_sha, "submitted_at": "2026-11-24T16:00:00Z"},
@@ -83,7 +83,7 @@ segment(date, weekday, from, to, zone) := {
 }
 
 green := {
-	"schema": 3,
+	"schema": 4,
 	"target": "production",
 	"now": "2026-11-24T19:00:00Z",
 	"now_unix": 1795546800,
@@ -95,6 +95,7 @@ green := {
 	"repos": [green_repo],
 	"throughput": {"app": "apangea", "rpm": 9800.4, "window_minutes": 5},
 	"notices": [],
+	"incidents": [],
 	"errors": [],
 }
 
@@ -128,6 +129,7 @@ vetter_comment(user, at, at_unix, proceed, reschedule) := {
 	"at_unix": at_unix,
 	"created_at": at,
 	"edited_at": null,
+	"editor": null,
 	"text_known": true,
 	"minimized": false,
 	"proceed": proceed,

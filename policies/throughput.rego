@@ -27,7 +27,7 @@ under_limit(rpm, limit) if {
 
 throughput_failures contains msg if {
 	not input.throughput
-	msg := sprintf("no throughput measurement (%s)", [source_reason("newrelic")])
+	msg := sprintf("no throughput measurement (%s)", [top_reason("newrelic", "throughput")])
 }
 
 throughput_failures contains msg if {

@@ -76,6 +76,30 @@ pub enum Event {
     Step(Step),
     /// The GitHub deployment of a run could not be written (the run went on).
     Deployment(DeploymentNote),
+    /// The guard after a deploy: what it judged, and what followed.
+    Guard(GuardNote),
+}
+
+/// The guard of a deploy (`crate::guard`): the baseline and each minute's figures
+/// as JSON, how it ended (`passed`, `failed`, `aborted`, `skipped` with
+/// `--no-guard`), why, and whether it rolled back on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardNote {
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<serde_json::Value>,
+    /// The automatic rollback ran (once), restoring `rollback_to`.
+    #[serde(default)]
+    pub rolled_back_automatically: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_to: Option<String>,
+    /// How the automatic rollback ended (its exit code), when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_exit: Option<i32>,
 }
 
 /// Who ran something: the GitHub login of the token and the person CI names

@@ -245,6 +245,9 @@ pub struct DeployArgs {
     /// must say PASSED for the release heads about to be merged and this target.
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub attestation: Option<std::path::PathBuf>,
+    /// Skip the guard after the deploy (the numbers are not watched); recorded.
+    #[arg(long)]
+    pub no_guard: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,12 +9,14 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 mod chatops;
+mod guard;
 mod keys;
 mod secrets;
 mod shape;
 mod zone;
 
 pub use chatops::{ChatopsRole, IssueRef, issue_ref};
+pub use guard::GuardConfig;
 pub use secrets::is_variable_name;
 pub use zone::zone;
 
@@ -82,6 +84,8 @@ pub struct Config {
     pub jenkins: Option<JenkinsConfig>,
     pub newrelic: Option<NewRelicConfig>,
     pub github: Option<GithubConfig>,
+    /// The watch on the app's numbers after a deploy; none without the section.
+    pub guard: Option<GuardConfig>,
     #[serde(default)]
     pub programs: Programs,
     /// The lowest repository role that may ask for a command in a comment.
@@ -188,6 +192,9 @@ pub struct TargetConfig {
     pub require_attestation: Option<PathBuf>,
     /// How old that signed decision may be (default 120).
     pub attestation_max_age_minutes: Option<u32>,
+    /// When the guard fails after a deploy: roll back once, automatically.
+    #[serde(default)]
+    pub auto_rollback: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -462,6 +469,9 @@ impl Config {
             if let Some(user) = &j.user {
                 shape::name(&mut problems, "jenkins.user", user);
             }
+        }
+        if let Some(g) = &self.guard {
+            g.problems(&mut problems);
         }
         if let Some(n) = &self.newrelic {
             shape::service_url(

@@ -9,16 +9,16 @@
 //! Layers, from the ground up (a file imports only from its own layer or one
 //! below, and no files import each other in a circle; `tests/it/architecture.rs`
 //! holds the code to this list):
-//! 1. ground: build_info, keys, cli, decision, notice, secrets, net, wait
+//! 1. ground: build_info, keys, cli, decision, secrets, net, wait, files
 //! 2. config: config
 //! 3. facts: facts
 //! 4. audit: audit, archive
-//! 5. sources: sources
+//! 5. sources: sources, notice
 //! 6. policy: policy
 //! 7. planner: planner, shadow
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
-//! 10. runbook: runbook
+//! 10. runbook: runbook, guard
 //! 11. rollout: rollout, attest
 //! 12. commands: commands
 //! 13. main: main
@@ -33,7 +33,9 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+pub mod files;
 pub mod gate;
+pub mod guard;
 pub mod impact;
 mod keys;
 pub mod notice;

@@ -212,10 +212,12 @@ pub struct Body {
 }
 
 /// Reads the `Key: value` lines of a notice body (key in any case; list markers and
-/// bold allowed), as [`draft`] writes them.
+/// bold allowed), as [`draft`] writes them, from what GitHub shows of it only
+/// (`sources::rendered`): never a link reference definition, an attribute or a
+/// comment, and a line as a reader sees it (HTML that runs lines together
+/// shows them as one).
 pub fn parse_body(body: &str, tz: Tz) -> Body {
-    // A field in an HTML comment is not shown on GitHub: the field never sees it.
-    let visible = strip_html_comments(body, &mut false);
+    let visible = crate::sources::rendered::visible_lines(body).join("\n");
     let body = visible.as_str();
     let mut parsed = Body::default();
     let mut once = |key: &str| field_once(body, key, &mut parsed.problems);
@@ -378,6 +380,32 @@ mod tests {
             (parsed.nature.as_deref(), parsed.affected),
             (Some("x"), None)
         );
+    }
+
+    /// What GitHub does not show is not read: a link reference definition's title
+    /// or an attribute, even over several lines; HTML that runs two lines together
+    /// shows them as one.
+    #[test]
+    fn only_the_fields_a_reader_sees_are_read() {
+        let tz = chrono_tz::America::New_York;
+        let body = "Target: production\n<p>Start: 2026-12-05T02:00:00-05:00</p>\n\n\
+                    [ref]: https://example.com\n'\nStart: 2026-11-28T02:00:00-05:00\n'\n\n\
+                    <p title=\"\nLength: 60 minutes\n\">**Length:** 120 minutes</p>\n";
+        let parsed = parse_body(body, tz);
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(
+            parsed.start_local.as_deref(),
+            Some("2026-12-05T02:00:00-05:00")
+        );
+        // Shown with its asterisks (Markdown in an HTML block is not rendered),
+        // it still reads as the one Length a reader sees.
+        assert_eq!(parsed.minutes, Some(120));
+        let parsed = parse_body(
+            "<div>Nature: a\nAffected: b</div>\n\n**Length:** 120 minutes",
+            tz,
+        );
+        assert_eq!(parsed.nature.as_deref(), Some("a Affected: b"));
+        assert_eq!((parsed.affected, parsed.minutes), (None, Some(120)));
     }
 
     #[test]

@@ -518,6 +518,7 @@ pub fn announced_facts(
         production: None,
         repos: Vec::new(),
         throughput: None,
+        incidents: None,
         notices: Some(Vec::new()),
         errors: Vec::new(),
         request: None,
@@ -587,6 +588,7 @@ pub fn assumed_notice(
                 at_unix: now.timestamp() + 1,
                 created_at: now + Duration::seconds(1),
                 edited_at: None,
+                editor: None,
                 text_known: true,
                 minimized: false,
                 proceed: true,
@@ -839,7 +841,11 @@ mod tests {
              teaching_end := {:?}\n\
              holidays := {}\n\
              freezes := [{}]\n\
-             overridable := {{\"throughput\", \"teaching_hours\"}}\n",
+             overridable := {{\"throughput\", \"teaching_hours\"}}\n\
+             incident_priorities := {{\"CRITICAL\", \"HIGH\"}}\n\
+             guard_error_rate_rise_points := 2\n\
+             guard_apdex_drop := 0.05\n\
+             non_blocking_sections := [\"QA\"]\n",
             lead_half_hours / 2,
             teaching_days.join(", "),
             start_hhmm,

@@ -118,7 +118,10 @@ fn predicate(args: &AttestPredicateArgs) -> Result<Outcome, CommandError> {
     let predicate = statement::predicate(decision, facts, &inputs);
     let text = serde_json::to_string_pretty(&predicate)
         .map_err(|e| CommandError::Usage(format!("cannot encode the predicate: {e}")))?;
-    write_file(&args.out, &format!("{text}\n"))?;
+    let audit = gate
+        .config()
+        .map(|c| super::record::audit_log(c).path().to_owned());
+    write_file(&args.out, &format!("{text}\n"), audit.as_deref())?;
     eprintln!(
         "Wrote the {} predicate of {} ({}) to {}.",
         statement::VSA_PREDICATE_TYPE,
@@ -169,7 +172,10 @@ pub(crate) fn write_signed(
         signing.run,
     )?;
     let text = attest::sign_decision(decision, facts, &inputs, key)?;
-    write_file(path, &text)?;
+    let audit = signing
+        .config
+        .map(|c| super::record::audit_log(c).path().to_owned());
+    write_file(path, &text, audit.as_deref())?;
     Ok(Some(crate::audit::sha256(text.as_bytes())))
 }
 

@@ -630,7 +630,7 @@ impl RequestFile {
         ));
         let json = serde_json::to_string(request)
             .map_err(|e| CommandError::Usage(format!("cannot encode the request: {e}")))?;
-        super::write_file(&path, &json)?;
+        super::write_file(&path, &json, None)?;
         Ok(Self { path })
     }
 }

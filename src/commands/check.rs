@@ -70,15 +70,21 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
         color: false,
         ..TableStyle::default()
     };
+    let audit = gate.config().map(|c| audit_log(c).path().to_owned());
     for report in &args.reports {
         write_file(
             &report.path,
             &render::render(decision, report.format, file_style)?,
+            audit.as_deref(),
         )?;
     }
     let mut shown = match &args.output {
         Some(path) => {
-            write_file(path, &render::render(decision, args.format, file_style)?)?;
+            write_file(
+                path,
+                &render::render(decision, args.format, file_style)?,
+                audit.as_deref(),
+            )?;
             render::render(decision, Format::Table, style)?
         }
         None => render::render(decision, args.format, style)?,
@@ -86,7 +92,10 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     if args.explain && (args.output.is_some() || args.format == Format::Table) {
         shown.push_str(&render::explain::render(decision, &judgement.prints));
     }
-    print(&shown);
+    match &args.output {
+        None => super::print_as(&shown, args.format),
+        Some(_) => print(&shown),
+    }
     // A decision the terminal (or CI log) did not get is no decision: the GitHub
     // outputs below must not say "allow" for a run that exits 2.
     if let Some(e) = super::take_stdout_error() {
@@ -117,6 +126,16 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
         "allow=false\nundecided=true\n",
         "allow=false after no decision",
     );
+    // The audit log of the config, when one can be read, is never removed or replaced.
+    let audit = crate::config::Config::load_optional(&args.config.config)
+        .ok()
+        .flatten()
+        .map(|c| audit_log(&c).path().to_owned());
+    let not_audit = |p: &&Path| {
+        audit
+            .as_deref()
+            .is_none_or(|a| !crate::files::is_audit_log(p, a))
+    };
     // A report of another format from an earlier run must not stand as this one's.
     let stale = args
         .reports
@@ -133,7 +152,7 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
     // Only regular files this command wrote before: never a device (`/dev/stdout`,
     // `/dev/full`), a link or a directory that happens to be named.
     let regular = |p: &&Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());
-    for path in stale.filter(regular) {
+    for path in stale.filter(regular).filter(not_audit) {
         if let Err(e) = std::fs::remove_file(path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
@@ -144,7 +163,7 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
         }
     }
     if args.format == Format::Github && args.output.is_none() {
-        print(&render::github::undecided(&args.target, &reason));
+        super::print_commands(&render::github::undecided(&args.target, &reason));
     }
     let Ok(xml) = render::junit::undecided(&args.target, &reason) else {
         return;
@@ -162,7 +181,7 @@ fn report_undecided(args: &CheckArgs, err: &CommandError) {
         }
     }
     for path in files {
-        if let Err(e) = write_file(path, &xml) {
+        if let Err(e) = write_file(path, &xml, audit.as_deref()) {
             eprintln!(
                 "gatekeeper: warning: cannot write the JUnit report of the failure: {}",
                 error_text(&e)

@@ -17,7 +17,7 @@ use crate::runbook::{self, steps};
 
 use super::collect::{Collected, collect_or_interrupt};
 use super::record::{TerminalPrompt, audit_log, print_plan, require_confirmable};
-use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, print, stdout_style, summary};
+use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, stdout_style, summary};
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     if args.facts.is_some() && !args.dry_run {
@@ -132,6 +132,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // From here every exit leaves a record when the lock was taken (the check and
     // the run's own, or `aborted` saying why), and the lock is released when `lock`
     // drops.
+    let mut auto_rollback: Option<super::guard::AutoRollback> = None;
     let result = (|| -> Result<Outcome, CommandError> {
         // Recorded facts only reach here with --dry-run: they preview, never deploy.
         let collected = match &args.facts {
@@ -172,7 +173,10 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         )?;
         let (facts, decision) = (&judgement.facts, &judgement.decision);
         super::note_unneeded_overrides(&judgement);
-        print(&render::render(decision, args.format, stdout_style())?);
+        super::print_as(
+            &render::render(decision, args.format, stdout_style())?,
+            args.format,
+        );
         // The narration goes where the decision document does not.
         let mut out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)
@@ -236,36 +240,31 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &ctx,
         );
         if args.dry_run {
-            match &args.facts {
-                Some(file) => {
-                    let _ = write!(
-                        out,
-                        "\nDry run on the recorded facts {}: nothing was run.\n",
-                        file.display()
-                    );
-                }
-                None if clones.would_clone => {
-                    let _ = write!(
-                        out,
-                        "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
-                    );
-                }
-                None => {
-                    // On live facts the read-only preflight runs too: the dry run meets
-                    // what the real run would.
-                    if let Err(e) = runbook::preflight(&ctx) {
-                        let _ = write!(
-                            out,
-                            "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
-                        );
-                        return Ok(EXIT_FAIL);
-                    }
-                    let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
-                }
-            }
-            return Ok(EXIT_OK);
+            super::guard::arm(
+                &config,
+                target,
+                gate.policies(),
+                args.no_guard,
+                true,
+                &mut out,
+            )?;
+            return Ok(dry_run_end(
+                &mut out,
+                args.facts.as_deref(),
+                clones.would_clone,
+                &ctx,
+            ));
         }
 
+        // The guard's baseline is read before the first step.
+        let armed = super::guard::arm(
+            &config,
+            target,
+            gate.policies(),
+            args.no_guard,
+            false,
+            &mut out,
+        )?;
         let mut prompt_out: Box<dyn Write> = if args.format == Format::Table {
             Box::new(Stdout)
         } else {
@@ -302,7 +301,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             );
             Ok(again.gate)
         };
-        let report = rollout::deploy::run(
+        let mut report = rollout::deploy::run(
             rollout::deploy::Deploy {
                 ctx: &ctx,
                 plan: &plan,
@@ -317,13 +316,82 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
             &mut out,
             &mut prompt,
         )?;
-        session.share(&report, Some(&verdict));
-        Ok(summary::print(
+        let printed = summary::print(
             &mut out,
             &report,
             &args.config.config,
             &config.programs.ttmscalr,
-        ))
+        );
+        let mut guarded = None;
+        if let Some(armed) = armed {
+            let (exit, auto) = super::guard::watch(
+                armed,
+                &mut report,
+                gate.policies_mut(),
+                &mut out,
+                &ctx.children.watch,
+                log,
+                run,
+                &args.config.config,
+            );
+            guarded = exit;
+            auto_rollback = auto;
+        } else if args.no_guard && !report.steps.is_empty() {
+            super::guard::record_skipped(log, &args.target, run);
+        }
+        session.share(&report, Some(&verdict));
+        Ok(guarded.unwrap_or(printed))
     })();
+    // The guard's one automatic rollback runs under its own lock, after this
+    // run's end has released the deploy's.
+    if let Some(auto) = auto_rollback.take() {
+        let (log, run) = (session.log().clone(), session.id().to_owned());
+        if let Err(e) = super::record::end_run(session, result) {
+            eprintln!("gatekeeper: error: {e}");
+        }
+        return Ok(super::guard::roll_back(
+            auto,
+            &args.config,
+            &args.target,
+            &log,
+            &run,
+        ));
+    }
     super::record::end_run(session, result)
+}
+
+/// The end of a dry run, after the plan: on live facts the read-only preflight runs
+/// too, so that the dry run meets what the real run would.
+fn dry_run_end(
+    out: &mut dyn Write,
+    facts_file: Option<&std::path::Path>,
+    would_clone: bool,
+    ctx: &runbook::Context,
+) -> Outcome {
+    match facts_file {
+        Some(file) => {
+            let _ = write!(
+                out,
+                "\nDry run on the recorded facts {}: nothing was run.\n",
+                file.display()
+            );
+        }
+        None if would_clone => {
+            let _ = write!(
+                out,
+                "\nThe preflight needs the clones the run would make first.\nDry run: nothing was run.\n"
+            );
+        }
+        None => {
+            if let Err(e) = runbook::preflight(ctx) {
+                let _ = write!(
+                    out,
+                    "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"
+                );
+                return EXIT_FAIL;
+            }
+            let _ = write!(out, "\nPreflight passed.\nDry run: nothing was run.\n");
+        }
+    }
+    EXIT_OK
 }

@@ -11,6 +11,7 @@ use super::{CommandError, EXIT_FAIL, EXIT_OK, observed, print, write_file};
 pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
     // The facts alone: no policies are read, and nothing is judged.
     let config = super::load_config(&args.config.config)?;
+    let audit = super::record::audit_log(&config).path().to_owned();
     let collector = Collector::new(
         Some(config),
         &args.target,
@@ -25,7 +26,7 @@ pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
         .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
     json.push('\n');
     match &args.output {
-        Some(path) => write_file(path, &json)?,
+        Some(path) => write_file(path, &json, Some(&audit))?,
         None => print(&json),
     }
     Ok(if facts.errors.is_empty() {

@@ -2,7 +2,8 @@
 //! local audit log merged with the target's GitHub deployments (the runs of every
 //! machine; one row per run id), as a table: how each ended (ok, failed, timed out,
 //! aborted, denied, refused), by whom (the actor), where, the SHAs before and after.
-//! Read-only.
+//! A deployment not created by gatekeeper under the token's login with its payload
+//! is shown as foreign and credits nobody; every field is escaped. Read-only.
 
 use crate::audit::Event;
 use crate::cli::HistoryArgs;
@@ -24,7 +25,9 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     let log = audit_log(&config);
     let local = log.read()?;
     // Runs of other machines, from GitHub: those the local log lacks join it.
-    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
+    // The token's login tells gatekeeper's deployments from foreign ones.
+    let shared = deployments::connect_or_warn(&config, target, true, &mut std::io::stderr());
+    let login = shared.as_ref().and_then(|s| s.actor.github.clone());
     let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
         Some(Ok(listed)) => listed,
         Some(Err(e)) => {
@@ -37,7 +40,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
         None => Vec::new(),
     };
     let known: Vec<&str> = local.iter().filter_map(|r| r.run.as_deref()).collect();
-    let mut merged: Vec<_> = deployments::as_history(&listed, &args.target)
+    let mut merged: Vec<_> = deployments::as_history(&listed, &args.target, login.as_deref())
         .into_iter()
         .filter(|r| r.run.as_deref().is_none_or(|run| !known.contains(&run)))
         .collect();
@@ -101,6 +104,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
             detail,
         ]);
     }
-    print(&format!("{table}\n"));
+    // Every field may come from a deployment anyone could write: escaped.
+    print(&crate::render::sanitize(&format!("{table}\n")));
     Ok(EXIT_OK)
 }

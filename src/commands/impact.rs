@@ -143,13 +143,18 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
     };
     match &args.output {
         Some(path) => {
-            write_file(path, &text)?;
+            let audit = config
+                .as_ref()
+                .map(|c| super::record::audit_log(c).path().to_owned());
+            write_file(path, &text, audit.as_deref())?;
             print(&format!(
                 "policy impact: {} (report in {})\n",
                 summary(&report),
                 path.display()
             ));
         }
+        // Workflow commands print as they are (they escape their own text).
+        None if args.format == ImpactFormat::Github => super::print_commands(&text),
         None => print(&text),
     }
     Ok(if report.fails(args.fail_on) {
@@ -298,7 +303,7 @@ fn base_from_git(
     for name in names.lines().filter(|n| n.ends_with(".rego")) {
         let text = git(candidate, &["show", &format!("{commit}:./{name}")])
             .map_err(|e| usage(format!("cannot read {name} at {label}: {e}")))?;
-        write_file(&dir.join(name), &text)?;
+        write_file(&dir.join(name), &text, None)?;
     }
     Ok((label, dir))
 }

@@ -8,8 +8,10 @@ mod check;
 mod collect;
 mod deploy;
 mod facts;
+mod guard;
 mod history;
 mod impact;
+mod incidents;
 mod notice;
 mod policy;
 mod progress;
@@ -291,16 +293,21 @@ fn table_width(terminal: bool, detected: Option<u16>, columns: Option<&str>) -> 
     }
 }
 
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| CommandError::Write {
-            path: path.to_owned(),
-            source,
-        })?;
-    }
-    std::fs::write(path, text).map_err(|source| CommandError::Write {
-        path: path.to_owned(),
-        source,
+/// Writes a file a person asked for (`--output`, `--report`) through
+/// [`crate::files::write_replacing`]: never through a link, never onto the audit log
+/// (`audit`, when a config names one), written whole and renamed into place.
+pub(crate) fn write_file(
+    path: &Path,
+    text: &str,
+    audit: Option<&Path>,
+) -> Result<(), CommandError> {
+    let never: Vec<&Path> = audit.into_iter().collect();
+    crate::files::write_replacing(path, text, &never).map_err(|e| CommandError::Write {
+        path: e.path().to_owned(),
+        source: match e {
+            crate::files::FileError::Io { source, .. } => source,
+            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+        },
     })
 }
 
@@ -343,10 +350,28 @@ impl Write for Stdout {
     }
 }
 
-/// Prints to stdout; a failure is noted for the exit code, never a panic.
+/// Prints to stdout; a failure is noted for the exit code, never a panic. No line
+/// from a source reads as a CI runner's command, and in GitHub Actions the whole
+/// text is printed between stop-commands ([`crate::render::ci::guard`]).
 pub(crate) fn print(text: &str) {
+    print_commands(&crate::render::ci::guard(text, &|v| std::env::var(v).ok()));
+}
+
+/// Prints workflow commands as they are (`--format github`, which escapes its own
+/// text by the commands' rules).
+pub(crate) fn print_commands(text: &str) {
     let mut out = Stdout;
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Prints a decision rendered in `format`: commands as they are, anything else
+/// guarded like [`print`].
+pub(crate) fn print_as(text: &str, format: crate::cli::Format) {
+    if format == crate::cli::Format::Github {
+        print_commands(text);
+    } else {
+        print(text);
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! `gatekeeper rollback TARGET [--to SHA]`: put production back on a SHA it ran
-//! before (the one the last deploy recorded, or `--to`). A SHA production never ran
-//! is a deploy, and refused. The run itself is [`crate::rollout::rollback`],
+//! before. Which one is derived from production itself ([`crate::rollout::target`]):
+//! the deploy remote's head names the run that put it there, and that run's
+//! before-SHA is restored, only when production's first-parent history (or the
+//! local audit log's reading of the remote) vouches for it; `--to` obeys the same
+//! rule and reads no history. The run itself is [`crate::rollout::rollback`],
 //! recorded like a deploy under the same lock, after the same production-SHA
 //! preflight (also with `--dry-run`); this command picks and validates the SHA,
 //! shows the plan and prints the report. It never runs without a person's yes or
@@ -12,7 +15,8 @@ use std::io::Write;
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
-use crate::rollout::{self, RunKind, Session, deployments};
+use crate::render;
+use crate::rollout::{self, RunKind, Session, deployments, target};
 use crate::runbook::git::is_sha;
 use crate::runbook::{self, RunbookError, integrity};
 use crate::sources;
@@ -58,16 +62,19 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     // From here every exit leaves a record when the lock was taken (the run's
     // own, or `aborted` saying why), and the lock is released when `lock` drops.
     let result = (|| -> Result<Outcome, CommandError> {
-        // Only what production ran before, by the deploy history: the local log and
-        // the successful deployments on GitHub that gatekeeper wrote under this
-        // token's login, merged by time; each SHA validated.
+        // Where production stands decides where it goes back to: the deploy remote's
+        // head, the run that put it there, and that run's before-SHA, vouched for by
+        // production's own first-parent history (or the local log's reading of it).
         let local = log.read()?;
-        // GitHub's deployments and production SHA are only read: a signal gives up
-        // on them at once.
+        let current = integrity::remote_production(&ctx).map_err(RunbookError::from)?;
+        let recorded = target::recorded_heads(&local, &args.target);
+        // GitHub's deployments (only without --to: a given SHA needs no history) and
+        // production SHA are only read: a signal gives up on them at once.
         let watch = ctx.children.watch.clone();
         let read = {
             let (config, target, name) = (config.clone(), target.clone(), args.target.clone());
-            let list = shared.is_some();
+            let list = shared.is_some() && args.to.is_none();
+            let current = current.clone();
             move || {
                 let listed = list.then(|| {
                     deployments::Shared::connect(
@@ -76,7 +83,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                         &sources::http::process_env,
                         false,
                     )
-                    .and_then(|s| s.list(&name))
+                    .and_then(|s| s.list_of_sha(&name, &current))
                 });
                 (listed, github_production(&config, &target))
             }
@@ -103,85 +110,88 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
                 ));
             }
         };
-        if let Some(Err(e)) = &listed {
-            eprintln!(
-                "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides what production ran before",
-                args.target,
-                log.path().display()
-            );
-        }
-        let listed_ok = matches!(listed, Some(Ok(_)));
-        let listed = listed.and_then(Result::ok).unwrap_or_default();
-        let login = shared.and_then(|s| s.actor.github.as_deref());
-        let trusted = deployments::trusted(&listed, login);
-        if listed_ok && login.is_none() {
-            eprintln!(
-                "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} decides what production ran before",
-                args.target,
-                log.path().display()
-            );
-        } else if listed.len() > trusted.len() {
-            eprintln!(
-                "note: {} of the deployments of {} on GitHub were not written by gatekeeper under the token's login {}: they do not count as what production ran before (`gatekeeper history` shows them)",
-                listed.len() - trusted.len(),
-                args.target,
-                login.unwrap_or("?")
-            );
-        }
-        let mut sourced: Vec<(Record, &str)> = deployments::as_records(&trusted, &args.target)
-            .into_iter()
-            .map(|r| (r, "GitHub's deployments"))
-            .collect();
-        sourced.extend(local.into_iter().map(|r| (r, "the local audit log")));
-        // Stable: of a run in both, the local record (later in the list) stays last.
-        sourced.sort_by_key(|(r, _)| r.time);
-        let records: Vec<Record> = sourced.iter().map(|(r, _)| r.clone()).collect();
-        let requested = args.to.clone();
-        let origin = match &args.to {
-            Some(_) => "given with --to".to_owned(),
-            None => undone_run(&sourced, &args.target),
+        let refuse = |e: target::TargetError| match e {
+            target::TargetError::Integrity(e) => CommandError::from(RunbookError::from(e)),
+            other => CommandError::Usage(other.to_string()),
         };
-        // With no history readable anywhere (GitHub unreadable, nothing in the local
-        // log), only a person can say what production ran: --to with --reason, recorded.
-        let github_read = shared.is_some() && listed_ok;
-        let blind =
-            !github_read && integrity::production_history(&records, &args.target).is_empty();
-        let chosen = match (&args.to, &args.reason) {
-            (Some(to), Some(why)) if blind && !why.trim().is_empty() => {
-                if !integrity::is_full_sha(to) {
+        let (sha, origin) = match &args.to {
+            Some(to) => {
+                let sha = integrity::resolve_commit(&ctx, to).map_err(RunbookError::from)?;
+                let how = target::vouch(&ctx, &sha, &current, &recorded, log.path(), "")
+                    .map_err(refuse)?;
+                // Nothing this machine read from production knows the target: a
+                // person's word, recorded with the reason.
+                if recorded.is_empty() && args.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+                {
                     return Err(CommandError::Usage(format!(
-                        "--to {to:?}: with no deploy history to resolve it against, give the full 40-digit SHA"
+                        "{to} is on the first-parent history of production ({} {}, now {current}), but the local audit log {} records no SHA production ran, so only your word says it ran {to}: say why with --reason (recorded)",
+                        target.deploy_remote,
+                        target.base_branch,
+                        log.path().display()
                     )));
                 }
-                Ok(Some(to.clone()))
+                let why = match how {
+                    target::Vouched::FirstParent => "on the first-parent history of production",
+                    target::Vouched::Recorded => {
+                        "production's head in a run of the local audit log"
+                    }
+                };
+                (sha, format!("given with --to ({why})"))
             }
-            (Some(to), _) if blind => {
-                return Err(CommandError::Usage(format!(
-                    "{to} is not a SHA production ran before as far as anything can tell (no deploy history of {} can be read: not GitHub's deployments, nothing in the local audit log {}): that is a deploy: run `gatekeeper deploy`. If you know production ran it, say why with --reason; the reason is recorded",
-                    args.target,
-                    log.path().display()
-                )));
+            None => {
+                let listed = match listed {
+                    Some(Ok(listed)) => listed,
+                    Some(Err(e)) => {
+                        eprintln!(
+                            "warning: cannot read the deployments of {} on GitHub: {e}; the local audit log {} decides which run put production on {current}",
+                            args.target,
+                            log.path().display()
+                        );
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                };
+                let login = shared.and_then(|s| s.actor.github.as_deref());
+                let trusted = deployments::trusted(&listed, login);
+                if !listed.is_empty() && login.is_none() {
+                    eprintln!(
+                        "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} names the run that put production there",
+                        args.target,
+                        log.path().display()
+                    );
+                } else if listed.len() > trusted.len() {
+                    eprintln!(
+                        "note: {} deployment(s) of {} on {current} on GitHub were not created by gatekeeper under the token's login {}: they never name a rollback target (`gatekeeper history` shows them as foreign)",
+                        listed.len() - trusted.len(),
+                        args.target,
+                        render::sanitize(login.unwrap_or("?"))
+                    );
+                }
+                let undone = target::newest(
+                    target::from_log(&local, &args.target, &current),
+                    target::from_deployments(&trusted, login, &current),
+                )
+                .ok_or_else(|| {
+                    CommandError::Usage(format!(
+                        "no deploy of {} is recorded that put production ({} {}) on {current}: neither the local audit log {} nor the deployments gatekeeper created on GitHub name one, so nothing says what it ran before; give the SHA with --to (it must be on the first-parent history of {current}) and say why with --reason",
+                        args.target,
+                        target.deploy_remote,
+                        target.base_branch,
+                        log.path().display()
+                    ))
+                })?;
+                target::vouch(
+                    &ctx,
+                    &undone.before,
+                    &current,
+                    &recorded,
+                    log.path(),
+                    &undone.claim(),
+                )
+                .map_err(refuse)?;
+                (undone.before.clone(), undone.describe())
             }
-            _ => integrity::rollback_sha(requested.as_deref(), &records, &args.target, log.path()),
         };
-        let chosen = match chosen {
-            Err(integrity::IntegrityError::NotFromHistory { sha, known, .. }) => {
-                return Err(CommandError::Usage(format!(
-                    "{sha} is not a SHA production ran before (the local audit log {} and the deployments gatekeeper wrote on GitHub record {known}): that is a deploy: run `gatekeeper deploy`",
-                    log.path().display()
-                )));
-            }
-            other => other,
-        };
-        let sha = chosen
-            .map_err(RunbookError::from)?
-            .ok_or_else(|| {
-                CommandError::Usage(format!(
-                    "no deploy of {} is recorded in {} or on GitHub, so there is no SHA production ran before to roll back to; to ship something new, run `gatekeeper deploy`; to put back a SHA you know production ran, give it with --to and say why with --reason",
-                    args.target,
-                    log.path().display()
-                ))
-            })?;
         integrity::require_in_clone(&ctx, &sha).map_err(RunbookError::from)?;
 
         let mut out = Stdout;
@@ -283,32 +293,4 @@ fn github_production(config: &Config, target: &TargetConfig) -> Result<String, S
             .await
             .map_err(|e| e.to_string())
     })
-}
-
-/// Where the default rollback target comes from: the newest deploy that moved
-/// production (ended ok, or pushed before it failed), across both sources merged by
-/// time; its run, time, who, and which source says so.
-fn undone_run(sourced: &[(Record, &str)], target: &str) -> String {
-    let newest = sourced.iter().rev().find_map(|(r, source)| match &r.event {
-        Event::Deploy(run)
-            if r.target == target
-                && r.command == "deploy"
-                && run.before_sha.is_some()
-                && run.moved_production() =>
-        {
-            Some((r, run, source))
-        }
-        _ => None,
-    });
-    match newest {
-        Some((r, run, source)) => format!(
-            "what production ran before the deploy run {} of {} by {} (from {source})",
-            r.run.as_deref().unwrap_or("?"),
-            r.time.format("%Y-%m-%d %H:%M:%SZ"),
-            run.actor
-                .as_ref()
-                .map_or_else(|| r.user.clone(), |a| a.name_or(&r.user))
-        ),
-        None => "no deploy to undo is recorded".to_owned(),
-    }
 }

@@ -1,9 +1,11 @@
 //! `gatekeeper status TARGET`: the screen a release engineer opens first. What
 //! production runs (the deploy remote's head, by `git ls-remote`) and the run that
-//! put it there (its GitHub deployment, else the local audit log: who, when, from
+//! put it there (its GitHub deployment created by gatekeeper under the token's login,
+//! else the local audit log: who, when, from
 //! which machine or CI build); whether a run holds the lock (holder, age, stale);
 //! what waits on the release branch (each repo's head on GitHub) and whether a
-//! `check` in the local audit log decided on exactly those heads. Read-only, and
+//! `check` in the local audit log decided on exactly those heads; the New Relic
+//! issues open on the app. Read-only, and
 //! decides nothing: exit 0 when production and the lock could be read, 2 when
 //! either could not (or the config is broken).
 
@@ -26,6 +28,7 @@ struct Status {
     production: Production,
     lock: LockStatus,
     release: Release,
+    incidents: super::incidents::OpenIssues,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,6 +40,18 @@ struct Production {
     error: Option<String>,
     /// The run that put it there, when one is known.
     run: Option<Origin>,
+    /// Deployments of this SHA that gatekeeper's login did not create with its
+    /// payload: shown, never credited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    foreign: Vec<Foreign>,
+}
+
+#[derive(Debug, Serialize)]
+struct Foreign {
+    id: u64,
+    creator: Option<String>,
+    state: Option<String>,
+    at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,7 +121,9 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         .into_iter()
         .filter(|r| r.target == args.target)
         .collect();
-    let shared = deployments::connect_or_warn(&config, target, false, &mut std::io::stderr());
+    // The token's login tells gatekeeper's deployments from foreign ones.
+    let shared = deployments::connect_or_warn(&config, target, true, &mut std::io::stderr());
+    let login = shared.as_ref().and_then(|s| s.actor.github.clone());
 
     let head = Git::new(&ctx.programs.git, &ctx.app_dir(), &ctx.children)
         .remote_head(&target.deploy_remote, &target.base_branch)
@@ -136,7 +153,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         run: head
             .as_ref()
             .ok()
-            .and_then(|sha| origin(sha, &listed, &records))
+            .and_then(|sha| origin(sha, &listed, login.as_deref(), &records))
             .map(|mut o| {
                 if let Some(u) = &mut o.unfinished {
                     u.rollback = u.before_sha.as_deref().map(|before| {
@@ -145,6 +162,10 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
                 }
                 o
             }),
+        foreign: head
+            .as_ref()
+            .map(|sha| foreign(sha, &listed, login.as_deref()))
+            .unwrap_or_default(),
         sha: head.as_ref().ok().cloned(),
         error: head.as_ref().err().cloned(),
     };
@@ -199,6 +220,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         production,
         lock,
         release,
+        incidents: super::incidents::read(&config, &target.app),
     };
     match args.format {
         StatusFormat::Json => print(&format!(
@@ -207,7 +229,8 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
                 "cannot write the status as JSON: {e}"
             )))?
         )),
-        StatusFormat::Table => print(&table(&status)),
+        // Every field may come from a deployment or a lock anyone could write: escaped.
+        StatusFormat::Table => print(&crate::render::sanitize(&table(&status))),
     }
     if unknown.is_empty() {
         Ok(EXIT_OK)
@@ -221,10 +244,32 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     }
 }
 
-/// The run that left `sha` in production: its successful deployment, else the
-/// newest ok deploy or rollback of the local log that left it.
-fn origin(sha: &str, listed: &[Deployment], records: &[Record]) -> Option<Origin> {
-    let shared = listed.iter().find(|d| d.succeeded() && d.sha == sha);
+/// The deployments of `sha` that are not gatekeeper's (`login`'s, with its payload).
+fn foreign(sha: &str, listed: &[Deployment], login: Option<&str>) -> Vec<Foreign> {
+    listed
+        .iter()
+        .filter(|d| d.sha == sha && !deployments::is_gatekeepers(d, login))
+        .map(|d| Foreign {
+            id: d.id,
+            creator: d.creator.clone(),
+            state: d.state.clone(),
+            at: d.created_at,
+        })
+        .collect()
+}
+
+/// The run that left `sha` in production: its successful deployment created by
+/// gatekeeper's login (`login`) with its payload, else the newest ok deploy or
+/// rollback of the local log that left it.
+fn origin(
+    sha: &str,
+    listed: &[Deployment],
+    login: Option<&str>,
+    records: &[Record],
+) -> Option<Origin> {
+    let shared = listed
+        .iter()
+        .find(|d| d.succeeded() && d.sha == sha && deployments::is_gatekeepers(d, login));
     if let Some(d) = shared {
         let payload = d.payload.clone().unwrap_or_default();
         let creator = d.creator.clone().unwrap_or_else(|| "?".to_owned());
@@ -377,6 +422,15 @@ fn table(status: &Status) -> String {
         }
         None => {}
     }
+    for f in &p.foreign {
+        text.push_str(&format!(
+            "  foreign deployment {} by {} ({}, {}): not created by gatekeeper under the token's login; never credited\n",
+            f.id,
+            f.creator.as_deref().unwrap_or("?"),
+            f.state.as_deref().unwrap_or("no status"),
+            f.at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
     let l = &status.lock;
     text.push_str(&match (&l.holder, &l.error) {
         (_, Some(e)) => format!("Lock: unknown: {e}\n"),
@@ -412,5 +466,6 @@ fn table(status: &Status) -> String {
         ),
         None => "  not checked here on exactly these heads\n".to_owned(),
     });
+    text.push_str(&status.incidents.lines());
     text
 }

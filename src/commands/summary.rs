@@ -213,6 +213,7 @@ mod tests {
             maintenance_on: false,
             unrecorded: Vec::new(),
             restoring: None,
+            guard_failure: None,
         }
     }
 

@@ -1,14 +1,17 @@
 //! `gatekeeper unlock TARGET --reason … [--force]`: removes a deploy lock that a dead
 //! run left on the deploy remote, after a person has judged that no run holds it.
 //! Owns the judgement of whether a lock may go: never the lock of a run alive on
-//! this machine (its pid answers), and a lock younger than the stale age held from
-//! another machine (or one whose holder cannot be read) only with `--force`.
+//! this machine (its host, boot, pid and the pid's start time all match: a pid
+//! reused after a reboot is not the run), and a lock younger than the stale age held
+//! from another machine, one whose holder cannot be read, or one that names no start
+//! time while its pid runs here, only with `--force`.
 //! Recorded in the audit log with who removed whose lock and why.
 
 use chrono::{DateTime, Utc};
 
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::UnlockArgs;
+use crate::runbook::liveness::{self, Liveness};
 use crate::runbook::lock::{self, Holder, describe_age, longest_run};
 
 use super::record::audit_log;
@@ -52,7 +55,18 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         &here,
         Utc::now(),
         args.force,
-        &pid_alive,
+        &|h: &Holder| {
+            liveness::judge(
+                h.pid,
+                &liveness::Identity {
+                    boot_id: h.boot_id.clone(),
+                    start: h.pid_start,
+                },
+                liveness::boot_id().as_deref(),
+                &liveness::start_time,
+                &pid_alive,
+            )
+        },
     ) {
         return Err(CommandError::Usage(format!(
             "the lock of {} stays: {why}",
@@ -96,13 +110,13 @@ fn pid_alive(pid: u32) -> bool {
 }
 
 /// Whether the lock of `holder` may be removed from machine `here` at `now`, or
-/// why not. `alive` says whether a pid runs on this machine.
+/// why not. `alive` judges whether a holder's process runs on this machine.
 fn may_remove(
     holder: Result<&Holder, &str>,
     here: &str,
     now: DateTime<Utc>,
     force: bool,
-    alive: &dyn Fn(u32) -> bool,
+    alive: &dyn Fn(&Holder) -> Liveness,
 ) -> Result<(), String> {
     let holder = match holder {
         Ok(h) => h,
@@ -114,7 +128,20 @@ fn may_remove(
         }
     };
     let age = now.signed_duration_since(holder.started_at);
-    if holder.host == here && alive(holder.pid) {
+    let liveness = if holder.host == here {
+        alive(holder)
+    } else {
+        Liveness::Dead("another machine".to_owned())
+    };
+    if holder.host == here && liveness == Liveness::PidOnly && !force {
+        return Err(format!(
+            "{holder} may be alive on this machine: pid {} runs, but the lock names no boot or start time to tell whether it is the run (for {}); if it is not (the machine rebooted, the pid was reused), run again with --force; else stop it (`kill {}`)",
+            holder.pid,
+            describe_age(age),
+            holder.pid
+        ));
+    }
+    if holder.host == here && liveness == Liveness::Alive {
         return Err(format!(
             "{holder} is alive on this machine (pid {} runs, for {}); let it finish, or stop it (`kill {}`: it records its end and releases the lock), then run unlock again if the lock is left",
             holder.pid,
@@ -145,25 +172,39 @@ mod tests {
             pid,
             started_at: now - chrono::Duration::minutes(age_min),
             run_id: "r-1".to_owned(),
+            boot_id: None,
+            pid_start: None,
         }
     }
 
     #[test]
     fn a_lock_alive_here_stays_even_with_force() {
         let now = Utc::now();
-        let alive = |pid: u32| pid == 42;
+        let alive = |h: &Holder| {
+            if h.pid == 42 {
+                Liveness::Alive
+            } else {
+                Liveness::Dead("gone".to_owned())
+            }
+        };
         let h = holder("vm", 42, 600, now);
         let why = may_remove(Ok(&h), "vm", now, true, &alive).unwrap_err();
         assert!(why.contains("pid 42") && why.contains("kill 42"), "{why}");
         // Dead here: removable at any age, without --force.
         let h = holder("vm", 43, 1, now);
         assert!(may_remove(Ok(&h), "vm", now, false, &alive).is_ok());
+        // A pid that runs, with nothing to tell whether it is the run: --force.
+        let unsure = |_: &Holder| Liveness::PidOnly;
+        let h = holder("vm", 42, 1, now);
+        let why = may_remove(Ok(&h), "vm", now, false, &unsure).unwrap_err();
+        assert!(why.contains("--force"), "{why}");
+        assert!(may_remove(Ok(&h), "vm", now, true, &unsure).is_ok());
     }
 
     #[test]
     fn a_young_lock_from_another_machine_needs_force() {
         let now = Utc::now();
-        let alive = |_: u32| true;
+        let alive = |_: &Holder| Liveness::Alive;
         let h = holder("agent-7", 42, 30, now);
         let why = may_remove(Ok(&h), "laptop", now, false, &alive).unwrap_err();
         assert!(

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 
 use super::{
-    Config, GithubConfig, JenkinsConfig, NewRelicConfig, Programs, RepoConfig, StepConfig,
-    TargetConfig,
+    Config, GithubConfig, GuardConfig, JenkinsConfig, NewRelicConfig, Programs, RepoConfig,
+    StepConfig, TargetConfig,
 };
 
 /// Every unknown key of the document, as a problem naming where it is and the
@@ -20,6 +20,7 @@ pub fn unknown_keys(document: &toml::Table) -> Vec<String> {
         ("newrelic", fields::<NewRelicConfig>()),
         ("github", fields::<GithubConfig>()),
         ("programs", fields::<Programs>()),
+        ("guard", fields::<GuardConfig>()),
     ] {
         if let Some(toml::Value::Table(table)) = document.get(name) {
             check_fields(table, name, fields, &mut problems);
@@ -110,6 +111,7 @@ mod tests {
             fields::<JenkinsConfig>(),
             fields::<NewRelicConfig>(),
             fields::<GithubConfig>(),
+            fields::<GuardConfig>(),
             fields::<Programs>(),
             fields::<TargetConfig>(),
             fields::<RepoConfig>(),
@@ -117,9 +119,11 @@ mod tests {
         ] {
             for key in fields {
                 let row = format!("| `{key}` |");
-                let table = ["jenkins", "newrelic", "github", "programs", "targets"]
-                    .iter()
-                    .any(|t| key == t && reference.contains(&format!("`[{t}")));
+                let table = [
+                    "jenkins", "newrelic", "github", "guard", "programs", "targets",
+                ]
+                .iter()
+                .any(|t| key == t && reference.contains(&format!("`[{t}")));
                 assert!(
                     reference.contains(&row) || table,
                     "docs/config.md has no row for `{key}`"

@@ -12,8 +12,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value};
 
 use super::{
-    CiBuild, Dependency, Facts, FactsError, Notice, NoticeComment, OverrideRequest, Production,
-    ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Throughput, Window,
+    CiBuild, Dependency, Facts, FactsError, Incident, Notice, NoticeComment, OverrideRequest,
+    Production, ReleaseNotes, RepoFacts, Review, SCHEMA, Segment, SourceError, Task, Throughput,
+    Window,
 };
 
 /// The largest facts document read.
@@ -269,10 +270,12 @@ enum Node {
     Ci,
     Pull,
     Dependency,
+    Task,
     Review,
     Throughput,
     Notice,
     Comment,
+    Incident,
     Error,
     /// A value whose keys are not ours to know (none today).
     Free,
@@ -295,10 +298,12 @@ impl Node {
             // true), its release notes' come from their type.
             Node::Pull => PULL_OWN_FIELDS,
             Node::Dependency => fields::<Dependency>(),
+            Node::Task => fields::<Task>(),
             Node::Review => fields::<Review>(),
             Node::Throughput => fields::<Throughput>(),
             Node::Notice => fields::<Notice>(),
             Node::Comment => fields::<NoticeComment>(),
+            Node::Incident => fields::<Incident>(),
             Node::Error => fields::<SourceError>(),
             Node::Free => &[],
         };
@@ -318,11 +323,13 @@ impl Node {
             (Node::Facts, "repos") => Node::Repo,
             (Node::Facts, "throughput") => Node::Throughput,
             (Node::Facts, "notices") => Node::Notice,
+            (Node::Facts, "incidents") => Node::Incident,
             (Node::Facts, "errors") => Node::Error,
             (Node::Window, "segments") => Node::Segment,
             (Node::Repo, "ci") => Node::Ci,
             (Node::Repo, "pull_requests") => Node::Pull,
             (Node::Pull, "dependencies") => Node::Dependency,
+            (Node::Pull, "tasks") => Node::Task,
             (Node::Pull, "reviews") => Node::Review,
             (Node::Notice, "comments") => Node::Comment,
             _ => Node::Free,
@@ -415,6 +422,7 @@ mod tests {
             Node::Throughput,
             Node::Notice,
             Node::Comment,
+            Node::Incident,
             Node::Error,
         ] {
             assert!(!node.fields().is_empty(), "{node:?}");
@@ -431,6 +439,7 @@ mod tests {
             include_str!("../../fixtures/facts/migrations-saturday-vetted.json"),
             include_str!("../../fixtures/facts/source-down.json"),
             include_str!("../../fixtures/facts/green.json"),
+            include_str!("../../fixtures/facts/incident-critical.json"),
         ] {
             let facts: Facts = serde_json::from_str(text).unwrap();
             let written = serde_json::to_string_pretty(&facts).unwrap();

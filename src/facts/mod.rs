@@ -22,7 +22,7 @@ pub use verify::{Expected, ExpectedRepo, MAX_WINDOW_MINUTES};
 pub use window::{Segment, Window, plan_window};
 
 /// The facts document's schema version.
-pub const SCHEMA: u32 = 3;
+pub const SCHEMA: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
@@ -109,11 +109,30 @@ pub struct Facts {
     pub throughput: Option<Throughput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notices: Option<Vec<Notice>>,
+    /// New Relic issues open (activated or created, not closed) on the app's entity;
+    /// `[]` when none; absent when they could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<Vec<Incident>>,
     #[serde(default)]
     pub errors: Vec<SourceError>,
     /// Who asked through a comment (`gatekeeper chatops`); absent at a terminal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Request>,
+}
+
+/// An open New Relic issue on the app's entity (NerdGraph `aiIssues`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    /// CRITICAL, HIGH, MEDIUM or LOW.
+    pub priority: String,
+    /// ACTIVATED or CREATED.
+    pub state: String,
+    /// The entities the issue is about, by name.
+    pub entities: Vec<String>,
+    /// When it was activated; null while only created.
+    pub activated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,16 +202,29 @@ pub struct PullRequest {
     pub reviews: Option<Vec<Review>>,
 }
 
-/// A release pull request's body as the `release_dependencies` check reads it.
+/// A release pull request's body as the `release_dependencies` check reads it,
+/// read from what GitHub shows (`sources::rendered`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseNotes {
-    /// List items of the body's Dependencies section (and rows of a table in it), in order.
+    /// List items of the body's Dependencies sections (and rows of a table in
+    /// them), in order.
     pub dependencies: Vec<Dependency>,
     /// The body has a Dependencies section (a heading, a label paragraph, a list
     /// item or a `<details>` naming it), even an empty one.
     pub dependencies_section: bool,
-    /// Task items (and table rows with a box) outside the Dependencies section.
-    pub tasks_outside: u64,
+    /// Every task item outside the Dependencies sections, in order, with the
+    /// sections it sits in: the policy decides which sections do not block.
+    pub tasks: Vec<Task>,
+}
+
+/// A task item outside every Dependencies section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub text: String,
+    /// The box is ticked.
+    pub done: bool,
+    /// The names of the sections around it, outermost first (`["Release", "QA"]`).
+    pub sections: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,6 +338,11 @@ pub struct NoticeComment {
     pub created_at: DateTime<Utc>,
     /// The last edit; null when never edited. After `now` when the text is unknown.
     pub edited_at: Option<DateTime<Utc>>,
+    /// Who made the last edit (GitHub's `editor`, confirmed by its content edits);
+    /// null when never edited, or when GitHub names no one (a deleted account) or
+    /// its edits disagree. A comment last edited by someone other than its author
+    /// is not the author's word.
+    pub editor: Option<String>,
     /// False when the comment was edited after `now`: it existed then, with a text
     /// that is unknown, so it has no command and the policy cannot count it.
     pub text_known: bool,
@@ -349,7 +386,8 @@ pub struct SourceError {
     pub repo: Option<String>,
     /// The field of that repo the error left unknown (`release_sha`,
     /// `pull_requests`, `migrations`, `behind_by`, `ci`), when it is about one:
-    /// a check names only the errors behind the facts it lacks.
+    /// a check names only the errors behind the facts it lacks. Without `repo`,
+    /// the top-level fact it left unknown (`incidents`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fact: Option<String>,
 }
@@ -421,6 +459,16 @@ impl Facts {
             message: message.into(),
             repo: None,
             fact: None,
+        });
+    }
+
+    /// Records a source error that left one top-level fact unknown (`incidents`).
+    pub fn add_fact_error(&mut self, source: &str, fact: &str, message: impl Into<String>) {
+        self.errors.push(SourceError {
+            source: source.to_owned(),
+            message: message.into(),
+            repo: None,
+            fact: Some(fact.to_owned()),
         });
     }
 

@@ -80,6 +80,25 @@ pub(super) fn problems(facts: &Facts) -> (Option<Tz>, Vec<String>) {
             );
         }
     }
+    for (fact, present) in [
+        ("incidents", facts.incidents.is_some()),
+        ("throughput", facts.throughput.is_some()),
+    ] {
+        let said = facts
+            .errors
+            .iter()
+            .any(|e| e.repo.is_none() && e.fact.as_deref() == Some(fact));
+        if present && said {
+            out.push(format!(
+                "an error of `errors` says `{fact}` is unknown, but the document gives it"
+            ));
+        }
+    }
+    for (i, incident) in facts.incidents.iter().flatten().enumerate() {
+        if let Some(t) = &incident.activated_at {
+            after_now(&mut out, &format!("incidents[{i}].activated_at"), t, &now);
+        }
+    }
     if let Some(p) = &facts.production {
         full_sha(&mut out, "production.sha", &p.sha);
     }
@@ -377,7 +396,8 @@ impl Facts {
                 .flat_map(|p| p.reviews.iter().flatten().map(|v| v.submitted_at))
                 .chain([r.ci.as_ref().and_then(|c| c.started_at)])
         });
-        notices.chain(repos).flatten().max()
+        let incidents = self.incidents.iter().flatten().map(|i| i.activated_at);
+        notices.chain(repos).chain(incidents).flatten().max()
     }
 
     /// The facts as they stood at `now`: notices sent, comments written and reviews
@@ -389,6 +409,10 @@ impl Facts {
         // with its text unknown (it existed, saying something else).
         if let Some(notices) = self.notices.take() {
             self.notices = Some(notices.into_iter().filter_map(|n| n.as_of(now)).collect());
+        }
+        // An issue activated later was not open yet (one closed since is not known).
+        if let Some(incidents) = &mut self.incidents {
+            incidents.retain(|i| i.activated_at.is_none_or(|t| t <= now));
         }
         let mut unknown = Vec::new();
         for repo in &mut self.repos {
@@ -517,5 +541,44 @@ impl Facts {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident_critical() -> Facts {
+        serde_json::from_str(include_str!("../../fixtures/facts/incident-critical.json")).unwrap()
+    }
+
+    #[test]
+    fn an_incident_activated_after_the_clock_was_not_open_yet() {
+        let mut facts = incident_critical();
+        let earlier: DateTime<Utc> = "2026-11-24T18:00:00Z".parse().unwrap();
+        facts.as_of(earlier);
+        let left: Vec<&str> = facts
+            .incidents
+            .iter()
+            .flatten()
+            .map(|i| i.priority.as_str())
+            .collect();
+        assert_eq!(left, ["LOW"]);
+    }
+
+    #[test]
+    fn a_recorded_incident_activated_after_now_is_inconsistent() {
+        let mut facts = incident_critical();
+        let (_, found) = problems(&facts);
+        assert!(found.is_empty(), "{found:?}");
+        facts.now = "2026-11-24T18:00:00Z".parse().unwrap();
+        facts.now_unix = facts.now.timestamp();
+        let (_, found) = problems(&facts);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("`incidents[0].activated_at`")),
+            "{found:?}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use crate::facts::{Facts, OverrideRequest};
 pub use lint::{LintReport, lint};
 pub use portable::{EngineDependentNot, engine_dependent_nots};
 pub use settings::{
-    CHECK_IDS, ClockTime, Freeze, SettingProblem, Settings, SettingsError, WEEKDAYS,
+    CHECK_IDS, ClockTime, Freeze, PRIORITIES, SettingProblem, Settings, SettingsError, WEEKDAYS,
 };
 pub use testing::{CoverageFile, TestOutcome, TestReport, run_tests};
 
@@ -26,6 +26,9 @@ pub const DECISION_RULE: &str = "data.gatekeeper.decision";
 
 /// The rule that builds one check, by id (`data.gatekeeper.check_teaching_hours`).
 const CHECK_RULE_PREFIX: &str = "data.gatekeeper.check_";
+
+/// Where the policies put the guard's verdict after a deploy.
+pub const GUARD_RULE: &str = "data.gatekeeper.guard.verdict";
 
 /// Where the policies keep the settings a release manager edits.
 pub const SETTINGS_PACKAGE: &str = "data.gatekeeper.settings";
@@ -231,9 +234,9 @@ impl PolicySet {
     }
 
     /// The checks `ids` alone over prepared facts, each from the rule that builds it
-    /// (`data.gatekeeper.check_ID`, as `gatekeeper.rego` assembles the decision), in
-    /// one query, so that checks which read every release repo are not evaluated
-    /// again. `None` when such a rule is missing or does not yield a check with that
+    /// (`data.gatekeeper.check_ID`, as `gatekeeper.rego` assembles the decision),
+    /// each asked by its path, so that the checks which read every release repo are
+    /// not evaluated again. `None` when such a rule is missing or does not yield a check with that
     /// id: the caller then evaluates the whole decision.
     pub fn evaluate_checks(
         &mut self,
@@ -241,21 +244,22 @@ impl PolicySet {
         ids: &[&str],
     ) -> Result<Option<Vec<Check>>, PolicyError> {
         self.engine.set_input(facts.input.clone());
-        let rules: Vec<String> = ids
-            .iter()
-            .map(|id| format!("{CHECK_RULE_PREFIX}{id}"))
-            .collect();
-        let query = format!("[{}]", rules.join(", "));
-        let results = self.engine.eval_query(query, false);
-        let _ = self.engine.take_prints();
-        let value = results.ok().and_then(|r| {
-            let value = r.result.first()?.expressions.first()?.value.clone();
-            serde_json::to_value(&value).ok()
-        });
-        let checks = value.and_then(|json| serde_json::from_value::<Vec<Check>>(json).ok());
-        Ok(checks.filter(|checks| {
-            checks.len() == ids.len() && checks.iter().zip(ids).all(|(c, id)| c.id == *id)
-        }))
+        let mut checks = Vec::with_capacity(ids.len());
+        for id in ids {
+            // A rule asked by its path: no query to parse, no rule prefixes to build
+            // (the bulk of a query's cost when the rule itself is cheap).
+            let value = self.engine.eval_rule(format!("{CHECK_RULE_PREFIX}{id}"));
+            let _ = self.engine.take_prints();
+            let check = value
+                .ok()
+                .and_then(|v| serde_json::to_value(&v).ok())
+                .and_then(|json| serde_json::from_value::<Check>(json).ok());
+            match check {
+                Some(check) if check.id == *id => checks.push(check),
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(checks))
     }
 
     /// Evaluates the decision over the input already set, and checks the contract.
@@ -290,7 +294,7 @@ impl PolicySet {
     }
 
     /// An allow from the shipped policies must stand on every check of the runbook:
-    /// all seven present, `tests` and `approval` passed (never skipped, never
+    /// all eight present, `tests` and `approval` passed (never skipped, never
     /// overridden), and an override only where the settings allow one. A policy edit
     /// that drops or waves through a check is a broken contract (exit 2), not an allow.
     fn guard_allow(&self, decision: &Decision) -> Result<(), ContractError> {
@@ -344,6 +348,42 @@ impl PolicySet {
                 rule: rule.to_owned(),
                 message: format!("{e:#}"),
             })
+    }
+
+    /// The guard's verdict (`data.gatekeeper.guard.verdict`, `policies/guard.rego`)
+    /// over its figures: `(pass, reasons)`. Anything but a boolean `pass` and a list
+    /// of strings is an error, never a pass.
+    pub fn judge_guard(
+        &mut self,
+        input: &serde_json::Value,
+    ) -> Result<(bool, Vec<String>), PolicyError> {
+        self.engine
+            .set_input_json(&input.to_string())
+            .map_err(|e| PolicyError::Input(format!("{e:#}")))?;
+        let value = self.eval(GUARD_RULE)?;
+        let _ = self.engine.take_prints();
+        let json = serde_json::to_value(&value).map_err(|e| PolicyError::Eval {
+            rule: GUARD_RULE.to_owned(),
+            message: e.to_string(),
+        })?;
+        let pass = json.get("pass").and_then(serde_json::Value::as_bool);
+        let reasons: Option<Vec<String>> = json
+            .get("reasons")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|r| {
+                r.iter()
+                    .map(|m| m.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+            });
+        match (pass, reasons) {
+            (Some(pass), Some(reasons)) => Ok((pass, reasons)),
+            _ => Err(PolicyError::Eval {
+                rule: GUARD_RULE.to_owned(),
+                message: format!(
+                    "it is {json}, not {{\"pass\": BOOL, \"reasons\": [TEXT]}}: the policies must define it (policies/guard.rego)"
+                ),
+            }),
+        }
     }
 
     pub(crate) fn engine_mut(&mut self) -> &mut Engine {

@@ -14,7 +14,7 @@ use chrono::{NaiveDate, Weekday};
 use serde_json::{Map, Value};
 
 /// The check ids of the decision, in the runbook's order.
-pub const CHECK_IDS: [&str; 7] = [
+pub const CHECK_IDS: [&str; 8] = [
     "tests",
     "release_dependencies",
     "approval",
@@ -22,7 +22,11 @@ pub const CHECK_IDS: [&str; 7] = [
     "teaching_hours",
     "downtime_notice",
     "freeze",
+    "no_open_incident",
 ];
+
+/// New Relic issue priorities, highest first.
+pub const PRIORITIES: [&str; 4] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
 
 /// Checks no person may override: what ships must be tested and approved.
 pub const NEVER_OVERRIDABLE: [&str; 2] = ["tests", "approval"];
@@ -42,7 +46,7 @@ pub const WEEKDAYS: [(&str, Weekday); 7] = [
 ];
 
 /// Every setting, with the form its value must have (shown when it does not).
-pub const SCHEMA: [(&str, &str); 10] = [
+pub const SCHEMA: [(&str, &str); 14] = [
     (
         "throughput_limit_rpm",
         "an unquoted number of requests per minute from 1 to 10000000, e.g. 15000",
@@ -81,7 +85,23 @@ pub const SCHEMA: [(&str, &str); 10] = [
     ),
     (
         "overridable",
-        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+        "a set of check ids from \"release_dependencies\", \"throughput\", \"teaching_hours\", \"downtime_notice\", \"freeze\", \"no_open_incident\" (never \"tests\" or \"approval\"), e.g. {\"throughput\"}",
+    ),
+    (
+        "incident_priorities",
+        "a set of New Relic issue priorities from \"CRITICAL\", \"HIGH\", \"MEDIUM\", \"LOW\" (exact case), e.g. {\"CRITICAL\", \"HIGH\"}",
+    ),
+    (
+        "guard_error_rate_rise_points",
+        "an unquoted number of percentage points from 0 to 100, e.g. 2",
+    ),
+    (
+        "guard_apdex_drop",
+        "an unquoted apdex difference from 0 to 1, e.g. 0.05",
+    ),
+    (
+        "non_blocking_sections",
+        "a list of release-note section names (non-empty strings), e.g. [\"QA\"]; [] when every unticked task item blocks",
     ),
 ];
 
@@ -121,6 +141,14 @@ pub struct Settings {
     pub asker_not_only_approver: bool,
     /// Checks shown but never counted towards a deny (optional `advisory`).
     pub advisory: BTreeSet<String>,
+    pub incident_priorities: BTreeSet<String>,
+    /// The guard fails when the error rate rises more than this many points over
+    /// the baseline.
+    pub guard_error_rate_rise_points: f64,
+    /// The guard fails when the apdex drops more than this below the baseline.
+    pub guard_apdex_drop: f64,
+    /// Release-note sections whose unticked task items do not block.
+    pub non_blocking_sections: Vec<String>,
 }
 
 /// A local time of day, `HH:MM`, as minutes after midnight (`24:00` is 1440).
@@ -235,6 +263,34 @@ impl Settings {
         } else {
             Some(BTreeSet::new())
         };
+        let incident_priorities = v
+            .each(
+                "incident_priorities",
+                false,
+                "a New Relic issue priority: CRITICAL, HIGH, MEDIUM or LOW (exact case)",
+                |item| {
+                    item.as_str()
+                        .filter(|p| PRIORITIES.contains(p))
+                        .map(str::to_owned)
+                },
+            )
+            .map(|p| p.into_iter().collect::<BTreeSet<_>>());
+        let guard_error_rate_rise_points = v.number("guard_error_rate_rise_points", 0.0, 100.0);
+        let guard_apdex_drop = v.number("guard_apdex_drop", 0.0, 1.0);
+        let guard = match (guard_error_rate_rise_points, guard_apdex_drop) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        let non_blocking_sections = v.each(
+            "non_blocking_sections",
+            false,
+            "a section name: a string with a letter in it, e.g. \"QA\"",
+            |item| {
+                item.as_str()
+                    .filter(|s| s.chars().any(char::is_alphabetic))
+                    .map(str::to_owned)
+            },
+        );
         match (
             throughput_limit_rpm,
             notice_lead_hours,
@@ -245,8 +301,13 @@ impl Settings {
             teaching_end,
             holidays,
             freezes,
-            overridable,
-            advisory,
+            (
+                overridable,
+                advisory,
+                incident_priorities,
+                guard,
+                non_blocking_sections,
+            ),
         ) {
             (
                 Some(throughput_limit_rpm),
@@ -258,8 +319,13 @@ impl Settings {
                 Some(teaching_end),
                 Some(holidays),
                 Some(freezes),
-                Some(overridable),
-                Some(advisory),
+                (
+                    Some(overridable),
+                    Some(advisory),
+                    Some(incident_priorities),
+                    Some((guard_error_rate_rise_points, guard_apdex_drop)),
+                    Some(non_blocking_sections),
+                ),
             ) if v.problems.is_empty() => Ok(Self {
                 throughput_limit_rpm,
                 notice_lead_hours,
@@ -274,6 +340,10 @@ impl Settings {
                 deployers,
                 asker_not_only_approver,
                 advisory,
+                incident_priorities,
+                guard_error_rate_rise_points,
+                guard_apdex_drop,
+                non_blocking_sections,
             }),
             _ => Err(v.problems),
         }
@@ -545,7 +615,7 @@ impl Validator<'_> {
                 self.invalid(
                     &format!("{key}[{i}]"),
                     item,
-                    "a check id: one of release_dependencies, throughput, teaching_hours, downtime_notice, freeze",
+                    "a check id: one of release_dependencies, throughput, teaching_hours, downtime_notice, freeze, no_open_incident",
                 );
             }
         }
@@ -638,7 +708,34 @@ mod tests {
             "holidays": [],
             "freezes": [],
             "overridable": ["teaching_hours", "throughput"],
+            "incident_priorities": ["CRITICAL", "HIGH"],
+            "guard_error_rate_rise_points": 2,
+            "guard_apdex_drop": 0.05,
+            "non_blocking_sections": ["QA"],
         })
+    }
+
+    #[test]
+    fn non_blocking_sections_are_names_and_may_be_none() {
+        assert_eq!(
+            Settings::from_json(&shipped())
+                .unwrap()
+                .non_blocking_sections,
+            ["QA"]
+        );
+        assert!(Settings::from_json(&with("non_blocking_sections", json!([]))).is_ok());
+        for bad in [
+            json!("QA"),
+            json!([""]),
+            json!(["  "]),
+            json!([7]),
+            json!(null),
+        ] {
+            assert!(
+                Settings::from_json(&with("non_blocking_sections", bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     fn with(key: &str, value: Value) -> Value {
@@ -679,6 +776,30 @@ mod tests {
         assert_eq!(s.teaching_end.to_string(), "21:00");
         assert_eq!(s.teaching_days.len(), 5);
         assert!(s.overridable.contains("throughput"));
+        assert!(s.incident_priorities.contains("CRITICAL"));
+        assert_eq!(s.guard_apdex_drop, 0.05);
+    }
+
+    #[test]
+    fn incident_priorities_are_new_relic_priorities_in_exact_case() {
+        let p = problems(&with("incident_priorities", json!(["critical"])));
+        assert_eq!(p[0].key(), "incident_priorities[0]");
+        let p = problems(&with("incident_priorities", json!("CRITICAL")));
+        assert_eq!(p[0].key(), "incident_priorities");
+        assert!(Settings::from_json(&with("incident_priorities", json!([]))).is_ok());
+    }
+
+    #[test]
+    fn guard_thresholds_are_numbers_in_range() {
+        for (key, bad) in [
+            ("guard_error_rate_rise_points", json!("2")),
+            ("guard_error_rate_rise_points", json!(101)),
+            ("guard_apdex_drop", json!(1.5)),
+            ("guard_apdex_drop", json!(-0.1)),
+        ] {
+            let p = problems(&with(key, bad));
+            assert_eq!(p[0].key(), key);
+        }
     }
 
     #[test]

@@ -68,17 +68,41 @@ fn detail(check: &Check) -> String {
     }
 }
 
-/// Escapes text for one table cell: a `|` would end the cell and a newline the
-/// row; `<`, `>` and `&` become entities, so that HTML a source wrote (`<img>`,
-/// `<details>`, a comment that hides the rest) is shown as text, never rendered.
+/// Escapes text for one table cell, so that it renders as the text it is: a `|`
+/// would end the cell and a newline the row; `<`, `>` and `&` become entities, so
+/// that HTML a source wrote (`<img>`, `<details>`, a comment that hides the rest) is
+/// shown, never rendered; every character that starts an inline construct is
+/// backslash-escaped (`\\`, `` ` ``, `*`, `_`, `[`, `]`, `!`, `~`, `$`, `@`),
+/// and so are the `:` of `scheme://` and the `.` of `www.`, so that no image, link,
+/// autolink, emphasis, code span or math is formed. A backslash escape renders as
+/// the character alone. A cell holds no block (a newline is `<br>`), so nothing
+/// else can start one.
 fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace(['\n', '\r'], "<br>")
+    let text = text.replace("\r\n", "\n");
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().copied().enumerate() {
+        let next_two =
+            |a: char, b: char| chars.get(i + 1) == Some(&a) && chars.get(i + 2) == Some(&b);
+        let after_www = i >= 3
+            && chars
+                .get(i - 3..i)
+                .is_some_and(|w| w.iter().all(|c| c.eq_ignore_ascii_case(&'w')));
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push_str("<br>"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '!' | '~' | '$' | '@' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ':' if next_two('/', '/') => out.push_str("\\:"),
+            '.' if after_www => out.push_str("\\."),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -91,10 +115,19 @@ mod tests {
     }
 
     #[test]
+    fn images_links_and_autolinks_from_a_source_render_as_text() {
+        assert_eq!(
+            cell("![ALLOW](https://x.io/a.svg) [approved](https://x.io)"),
+            "\\!\\[ALLOW\\](https\\://x.io/a.svg) \\[approved\\](https\\://x.io)"
+        );
+        assert_eq!(cell("www.evil.com *x*"), "www\\.evil.com \\*x\\*");
+    }
+
+    #[test]
     fn html_from_a_source_is_shown_not_rendered() {
         assert_eq!(
             cell("x <img src=x> ]]></failure> & <!--"),
-            "x &lt;img src=x&gt; ]]&gt;&lt;/failure&gt; &amp; &lt;!--"
+            "x &lt;img src=x&gt; \\]\\]&gt;&lt;/failure&gt; &amp; &lt;\\!--"
         );
         assert_eq!(cell("&lt;"), "&amp;lt;");
     }

@@ -2,6 +2,7 @@
 //! no I/O; the caller writes what they return.
 
 pub mod calendar;
+pub mod ci;
 pub mod explain;
 pub mod gantt;
 pub mod github;
@@ -34,26 +35,37 @@ pub fn render(
 ) -> Result<String, RenderError> {
     if format == Format::Json {
         // JSON keeps control characters, as JSON escapes.
-        return json::render(decision);
+        return json::render(decision).map(|s| ci::neutralize(&s, ci::Syntax::Json));
     }
     let decision = &sanitized(decision);
+    // No text from a source reads as a CI runner's command (`--format github` is
+    // made of commands, and escapes its text by their rules).
     match format {
-        Format::Table => Ok(table::render(decision, style)),
+        Format::Table => Ok(ci::neutralize(
+            &table::render(decision, style),
+            ci::Syntax::Text,
+        )),
         Format::Json => json::render(decision),
-        Format::Junit => junit::render(decision),
-        Format::Markdown => Ok(markdown::render(decision)),
+        Format::Junit => {
+            junit::render(decision).map(|s| ci::neutralize(&ci::xml_text(&s), ci::Syntax::Xml))
+        }
+        Format::Markdown => Ok(ci::neutralize(
+            &markdown::render(decision),
+            ci::Syntax::Text,
+        )),
         Format::Github => Ok(github::render(decision)),
     }
 }
 
 /// Text from a source made safe for a terminal, a log or an XML file: every control
-/// character but the newline (escape sequences start with one), and the Unicode
-/// controls that reorder or hide text, shown escaped (`\u{1b}`), never sent raw.
+/// character but the newline (escape sequences start with one), the Unicode
+/// controls that reorder or hide text, and every code point XML 1.0 does not allow
+/// (U+FFFE, U+FFFF), shown escaped (`\u{1b}`), never sent raw.
 pub fn sanitize(text: &str) -> String {
     text.chars()
         .map(|c| {
             let reorders = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if (c.is_control() && c != '\n') || reorders {
+            if (c.is_control() && c != '\n') || reorders || !ci::xml_allows(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()

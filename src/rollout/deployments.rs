@@ -109,6 +109,14 @@ impl Shared {
             .map_err(|e| e.to_string())
     }
 
+    /// Every deployment of the target on `sha`, every page (bounded), newest first,
+    /// without statuses.
+    pub fn list_of_sha(&self, environment: &str, sha: &str) -> Result<Vec<Deployment>, String> {
+        self.runtime
+            .block_on(self.github.deployments_of_sha(&self.repo, environment, sha))
+            .map_err(|e| e.to_string())
+    }
+
     /// The head of `branch` in each of `repos`, or why it could not be read.
     pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
         self.runtime.block_on(async {
@@ -219,6 +227,10 @@ impl Shared {
 fn ending(report: &RunReport, sha: &str) -> (State, String) {
     let short: String = sha.chars().take(10).collect();
     let what = report.kind.command();
+    if let Some(why) = &report.guard_failure {
+        let text = format!("{what} of {short}: {why}");
+        return (State::Failure, text.chars().take(140).collect());
+    }
     match report.outcome {
         RunOutcome::Ok => (State::Success, format!("{what} of {short} succeeded")),
         RunOutcome::Failed | RunOutcome::TimedOut => (
@@ -292,35 +304,40 @@ pub fn trusted(listed: &[Deployment], login: Option<&str>) -> Vec<Deployment> {
         .collect()
 }
 
-/// Successful deployments as the audit records they stand for (oldest first), so
-/// that the SHAs production ran by GitHub count as its history.
-pub fn as_records(listed: &[Deployment], target: &str) -> Vec<Record> {
-    let succeeded: Vec<Deployment> = listed.iter().filter(|d| d.succeeded()).cloned().collect();
-    as_history(&succeeded, target)
+/// Whether gatekeeper's login (`login`, the token's) created `d` with gatekeeper's
+/// payload: only such a deployment is credited to anyone.
+pub fn is_gatekeepers(d: &Deployment, login: Option<&str>) -> bool {
+    login.is_some_and(|l| d.payload.is_some() && d.creator.as_deref() == Some(l))
 }
 
 /// Deployments as the closing records of their runs (oldest first), how they
-/// ended by their latest status. One gatekeeper did not write says so in its message.
-pub fn as_history(listed: &[Deployment], target: &str) -> Vec<Record> {
+/// ended by their latest status. One not created by gatekeeper's login (`login`)
+/// with its payload is foreign: it says so in its message, and credits nobody (no
+/// actor, run, host or previous SHA from its payload).
+pub fn as_history(listed: &[Deployment], target: &str, login: Option<&str>) -> Vec<Record> {
     listed
         .iter()
         .rev()
         .map(|d| {
-            let payload = d.payload.clone().unwrap_or_default();
+            let ours = is_gatekeepers(d, login);
+            let payload = d.payload.clone().filter(|_| ours).unwrap_or_default();
             let outcome = match d.state.as_deref() {
                 Some("success") => RunOutcome::Ok,
                 Some("failure") => RunOutcome::Failed,
                 Some("error") => RunOutcome::Aborted,
                 _ => RunOutcome::Unknown,
             };
+            let creator = d.creator.clone().unwrap_or_else(|| "?".to_owned());
             let mut run = Run::new(outcome);
             run.message = d.log_url.clone().or_else(|| d.description.clone());
-            if d.payload.is_none() {
+            if !ours {
                 run.message = Some(format!(
-                    "not written by gatekeeper (never trusted by rollback): {}",
+                    "foreign, never credited: not written by gatekeeper under the token's login {} (created by {creator}, deployment {}){}",
+                    login.unwrap_or("(unknown)"),
+                    d.id,
                     run.message
                         .as_deref()
-                        .unwrap_or("a deployment of another tool")
+                        .map_or_else(String::new, |m| format!(": {m}"))
                 ));
             }
             run.after_sha = Some(d.sha.clone());
@@ -335,7 +352,11 @@ pub fn as_history(listed: &[Deployment], target: &str) -> Vec<Record> {
             record.time = d.created_at;
             record.run = payload.run.clone();
             record.host = payload.host.clone().unwrap_or_else(|| "github".to_owned());
-            record.user = d.creator.clone().unwrap_or_else(|| "?".to_owned());
+            record.user = if ours {
+                creator
+            } else {
+                format!("foreign: {creator}")
+            };
             record.gatekeeper = String::new();
             record
         })
@@ -412,23 +433,13 @@ mod tests {
             .collect();
         assert_eq!(kept, [1]);
         assert!(trusted(&listed, None).is_empty());
-        let history = as_history(&listed, "production");
-        let message = history[2].run_event().unwrap().message.clone().unwrap();
-        assert!(
-            message.starts_with("not written by gatekeeper"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn only_successful_deployments_count_as_production_history() {
-        let listed = [
-            deployment(2, 'c', "failure", "deploy", Some('b')),
-            deployment(1, 'b', "success", "deploy", Some('a')),
-        ];
-        let records = as_records(&listed, "production");
-        assert_eq!(records.len(), 1);
-        let history = crate::runbook::integrity::production_history(&records, "production");
-        assert_eq!(history, ["a".repeat(40), "b".repeat(40)]);
+        let history = as_history(&listed, "production", Some("deploy-bot"));
+        for foreign in [&history[1], &history[2]] {
+            let run = foreign.run_event().unwrap();
+            let message = run.message.clone().unwrap();
+            assert!(message.starts_with("foreign, never credited"), "{message}");
+            assert_eq!((&run.actor, &foreign.run), (&None, &None));
+        }
+        assert_eq!(history[0].user, "deploy-bot");
     }
 }

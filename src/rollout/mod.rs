@@ -11,6 +11,7 @@ mod judged;
 mod progress;
 pub mod rollback;
 mod session;
+pub mod target;
 
 use std::io::Write;
 use std::time::Duration;
@@ -170,7 +171,10 @@ pub fn release_or_say(lock: Lock, target: &str, log: &AuditLog, command: &str) -
 /// Takes the target's lock (a ref on the deploy remote) for one run; a refusal
 /// (held, stale, unreadable) is recorded as a `refused` run before it is returned.
 pub fn lock(ctx: &Context, log: &AuditLog, kind: RunKind, run: &str) -> Result<Lock, RolloutError> {
+    let me = crate::runbook::liveness::this_process();
     let holder = Holder {
+        boot_id: me.boot_id,
+        pid_start: me.start,
         pid: std::process::id(),
         user: crate::audit::user(),
         host: crate::audit::host(),
@@ -251,6 +255,8 @@ pub struct RunReport {
     pub unrecorded: Vec<Unrecorded>,
     /// The SHA a rollback restores (rollback only).
     pub restoring: Option<String>,
+    /// Why the guard after the deploy did not pass (its GitHub deployment fails).
+    pub guard_failure: Option<String>,
 }
 
 impl RunReport {
@@ -272,6 +278,7 @@ impl RunReport {
             maintenance_on: false,
             unrecorded: Vec::new(),
             restoring: None,
+            guard_failure: None,
         }
     }
 

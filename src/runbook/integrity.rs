@@ -504,6 +504,55 @@ pub fn require_in_clone(ctx: &Context, sha: &str) -> Result<(), IntegrityError> 
     }
 }
 
+/// First-parent commits of production read at most when judging a rollback target.
+pub const FIRST_PARENT_LIMIT: usize = 10_000;
+
+/// The full SHA of the commit `rev` (a SHA or an abbreviation of one) names in the
+/// app's clone.
+pub fn resolve_commit(ctx: &Context, rev: &str) -> Result<String, IntegrityError> {
+    let dir = ctx.app_dir();
+    let object = format!("{rev}^{{commit}}");
+    let out = answer(ctx, &dir, &["rev-parse", "--verify", "--quiet", &object])?;
+    let sha = out.stdout.trim().to_ascii_lowercase();
+    if out.success && is_full_sha(&sha) {
+        Ok(sha)
+    } else {
+        Err(IntegrityError::NotInClone {
+            sha: rev.to_owned(),
+            dir,
+        })
+    }
+}
+
+/// Whether `sha` is on the first-parent history of `head` (the deploy remote's
+/// head), `head` itself included, within [`FIRST_PARENT_LIMIT`] commits. `head` is
+/// fetched from the deploy remote into the app's clone when the clone lacks it
+/// (only remote-tracking refs change).
+pub fn on_first_parent_history(
+    ctx: &Context,
+    head: &str,
+    sha: &str,
+) -> Result<bool, IntegrityError> {
+    let dir = ctx.app_dir();
+    if !has_commit(ctx, &dir, head) {
+        ask(
+            ctx,
+            &dir,
+            &[
+                "fetch",
+                "--quiet",
+                &ctx.config.deploy_remote,
+                &ctx.config.base_branch,
+            ],
+        )?;
+    }
+    let limit = format!("--max-count={FIRST_PARENT_LIMIT}");
+    let listed = ask(ctx, &dir, &["rev-list", "--first-parent", &limit, head])?;
+    Ok(listed
+        .lines()
+        .any(|line| line.trim().eq_ignore_ascii_case(sha)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,13 @@ pub struct Holder {
     pub started_at: DateTime<Utc>,
     /// Unique per run, so a record, a deployment and the lock can be matched.
     pub run_id: String,
+    /// The holder's boot of its host (`/proc/sys/kernel/random/boot_id`), when known:
+    /// with `pid_start`, what tells the run from a later process with its pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_id: Option<String>,
+    /// When the holder's process started, in clock ticks since boot, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
 }
 
 impl std::fmt::Display for Holder {
@@ -138,7 +145,7 @@ const MESSAGE_TITLE: &str = "gatekeeper lock";
 impl Holder {
     /// The lock commit's message.
     pub fn message(&self, target: &str) -> String {
-        format!(
+        let mut message = format!(
             "{MESSAGE_TITLE} for {target}\n\ncommand: {}\nuser: {}\nhost: {}\npid: {}\nstarted_at: {}\nrun_id: {}\n",
             one_line(&self.command),
             one_line(&self.user),
@@ -146,7 +153,14 @@ impl Holder {
             self.pid,
             self.started_at.to_rfc3339(),
             one_line(&self.run_id),
-        )
+        );
+        if let Some(boot) = &self.boot_id {
+            message.push_str(&format!("boot_id: {}\n", one_line(boot)));
+        }
+        if let Some(start) = self.pid_start {
+            message.push_str(&format!("pid_start: {start}\n"));
+        }
+        message
     }
 
     /// Reads a lock commit's message back; every field must be there.
@@ -170,6 +184,16 @@ impl Holder {
                 .map_err(|_| format!("the lock commit's started_at {started:?} is not a time"))?
                 .with_timezone(&Utc),
             run_id: field("run_id")?,
+            // Optional: locks of older versions name neither.
+            boot_id: field("boot_id").ok(),
+            pid_start: match field("pid_start") {
+                Ok(start) => Some(
+                    start
+                        .parse()
+                        .map_err(|_| "the lock commit's pid_start is not a number".to_owned())?,
+                ),
+                Err(_) => None,
+            },
         })
     }
 }
@@ -573,6 +597,8 @@ mod tests {
                 .unwrap()
                 .with_timezone(&Utc),
             run_id: "20261125T114000-42".to_owned(),
+            boot_id: Some("b1".to_owned()),
+            pid_start: Some(7),
         }
     }
 
@@ -584,6 +610,8 @@ mod tests {
         assert_eq!(parsed.pid, 42);
         assert_eq!(parsed.started_at, h.started_at);
         assert_eq!(parsed.run_id, h.run_id);
+        assert_eq!(parsed.boot_id.as_deref(), Some("b1"));
+        assert_eq!(parsed.pid_start, Some(7));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod execute;
 pub mod facts_ref;
 pub mod git;
 pub mod integrity;
+pub mod liveness;
 pub mod lock;
 pub mod plan;
 pub mod preflight;

@@ -15,6 +15,10 @@ use crate::facts::OverrideRequest;
 
 /// Deployments read at most for one target (newest first).
 const LISTED: usize = 30;
+/// Deployments asked for per page when every page is read (GitHub's most).
+const PER_PAGE: usize = 100;
+/// Pages read at most when every page is read: 5,000 deployments of one SHA.
+pub const MAX_PAGES: usize = 50;
 /// GitHub refuses a status description longer than this.
 const DESCRIPTION_MAX: usize = 140;
 
@@ -191,6 +195,44 @@ impl GitHub {
             }
         }
         Ok(listed)
+    }
+}
+
+impl GitHub {
+    /// Every deployment of `repo` to `environment` on `sha`, newest first, every
+    /// page followed (`Link: rel="next"`), at most [`MAX_PAGES`] of them: a list cut
+    /// short is an error, never read as the whole. Their statuses are not read.
+    pub async fn deployments_of_sha(
+        &self,
+        repo: &str,
+        environment: &str,
+        sha: &str,
+    ) -> Result<Vec<Deployment>, GithubError> {
+        let first = format!(
+            "/repos/{repo}/deployments?environment={}&sha={}&per_page={PER_PAGE}",
+            encode(environment),
+            encode(sha)
+        );
+        let mut all = Vec::new();
+        let mut next = Some(first);
+        let mut pages = 0;
+        while let Some(route) = next.take() {
+            pages += 1;
+            let answer = self.get(&route).await?;
+            let page = parse_deployments(&answer.body).map_err(|message| GithubError::Parse {
+                url: format!("/repos/{repo}/deployments"),
+                message,
+            })?;
+            all.extend(page);
+            next = super::http::next_link(answer.link.as_deref());
+            if next.is_some() && pages >= MAX_PAGES {
+                return Err(GithubError::TooManyPages {
+                    url: format!("/repos/{repo}/deployments?sha={sha}"),
+                    pages,
+                });
+            }
+        }
+        Ok(all)
     }
 }
 

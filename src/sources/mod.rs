@@ -11,6 +11,7 @@ pub mod jenkins;
 pub mod newrelic;
 pub mod notices;
 pub mod releases;
+pub mod rendered;
 
 use std::future::Future;
 
@@ -65,6 +66,9 @@ const BEHIND_BY: &str = "behind_by";
 const MIGRATIONS: &str = "migrations";
 const PULL_REQUESTS: &str = "pull_requests";
 const REVIEWS: &str = "reviews";
+/// The top-level New Relic facts an error can leave unknown (`errors[].fact`).
+const INCIDENTS: &str = "incidents";
+const THROUGHPUT: &str = "throughput";
 
 /// An error for the facts document: which repo it is about and which of its facts
 /// it left unknown, if one, and why.
@@ -113,6 +117,7 @@ pub async fn collect_with_env(
             })
             .unwrap_or_default(),
         throughput: None,
+        incidents: None,
         notices: None,
         errors: Vec::new(),
         request: None,
@@ -148,11 +153,12 @@ pub async fn collect_with_env(
                     progress.finished(JENKINS, ok);
                     ci
                 },
-                reported(
-                    progress,
-                    NEWRELIC,
-                    collect_newrelic(config, target, &transport, env)
-                ),
+                async {
+                    let found = collect_newrelic(config, target, &transport, env).await;
+                    let ok = found.as_ref().is_ok_and(|(t, i)| t.is_ok() && i.is_ok());
+                    progress.finished(NEWRELIC, ok);
+                    found
+                },
                 collect_github(
                     config,
                     target,
@@ -193,7 +199,17 @@ pub async fn collect_with_env(
         Err(e) => failures.push((JENKINS, (None, None, e))),
     }
     match throughput {
-        Ok(t) => facts.throughput = Some(t),
+        Ok((t, incidents)) => {
+            match t {
+                Ok(t) => facts.throughput = Some(t),
+                Err(e) => failures.push((NEWRELIC, (None, Some(THROUGHPUT), e))),
+            }
+            match incidents {
+                Ok(i) => facts.incidents = Some(i),
+                Err(e) => failures.push((NEWRELIC, (None, Some(INCIDENTS), e))),
+            }
+        }
+        // Explains both facts (the incidents' reason falls back to it).
         Err(e) => failures.push((NEWRELIC, (None, None, e))),
     }
     match gh {
@@ -226,9 +242,10 @@ pub async fn collect_with_env(
     }
     for (source, (repo, fact, message)) in failures {
         let message = redactor.scrub(&message);
-        match repo {
-            Some(repo) => facts.add_repo_error(source, &repo, fact, message),
-            None => facts.add_error(source, message),
+        match (repo, fact) {
+            (Some(repo), _) => facts.add_repo_error(source, &repo, fact, message),
+            (None, Some(fact)) => facts.add_fact_error(source, fact, message),
+            (None, None) => facts.add_error(source, message),
         }
     }
     scrubbed(facts, &redactor)
@@ -388,12 +405,14 @@ async fn collect_jenkins(
         .collect())
 }
 
+/// The throughput and the open issues, side by side; the outer error is about New
+/// Relic as a whole (no section, no key).
 async fn collect_newrelic(
     config: &Config,
     target: &TargetConfig,
     transport: &Transport,
     env: Env<'_>,
-) -> Result<crate::facts::Throughput, String> {
+) -> Result<NewRelicFacts, String> {
     let nc = config
         .newrelic
         .as_ref()
@@ -406,17 +425,27 @@ async fn collect_newrelic(
     )
     .map_err(|e| e.to_string())?;
     let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
-    newrelic::throughput(
-        transport,
-        &nc.url,
-        &key,
-        nc.account_id,
-        &target.app,
-        nc.window_minutes,
-    )
-    .await
-    .map_err(|e| e.to_string())
+    let (throughput, incidents) = tokio::join!(
+        newrelic::throughput(
+            transport,
+            &nc.url,
+            &key,
+            nc.account_id,
+            &target.app,
+            nc.window_minutes,
+        ),
+        newrelic::issues::open_issues(transport, &nc.url, &key, nc.account_id, &target.app),
+    );
+    Ok((
+        throughput.map_err(|e| e.to_string()),
+        incidents.map_err(|e| format!("open issues unknown: {e}")),
+    ))
 }
+
+type NewRelicFacts = (
+    Result<crate::facts::Throughput, String>,
+    Result<Vec<crate::facts::Incident>, String>,
+);
 
 /// What GitHub told about the target.
 struct GithubFacts {

@@ -8,6 +8,10 @@ use serde_json::{Value, json};
 use super::http::{Call, Credential, HttpError, Service, Transport};
 use crate::facts::Throughput;
 
+pub mod blocking;
+pub mod issues;
+pub mod metrics;
+
 /// The NRQL travels as a variable, so no input is ever spliced into GraphQL.
 const QUERY: &str = "query($accountId: Int!, $nrql: Nrql!) { actor { account(id: $accountId) { nrql(query: $nrql) { results } } } }";
 /// Where the rows are in the answer.
@@ -32,7 +36,7 @@ pub fn nrql(app: &str, window_minutes: u32) -> String {
 }
 
 /// A NRQL string literal: single quotes, with `\` and `'` escaped.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
@@ -55,13 +59,34 @@ pub async fn throughput(
     window_minutes: u32,
 ) -> Result<Throughput, NewRelicError> {
     let body = request_body(account_id, app, window_minutes);
+    let json = post(transport, url, api_key, &body).await?;
+    let rpm = parse_rpm(&json, app).map_err(|message| NewRelicError::Answer {
+        url: url.to_owned(),
+        message,
+    })?;
+    Ok(Throughput {
+        app: app.to_owned(),
+        rpm,
+        window_minutes,
+    })
+}
+
+/// Sends one NerdGraph query (it only reads, so it may be retried) and returns the
+/// answer's JSON: GraphQL errors (with 200 or 401 alike), another status, or a body
+/// that is not JSON are errors naming the URL and what to do.
+pub async fn post(
+    transport: &Transport,
+    url: &str,
+    api_key: &Credential,
+    body: &Value,
+) -> Result<Value, NewRelicError> {
     let parsed = reqwest::Url::parse(url).map_err(|e| NewRelicError::Answer {
         url: url.to_owned(),
         message: format!("nothing: newrelic.url is no URL ({e})"),
     })?;
     let answer = transport
         .send(
-            Call::post_json(Service::NewRelic, parsed, Some(api_key), &body, true),
+            Call::post_json(Service::NewRelic, parsed, Some(api_key), body, true),
             url,
         )
         .await?;
@@ -86,16 +111,9 @@ pub async fn throughput(
         url,
         "check the key in the variable newrelic.api_key_env names",
     )?;
-    let rpm = json
-        .and_then(|v| parse_rpm(&v, app))
-        .map_err(|message| NewRelicError::Answer {
-            url: url.to_owned(),
-            message,
-        })?;
-    Ok(Throughput {
-        app: app.to_owned(),
-        rpm,
-        window_minutes,
+    json.map_err(|message| NewRelicError::Answer {
+        url: url.to_owned(),
+        message,
     })
 }
 

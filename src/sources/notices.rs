@@ -20,10 +20,14 @@ const RESCHEDULE: &str = "/reschedule";
 /// Notices and comments read in one query; more is refused, not truncated.
 const NOTICES_PAGE: u32 = 50;
 const COMMENTS_PAGE: u32 = 100;
+/// A comment's content edits read to confirm who edited it last (50 notices of
+/// 100 comments of 20 edits stay far under GitHub's node limit); a comment edited
+/// more often has no confirmed editor, so it is nobody's word.
+const EDITS_PAGE: u32 = 20;
 
 /// The open notices with every comment and edit time. Nothing is spliced into the
 /// text: the repo and label travel as variables.
-const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!) {
+const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [String!], $notices: Int!, $comments: Int!, $edits: Int!) {
   repository(owner: $owner, name: $name) {
     issues(labels: $labels, states: OPEN, first: $notices, orderBy: {field: CREATED_AT, direction: ASC}) {
       totalCount
@@ -36,8 +40,9 @@ const QUERY: &str = "query Notices($owner: String!, $name: String!, $labels: [St
           totalCount
           pageInfo { hasNextPage endCursor }
           nodes {
-            id databaseId url author { login } authorAssociation body createdAt lastEditedAt
+            id databaseId url author { login } editor { login } authorAssociation body createdAt lastEditedAt
             includesCreatedEdit isMinimized minimizedReason
+            userContentEdits(first: $edits) { totalCount nodes { editedAt editor { login } } }
           }
         }
       }
@@ -65,6 +70,7 @@ pub async fn fetch(
                 "labels": [LABEL],
                 "notices": NOTICES_PAGE,
                 "comments": COMMENTS_PAGE,
+                "edits": EDITS_PAGE,
             }),
         )
         .await?;
@@ -181,6 +187,7 @@ fn parse_comment(c: &Value) -> Result<NoticeComment, String> {
         at_unix: at.timestamp(),
         created_at: created,
         edited_at,
+        editor: edited_at.and_then(|_| last_editor(c)),
         text_known: true,
         // Absent counts as hidden: the query asks for it.
         minimized: c.get("isMinimized") != Some(&Value::Bool(false)),
@@ -188,6 +195,30 @@ fn parse_comment(c: &Value) -> Result<NoticeComment, String> {
         reschedule: commands.reschedule,
         not_commands: commands.not_commands,
     })
+}
+
+/// Who last edited an edited comment: GitHub's `editor`, when its content edits
+/// are all in the answer and the latest of them is by the same login. `None`
+/// (nobody's word) when GitHub names no one (a deleted account), or the edits
+/// are more than one page, missing, or name someone else.
+fn last_editor(c: &Value) -> Option<String> {
+    let editor = c.pointer("/editor/login").and_then(Value::as_str)?;
+    let edits = c.get("userContentEdits")?;
+    let nodes = edits.get("nodes").and_then(Value::as_array)?;
+    whole(edits, nodes, "content edits").ok()?;
+    let latest = nodes
+        .iter()
+        .map(|e| {
+            (
+                time(e, "editedAt"),
+                e.pointer("/editor/login").and_then(Value::as_str),
+            )
+        })
+        .max_by_key(|(t, _)| *t)?;
+    match latest {
+        (Some(_), Some(login)) if login == editor => Some(editor.to_owned()),
+        _ => None,
+    }
 }
 
 fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -403,6 +434,67 @@ mod tests {
         // Before it was written it does not exist.
         let notices = parse_notices(&d, New_York, at("2026-11-24T18:00:00Z")).unwrap();
         assert_eq!(notices[0].comments.len(), 2);
+    }
+
+    /// jim's comment, edited last by `editor` at 18:30 (with GitHub's record of
+    /// the edits: `edits` as (editor, editedAt)).
+    fn jim_edited(editor: Value, edits: &[(&str, &str)]) -> Value {
+        let mut d = data("graphql-notices-vetted.json");
+        let jim = &mut d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2];
+        jim["lastEditedAt"] = json!("2026-11-24T18:30:00Z");
+        jim["editor"] = editor;
+        let nodes: Vec<Value> = edits
+            .iter()
+            .map(|(login, at)| json!({"editedAt": at, "editor": {"login": login}}))
+            .collect();
+        jim["userContentEdits"] = json!({"totalCount": nodes.len(), "nodes": nodes});
+        d
+    }
+
+    fn jim_editor(d: &Value) -> Option<String> {
+        let notices = parse_notices(d, New_York, at(LATER)).unwrap();
+        let jim = notices[0].comments.last().unwrap();
+        assert_eq!(jim.user.as_deref(), Some("jim"));
+        jim.editor.clone()
+    }
+
+    #[test]
+    fn an_edited_comment_carries_its_confirmed_last_editor() {
+        // Never edited: no editor, whatever GitHub says.
+        let notices =
+            parse_notices(&data("graphql-notices-vetted.json"), New_York, at(LATER)).unwrap();
+        assert!(notices[0].comments.iter().all(|c| c.editor.is_none()));
+        // The latest edit (in any order) is by GitHub's editor: confirmed.
+        let edits = [
+            ("jim", "2026-11-24T18:21:40Z"),
+            ("dev", "2026-11-24T18:30:00Z"),
+        ];
+        let d = jim_edited(json!({"login": "dev"}), &edits);
+        assert_eq!(jim_editor(&d).as_deref(), Some("dev"));
+        let reversed = [edits[1], edits[0]];
+        let d = jim_edited(json!({"login": "dev"}), &reversed);
+        assert_eq!(jim_editor(&d).as_deref(), Some("dev"));
+        // GitHub names no editor (a deleted account), the edits disagree, are
+        // missing or are not all in the answer: no confirmed editor.
+        assert_eq!(jim_editor(&jim_edited(Value::Null, &edits)), None);
+        assert_eq!(
+            jim_editor(&jim_edited(json!({"login": "jim"}), &edits)),
+            None
+        );
+        let mut d = jim_edited(json!({"login": "dev"}), &edits);
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]["userContentEdits"]["totalCount"] =
+            json!(21);
+        assert_eq!(jim_editor(&d), None);
+        let mut d = jim_edited(json!({"login": "dev"}), &edits);
+        d["repository"]["issues"]["nodes"][0]["comments"]["nodes"][2]
+            .as_object_mut()
+            .unwrap()
+            .remove("userContentEdits");
+        assert_eq!(jim_editor(&d), None);
+        assert_eq!(jim_editor(&jim_edited(json!({"login": "dev"}), &[])), None);
+        // The query asks for both, within GitHub's schema's names.
+        assert!(QUERY.contains("editor { login }"));
+        assert!(QUERY.contains("userContentEdits(first: $edits)"));
     }
 
     #[test]

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 
-use super::github::{GitHub, GraphqlError, dependencies};
+use super::github::{GitHub, GraphqlError};
+use super::rendered::release_notes;
 use crate::facts::{PullRequest, Review};
 
 /// Repos asked for in one query: far under GitHub's node limit (500,000) even at
@@ -399,7 +400,7 @@ pub fn parse_pull(v: &Value, repo: &str, as_of: DateTime<Utc>) -> Result<PullReq
             .to_owned(),
         head_sha,
         labels,
-        release_notes: dependencies(body),
+        release_notes: release_notes(body),
         reviews,
     })
 }

@@ -24,7 +24,13 @@ fn recorded_fixtures_decide_right() {
             &["teaching_hours", "downtime_notice"],
         ),
         ("migrations-saturday-vetted", 0, true, &[]),
-        ("source-down", 1, false, &["tests", "throughput"]),
+        (
+            "source-down",
+            1,
+            false,
+            &["tests", "throughput", "no_open_incident"],
+        ),
+        ("incident-critical", 1, false, &["no_open_incident"]),
     ];
     for (name, code, downtime, fails) in table {
         let (got_code, decision) = decide(&mut check_facts(name));
@@ -67,7 +73,8 @@ fn json_is_the_decision_document_of_the_design() {
             "throughput",
             "teaching_hours",
             "downtime_notice",
-            "freeze"
+            "freeze",
+            "no_open_incident"
         ]
     );
     let throughput = check(&d, "throughput");
@@ -323,7 +330,7 @@ fn malformed_facts_file_is_undecided_and_says_how_to_fix() {
 fn facts_file_of_another_shape_is_undecided() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("facts.json");
-    std::fs::write(&bad, r#"{"schema": 3, "target": "production"}"#).unwrap();
+    std::fs::write(&bad, r#"{"schema": 4, "target": "production"}"#).unwrap();
     let err = undecided(&["check", "production", "--facts", bad.to_str().unwrap()]);
     assert!(err.contains("missing field"), "{err}");
 }

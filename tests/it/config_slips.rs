@@ -382,7 +382,8 @@ fn html_from_a_source_is_shown_not_rendered_in_markdown() {
     let written = std::fs::read_to_string(&summary).unwrap();
     for markdown in [&stdout, &written] {
         assert!(
-            markdown.contains("x &lt;img src=x&gt; &lt;b&gt;]]&gt;&lt;/failure&gt; &amp; ✅ ALLOW"),
+            markdown
+                .contains("x &lt;img src=x&gt; &lt;b&gt;\\]\\]&gt;&lt;/failure&gt; &amp; ✅ ALLOW"),
             "{markdown}"
         );
         for raw in ["<img", "<b>", "</failure>"] {

@@ -189,9 +189,9 @@ fn policy_check_passes_the_shipped_policies_on_every_fixture() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "ok      fixtures/facts/green.json: allow, 7 checks",
+            "ok      fixtures/facts/green.json: allow, 8 checks",
         ))
-        .stdout(predicate::str::contains("5 passed, 0 failed, 0 warnings"));
+        .stdout(predicate::str::contains("6 passed, 0 failed, 0 warnings"));
 }
 
 #[test]

@@ -125,7 +125,12 @@ fn every_recorded_fixture_still_loads_and_decides() {
             &["teaching_hours", "downtime_notice"],
         ),
         ("migrations-saturday-vetted", 0, &[]),
-        ("source-down", 1, &["tests", "throughput"]),
+        (
+            "source-down",
+            1,
+            &["tests", "throughput", "no_open_incident"],
+        ),
+        ("incident-critical", 1, &["no_open_incident"]),
     ];
     for (name, code, fails) in table {
         let out = check_alone(text(name).as_bytes(), &[]);

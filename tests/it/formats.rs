@@ -80,7 +80,7 @@ fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
     assert_eq!(root.tag_name().name(), "testsuites");
     let suite = element(&doc, "testsuite");
     assert_eq!(suite.attribute("name"), Some("production"));
-    assert_eq!(count(suite, "tests"), 7);
+    assert_eq!(count(suite, "tests"), 8);
     assert_eq!(count(suite, "failures"), 0);
     assert_eq!(count(suite, "skipped"), 2);
     assert_eq!(count(suite, "errors"), 0);
@@ -95,7 +95,8 @@ fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
             "throughput",
             "teaching_hours",
             "downtime_notice",
-            "freeze"
+            "freeze",
+            "no_open_incident"
         ]
     );
     for case in &cases {
@@ -188,7 +189,7 @@ fn junit_carries_time_on_testsuites_testsuite_and_every_testcase() {
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let mut timed: Vec<_> = vec![doc.root_element(), element(&doc, "testsuite")];
     timed.extend(testcases(&doc));
-    assert_eq!(timed.len(), 9);
+    assert_eq!(timed.len(), 10);
     for node in timed {
         let time = node
             .attribute("time")
@@ -212,14 +213,14 @@ fn junit_reports_a_check_failed_for_want_of_data_as_an_error_and_a_real_deny_as_
     assert_eq!(code, 1, "a source that is down denies: {xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let suite = element(&doc, "testsuite");
-    assert_eq!(count(suite, "errors"), 2, "{xml}");
+    assert_eq!(count(suite, "errors"), 3, "{xml}");
     assert_eq!(count(suite, "failures"), 0, "{xml}");
     let errored: Vec<_> = testcases(&doc)
         .into_iter()
         .filter_map(|c| child(c, "error").map(|e| (c.attribute("name").unwrap(), e)))
         .collect();
     let names: Vec<_> = errored.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["tests", "throughput"]);
+    assert_eq!(names, ["tests", "throughput", "no_open_incident"]);
     for (_, error) in &errored {
         assert_eq!(error.attribute("type"), Some("source_error"));
     }

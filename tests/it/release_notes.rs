@@ -124,26 +124,84 @@ async fn a_plain_bullet_in_the_section_asks_for_a_task_item() {
     );
 }
 
-/// Task items in a body with no Dependencies section gatekeeper can read may be the
-/// dependencies: the check fails rather than pass with nothing checked.
+/// Every unticked task item anywhere in the body blocks, whatever its section is
+/// called, unless the settings name its section as not blocking (`QA`).
 #[tokio::test]
-async fn task_items_without_a_dependencies_section_fail() {
-    let body = "## Deps\n- [x] gradebook-service deployed\n- [ ] flag created\n";
+async fn an_unticked_task_item_outside_the_dependencies_blocks() {
+    for body in [
+        "## Deps\n- [x] gradebook-service deployed\n- [ ] flag created\n",
+        "## Dependencies\n- [x] gradebook-service deployed\n\n## Rollout\n- [ ] flag created\n",
+        "- [ ] flag created\n\n## Dependencies\nnone\n",
+    ] {
+        let (code, decision) = dependencies_decision(body).await;
+        assert_eq!(code, 1, "{body}: {decision:#}");
+        assert_eq!(failing(&decision), ["release_dependencies"], "{body}");
+        let detail = check(&decision, "release_dependencies")["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            detail.starts_with("thinkthroughmath/apangea#412: task not done: flag created ("),
+            "{body}: {detail}"
+        );
+        assert!(detail.contains("non_blocking_sections"), "{detail}");
+    }
+    // In a section the settings name as not blocking, in any form: it passes.
+    for body in [
+        "## Dependencies\nnone\n\n## QA\n- [ ] smoke test\n",
+        "## Dependencies\n- [x] a\n\n## Notes\n\n<details><summary>qa</summary>\n\n- [ ] smoke test\n\n</details>\n",
+        "**QA:**\n\n- [ ] smoke test\n",
+    ] {
+        let (code, decision) = dependencies_decision(body).await;
+        assert_eq!(code, 0, "{body}: {decision:#}");
+    }
+}
+
+/// A `<details>` Dependencies section ends at its own end as a browser parses it:
+/// not at the `</details>` of a nested block in another case, nor at one inside
+/// an attribute value. Each shows an unticked dependency.
+#[tokio::test]
+async fn a_dependencies_details_block_closes_where_a_browser_closes_it() {
+    for inner in [
+        "<DETAILS><summary>more</summary>\n\n- [x] cache cleared\n\n</details>",
+        "<Details>\n<summary>more</summary>\n\n- [x] cache cleared\n\n</details>",
+        "<p title=\"</details>\">See the runbook.</p>",
+    ] {
+        let body = format!(
+            "<details>\n<summary>Dependencies</summary>\n\n- [x] service deployed\n\n{inner}\n\n- [ ] flag created\n\n</details>\n\n## QA\n- [ ] smoke test\n"
+        );
+        assert_denied_for_flag(&body).await;
+    }
+}
+
+/// A second Dependencies section beside a real `## Dependencies`, in every form
+/// GitHub shows as one, is read.
+#[tokio::test]
+async fn a_second_dependencies_section_in_any_form_is_read() {
+    for second in [
+        "<h2>Dependencies</h2>\n\n- [ ] flag created\n",
+        "<details>\n<summary>\nDependencies\n</summary>\n\n- [ ] flag created\n\n</details>\n",
+        "<details>\n<SUMMARY>Dependencies</SUMMARY>\n\n- [ ] flag created\n\n</details>\n",
+        "<details>\n<summary>&nbsp;Dependencies</summary>\n\n- [ ] flag created\n\n</details>\n",
+    ] {
+        let body = format!(
+            "## Dependencies\n\n- [x] service deployed\n\n## QA\n\n- [ ] smoke test\n\n{second}"
+        );
+        assert_denied_for_flag(&body).await;
+    }
+}
+
+/// Denied on `release_dependencies` alone, for the unticked "flag created".
+async fn assert_denied_for_flag(body: &str) {
     let (code, decision) = dependencies_decision(body).await;
-    assert_eq!(code, 1, "{decision:#}");
-    assert_eq!(failing(&decision), ["release_dependencies"]);
+    assert_eq!(code, 1, "{body}: {decision:#}");
+    assert_eq!(failing(&decision), ["release_dependencies"], "{body}");
     let detail = check(&decision, "release_dependencies")["detail"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(
-        detail.starts_with(
-            "thinkthroughmath/apangea#412: found 2 task items outside a Dependencies section, and no such section"
-        ),
-        "{detail}"
+        detail.contains("thinkthroughmath/apangea#412: dependency not met: flag created"),
+        "{body}: {detail}"
     );
-    // Saying there are none passes.
-    let body = "## Dependencies\nnone\n\n## QA\n- [ ] smoke test\n";
-    let (code, decision) = dependencies_decision(body).await;
-    assert_eq!(code, 0, "{decision:#}");
 }

@@ -57,7 +57,7 @@ const START: &str = r#"teaching_start := "07:00""#;
 const END: &str = r#"teaching_end := "21:00""#;
 const HOLIDAYS: &str = "holidays := set()";
 const FREEZES: &str = "freezes := []";
-const OVERRIDABLE: &str = r#"overridable := {"throughput", "teaching_hours"}"#;
+const OVERRIDABLE: &str = r#"overridable := {"throughput", "teaching_hours", "no_open_incident"}"#;
 
 /// (what the slip is, the edit, the key the refusal must name)
 const SLIPS: &[(&str, (&str, &str), &str)] = &[

@@ -64,21 +64,44 @@ fn notice_7(answer: &mut Value) -> &mut Value {
     &mut nodes[0]
 }
 
-/// A comment node as GitHub's GraphQL answers it.
+/// A comment node as GitHub's GraphQL answers it (edited, by its author).
 fn comment(login: &str, body: &str, created: &str, edited: Option<&str>) -> Value {
-    json!({
+    let mut node = json!({
         "id": "IC_kwDOKx7a2c6Xy999",
         "databaseId": 2500000999u64,
         "url": "https://github.com/thinkthroughmath/deploy-notices/issues/7#issuecomment-2500000999",
         "author": {"login": login},
+        "editor": null,
         "authorAssociation": "MEMBER",
         "body": body,
         "createdAt": created,
         "lastEditedAt": edited,
         "includesCreatedEdit": edited.is_some(),
         "isMinimized": false,
-        "minimizedReason": null
-    })
+        "minimizedReason": null,
+        "userContentEdits": {"totalCount": 0, "nodes": []}
+    });
+    if edited.is_some() {
+        edit(&mut node, login, edited);
+    }
+    node
+}
+
+/// The comment last edited by `editor` at `at`, as GitHub records it: its
+/// `editor`, and the edit among its `userContentEdits` (newest first).
+fn edit(node: &mut Value, editor: &str, at: Option<&str>) {
+    node["lastEditedAt"] = json!(at);
+    node["editor"] = json!({"login": editor});
+    node["includesCreatedEdit"] = json!(true);
+    let author = node["author"].clone();
+    let created = node["createdAt"].clone();
+    node["userContentEdits"] = json!({
+        "totalCount": 2,
+        "nodes": [
+            {"editedAt": at, "editor": {"login": editor}},
+            {"editedAt": created, "editor": author}
+        ]
+    });
 }
 
 fn set_comments(notice: &mut Value, comments: Vec<Value>) {
@@ -143,7 +166,14 @@ async fn notices_are_read_in_one_graphql_query() {
     assert_eq!(sent["variables"]["name"], "deploy-notices");
     assert_eq!(sent["variables"]["labels"], json!(["downtime-notice"]));
     let query = sent["query"].as_str().unwrap();
-    for field in ["lastEditedAt", "createdAt", "states: OPEN", "hasNextPage"] {
+    for field in [
+        "lastEditedAt",
+        "createdAt",
+        "states: OPEN",
+        "hasNextPage",
+        "editor { login }",
+        "userContentEdits(first: $edits) { totalCount nodes { editedAt editor { login } } }",
+    ] {
         assert!(query.contains(field), "{field} not asked for:\n{query}");
     }
     assert!(
@@ -538,4 +568,121 @@ async fn a_withdrawal_dated_after_the_local_clock_still_withdraws() {
             .unwrap();
     assert_eq!(start, evaluated, "{teaching:#}");
     assert_notice_fails(code, &decision, "/reschedule by jim");
+}
+
+/// Anyone with write access can edit a vetter's comment: an objection edited into
+/// `/proceed` by someone else is not the vetter's word, and does not vet.
+#[tokio::test]
+async fn a_vetters_comment_edited_by_someone_else_is_not_the_vetters_word() {
+    let mut objection = comment(
+        "jim",
+        "/proceed",
+        "2026-11-24T18:00:00Z",
+        Some("2026-11-24T18:10:00Z"),
+    );
+    edit(&mut objection, "dev", Some("2026-11-24T18:10:00Z"));
+    let services = notice_7_with(vec![objection.clone()]).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: not vetted: a vetter (tim, jim) must comment a line that is exactly /proceed \
+         (jim's comment at 2026-11-24T18:10:00Z was last edited by dev, so it is not jim's word)",
+    );
+    // GitHub's `editor` and its content edits disagree: nobody's word either.
+    let mut unsure = comment(
+        "jim",
+        "/proceed",
+        "2026-11-24T18:00:00Z",
+        Some("2026-11-24T18:10:00Z"),
+    );
+    unsure["userContentEdits"]["nodes"][0]["editor"]["login"] = json!("dev");
+    let services = notice_7_with(vec![unsure]).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "was last edited by someone GitHub does not name, so it is not jim's word",
+    );
+    // The editor's own earlier word still stands: jim's /proceed, then his
+    // objection edited away by dev, is jim's /proceed.
+    let mut later = comment(
+        "jim",
+        "Not yet: support is not ready.",
+        "2026-11-24T18:30:00Z",
+        None,
+    );
+    edit(&mut later, "dev", Some("2026-11-24T18:40:00Z"));
+    later["body"] = json!("Support is ready.");
+    let proceed = comment("jim", "/proceed", "2026-11-24T18:00:00Z", None);
+    let services = notice_7_with(vec![proceed, later]).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+}
+
+/// A comment a vetter edited last is the vetter's word, and vets as theirs.
+#[tokio::test]
+async fn a_comment_edited_into_proceed_by_a_vetter_vets_as_the_editors() {
+    let mut c = comment("dev", "/proceed", "2026-11-24T18:00:00Z", None);
+    edit(&mut c, "tim", Some("2026-11-24T18:10:00Z"));
+    let services = notice_7_with(vec![c]).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_eq!(code, 0, "{decision:#}");
+    assert!(
+        notice_detail(&decision).contains("vetted by tim"),
+        "{}",
+        notice_detail(&decision)
+    );
+}
+
+/// Notice #7 with `body`, vetted by jim after it was sent.
+async fn notice_7_saying(body: &str) -> Services {
+    let mut answer = recorded();
+    notice_7(&mut answer)["body"] = json!(body);
+    services_with(answer).await
+}
+
+/// A notice field GitHub does not show (a link reference definition's title, a
+/// multi-line attribute, a comment) is never read: the start a reader sees, and
+/// jim vetted, is the notice's start.
+#[tokio::test]
+async fn a_notice_field_github_does_not_show_is_not_read() {
+    let rest = "Length: 120 minutes\r\nNature: database migrations\r\nAffected: all users\r\nExperience: maintenance page\r\n";
+    let covering = "Start: 2026-11-28T02:00:00-05:00";
+    let shown = "<p>Start: 2026-12-05T02:00:00-05:00</p>";
+    for (case, body) in [
+        (
+            "link reference definition's title",
+            format!(
+                "Target: production\r\n{shown}\r\n\r\n[ref]: https://example.com\r\n'\r\n{covering}\r\n'\r\n\r\n{rest}"
+            ),
+        ),
+        (
+            "multi-line attribute",
+            format!(
+                "Target: production\r\n<p title=\"\r\n{covering}\r\n\">Start: 2026-12-05T02:00:00-05:00</p>\r\n\r\n{rest}"
+            ),
+        ),
+    ] {
+        let services = notice_7_saying(&body).await;
+        let (code, decision) = decide_at(&services, GREEN_AT);
+        assert_notice_fails(
+            code,
+            &decision,
+            "notice #7 announces 2026-12-05T02:00:00-05:00 for 120 minutes, which does not cover the planned window",
+        );
+        let _ = case;
+    }
+    // HTML that runs two fields together shows them on one line: what a reader
+    // sees is one unreadable Start.
+    let body = format!(
+        "Target: production\r\n<div>{covering}\r\nLength: 120 minutes</div>\r\n\r\nNature: database migrations\r\nAffected: all users\r\nExperience: maintenance page\r\n"
+    );
+    let services = notice_7_saying(&body).await;
+    let (code, decision) = decide_at(&services, GREEN_AT);
+    assert_notice_fails(
+        code,
+        &decision,
+        "notice #7: Start \"2026-11-28T02:00:00-05:00 Length: 120 minutes\" is not an RFC 3339 time",
+    );
 }

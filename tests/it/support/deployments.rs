@@ -27,7 +27,7 @@ pub struct Stored {
 }
 
 #[derive(Clone, Default)]
-pub struct Store(Arc<Mutex<Vec<Stored>>>);
+pub struct Store(Arc<Mutex<Vec<Stored>>>, Arc<Mutex<String>>);
 
 impl Store {
     pub fn all(&self) -> Vec<Stored> {
@@ -77,19 +77,52 @@ impl Respond for Store {
                 ResponseTemplate::new(201).set_body_json(self.deployment(id, &all[id - 1]))
             }
             (false, []) => {
-                let env = request
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "environment")
-                    .map(|(_, v)| v.into_owned());
+                // As GitHub: filtered by environment and sha, newest first, `per_page`
+                // (30 by default) a page, the next page in a `Link` header with the
+                // server's full URL.
+                let query = |key: &str| {
+                    request
+                        .url
+                        .query_pairs()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.into_owned())
+                };
+                let env = query("environment");
+                let sha = query("sha");
+                let per_page: usize = query("per_page").map_or(30, |p| p.parse().unwrap());
+                let page: usize = query("page").map_or(1, |p| p.parse().unwrap());
                 let listed: Vec<Value> = all
                     .iter()
                     .enumerate()
                     .rev()
                     .filter(|(_, d)| env.as_deref().is_none_or(|e| d.body["environment"] == e))
+                    .filter(|(_, d)| sha.as_deref().is_none_or(|s| d.body["ref"] == s))
                     .map(|(i, d)| self.deployment(i + 1, d))
                     .collect();
-                ResponseTemplate::new(200).set_body_json(listed)
+                let shown: Vec<Value> = listed
+                    .iter()
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .cloned()
+                    .collect();
+                let mut answer = ResponseTemplate::new(200).set_body_json(shown);
+                if listed.len() > page * per_page {
+                    // The server's own address, as GitHub names its own host.
+                    let mut next =
+                        url::Url::parse(&format!("{}{}", self.1.lock().unwrap(), APP)).unwrap();
+                    let pairs: Vec<(String, String)> = request
+                        .url
+                        .query_pairs()
+                        .filter(|(k, _)| k != "page")
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect();
+                    next.query_pairs_mut()
+                        .clear()
+                        .extend_pairs(pairs)
+                        .append_pair("page", &(page + 1).to_string());
+                    answer = answer.insert_header("Link", format!("<{next}>; rel=\"next\""));
+                }
+                answer
             }
             (post, [id, "statuses"]) => {
                 let Some(d) = id.parse::<usize>().ok().and_then(|i| all.get_mut(i - 1)) else {
@@ -112,6 +145,7 @@ impl Respond for Store {
 /// Mounts the stand-in on `services`: what it stores is in the returned [`Store`].
 pub async fn mount(services: &Services) -> Store {
     let store = Store::default();
+    *store.1.lock().unwrap() = services.uri();
     services
         .mount(Mock::given(path_regex(format!("^{APP}(/.*)?$"))).respond_with(store.clone()))
         .await;

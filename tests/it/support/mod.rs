@@ -44,6 +44,7 @@ pub const CI_VARS: &[&str] = &[
     "GITHUB_SERVER_URL",
     "GITHUB_REPOSITORY",
     "GITHUB_RUN_ID",
+    "GITHUB_ACTIONS",
     "GITHUB_OUTPUT",
 ];
 

@@ -30,6 +30,11 @@
 //!   (`release`, `set_release`, `edit_release`, `release_fixture` with a recorded
 //!   single-repo answer `{"data": {"r0": …}}`); a repo without one is NOT_FOUND.
 //!   `answer_releases(template)` answers the whole query instead.
+//! - New Relic's NerdGraph answers the throughput NRQL (`newrelic/rpm.json`), the
+//!   guard's figures (`newrelic/guard-baseline.json`, or `guard-series.json` for a
+//!   `TIMESERIES` query), the
+//!   app's entity search (`query Entity(`) and its open issues (`query OpenIssues(`,
+//!   none; `answer_issues(template)` answers it instead).
 //! - Paths of the endpoints: [`paths`]; fixture text: [`fixture_text`].
 //!
 //! This file stands alone (benches include it with `#[path]`): it never runs the
@@ -88,6 +93,11 @@ pub const LESSON: &str = "thinkthroughmath/lesson-content";
 /// How a GraphQL request body names each of the two GitHub queries.
 pub const RELEASES_QUERY: &str = "query Releases(";
 pub const NOTICES_QUERY: &str = "query Notices(";
+/// How a NerdGraph request body names the app's entity search and its open issues.
+pub const ENTITY_QUERY: &str = "query Entity(";
+pub const ISSUES_QUERY: &str = "query OpenIssues(";
+/// What every NRQL query's body holds (throughput and the guard's figures).
+pub const NRQL_FIELD: &str = "nrql(query:";
 
 /// The recorded answer at `fixtures/api/REL`.
 pub fn fixture_text(rel: &str) -> String {
@@ -307,9 +317,27 @@ path = "../lesson-content"
     }
 
     /// Answers any request on exactly `at` with `template`, ahead of the green answer.
+    /// On New Relic's path only the NRQL queries (throughput, the guard's figures)
+    /// are answered so: the entity and issues queries keep their own answers
+    /// (`answer_issues`, `answer_entity`).
     pub async fn answer(&self, at: &str, template: ResponseTemplate) {
-        self.mount(Mock::given(path(at)).respond_with(self.delayed(template)))
-            .await;
+        let mock = Mock::given(path(at));
+        let mock = if at == paths::NEWRELIC {
+            mock.and(body_string_contains(NRQL_FIELD))
+        } else {
+            mock
+        };
+        self.mount(mock.respond_with(self.delayed(template))).await;
+    }
+
+    /// Answers New Relic's entity search for the app with `template`.
+    pub async fn answer_entity(&self, template: ResponseTemplate) {
+        self.mount(
+            Mock::given(path(paths::NEWRELIC))
+                .and(body_string_contains(ENTITY_QUERY))
+                .respond_with(self.delayed(template)),
+        )
+        .await;
     }
 
     pub async fn answer_fixture(&self, at: &str, rel: &str) {
@@ -323,6 +351,16 @@ path = "../lesson-content"
     /// Answers the notices query (GraphQL) with `template`.
     pub async fn answer_notices(&self, template: ResponseTemplate) {
         self.answer_query(NOTICES_QUERY, template).await;
+    }
+
+    /// Answers New Relic's open-issues query (NerdGraph `aiIssues`) with `template`.
+    pub async fn answer_issues(&self, template: ResponseTemplate) {
+        self.mount(
+            Mock::given(path(paths::NEWRELIC))
+                .and(body_string_contains(ISSUES_QUERY))
+                .respond_with(self.delayed(template)),
+        )
+        .await;
     }
 
     /// Answers the whole release query (every repo at once) with `template`.
@@ -404,6 +442,33 @@ path = "../lesson-content"
                 .and(header("API-Key", NEW_RELIC_API_KEY))
                 .respond_with(self.delayed(json_fixture("newrelic/rpm.json")))
                 .with_priority(5),
+            // The guard's figures: a single value (`guard-baseline.json`), or a row a
+            // minute for a `TIMESERIES` query (`guard-series.json`).
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains("error_pct"))
+                .and(body_string_contains("TIMESERIES"))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/guard-series.json")))
+                .with_priority(3),
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains("error_pct"))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/guard-baseline.json")))
+                .with_priority(4),
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains(ENTITY_QUERY))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/entity-apangea.json")))
+                .with_priority(4),
+            Mock::given(method("POST"))
+                .and(path(paths::NEWRELIC))
+                .and(body_string_contains(ISSUES_QUERY))
+                .and(header("API-Key", NEW_RELIC_API_KEY))
+                .respond_with(self.delayed(json_fixture("newrelic/issues-none.json")))
+                .with_priority(4),
             github(
                 paths::PRODUCTION_BRANCH,
                 "github/branch-aws-production-master.json",

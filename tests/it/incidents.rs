@@ -1,0 +1,128 @@
+//! `no_open_incident` live: New Relic's open issues read through NerdGraph from the
+//! local stand-in, judged by the shipped policies, shown by `status`.
+
+use wiremock::ResponseTemplate;
+
+use crate::support::server::{
+    self, GREEN_AT, SECRETS, Services, json_fixture, json_fixture_status,
+};
+use crate::support::{check, failing, gatekeeper_in};
+
+fn decide(services: &Services) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = services.write_config(dir.path());
+    let out = gatekeeper_in(dir.path())
+        .args(["check", "production", "--format", "json", "--config"])
+        .arg(&config)
+        .args(["--at", GREEN_AT])
+        .envs(Services::env())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    for secret in SECRETS {
+        assert!(!stdout.contains(secret));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+    }
+    (
+        out.status.code().unwrap(),
+        serde_json::from_str(&stdout).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_open_critical_issue_denies_with_no_open_incident() {
+    let services = server::start_green().await;
+    services
+        .answer_issues(json_fixture("newrelic/issues-critical.json"))
+        .await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 1, "{d:#}");
+    assert_eq!(failing(&d), ["no_open_incident"]);
+    let detail = check(&d, "no_open_incident")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.starts_with("CRITICAL issue 5e0c8f1a"), "{detail}");
+    assert!(detail.contains("Error percentage > 5%"), "{detail}");
+}
+
+#[tokio::test]
+async fn an_open_low_issue_passes_and_none_passes() {
+    let services = server::start_green().await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 0, "{d:#}");
+    assert_eq!(check(&d, "no_open_incident")["status"], "pass");
+    services
+        .answer_issues(json_fixture("newrelic/issues-low.json"))
+        .await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 0, "{d:#}");
+    assert_eq!(
+        check(&d, "no_open_incident")["detail"],
+        "no open issue of priority CRITICAL or HIGH (1 open of lower priority)"
+    );
+}
+
+#[tokio::test]
+async fn nerdgraph_errors_fail_closed() {
+    let services = server::start_green().await;
+    services
+        .answer_issues(json_fixture("newrelic/error-200.json"))
+        .await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 1, "{d:#}");
+    assert_eq!(failing(&d), ["no_open_incident"]);
+    let detail = check(&d, "no_open_incident")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("open New Relic issues unknown"), "{detail}");
+    assert!(detail.contains("GraphQL errors"), "{detail}");
+    // A 401 (bad key) on the issues query.
+    let services = server::start_green().await;
+    services
+        .answer_issues(json_fixture_status(401, "newrelic/bad-key-401.json"))
+        .await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 1);
+    assert_eq!(failing(&d), ["no_open_incident"]);
+    // An app with no entity in the account is no "no incident".
+    let services = server::start_green().await;
+    services
+        .answer_entity(
+            ResponseTemplate::new(200).set_body_string(
+                r#"{"data":{"actor":{"entitySearch":{"results":{"entities":[]}}}}}"#,
+            ),
+        )
+        .await;
+    let (code, d) = decide(&services);
+    assert_eq!(code, 1);
+    assert!(
+        failing(&d).contains(&"no_open_incident".to_owned()),
+        "{d:#}"
+    );
+}
+
+#[test]
+fn recorded_open_critical_issue_denies_and_is_overridable() {
+    let facts = crate::support::fixture("facts/incident-critical.json");
+    let (code, d) = crate::support::decide(
+        crate::support::gatekeeper()
+            .args(["check", "production", "--format", "json", "--facts"])
+            .arg(&facts),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(failing(&d), ["no_open_incident"]);
+    let (code, d) = crate::support::decide(
+        crate::support::gatekeeper()
+            .args(["check", "production", "--format", "json", "--facts"])
+            .arg(&facts)
+            .args([
+                "--override",
+                "no_open_incident",
+                "--reason",
+                "this deploy is the fix",
+            ]),
+    );
+    assert_eq!(code, 0, "{d:#}");
+}

@@ -1,0 +1,348 @@
+//! Rollback derives its target from production itself, through the real binary on
+//! real git and the Deployments stand-in (paged as GitHub pages, `Link` headers
+//! with the server's full URL): the run that put the deploy remote's head there
+//! is the one rolled back, however it ended; a deployment only names a candidate,
+//! which production's first-parent history must vouch for; every page is read.
+
+use serde_json::json;
+
+use crate::lock::{Machine, cmd, setup};
+use crate::support::deployments::{self, LOGIN, Store};
+use crate::support::git::{git, rev};
+
+/// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
+/// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
+fn push_merge(app: &std::path::Path, parent: &str, what: &str) -> String {
+    let tree = git(app, &["rev-parse", &format!("{parent}^{{tree}}")]);
+    let side = git(app, &["commit-tree", &tree, "-p", parent, "-m", what]);
+    let merge = git(
+        app,
+        &[
+            "commit-tree",
+            &tree,
+            "-p",
+            parent,
+            "-p",
+            &side,
+            "-m",
+            &format!("Merge {what}"),
+        ],
+    );
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "aws-production",
+            &format!("{merge}:refs/heads/master"),
+        ],
+    );
+    merge
+}
+
+/// A deployment as gatekeeper writes it, by `creator`, ending in `state`.
+fn deployment(store: &Store, sha: &str, previous: &str, run: &str, state: &str, creator: &str) {
+    store.insert(
+        json!({
+            "ref": sha,
+            "environment": "production",
+            "payload": {"gatekeeper": {
+                "kind": "deploy", "run": run, "previous_sha": previous,
+                "actor": {"github": creator, "ci": "alice"}
+            }},
+        }),
+        state,
+        creator,
+    );
+}
+
+fn run(out: &std::process::Output) -> (Option<i32>, String) {
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    // Release 1 shipped; release 2 was pushed, then a later step failed.
+    let m1 = push_merge(app, &p0, "release 1");
+    deployment(&store, &m1, &p0, "r1", "success", LOGIN);
+    let m2 = push_merge(app, &m1, "release 2");
+    deployment(&store, &m2, &m1, "r2", "failure", LOGIN);
+
+    // A fresh CI agent: nothing in its local log.
+    let agent = Machine::first(&release, &services);
+    let out = cmd(&agent, &env, "tim", &["rollback", "production", "--yes"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        rev(&release.deploy_remote, "master"),
+        m1,
+        "one release undone, not two:\n{text}"
+    );
+    assert!(text.contains("deploy run r2"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    // A commit production never ran, with an unreviewed file, in the clone.
+    std::fs::write(app.join("unreviewed.txt"), "never reviewed\n").unwrap();
+    git(app, &["add", "unreviewed.txt"]);
+    let tree = git(app, &["write-tree"]);
+    git(app, &["reset", "-q", "HEAD", "unreviewed.txt"]);
+    std::fs::remove_file(app.join("unreviewed.txt")).unwrap();
+    let evil = git(app, &["commit-tree", &tree, "-p", &p0, "-m", "unreviewed"]);
+    // Created with the token's login and gatekeeper's payload: it names the
+    // unreviewed commit as what production ran before the SHA it runs.
+    deployment(&store, &p0, &evil, "r-forged", "success", LOGIN);
+
+    let agent = Machine::first(&release, &services);
+    for args in [
+        &["rollback", "production", "--yes"][..],
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &evil,
+            "--reason",
+            "the deployment says so",
+            "--yes",
+        ][..],
+    ] {
+        let out = cmd(&agent, &env, "tim", args).output().unwrap();
+        let (code, text) = run(&out);
+        assert_eq!(code, Some(2), "{args:?}: {text}");
+        assert!(
+            text.contains(&format!("{evil} is not a SHA production ran before"))
+                && text.contains("first-parent history"),
+            "the refusal says why: {text}"
+        );
+        assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let app = &release.apangea.clone;
+    let p0 = release.production_sha.clone();
+    let m1 = push_merge(app, &p0, "release 1");
+    deployment(&store, &m1, &p0, "r1", "success", LOGIN);
+    // Newer deployments of the same SHA by another tool, more than a page holds.
+    for i in 0..120 {
+        deployment(
+            &store,
+            &m1,
+            &p0,
+            &format!("other-{i}"),
+            "success",
+            "other-bot",
+        );
+    }
+    let agent = Machine::first(&release, &services);
+
+    // A person who knows the SHA needs no history at all.
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &p0,
+            "--reason",
+            "release 1 breaks logins",
+            "--yes",
+        ],
+    )
+    .output()
+    .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(rev(&release.deploy_remote, "master"), p0);
+
+    // Production back on release 1 (by hand), on a machine without the log: the
+    // default rollback reads every page to find gatekeeper's own deployment.
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "--force",
+            "aws-production",
+            &format!("{m1}:refs/heads/master"),
+        ],
+    );
+    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    git(
+        &tmp.path().join("laptop/apangea"),
+        &["fetch", "-q", "aws-production"],
+    );
+    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
+    assert!(text.contains("deploy run r1"), "{text}");
+    let pages = services
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.url.path().ends_with("/deployments") && r.method.as_str() == "GET")
+        .filter(|r| r.url.query().is_some_and(|q| q.contains("page=2")))
+        .count();
+    assert!(pages >= 1, "the second page was read");
+}
+
+/// Plants a lock as a run of this host with `pid` would have taken it, naming
+/// `boot_id` and `pid_start`.
+fn plant_lock(release: &crate::support::git::Release, pid: u32, boot_id: &str, start: u64) {
+    let app = &release.apangea.clone;
+    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let host = hostname::get().unwrap().into_string().unwrap();
+    let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"
+    );
+    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
+    git(
+        app,
+        &[
+            "push",
+            "-q",
+            "aws-production",
+            &format!("{sha}:refs/gatekeeper/locks/production"),
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let agent = Machine::first(&release, &services);
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .unwrap()
+        .trim()
+        .to_owned();
+    // pid 1 runs (it always does), but not the run that took the lock: once the
+    // lock is of an earlier boot, once of this boot but a process that started
+    // at another time.
+    for (boot_id, start) in [
+        ("0b5e55ed-0000-4000-8000-000000000000", 1),
+        (boot.as_str(), u64::MAX),
+    ] {
+        plant_lock(&release, 1, boot_id, start);
+        let out = cmd(
+            &agent,
+            &env,
+            "tim",
+            &[
+                "unlock",
+                "production",
+                "--reason",
+                "the agent rebooted",
+                "--force",
+            ],
+        )
+        .output()
+        .unwrap();
+        let (code, text) = run(&out);
+        assert_eq!(code, Some(0), "{boot_id}: {text}");
+        assert!(!text.contains("kill 1"), "{text}");
+        assert_eq!(crate::lock::lock_on(&release.deploy_remote), None, "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (release, services, env) = setup(tmp.path()).await;
+    let store = deployments::mount(&services).await;
+    let p0 = release.production_sha.clone();
+    // Another login's deployment of what production runs, with a gatekeeper-like
+    // payload that names a person, and escape sequences in every field.
+    store.insert(
+        json!({
+            "ref": p0, "environment": "production",
+            "description": "ok \u{1b}[2J",
+            "payload": {"gatekeeper": {
+                "kind": "deploy", "run": "r-m", "previous_sha": p0,
+                "actor": {"github": LOGIN, "ci": "ceo\u{1b}[31m"}, "host": "ci\u{1b}]0;x\u{7}"
+            }},
+        }),
+        "success",
+        "mallory\u{1b}[1m",
+    );
+    let agent = Machine::first(&release, &services);
+
+    let out = cmd(&agent, &env, "tim", &["status", "production"])
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(!text.contains("ceo"), "nobody is credited: {text}");
+    assert!(
+        text.contains("foreign deployment 1 by mallory\\u{1b}[1m")
+            && text.contains("never credited"),
+        "{text}"
+    );
+
+    let out = cmd(
+        &agent,
+        &env,
+        "tim",
+        &["status", "production", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["production"]["run"],
+        serde_json::Value::Null,
+        "{status}"
+    );
+    assert_eq!(
+        status["production"]["foreign"][0]["creator"],
+        "mallory\u{1b}[1m"
+    );
+
+    let out = cmd(&agent, &env, "tim", &["history", "production"])
+        .env("COLUMNS", "250")
+        .output()
+        .unwrap();
+    let (code, text) = run(&out);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(!text.contains("ceo"), "nobody is credited: {text}");
+    assert!(text.contains("foreign, never credited"), "{text}");
+}
