@@ -75,7 +75,12 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         let calendar =
             crate::render::calendar::build(policies, &facts, &query, &plan, Some((start, end)))
                 .map_err(plan_error)?;
-        super::write_file(path, &crate::render::calendar::html(&calendar))?;
+        let audit = super::record::audit_log(&config).path().to_owned();
+        super::write_file(
+            path,
+            &crate::render::calendar::html(&calendar),
+            Some(&audit),
+        )?;
     }
     if !failing.is_empty() && !args.force {
         let query = Query {

@@ -58,12 +58,16 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         .transpose()
         .map_err(plan_error)?;
     let show = |format| render(format, &plan, tz, args.count, calendar.as_ref());
+    // Never written onto the audit log.
+    let audit = gate
+        .config()
+        .map(|c| super::record::audit_log(c).path().to_owned());
     for (format, path) in &args.reports {
-        super::write_file(path, &show(*format)?)?;
+        super::write_file(path, &show(*format)?, audit.as_deref())?;
     }
     match &args.output {
         Some(path) => {
-            super::write_file(path, &show(args.format)?)?;
+            super::write_file(path, &show(args.format)?, audit.as_deref())?;
             print(&show(WindowFormat::Table)?);
         }
         None => print(&show(args.format)?),
