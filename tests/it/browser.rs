@@ -64,6 +64,7 @@ for (const el of document.querySelectorAll('[data-start]')) {
     inside: r.left >= table.left - 1 && r.right <= table.right + 1,
     bg: cs.backgroundImage + ' ' + cs.backgroundColor, row: el.closest('tr').dataset.date };
 }
+out.body = { bg: getComputedStyle(document.body).backgroundColor };
 const pre = document.createElement('pre');
 pre.id = 'probe';
 pre.textContent = JSON.stringify(out);
@@ -84,14 +85,28 @@ fn page(at: &str, days: &str, policies: Option<&Path>) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The rendered cells of `html`, by UTC start.
+/// The rendered cells of `html`, by UTC start (and `body`: the page's background).
 fn rendered(browser: &Path, dir: &Path, name: &str, html: &str) -> BTreeMap<String, Value> {
+    rendered_with(browser, dir, name, html, &[])
+}
+
+fn rendered_with(
+    browser: &Path,
+    dir: &Path,
+    name: &str,
+    html: &str,
+    flags: &[&str],
+) -> BTreeMap<String, Value> {
     let path = dir.join(format!("{name}.html"));
     std::fs::write(&path, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
     let dom = run_chromium(
         browser,
         &dir.join(format!("profile-{name}")),
-        &["--dump-dom".to_owned()],
+        &[&["--dump-dom"], flags]
+            .concat()
+            .iter()
+            .map(|f| (*f).to_owned())
+            .collect::<Vec<_>>(),
         &path,
     );
     let json = dom
@@ -125,7 +140,7 @@ fn check_rendered(cells: &BTreeMap<String, Value>) {
         ("outside", "·"),
     ];
     let mut patterns: BTreeMap<String, String> = BTreeMap::new();
-    for (start, c) in cells {
+    for (start, c) in cells.iter().filter(|(k, _)| *k != "body") {
         assert!(
             c["w"].as_f64().unwrap() > 4.0 && c["h"].as_f64().unwrap() > 4.0,
             "{start}: {c}"
@@ -181,7 +196,10 @@ fn the_calendar_renders_in_chromium_with_the_known_cells_and_prints_on_one_page(
     ] {
         let cells = rendered(&browser, dir.path(), name, &page(at, "7", None));
         check_rendered(&cells);
-        let row: Vec<&Value> = cells.values().filter(|c| c["row"] == date).collect();
+        let row: Vec<&Value> = cells
+            .values()
+            .filter(|c| c.get("row") == Some(&Value::from(date)))
+            .collect();
         assert_eq!(row.len(), hours, "{name}");
         let top = row[0]["top"].as_f64().unwrap();
         assert!(
