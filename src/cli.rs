@@ -539,6 +539,12 @@ pub struct WindowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = WindowFormat::Table)]
     pub format: WindowFormat,
+    /// Write the chosen format to FILE; the table still goes to the terminal.
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub output: Option<PathBuf>,
+    /// Also write FORMAT (table, json, markdown, html) to FILE (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_window_report)]
+    pub reports: Vec<(WindowFormat, PathBuf)>,
 }
 
 #[derive(Debug, Args)]
@@ -572,6 +578,10 @@ pub struct NoticeArgs {
     /// Open the notice issue in the notices repo (labelled downtime-notice).
     #[arg(long)]
     pub create: bool,
+    /// Also write the deploy calendar (as `window --format html`) to FILE, with the
+    /// announced window highlighted, to attach to the e-mail.
+    #[arg(long, value_name = "FILE", value_parser = parse_file)]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -649,6 +659,25 @@ pub enum WindowFormat {
     Table,
     /// The search and its results as JSON.
     Json,
+    /// The text, then a Mermaid gantt chart of the calendar (job summaries, PR comments).
+    Markdown,
+    /// The calendar as one self-contained HTML page: days by hours, each cell allowed
+    /// or closed by the check that closes it.
+    Html,
+}
+
+/// One `window --report FORMAT=FILE`.
+fn parse_window_report(s: &str) -> Result<(WindowFormat, PathBuf), String> {
+    let formats = "table, json, markdown or html";
+    let (name, path) = s
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or_else(|| {
+            format!("give FORMAT=FILE, e.g. html=calendar.html (FORMAT is {formats})")
+        })?;
+    let format = WindowFormat::from_str(name, true)
+        .map_err(|_| format!("unknown report format {name:?}: give {formats}"))?;
+    Ok((format, parse_file(path)?))
 }
 
 /// One `--report FORMAT=FILE`.

@@ -2,7 +2,8 @@
 //! checks would pass, in the configured zone and UTC. The search itself is
 //! [`crate::planner`]; this file binds flags and prints.
 
-use crate::render::new_table;
+use crate::render::calendar::{self, Calendar};
+use crate::render::{gantt, new_table};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -69,16 +70,65 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         settings,
     };
     let plan = planner::search(gate.policies_mut(), &facts, &query).map_err(plan_error)?;
-    match args.format {
-        WindowFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&plan)
-                .map_err(|e| CommandError::Usage(format!("cannot encode the windows: {e}")))?;
-            json.push('\n');
-            print(&json);
+    let formats = args.reports.iter().map(|(f, _)| *f).chain([args.format]);
+    let calendar = formats
+        .into_iter()
+        .any(|f| matches!(f, WindowFormat::Html | WindowFormat::Markdown))
+        .then(|| calendar::build(gate.policies_mut(), &facts, &query, &plan, None))
+        .transpose()
+        .map_err(plan_error)?;
+    let show = |format| {
+        render(
+            format,
+            &plan,
+            tz,
+            args.count,
+            calendar.as_ref(),
+            notices_unread,
+        )
+    };
+    // Never written onto the audit log.
+    let audit = gate
+        .config()
+        .map(|c| super::record::audit_log(c).path().to_owned());
+    for (format, path) in &args.reports {
+        super::write_file(path, &show(*format)?, audit.as_deref())?;
+    }
+    match &args.output {
+        Some(path) => {
+            super::write_file(path, &show(args.format)?, audit.as_deref())?;
+            print(&show(WindowFormat::Table)?);
         }
-        WindowFormat::Table => print(&text(&plan, tz, args.count, notices_unread)),
+        None => print(&show(args.format)?),
     }
     Ok(EXIT_OK)
+}
+
+/// The plan in `format`; html and markdown need the calendar built from it.
+pub(super) fn render(
+    format: WindowFormat,
+    plan: &Plan,
+    tz: Tz,
+    count: usize,
+    calendar: Option<&Calendar>,
+    notices_unread: bool,
+) -> Result<String, CommandError> {
+    let missing = || CommandError::Usage("the calendar was not built for this format".to_owned());
+    Ok(match format {
+        WindowFormat::Json => {
+            let mut json = serde_json::to_string_pretty(plan)
+                .map_err(|e| CommandError::Usage(format!("cannot encode the windows: {e}")))?;
+            json.push('\n');
+            json
+        }
+        WindowFormat::Table => text(plan, tz, count, notices_unread),
+        WindowFormat::Markdown => format!(
+            "```text\n{}```\n\n{}",
+            text(plan, tz, count, notices_unread),
+            gantt::mermaid(calendar.ok_or_else(missing)?)
+        ),
+        WindowFormat::Html => calendar::html(calendar.ok_or_else(missing)?),
+    })
 }
 
 /// A policy that breaks is reported as such; a setting the search cannot use is a

@@ -1,8 +1,10 @@
 //! Turns a decision into text: one file per format behind [`render`]. Renderers do
 //! no I/O; the caller writes what they return.
 
+pub mod calendar;
 pub mod ci;
 pub mod explain;
+pub mod gantt;
 pub mod github;
 pub mod impact;
 mod json;

@@ -12,6 +12,8 @@
 mod architecture;
 mod attest;
 mod base_branch;
+mod browser;
+mod calendar;
 mod chatops;
 mod check;
 mod ci;

@@ -61,7 +61,10 @@ fn each_command_offers_only_the_formats_it_supports() {
             })
             .collect()
     };
-    assert_eq!(formats(&help(&["window"])), ["table", "json"]);
+    assert_eq!(
+        formats(&help(&["window"])),
+        ["table", "json", "markdown", "html"]
+    );
     for cmd in [&["check"][..], &["deploy"]] {
         assert_eq!(
             formats(&help(cmd)),

@@ -376,3 +376,32 @@ async fn create_is_not_retried_so_a_notice_is_never_opened_twice() {
     assert!(stderr.contains("502"), "{stderr}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[test]
+fn html_writes_the_calendar_with_the_announced_window_highlighted() {
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), "https://api.github.com");
+    let page = dir.path().join("calendar.html");
+    let (code, _, stderr) = output(
+        notice(dir.path(), "2026-11-28T02:00:00-05:00")
+            .arg("--html")
+            .arg(&page),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("id=\"announced\""), "{html}");
+    // 120 minutes from Saturday 02:00 EST (07:00Z): the 02:00 and 03:00 cells.
+    let announced: Vec<&str> = html
+        .split("data-announced=\"yes\"")
+        .skip(1)
+        .map(|rest| {
+            let start = rest.split("data-start=\"").nth(1).unwrap();
+            &start[..20]
+        })
+        .collect();
+    assert_eq!(announced, ["2026-11-28T07:00:00Z", "2026-11-28T08:00:00Z"]);
+    // The announced hours are allowed starts.
+    assert!(html.contains(
+        "ann\" data-announced=\"yes\" data-state=\"allowed\" data-start=\"2026-11-28T07:00:00Z\""
+    ));
+}
