@@ -22,16 +22,17 @@ pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
 fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     // Config, policies and overrides first: a mistake in any is found before the
     // sources are asked.
-    let mut gate = Gate::resolve(&gate_request(
+    let mut request = gate_request(
         &args.target,
         &args.config,
         &args.plan,
         args.facts.as_deref(),
-        &args.overrides,
-        args.reason.as_deref(),
-        args.by.as_deref(),
         args.no_config,
-    ))?;
+    );
+    request.overrides = &args.overrides;
+    request.reason = args.reason.as_deref();
+    request.by = args.by.as_deref();
+    let mut gate = Gate::resolve(&request)?;
     // The signing key before any source is asked: a bad key is found first.
     let signer = super::attest::signer(&args.attest)?;
     let facts = facts(&gate, args.config.verbose)?;

@@ -165,15 +165,13 @@ pub(crate) fn load_config(path: &Path) -> Result<Config, CommandError> {
     Ok(config)
 }
 
-/// What the command line asks the gate to decide on.
+/// What the command line asks the gate to decide on, without overrides (a caller
+/// that takes `--override` sets them on the request).
 pub(crate) fn gate_request<'a>(
     target: &'a str,
     config: &'a ConfigArgs,
     plan: &PlanArgs,
     facts_file: Option<&'a Path>,
-    overrides: &'a [String],
-    reason: Option<&'a str>,
-    by: Option<&'a str>,
     no_config: bool,
 ) -> gate::Request<'a> {
     gate::Request {
@@ -182,9 +180,9 @@ pub(crate) fn gate_request<'a>(
         policies: config.policies.as_deref(),
         facts_file,
         planned: gate::Planned::from_args(plan),
-        overrides,
-        reason,
-        by,
+        overrides: &[],
+        reason: None,
+        by: None,
         no_config,
         verbose: config.verbose,
     }

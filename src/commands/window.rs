@@ -19,9 +19,6 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
         &args.config,
         &args.plan,
         args.facts.as_deref(),
-        &[],
-        None,
-        None,
         args.no_config,
     ))?;
     let facts = facts(&gate, args.config.verbose)?;
