@@ -35,3 +35,16 @@ test_the_holidays_and_freezes if {
 test_what_may_be_overridden if {
 	settings.overridable == {"throughput", "teaching_hours", "no_open_incident"}
 }
+
+test_the_open_incidents_that_block if {
+	settings.incident_priorities == {"CRITICAL", "HIGH"}
+}
+
+test_the_guard_after_a_deploy if {
+	settings.guard_error_rate_rise_points == 2
+	settings.guard_apdex_drop == 0.05
+}
+
+test_the_release_note_sections_that_do_not_block if {
+	settings.non_blocking_sections == ["QA"]
+}
