@@ -466,6 +466,8 @@ pub enum ImpactFormat {
     Json,
     Markdown,
     Github,
+    /// With --windows: the base and candidate calendars side by side, changed hours marked.
+    Html,
 }
 
 #[derive(Debug, Args)]

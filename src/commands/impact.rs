@@ -13,7 +13,9 @@ use crate::audit::{AuditLog, policies_digest};
 use crate::cli::{ImpactFormat, PolicyImpactArgs};
 use crate::config::Config;
 use crate::impact::{self, Doc, Origin, Report, SideInfo};
+use crate::planner::{self, Query};
 use crate::policy::PolicySet;
+use crate::render::calendar::{self, Calendar};
 use crate::render::impact as render;
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print, write_file};
@@ -102,6 +104,7 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
         ));
     }
 
+    let mut calendars = None;
     if args.windows {
         let facts = window_document(&args.facts, &docs).ok_or_else(|| {
             CommandError::Usage(
@@ -111,6 +114,13 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
         let changes = impact::window_changes(&mut base, &mut candidate, &facts, args.days)
             .map_err(|e| CommandError::Usage(format!("the window search failed: {e}")))?;
         report.windows = Some(changes);
+        if matches!(args.format, ImpactFormat::Markdown | ImpactFormat::Html) {
+            calendars = Some(
+                calendars_of(&mut base, &mut candidate, &facts, args.days).map_err(|e| {
+                    CommandError::Usage(format!("the calendars' window search failed: {e}"))
+                })?,
+            );
+        }
     }
 
     if args.shadow {
@@ -138,8 +148,23 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
         ImpactFormat::Table => render::table(&report),
         ImpactFormat::Json => render::json(&report)
             .map_err(|e| CommandError::Usage(format!("cannot encode the report as JSON: {e}")))?,
-        ImpactFormat::Markdown => render::markdown(&report),
+        ImpactFormat::Markdown => {
+            let mut text = render::markdown(&report);
+            if let Some((before, after)) = &calendars {
+                text.push_str(&render::calendars_markdown(before, after));
+            }
+            text
+        }
         ImpactFormat::Github => render::github(&report),
+        ImpactFormat::Html => match &calendars {
+            Some((before, after)) => render::html(&report, before, after),
+            None => {
+                return Err(CommandError::Usage(
+                    "--format html shows the calendars of the window search: add --windows"
+                        .to_owned(),
+                ));
+            }
+        },
     };
     match &args.output {
         Some(path) => {
@@ -170,6 +195,28 @@ fn summary(report: &Report) -> String {
         "{} replayed, {} loosened, {} tightened, {} check_changed, {} drift",
         s.replayed, s.loosened, s.tightened, s.check_changed, s.drift
     )
+}
+
+/// The calendars of the window search from `facts` under each side, for the markdown
+/// and html reports of `--windows`, built as `window` builds its own.
+fn calendars_of(
+    base: &mut PolicySet,
+    candidate: &mut PolicySet,
+    facts: &crate::facts::Facts,
+    days: u32,
+) -> Result<(Calendar, Calendar), impact::WindowsError> {
+    let tz = crate::config::zone(&facts.timezone).map_err(impact::WindowsError::Zone)?;
+    let one = |set: &mut PolicySet| -> Result<Calendar, impact::WindowsError> {
+        let query = Query {
+            tz,
+            minutes: facts.window.minutes,
+            days,
+            settings: planner::read_settings(set)?,
+        };
+        let plan = planner::search(set, facts, &query)?;
+        Ok(calendar::build(set, facts, &query, &plan, None)?)
+    };
+    Ok((one(base)?, one(candidate)?))
 }
 
 /// Loads one side as `check` does, with its digest.

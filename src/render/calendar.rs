@@ -7,7 +7,7 @@
 //! is restated here. [`build`] makes the model; [`html`] renders it as one
 //! self-contained page (inline CSS, no script, no network).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
@@ -445,7 +445,9 @@ table.grid { border-collapse: collapse; table-layout: fixed; width: 100%; }
 .gap { background: repeating-linear-gradient(90deg, var(--line) 0 1px, transparent 1px 4px); min-height: 1.7em; }
 .c .l { background: var(--bg); padding: 0 2px; border-radius: 2px; }
 .c.ann { outline: 3px solid var(--mark); outline-offset: -3px; }
-.c.ann .l::after { content: "★"; } .c .m::before { content: "✉"; }
+.c.ann .l::after { content: "★"; }
+.c.chg { outline: 3px dashed var(--mark); outline-offset: -3px; }
+.pair { display: flex; gap: 1em; } .pair > section { flex: 1; min-width: 0; } .c .m::before { content: "✉"; }
 .holiday { font-style: italic; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .legend { display: flex; flex-wrap: wrap; gap: .3em 1.2em; list-style: none; padding: 0; }
@@ -508,10 +510,52 @@ pub fn html(cal: &Calendar) -> String {
         o.push_str("</ul>\n");
     }
     legend(&mut o);
-    grid(&mut o, cal, tz);
+    grid(&mut o, cal, tz, &BTreeSet::new());
     runs(&mut o, cal, tz);
     o.push_str("</body>\n</html>\n");
     o
+}
+
+/// The starts of the hours whose state differs between two calendars of one search.
+pub fn changed(before: &Calendar, after: &Calendar) -> BTreeSet<DateTime<Utc>> {
+    let states = |cal: &Calendar| -> BTreeMap<DateTime<Utc>, State> {
+        cal.days
+            .iter()
+            .flat_map(|d| &d.cells)
+            .map(|c| (c.start, c.state.clone()))
+            .collect()
+    };
+    let (b, a) = (states(before), states(after));
+    b.keys()
+        .chain(a.keys())
+        .filter(|t| b.get(t) != a.get(t))
+        .copied()
+        .collect()
+}
+
+/// One calendar's legend, grid and runs, for a page that shows two side by side
+/// (`policy impact --windows --format html`): hours whose start is in `changed` are
+/// outlined and carry "Δ" next to their letter.
+pub fn section(cal: &Calendar, changed: &BTreeSet<DateTime<Utc>>) -> String {
+    let mut o = String::new();
+    grid(&mut o, cal, cal.tz, changed);
+    runs(&mut o, cal, cal.tz);
+    o
+}
+
+/// The page's stylesheet and legend, for a page built of [`section`]s.
+pub fn page_head(title: &str) -> String {
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n<meta name=\"color-scheme\" content=\"light dark\" />\n<title>{t}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{t}</h1>\n",
+        t = esc(title)
+    );
+    legend(&mut o);
+    o
+}
+
+/// HTML-escapes text for a page built of [`section`]s.
+pub fn escape(s: &str) -> String {
+    esc(s)
 }
 
 fn legend(o: &mut String) {
@@ -547,7 +591,7 @@ fn legend(o: &mut String) {
     o.push_str("<li><span class=\"holiday\">italic date</span>: a holiday (no live teaching)</li>\n</ul>\n");
 }
 
-fn grid(o: &mut String, cal: &Calendar, tz: Tz) {
+fn grid(o: &mut String, cal: &Calendar, tz: Tz, changed: &BTreeSet<DateTime<Utc>>) {
     let _ = writeln!(
         o,
         "<table class=\"grid\">\n<caption class=\"sr\">Starts by local day (rows) and hour (columns), {}</caption>",
@@ -585,7 +629,7 @@ fn grid(o: &mut String, cal: &Calendar, tz: Tz) {
                 Some(cells) => {
                     o.push_str("<td><div>");
                     for c in cells {
-                        cell(o, c, tz);
+                        cell(o, c, tz, changed.contains(&c.start));
                     }
                     o.push_str("</div></td>");
                 }
@@ -596,8 +640,17 @@ fn grid(o: &mut String, cal: &Calendar, tz: Tz) {
     o.push_str("</tbody>\n</table>\n");
 }
 
-fn cell(o: &mut String, c: &Cell, tz: Tz) {
-    let describe = esc(&c.describe(tz));
+fn cell(o: &mut String, c: &Cell, tz: Tz, changed: bool) {
+    let mut describe = c.describe(tz);
+    if changed {
+        describe.push_str("; changed between the sides");
+    }
+    let describe = esc(&describe);
+    let (chg, delta) = if changed {
+        (" chg\" data-changed=\"yes", "Δ")
+    } else {
+        ("", "")
+    };
     let ann = if c.announced {
         " ann\" data-announced=\"yes"
     } else {
@@ -616,7 +669,7 @@ fn cell(o: &mut String, c: &Cell, tz: Tz) {
     };
     let _ = write!(
         o,
-        "<div class=\"c h {state}{ann}\" data-state=\"{state}\" data-start=\"{start}\" data-local=\"{local}\"{check} title=\"{describe}\"><span class=\"l\" aria-hidden=\"true\">{letter}</span>{mark}<span class=\"sr\">{describe}</span></div>",
+        "<div class=\"c h {state}{ann}{chg}\" data-state=\"{state}\" data-start=\"{start}\" data-local=\"{local}\"{check} title=\"{describe}\"><span class=\"l\" aria-hidden=\"true\">{letter}{delta}</span>{mark}<span class=\"sr\">{describe}</span></div>",
         state = c.state.name(),
         start = c.start.format("%Y-%m-%dT%H:%M:%SZ"),
         local = esc(&c.label),

@@ -1,9 +1,18 @@
 //! The `policy impact` report in each format: a plain table for the terminal, the
 //! JSON document (`"schema": 1`), markdown for a pull request comment (its first line
 //! is the marker `<!-- gatekeeper:policy-impact -->`, so CI keeps one comment), and
-//! GitHub workflow commands (a `::warning` per loosened document). No I/O.
+//! GitHub workflow commands (a `::warning` per loosened document); with `--windows`,
+//! the base's and the candidate's calendars ([`calendar`]), the changed hours marked,
+//! in markdown and in an html page. No I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
 
 use crate::impact::{Class, Flip, Report, WindowChange};
+
+use super::calendar::{self, Calendar, Cell as CalCell, State};
+use super::gantt;
 
 use super::sanitize;
 
@@ -213,4 +222,90 @@ pub fn github(report: &Report) -> String {
     }
     out.push_str(&table(report));
     out
+}
+
+/// For `--windows --format markdown`: when some hour's state differs, the base's and
+/// the candidate's Mermaid charts one after the other, then the changed hours.
+pub fn calendars_markdown(before: &Calendar, after: &Calendar) -> String {
+    let changed = calendar::changed(before, after);
+    if changed.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n#### Calendar under the base\n\n");
+    out.push_str(&gantt::mermaid(before));
+    out.push_str("\n#### Calendar under the candidate\n\n");
+    out.push_str(&gantt::mermaid(after));
+    out.push_str("\nChanged hours (base → candidate):\n");
+    for (b, a) in changed_cells(before, after, &changed) {
+        out.push_str(&format!(
+            "- Δ {}: {} → {}\n",
+            cell(&format!(
+                "{} {}",
+                a.start.with_timezone(&after.tz).format("%a %Y-%m-%d"),
+                a.label
+            )),
+            cell(&state_words(b)),
+            cell(&state_words(a))
+        ));
+    }
+    out
+}
+
+/// For `--windows --format html`: one self-contained page, the base's and the
+/// candidate's calendars side by side, the hours whose state differs outlined and
+/// marked "Δ".
+pub fn html(report: &Report, before: &Calendar, after: &Calendar) -> String {
+    let changed = calendar::changed(before, after);
+    let title = format!(
+        "Policy impact on the deploy calendar: {}, {}-minute window",
+        before.target, before.minutes
+    );
+    let mut o = calendar::page_head(&title);
+    o.push_str(&format!(
+        "<p id=\"sides\">{}</p>\n<p id=\"changed\">{} hours change state; they are outlined (dashed) and marked Δ on both sides.</p>\n<div class=\"pair\">\n",
+        calendar::escape(&sanitize(&sides(report))),
+        changed.len()
+    ));
+    for (id, name, cal) in [("base", "Base", before), ("candidate", "Candidate", after)] {
+        o.push_str(&format!(
+            "<section id=\"{id}\" aria-label=\"{name}\">\n<h2>{name}</h2>\n{}</section>\n",
+            calendar::section(cal, &changed)
+        ));
+    }
+    o.push_str("</div>\n</body>\n</html>\n");
+    o
+}
+
+fn changed_cells<'a>(
+    before: &'a Calendar,
+    after: &'a Calendar,
+    changed: &BTreeSet<DateTime<Utc>>,
+) -> Vec<(&'a CalCell, &'a CalCell)> {
+    let cells = |cal: &'a Calendar| -> BTreeMap<DateTime<Utc>, &'a CalCell> {
+        cal.days
+            .iter()
+            .flat_map(|d| &d.cells)
+            .map(|c| (c.start, c))
+            .collect()
+    };
+    let (b, a) = (cells(before), cells(after));
+    changed
+        .iter()
+        .filter_map(|t| Some((*b.get(t)?, *a.get(t)?)))
+        .collect()
+}
+
+fn state_words(c: &CalCell) -> String {
+    match &c.state {
+        State::Closed(x) | State::Partly { rest: x, .. } if !x.check.is_empty() => {
+            format!(
+                "{} {} ({}: {})",
+                c.state.letter(),
+                c.state.name(),
+                x.check,
+                x.detail
+            )
+        }
+        s => format!("{} {}", s.letter(), s.name()),
+    }
 }

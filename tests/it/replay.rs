@@ -246,6 +246,110 @@ fn a_freeze_over_greens_window_tightens_it_which_fails_only_with_fail_on_any() {
 }
 
 #[test]
+fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
+    let candidate = edited_policies(
+        "settings.rego",
+        &[(
+            "freezes := []",
+            r#"freezes := [{"from": "2026-11-26", "to": "2026-11-26", "reason": "thanksgiving"}]"#,
+        )],
+    );
+    let green = crate::support::fixture("facts/green.json");
+    let green = green.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let page = out.path().join("impact.html");
+    let args = ["--windows", "--days", "7", "--facts", green, "--format"];
+    let (code, _) = impact(
+        candidate.path(),
+        &[&args[..], &["html", "--output", page.to_str().unwrap()]].concat(),
+    );
+    assert_eq!(code, 0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let (base, cand) = html
+        .split_once("<section id=\"candidate\"")
+        .expect("the candidate's calendar");
+    assert!(base.contains("<section id=\"base\""), "{html}");
+    // Thanksgiving noon: allowed under the base, frozen under the candidate, both marked.
+    let noon = "data-start=\"2026-11-26T17:00:00Z\"";
+    assert!(
+        base.contains(&format!(
+            "class=\"c h allowed chg\" data-changed=\"yes\" data-state=\"allowed\" {noon}"
+        )),
+        "{base}"
+    );
+    assert!(
+        cand.contains(&format!(
+            "class=\"c h freeze chg\" data-changed=\"yes\" data-state=\"freeze\" {noon}"
+        )),
+        "{cand}"
+    );
+    assert!(cand.contains(">FΔ</span>") && base.contains(">AΔ</span>"));
+    // The Friday after is allowed on both sides and not marked.
+    let friday = "data-state=\"allowed\" data-start=\"2026-11-27T17:00:00Z\"";
+    assert!(
+        base.contains(&format!("class=\"c h allowed\" {friday}")),
+        "{base}"
+    );
+    assert!(
+        cand.contains(&format!("class=\"c h allowed\" {friday}")),
+        "{cand}"
+    );
+    assert_eq!(html.matches("data-changed=\"yes\"").count(), 2 * 25);
+
+    let (code, markdown) = impact(candidate.path(), &[&args[..], &["markdown"]].concat());
+    assert_eq!(code, 0);
+    let (charts, changed) = markdown
+        .split_once("Changed hours (base → candidate):\n")
+        .expect("the changed hours");
+    let base_chart = charts
+        .find("#### Calendar under the base\n\n```mermaid")
+        .unwrap();
+    let cand_chart = charts
+        .find("#### Calendar under the candidate\n\n```mermaid")
+        .unwrap();
+    assert!(base_chart < cand_chart, "{markdown}");
+    assert!(
+        !charts[base_chart..cand_chart].contains(":crit,"),
+        "{markdown}"
+    );
+    assert!(charts[cand_chart..].contains(":crit,"), "{markdown}");
+    assert!(
+        changed.contains("- Δ Thu 2026-11-26 12:00 EST (-05:00): A allowed → F freeze (freeze: "),
+        "{changed}"
+    );
+    assert!(!changed.contains("2026-11-27"), "{changed}");
+    assert_eq!(
+        changed.lines().filter(|l| l.starts_with("- Δ ")).count(),
+        25
+    );
+}
+
+#[test]
+fn html_without_windows_is_a_usage_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let page = empty.path().join("impact.html");
+    let out = gatekeeper()
+        .args([
+            "policy",
+            "impact",
+            "--config",
+            "no-such-config.toml",
+            "--base-dir",
+        ])
+        .arg(crate::support::policies())
+        .arg("--archive")
+        .arg(empty.path())
+        .args(["--format", "html", "--output"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("add --windows"), "{stderr}");
+    assert!(!page.exists());
+}
+
+#[test]
 fn windows_show_a_new_freeze_with_the_check_that_closes_them() {
     let candidate = edited_policies(
         "settings.rego",
