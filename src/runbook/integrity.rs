@@ -8,8 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::audit::{Event, Record, RunOutcome};
-
 use super::git;
 use super::{Context, RepoPlan};
 
@@ -91,29 +89,6 @@ pub enum IntegrityError {
     },
     #[error("no production SHA was agreed for {target} before the merge: nothing was pushed")]
     NoAgreedProduction { target: String },
-    #[error(
-        "{sha} is not a SHA production ran before (the audit log {} records {known}): that is a deploy: run `gatekeeper deploy`",
-        log.display()
-    )]
-    NotFromHistory {
-        sha: String,
-        log: PathBuf,
-        known: String,
-    },
-    #[error(
-        "{sha} is ambiguous: it abbreviates {matches} of the SHAs production ran before; give the full 40-digit SHA"
-    )]
-    Ambiguous { sha: String, matches: String },
-    #[error(
-        "the audit log {} holds {value:?} as the production SHA before the {command} of {time}, which is not a full commit SHA (40 hex digits): refusing to check it out; pass --to with a SHA production ran before (`gatekeeper history` lists them)",
-        log.display()
-    )]
-    BadRecord {
-        value: String,
-        command: String,
-        time: String,
-        log: PathBuf,
-    },
     #[error(
         "{sha} is not a commit in the clone {}: fetch it (`git -C {} fetch origin`) and run again",
         dir.display(), dir.display()
@@ -391,106 +366,6 @@ pub fn verify_merge(ctx: &Context, repo: &RepoPlan, is_app: bool) -> Result<(), 
     })
 }
 
-/// The SHAs production ran before, by the audit log's records of `target`: what
-/// each deploy and rollback found there, and what each that ended ok left there.
-/// Only full SHAs count; anything else in a record is never used.
-pub fn production_history(records: &[Record], target: &str) -> Vec<String> {
-    let mut shas: Vec<String> = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| r.target == target && matches!(r.command.as_str(), "deploy" | "rollback"))
-    {
-        let (before, after) = production_shas(r);
-        for sha in before.into_iter().chain(after) {
-            let sha = sha.to_ascii_lowercase();
-            if is_full_sha(&sha) && !shas.contains(&sha) {
-                shas.push(sha);
-            }
-        }
-    }
-    shas
-}
-
-/// The production SHAs a deploy, rollback or step record names: what it found there,
-/// and what it left there when it ended ok.
-fn production_shas(r: &Record) -> (Option<&String>, Option<&String>) {
-    match &r.event {
-        Event::Deploy(run) | Event::Rollback(run) => (
-            run.before_sha.as_ref(),
-            run.after_sha
-                .as_ref()
-                .filter(|_| run.outcome == RunOutcome::Ok),
-        ),
-        Event::Step(step) => (step.before_sha.as_ref(), None),
-        _ => (None, None),
-    }
-}
-
-/// The SHA a rollback restores: `requested` (a full SHA, or an abbreviation of one)
-/// when production ran it before, else (no `--to`) the SHA recorded before the last
-/// deploy, validated. `None` when nothing is recorded at all.
-pub fn rollback_sha(
-    requested: Option<&str>,
-    records: &[Record],
-    target: &str,
-    log: &Path,
-) -> Result<Option<String>, IntegrityError> {
-    let history = production_history(records, target);
-    let Some(requested) = requested else {
-        // The last deploy that moved something: one that ended ok, or pushed before
-        // it failed. A deploy that stopped before any push recorded the SHA production
-        // still runs, and restoring that would restore nothing.
-        let last = records.iter().rev().find_map(|r| {
-            let before = match &r.event {
-                Event::Deploy(run) if run.moved_production() => run.before_sha.as_ref(),
-                _ => None,
-            };
-            before
-                .filter(|_| r.target == target && r.command == "deploy")
-                .map(|b| (r, b))
-        });
-        let Some((last, value)) = last else {
-            return Ok(None);
-        };
-        let value = value.clone();
-        return if is_full_sha(&value.to_ascii_lowercase()) {
-            Ok(Some(value.to_ascii_lowercase()))
-        } else {
-            Err(IntegrityError::BadRecord {
-                value,
-                command: last.command.clone(),
-                time: last.time.to_rfc3339(),
-                log: log.to_owned(),
-            })
-        };
-    };
-    let wanted = requested.to_ascii_lowercase();
-    let matches: Vec<&String> = history.iter().filter(|s| s.starts_with(&wanted)).collect();
-    match matches.as_slice() {
-        [one] if git::is_sha(&wanted) => Ok(Some((*one).clone())),
-        [] | [_] => Err(IntegrityError::NotFromHistory {
-            sha: requested.to_owned(),
-            log: log.to_owned(),
-            known: if history.is_empty() {
-                "no production SHA".to_owned()
-            } else {
-                format!(
-                    "{} production SHA(s); `gatekeeper history` lists them",
-                    history.len()
-                )
-            },
-        }),
-        many => Err(IntegrityError::Ambiguous {
-            sha: requested.to_owned(),
-            matches: many
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
-}
-
 /// A SHA to check out is a commit in the app's clone.
 pub fn require_in_clone(ctx: &Context, sha: &str) -> Result<(), IntegrityError> {
     let dir = ctx.app_dir();
@@ -557,39 +432,7 @@ pub fn on_first_parent_history(
 mod tests {
     use super::*;
 
-    use crate::audit::{Gate, Run, Verdict};
-
-    #[derive(Clone, Copy)]
-    enum Kind {
-        Deploy,
-        Check,
-    }
-
-    fn record(kind: Kind, command: &str, before: Option<&str>, after: Option<&str>) -> Record {
-        let mut run = Run::new(RunOutcome::Ok);
-        run.before_sha = before.map(str::to_owned);
-        run.after_sha = after.map(str::to_owned);
-        let event = match kind {
-            Kind::Deploy => Event::Deploy(run),
-            Kind::Check => Event::Check(Gate {
-                decision: Verdict::Allow,
-                failing_checks: Vec::new(),
-                overrides: Vec::new(),
-                facts_sha256: None,
-                policies_sha256: None,
-                facts_source: None,
-                release_heads: Vec::new(),
-                attestation_sha256: None,
-                policies_tree: None,
-                shadow: None,
-            }),
-        };
-        Record::new(command, "production", event)
-    }
-
     const A: &str = "aaaaaaa111111111111111111111111111111111";
-    const B: &str = "aaaaaaa222222222222222222222222222222222";
-    const C: &str = "ccccccc333333333333333333333333333333333";
 
     #[test]
     fn long_lists_are_cut_and_say_how_many_more() {
@@ -606,98 +449,5 @@ mod tests {
         assert!(!is_full_sha("origin/rc"));
         assert!(!is_full_sha(&A[..39]));
         assert!(!is_full_sha(&A.to_uppercase()));
-    }
-
-    #[test]
-    fn history_holds_befores_and_the_afters_of_runs_that_ended_ok() {
-        let mut failed = record(Kind::Deploy, "deploy", Some(B), Some(C));
-        if let Event::Deploy(run) = &mut failed.event {
-            run.outcome = RunOutcome::Failed;
-        }
-        let records = vec![
-            record(Kind::Deploy, "deploy", Some(A), Some(B)),
-            failed,
-            record(Kind::Check, "check", Some(C), Some(C)),
-            record(Kind::Deploy, "deploy", Some("origin/rc"), None),
-        ];
-        assert_eq!(production_history(&records, "production"), [A, B]);
-        assert!(production_history(&records, "staging").is_empty());
-    }
-
-    #[test]
-    fn rollback_to_resolves_only_shas_production_ran() {
-        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(C))];
-        let log = Path::new("audit.jsonl");
-        let ok = |s: &str| rollback_sha(Some(s), &records, "production", log).unwrap();
-        assert_eq!(ok(A).as_deref(), Some(A));
-        assert_eq!(ok(&C[..10].to_uppercase()).as_deref(), Some(C));
-        let err = rollback_sha(Some(B), &records, "production", log).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("that is a deploy: run `gatekeeper deploy`")
-        );
-        // Too short to be an abbreviation, even though it is a prefix.
-        assert!(rollback_sha(Some("ccc"), &records, "production", log).is_err());
-    }
-
-    #[test]
-    fn an_ambiguous_abbreviation_is_refused() {
-        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B))];
-        let err =
-            rollback_sha(Some("aaaaaaa"), &records, "production", Path::new("l")).unwrap_err();
-        assert!(matches!(err, IntegrityError::Ambiguous { .. }), "{err}");
-    }
-
-    #[test]
-    fn a_deploy_that_stopped_before_any_push_is_not_what_a_rollback_undoes() {
-        let mut stopped = record(Kind::Deploy, "deploy", Some(B), None);
-        if let Event::Deploy(run) = &mut stopped.event {
-            run.outcome = RunOutcome::Failed;
-        }
-        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B)), stopped];
-        let sha = rollback_sha(None, &records, "production", Path::new("l")).unwrap();
-        assert_eq!(
-            sha.as_deref(),
-            Some(A),
-            "restores what the last shipped deploy replaced"
-        );
-    }
-
-    /// A deploy that failed after pushing only to origin left production where it
-    /// was: the deploy before it is what a rollback undoes.
-    #[test]
-    fn a_deploy_that_pushed_but_left_production_where_it_was_is_not_undone() {
-        let mut origin_only = record(Kind::Deploy, "deploy", Some(B), Some(B));
-        if let Event::Deploy(run) = &mut origin_only.event {
-            run.outcome = RunOutcome::Failed;
-            run.pushed = vec!["master to origin in thinkthroughmath/apangea".to_owned()];
-        }
-        let records = vec![
-            record(Kind::Deploy, "deploy", Some(A), Some(B)),
-            origin_only,
-        ];
-        let sha = rollback_sha(None, &records, "production", Path::new("l")).unwrap();
-        assert_eq!(sha.as_deref(), Some(A));
-    }
-
-    #[test]
-    fn the_last_deploy_record_is_validated_before_use() {
-        let records = vec![
-            record(Kind::Deploy, "deploy", Some(A), Some(B)),
-            record(Kind::Deploy, "deploy", Some("origin/rc"), None),
-        ];
-        let err = rollback_sha(None, &records, "production", Path::new("l")).unwrap_err();
-        assert!(err.to_string().contains("\"origin/rc\""), "{err}");
-        let records = vec![record(Kind::Deploy, "deploy", Some(A), Some(B))];
-        assert_eq!(
-            rollback_sha(None, &records, "production", Path::new("l"))
-                .unwrap()
-                .as_deref(),
-            Some(A)
-        );
-        assert_eq!(
-            rollback_sha(None, &[], "production", Path::new("l")).unwrap(),
-            None
-        );
     }
 }
