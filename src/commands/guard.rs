@@ -186,10 +186,13 @@ pub fn watch(
     }
     // CI logs (GitHub Actions) show an error annotation.
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
-        println!(
-            "::error title=gatekeeper guard {outcome}::{}",
-            reasons.join(" / ").replace(['\n', '\r'], " ")
-        );
+        // Escaped by the workflow commands' rules, printed as a command (never
+        // through std's println!, which panics on a closed stdout).
+        super::print_commands(&crate::render::github::command(
+            "error",
+            &format!("gatekeeper guard {outcome}"),
+            &reasons.join(" / "),
+        ));
     }
     match (&back_to, auto) {
         (Some(to), true) => {
@@ -262,7 +265,7 @@ pub fn roll_back(
             rollback_command(&config.config, target, &to)
         ),
     };
-    println!("{said}");
+    super::print(&format!("{said}\n"));
     eprintln!("gatekeeper: {said}");
     Outcome::Failure
 }
