@@ -230,8 +230,21 @@ impl Gate {
 
     /// Judges `facts` with every guard: the run's overrides replace whatever the
     /// document held (an override is a person's decision, made now), the sources'
-    /// errors are marked on the decision, and the record's gate is digested.
-    pub fn decide(&mut self, mut facts: Facts) -> Result<Judgement, GateError> {
+    /// errors are marked on the decision, and the record's gate is digested. The
+    /// facts go to the archive and the shadow policies judge them too: a decision
+    /// that is recorded can be replayed.
+    pub fn decide(&mut self, facts: Facts) -> Result<Judgement, GateError> {
+        self.judge(facts, true)
+    }
+
+    /// [`decide`](Self::decide) for a decision nothing records (`deploy --wait`
+    /// deciding again until the allows hold): neither archived nor shadowed, so
+    /// that waiting an hour leaves no facts file per poll.
+    pub fn decide_interim(&mut self, facts: Facts) -> Result<Judgement, GateError> {
+        self.judge(facts, false)
+    }
+
+    fn judge(&mut self, mut facts: Facts, recorded: bool) -> Result<Judgement, GateError> {
         facts.overrides = self.overrides.clone();
         // A recorded document keeps the request it was judged with.
         if self.request.is_some() {
@@ -243,8 +256,8 @@ impl Gate {
         let unneeded = unneeded_overrides(&decision, &facts.overrides);
         let mut gate = digest(&facts, self.policies.files(), &decision, self.is_live());
         let notes = match &self.config {
-            Some(config) => replayable(config, &facts, &mut gate),
-            None => Vec::new(),
+            Some(config) if recorded => replayable(config, &facts, &mut gate),
+            _ => Vec::new(),
         };
         Ok(Judgement {
             facts,

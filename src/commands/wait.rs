@@ -41,7 +41,7 @@ pub(crate) fn until_allowed(
             Collected::Facts(facts) => (*facts)?,
             Collected::Interrupted(signal) => return Ok(interrupted(signal)),
         };
-        let judgement = gate.decide(facts)?;
+        let judgement = gate.decide_interim(facts)?;
         let decision = judgement.decision;
         let opens_in = if decision.allow {
             None

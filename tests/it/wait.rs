@@ -139,6 +139,11 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
         "no run was recorded"
     );
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    // Decisions made while waiting are recorded nowhere, so they are not archived
+    // either: an hour of polls leaves no facts file per poll.
+    let archive = s.audit.parent().unwrap().join("facts");
+    let archived = std::fs::read_dir(&archive).map_or(0, |d| d.count());
+    assert_eq!(archived, 0, "{}", archive.display());
 }
 
 fn spawn(s: &Setup, args: &[&str]) -> Child {
