@@ -28,8 +28,13 @@ teaching_settings_valid if {
 	every day in settings.teaching_days {
 		day in weekdays
 	}
-	hhmm_minutes(settings.teaching_start) < hhmm_minutes(settings.teaching_end)
+	teaching_start_minute < teaching_end_minute
 }
+
+# Read once per evaluation: a rule's value is kept, a function's is not.
+teaching_start_minute := hhmm_minutes(settings.teaching_start)
+
+teaching_end_minute := hhmm_minutes(settings.teaching_end)
 
 # A segment is clear of teaching when its day is no teaching day, is a holiday, or
 # when it ends by the start of teaching or begins at or after its end.
@@ -48,12 +53,12 @@ outside_teaching(seg) if {
 
 outside_teaching(seg) if {
 	is_number(seg.to_minute)
-	seg.to_minute <= hhmm_minutes(settings.teaching_start)
+	seg.to_minute <= teaching_start_minute
 }
 
 outside_teaching(seg) if {
 	is_number(seg.from_minute)
-	seg.from_minute >= hhmm_minutes(settings.teaching_end)
+	seg.from_minute >= teaching_end_minute
 }
 
 teaching_failures contains "the facts have no planned window" if count(input.window.segments) == 0

@@ -2,11 +2,12 @@
 //! the time-dependent checks (`teaching_hours`, `freeze`, `downtime_notice`) pass.
 //! It asks the REAL policies; it never restates a rule in Rust, so a release manager
 //! who edits `policies/` moves the windows too. What it knows is only where the
-//! time-dependent inputs change: local midnights, the teaching-hours edges of the
-//! settings (DST changes included), each notice's start and end, the notice lead and
-//! the search bounds. Between two such instants the decision cannot change, so the
-//! policies are asked only at each boundary and the minutes after it, and the runs of
-//! allowed starts are exact to the minute.
+//! time-dependent inputs change, and which check reads which ([`Edge`]): local
+//! midnights (the dates teaching hours and freezes read), the teaching-hours edges of
+//! the settings, DST changes, each notice's start and end and the notice lead (the
+//! instants the notice rule compares). Between two edges a check reads its answer
+//! cannot change, so each check is asked only at its own edges and the minutes after
+//! them, and the runs of allowed starts are exact to the minute.
 //! It never fetches, prints or reads the clock: the facts carry `now`.
 
 use std::collections::HashMap;
@@ -134,31 +135,122 @@ const NOT_NEEDED: &str = "no notice needed";
 pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<Plan, PlanError> {
     let from = ceil_minute(facts.now);
     let until = from + Duration::days(i64::from(query.days));
-    let starts = candidates(facts, query, from, until);
+    let starts = Starts::at_edges(facts, query, from, until);
     search_between(policies, facts, query, from, until, &starts)
 }
 
+/// The kinds of instant at which a time-dependent input changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    /// A local midnight: the date and weekday of a window's segments change.
+    Midnight,
+    /// A teaching-hours edge of the settings, in local time.
+    Teaching,
+    /// The zone's UTC offset changes: local times jump.
+    Offset,
+    /// An existing notice's announced start or end.
+    Notice,
+    /// `now` plus the notice lead: the earliest start a notice sent now can announce.
+    Lead,
+}
+
+/// The edges each time-dependent check reads: teaching hours read the local dates
+/// and times of the window; freezes its local dates; the notice rule compares
+/// instants (sent, lead, announced start and end), never local dates.
+const TEACHING_EDGES: &[Edge] = &[Edge::Midnight, Edge::Teaching, Edge::Offset];
+const FREEZE_EDGES: &[Edge] = &[Edge::Midnight, Edge::Offset];
+const NOTICE_EDGES: &[Edge] = &[Edge::Notice, Edge::Lead, Edge::Offset];
+
+/// The starts at which each check is asked, in order, `from` first: a check's answer
+/// at a start is its answer at the latest of its own starts not after it.
+#[derive(Debug, Clone)]
+struct Starts {
+    teaching: Vec<DateTime<Utc>>,
+    freeze: Vec<DateTime<Utc>>,
+    notice: Vec<DateTime<Utc>>,
+}
+
+impl Starts {
+    /// Each check's starts from its own edges (see [`candidates`]).
+    fn at_edges(facts: &Facts, query: &Query, from: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        let edges = edges(facts, query, from, until);
+        let of = |kinds: &[Edge]| {
+            let mine = edges.iter().filter(|(_, kind)| kinds.contains(kind));
+            candidates(
+                mine.map(|(t, kind)| (*t, *kind != Edge::Midnight)),
+                query,
+                from,
+                until,
+            )
+        };
+        Self {
+            teaching: of(TEACHING_EDGES),
+            freeze: of(FREEZE_EDGES),
+            notice: of(NOTICE_EDGES),
+        }
+    }
+
+    /// Every start of any check, in order, without repeats.
+    fn all(&self) -> Vec<DateTime<Utc>> {
+        let mut all: Vec<_> = [&self.teaching, &self.freeze, &self.notice]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// The latest of one check's starts not after a start, for starts met in order.
+struct Cursor<'s> {
+    starts: &'s [DateTime<Utc>],
+    next: usize,
+}
+
+impl<'s> Cursor<'s> {
+    fn new(starts: &'s [DateTime<Utc>]) -> Self {
+        Self { starts, next: 0 }
+    }
+
+    /// `None` only before the first start (never, for starts from `from` on).
+    fn at(&mut self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        while self.starts.get(self.next).is_some_and(|s| *s <= t) {
+            self.next += 1;
+        }
+        self.next
+            .checked_sub(1)
+            .and_then(|i| self.starts.get(i))
+            .copied()
+    }
+}
+
 /// [`search`] over the starts from `from` to `until` (whole minutes, inclusive),
-/// asking the policies at `starts` (in order, `from` first): each answer stands
-/// until the next start.
+/// asking each check at its own `starts`: each answer stands until its next start.
 fn search_between(
     policies: &mut PolicySet,
     facts: &Facts,
     query: &Query,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-    starts: &[DateTime<Utc>],
+    starts: &Starts,
 ) -> Result<Plan, PlanError> {
     let full = PreparedFacts::new(facts)?;
     // The plan's kind (downtime or not) comes from the policies, held to the facts
     // by the same guards as every decision.
     let base = policies.evaluate_prepared(&full)?.decision;
     let mut probe = Probe::new(policies, facts, query, &base, full)?;
+    let (mut teaching, mut freeze, mut notice) = (
+        Cursor::new(&starts.teaching),
+        Cursor::new(&starts.freeze),
+        Cursor::new(&starts.notice),
+    );
     let mut pieces: Vec<(DateTime<Utc>, Key)> = Vec::new();
-    for t in starts {
-        let k = probe.key(*t)?;
+    for t in starts.all() {
+        let k = probe.key(teaching.at(t), freeze.at(t), notice.at(t))?;
         if pieces.last().is_none_or(|(_, last)| *last != k) {
-            pieces.push((*t, k));
+            pieces.push((t, k));
         }
     }
     let outside_teaching = spans(&pieces, until, |k| k.time_ok.then(String::new))
@@ -178,32 +270,26 @@ fn search_between(
     })
 }
 
-/// The starts at which the answer may differ from the start a minute before, plus
-/// `from` and `until`, in order. Every instant at which a time-dependent input
-/// changes is an edge, met by the window's start (a start at the edge) or by its end
-/// (a window ending at the edge). Where the policies compare with the edge, a start
-/// on the edge and the minute after it may be judged apart (`<` or `<=`), so both
-/// are asked; a local date changes exactly at midnight, so there only the first
-/// start on the new date and the first window to reach into it are.
-fn candidates(
+/// Every instant in reach of the search at which a time-dependent input changes,
+/// with its kind.
+fn edges(
     facts: &Facts,
     query: &Query,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Vec<DateTime<Utc>> {
+) -> Vec<(DateTime<Utc>, Edge)> {
     let length = Duration::minutes(i64::from(query.minutes));
     let tz = query.tz;
-    // (edge, compared by the policies): a midnight is not, it only changes the date.
-    let mut edges: Vec<(DateTime<Utc>, bool)> = Vec::new();
+    let mut edges: Vec<(DateTime<Utc>, Edge)> = Vec::new();
     // Local dates whose edges a window starting in the search can touch.
     let first_day = (from - Duration::days(1)).with_timezone(&tz).date_naive();
     let last_day = (until + length + Duration::days(1))
         .with_timezone(&tz)
         .date_naive();
     for day in first_day.iter_days().take_while(|d| *d <= last_day) {
-        edges.extend(local_instants(day, NaiveTime::MIN, tz).map(|t| (t, false)));
+        edges.extend(local_instants(day, NaiveTime::MIN, tz).map(|t| (t, Edge::Midnight)));
         for time in &query.settings.local_edges {
-            edges.extend(local_instants(day, *time, tz).map(|t| (t, true)));
+            edges.extend(local_instants(day, *time, tz).map(|t| (t, Edge::Teaching)));
         }
     }
     let changes = offset_changes(
@@ -211,18 +297,34 @@ fn candidates(
         until + length + Duration::days(1),
         tz,
     );
-    edges.extend(changes.into_iter().map(|t| (t, true)));
+    edges.extend(changes.into_iter().map(|t| (t, Edge::Offset)));
     for n in facts.notices.iter().flatten() {
         let unix = [n.start_unix, n.end_unix];
         edges.extend(
             unix.into_iter()
                 .flatten()
                 .filter_map(|u| DateTime::from_timestamp(u, 0))
-                .map(|t| (t, true)),
+                .map(|t| (t, Edge::Notice)),
         );
     }
-    edges.push((facts.now + query.settings.notice_lead, true));
+    edges.push((facts.now + query.settings.notice_lead, Edge::Lead));
+    edges
+}
 
+/// The starts at which an answer that reads `edges` may differ from the start a
+/// minute before, plus `from` and `until`, in order. Every edge is met by the
+/// window's start (a start at the edge) or by its end (a window ending at the edge).
+/// Where the policies compare with the edge (`compared`), a start on the edge and
+/// the minute after it may be judged apart (`<` or `<=`), so both are asked; a local
+/// date changes exactly at midnight, so there only the first start on the new date
+/// and the first window to reach into it are.
+fn candidates(
+    edges: impl Iterator<Item = (DateTime<Utc>, bool)>,
+    query: &Query,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let length = Duration::minutes(i64::from(query.minutes));
     let minute = Duration::minutes(1);
     let mut out = vec![from, until];
     for (edge, compared) in edges {
@@ -310,7 +412,10 @@ struct Probe<'a> {
     sent_now: Option<PreparedFacts>,
     /// Evaluate the time-dependent checks' own rules instead of the whole decision.
     checks_alone: bool,
-    cache: HashMap<i64, Key>,
+    /// Each check's answer at the starts it was asked at.
+    teaching: HashMap<DateTime<Utc>, bool>,
+    freeze: HashMap<DateTime<Utc>, bool>,
+    notice: HashMap<DateTime<Utc>, Option<String>>,
 }
 
 /// The checks a start time can change.
@@ -343,7 +448,9 @@ impl<'a> Probe<'a> {
             existing,
             sent_now,
             checks_alone,
-            cache: HashMap::new(),
+            teaching: HashMap::new(),
+            freeze: HashMap::new(),
+            notice: HashMap::new(),
         })
     }
 
@@ -390,46 +497,77 @@ impl<'a> Probe<'a> {
         Ok(self.policies.evaluate_prepared(&prepared)?.decision.checks)
     }
 
-    /// The time-dependent checks' answer for a window starting at `start`. For a
-    /// downtime deploy the facts get a vetted notice sent now, announcing exactly
-    /// this window (when the settings name a vetter): one evaluation then tells both
-    /// lists apart, and a second one runs only when real notices exist, to tell
-    /// whether one of them or the one sent now is what the notice check accepted.
-    /// The notice check is asked only when teaching hours and freezes let the
-    /// start through.
-    fn key(&mut self, start: DateTime<Utc>) -> Result<Key, PolicyError> {
-        if let Some(k) = self.cache.get(&start.timestamp()) {
-            return Ok(k.clone());
+    /// The time-dependent checks' answer for a start whose latest starts of each
+    /// check are `teaching`, `freeze` and `notice` (see [`Starts`]). The notice
+    /// check is asked only when teaching hours and freezes let the start through;
+    /// freezes first, as their answers last for days.
+    fn key(
+        &mut self,
+        teaching: Option<DateTime<Utc>>,
+        freeze: Option<DateTime<Utc>>,
+        notice: Option<DateTime<Utc>>,
+    ) -> Result<Key, PolicyError> {
+        let (Some(teaching), Some(freeze), Some(notice)) = (teaching, freeze, notice) else {
+            return Ok(Key {
+                time_ok: false,
+                notice: None,
+            });
+        };
+        let time_ok = self.passes(FREEZE, freeze)? && self.passes(TEACHING, teaching)?;
+        let notice = if time_ok { self.notice(notice)? } else { None };
+        Ok(Key { time_ok, notice })
+    }
+
+    /// Whether the check `id` (teaching hours or freeze) lets a window starting at
+    /// `start` through, with the notice sent now when there is one.
+    fn passes(&mut self, id: &str, start: DateTime<Utc>) -> Result<bool, PolicyError> {
+        let cache = if id == FREEZE {
+            &self.freeze
+        } else {
+            &self.teaching
+        };
+        if let Some(pass) = cache.get(&start) {
+            return Ok(*pass);
         }
         let window = plan_window(start, self.query.minutes, self.query.tz);
         let with_sent_now = self.sent_now.is_some();
-        let checks = self.checks(&window, with_sent_now, &[TEACHING, FREEZE])?;
-        let time_ok = passes(&checks, TEACHING) && passes(&checks, FREEZE);
-        let notice = if !time_ok {
-            None
+        let pass = passes(&self.checks(&window, with_sent_now, &[id])?, id);
+        let cache = if id == FREEZE {
+            &mut self.freeze
         } else {
-            let checks = match find(&checks, NOTICE) {
-                Some(_) => checks,
-                None => self.checks(&window, with_sent_now, &[NOTICE])?,
-            };
-            match find(&checks, NOTICE) {
-                Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
-                None | Some((Status::Fail, _)) => None,
-                Some((Status::Pass, detail)) if !with_sent_now => Some(detail),
-                Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
-                    Some(SEND_NOW.to_owned())
-                }
-                Some((Status::Pass, _)) => {
-                    match find(&self.checks(&window, false, &[NOTICE])?, NOTICE) {
-                        Some((Status::Pass, detail)) => Some(detail),
-                        _ => Some(SEND_NOW.to_owned()),
-                    }
+            &mut self.teaching
+        };
+        cache.insert(start, pass);
+        Ok(pass)
+    }
+
+    /// The notice rule's answer for a window starting at `start`. For a downtime
+    /// deploy the facts get a vetted notice sent now, announcing exactly this window
+    /// (when the settings name a vetter); a second evaluation runs only when real
+    /// notices exist, to tell whether one of them or the one sent now is what the
+    /// notice check accepted.
+    fn notice(&mut self, start: DateTime<Utc>) -> Result<Option<String>, PolicyError> {
+        if let Some(answer) = self.notice.get(&start) {
+            return Ok(answer.clone());
+        }
+        let window = plan_window(start, self.query.minutes, self.query.tz);
+        let with_sent_now = self.sent_now.is_some();
+        let answer = match find(&self.checks(&window, with_sent_now, &[NOTICE])?, NOTICE) {
+            Some((Status::Skip, _)) => Some(NOT_NEEDED.to_owned()),
+            None | Some((Status::Fail, _)) => None,
+            Some((Status::Pass, detail)) if !with_sent_now => Some(detail),
+            Some((Status::Pass, _)) if self.facts.notices.iter().flatten().count() == 0 => {
+                Some(SEND_NOW.to_owned())
+            }
+            Some((Status::Pass, _)) => {
+                match find(&self.checks(&window, false, &[NOTICE])?, NOTICE) {
+                    Some((Status::Pass, detail)) => Some(detail),
+                    _ => Some(SEND_NOW.to_owned()),
                 }
             }
         };
-        let k = Key { time_ok, notice };
-        self.cache.insert(start.timestamp(), k.clone());
-        Ok(k)
+        self.notice.insert(start, answer.clone());
+        Ok(answer)
     }
 }
 
@@ -923,9 +1061,14 @@ mod tests {
             let every: Vec<_> = (0..=SPAN_MINUTES)
                 .map(|m| c.from + Duration::minutes(m))
                 .collect();
+            let every = Starts {
+                teaching: every.clone(),
+                freeze: every.clone(),
+                notice: every,
+            };
             let brute =
                 search_between(&mut policies, &facts, &query, c.from, c.until, &every).unwrap();
-            let starts = candidates(&facts, &query, c.from, c.until);
+            let starts = Starts::at_edges(&facts, &query, c.from, c.until);
             let exact =
                 search_between(&mut policies, &facts, &query, c.from, c.until, &starts).unwrap();
             let context = format!(
@@ -937,6 +1080,61 @@ mod tests {
             allowed += usize::from(!exact.notice_allowed.is_empty());
         }
         assert!(allowed > 0, "the generator should find some allowed runs");
+    }
+
+    /// Each check is asked only at the edges it reads: freezes at local midnights,
+    /// never at a teaching-hours edge; the notice rule at the lead, never at a
+    /// midnight; teaching hours at both. The windows are the same as when every
+    /// check is asked at every edge.
+    #[test]
+    fn each_check_is_asked_only_at_the_edges_it_reads() {
+        let tz = chrono_tz::America::New_York;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut policies = PolicySet::load(&root.join("policies"), false).unwrap();
+        let now = at("2026-11-24T19:00:00Z");
+        let facts = announced_facts("production", now, tz, now, 60);
+        let query = Query {
+            tz,
+            minutes: 60,
+            days: 7,
+            settings: read_settings(&mut policies).unwrap(),
+        };
+        let (from, until) = (now, now + Duration::days(7));
+        let starts = Starts::at_edges(&facts, &query, from, until);
+        let local = |t: &DateTime<Utc>| t.with_timezone(&tz).time();
+        let at_teaching_edge = |t: &DateTime<Utc>| query.settings.local_edges.contains(&local(t));
+        let inside = |t: &&DateTime<Utc>| **t != from && **t != until;
+        assert!(starts.teaching.iter().any(at_teaching_edge));
+        assert!(starts.teaching.iter().any(|t| local(t) == NaiveTime::MIN));
+        assert!(!starts.freeze.iter().filter(inside).any(at_teaching_edge));
+        assert!(starts.freeze.iter().any(|t| local(t) == NaiveTime::MIN));
+        assert!(!starts.notice.iter().filter(inside).any(at_teaching_edge));
+        assert!(
+            !starts
+                .notice
+                .iter()
+                .filter(inside)
+                .any(|t| local(t) == NaiveTime::MIN)
+        );
+        assert!(starts.notice.contains(&(now + query.settings.notice_lead)));
+
+        let edges = edges(&facts, &query, from, until);
+        let everything = candidates(
+            edges.iter().map(|(t, kind)| (*t, *kind != Edge::Midnight)),
+            &query,
+            from,
+            until,
+        );
+        let every_edge = Starts {
+            teaching: everything.clone(),
+            freeze: everything.clone(),
+            notice: everything,
+        };
+        let own = search_between(&mut policies, &facts, &query, from, until, &starts).unwrap();
+        let all = search_between(&mut policies, &facts, &query, from, until, &every_edge).unwrap();
+        assert_eq!(own.outside_teaching, all.outside_teaching);
+        assert_eq!(own.notice_allowed, all.notice_allowed);
+        assert!(!own.notice_allowed.is_empty());
     }
 
     /// With the shipped policies the probe evaluates the three checks alone; when a
