@@ -1,0 +1,114 @@
+//! The deploy's decision: facts collected (or, for a dry run, read), judged by the
+//! gate, signed, printed and recorded; a deny, heads other than the signed ones,
+//! or a SHA other than the one a comment confirmed stop the run here.
+
+use std::io::Write;
+
+use crate::audit;
+use crate::cli::DeployArgs;
+use crate::config::Config;
+use crate::gate::Judgement;
+use crate::render;
+use crate::rollout::{self, Session};
+
+use super::super::collect::{Collected, collect_or_interrupt};
+use super::super::{CommandError, EXIT_FAIL, Outcome, Stdout, stdout_style, summary};
+use super::prepare::Ready;
+
+pub(super) enum Verdict {
+    /// The run ends here with this outcome; its records are written.
+    Stop(Outcome),
+    /// Allowed: go on to the runbook.
+    Go(Box<Allowed>),
+}
+
+/// An allow, recorded.
+pub(super) struct Allowed {
+    pub judgement: Judgement,
+    /// The audit record's verdict, digested once: the check record and the run share it.
+    pub verdict: audit::Gate,
+}
+
+pub(super) fn decide(
+    args: &DeployArgs,
+    config: &Config,
+    ready: &mut Ready,
+    session: &Session,
+) -> Result<Verdict, CommandError> {
+    // Recorded facts only reach here with --dry-run: they preview, never deploy.
+    let collected = match &args.facts {
+        Some(_) => super::super::facts(&ready.gate, args.config.verbose)?,
+        None => match collect_or_interrupt(
+            ready.gate.collector(),
+            args.config.verbose,
+            &ready.ctx.children.watch,
+        ) {
+            Collected::Facts(facts) => (*facts)?,
+            Collected::Interrupted(signal) => {
+                let report = session.interrupted_while_reading(
+                    &ready.ctx,
+                    signal,
+                    "the facts were collected",
+                );
+                return Ok(Verdict::Stop(summary::print(
+                    &mut Stdout,
+                    &report,
+                    &args.config.config,
+                    &config.programs.ttmscalr,
+                )));
+            }
+        },
+    };
+    let mut judgement = ready.gate.decide(collected)?;
+    // Signed before the first step; its digest goes into every record of the run.
+    let signing = super::super::attest::Signing {
+        config: Some(config),
+        policies: ready.gate.policies(),
+        facts_file: args.facts.as_deref(),
+        actor: super::super::attest::run_actor(session.actor()),
+        run: Some(session.id().to_owned()),
+    };
+    judgement.gate.attestation_sha256 = super::super::attest::write_signed(
+        &args.attest,
+        ready.signer.as_ref(),
+        &judgement.decision,
+        &judgement.facts,
+        signing,
+    )?;
+    super::super::note_unneeded_overrides(&judgement);
+    super::super::print_as(
+        &render::render(&judgement.decision, args.format, stdout_style())?,
+        args.format,
+    );
+    let verdict = judgement.gate.clone();
+    let check = judgement.record("deploy");
+    if args.dry_run {
+        super::super::record::append_or_warn(session.log(), &check);
+    } else {
+        // Without its record a deploy cannot be rolled back: the log must work.
+        session.log().append(&check)?;
+    }
+    let refusal = if !judgement.decision.allow {
+        Some("denied: nothing was changed".to_owned())
+    } else if let Err(why) = super::super::attest::same_heads(&ready.required, &judgement.facts) {
+        Some(format!("refused: {why}: nothing was changed"))
+    } else if let Err(why) =
+        // Confirmed in a comment: only the SHA its asker saw may ship.
+        crate::chatops::hold_to_confirmed(ready.request.as_ref(), &judgement.facts)
+    {
+        Some(format!("refused: {why}"))
+    } else {
+        None
+    };
+    match refusal {
+        Some(why) => {
+            if !args.dry_run {
+                rollout::deploy::denied(session.log(), &args.target, session.id(), verdict)?;
+            }
+            let mut out = super::narration(args.format);
+            let _ = write!(out, "\nDeploy of {} {why}.\n", args.target);
+            Ok(Verdict::Stop(EXIT_FAIL))
+        }
+        None => Ok(Verdict::Go(Box::new(Allowed { judgement, verdict }))),
+    }
+}

@@ -1,0 +1,85 @@
+//! `gatekeeper deploy TARGET`: decide on live facts, and only on an allow hand the
+//! run to [`crate::rollout::deploy`] — after a read-only preflight and a person's
+//! confirmation (or `--yes`) — then print its report. It never decides on recorded
+//! facts or a pretend clock, never touches a repo on a deny, and never leaves the
+//! lock or an unrecorded end behind: an error after the lock is recorded as
+//! `aborted`. Collection only reads, so a signal cancels it at once (the run
+//! ends `aborted`, 130/143, lock released); after a person's yes the facts are
+//! collected and judged again, and the run goes on only on the same allow.
+//!
+//! The stages, one file each: [`prepare`] (everything checked before the lock),
+//! [`judge`] (collect, decide, sign, record, refuse), [`execute`] (the runbook,
+//! the guard).
+
+mod execute;
+mod judge;
+mod prepare;
+
+use std::io::Write;
+
+use crate::cli::{DeployArgs, Format};
+
+use super::wait::Before;
+use super::{CommandError, EXIT_FAIL, Outcome, Stdout};
+
+pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
+    prepare::refuse_rehearsals(&args)?;
+    let config = super::load_config(&args.config.config)?;
+    let Some(mut ready) = prepare::prepare(&args, &config)? else {
+        // The signed decision the target requires was refused: nothing changed.
+        return Ok(EXIT_FAIL);
+    };
+    // `--wait`: decide until the allows hold, before anything is taken.
+    let caught = match super::wait::before_lock(&args, &mut ready.gate)? {
+        Before::Go(interrupts) => interrupts,
+        Before::Stop(outcome) => return Ok(outcome),
+    };
+    let mut session = match prepare::lock(&args, &config, &mut ready, caught)? {
+        Ok(session) => session,
+        Err(signal) => return Ok(Outcome::Interrupted(signal)),
+    };
+    session.restamp_actor(|actor| crate::chatops::stamp(actor, ready.request.as_ref()));
+
+    // From here every exit leaves a record when the lock was taken (the check and
+    // the run's own, or `aborted` saying why), and the lock is released when the
+    // session ends.
+    let mut auto_rollback = None;
+    let result =
+        judge::decide(&args, &config, &mut ready, &session).and_then(|verdict| match verdict {
+            judge::Verdict::Stop(outcome) => Ok(outcome),
+            judge::Verdict::Go(allowed) => execute::run(
+                &args,
+                &config,
+                &mut ready,
+                &session,
+                allowed,
+                &mut auto_rollback,
+            ),
+        });
+    // The guard's one automatic rollback runs under its own lock, after this
+    // run's end has released the deploy's.
+    if let Some(auto) = auto_rollback {
+        let (log, run) = (session.log().clone(), session.id().to_owned());
+        if let Err(e) = super::record::end_run(session, result) {
+            eprintln!("gatekeeper: error: {e}");
+        }
+        return Ok(super::guard::roll_back(
+            auto,
+            &args.config,
+            &args.target,
+            &log,
+            &run,
+        ));
+    }
+    super::record::end_run(session, result)
+}
+
+/// Where the narration goes: stdout beside a table, stderr when stdout carries the
+/// decision document (JSON and the other formats).
+fn narration(format: Format) -> Box<dyn Write> {
+    if format == Format::Table {
+        Box::new(Stdout)
+    } else {
+        Box::new(std::io::stderr())
+    }
+}
