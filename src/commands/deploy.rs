@@ -11,6 +11,7 @@ use std::io::Write;
 
 use crate::cli::{DeployArgs, Format};
 use crate::gate::{self, Gate};
+use crate::net::Network;
 use crate::render;
 use crate::rollout::{self, Judged, RunKind, Session, deployments};
 use crate::runbook::{self, steps};
@@ -98,8 +99,13 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     // The merge commit needs a git identity: checked before the lock.
     runbook::preflight::require_git_identity(&ctx)?;
     // Who deploys (the token's login, asked once) and where the run is shared.
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    gate.share_network(&network);
+    ctx.network = Some(network.clone());
     let mut shared = (!args.dry_run)
-        .then(|| deployments::connect_or_warn(&config, target, true, &mut std::io::stderr()))
+        .then(|| {
+            deployments::connect_or_warn(&network, &config, target, true, &mut std::io::stderr())
+        })
         .flatten();
     if let Some(s) = shared.as_mut() {
         s.actor =
@@ -245,6 +251,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         );
         if args.dry_run {
             super::guard::arm(
+                &network,
                 &config,
                 target,
                 gate.policies(),
@@ -262,6 +269,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
 
         // The guard's baseline is read before the first step.
         let armed = super::guard::arm(
+            &network,
             &config,
             target,
             gate.policies(),

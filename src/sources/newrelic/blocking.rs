@@ -1,16 +1,17 @@
 //! New Relic for commands that run outside the collector (`status`, the guard after
-//! a deploy): one transport and one runtime, the key from the variable the config
-//! names, each query waited for. The secret never leaves the credential.
+//! a deploy): one transport on the run's runtime, the key from the variable the
+//! config names, each query waited for. The secret never leaves the credential.
 
 use serde_json::Value;
 
 use super::{NewRelicError, issues, post};
 use crate::config::Config;
 use crate::facts::Incident;
-use crate::sources::http::{self, Credential, Env, Policy, Transport};
+use crate::net::{self, Credential, Network, Transport};
+use crate::secrets::Env;
 
 pub struct NewRelic {
-    runtime: tokio::runtime::Runtime,
+    network: Network,
     transport: Transport,
     url: String,
     key: Credential,
@@ -18,15 +19,16 @@ pub struct NewRelic {
 }
 
 impl NewRelic {
-    /// Connects with the `[newrelic]` section of `config`; an error says what to fix.
-    pub fn connect(config: &Config, env: Env<'_>) -> Result<Self, String> {
+    /// Connects with the `[newrelic]` section of `config`, on the run's `network`;
+    /// an error says what to fix.
+    pub fn connect(network: &Network, config: &Config, env: Env<'_>) -> Result<Self, String> {
         let nc = config.newrelic.as_ref().ok_or_else(|| {
             format!(
                 "no [newrelic] section in config {}: add one with account_id and api_key_env",
                 config.path.display()
             )
         })?;
-        let key = http::secret(
+        let key = net::secret(
             env,
             &nc.api_key_env,
             "newrelic.api_key_env",
@@ -34,13 +36,12 @@ impl NewRelic {
         )
         .map_err(|e| e.to_string())?;
         let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
+        // A deadline of its own from now: the guard arms after a person's yes and
+        // the collection, which the run's deadline may not outlast.
+        let network = network.renewed();
+        let transport = network.transport().map_err(|e| e.to_string())?;
         Ok(Self {
-            runtime,
+            network,
             transport,
             url: nc.url.clone(),
             key,
@@ -50,7 +51,7 @@ impl NewRelic {
 
     /// The issues open on `app`'s entity.
     pub fn open_issues(&self, app: &str) -> Result<Vec<Incident>, NewRelicError> {
-        self.runtime.block_on(issues::open_issues(
+        self.network.block_on(issues::open_issues(
             &self.transport,
             &self.url,
             &self.key,
@@ -61,7 +62,7 @@ impl NewRelic {
 
     /// One NerdGraph query's answer.
     pub fn query(&self, body: &Value) -> Result<Value, NewRelicError> {
-        self.runtime
+        self.network
             .block_on(post(&self.transport, &self.url, &self.key, body))
     }
 
