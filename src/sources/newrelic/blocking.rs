@@ -1,18 +1,18 @@
 //! New Relic for commands that run outside the collector (`status`, the guard after
-//! a deploy): one transport on the run's runtime, the key from the variable the
-//! config names, each query waited for. The secret never leaves the credential.
+//! a deploy): queries on the run's runtime, the key from the variable the config
+//! names, each query waited for and held to a deadline of its own. The secret never
+//! leaves the credential.
 
 use serde_json::Value;
 
 use super::{NewRelicError, issues, post};
 use crate::config::Config;
 use crate::facts::Incident;
-use crate::net::{self, Credential, Network, Transport};
+use crate::net::{self, Credential, HttpError, Network, Transport};
 use crate::secrets::Env;
 
 pub struct NewRelic {
     network: Network,
-    transport: Transport,
     url: String,
     key: Credential,
     pub account_id: u64,
@@ -36,13 +36,10 @@ impl NewRelic {
         )
         .map_err(|e| e.to_string())?;
         let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
-        // A deadline of its own from now: the guard arms after a person's yes and
-        // the collection, which the run's deadline may not outlast.
-        let network = network.renewed();
-        let transport = network.transport().map_err(|e| e.to_string())?;
+        // Set up once here, so that a transport that cannot be made is said now.
+        network.transport().map_err(|e| e.to_string())?;
         Ok(Self {
-            network,
-            transport,
+            network: network.clone(),
             url: nc.url.clone(),
             key,
             account_id: nc.account_id,
@@ -51,8 +48,9 @@ impl NewRelic {
 
     /// The issues open on `app`'s entity.
     pub fn open_issues(&self, app: &str) -> Result<Vec<Incident>, NewRelicError> {
+        let transport = self.transport()?;
         self.network.block_on(issues::open_issues(
-            &self.transport,
+            &transport,
             &self.url,
             &self.key,
             self.account_id,
@@ -62,8 +60,16 @@ impl NewRelic {
 
     /// One NerdGraph query's answer.
     pub fn query(&self, body: &Value) -> Result<Value, NewRelicError> {
+        let transport = self.transport()?;
         self.network
-            .block_on(post(&self.transport, &self.url, &self.key, body))
+            .block_on(post(&transport, &self.url, &self.key, body))
+    }
+
+    /// A transport for one query, held to a deadline of its own from now: the
+    /// guard asks after a person's yes and the deploy's steps, then once a sample,
+    /// long past any deadline that started earlier.
+    fn transport(&self) -> Result<Transport, HttpError> {
+        self.network.renewed().transport()
     }
 
     /// The NerdGraph URL, for messages.
