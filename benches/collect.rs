@@ -27,8 +27,8 @@ use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatekeeper::config::Config;
 use gatekeeper::facts::plan_window;
+use gatekeeper::net::{Policy, Stats};
 use gatekeeper::policy::PolicySet;
-use gatekeeper::sources::http::Stats;
 use gatekeeper::sources::{self, Request, Silent};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
@@ -222,6 +222,12 @@ fn measure(runtime: &tokio::runtime::Runtime, n: usize) -> Measured {
         clock_moved: true,
         window: plan_window(now, 60, config.tz()),
         downtime_requested: false,
+        // The deadline runs from here, as a collection's does from its start.
+        policy: Policy::new(
+            config.timeout_seconds,
+            config.deadline_seconds,
+            config.max_in_flight,
+        ),
         log: None,
         stats: Some(Arc::new(move |s: &[Stats]| {
             *sink.lock().unwrap() = s.to_vec();

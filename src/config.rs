@@ -657,6 +657,16 @@ impl Config {
         zone(&self.timezone).unwrap_or(chrono_tz::America::New_York)
     }
 
+    /// What every request of a run is held to: a run's [`crate::net::Network`] is
+    /// started with these.
+    pub fn limits(&self) -> crate::net::Limits {
+        crate::net::Limits {
+            timeout_seconds: self.timeout_seconds,
+            deadline_seconds: self.deadline_seconds,
+            max_in_flight: self.max_in_flight,
+        }
+    }
+
     /// Each service needs its own credential: one variable named by two `*_env`
     /// keys sends one service's token to another (a copy-paste slip).
     fn shared_variables(&self, problems: &mut Vec<String>) {

@@ -27,6 +27,7 @@ use crate::cli::PlanArgs;
 use crate::config::{Config, ConfigError, TargetConfig};
 use crate::decision::{Decision, Status};
 use crate::facts::{Expected, ExpectedRepo, Facts, FactsError, OverrideRequest, plan_window};
+use crate::net::Network;
 use crate::policy::{PolicyError, PolicySet};
 use crate::sources::{self, Progress};
 
@@ -116,6 +117,9 @@ pub struct Collector {
     planned: Planned,
     facts_file: Option<PathBuf>,
     verbose: bool,
+    /// The run's network, when the command shares its own ([`Gate::share_network`]);
+    /// else a collection starts one.
+    network: Option<Network>,
 }
 
 /// One decision and what it was made on.
@@ -219,6 +223,12 @@ impl Gate {
         self.collector.facts_file.is_none()
     }
 
+    /// Collects on `network`, the command run's, rather than on one of its own (a
+    /// deploy's also records the run on GitHub and runs the verify step).
+    pub fn share_network(&mut self, network: &Network) {
+        self.collector.network = Some(network.clone());
+    }
+
     pub fn collector(&self) -> &Collector {
         &self.collector
     }
@@ -285,6 +295,7 @@ impl Collector {
             planned,
             facts_file: facts_file.map(Path::to_owned),
             verbose,
+            network: None,
         }
     }
 
@@ -349,6 +360,12 @@ impl Collector {
         require_secrets(config)?;
         let minutes = plan.minutes.unwrap_or(config.deploy_minutes);
         let start = plan.start.unwrap_or(now);
+        let network = match &self.network {
+            // A collection's deadline runs from its start: a deploy collects again
+            // after a person's yes, and `--wait` once per poll, on the run's runtime.
+            Some(network) => network.renewed(),
+            None => Network::start(config.limits()).map_err(GateError::Runtime)?,
+        };
         let request = sources::Request {
             config,
             target: &self.target,
@@ -356,17 +373,13 @@ impl Collector {
             clock_moved: plan.at.is_some(),
             window: plan_window(start, minutes, config.tz()),
             downtime_requested: plan.downtime,
-            log: self.verbose.then(|| -> sources::http::Log {
+            policy: network.policy(),
+            log: self.verbose.then(|| -> crate::net::Log {
                 std::sync::Arc::new(|line: &str| eprintln!("gatekeeper: {line}"))
             }),
             stats: None,
         };
-        // One thread is all collection needs: the requests wait on the network together.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(GateError::Runtime)?;
-        let mut facts = runtime.block_on(sources::collect(&request, progress));
+        let mut facts = network.block_on(sources::collect(&request, progress));
         if plan.at.is_some() {
             // A clock moved back (`--at`): what came into being after it (a review, a
             // build, a comment) did not exist then.

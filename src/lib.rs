@@ -48,6 +48,7 @@ pub mod gate;
 pub mod guard;
 pub mod impact;
 mod keys;
+pub mod net;
 pub mod notice;
 pub mod planner;
 pub mod policy;

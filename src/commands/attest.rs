@@ -184,7 +184,7 @@ pub(crate) fn write_signed(
 /// The person CI names, else the login (as an override's `by`).
 pub(crate) fn actor() -> Option<String> {
     Some(
-        crate::rollout::deployments::ci_actor(&crate::sources::http::process_env)
+        crate::rollout::deployments::ci_actor(&crate::secrets::process_env)
             .ci
             .unwrap_or_else(crate::audit::user),
     )

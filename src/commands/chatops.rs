@@ -22,10 +22,10 @@ use crate::cli::{ChatopsArgs, Format};
 use crate::config::Config;
 use crate::decision::Decision;
 use crate::facts::{Facts, Request};
+use crate::net::Network;
 use crate::render::{self, TableStyle};
 use crate::sources::github::GitHub;
 use crate::sources::github::chatops::{IssueComment, Reaction};
-use crate::sources::http::{Policy, Transport};
 
 use super::record::{append_or_warn, audit_log, rollback_command};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, print};
@@ -60,7 +60,8 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
         return Ok(EXIT_OK);
     }
     let config = Config::load(&args.config.config)?;
-    let session = Session::connect(&config, &event)?;
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    let session = Session::connect(&network, &config, &event)?;
     // The comment as it is now: one minimized, or edited before this job ran, asks
     // for nothing (the event holds the text as first written).
     let now = session.block(session.github.comment_now(&event.comment.node_id))?;
@@ -77,7 +78,7 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
         session: &session,
         target: target_name.clone(),
         asked: format!("`{command}` asked by @{}", event.comment.login),
-        run_url: crate::rollout::deployments::ci_build_url(&crate::sources::http::process_env),
+        run_url: crate::rollout::deployments::ci_build_url(&crate::secrets::process_env),
     };
 
     // Where: the target's release pull request or its chatops issue.
@@ -147,6 +148,7 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
         args: &args,
         request: &request,
         login: &login,
+        network: &network,
     };
     let done = match &command {
         Command::Help => Done::ok(help(&config)),
@@ -214,7 +216,7 @@ fn say(line: &str) {
 
 /// The connection to the repository the comment is in.
 struct Session {
-    runtime: tokio::runtime::Runtime,
+    network: Network,
     github: GitHub,
     /// The token's login, when GitHub tells it (an Actions token does not).
     login: Option<String>,
@@ -224,23 +226,19 @@ struct Session {
 }
 
 impl Session {
-    fn connect(config: &Config, event: &Event) -> Result<Self, CommandError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(CommandError::Runtime)?;
-        let github = runtime.block_on(async {
-            let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
-            crate::sources::github_client(config, &transport, &crate::sources::http::process_env)
+    fn connect(network: &Network, config: &Config, event: &Event) -> Result<Self, CommandError> {
+        let github = network.block_on(async {
+            let transport = network.transport().map_err(|e| e.to_string())?;
+            crate::sources::github_client(config, &transport, &crate::secrets::process_env)
         });
         let github = github.map_err(|e| {
             CommandError::Usage(format!(
                 "cannot connect to GitHub to answer the comment: {e}"
             ))
         })?;
-        let login = runtime.block_on(github.login()).ok();
+        let login = network.block_on(github.login()).ok();
         Ok(Self {
-            runtime,
+            network: network.clone(),
             github,
             login,
             repo: event.repo.clone(),
@@ -253,7 +251,7 @@ impl Session {
         &self,
         f: impl std::future::Future<Output = Result<T, crate::sources::github::GithubError>>,
     ) -> Result<T, CommandError> {
-        self.runtime
+        self.network
             .block_on(f)
             .map_err(|e| CommandError::Usage(format!("GitHub: {}", super::error_text(&e))))
     }
@@ -261,7 +259,7 @@ impl Session {
     /// A reaction on the command's comment; a failure is only said.
     fn react(&self, reaction: Reaction) {
         if let Err(e) = self
-            .runtime
+            .network
             .block_on(self.github.react(&self.repo, self.comment, reaction))
         {
             eprintln!(
@@ -391,6 +389,7 @@ struct Act<'a> {
     args: &'a ChatopsArgs,
     request: &'a Request,
     login: &'a str,
+    network: &'a Network,
 }
 
 impl Act<'_> {
@@ -412,6 +411,7 @@ impl Act<'_> {
             },
         )?;
         gate.set_request(Some(self.request.clone()));
+        gate.share_network(self.network);
         let facts = super::facts(&gate, false)?;
         let judgement = gate.decide(facts)?;
         append_or_warn(&audit_log(self.config), &judgement.record("chatops"));

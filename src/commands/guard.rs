@@ -10,6 +10,7 @@ use crate::audit::{AuditLog, Event, GuardNote, Record};
 use crate::cli::{ConfigArgs, RollbackArgs};
 use crate::config::{Config, TargetConfig};
 use crate::guard::{self, Ended, Off, Plan};
+use crate::net::Network;
 use crate::policy::PolicySet;
 use crate::rollout::RunReport;
 use crate::runbook::signals::Watch;
@@ -38,6 +39,7 @@ pub struct AutoRollback {
 /// first step: when it cannot be, nothing is deployed (exit 2: the deploy could not
 /// be guarded), with `--no-guard` named as the way to go without it.
 pub fn arm(
+    network: &Network,
     config: &Config,
     target: &TargetConfig,
     policies: &PolicySet,
@@ -71,7 +73,8 @@ pub fn arm(
     }
     let env = |var: &str| std::env::var(var).ok();
     let redactor = crate::sources::redactor(config, &env);
-    let nr = NewRelic::connect(config, &env).map_err(|e| unguarded(&redactor.scrub(&e)))?;
+    let nr =
+        NewRelic::connect(network, config, &env).map_err(|e| unguarded(&redactor.scrub(&e)))?;
     let baseline = plan
         .baseline(&nr)
         .map_err(|e| unguarded(&redactor.scrub(&e)))?;

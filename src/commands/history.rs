@@ -7,6 +7,7 @@
 
 use crate::audit::Event;
 use crate::cli::HistoryArgs;
+use crate::net::Network;
 use crate::render::new_table;
 use crate::rollout::deployments;
 
@@ -26,7 +27,9 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     let local = log.read()?;
     // Runs of other machines, from GitHub: those the local log lacks join it.
     // The token's login tells gatekeeper's deployments from foreign ones.
-    let shared = deployments::connect_or_warn(&config, target, true, &mut std::io::stderr());
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    let shared =
+        deployments::connect_or_warn(&network, &config, target, true, &mut std::io::stderr());
     let login = shared.as_ref().and_then(|s| s.actor.github.clone());
     let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
         Some(Ok(listed)) => listed,

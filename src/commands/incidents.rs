@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::facts::Incident;
+use crate::net::Network;
 use crate::sources::newrelic::blocking::NewRelic;
 
 #[derive(Debug, Serialize)]
@@ -16,10 +17,10 @@ pub struct OpenIssues {
 }
 
 /// The issues open on `app`, or why they could not be read (secrets scrubbed).
-pub fn read(config: &Config, app: &str) -> OpenIssues {
+pub fn read(network: &Network, config: &Config, app: &str) -> OpenIssues {
     let env = |var: &str| std::env::var(var).ok();
     let redactor = crate::sources::redactor(config, &env);
-    let found = NewRelic::connect(config, &env)
+    let found = NewRelic::connect(network, config, &env)
         .and_then(|nr| nr.open_issues(app).map_err(|e| e.to_string()));
     match found {
         Ok(open) => OpenIssues {

@@ -233,7 +233,7 @@ pub(crate) fn runbook_context(
 /// repeated. Without any secret of the loaded config.
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let text = chain_text(err);
-    sources::http::scrub(&text)
+    crate::secrets::scrub(&text)
 }
 
 fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {

@@ -11,12 +11,11 @@ use chrono_tz::Tz;
 use crate::cli::NoticeArgs;
 use crate::decision::Check;
 use crate::gate::{self, Gate};
+use crate::net::Network;
 use crate::notice::{self, Announcement, Context, LABEL};
 use crate::planner::{self, Plan, Query};
-use crate::sources::{
-    self,
-    http::{self, Env, Policy, Transport},
-};
+use crate::secrets::Env;
+use crate::sources;
 
 use super::window::{local, plan_error};
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
@@ -151,7 +150,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         return Ok(EXIT_OK);
     }
 
-    let env: Env<'_> = &http::process_env;
+    let env: Env<'_> = &crate::secrets::process_env;
     let missing = sources::missing_secrets(&config, env, &["github"]);
     if !missing.is_empty() {
         return Err(CommandError::Usage(format!(
@@ -159,14 +158,12 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             missing.join("\n  - ")
         )));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::Runtime)?;
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
     // octocrab's client needs the runtime, even to be built.
-    let created = runtime.block_on(async {
+    let created = network.block_on(async {
         // A missing token or [github] section is a config problem (exit 2), named.
-        let transport = Transport::new(Policy::of(&config))
+        let transport = network
+            .transport()
             .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
         let github = sources::github_client(&config, &transport, env)
             .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;

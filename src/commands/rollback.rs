@@ -15,6 +15,7 @@ use std::io::Write;
 use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
+use crate::net::Network;
 use crate::render;
 use crate::rollout::{self, RunKind, Session, deployments, target};
 use crate::runbook::git::is_sha;
@@ -49,8 +50,15 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         eprintln!("{verb} {made}");
     }
     let request = super::chatops::read_request(args.chatops_request.as_deref())?;
-    let mut shared =
-        deployments::connect_or_warn(&config, target, !args.dry_run, &mut std::io::stderr());
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    ctx.network = Some(network.clone());
+    let mut shared = deployments::connect_or_warn(
+        &network,
+        &config,
+        target,
+        !args.dry_run,
+        &mut std::io::stderr(),
+    );
     if let Some(s) = shared.as_mut() {
         s.actor =
             crate::chatops::stamp(Some(s.actor.clone()), request.as_ref()).unwrap_or_default();
@@ -73,19 +81,22 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
         let watch = ctx.children.watch.clone();
         let read = {
             let (config, target, name) = (config.clone(), target.clone(), args.target.clone());
+            // Read after the lock was taken: a deadline of its own from here.
+            let network = network.renewed();
             let list = shared.is_some() && args.to.is_none();
             let current = current.clone();
             move || {
                 let listed = list.then(|| {
                     deployments::Shared::connect(
+                        &network,
                         &config,
                         &target,
-                        &sources::http::process_env,
+                        &crate::secrets::process_env,
                         false,
                     )
                     .and_then(|s| s.list_of_sha(&name, &current))
                 });
-                (listed, github_production(&config, &target))
+                (listed, github_production(&network, &config, &target))
             }
         };
         let (listed, github) = match rollout::until_interrupted(&watch, read) {
@@ -280,15 +291,14 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
 
 /// GitHub's head of the deploy repo's base branch (what `check` calls the
 /// production SHA), or why it could not be read.
-fn github_production(config: &Config, target: &TargetConfig) -> Result<String, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(async {
-        let transport = sources::http::Transport::new(sources::http::Policy::of(config))
-            .map_err(|e| e.to_string())?;
-        let gh = sources::github_client(config, &transport, &sources::http::process_env)?;
+fn github_production(
+    network: &Network,
+    config: &Config,
+    target: &TargetConfig,
+) -> Result<String, String> {
+    network.block_on(async {
+        let transport = network.transport().map_err(|e| e.to_string())?;
+        let gh = sources::github_client(config, &transport, &crate::secrets::process_env)?;
         gh.branch_head(&target.deploy_repo, &target.base_branch)
             .await
             .map_err(|e| e.to_string())

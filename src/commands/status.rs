@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::audit::{Event, Record, RunOutcome, Verdict};
 use crate::cli::{StatusArgs, StatusFormat};
+use crate::net::Network;
 use crate::rollout::deployments;
 use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, describe_age, longest_run};
@@ -122,7 +123,9 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         .filter(|r| r.target == args.target)
         .collect();
     // The token's login tells gatekeeper's deployments from foreign ones.
-    let shared = deployments::connect_or_warn(&config, target, true, &mut std::io::stderr());
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    let shared =
+        deployments::connect_or_warn(&network, &config, target, true, &mut std::io::stderr());
     let login = shared.as_ref().and_then(|s| s.actor.github.clone());
 
     // A missing clone gets deploy's hint (the `git clone` to run), not git's.
@@ -239,7 +242,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
         production,
         lock,
         release,
-        incidents: super::incidents::read(&config, &target.app),
+        incidents: super::incidents::read(&network, &config, &target.app),
     };
     match args.format {
         StatusFormat::Json => print(&format!(

@@ -9,15 +9,16 @@ use std::io::Write;
 
 use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Gate, Record, Run, RunOutcome};
 use crate::config::{Config, TargetConfig};
+use crate::net::Network;
+use crate::secrets::{self, Env};
 use crate::sources::deployments::{Deployment, Payload, State};
 use crate::sources::github::GitHub;
-use crate::sources::http::{self, Env, Policy, Transport};
 
 use super::{RunKind, RunReport};
 
 /// A connection to the app repo's deployments, with the run's actor.
 pub struct Shared {
-    runtime: tokio::runtime::Runtime,
+    network: Network,
     github: GitHub,
     /// To connect again for the record: a run outlasts the first connection's deadline.
     config: Config,
@@ -61,20 +62,17 @@ pub fn ci_actor(env: Env<'_>) -> Actor {
 }
 
 impl Shared {
-    /// Connects to GitHub for `target`; for a run (`who`), asks the token's login
-    /// (once).
+    /// Connects to GitHub for `target` on the run's `network`; for a run (`who`),
+    /// asks the token's login (once).
     pub fn connect(
+        network: &Network,
         config: &Config,
         target: &TargetConfig,
         env: Env<'_>,
         who: bool,
     ) -> Result<Self, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let (github, login) = runtime.block_on(async {
-            let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
+        let (github, login) = network.block_on(async {
+            let transport = network.transport().map_err(|e| e.to_string())?;
             let github = crate::sources::github_client(config, &transport, env)?;
             let login = if who {
                 github.login().await.map_err(|e| e.to_string()).map(Some)
@@ -88,7 +86,7 @@ impl Shared {
             Err(e) => (None, Some(e)),
         };
         Ok(Self {
-            runtime,
+            network: network.clone(),
             github,
             config: config.clone(),
             repo: app_repo(target),
@@ -104,7 +102,7 @@ impl Shared {
 
     /// The target's deployments, newest first, each with its latest status.
     pub fn list(&self, environment: &str) -> Result<Vec<Deployment>, String> {
-        self.runtime
+        self.network
             .block_on(self.github.deployments(&self.repo, environment))
             .map_err(|e| e.to_string())
     }
@@ -112,14 +110,14 @@ impl Shared {
     /// Every deployment of the target on `sha`, every page (bounded), newest first,
     /// without statuses.
     pub fn list_of_sha(&self, environment: &str, sha: &str) -> Result<Vec<Deployment>, String> {
-        self.runtime
+        self.network
             .block_on(self.github.deployments_of_sha(&self.repo, environment, sha))
             .map_err(|e| e.to_string())
     }
 
     /// The head of `branch` in each of `repos`, or why it could not be read.
     pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
-        self.runtime.block_on(async {
+        self.network.block_on(async {
             let mut heads = Vec::new();
             for repo in repos {
                 heads.push(
@@ -173,12 +171,17 @@ impl Shared {
         let (state, description) = ending(report, &sha);
         let log_url = self.log_url.as_deref();
         let mut id = None;
-        let result = self.runtime.block_on(async {
+        let result = self.network.block_on(async {
             // The run has likely outlasted the connection's one deadline
-            // (`deadline_seconds`): the record gets a connection, and a deadline, of its own.
-            let transport = Transport::new(Policy::of(&self.config)).map_err(|e| e.to_string())?;
+            // (`deadline_seconds`): the record gets a connection, and a deadline, of its own,
+            // on the run's runtime and limits.
+            let transport = self
+                .network
+                .renewed()
+                .transport()
+                .map_err(|e| e.to_string())?;
             let github =
-                crate::sources::github_client(&self.config, &transport, &http::process_env)?;
+                crate::sources::github_client(&self.config, &transport, &secrets::process_env)?;
             let created = github
                 .create_deployment(&self.repo, &sha, &report.target, &payload)
                 .await
@@ -252,12 +255,13 @@ fn ending(report: &RunReport, sha: &str) -> (State, String) {
 /// Connects (for a run, `who`: asking the token's login), or says on `err` why
 /// GitHub's record is not read or written this time.
 pub fn connect_or_warn(
+    network: &Network,
     config: &Config,
     target: &TargetConfig,
     who: bool,
     err: &mut dyn Write,
 ) -> Option<Shared> {
-    match Shared::connect(config, target, &http::process_env, who) {
+    match Shared::connect(network, config, target, &secrets::process_env, who) {
         Ok(shared) => {
             if let Some(e) = &shared.login_error {
                 let _ = writeln!(
@@ -282,7 +286,7 @@ pub fn connect_or_warn(
 pub fn run_actor(shared: Option<&Shared>) -> Option<Actor> {
     shared
         .map_or_else(
-            || ci_actor(&crate::sources::http::process_env),
+            || ci_actor(&crate::secrets::process_env),
             |s| s.actor.clone(),
         )
         .known()

@@ -183,9 +183,14 @@ fn execute(
         }
         Action::Merge => builtin::merge(ctx, deadline, observer, result),
         Action::RecordProduction => builtin::record_production(ctx, deadline, observer, result),
-        Action::Verify { urls } => {
-            verify::verify(&ctx.target, urls, ctx.timeout, observer).map_err(StepError::Failed)
-        }
+        Action::Verify { urls } => verify::verify(
+            &ctx.target,
+            urls,
+            ctx.timeout,
+            ctx.network.as_ref(),
+            observer,
+        )
+        .map_err(StepError::Failed),
     }
 }
 

@@ -32,6 +32,7 @@ pub use plan::{Action, Maintenance, PlannedStep, plan, rollback_plan, show};
 pub use preflight::preflight;
 
 use crate::config::{Programs, TargetConfig};
+use crate::net::Network;
 use git::Git;
 use process::Children;
 
@@ -164,6 +165,9 @@ pub struct Context {
     pub migrations: bool,
     /// The HTTP timeout (verify).
     pub timeout: Duration,
+    /// The command run's network, when it has one (a deploy, a rollback): the
+    /// verify step asks on its runtime; without one, the step starts its own.
+    pub network: Option<Network>,
     /// How every child process is started and watched.
     pub children: Children,
     /// The production SHA the gate judged and the deploy remote agreed on
@@ -204,6 +208,7 @@ impl Context {
             downtime: false,
             migrations: false,
             timeout,
+            network: None,
             children,
             production: None,
         })

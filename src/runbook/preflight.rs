@@ -71,7 +71,8 @@ pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
         }
     }
     super::integrity::deploy_preflight(ctx)?;
-    let redirects = super::verify::redirecting(&ctx.config.smoke_urls, ctx.timeout);
+    let redirects =
+        super::verify::redirecting(&ctx.config.smoke_urls, ctx.timeout, ctx.network.as_ref());
     if !redirects.is_empty() {
         return Err(RunbookError::SmokeRedirects {
             problems: redirects.join("; "),

@@ -22,7 +22,7 @@ use rustix::process::{Pid, Signal, kill_process_group};
 
 use super::RunbookError;
 use super::signals::{Interruption, Watch};
-use crate::sources::http::Redactor;
+use crate::secrets::Redactor;
 
 /// How often a running child is looked at.
 const POLL: Duration = Duration::from_millis(20);

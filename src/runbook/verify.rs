@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::step::Observer;
+use crate::net::Network;
 
 /// Every URL answers 200, or an error naming each one that did not and why. No
 /// URL at all is an error too.
@@ -14,12 +15,13 @@ pub(crate) fn verify(
     target: &str,
     urls: &[String],
     timeout: Duration,
+    network: Option<&Network>,
     observer: &mut dyn Observer,
 ) -> Result<(), String> {
     if urls.is_empty() {
         return Err(no_urls(target));
     }
-    let bad: Vec<String> = probe(urls, timeout, Some(observer))?
+    let bad: Vec<String> = probe(urls, timeout, network, Some(observer))?
         .into_iter()
         .filter_map(|(_, problem)| problem.map(|p| p.to_string()))
         .collect();
@@ -36,8 +38,12 @@ pub(crate) fn verify(
 /// here: the site may rightly be down before a deploy that fixes it.
 /// When the URLs cannot be asked at all (no HTTP client), that is the answer:
 /// nothing asked is no pass.
-pub(crate) fn redirecting(urls: &[String], timeout: Duration) -> Vec<String> {
-    match probe(urls, timeout, None) {
+pub(crate) fn redirecting(
+    urls: &[String],
+    timeout: Duration,
+    network: Option<&Network>,
+) -> Vec<String> {
+    match probe(urls, timeout, network, None) {
         Ok(asked) => asked
             .into_iter()
             .filter_map(|(_, problem)| match problem {
@@ -89,27 +95,30 @@ impl std::fmt::Display for Problem {
 fn probe(
     urls: &[String],
     timeout: Duration,
+    network: Option<&Network>,
     mut observer: Option<&mut dyn Observer>,
 ) -> Result<Vec<(String, Option<Problem>)>, String> {
-    use crate::sources::http::{Call, Policy, Service, Transport};
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    use crate::net::{Call, Limits, Service};
     let mut asked = Vec::new();
-    // The same transport as the sources' (proxies, body cap); its deadline leaves
-    // each URL its timeout and one retry.
+    // The same transport as the sources' (proxies, body cap). A deadline of its
+    // own, not the run's: the step comes after the deploy's steps, long past the
+    // collection's deadline; it leaves each URL its timeout and one retry.
     let seconds = timeout.as_secs().max(1);
     let urls_count = u64::try_from(urls.len()).unwrap_or(u64::MAX);
-    let mut policy = Policy::new(
-        seconds,
-        seconds.saturating_mul(3).saturating_mul(urls_count),
-        4,
-    );
+    let limits = Limits {
+        timeout_seconds: seconds,
+        deadline_seconds: seconds.saturating_mul(3).saturating_mul(urls_count),
+        max_in_flight: 4,
+    };
+    let network = match network {
+        Some(network) => network.with_limits(limits),
+        None => {
+            Network::start(limits).map_err(|e| format!("cannot start the async runtime: {e}"))?
+        }
+    };
+    let mut policy = network.policy();
     policy.follow_redirects = false;
-    let transport = runtime
-        .block_on(async { Transport::new(policy) })
-        .map_err(|e| e.to_string())?;
+    let transport = network.transport_with(policy).map_err(|e| e.to_string())?;
     for url in urls {
         if let Some(observer) = observer.as_deref_mut() {
             observer.command(&format!("GET {url}"));
@@ -128,7 +137,7 @@ fn probe(
                 continue;
             }
         };
-        let answer = runtime.block_on(transport.send(Call::get(Service::Smoke, parsed, None), url));
+        let answer = network.block_on(transport.send(Call::get(Service::Smoke, parsed, None), url));
         let problem = match answer {
             Ok(a) if a.status == 200 => None,
             Ok(a) if (300..400).contains(&a.status) => Some(Problem::Redirect {

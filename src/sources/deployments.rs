@@ -224,7 +224,7 @@ impl GitHub {
                 message,
             })?;
             all.extend(page);
-            next = super::http::next_link(answer.link.as_deref());
+            next = crate::net::next_link(answer.link.as_deref());
             if next.is_some() && pages >= MAX_PAGES {
                 return Err(GithubError::TooManyPages {
                     url: format!("/repos/{repo}/deployments?sha={sha}"),

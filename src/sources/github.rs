@@ -4,7 +4,7 @@
 //! ([`GitHub::graphql`], [`GitHub::graphql_partial`] for the notices and the
 //! batched release query of [`super::releases`]). octocrab is the
 //! client, but its requests go through the shared transport
-//! ([`super::http::Transport`]: proxies, same-origin redirects, the body cap, the
+//! ([`crate::net::Transport`]: proxies, same-origin redirects, the body cap, the
 //! deadline, one retry, the cap on requests in flight), plugged in as its service;
 //! octocrab's own HTTP stack is not built. Reads raw answers (octocrab's `_get`) so
 //! that the status, the rate-limit headers and the `Link` pages are ours to judge.
@@ -22,8 +22,8 @@ use http_body_util::{BodyExt, Full};
 use octocrab::{AuthState, OctoBody, Octocrab, OctocrabBuilder};
 use serde_json::Value;
 
-use super::http::{self, Answer, Call, Credential, HttpError, Service, Transport};
 use crate::facts::Review;
+use crate::net::{self, Answer, Call, Credential, HttpError, Service, Transport};
 
 pub mod chatops;
 
@@ -76,7 +76,7 @@ pub struct GraphqlError {
 
 impl GraphqlError {
     fn of(v: &Value) -> Self {
-        let message = http::scrub(
+        let message = crate::secrets::scrub(
             v.get("message")
                 .and_then(Value::as_str)
                 .unwrap_or("(no message)"),
@@ -389,7 +389,7 @@ impl GitHub {
             .await
             .map_err(|e| HttpError::Body {
                 url: shown.to_owned(),
-                message: format!("the answer broke off: {}", http::chain(&e)),
+                message: format!("the answer broke off: {}", net::chain(&e)),
             })?;
         Ok(answer)
     }
@@ -547,7 +547,7 @@ impl GitHub {
                 message,
             })?;
             all.extend(page);
-            next = http::next_link(answer.link.as_deref());
+            next = net::next_link(answer.link.as_deref());
             // A truncated list could hide a later review that requests changes.
             if next.is_some() && pages >= MAX_PAGES {
                 return Err(GithubError::TooManyPages {
@@ -607,13 +607,13 @@ fn unwrap_error(e: octocrab::Error, shown: &str) -> HttpError {
             Ok(inner) => *inner,
             Err(other) => HttpError::Transport {
                 url: shown.to_owned(),
-                message: http::chain(other.as_ref()),
+                message: net::chain(other.as_ref()),
             },
         };
     }
     HttpError::Transport {
         url: shown.to_owned(),
-        message: http::chain(&e),
+        message: net::chain(&e),
     }
 }
 
@@ -813,7 +813,7 @@ mod tests {
     }
 
     fn client(server: &wiremock::MockServer) -> GitHub {
-        let mut policy = http::Policy::new(5, 60, 8);
+        let mut policy = net::Policy::new(5, 60, 8);
         policy.backoff = std::time::Duration::from_millis(1);
         let transport = Transport::new(policy).unwrap();
         let base = format!("{}/api/v3", server.uri());

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::http::{Call, Credential, HttpError, Service, Transport};
 use crate::facts::CiBuild;
+use crate::net::{Call, Credential, HttpError, Service, Transport};
 
 /// The `_class` of the action that records a git checkout.
 const BUILD_DATA: &str = "hudson.plugins.git.util.BuildData";

@@ -6,7 +6,6 @@
 
 pub mod deployments;
 pub mod github;
-pub mod http;
 pub mod jenkins;
 pub mod newrelic;
 pub mod notices;
@@ -20,8 +19,9 @@ use futures_util::future::join_all;
 
 use crate::config::{Config, TargetConfig};
 use crate::facts::{CiBuild, Facts, Production, PullRequest, RepoFacts, SCHEMA, Window};
+use crate::net::{self, Credential, Policy, Transport};
+use crate::secrets::{Env, Redactor};
 use github::GitHub;
-use http::{Credential, Env, Policy, Redactor, Transport};
 
 /// What to collect, and for which moment and window.
 pub struct Request<'a> {
@@ -33,14 +33,17 @@ pub struct Request<'a> {
     pub clock_moved: bool,
     pub window: Window,
     pub downtime_requested: bool,
+    /// How the requests are timed: the run's limits and the collection's deadline
+    /// ([`net::Network::policy`]).
+    pub policy: Policy,
     /// Told one line per HTTP try (`--verbose`), secrets already scrubbed.
-    pub log: Option<http::Log>,
+    pub log: Option<net::Log>,
     /// Told the transport's counts once collection ends (benches).
     pub stats: Option<StatsSink>,
 }
 
 /// Receives the requests and peak in flight of each service.
-pub type StatsSink = std::sync::Arc<dyn Fn(&[http::Stats]) + Send + Sync>;
+pub type StatsSink = std::sync::Arc<dyn Fn(&[net::Stats]) + Send + Sync>;
 
 /// Told when each source starts and ends, so that a terminal can show progress.
 pub trait Progress: Sync {
@@ -75,7 +78,7 @@ const THROUGHPUT: &str = "throughput";
 type Failure = (Option<String>, Option<&'static str>, String);
 
 pub async fn collect(request: &Request<'_>, progress: &dyn Progress) -> Facts {
-    collect_with_env(request, progress, &http::process_env).await
+    collect_with_env(request, progress, &crate::secrets::process_env).await
 }
 
 /// [`collect`] with secrets read through `env` instead of the process environment
@@ -132,7 +135,7 @@ pub async fn collect_with_env(
         return facts;
     };
     let redactor = redactor(config, env);
-    let mut policy = Policy::of(config);
+    let mut policy = request.policy.clone();
     if let Some(log) = request.log.clone() {
         let scrub = redactor.clone();
         policy.log = Some(std::sync::Arc::new(move |line: &str| {
@@ -347,7 +350,7 @@ pub fn missing_secrets(config: &Config, env: Env<'_>, sections: &[&str]) -> Vec<
     wanted
         .into_iter()
         .filter(|(_, key, _)| sections.iter().any(|s| key.starts_with(&format!("{s}."))))
-        .filter_map(|(var, key, what)| http::secret(env, var, key, what).err())
+        .filter_map(|(var, key, what)| net::secret(env, var, key, what).err())
         .map(|e| e.to_string())
         .collect()
 }
@@ -372,7 +375,7 @@ async fn collect_jenkins(
         .ok_or_else(|| missing_section(config, "jenkins", "url, user and token_env"))?;
     let token = match &jc.token_env {
         Some(var) => Some(
-            http::secret(env, var, "jenkins.token_env", "Jenkins API token")
+            net::secret(env, var, "jenkins.token_env", "Jenkins API token")
                 .map_err(|e| e.to_string())?,
         ),
         None => None,
@@ -417,7 +420,7 @@ async fn collect_newrelic(
         .newrelic
         .as_ref()
         .ok_or_else(|| missing_section(config, "newrelic", "account_id and api_key_env"))?;
-    let key = http::secret(
+    let key = net::secret(
         env,
         &nc.api_key_env,
         "newrelic.api_key_env",
@@ -518,7 +521,7 @@ pub fn github_client(
         .github
         .as_ref()
         .ok_or_else(|| missing_section(config, "github", "url and token_env"))?;
-    let token = http::secret(env, &gc.token_env, "github.token_env", "GitHub token")
+    let token = net::secret(env, &gc.token_env, "github.token_env", "GitHub token")
         .map_err(|e| e.to_string())?;
     GitHub::new(&gc.url, &token, &gc.token_env, transport).map_err(|e| e.to_string())
 }
@@ -779,6 +782,7 @@ jenkins_job = "r"
             clock_moved: false,
             window: crate::facts::plan_window(now, 60, config.tz()),
             downtime_requested: false,
+            policy: Policy::new(1, 5, 4),
             log: None,
             stats: None,
         };

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use super::http::{Call, Credential, HttpError, Service, Transport};
 use crate::facts::Throughput;
+use crate::net::{Call, Credential, HttpError, Service, Transport};
 
 pub mod blocking;
 pub mod issues;
@@ -128,7 +128,7 @@ pub fn graphql_errors(v: &Value) -> Option<String> {
                 .unwrap_or("(no message)")
         })
         .collect();
-    (!messages.is_empty()).then(|| super::http::scrub(&messages.join("; ")))
+    (!messages.is_empty()).then(|| crate::secrets::scrub(&messages.join("; ")))
 }
 
 /// The rpm of a NerdGraph answer. No rows, a null, or a 0 is "no data": an app name

@@ -51,7 +51,18 @@ async fn guarded_with(
     answers: Vec<Value>,
     up: &str,
 ) -> (Setup, Arc<AtomicUsize>) {
+    guarded_edited(auto_rollback, answers, up, |_| {}).await
+}
+
+/// With the smoke URL at `up` on the stand-in, and the config edited by `edit`.
+async fn guarded_edited(
+    auto_rollback: bool,
+    answers: Vec<Value>,
+    up: &str,
+    edit: impl FnOnce(&mut String),
+) -> (Setup, Arc<AtomicUsize>) {
     let s = Setup::with_config(false, |text| {
+        edit(text);
         *text = text.replace("/up\"]", &format!("{up}\"]"));
         if auto_rollback {
             *text = text.replace(
@@ -114,6 +125,28 @@ async fn a_flat_deploy_passes_the_guard() {
     assert_eq!(g["outcome"], "passed");
     assert_eq!(g["samples"].as_array().unwrap().len(), 3);
     assert_ne!(s.release.deploy_head(), s.release.production_sha);
+}
+
+#[tokio::test]
+async fn a_watch_that_outlasts_deadline_seconds_still_reads_every_sample() {
+    // The last sample comes 3 s or more after the baseline: each read is held to a
+    // deadline of its own, not to one that started when the guard was armed.
+    let (s, asked) = guarded_edited(false, flat(), "/up", |text| {
+        *text = text.replace(
+            "timeout_seconds = 5\n",
+            "timeout_seconds = 5\ndeadline_seconds = 2\n",
+        );
+    })
+    .await;
+    let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        4,
+        "the baseline and 3 samples"
+    );
+    assert!(stdout.contains("✔ Guard passed"), "{stdout}");
+    assert!(!stdout.contains("deadline_seconds"), "{stdout}");
 }
 
 #[tokio::test]

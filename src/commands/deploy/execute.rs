@@ -44,8 +44,15 @@ pub(super) fn run(
     print_plan(&mut out, &title, &plan, ctx);
     // The guard's baseline is read before the first step.
     let guard = &ready.gate.policies();
-    let armed =
-        super::super::guard::arm(config, target, guard, args.no_guard, args.dry_run, &mut out)?;
+    let armed = super::super::guard::arm(
+        &ready.network,
+        config,
+        target,
+        guard,
+        args.no_guard,
+        args.dry_run,
+        &mut out,
+    )?;
     if args.dry_run {
         return Ok(dry_run_end(
             &mut out,

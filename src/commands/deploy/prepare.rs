@@ -9,6 +9,7 @@ use crate::cli::DeployArgs;
 use crate::config::Config;
 use crate::facts::Request;
 use crate::gate::{self, Gate};
+use crate::net::Network;
 use crate::rollout::{RunKind, Session, deployments};
 use crate::runbook::signals::{Interruption, Interrupts};
 use crate::runbook::{self, steps};
@@ -27,6 +28,8 @@ pub(super) struct Ready {
     pub would_clone: bool,
     pub required: Required,
     pub shared: Option<deployments::Shared>,
+    /// The run's one runtime and deadline, shared by the gate, the steps and the guard.
+    pub network: Network,
 }
 
 /// A deploy is decided on live facts at the real clock; recorded facts and `--at`
@@ -50,7 +53,7 @@ pub(super) fn refuse_rehearsals(args: &DeployArgs) -> Result<(), CommandError> {
 pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready>, CommandError> {
     let target = config.target(&args.target)?;
     require_confirmable("deploy", args.yes, args.dry_run)?;
-    let ctx = super::super::runbook_context(config, &args.target, target)?;
+    let mut ctx = super::super::runbook_context(config, &args.target, target)?;
     let steps = steps::target_steps(target);
     // Placeholders, the production SHA recorded first and smoke URLs to verify with
     // are checked before anything is collected or locked.
@@ -96,8 +99,13 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     // The merge commit needs a git identity: checked before the lock.
     runbook::preflight::require_git_identity(&ctx)?;
     // Who deploys (the token's login, asked once) and where the run is shared.
+    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
+    gate.share_network(&network);
+    ctx.network = Some(network.clone());
     let mut shared = (!args.dry_run)
-        .then(|| deployments::connect_or_warn(config, target, true, &mut std::io::stderr()))
+        .then(|| {
+            deployments::connect_or_warn(&network, config, target, true, &mut std::io::stderr())
+        })
         .flatten();
     if let Some(s) = shared.as_mut() {
         s.actor =
@@ -116,6 +124,7 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
         would_clone: clones.would_clone,
         required,
         shared,
+        network,
     }))
 }
 

@@ -1,32 +1,34 @@
 //! New Relic for commands that run outside the collector (`status`, the guard after
-//! a deploy): one transport and one runtime, the key from the variable the config
-//! names, each query waited for. The secret never leaves the credential.
+//! a deploy): queries on the run's runtime, the key from the variable the config
+//! names, each query waited for and held to a deadline of its own. The secret never
+//! leaves the credential.
 
 use serde_json::Value;
 
 use super::{NewRelicError, issues, post};
 use crate::config::Config;
 use crate::facts::Incident;
-use crate::sources::http::{self, Credential, Env, Policy, Transport};
+use crate::net::{self, Credential, HttpError, Network, Transport};
+use crate::secrets::Env;
 
 pub struct NewRelic {
-    runtime: tokio::runtime::Runtime,
-    transport: Transport,
+    network: Network,
     url: String,
     key: Credential,
     pub account_id: u64,
 }
 
 impl NewRelic {
-    /// Connects with the `[newrelic]` section of `config`; an error says what to fix.
-    pub fn connect(config: &Config, env: Env<'_>) -> Result<Self, String> {
+    /// Connects with the `[newrelic]` section of `config`, on the run's `network`;
+    /// an error says what to fix.
+    pub fn connect(network: &Network, config: &Config, env: Env<'_>) -> Result<Self, String> {
         let nc = config.newrelic.as_ref().ok_or_else(|| {
             format!(
                 "no [newrelic] section in config {}: add one with account_id and api_key_env",
                 config.path.display()
             )
         })?;
-        let key = http::secret(
+        let key = net::secret(
             env,
             &nc.api_key_env,
             "newrelic.api_key_env",
@@ -34,14 +36,10 @@ impl NewRelic {
         )
         .map_err(|e| e.to_string())?;
         let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let transport = Transport::new(Policy::of(config)).map_err(|e| e.to_string())?;
+        // Set up once here, so that a transport that cannot be made is said now.
+        network.transport().map_err(|e| e.to_string())?;
         Ok(Self {
-            runtime,
-            transport,
+            network: network.clone(),
             url: nc.url.clone(),
             key,
             account_id: nc.account_id,
@@ -50,8 +48,9 @@ impl NewRelic {
 
     /// The issues open on `app`'s entity.
     pub fn open_issues(&self, app: &str) -> Result<Vec<Incident>, NewRelicError> {
-        self.runtime.block_on(issues::open_issues(
-            &self.transport,
+        let transport = self.transport()?;
+        self.network.block_on(issues::open_issues(
+            &transport,
             &self.url,
             &self.key,
             self.account_id,
@@ -61,8 +60,16 @@ impl NewRelic {
 
     /// One NerdGraph query's answer.
     pub fn query(&self, body: &Value) -> Result<Value, NewRelicError> {
-        self.runtime
-            .block_on(post(&self.transport, &self.url, &self.key, body))
+        let transport = self.transport()?;
+        self.network
+            .block_on(post(&transport, &self.url, &self.key, body))
+    }
+
+    /// A transport for one query, held to a deadline of its own from now: the
+    /// guard asks after a person's yes and the deploy's steps, then once a sample,
+    /// long past any deadline that started earlier.
+    fn transport(&self) -> Result<Transport, HttpError> {
+        self.network.renewed().transport()
     }
 
     /// The NerdGraph URL, for messages.

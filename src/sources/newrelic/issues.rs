@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::{NewRelicError, post};
 use crate::facts::Incident;
-use crate::sources::http::{Credential, Transport};
+use crate::net::{Credential, Transport};
 
 /// The app's APM entities by name (a fuzzy search: the exact name is chosen here).
 pub const ENTITY_QUERY: &str = "query Entity($name: String!) { actor { entitySearch(queryBuilder: {name: $name, domain: APM}) { results { entities { guid name accountId } } } } }";
