@@ -37,7 +37,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let plan_configs = steps::target_steps(target);
     // Placeholders, the production SHA recorded first and smoke URLs to verify with
     // are checked before anything is collected or locked.
-    runbook::plan(&plan_configs, &ctx)?;
+    let mut plan = runbook::Plan::deploy(&plan_configs, &ctx)?;
     let attended = args.dry_run || std::io::IsTerminal::is_terminal(&std::io::stdin());
     runbook::plan::require_attended(&plan_configs, &ctx, attended)?;
     let log = audit_log(&config);
@@ -231,7 +231,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
         // After a person's yes: the same allow on the same heads and production SHA,
         // on facts collected then (the window starts at the confirmation).
         let (release_shas, judged) = Judged::apply(&mut ctx, facts, decision);
-        let plan = runbook::plan(&plan_configs, &ctx)?;
+        plan.judge(&ctx);
         print_plan(
             &mut out,
             &format!(
@@ -257,6 +257,7 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
                 args.facts.as_deref(),
                 clones.would_clone,
                 &ctx,
+                &plan,
             ));
         }
 
@@ -371,6 +372,7 @@ fn dry_run_end(
     facts_file: Option<&std::path::Path>,
     would_clone: bool,
     ctx: &runbook::Context,
+    plan: &runbook::Plan,
 ) -> Outcome {
     match facts_file {
         Some(file) => {
@@ -387,7 +389,7 @@ fn dry_run_end(
             );
         }
         None => {
-            if let Err(e) = runbook::preflight(ctx) {
+            if let Err(e) = runbook::preflight(ctx, plan) {
                 let _ = write!(
                     out,
                     "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"

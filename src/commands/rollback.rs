@@ -231,7 +231,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             }
         }
 
-        let plan = runbook::rollback_plan(&sha, &ctx)?;
+        let plan = runbook::Plan::rollback(&sha, &ctx)?;
         // Every program the steps start can be started, before anything changes.
         runbook::preflight::require_programs(&plan, &ctx)?;
         print_plan(

@@ -45,11 +45,7 @@ pub fn ensure(
             .as_ref()
             .is_some_and(|w| plan.dir.starts_with(super::normalize(w)));
         if !in_workdir {
-            return Err(RunbookError::CloneMissing {
-                repo: plan.name.clone(),
-                dir: plan.dir.clone(),
-                url,
-            });
+            return Err(plan.missing());
         }
         prepared.cloned.push(format!(
             "{} from {url} into {}",

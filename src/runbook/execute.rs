@@ -226,6 +226,7 @@ mod tests {
                 args: Vec::new(),
                 dir: dir.to_owned(),
             },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: m,
             timeout: Duration::from_secs(60),
@@ -239,6 +240,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "verify".to_owned(),
             action: Action::Verify { urls: Vec::new() },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -263,6 +265,7 @@ mod tests {
             action: Action::Verify {
                 urls: vec!["ftp://www.example.com/up".to_owned(), "up".to_owned()],
             },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -338,6 +341,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "tell support".to_owned(),
             action: Action::Manual,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -358,6 +362,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "tell support".to_owned(),
             action: Action::Manual,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),

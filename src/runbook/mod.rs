@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use execute::{Observer, Outcome, Report, StepResult, Stop, Unrecorded, run};
-pub use plan::{Action, Maintenance, PlannedStep, plan, rollback_plan, show};
+pub use plan::{Action, Maintenance, Plan, PlannedStep, show};
 pub use preflight::preflight;
 
 use crate::config::{Programs, TargetConfig};
@@ -60,11 +60,6 @@ pub enum RunbookError {
         "repo {repo} has no local clone: set `path` under its [[targets.{target}.repos]] entry"
     )]
     NoClone { repo: String, target: String },
-    #[error(
-        "the local clone of {repo} is missing: {} is not a directory; clone the repo there, or leave out its `path` and set `workdir` so that deploy clones it",
-        dir.display()
-    )]
-    MissingClone { repo: String, dir: PathBuf },
     #[error(
         "the local clone of {repo} is missing at {}: clone it with `git clone {url} {}`, or set `workdir` and leave out its `path` so that deploy clones it",
         dir.display(), dir.display()
@@ -148,6 +143,21 @@ pub struct RepoPlan {
     pub dir: PathBuf,
     /// The release head the gate checked (deploy only).
     pub release_sha: Option<String>,
+    /// Where a missing clone comes from (`Config::clone_url`), for the one message
+    /// a missing clone gets; set by [`Context::with_clone_urls`].
+    pub clone_url: String,
+}
+
+impl RepoPlan {
+    /// The one error for a clone that is not there: where it should be and the
+    /// `git clone` that makes it.
+    pub fn missing(&self) -> RunbookError {
+        RunbookError::CloneMissing {
+            repo: self.name.clone(),
+            dir: self.dir.clone(),
+            url: self.clone_url.clone(),
+        }
+    }
 }
 
 /// Everything a plan and a run need to know about the target.
@@ -193,6 +203,7 @@ impl Context {
                     name: r.github.clone(),
                     dir: normalize(&base.join(path)),
                     release_sha: None,
+                    clone_url: String::new(),
                 })
             })
             .collect::<Result<Vec<_>, RunbookError>>()?;
@@ -207,6 +218,15 @@ impl Context {
             children,
             production: None,
         })
+    }
+
+    /// Each repo's clone URL, as `config` says (its `clone_url`, else the repo on
+    /// the GitHub host), for the "clone missing" error.
+    pub fn with_clone_urls(mut self, config: &crate::config::Config) -> Self {
+        for (plan, repo) in self.repos.iter_mut().zip(&self.config.repos) {
+            plan.clone_url = config.clone_url(repo);
+        }
+        self
     }
 
     /// The app's clone, where commands run.

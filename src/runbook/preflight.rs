@@ -7,8 +7,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::plan::{Action, PlannedStep};
-use super::{Context, RunbookError, steps};
+use super::plan::{Action, Plan, PlannedStep};
+use super::{Context, RunbookError};
 
 /// Before the lock: every existing clone has a git identity (user.name and
 /// user.email) for the merge commit, so that a deploy never stops at the merge after
@@ -30,20 +30,17 @@ pub fn require_git_identity(ctx: &Context) -> Result<(), RunbookError> {
     Ok(())
 }
 
-/// Read-only checks before anything changes: every program the planned steps start
-/// can be started, every clone exists and is clean, and every release branch on
-/// origin still points at the SHA the gate checked.
-pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
-    let planned = super::plan(&steps::target_steps(&ctx.config), ctx)?;
-    require_programs(&planned, ctx)?;
+/// Read-only checks before anything changes: every program the steps of `plan`
+/// (the run's own, built once) start can be started, every clone exists and is
+/// clean, and every release branch on origin still points at the SHA the gate
+/// checked.
+pub fn preflight(ctx: &Context, plan: &Plan) -> Result<(), RunbookError> {
+    require_programs(plan, ctx)?;
     require_git_identity(ctx)?;
     let release = &ctx.config.release_branch;
     for repo in &ctx.repos {
         if !repo.dir.is_dir() {
-            return Err(RunbookError::MissingClone {
-                repo: repo.name.clone(),
-                dir: repo.dir.clone(),
-            });
+            return Err(repo.missing());
         }
         let git = ctx.git(&repo.dir);
         let status = git.dirty()?;
