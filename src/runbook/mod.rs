@@ -50,11 +50,15 @@ pub enum RunbookError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("`{command}` failed in {}: {message}", dir.display())]
-    Git {
-        command: String,
-        dir: PathBuf,
-        message: String,
+    #[error(transparent)]
+    Git(Box<git::GitError>),
+    #[error(
+        "{repo} has no git identity for the merge commit (user.name and user.email): {source}\nset one with `git -C {dir} config user.name \"NAME\"` and `git -C {dir} config user.email \"ADDRESS\"` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
+        dir = source.dir().display()
+    )]
+    NoGitIdentity {
+        repo: String,
+        source: Box<git::GitError>,
     },
     #[error(
         "repo {repo} has no local clone: set `path` under its [[targets.{target}.repos]] entry"
@@ -74,7 +78,16 @@ pub enum RunbookError {
         repo: String,
         dir: PathBuf,
         url: String,
+        /// What went wrong: git's words, or why the directory could not be made.
         message: String,
+    },
+    #[error(
+        "cannot add the remote {remote} to the clone {}: {source}; add it by hand (`git -C {} remote add {remote} URL`) and run again",
+        source.dir().display(), source.dir().display()
+    )]
+    AddRemote {
+        remote: String,
+        source: Box<git::GitError>,
     },
     #[error(
         "the facts hold no release head SHA for {repo}: the gate cannot have checked it; run `gatekeeper check` to see why"

@@ -17,14 +17,9 @@ pub fn require_git_identity(ctx: &Context) -> Result<(), RunbookError> {
     for repo in ctx.repos.iter().filter(|r| r.dir.is_dir()) {
         ctx.git(&repo.dir)
             .identity()
-            .map_err(|_| RunbookError::Git {
-                command: format!("{} var GIT_COMMITTER_IDENT", ctx.programs.git),
-                dir: repo.dir.clone(),
-                message: format!(
-                    "{} has no git identity for the merge commit (user.name and user.email); set one with `git -C {dir} config user.name \"NAME\"` and `git -C {dir} config user.email \"ADDRESS\"` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
-                    repo.name,
-                    dir = repo.dir.display()
-                ),
+            .map_err(|source| RunbookError::NoGitIdentity {
+                repo: repo.name.clone(),
+                source: Box::new(source),
             })?;
     }
     Ok(())
