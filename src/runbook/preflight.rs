@@ -141,3 +141,52 @@ fn fix(program: &str, ctx: &Context) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Builtin, StepConfig, When};
+    use crate::runbook::testing::ctx;
+
+    fn step(name: &str, command: &[&str], builtin: Option<Builtin>) -> StepConfig {
+        StepConfig {
+            name: name.to_owned(),
+            command: command.iter().map(|a| (*a).to_owned()).collect(),
+            when: When::Always,
+            manual: false,
+            builtin,
+            timeout_minutes: None,
+        }
+    }
+
+    #[test]
+    fn the_preflight_checks_the_plan_it_is_given() {
+        // The target's config has the default steps; the run's plan has another
+        // program: the preflight judges the plan of the run, not a rebuilt one.
+        let c = ctx(false, false);
+        let record = step("record", &[], Some(Builtin::RecordProduction));
+        let odd = step("odd", &["gatekeeper-no-such-program"], None);
+        let plan = Plan::deploy(&[record, odd], &c).unwrap();
+        let err = preflight(&c, &plan).unwrap_err();
+        assert!(
+            matches!(&err, RunbookError::ProgramMissing { step, .. } if step == "odd"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_clone_gets_the_one_message_with_the_clone_to_run() {
+        let mut c = ctx(false, false);
+        for repo in &mut c.repos {
+            repo.clone_url = format!("https://github.com/{}.git", repo.name);
+        }
+        let record = step("record", &[], Some(Builtin::RecordProduction));
+        let plan = Plan::deploy(&[record, step("ok", &["true"], None)], &c).unwrap();
+        let err = preflight(&c, &plan).unwrap_err();
+        assert!(matches!(err, RunbookError::CloneMissing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the local clone of o/apangea is missing at /srv/apangea: clone it with `git clone https://github.com/o/apangea.git /srv/apangea`, or set `workdir` and leave out its `path` so that deploy clones it"
+        );
+    }
+}
