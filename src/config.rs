@@ -12,6 +12,7 @@ mod chatops;
 mod guard;
 mod keys;
 mod policy_key;
+pub mod record_first;
 mod secrets;
 mod shape;
 mod types;
@@ -826,44 +827,32 @@ where
     }
 }
 
-/// The production SHA is recorded once, first, always: before any step can change
-/// production, so that a rollback has the SHA to restore. Defaults do; configured
-/// `steps` must, and `extra_steps` (run after the runbook) never record it.
+/// The record-first rule's breaches (the rule is [`record_first::breaches`]), worded
+/// for the config: the production SHA is recorded once, first, always.
 fn record_first(at: &str, target: &TargetConfig) -> Vec<String> {
-    let is_record = |s: &&StepConfig| s.builtin == Some(Builtin::RecordProduction);
+    use record_first::Breach;
     let why = "the production SHA must be recorded before any step can change production, or a rollback has no SHA to restore";
-    let mut problems = Vec::new();
-    if target.extra_steps.iter().any(|s| is_record(&s)) {
-        problems.push(format!(
-            "{at}.extra_steps has a `builtin = \"record_production\"` step: extra steps run after the runbook, too late; {why}. Remove it (the default steps record first) or put it first in {at}.steps"
-        ));
-    }
-    let Some(steps) = &target.steps else {
-        return problems;
-    };
-    let records = steps.iter().filter(is_record).count();
-    match steps.first() {
-        _ if records == 0 => problems.push(format!(
-            "{at}.steps has no `builtin = \"record_production\"` step: {why}; add it as the first step"
-        )),
-        _ if records > 1 => problems.push(format!(
-            "{at}.steps records the production SHA {records} times: {why}, once; keep one `builtin = \"record_production\"` step, the first"
-        )),
-        Some(first) if !is_record(&first) => problems.push(format!(
-            "{at}.steps runs {:?} before `builtin = \"record_production\"`: {why}; move the record_production step first",
-            first.name
-        )),
-        _ => {}
-    }
-    if let Some(record) = steps.iter().find(is_record)
-        && record.when != When::Always
-    {
-        problems.push(format!(
-            "{at}.steps records the production SHA only with `when = {:?}`: {why}, on every run; remove its `when`",
-            format!("{:?}", record.when).to_lowercase()
-        ));
-    }
-    problems
+    record_first::breaches(target.steps.as_deref(), &target.extra_steps)
+        .into_iter()
+        .map(|breach| match breach {
+            Breach::InExtraSteps => format!(
+                "{at}.extra_steps has a `builtin = \"record_production\"` step: extra steps run after the runbook, too late; {why}. Remove it (the default steps record first) or put it first in {at}.steps"
+            ),
+            Breach::Never => format!(
+                "{at}.steps has no `builtin = \"record_production\"` step: {why}; add it as the first step"
+            ),
+            Breach::Times(records) => format!(
+                "{at}.steps records the production SHA {records} times: {why}, once; keep one `builtin = \"record_production\"` step, the first"
+            ),
+            Breach::RunsBefore(first) => format!(
+                "{at}.steps runs {first:?} before `builtin = \"record_production\"`: {why}; move the record_production step first"
+            ),
+            Breach::OnlyWhen(when) => format!(
+                "{at}.steps records the production SHA only with `when = {:?}`: {why}, on every run; remove its `when`",
+                format!("{when:?}").to_lowercase()
+            ),
+        })
+        .collect()
 }
 
 #[cfg(test)]

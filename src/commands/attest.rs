@@ -311,7 +311,8 @@ pub(crate) fn require(
         }
         let git = crate::runbook::git::Git::new(&ctx.programs.git, &repo.dir, &ctx.children);
         let head = git
-            .remote_head("origin", &target.release_branch)?
+            .remote_head("origin", &target.release_branch)
+            .map_err(crate::runbook::RunbookError::from)?
             .ok_or_else(|| {
                 CommandError::Usage(format!(
                     "{} has no branch {} on origin: there is nothing to deploy",

@@ -226,6 +226,7 @@ pub(crate) fn runbook_context(
         std::time::Duration::from_secs(config.timeout_seconds),
         crate::rollout::children(config, crate::runbook::signals::Watch::never()),
     )
+    .map(|ctx| ctx.with_clone_urls(config))
 }
 
 /// An error's message and its causes, each said once: a cause whose text the message

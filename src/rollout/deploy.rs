@@ -7,14 +7,15 @@
 use std::io::Write;
 
 use crate::audit::{AuditLog, Event, Gate, Record, Run, RunOutcome};
-use crate::runbook::{Context, PlannedStep, preflight};
+use crate::runbook::{Context, Plan, preflight};
 
 use super::{On, Prompt, RolloutError, RunKind, RunReport, ended_early, execute};
 
 /// What a deploy runs on.
 pub struct Deploy<'a> {
     pub ctx: &'a Context,
-    pub plan: &'a [PlannedStep],
+    /// The run's plan, built once: the preflight and the run both read it.
+    pub plan: &'a Plan,
     pub log: &'a AuditLog,
     pub run: &'a str,
     /// The decision it runs on.
@@ -73,7 +74,7 @@ pub fn run(
         let reason = format!("interrupted by {} before any step", signal.name());
         return Ok(early(template, RunOutcome::Aborted, reason));
     }
-    if let Err(e) = preflight(ctx) {
+    if let Err(e) = preflight(ctx, plan) {
         return Ok(early(
             template,
             RunOutcome::Aborted,

@@ -174,6 +174,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "merge".to_owned(),
             action: Action::Merge,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -218,6 +219,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "record the production SHA".to_owned(),
             action: Action::RecordProduction,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),

@@ -5,12 +5,11 @@
 //! `git clone` to run. A dry run changes nothing: it says what the run would clone.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::{Config, TargetConfig};
 
-use super::process::Ended;
-use super::{Context, RunbookError};
+use super::{Context, RunbookError, git};
 
 /// Cloning one repo may take this long.
 const CLONE_DEADLINE: Duration = Duration::from_secs(600);
@@ -45,11 +44,7 @@ pub fn ensure(
             .as_ref()
             .is_some_and(|w| plan.dir.starts_with(super::normalize(w)));
         if !in_workdir {
-            return Err(RunbookError::CloneMissing {
-                repo: plan.name.clone(),
-                dir: plan.dir.clone(),
-                url,
-            });
+            return Err(plan.missing());
         }
         prepared.cloned.push(format!(
             "{} from {url} into {}",
@@ -72,30 +67,17 @@ fn clone(ctx: &Context, repo: &str, url: &str, dir: &std::path::Path) -> Result<
     let failed = |message: String| RunbookError::CloneFailed {
         repo: repo.to_owned(),
         dir: dir.to_owned(),
-        url: url.to_owned(),
+        url: git::without_userinfo(url),
         message,
     };
     let parent = dir.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| failed(e.to_string()))?;
-    let args = vec![
-        "clone".to_owned(),
-        "--quiet".to_owned(),
-        url.to_owned(),
-        dir.display().to_string(),
-    ];
-    match ctx.children.run(
-        &ctx.programs.git,
-        &args,
-        parent,
-        Some(Instant::now() + CLONE_DEADLINE),
-    )? {
-        Ended::Exited(out) if out.success => Ok(()),
-        Ended::Exited(out) => Err(failed(out.tail(4))),
-        _ => Err(failed(format!(
-            "git clone did not finish within {} s",
-            CLONE_DEADLINE.as_secs()
-        ))),
-    }
+    let target = dir.display().to_string();
+    ctx.git(parent)
+        .with_timeout(CLONE_DEADLINE)
+        .run(&["clone", "--quiet", url, &target])
+        .map(|_| ())
+        .map_err(|e| failed(e.to_string()))
 }
 
 /// A clone of the app that lacks the deploy remote gets it (`may_add`, not in a
@@ -107,20 +89,11 @@ fn add_deploy_remote(
     may_add: bool,
 ) -> Result<(), RunbookError> {
     let dir = ctx.app_dir();
-    let ask = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        ctx.children.run(
-            &ctx.programs.git,
-            &args,
-            &dir,
-            Some(Instant::now() + Duration::from_secs(60)),
-        )
-    };
-    let known = matches!(
-        ask(&["remote", "get-url", &target.deploy_remote])?,
-        Ended::Exited(out) if out.success
-    );
-    if known {
+    let git = ctx.git(&dir).with_timeout(Duration::from_secs(60));
+    if git
+        .output(&["remote", "get-url", &target.deploy_remote])?
+        .success
+    {
         return Ok(());
     }
     let Some(url) = &target.deploy_remote_url else {
@@ -133,20 +106,10 @@ fn add_deploy_remote(
     if !may_add {
         return Ok(());
     }
-    match ask(&["remote", "add", &target.deploy_remote, url])? {
-        Ended::Exited(out) if out.success => Ok(()),
-        ended => Err(RunbookError::CloneFailed {
-            repo: ctx
-                .repos
-                .first()
-                .map_or_else(String::new, |r| r.name.clone()),
-            dir: dir.clone(),
-            url: url.clone(),
-            message: format!(
-                "cannot add the remote {}: {}",
-                target.deploy_remote,
-                ended.output().tail(3)
-            ),
-        }),
-    }
+    git.run(&["remote", "add", &target.deploy_remote, url])
+        .map(|_| ())
+        .map_err(|source| RunbookError::AddRemote {
+            remote: target.deploy_remote.clone(),
+            source: Box::new(source),
+        })
 }

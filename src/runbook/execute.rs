@@ -231,6 +231,7 @@ mod tests {
                 args: Vec::new(),
                 dir: dir.to_owned(),
             },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: m,
             timeout: Duration::from_secs(60),
@@ -244,6 +245,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "verify".to_owned(),
             action: Action::Verify { urls: Vec::new() },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -268,6 +270,7 @@ mod tests {
             action: Action::Verify {
                 urls: vec!["ftp://www.example.com/up".to_owned(), "up".to_owned()],
             },
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -343,6 +346,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "tell support".to_owned(),
             action: Action::Manual,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),
@@ -363,6 +367,7 @@ mod tests {
         let plan = vec![PlannedStep {
             name: "tell support".to_owned(),
             action: Action::Manual,
+            when: crate::config::When::Always,
             skip: None,
             maintenance: None,
             timeout: Duration::from_secs(60),

@@ -6,27 +6,24 @@
 //! lacks, each only when its bytes hash to its name. Reached through the app's clone,
 //! which knows the deploy remote.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
-use super::process::{Children, Ended};
+use super::git::{Git, GitError};
+use super::process::Children;
 use crate::archive::{Archive, digest_of_name};
 use crate::audit::sha256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
     #[error(
-        "cannot {action} the facts archive ref {refname} on {remote} from {}: {message}; check that the clone can reach {remote} (and push to it, for push), then run again",
-        dir.display()
+        "cannot {action} the facts archive ref {refname} on {remote}: {source}; check that the clone can reach {remote} (and push to it, for push), then run again"
     )]
     Git {
         action: &'static str,
         refname: String,
         remote: String,
-        dir: PathBuf,
-        message: String,
+        source: Box<GitError>,
     },
     #[error(transparent)]
     Archive(#[from] crate::archive::ArchiveError),
@@ -61,34 +58,23 @@ pub struct Shared {
 /// The remote's commit, when the ref exists, and its files as `(name, blob)`.
 type RemoteFiles = (Option<String>, Vec<(String, String)>);
 
-const DEADLINE: Duration = Duration::from_secs(120);
-
 impl Share {
-    fn error(&self, action: &'static str, message: String) -> ShareError {
+    fn error(&self, action: &'static str, source: GitError) -> ShareError {
         ShareError::Git {
             action,
             refname: refname(&self.target),
             remote: self.remote.clone(),
-            dir: self.dir.clone(),
-            message,
+            source: Box::new(source),
         }
+    }
+
+    fn git(&self) -> Git {
+        Git::new(&self.git, &self.dir, &self.children)
     }
 
     /// A git exchange with the remote (no stdin), through the runbook's children.
     fn remote_git(&self, action: &'static str, args: &[&str]) -> Result<String, ShareError> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        let ended = self
-            .children
-            .run(&self.git, &args, &self.dir, Some(Instant::now() + DEADLINE))
-            .map_err(|e| self.error(action, e.to_string()))?;
-        match ended {
-            Ended::Exited(out) if out.success => Ok(out.stdout),
-            Ended::Exited(out) => Err(self.error(action, out.tail(4))),
-            _ => Err(self.error(
-                action,
-                format!("git did not finish within {} s", DEADLINE.as_secs()),
-            )),
-        }
+        self.git().run(args).map_err(|e| self.error(action, e))
     }
 
     /// Local plumbing (objects of the clone), with `input` on stdin.
@@ -98,35 +84,9 @@ impl Share {
         args: &[&str],
         input: &[u8],
     ) -> Result<Vec<u8>, ShareError> {
-        let mut command = Command::new(&self.git);
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for var in &self.children.remove {
-            command.env_remove(var);
-        }
-        let mut child = command
-            .spawn()
-            .map_err(|e| self.error(action, format!("cannot run {}: {e}", self.git)))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input)
-                .map_err(|e| self.error(action, e.to_string()))?;
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| self.error(action, e.to_string()))?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            Err(self.error(
-                action,
-                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            ))
-        }
+        self.git()
+            .with_input(args, input)
+            .map_err(|e| self.error(action, e))
     }
 
     /// The remote's commit and its files (`name → blob`), fetched into a private ref.

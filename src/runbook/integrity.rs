@@ -94,8 +94,18 @@ pub enum IntegrityError {
         dir.display(), dir.display()
     )]
     NotInClone { sha: String, dir: PathBuf },
-    #[error("{0}")]
-    Git(String),
+    #[error(
+        "{repo}: the facts hold no checked release head, so its merge cannot be checked: nothing was pushed; run `gatekeeper check` to see why"
+    )]
+    NoCheckedHead { repo: String },
+    #[error(transparent)]
+    Git(Box<git::GitError>),
+}
+
+impl From<git::GitError> for IntegrityError {
+    fn from(e: git::GitError) -> Self {
+        Self::Git(Box::new(e))
+    }
 }
 
 impl From<IntegrityError> for super::RunbookError {
@@ -104,45 +114,15 @@ impl From<IntegrityError> for super::RunbookError {
     }
 }
 
-/// Runs one git question in `dir`; a non-zero exit is an error naming it.
+/// Runs one git question in `dir`; a non-zero exit is an error naming it. Like
+/// every child of a run, it sees no secret and has a deadline.
 fn ask(ctx: &Context, dir: &Path, args: &[&str]) -> Result<String, IntegrityError> {
-    let out = answer(ctx, dir, args)?;
-    if out.success {
-        Ok(out.stdout.trim().to_owned())
-    } else {
-        Err(IntegrityError::Git(format!(
-            "`{}` failed in {}: {}",
-            super::show(&ctx.programs.git, &owned(args)),
-            dir.display(),
-            out.tail(5)
-        )))
-    }
+    Ok(ctx.git(dir).run(args)?.trim().to_owned())
 }
 
 /// Runs one git question in `dir` and returns how it ended, whatever the exit.
-/// Like every child of a run, it sees no secret and has a deadline.
 fn answer(ctx: &Context, dir: &Path, args: &[&str]) -> Result<git::Output, IntegrityError> {
-    let deadline = std::time::Instant::now() + QUESTION_DEADLINE;
-    let ended = ctx
-        .children
-        .run(&ctx.programs.git, &owned(args), dir, Some(deadline))
-        .map_err(|e| IntegrityError::Git(e.to_string()))?;
-    match ended {
-        super::process::Ended::Exited(out) => Ok(out),
-        _ => Err(IntegrityError::Git(format!(
-            "`{}` in {} did not finish within {} s",
-            super::show(&ctx.programs.git, &owned(args)),
-            dir.display(),
-            QUESTION_DEADLINE.as_secs()
-        ))),
-    }
-}
-
-/// A read-only git question may take this long.
-const QUESTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
-
-fn owned(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| (*a).to_owned()).collect()
+    Ok(ctx.git(dir).output(args)?)
 }
 
 /// Indents lines under a message, at most [`LIST_LIMIT`] of them.
@@ -297,7 +277,9 @@ pub fn verify_merge(ctx: &Context, repo: &RepoPlan, is_app: bool) -> Result<(), 
     let checked = repo
         .release_sha
         .as_deref()
-        .ok_or_else(|| IntegrityError::Git(format!("{}: no checked release head", repo.name)))?;
+        .ok_or_else(|| IntegrityError::NoCheckedHead {
+            repo: repo.name.clone(),
+        })?;
     let merge = ask(ctx, dir, &["rev-parse", "HEAD"])?;
     let tree = |rev: &str| ask(ctx, dir, &["rev-parse", &format!("{rev}^{{tree}}")]);
     let base = ctx.config.base_branch.clone();

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::git;
-use super::process::{Children, needs_credentials};
+use super::process::Children;
 use super::signals::Watch;
 use crate::audit::{AuditLog, Event, Record, Step, StepOutcome};
 
@@ -56,26 +56,23 @@ pub enum LockError {
         message: String,
     },
     #[error(
-        "cannot {action} the lock {refname} on {remote} from {}: {message}; \
-         check that the clone can push to {remote}",
-        dir.display()
+        "cannot {action} the lock {refname} on {remote}: {source}; \
+         check that the clone can push to {remote}"
     )]
     Git {
         action: &'static str,
         remote: String,
         refname: String,
-        dir: PathBuf,
-        message: String,
+        source: Box<git::GitError>,
     },
     #[error(
-        "cannot authenticate to {remote} from {}: {message}; set up a credential helper \
+        "cannot authenticate to {remote} from {}: {}; set up a credential helper \
          (https) or an ssh key the agent holds (ssh) so that git needs no prompt, then run again",
-        dir.display()
+        source.dir().display(), source.said()
     )]
     Auth {
         remote: String,
-        dir: PathBuf,
-        message: String,
+        source: Box<git::GitError>,
     },
     #[error(
         "LOCK NOT RELEASED: {} on {remote} could not be deleted after {attempts} tries \
@@ -219,53 +216,28 @@ pub struct Place {
     pub children: Children,
 }
 
-/// A git exchange with the remote about the lock may take this long.
-const GIT_DEADLINE: Duration = Duration::from_secs(120);
-
 impl Place {
-    fn run(&self, args: &[&str]) -> Result<git::Output, String> {
-        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        let ended = self
-            .children
-            .run(
-                &self.git,
-                &args,
-                &self.dir,
-                Some(Instant::now() + GIT_DEADLINE),
-            )
-            .map_err(|e| e.to_string())?;
-        match ended {
-            super::process::Ended::Exited(out) => Ok(out),
-            _ => Err(format!(
-                "git {} did not finish within {} s",
-                args.first().map_or("", String::as_str),
-                GIT_DEADLINE.as_secs()
-            )),
-        }
+    /// Git in the lock's clone (a command may take [`git::TIMEOUT`]).
+    fn git(&self) -> git::Git {
+        git::Git::new(&self.git, &self.dir, &self.children)
     }
 
     fn ok(&self, action: &'static str, args: &[&str]) -> Result<String, LockError> {
-        match self.run(args) {
-            Ok(out) if out.success => Ok(out.stdout),
-            Ok(out) => Err(self.git_error(action, out.tail(4))),
-            Err(message) => Err(self.git_error(action, message)),
-        }
+        self.git().run(args).map_err(|e| self.git_error(action, e))
     }
 
-    fn git_error(&self, action: &'static str, message: String) -> LockError {
-        if needs_credentials(&message) {
+    fn git_error(&self, action: &'static str, error: git::GitError) -> LockError {
+        if error.needs_credentials() {
             return LockError::Auth {
                 remote: self.remote.clone(),
-                dir: self.dir.clone(),
-                message,
+                source: Box::new(error),
             };
         }
         LockError::Git {
             action,
             remote: self.remote.clone(),
             refname: refname(&self.target),
-            dir: self.dir.clone(),
-            message,
+            source: Box::new(error),
         }
     }
 
@@ -288,22 +260,20 @@ impl Place {
         }
         let seen = format!("refs/gatekeeper/seen/locks/{}", self.target);
         let spec = format!("+{}:{seen}", refname(&self.target));
-        let fetched = self.run(&[
+        let git = self.git();
+        git.run(&[
             "fetch",
             "--quiet",
             "--no-tags",
             "--no-write-fetch-head",
             &self.remote,
             &spec,
-        ])?;
-        if !fetched.success {
-            return Err(fetched.tail(3));
-        }
-        let out = self.run(&["log", "-1", "--format=%B", sha])?;
-        if !out.success {
-            return Err(out.tail(3));
-        }
-        Holder::parse(&out.stdout)
+        ])
+        .map_err(|e| e.to_string())?;
+        let message = git
+            .run(&["log", "-1", "--format=%B", sha])
+            .map_err(|e| e.to_string())?;
+        Holder::parse(&message)
     }
 
     /// The commit that records `holder`: on the empty tree, so it carries no files.
@@ -312,8 +282,9 @@ impl Place {
         let message = holder.message(&self.target);
         // The lock commit's own identity: the holder is in the message, and a CI agent
         // may have no `user.name` configured.
-        let out = self
-            .run(&[
+        let out = self.ok(
+            "create",
+            &[
                 "-c",
                 "user.name=gatekeeper",
                 "-c",
@@ -322,12 +293,9 @@ impl Place {
                 tree.trim(),
                 "-m",
                 &message,
-            ])
-            .map_err(|m| self.git_error("create", m))?;
-        if !out.success {
-            return Err(self.git_error("create", out.tail(4)));
-        }
-        Ok(out.stdout.trim().to_owned())
+            ],
+        )?;
+        Ok(out.trim().to_owned())
     }
 }
 
@@ -360,16 +328,18 @@ impl Lock {
         let name = refname(&place.target);
         let lease = format!("--force-with-lease={name}:");
         let spec = format!("{sha}:{name}");
+        let push = [
+            "push",
+            "--quiet",
+            "--porcelain",
+            &lease,
+            &place.remote,
+            &spec,
+        ];
         let pushed = place
-            .run(&[
-                "push",
-                "--quiet",
-                "--porcelain",
-                &lease,
-                &place.remote,
-                &spec,
-            ])
-            .map_err(|m| place.git_error("take", m))?;
+            .git()
+            .output(&push)
+            .map_err(|e| place.git_error("take", e))?;
         if pushed.success {
             return Ok(Self {
                 place: place.clone(),
@@ -380,7 +350,7 @@ impl Lock {
         }
         // Refused: someone holds it (or the remote cannot be written). Say who.
         match place.current()? {
-            None => Err(place.git_error("take", pushed.tail(4))),
+            None => Err(place.git_error("take", place.git().failure(&push, &pushed))),
             Some(current) => Err(explain(place, &current, max_age, Utc::now())),
         }
     }

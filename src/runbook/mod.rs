@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use execute::{Observer, Outcome, Report, StepResult, Stop, Unrecorded, run};
-pub use plan::{Action, Maintenance, PlannedStep, plan, rollback_plan, show};
+pub use plan::{Action, Maintenance, Plan, PlannedStep, show};
 pub use preflight::preflight;
 
 use crate::config::{Programs, TargetConfig};
@@ -51,21 +51,20 @@ pub enum RunbookError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("`{command}` failed in {}: {message}", dir.display())]
-    Git {
-        command: String,
-        dir: PathBuf,
-        message: String,
+    #[error(transparent)]
+    Git(Box<git::GitError>),
+    #[error(
+        "{repo} has no git identity for the merge commit (user.name and user.email): {source}\nset one with `git -C {dir} config user.name \"NAME\"` and `git -C {dir} config user.email \"ADDRESS\"` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
+        dir = source.dir().display()
+    )]
+    NoGitIdentity {
+        repo: String,
+        source: Box<git::GitError>,
     },
     #[error(
         "repo {repo} has no local clone: set `path` under its [[targets.{target}.repos]] entry"
     )]
     NoClone { repo: String, target: String },
-    #[error(
-        "the local clone of {repo} is missing: {} is not a directory; clone the repo there, or leave out its `path` and set `workdir` so that deploy clones it",
-        dir.display()
-    )]
-    MissingClone { repo: String, dir: PathBuf },
     #[error(
         "the local clone of {repo} is missing at {}: clone it with `git clone {url} {}`, or set `workdir` and leave out its `path` so that deploy clones it",
         dir.display(), dir.display()
@@ -80,7 +79,16 @@ pub enum RunbookError {
         repo: String,
         dir: PathBuf,
         url: String,
+        /// What went wrong: git's words, or why the directory could not be made.
         message: String,
+    },
+    #[error(
+        "cannot add the remote {remote} to the clone {}: {source}; add it by hand (`git -C {} remote add {remote} URL`) and run again",
+        source.dir().display(), source.dir().display()
+    )]
+    AddRemote {
+        remote: String,
+        source: Box<git::GitError>,
     },
     #[error(
         "the facts hold no release head SHA for {repo}: the gate cannot have checked it; run `gatekeeper check` to see why"
@@ -149,6 +157,21 @@ pub struct RepoPlan {
     pub dir: PathBuf,
     /// The release head the gate checked (deploy only).
     pub release_sha: Option<String>,
+    /// Where a missing clone comes from (`Config::clone_url`), for the one message
+    /// a missing clone gets; set by [`Context::with_clone_urls`].
+    pub clone_url: String,
+}
+
+impl RepoPlan {
+    /// The one error for a clone that is not there: where it should be and the
+    /// `git clone` that makes it.
+    pub fn missing(&self) -> RunbookError {
+        RunbookError::CloneMissing {
+            repo: self.name.clone(),
+            dir: self.dir.clone(),
+            url: self.clone_url.clone(),
+        }
+    }
 }
 
 /// Everything a plan and a run need to know about the target.
@@ -197,6 +220,7 @@ impl Context {
                     name: r.github.clone(),
                     dir: normalize(&base.join(path)),
                     release_sha: None,
+                    clone_url: String::new(),
                 })
             })
             .collect::<Result<Vec<_>, RunbookError>>()?;
@@ -212,6 +236,15 @@ impl Context {
             children,
             production: None,
         })
+    }
+
+    /// Each repo's clone URL, as `config` says (its `clone_url`, else the repo on
+    /// the GitHub host), for the "clone missing" error.
+    pub fn with_clone_urls(mut self, config: &crate::config::Config) -> Self {
+        for (plan, repo) in self.repos.iter_mut().zip(&self.config.repos) {
+            plan.clone_url = config.clone_url(repo);
+        }
+        self
     }
 
     /// The app's clone, where commands run.

@@ -1,15 +1,18 @@
 //! From steps (data) to the plan of one run: placeholders substituted, programs
 //! resolved from `[programs]`, each step's `when` judged against the decision
 //! (skipped steps stay in the plan with their reason), each step's time limit, and
-//! verify last. Also the rollback plan. Every plan it returns passed [`guard`]: the
-//! production SHA recorded once, first, and verify last with at least one URL.
-//! Pure: it runs nothing.
+//! verify last. Also the rollback plan. A [`Plan`] is built once per run, by
+//! [`Plan::deploy`] or [`Plan::rollback`], and every plan passed [`guard`]: the
+//! record-first rule (`crate::config::record_first`, the one place it is written)
+//! and verify last with at least one URL. After the decision, [`Plan::judge`] only
+//! marks the steps whose `when` does not apply. Pure: it runs nothing.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::steps::Values;
 use super::{Context, RunbookError};
+use crate::config::record_first::{self, Breach, RuleStep};
 use crate::config::{Builtin, StepConfig, TargetConfig, When};
 
 /// A step's time limit when its config gives none.
@@ -47,6 +50,8 @@ pub enum Maintenance {
 pub struct PlannedStep {
     pub name: String,
     pub action: Action,
+    /// When it runs (judged against the decision into `skip`).
+    pub when: When,
     /// Why it will not run (its `when` does not apply), if so.
     pub skip: Option<String>,
     pub maintenance: Option<Maintenance>,
@@ -141,42 +146,100 @@ pub fn require_smoke_urls(ctx: &Context) -> Result<(), RunbookError> {
     Ok(())
 }
 
-/// What every plan must be, whatever the config says: its first step records the
-/// production SHA, on every run, and no other step does (so nothing can change
-/// production before it); its last step verifies at least one smoke URL.
-fn guard(plan: Vec<PlannedStep>, ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
-    let wrong = |problem: String| RunbookError::RecordNotFirst {
-        target: ctx.target.clone(),
-        problem,
-    };
-    let records = plan
-        .iter()
-        .filter(|s| s.action == Action::RecordProduction)
-        .count();
-    match plan.first() {
-        _ if records == 0 => return Err(wrong("never records the production SHA".to_owned())),
-        _ if records > 1 => {
-            return Err(wrong(format!("records the production SHA {records} times")));
-        }
-        Some(first) if first.action != Action::RecordProduction => {
-            return Err(wrong(format!(
-                "runs {:?} before recording the production SHA",
-                first.name
-            )));
-        }
-        Some(first) if first.skip.is_some() => {
-            return Err(wrong(format!(
+impl RuleStep for PlannedStep {
+    fn step_name(&self) -> &str {
+        &self.name
+    }
+    fn records_production(&self) -> bool {
+        self.action == Action::RecordProduction
+    }
+    fn step_when(&self) -> When {
+        self.when
+    }
+}
+
+/// What every plan must be, whatever the config says: the record-first rule holds
+/// (its first step records the production SHA, on every run, and no other step
+/// does, so nothing can change production before it); its last step verifies at
+/// least one smoke URL.
+fn guard(plan: Vec<PlannedStep>, ctx: &Context) -> Result<Plan, RunbookError> {
+    let none: &[PlannedStep] = &[];
+    if let Some(breach) = record_first::breaches(Some(&plan), none).into_iter().next() {
+        let problem = match breach {
+            Breach::Never | Breach::InExtraSteps => "never records the production SHA".to_owned(),
+            Breach::Times(records) => format!("records the production SHA {records} times"),
+            Breach::RunsBefore(first) => {
+                format!("runs {first:?} before recording the production SHA")
+            }
+            Breach::OnlyWhen(when) => format!(
                 "skips recording the production SHA ({})",
-                first.skip.as_deref().unwrap_or_default()
-            )));
-        }
-        _ => {}
+                skip_reason(when, false, false).unwrap_or_default()
+            ),
+        };
+        return Err(RunbookError::RecordNotFirst {
+            target: ctx.target.clone(),
+            problem,
+        });
     }
     match plan.last().map(|s| &s.action) {
-        Some(Action::Verify { urls }) if !urls.is_empty() => Ok(plan),
+        Some(Action::Verify { urls }) if !urls.is_empty() => Ok(Plan { steps: plan }),
         _ => Err(RunbookError::NoSmokeUrls {
             target: ctx.target.clone(),
         }),
+    }
+}
+
+/// Why a step with `when` does not run on this decision, if it does not.
+fn skip_reason(when: When, downtime: bool, migrations: bool) -> Option<String> {
+    match when {
+        When::Always => None,
+        When::Downtime if downtime => None,
+        When::Downtime => Some("zero-downtime deploy".to_owned()),
+        When::Migrations if migrations => None,
+        When::Migrations => Some("no pending migrations".to_owned()),
+    }
+}
+
+/// The runbook of one run, validated: placeholders substituted, programs resolved,
+/// the record-first rule and verify last checked. Built once per run (by
+/// [`Plan::deploy`] or [`Plan::rollback`]) and passed to the preflight, the printed
+/// plan and the run; it reads as the slice of its steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    steps: Vec<PlannedStep>,
+}
+
+impl std::ops::Deref for Plan {
+    type Target = [PlannedStep];
+    fn deref(&self) -> &[PlannedStep] {
+        &self.steps
+    }
+}
+
+impl Plan {
+    /// The deploy plan of `configs` (a target's steps) for this context; the
+    /// production SHA is recorded first and verify comes last, or it is an error.
+    pub fn deploy(configs: &[StepConfig], ctx: &Context) -> Result<Self, RunbookError> {
+        plan(configs, ctx)
+    }
+
+    /// The rollback plan that restores `sha`: record, fetch, check out, force-push
+    /// with a lease, deploy, verify.
+    pub fn rollback(sha: &str, ctx: &Context) -> Result<Self, RunbookError> {
+        rollback_plan(sha, ctx)
+    }
+
+    /// Marks, after the decision (`ctx.downtime`, `ctx.migrations`), the steps whose
+    /// `when` does not apply; nothing else changes.
+    pub fn judge(&mut self, ctx: &Context) {
+        for step in &mut self.steps {
+            step.skip = skip_reason(step.when, ctx.downtime, ctx.migrations);
+        }
+    }
+
+    /// The steps, in order.
+    pub fn steps(&self) -> &[PlannedStep] {
+        &self.steps
     }
 }
 
@@ -206,7 +269,7 @@ pub fn require_attended(
 
 /// Turns step configs into the plan for this context; the production SHA is
 /// recorded first and verify comes last, or it is an error.
-pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Plan, RunbookError> {
     require_smoke_urls(ctx)?;
     let values = Values::new(&ctx.target, &ctx.config);
     let mut plan = Vec::with_capacity(configs.len() + 1);
@@ -228,17 +291,11 @@ pub fn plan(configs: &[StepConfig], ctx: &Context) -> Result<Vec<PlannedStep>, R
                 }
             }
         };
-        let skip = match step.when {
-            When::Always => None,
-            When::Downtime if ctx.downtime => None,
-            When::Downtime => Some("zero-downtime deploy".to_owned()),
-            When::Migrations if ctx.migrations => None,
-            When::Migrations => Some("no pending migrations".to_owned()),
-        };
         plan.push(PlannedStep {
             name,
             action,
-            skip,
+            when: step.when,
+            skip: skip_reason(step.when, ctx.downtime, ctx.migrations),
             maintenance: maintenance_of(step),
             timeout: timeout_of(step),
         });
@@ -253,6 +310,7 @@ fn verify_step(ctx: &Context) -> PlannedStep {
         action: Action::Verify {
             urls: ctx.config.smoke_urls.clone(),
         },
+        when: When::Always,
         skip: None,
         maintenance: None,
         timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
@@ -290,7 +348,7 @@ fn maintenance_of(step: &StepConfig) -> Option<Maintenance> {
 
 /// The rollback runbook: read what production runs, put `sha` on the deploy
 /// remote from the app's clone, deploy, verify.
-pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, RunbookError> {
+fn rollback_plan(sha: &str, ctx: &Context) -> Result<Plan, RunbookError> {
     require_smoke_urls(ctx)?;
     let t = &ctx.config;
     // Forced only over the production SHA the run judged: a push by someone else
@@ -307,6 +365,7 @@ pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, Runbo
             args: args.iter().map(|a| (*a).to_owned()).collect(),
             dir: ctx.app_dir(),
         },
+        when: When::Always,
         skip: None,
         maintenance: None,
         timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
@@ -316,6 +375,7 @@ pub fn rollback_plan(sha: &str, ctx: &Context) -> Result<Vec<PlannedStep>, Runbo
         PlannedStep {
             name: "record the production SHA".to_owned(),
             action: Action::RecordProduction,
+            when: When::Always,
             skip: None,
             maintenance: None,
             timeout: minutes(DEFAULT_TIMEOUT_MINUTES),
@@ -356,7 +416,7 @@ mod tests {
 
     #[test]
     fn zero_downtime_plan_skips_maintenance_and_migrate() {
-        let plan = plan(&steps::default_steps(), &ctx(false, false)).unwrap();
+        let plan = Plan::deploy(&steps::default_steps(), &ctx(false, false)).unwrap();
         let names = runs(&plan);
         assert!(
             !names.iter().any(|n| n.contains("maintenance")),
@@ -370,7 +430,7 @@ mod tests {
 
     #[test]
     fn downtime_plan_with_migrations_wraps_migrate_in_maintenance() {
-        let plan = plan(&steps::default_steps(), &ctx(true, true)).unwrap();
+        let plan = Plan::deploy(&steps::default_steps(), &ctx(true, true)).unwrap();
         let names = runs(&plan);
         let on = names.iter().position(|n| n == "maintenance on").unwrap();
         let migrate = names.iter().position(|n| n == "migrate").unwrap();
@@ -382,7 +442,7 @@ mod tests {
 
     #[test]
     fn commands_use_configured_programs_and_run_in_the_app_clone() {
-        let plan = plan(&steps::default_steps(), &ctx(false, false)).unwrap();
+        let plan = Plan::deploy(&steps::default_steps(), &ctx(false, false)).unwrap();
         let deploy = plan.iter().find(|s| s.name == "deploy").unwrap();
         assert_eq!(
             deploy.action,
@@ -405,7 +465,7 @@ mod tests {
     #[test]
     fn merge_describes_every_repo() {
         let c = ctx(false, false);
-        let plan = plan(&steps::default_steps(), &c).unwrap();
+        let plan = Plan::deploy(&steps::default_steps(), &c).unwrap();
         let merge = plan.iter().find(|s| s.action == Action::Merge).unwrap();
         let lines = merge.describe(&c);
         assert_eq!(lines.len(), 8);
@@ -416,7 +476,7 @@ mod tests {
     #[test]
     fn rollback_force_pushes_the_sha_then_deploys() {
         let c = ctx(false, false);
-        let plan = rollback_plan("abc1234", &c).unwrap();
+        let plan = Plan::rollback("abc1234", &c).unwrap();
         assert_eq!(plan[0].action, Action::RecordProduction);
         let lines: Vec<String> = plan.iter().flat_map(|s| s.describe(&c)).collect();
         let text = lines.join("\n");
@@ -446,7 +506,7 @@ mod tests {
     }
 
     fn refusal(configs: &[StepConfig], c: &Context) -> String {
-        plan(configs, c).unwrap_err().to_string()
+        Plan::deploy(configs, c).unwrap_err().to_string()
     }
 
     #[test]
@@ -454,7 +514,7 @@ mod tests {
         let c = ctx(false, false);
         let record = step("record", Some(Builtin::RecordProduction), When::Always);
         let deploy = step("deploy", None, When::Always);
-        assert!(plan(&[record.clone(), deploy.clone()], &c).is_ok());
+        assert!(Plan::deploy(&[record.clone(), deploy.clone()], &c).is_ok());
 
         let late = refusal(&[deploy.clone(), record.clone()], &c);
         assert!(
@@ -487,6 +547,49 @@ mod tests {
     }
 
     #[test]
+    fn the_record_step_must_run_on_every_decision_not_only_on_this_one() {
+        // A decision with migrations would run a `when = "migrations"` record step,
+        // but the next one would not: the rule is on the runbook, not on one run.
+        let c = ctx(true, true);
+        let sometimes = step("record", Some(Builtin::RecordProduction), When::Migrations);
+        let deploy = step("deploy", None, When::Always);
+        let message = refusal(&[sometimes, deploy], &c);
+        assert!(
+            message.contains("skips recording the production SHA (no pending migrations)"),
+            "{message}"
+        );
+        // A record step in the extra steps (appended after the runbook) is one too many.
+        let mut configs = steps::default_steps();
+        configs.push(step("again", Some(Builtin::RecordProduction), When::Always));
+        let twice = refusal(&configs, &c);
+        assert!(
+            twice.contains("records the production SHA 2 times"),
+            "{twice}"
+        );
+    }
+
+    #[test]
+    fn judging_marks_skips_from_the_decision_without_rebuilding() {
+        let mut c = ctx(false, false);
+        let mut plan = Plan::deploy(&steps::default_steps(), &c).unwrap();
+        let before: Vec<String> = plan.iter().map(|s| s.name.clone()).collect();
+        assert!(!runs(&plan).contains(&"migrate".to_owned()));
+        c.downtime = true;
+        c.migrations = true;
+        plan.judge(&c);
+        let names = runs(&plan);
+        assert!(names.contains(&"migrate".to_owned()), "{names:?}");
+        assert!(names.contains(&"maintenance on".to_owned()), "{names:?}");
+        let after: Vec<String> = plan.iter().map(|s| s.name.clone()).collect();
+        assert_eq!(before, after);
+        assert_eq!(
+            plan,
+            Plan::deploy(&steps::default_steps(), &c).unwrap(),
+            "judged after the decision = built on it"
+        );
+    }
+
+    #[test]
     fn a_target_without_smoke_urls_gets_no_plan() {
         let mut c = ctx(false, false);
         c.config.smoke_urls.clear();
@@ -495,7 +598,7 @@ mod tests {
             message.contains("targets.production.smoke_urls is missing or empty"),
             "{message}"
         );
-        let message = rollback_plan("abc1234", &c).unwrap_err().to_string();
+        let message = Plan::rollback("abc1234", &c).unwrap_err().to_string();
         assert!(message.contains("smoke_urls = ["), "{message}");
     }
 
@@ -513,7 +616,7 @@ mod tests {
     #[test]
     fn migrate_gets_a_longer_time_limit_and_config_wins() {
         let mut configs = steps::default_steps();
-        let plan_of = |configs: &[StepConfig]| plan(configs, &ctx(true, true)).unwrap();
+        let plan_of = |configs: &[StepConfig]| Plan::deploy(configs, &ctx(true, true)).unwrap();
         let limit = |plan: &[PlannedStep], name: &str| {
             plan.iter().find(|s| s.name == name).unwrap().timeout
         };

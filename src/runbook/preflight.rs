@@ -7,8 +7,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::plan::{Action, PlannedStep};
-use super::{Context, RunbookError, steps};
+use super::plan::{Action, Plan, PlannedStep};
+use super::{Context, RunbookError};
 
 /// Before the lock: every existing clone has a git identity (user.name and
 /// user.email) for the merge commit, so that a deploy never stops at the merge after
@@ -17,33 +17,25 @@ pub fn require_git_identity(ctx: &Context) -> Result<(), RunbookError> {
     for repo in ctx.repos.iter().filter(|r| r.dir.is_dir()) {
         ctx.git(&repo.dir)
             .identity()
-            .map_err(|_| RunbookError::Git {
-                command: format!("{} var GIT_COMMITTER_IDENT", ctx.programs.git),
-                dir: repo.dir.clone(),
-                message: format!(
-                    "{} has no git identity for the merge commit (user.name and user.email); set one with `git -C {dir} config user.name \"NAME\"` and `git -C {dir} config user.email \"ADDRESS\"` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
-                    repo.name,
-                    dir = repo.dir.display()
-                ),
+            .map_err(|source| RunbookError::NoGitIdentity {
+                repo: repo.name.clone(),
+                source: Box::new(source),
             })?;
     }
     Ok(())
 }
 
-/// Read-only checks before anything changes: every program the planned steps start
-/// can be started, every clone exists and is clean, and every release branch on
-/// origin still points at the SHA the gate checked.
-pub fn preflight(ctx: &Context) -> Result<(), RunbookError> {
-    let planned = super::plan(&steps::target_steps(&ctx.config), ctx)?;
-    require_programs(&planned, ctx)?;
+/// Read-only checks before anything changes: every program the steps of `plan`
+/// (the run's own, built once) start can be started, every clone exists and is
+/// clean, and every release branch on origin still points at the SHA the gate
+/// checked.
+pub fn preflight(ctx: &Context, plan: &Plan) -> Result<(), RunbookError> {
+    require_programs(plan, ctx)?;
     require_git_identity(ctx)?;
     let release = &ctx.config.release_branch;
     for repo in &ctx.repos {
         if !repo.dir.is_dir() {
-            return Err(RunbookError::MissingClone {
-                repo: repo.name.clone(),
-                dir: repo.dir.clone(),
-            });
+            return Err(repo.missing());
         }
         let git = ctx.git(&repo.dir);
         let status = git.dirty()?;
@@ -148,5 +140,54 @@ fn fix(program: &str, ctx: &Context) -> String {
             "install it, or give its full path in the step's command in targets.{}",
             ctx.target
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Builtin, StepConfig, When};
+    use crate::runbook::testing::ctx;
+
+    fn step(name: &str, command: &[&str], builtin: Option<Builtin>) -> StepConfig {
+        StepConfig {
+            name: name.to_owned(),
+            command: command.iter().map(|a| (*a).to_owned()).collect(),
+            when: When::Always,
+            manual: false,
+            builtin,
+            timeout_minutes: None,
+        }
+    }
+
+    #[test]
+    fn the_preflight_checks_the_plan_it_is_given() {
+        // The target's config has the default steps; the run's plan has another
+        // program: the preflight judges the plan of the run, not a rebuilt one.
+        let c = ctx(false, false);
+        let record = step("record", &[], Some(Builtin::RecordProduction));
+        let odd = step("odd", &["gatekeeper-no-such-program"], None);
+        let plan = Plan::deploy(&[record, odd], &c).unwrap();
+        let err = preflight(&c, &plan).unwrap_err();
+        assert!(
+            matches!(&err, RunbookError::ProgramMissing { step, .. } if step == "odd"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_clone_gets_the_one_message_with_the_clone_to_run() {
+        let mut c = ctx(false, false);
+        for repo in &mut c.repos {
+            repo.clone_url = format!("https://github.com/{}.git", repo.name);
+        }
+        let record = step("record", &[], Some(Builtin::RecordProduction));
+        let plan = Plan::deploy(&[record, step("ok", &["true"], None)], &c).unwrap();
+        let err = preflight(&c, &plan).unwrap_err();
+        assert!(matches!(err, RunbookError::CloneMissing { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "the local clone of o/apangea is missing at /srv/apangea: clone it with `git clone https://github.com/o/apangea.git /srv/apangea`, or set `workdir` and leave out its `path` so that deploy clones it"
+        );
     }
 }

@@ -33,8 +33,8 @@ pub(super) fn run(
     // on facts collected then (the window starts at the confirmation).
     let (release_shas, judged) =
         Judged::apply(&mut ready.ctx, &judgement.facts, &judgement.decision);
-    let ctx = &ready.ctx;
-    let plan = runbook::plan(&ready.steps, ctx)?;
+    ready.plan.judge(&ready.ctx);
+    let (ctx, plan) = (&ready.ctx, &ready.plan);
     let ran = plan.iter().filter(|s| s.skip.is_none()).count();
     let title = format!(
         "\nRunbook for {} ({ran} of {} steps run):",
@@ -59,6 +59,7 @@ pub(super) fn run(
             args.facts.as_deref(),
             ready.would_clone,
             ctx,
+            plan,
         ));
     }
     let mut prompt_out = super::narration(args.format);
@@ -72,7 +73,7 @@ pub(super) fn run(
     let mut report = rollout::deploy::run(
         rollout::deploy::Deploy {
             ctx,
-            plan: &plan,
+            plan,
             log,
             run: session.id(),
             gate: verdict.clone(),
@@ -148,6 +149,7 @@ fn dry_run_end(
     facts_file: Option<&std::path::Path>,
     would_clone: bool,
     ctx: &runbook::Context,
+    plan: &runbook::Plan,
 ) -> Outcome {
     match facts_file {
         Some(file) => {
@@ -164,7 +166,7 @@ fn dry_run_end(
             );
         }
         None => {
-            if let Err(e) = runbook::preflight(ctx) {
+            if let Err(e) = runbook::preflight(ctx, plan) {
                 let _ = write!(
                     out,
                     "\n✘ Preflight failed: {e}\nDry run: nothing was run.\n"

@@ -21,7 +21,8 @@ use super::super::record::{audit_log, require_confirmable};
 /// A deploy ready to take its lock.
 pub(super) struct Ready {
     pub ctx: runbook::Context,
-    pub steps: Vec<crate::config::StepConfig>,
+    /// The runbook, validated once; the decision marks its skips later.
+    pub plan: runbook::Plan,
     pub gate: Gate,
     pub signer: Option<crate::attest::SigningKey>,
     pub request: Option<Request>,
@@ -57,7 +58,7 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     let steps = steps::target_steps(target);
     // Placeholders, the production SHA recorded first and smoke URLs to verify with
     // are checked before anything is collected or locked.
-    runbook::plan(&steps, &ctx)?;
+    let plan = runbook::Plan::deploy(&steps, &ctx)?;
     let attended = args.dry_run || std::io::IsTerminal::is_terminal(&std::io::stdin());
     runbook::plan::require_attended(&steps, &ctx, attended)?;
     // Policies and overrides before the lock and the sources: a mistake stops here.
@@ -117,7 +118,7 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     }
     Ok(Some(Ready {
         ctx,
-        steps,
+        plan,
         gate,
         signer,
         request,

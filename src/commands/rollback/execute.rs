@@ -28,7 +28,7 @@ pub(super) fn run(
         return Ok(refused);
     }
     let ctx = &*ctx;
-    let plan = runbook::rollback_plan(sha, ctx)?;
+    let plan = runbook::Plan::rollback(sha, ctx)?;
     // Every program the steps start can be started, before anything changes.
     runbook::preflight::require_programs(&plan, ctx)?;
     let title = format!(
