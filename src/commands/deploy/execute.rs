@@ -41,7 +41,7 @@ pub(super) fn run(
         args.target,
         plan.len()
     );
-    print_plan(&mut out, &title, &plan, ctx);
+    print_plan(&mut out, &title, plan, ctx);
     // The guard's baseline is read before the first step.
     let guard = &ready.gate.policies();
     let armed = super::super::guard::arm(
