@@ -22,7 +22,7 @@ pub use chatops::{ChatopsRole, IssueRef, issue_ref};
 pub use guard::GuardConfig;
 pub use policy_key::configured_policy_dir;
 pub use secrets::is_variable_name;
-pub use zone::zone;
+pub use zone::{ZoneError, zone};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -460,7 +460,7 @@ pub enum WindowsError {
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error("the facts' timezone {0}")]
-    Zone(String),
+    Zone(crate::config::ZoneError),
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
 }

@@ -228,7 +228,7 @@ struct Session {
 impl Session {
     fn connect(network: &Network, config: &Config, event: &Event) -> Result<Self, CommandError> {
         let github = network.block_on(async {
-            let transport = network.transport().map_err(|e| e.to_string())?;
+            let transport = network.transport()?;
             crate::sources::github_client(config, &transport, &crate::secrets::process_env)
         });
         let github = github.map_err(|e| {

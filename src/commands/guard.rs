@@ -73,11 +73,11 @@ pub fn arm(
     }
     let env = |var: &str| std::env::var(var).ok();
     let redactor = crate::sources::redactor(config, &env);
-    let nr =
-        NewRelic::connect(network, config, &env).map_err(|e| unguarded(&redactor.scrub(&e)))?;
+    let nr = NewRelic::connect(network, config, &env)
+        .map_err(|e| unguarded(&redactor.scrub(&e.to_string())))?;
     let baseline = plan
         .baseline(&nr)
-        .map_err(|e| unguarded(&redactor.scrub(&e)))?;
+        .map_err(|e| unguarded(&redactor.scrub(&e.to_string())))?;
     let _ = writeln!(
         out,
         "Guard baseline over the last {} minutes: error rate {:.2}%, apdex {:.2}.",

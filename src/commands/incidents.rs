@@ -21,6 +21,7 @@ pub fn read(network: &Network, config: &Config, app: &str) -> OpenIssues {
     let env = |var: &str| std::env::var(var).ok();
     let redactor = crate::sources::redactor(config, &env);
     let found = NewRelic::connect(network, config, &env)
+        .map_err(|e| e.to_string())
         .and_then(|nr| nr.open_issues(app).map_err(|e| e.to_string()));
     match found {
         Ok(open) => OpenIssues {

@@ -209,7 +209,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
             .map(|(repo, head)| Head {
                 repo: repo.clone(),
                 sha: head.as_ref().ok().cloned(),
-                error: head.err(),
+                error: head.err().map(|e| e.to_string()),
             })
             .collect(),
         None => repos

@@ -48,7 +48,7 @@ pub fn run(args: UnlockArgs) -> Result<super::Outcome, CommandError> {
         ));
         return Ok(EXIT_OK);
     };
-    let holder = place.holder(&sha);
+    let holder = place.holder(&sha).map_err(|e| e.to_string());
     let here = crate::audit::host();
     if let Err(why) = may_remove(
         holder.as_ref().map_err(String::as_str),

@@ -53,13 +53,39 @@ const INTENDED: [(&str, &str); 22] = [
     ("Canada/Pacific", "America/Vancouver"),
 ];
 
+/// Why a zone name is refused, with what to write instead (each message starts with
+/// the quoted name).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ZoneError {
+    #[error(
+        "{name:?} is not an IANA time zone name: write the place's name, e.g. \"America/New_York\" (exact case), or \"UTC\""
+    )]
+    Unknown { name: String },
+    #[error(
+        "{name:?} is UTC under another name: write \"UTC\", or the place's Area/Location name (e.g. Europe/London) if you mean a local time with daylight saving"
+    )]
+    UtcAlias { name: String },
+    #[error(
+        "{name:?} is a fixed UTC{hours} offset with no daylight saving, so local times would be wrong half the year: write {instead}"
+    )]
+    FixedOffset {
+        name: String,
+        hours: String,
+        instead: String,
+    },
+    #[error(
+        "{name:?} is a legacy alias the time zone database keeps for old systems: write {instead}"
+    )]
+    Legacy { name: String, instead: String },
+}
+
 /// The zone `name` names, when gatekeeper accepts it; else why not and what to
-/// write instead (the message starts with the quoted name).
-pub fn zone(name: &str) -> Result<Tz, String> {
+/// write instead.
+pub fn zone(name: &str) -> Result<Tz, ZoneError> {
     let Ok(tz) = name.parse::<Tz>() else {
-        return Err(format!(
-            "{name:?} is not an IANA time zone name: write the place's name, e.g. \"America/New_York\" (exact case), or \"UTC\""
-        ));
+        return Err(ZoneError::Unknown {
+            name: name.to_owned(),
+        });
     };
     if name == "UTC" || is_place(name) {
         return Ok(tz);
@@ -74,17 +100,15 @@ pub fn zone(name: &str) -> Result<Tz, String> {
             },
             |(_, place)| (*place).to_owned(),
         );
+    let name = name.to_owned();
     Err(match fixed_offset(tz) {
-        Some(0) => format!(
-            "{name:?} is UTC under another name: write \"UTC\", or the place's Area/Location name (e.g. Europe/London) if you mean a local time with daylight saving"
-        ),
-        Some(seconds) => format!(
-            "{name:?} is a fixed UTC{} offset with no daylight saving, so local times would be wrong half the year: write {instead}",
-            hours(seconds)
-        ),
-        None => format!(
-            "{name:?} is a legacy alias the time zone database keeps for old systems: write {instead}"
-        ),
+        Some(0) => ZoneError::UtcAlias { name },
+        Some(seconds) => ZoneError::FixedOffset {
+            name,
+            hours: hours(seconds),
+            instead,
+        },
+        None => ZoneError::Legacy { name, instead },
     })
 }
 
@@ -157,12 +181,12 @@ mod tests {
             ("Japan", "fixed UTC+9", "Area/Location"),
         ];
         for (name, why, instead) in cases {
-            let message = zone(name).unwrap_err();
+            let message = zone(name).unwrap_err().to_string();
             assert!(message.starts_with(&format!("{name:?}")), "{message}");
             assert!(message.contains(why), "{name}: {message}");
             assert!(message.contains(instead), "{name}: {message}");
         }
-        let message = zone("Mars/Olympus").unwrap_err();
+        let message = zone("Mars/Olympus").unwrap_err().to_string();
         assert!(message.contains("not an IANA time zone name"), "{message}");
         assert!(zone("america/new_york").is_err());
         assert!(zone("").is_err());

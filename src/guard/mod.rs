@@ -15,8 +15,20 @@ use serde_json::{Value, json};
 use crate::config::{Config, TargetConfig};
 use crate::policy::{PolicySet, Settings};
 use crate::runbook::signals::{Interruption, Watch};
+use crate::sources::newrelic::NewRelicError;
 use crate::sources::newrelic::blocking::NewRelic;
 use crate::sources::newrelic::metrics::{self, Figures};
+
+/// Why the guard could not read New Relic's figures.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    NewRelic(#[from] NewRelicError),
+    #[error(
+        "New Relic has no error rate and apdex for {app} over the last {minutes} minutes: check targets.*.app against its appName"
+    )]
+    NoBaseline { app: String, minutes: u32 },
+}
 
 /// What the guard of a deploy will do, resolved from the config and the settings.
 #[derive(Debug, Clone)]
@@ -86,24 +98,27 @@ impl Plan {
 
     /// Reads the baseline: the figures of the last `baseline_minutes`. No data is
     /// an error (a guard without a baseline judges nothing).
-    pub fn baseline(&self, nr: &NewRelic) -> Result<Figures, String> {
+    pub fn baseline(&self, nr: &NewRelic) -> Result<Figures, ReadError> {
         let since = format!("{} minutes", self.baseline_minutes);
         let figures = self.read(nr, &since)?;
         if !figures.has_data() {
-            return Err(format!(
-                "New Relic has no error rate and apdex for {} over the last {} minutes: check targets.*.app against its appName",
-                self.app, self.baseline_minutes
-            ));
+            return Err(ReadError::NoBaseline {
+                app: self.app.clone(),
+                minutes: self.baseline_minutes,
+            });
         }
         Ok(figures)
     }
 
-    fn read(&self, nr: &NewRelic, since: &str) -> Result<Figures, String> {
+    fn read(&self, nr: &NewRelic, since: &str) -> Result<Figures, ReadError> {
         let nrql = metrics::nrql(&self.app, since, self.apdex_t, false);
-        let answer = nr
-            .query(&metrics::request_body(nr.account_id, &nrql))
-            .map_err(|e| e.to_string())?;
-        metrics::parse_single(&answer).map_err(|e| format!("{} answered {e}", nr.url()))
+        let answer = nr.query(&metrics::request_body(nr.account_id, &nrql))?;
+        metrics::parse_single(&answer).map_err(|e| {
+            ReadError::NewRelic(NewRelicError::Answer {
+                url: nr.url().to_owned(),
+                message: e.to_string(),
+            })
+        })
     }
 }
 
@@ -192,7 +207,7 @@ pub fn watch(
                     apdex: None,
                     count: None,
                 },
-                error: Some(e),
+                error: Some(e.to_string()),
             },
         };
         let _ = writeln!(out, "{}", line(plan, &report.baseline, &sample));

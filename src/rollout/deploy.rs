@@ -28,7 +28,7 @@ pub struct Deploy<'a> {
     pub actor: Option<crate::audit::Actor>,
     /// After a person's yes: collects and decides again, and answers the decision
     /// to run on, or what changed while the question waited.
-    pub recheck: Option<&'a mut dyn FnMut() -> Result<Gate, String>>,
+    pub recheck: Option<&'a mut dyn FnMut() -> Result<Gate, super::judged::Recheck>>,
 }
 
 /// Records that the gate denied the deploy: nothing was touched.

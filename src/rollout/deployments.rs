@@ -11,8 +11,9 @@ use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Gate, Record, Run, Ru
 use crate::config::{Config, TargetConfig};
 use crate::net::Network;
 use crate::secrets::{self, Env};
+use crate::sources::ConnectError;
 use crate::sources::deployments::{Deployment, Payload, State};
-use crate::sources::github::GitHub;
+use crate::sources::github::{GitHub, GithubError};
 
 use super::{RunKind, RunReport};
 
@@ -70,16 +71,16 @@ impl Shared {
         target: &TargetConfig,
         env: Env<'_>,
         who: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ConnectError> {
         let (github, login) = network.block_on(async {
-            let transport = network.transport().map_err(|e| e.to_string())?;
+            let transport = network.transport()?;
             let github = crate::sources::github_client(config, &transport, env)?;
             let login = if who {
                 github.login().await.map_err(|e| e.to_string()).map(Some)
             } else {
                 Ok(None)
             };
-            Ok::<_, String>((github, login))
+            Ok::<_, ConnectError>((github, login))
         })?;
         let (github_login, login_error) = match login {
             Ok(l) => (l, None),
@@ -101,31 +102,28 @@ impl Shared {
     }
 
     /// The target's deployments, newest first, each with its latest status.
-    pub fn list(&self, environment: &str) -> Result<Vec<Deployment>, String> {
+    pub fn list(&self, environment: &str) -> Result<Vec<Deployment>, GithubError> {
         self.network
             .block_on(self.github.deployments(&self.repo, environment))
-            .map_err(|e| e.to_string())
     }
 
     /// Every deployment of the target on `sha`, every page (bounded), newest first,
     /// without statuses.
-    pub fn list_of_sha(&self, environment: &str, sha: &str) -> Result<Vec<Deployment>, String> {
+    pub fn list_of_sha(
+        &self,
+        environment: &str,
+        sha: &str,
+    ) -> Result<Vec<Deployment>, GithubError> {
         self.network
             .block_on(self.github.deployments_of_sha(&self.repo, environment, sha))
-            .map_err(|e| e.to_string())
     }
 
     /// The head of `branch` in each of `repos`, or why it could not be read.
-    pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, String>> {
+    pub fn heads(&self, repos: &[String], branch: &str) -> Vec<Result<String, GithubError>> {
         self.network.block_on(async {
             let mut heads = Vec::new();
             for repo in repos {
-                heads.push(
-                    self.github
-                        .branch_head(repo, branch)
-                        .await
-                        .map_err(|e| e.to_string()),
-                );
+                heads.push(self.github.branch_head(repo, branch).await);
             }
             heads
         })
@@ -181,7 +179,8 @@ impl Shared {
                 .transport()
                 .map_err(|e| e.to_string())?;
             let github =
-                crate::sources::github_client(&self.config, &transport, &secrets::process_env)?;
+                crate::sources::github_client(&self.config, &transport, &secrets::process_env)
+                    .map_err(|e| e.to_string())?;
             let created = github
                 .create_deployment(&self.repo, &sha, &report.target, &payload)
                 .await

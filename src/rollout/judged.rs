@@ -52,7 +52,7 @@ impl Judged {
     }
 
     /// The second decision goes on only as an allow of the same run: or what changed.
-    pub fn still(&self, decision: &Decision, facts: &Facts) -> Result<(), String> {
+    pub fn still(&self, decision: &Decision, facts: &Facts) -> Result<(), Recheck> {
         let mut changed = Vec::new();
         if !decision.allow {
             let failing: Vec<&str> = decision.failing().map(|c| c.id.as_str()).collect();
@@ -96,10 +96,22 @@ impl Judged {
         if changed.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "{}: run `gatekeeper deploy` again",
-                changed.join("; ")
-            ))
+            Err(Recheck::Changed(changed))
         }
     }
+}
+
+/// Why the decision made again after a person's yes does not let the run go on
+/// (said after "while you confirmed, ").
+#[derive(Debug, thiserror::Error)]
+pub enum Recheck {
+    #[error("the facts could not be collected again: {0}")]
+    Collect(String),
+    #[error("interrupted by {0}")]
+    Interrupted(&'static str),
+    #[error("the policies could not decide again: {0}")]
+    Decide(String),
+    /// What changed since the allow the person saw.
+    #[error("{}: run `gatekeeper deploy` again", .0.join("; "))]
+    Changed(Vec<String>),
 }

@@ -27,7 +27,7 @@ use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{Context, PlannedStep, Report, RunbookError, Stop, Unrecorded};
 
-pub use judged::Judged;
+pub use judged::{Judged, Recheck};
 pub use progress::Progress;
 pub use session::Session;
 

@@ -161,38 +161,51 @@ impl Holder {
     }
 
     /// Reads a lock commit's message back; every field must be there.
-    pub fn parse(message: &str) -> Result<Holder, String> {
-        let field = |key: &str| {
+    pub fn parse(message: &str) -> Result<Holder, HolderError> {
+        let field = |key: &'static str| {
             message
                 .lines()
                 .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
                 .map(str::to_owned)
-                .ok_or_else(|| format!("the lock commit names no `{key}`"))
+                .ok_or(HolderError::Missing(key))
         };
         let started = field("started_at")?;
         Ok(Holder {
             command: field("command")?,
             user: field("user")?,
             host: field("host")?,
-            pid: field("pid")?
-                .parse()
-                .map_err(|_| "the lock commit's pid is not a number".to_owned())?,
+            pid: number("pid", &field("pid")?)?,
             started_at: DateTime::parse_from_rfc3339(&started)
-                .map_err(|_| format!("the lock commit's started_at {started:?} is not a time"))?
+                .map_err(|_| HolderError::NotATime(started.clone()))?
                 .with_timezone(&Utc),
             run_id: field("run_id")?,
             // Optional: locks of older versions name neither.
             boot_id: field("boot_id").ok(),
             pid_start: match field("pid_start") {
-                Ok(start) => Some(
-                    start
-                        .parse()
-                        .map_err(|_| "the lock commit's pid_start is not a number".to_owned())?,
-                ),
+                Ok(start) => Some(number("pid_start", &start)?),
                 Err(_) => None,
             },
         })
     }
+}
+
+fn number<N: std::str::FromStr>(key: &'static str, text: &str) -> Result<N, HolderError> {
+    text.parse().map_err(|_| HolderError::NotANumber(key))
+}
+
+/// Why a lock commit's holder could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HolderError {
+    #[error("{0:?} is not a commit")]
+    NotACommit(String),
+    #[error("the lock commit names no `{0}`")]
+    Missing(&'static str),
+    #[error("the lock commit's {0} is not a number")]
+    NotANumber(&'static str),
+    #[error("the lock commit's started_at {0:?} is not a time")]
+    NotATime(String),
+    #[error(transparent)]
+    Git(#[from] git::GitError),
 }
 
 fn one_line(text: &str) -> String {
@@ -254,9 +267,9 @@ impl Place {
 
     /// Who holds the lock at `sha` (fetched into a private ref of the clone, so that
     /// neither `FETCH_HEAD` nor a branch of the clone changes).
-    pub fn holder(&self, sha: &str) -> Result<Holder, String> {
+    pub fn holder(&self, sha: &str) -> Result<Holder, HolderError> {
         if !git::is_sha(sha) || sha.len() != 40 {
-            return Err(format!("{sha:?} is not a commit"));
+            return Err(HolderError::NotACommit(sha.to_owned()));
         }
         let seen = format!("refs/gatekeeper/seen/locks/{}", self.target);
         let spec = format!("+{}:{seen}", refname(&self.target));
@@ -268,11 +281,8 @@ impl Place {
             "--no-write-fetch-head",
             &self.remote,
             &spec,
-        ])
-        .map_err(|e| e.to_string())?;
-        let message = git
-            .run(&["log", "-1", "--format=%B", sha])
-            .map_err(|e| e.to_string())?;
+        ])?;
+        let message = git.run(&["log", "-1", "--format=%B", sha])?;
         Holder::parse(&message)
     }
 
@@ -498,7 +508,7 @@ pub fn explain(
             remote: place.remote.clone(),
             refname: refname(&place.target),
             sha: current.to_owned(),
-            message,
+            message: message.to_string(),
         },
     }
 }
@@ -586,7 +596,9 @@ mod tests {
 
     #[test]
     fn a_message_missing_a_field_is_unreadable() {
-        let err = Holder::parse("gatekeeper lock for production\n\ncommand: deploy\n").unwrap_err();
+        let err = Holder::parse("gatekeeper lock for production\n\ncommand: deploy\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("names no `started_at`"), "{err}");
     }
 

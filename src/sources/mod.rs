@@ -21,7 +21,7 @@ use crate::config::{Config, TargetConfig};
 use crate::facts::{CiBuild, Facts, Production, PullRequest, RepoFacts, SCHEMA, Window};
 use crate::net::{self, Credential, Policy, Transport};
 use crate::secrets::{Env, Redactor};
-use github::GitHub;
+use github::{GitHub, GithubError};
 
 /// What to collect, and for which moment and window.
 pub struct Request<'a> {
@@ -355,11 +355,28 @@ pub fn missing_secrets(config: &Config, env: Env<'_>, sections: &[&str]) -> Vec<
         .collect()
 }
 
-fn missing_section(config: &Config, section: &str, keys: &str) -> String {
-    format!(
-        "no [{section}] section in config {}: add one with {keys}",
-        config.path.display()
-    )
+fn missing_section(config: &Config, section: &'static str, keys: &'static str) -> String {
+    ConnectError::NoSection {
+        section,
+        keys,
+        config: config.path.clone(),
+    }
+    .to_string()
+}
+
+/// Why a client of a service could not be set up, before any request: what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("no [{section}] section in config {}: add one with {keys}", config.display())]
+    NoSection {
+        section: &'static str,
+        keys: &'static str,
+        config: std::path::PathBuf,
+    },
+    #[error(transparent)]
+    Http(#[from] net::HttpError),
+    #[error(transparent)]
+    Github(#[from] GithubError),
 }
 
 /// Each repo's last completed build; the outer error is about Jenkins as a whole.
@@ -482,7 +499,7 @@ async fn collect_github(
     // The notices as they stood at this moment (the end of time when live).
     as_of: DateTime<Utc>,
 ) -> GithubResults {
-    let client = match github_client(config, transport, env) {
+    let client = match github_client(config, transport, env).map_err(|e| e.to_string()) {
         Ok(mut c) => {
             let (rest, graphql) = expected_github_requests(target);
             c.expect_requests(rest, graphql);
@@ -516,14 +533,17 @@ pub fn github_client(
     config: &Config,
     transport: &Transport,
     env: Env<'_>,
-) -> Result<GitHub, String> {
+) -> Result<GitHub, ConnectError> {
     let gc = config
         .github
         .as_ref()
-        .ok_or_else(|| missing_section(config, "github", "url and token_env"))?;
-    let token = net::secret(env, &gc.token_env, "github.token_env", "GitHub token")
-        .map_err(|e| e.to_string())?;
-    GitHub::new(&gc.url, &token, &gc.token_env, transport).map_err(|e| e.to_string())
+        .ok_or_else(|| ConnectError::NoSection {
+            section: "github",
+            keys: "url and token_env",
+            config: config.path.clone(),
+        })?;
+    let token = net::secret(env, &gc.token_env, "github.token_env", "GitHub token")?;
+    Ok(GitHub::new(&gc.url, &token, &gc.token_env, transport)?)
 }
 
 /// About how many GitHub requests a check of `target` makes, REST and GraphQL

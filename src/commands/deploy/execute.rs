@@ -8,7 +8,7 @@ use crate::audit::{self, AuditLog};
 use crate::cli::DeployArgs;
 use crate::config::Config;
 use crate::gate::Gate;
-use crate::rollout::{self, Judged, Session};
+use crate::rollout::{self, Judged, Recheck, Session};
 use crate::runbook::{self, signals::Watch};
 
 use super::super::collect::{Collected, collect_or_interrupt};
@@ -120,19 +120,17 @@ fn recheck(
     watch: &Watch,
     log: &AuditLog,
     judged: &Judged,
-) -> Result<audit::Gate, String> {
+) -> Result<audit::Gate, Recheck> {
     let facts = match collect_or_interrupt(gate.collector(), verbose, watch) {
         Collected::Facts(collected) => match *collected {
             Ok(facts) => facts,
-            Err(e) => return Err(format!("the facts could not be collected again: {e}")),
+            Err(e) => return Err(Recheck::Collect(e.to_string())),
         },
-        Collected::Interrupted(signal) => {
-            return Err(format!("interrupted by {}", signal.name()));
-        }
+        Collected::Interrupted(signal) => return Err(Recheck::Interrupted(signal.name())),
     };
     let again = gate
         .decide(facts)
-        .map_err(|e| format!("the policies could not decide again: {e}"))?;
+        .map_err(|e| Recheck::Decide(e.to_string()))?;
     super::super::record::append_or_warn(log, &again.record("deploy"));
     judged.still(&again.decision, &again.facts)?;
     eprintln!(

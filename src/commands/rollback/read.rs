@@ -59,7 +59,8 @@ pub(super) fn production(
                     &crate::secrets::process_env,
                     false,
                 )
-                .and_then(|s| s.list_of_sha(&name, &current))
+                .map_err(|e| e.to_string())
+                .and_then(|s| s.list_of_sha(&name, &current).map_err(|e| e.to_string()))
             });
             (listed, github_production(&network, &config, &target))
         }
@@ -104,7 +105,8 @@ fn github_production(
 ) -> Result<String, String> {
     network.block_on(async {
         let transport = network.transport().map_err(|e| e.to_string())?;
-        let gh = sources::github_client(config, &transport, &crate::secrets::process_env)?;
+        let gh = sources::github_client(config, &transport, &crate::secrets::process_env)
+            .map_err(|e| e.to_string())?;
         gh.branch_head(&target.deploy_repo, &target.base_branch)
             .await
             .map_err(|e| e.to_string())

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::facts::Incident;
 use crate::net::{self, Credential, HttpError, Network, Transport};
 use crate::secrets::Env;
+use crate::sources::ConnectError;
 
 pub struct NewRelic {
     network: Network,
@@ -21,23 +22,24 @@ pub struct NewRelic {
 impl NewRelic {
     /// Connects with the `[newrelic]` section of `config`, on the run's `network`;
     /// an error says what to fix.
-    pub fn connect(network: &Network, config: &Config, env: Env<'_>) -> Result<Self, String> {
-        let nc = config.newrelic.as_ref().ok_or_else(|| {
-            format!(
-                "no [newrelic] section in config {}: add one with account_id and api_key_env",
-                config.path.display()
-            )
-        })?;
+    pub fn connect(network: &Network, config: &Config, env: Env<'_>) -> Result<Self, ConnectError> {
+        let nc = config
+            .newrelic
+            .as_ref()
+            .ok_or_else(|| ConnectError::NoSection {
+                section: "newrelic",
+                keys: "account_id and api_key_env",
+                config: config.path.clone(),
+            })?;
         let key = net::secret(
             env,
             &nc.api_key_env,
             "newrelic.api_key_env",
             "New Relic user API key",
-        )
-        .map_err(|e| e.to_string())?;
-        let key = Credential::new(&nc.url, "API-Key", &key).map_err(|e| e.to_string())?;
+        )?;
+        let key = Credential::new(&nc.url, "API-Key", &key)?;
         // Set up once here, so that a transport that cannot be made is said now.
-        network.transport().map_err(|e| e.to_string())?;
+        network.transport()?;
         Ok(Self {
             network: network.clone(),
             url: nc.url.clone(),

@@ -43,15 +43,20 @@ pub fn request_body(account_id: u64, nrql: &str) -> Value {
     json!({"query": QUERY, "variables": {"accountId": account_id, "nrql": nrql}})
 }
 
+/// What in an answer is not what New Relic answers, said in a few words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
 /// The figures of a single-value answer (one row).
-pub fn parse_single(v: &Value) -> Result<Figures, String> {
-    let rows = rows(v)?;
+pub fn parse_single(v: &Value) -> Result<Figures, Unreadable> {
+    let rows = rows(v).map_err(Unreadable)?;
     Ok(rows.first().map_or(Figures::NONE, figures))
 }
 
 /// The figures of each minute of a time-series answer, oldest first.
-pub fn parse_series(v: &Value) -> Result<Vec<Figures>, String> {
-    let mut rows: Vec<&Value> = rows(v)?.iter().collect();
+pub fn parse_series(v: &Value) -> Result<Vec<Figures>, Unreadable> {
+    let mut rows: Vec<&Value> = rows(v).map_err(Unreadable)?.iter().collect();
     rows.sort_by_key(|r| r.get("beginTimeSeconds").and_then(Value::as_i64));
     Ok(rows.into_iter().map(figures).collect())
 }
