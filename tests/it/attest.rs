@@ -1,7 +1,7 @@
 //! Signed decisions through the real binary: `attest keygen`, `check --attest-out`,
 //! `attest verify` (exit 0 pass / 1 refused / 2 malformed or badly signed) with the
 //! verdict recomputed by the real policies, and a deploy whose target requires a
-//! signed decision, on real git (`crate::deploy::Setup`).
+//! signed decision, on real git (`crate::support::world::World`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::deploy::{Setup, run};
+use crate::support::world::{World, run};
 use crate::support::{gatekeeper, root};
 
 const GREEN: &str = "fixtures/facts/green.json";
@@ -360,8 +360,8 @@ fn predicate_writes_the_unsigned_vsa_predicate() {
 
 // --- A deploy whose target requires a signed decision, on real git.
 
-async fn requiring() -> Setup {
-    let s = Setup::with_config(false, |text| {
+async fn requiring() -> World {
+    let s = World::with_config(false, |text| {
         *text = text.replace(
             "notices_repo = \"thinkthroughmath/deploy-notices\"",
             "notices_repo = \"thinkthroughmath/deploy-notices\"\nrequire_attestation = \"gate.pub\"",
@@ -380,7 +380,7 @@ async fn requiring() -> Setup {
 }
 
 /// A live check on the stand-in services, signed with the setup's key.
-fn signed_check(s: &Setup) -> PathBuf {
+fn signed_check(s: &World) -> PathBuf {
     let file = s.release.work.join("decision.intoto.json");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "check",
@@ -392,7 +392,7 @@ fn signed_check(s: &Setup) -> PathBuf {
     file
 }
 
-fn nothing_changed(s: &Setup, before: &str) {
+fn nothing_changed(s: &World, before: &str) {
     assert_eq!(s.release.deploy_head(), before);
     assert!(s.ttmscalr().is_empty());
     // The signed check's record only: no deploy, no lock, no step.
@@ -503,7 +503,7 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
             .collect::<String>()
     };
     let records = s.audit();
-    let deploy = crate::deploy::last_of(&records, "deploy");
+    let deploy = crate::support::world::last_of(&records, "deploy");
     assert_eq!(deploy["outcome"], "ok");
     assert_eq!(deploy["attestation_sha256"], digest.as_str());
     let shared = store.all();
@@ -523,7 +523,7 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_signing_key_never_reaches_a_step_and_what_a_step_prints_of_it_is_scrubbed() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let tmp = tempfile::tempdir().unwrap();
     let (private, _) = keygen(tmp.path(), "ed25519");
     let pem = std::fs::read_to_string(&private).unwrap();

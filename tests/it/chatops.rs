@@ -1,6 +1,6 @@
 //! `gatekeeper chatops --event FILE` through the real binary: recorded
 //! `issue_comment` payloads (`fixtures/events/`), the stand-in services of a green
-//! release on real git (`deploy::Setup`), and a stand-in of the GitHub endpoints a
+//! release on real git (`deploy::World`), and a stand-in of the GitHub endpoints a
 //! comment touches (the pull request, the collaborator permission, the issue's
 //! comments and reactions), which keeps what is written.
 
@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, path, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, last_of, run};
 use crate::support::deployments::{self, LOGIN};
 use crate::support::server::{Services, fixture_text};
+use crate::support::world::{World, last_of, run};
 use crate::support::{fixture, gatekeeper_in};
 
 const REPO: &str = "/api/v3/repos/thinkthroughmath/apangea";
@@ -243,7 +243,7 @@ fn comment(chat: &Chat, dir: &Path, id: u64, login: &str, body: &str) -> PathBuf
     })
 }
 
-fn chatops(s: &Setup, event: &Path) -> (i32, String, String) {
+fn chatops(s: &World, event: &Path) -> (i32, String, String) {
     run(s
         .gatekeeper(&["chatops", "--event", event.to_str().unwrap()])
         .env("GITHUB_SERVER_URL", "https://github.com")
@@ -251,13 +251,13 @@ fn chatops(s: &Setup, event: &Path) -> (i32, String, String) {
         .env("GITHUB_RUN_ID", "777"))
 }
 
-fn checks_recorded(s: &Setup) -> usize {
+fn checks_recorded(s: &World) -> usize {
     s.audit().iter().filter(|r| r["kind"] == "check").count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
 
@@ -292,7 +292,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_comment_on_another_issue_is_answered_without_action() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     chat.said("IC_kwDOAbc1234M6VrT0w", "/deploy production", false, false);
     let file = event(&s.release.root, "issue-7", |v| {
@@ -328,7 +328,7 @@ async fn a_comment_on_another_issue_is_answered_without_action() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
     let (code, stdout, stderr) =
@@ -372,7 +372,7 @@ async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let store = deployments::mount(&s.services).await;
     let dir = s.release.root.clone();

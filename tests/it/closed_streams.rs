@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::support::root;
+use crate::support::{binary_in, program_in, root};
 
 fn dev_full() -> Stdio {
     Stdio::from(
@@ -15,8 +15,7 @@ fn dev_full() -> Stdio {
 }
 
 fn code_with(stdout: Stdio, stderr: Stdio, args: &[&str]) -> i32 {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    cmd.current_dir(root())
+    binary_in(&root())
         .args(args)
         .stdout(stdout)
         .stderr(stderr)
@@ -54,8 +53,7 @@ fn a_decision_with_stdout_and_stderr_full_is_exit_2_not_a_panic() {
 #[test]
 fn an_error_with_stderr_closed_keeps_exit_2() {
     let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
-    let status = std::process::Command::new("sh")
-        .current_dir(root())
+    let status = program_in("sh", &root())
         .arg("-c")
         .arg(format!(
             "exec {:?} check production --facts missing.json 2>&-",
@@ -71,8 +69,7 @@ fn an_error_with_stderr_closed_keeps_exit_2() {
 fn output_into_a_pipe_whose_reader_left_keeps_the_exit_code() {
     // `gatekeeper … 2>&1 | head -2`: the reader goes away before or while the
     // command writes.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"))
-        .current_dir(root())
+    let mut child = binary_in(&root())
         .args(["check", "production", "--facts", "missing.json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

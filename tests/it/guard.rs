@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, last_of, run};
 use crate::support::server::paths;
+use crate::support::world::{World, last_of, run};
 
 /// One NRQL answer of the guard's figures (null figures: no data).
 fn figures(error_pct: Option<f64>, apdex: Option<f64>) -> Value {
@@ -41,7 +41,7 @@ impl Respond for InTurn {
     }
 }
 
-async fn guarded(auto_rollback: bool, answers: Vec<Value>) -> (Setup, Arc<AtomicUsize>) {
+async fn guarded(auto_rollback: bool, answers: Vec<Value>) -> (World, Arc<AtomicUsize>) {
     guarded_with(auto_rollback, answers, "/up").await
 }
 
@@ -50,8 +50,8 @@ async fn guarded_with(
     auto_rollback: bool,
     answers: Vec<Value>,
     up: &str,
-) -> (Setup, Arc<AtomicUsize>) {
-    let s = Setup::with_config(false, |text| {
+) -> (World, Arc<AtomicUsize>) {
+    let s = World::with_config(false, |text| {
         *text = text.replace("/up\"]", &format!("{up}\"]"));
         if auto_rollback {
             *text = text.replace(
@@ -305,25 +305,8 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         .unwrap()
         .replace("minutes = 3\n", "minutes = 60\n");
     std::fs::write(&s.config, config).unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    cmd.current_dir(&s.release.work)
-        .args(["deploy", "production", "--yes", "--config"])
-        .arg(&s.config);
-    for var in crate::support::SECRET_VARS
-        .iter()
-        .chain(crate::support::PROXY_VARS)
-        .chain(crate::support::CI_VARS)
-    {
-        cmd.env_remove(var);
-    }
-    let child = cmd
-        .envs(crate::support::server::Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &s.release.work)
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
+    let child = s
+        .binary(&s.machine(), "tester", &["deploy", "production", "--yes"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -361,5 +344,8 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         !records.iter().any(|r| r["kind"] == "rollback"),
         "an interrupted guard rolls nothing back"
     );
-    assert_eq!(crate::lock::lock_on(&s.release.deploy_remote), None);
+    assert_eq!(
+        crate::support::world::lock_on(&s.release.deploy_remote),
+        None
+    );
 }

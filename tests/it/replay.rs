@@ -675,18 +675,19 @@ fn an_advisory_check_is_shown_as_advisory_in_every_format_and_never_denies() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
-    use crate::lock::{Machine, cmd, setup};
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    use crate::support::world::World;
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
     let bytes = br#"{"schema":3,"target":"production"}"#;
     let name = format!("sha256-{}.json", sha256_hex(bytes));
     let agent_archive = agent.work.join(".gatekeeper/facts");
     std::fs::create_dir_all(&agent_archive).unwrap();
     std::fs::write(agent_archive.join(&name), bytes).unwrap();
 
-    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+    let out = w
+        .on(&agent, "jenkins", &["archive", "push", "production"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -703,7 +704,8 @@ async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
     );
     assert_eq!(listed.trim(), name);
 
-    let out = cmd(&laptop, &env, "tim", &["archive", "pull", "production"])
+    let out = w
+        .on(&laptop, "tim", &["archive", "pull", "production"])
         .output()
         .unwrap();
     assert_eq!(
@@ -715,7 +717,8 @@ async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
     let pulled = std::fs::read(laptop.work.join(".gatekeeper/facts").join(&name)).unwrap();
     assert_eq!(pulled, bytes);
     // Pushing again adds nothing and keeps what is there.
-    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+    let out = w
+        .on(&agent, "jenkins", &["archive", "push", "production"])
         .output()
         .unwrap();
     assert!(

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deploy::{Setup, audit_records, last_of, offline, offline_cmd, run};
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::server::{GITHUB_TOKEN, SECRETS, Services};
+use crate::support::world::{World, audit_records, last_of, run};
 
 /// Grace period in the configs of these tests: SIGKILL comes one second after SIGTERM.
 fn short_grace(text: &mut String) {
@@ -23,16 +23,9 @@ fn short_grace(text: &mut String) {
 }
 
 /// `gatekeeper deploy production --yes` started in the background, with `env` added.
-fn spawn_deploy(s: &Setup, env: &[(&str, &str)]) -> Child {
-    let mut cmd = crate::support::binary_in(&s.release.work);
-    cmd.args(["deploy", "production", "--yes", "--config"])
-        .arg(&s.config)
-        .envs(Services::env())
-        .envs(env.iter().copied())
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
+fn spawn_deploy(s: &World, env: &[(&str, &str)]) -> Child {
+    let mut cmd = s.binary(&s.machine(), "tester", &["deploy", "production", "--yes"]);
+    cmd.envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -85,11 +78,11 @@ impl LockRef {
     }
 }
 
-fn lock_file(s: &Setup) -> LockRef {
+fn lock_file(s: &World) -> LockRef {
     LockRef(s.release.deploy_remote.clone())
 }
 
-fn history(s: &Setup) -> String {
+fn history(s: &World) -> String {
     let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
     assert_eq!(code, 0, "{stdout}");
     stdout
@@ -98,7 +91,7 @@ fn history(s: &Setup) -> String {
 /// A signal while `ttmscalr deploy` runs: the step's group gets it, the run is
 /// recorded as aborted naming the step, the way back is printed, the lock is gone.
 async fn interrupted_mid_step(name: &str, code: i32) {
-    let s = Setup::with_config(false, short_grace).await;
+    let s = World::with_config(false, short_grace).await;
     let child = spawn_deploy(&s, &[("TTMSCALR_SLEEP", "deploy")]);
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, name);
@@ -157,7 +150,7 @@ async fn sighup_mid_step_is_recorded_unlocked_and_exits_129() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_ignores_sigterm_is_killed_after_the_grace_period() {
-    let s = Setup::with_config(false, short_grace).await;
+    let s = World::with_config(false, short_grace).await;
     let child = spawn_deploy(&s, &[("TTMSCALR_STUBBORN", "deploy")]);
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, "TERM");
@@ -170,7 +163,7 @@ async fn a_step_that_ignores_sigterm_is_killed_after_the_grace_period() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() {
     // A grace period no test would wait out: only the second Ctrl-C ends the step.
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         *text = text.replace(
             "timeout_seconds = 5",
             "timeout_seconds = 5\nstep_grace_seconds = 3600",
@@ -196,7 +189,7 @@ async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         short_grace(text);
         text.push_str(
             "\n[[targets.production.extra_steps]]\nname = \"warm up\"\ncommand = [\"ttmscalr\", \"warm-up\"]\ntimeout_minutes = 0.01\n",
@@ -229,7 +222,7 @@ async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_log_unwritable_mid_run_starts_no_further_step() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let audit = s.audit.display().to_string();
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
@@ -277,7 +270,7 @@ async fn audit_log_unwritable_mid_run_starts_no_further_step() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let env_log = s.release.root.join("ttmscalr-env.log");
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
@@ -316,7 +309,7 @@ async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let hook = s.release.deploy_remote.join("hooks/pre-receive");
     // Only production's branch is closed (other refs, such as a lock, still go through).
     std::fs::write(
@@ -357,7 +350,9 @@ async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
 
 #[test]
 fn a_symlinked_audit_log_is_refused_before_anything_changes() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
+    let log = &w.ttmscalr_log;
     let audit = release.work.join(".gatekeeper/audit.jsonl");
     std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
     let elsewhere = release.root.join("elsewhere.txt");
@@ -370,19 +365,13 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
         &["push", "-q", "aws-production", "rc:master"],
     );
     let moved = release.deploy_head();
-    let (code, stdout, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &release.production_sha,
-            "--yes",
-        ],
-    ));
+    let (code, stdout, stderr) = w.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &release.production_sha,
+        "--yes",
+    ]);
     assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(release.deploy_head(), moved, "the rollback pushed");
@@ -410,7 +399,8 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
 
 #[test]
 fn a_lock_refusal_is_recorded() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
     // Another run holds the lock: a lock commit naming it, on the deploy remote.
     let message = format!(
         "gatekeeper lock for production\n\ncommand: deploy\nuser: tim\nhost: laptop\npid: 1\nstarted_at: {}\nrun_id: r1\n",
@@ -423,19 +413,13 @@ fn a_lock_refusal_is_recorded() {
         remote,
         &["update-ref", "refs/gatekeeper/locks/production", &commit],
     );
-    let (code, _, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &release.production_sha,
-            "--yes",
-        ],
-    ));
+    let (code, _, stderr) = w.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &release.production_sha,
+        "--yes",
+    ]);
     assert_eq!(code, 2, "{stderr}");
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
     let refused = last_of(&records, "rollback");
@@ -495,7 +479,7 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
 async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
     let line = format!(
         "{} deploy production --config {}",
@@ -504,13 +488,9 @@ async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     );
     // On a pseudo-terminal (util-linux `script`): the ^C typed there is the
     // terminal's SIGINT, sent to gatekeeper's process group.
-    let mut child = crate::support::program_in("script", &s.release.work)
+    let mut child = s
+        .program("script", &s.machine(), "tester")
         .args(["-qec", &line, "/dev/null"])
-        .envs(Services::env())
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -6,9 +6,9 @@
 
 use serde_json::json;
 
-use crate::lock::{Machine, cmd, setup};
 use crate::support::deployments::{self, LOGIN, Store};
 use crate::support::git::{git, rev};
+use crate::support::world::World;
 
 /// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
 /// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
@@ -70,8 +70,8 @@ fn run(out: &std::process::Output) -> (Option<i32>, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
     let store = deployments::mount(&services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
@@ -82,8 +82,9 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
     deployment(&store, &m2, &m1, "r2", "failure", LOGIN);
 
     // A fresh CI agent: nothing in its local log.
-    let agent = Machine::first(&release, &services);
-    let out = cmd(&agent, &env, "tim", &["rollback", "production", "--yes"])
+    let agent = w.machine();
+    let out = w
+        .on(&agent, "tim", &["rollback", "production", "--yes"])
         .output()
         .unwrap();
     let (code, text) = run(&out);
@@ -98,8 +99,8 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
     let store = deployments::mount(&services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
@@ -114,7 +115,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
     // unreviewed commit as what production ran before the SHA it runs.
     deployment(&store, &p0, &evil, "r-forged", "success", LOGIN);
 
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
     for args in [
         &["rollback", "production", "--yes"][..],
         &[
@@ -127,7 +128,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
             "--yes",
         ][..],
     ] {
-        let out = cmd(&agent, &env, "tim", args).output().unwrap();
+        let out = w.on(&agent, "tim", args).output().unwrap();
         let (code, text) = run(&out);
         assert_eq!(code, Some(2), "{args:?}: {text}");
         assert!(
@@ -141,8 +142,8 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
     let store = deployments::mount(&services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
@@ -159,25 +160,25 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
             "other-bot",
         );
     }
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
 
     // A person who knows the SHA needs no history at all.
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &p0,
-            "--reason",
-            "release 1 breaks logins",
-            "--yes",
-        ],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(
+            &agent,
+            "tim",
+            &[
+                "rollback",
+                "production",
+                "--to",
+                &p0,
+                "--reason",
+                "release 1 breaks logins",
+                "--yes",
+            ],
+        )
+        .output()
+        .unwrap();
     let (code, text) = run(&out);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(rev(&release.deploy_remote, "master"), p0);
@@ -194,12 +195,13 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
             &format!("{m1}:refs/heads/master"),
         ],
     );
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let laptop = w.another_machine("laptop");
     git(
-        &tmp.path().join("laptop/apangea"),
+        &w.dir().join("laptop/apangea"),
         &["fetch", "-q", "aws-production"],
     );
-    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
+    let out = w
+        .on(&laptop, "tim", &["rollback", "production", "--yes"])
         .output()
         .unwrap();
     let (code, text) = run(&out);
@@ -240,9 +242,9 @@ fn plant_lock(release: &crate::support::git::Release, pid: u32, boot_id: &str, s
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .unwrap()
         .trim()
@@ -255,31 +257,35 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
         (boot.as_str(), u64::MAX),
     ] {
         plant_lock(&release, 1, boot_id, start);
-        let out = cmd(
-            &agent,
-            &env,
-            "tim",
-            &[
-                "unlock",
-                "production",
-                "--reason",
-                "the agent rebooted",
-                "--force",
-            ],
-        )
-        .output()
-        .unwrap();
+        let out = w
+            .on(
+                &agent,
+                "tim",
+                &[
+                    "unlock",
+                    "production",
+                    "--reason",
+                    "the agent rebooted",
+                    "--force",
+                ],
+            )
+            .output()
+            .unwrap();
         let (code, text) = run(&out);
         assert_eq!(code, Some(0), "{boot_id}: {text}");
         assert!(!text.contains("kill 1"), "{text}");
-        assert_eq!(crate::lock::lock_on(&release.deploy_remote), None, "{text}");
+        assert_eq!(
+            crate::support::world::lock_on(&release.deploy_remote),
+            None,
+            "{text}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
     let store = deployments::mount(&services).await;
     let p0 = release.production_sha.clone();
     // Another login's deployment of what production runs, with a gatekeeper-like
@@ -296,9 +302,10 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "success",
         "mallory\u{1b}[1m",
     );
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
 
-    let out = cmd(&agent, &env, "tim", &["status", "production"])
+    let out = w
+        .on(&agent, "tim", &["status", "production"])
         .output()
         .unwrap();
     let (code, text) = run(&out);
@@ -314,14 +321,10 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "{text}"
     );
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["status", "production", "--format", "json"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(&agent, "tim", &["status", "production", "--format", "json"])
+        .output()
+        .unwrap();
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         status["production"]["run"],
@@ -333,7 +336,8 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "mallory\u{1b}[1m"
     );
 
-    let out = cmd(&agent, &env, "tim", &["history", "production"])
+    let out = w
+        .on(&agent, "tim", &["history", "production"])
         .env("COLUMNS", "250")
         .output()
         .unwrap();

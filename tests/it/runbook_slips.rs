@@ -1,4 +1,4 @@
-//! Setup slips and environment accidents around a deploy, through the real binary on
+//! World slips and environment accidents around a deploy, through the real binary on
 //! real git: a step that leaves a process holding its output, a remote that wants a
 //! credential, a step program that is not installed, a manual step with nobody to
 //! confirm it, a lock that cannot be released at the end, and an audit log that
@@ -7,13 +7,11 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use assert_cmd::cargo::CommandCargoExt;
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::deploy::{Setup, run};
 use crate::support::git::{git, rev};
-use crate::support::server::Services;
+use crate::support::world::{World, run};
 
 const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
@@ -39,7 +37,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
         "(i=0; while [ ! -e {g} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done) & echo started",
         g = gate.display()
     );
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         text.push_str(&format!(
             "\n[[targets.production.extra_steps]]\nname = \"tail the logs\"\ncommand = [\"sh\", \"-c\", {script:?}]\n"
         ));
@@ -60,7 +58,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
 /// run stops at once before anything changed, naming authentication as the cause.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     Mock::given(path_regex("^/auth/"))
         .respond_with(
             ResponseTemplate::new(401)
@@ -94,7 +92,7 @@ async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
 /// and the message says what to set up, before anything changed.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     Mock::given(path_regex("^/auth/"))
         .respond_with(
             ResponseTemplate::new(401)
@@ -122,7 +120,7 @@ async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
 /// before the first push, naming the program and the `[programs]` key.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let path = std::env::var("PATH").unwrap();
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--dry-run"])
@@ -158,7 +156,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
 /// A manual step with stdin not a terminal: refused before the lock, exit 2.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manual_step_with_nobody_to_confirm_it_is_refused_before_the_lock() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         text.push_str(
             "\n[[targets.production.extra_steps]]\nname = \"post in #releases\"\nmanual = true\n",
         );
@@ -185,7 +183,7 @@ async fn a_lock_that_cannot_be_released_is_reported_with_the_unlock_command() {
     let remote = tempfile::tempdir().unwrap();
     let moved = remote.path().join("moved");
     let mut from = std::path::PathBuf::new();
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         // The last step before verify takes the deploy remote away.
         text.push_str("\n[[targets.production.extra_steps]]\nname = \"lose the remote\"\ncommand = [\"sh\", \"-c\", \"mv \\\"$FROM\\\" \\\"$TO\\\"\"]\n");
     })
@@ -221,25 +219,17 @@ const RECORD: &str = r#"{"kind":"check","time":"2026-11-25T11:40:00Z","user":"ti
 /// taken back, so the log holds no torn line.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_leaves_no_torn_audit_line() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     std::fs::create_dir_all(s.audit.parent().unwrap()).unwrap();
     // 11 records fill all but a few bytes of 2 KiB, the file size limit below.
     let before = format!("{RECORD}\n").repeat(11);
     assert!(before.len() < 2048 && before.len() > 2048 - 200);
     std::fs::write(&s.audit, &before).unwrap();
-    let mut cmd = crate::support::program_in("bash", &s.release.work);
+    let mut cmd = s.program("bash", &s.machine(), "tester");
     cmd.args(["-c", "trap '' XFSZ; ulimit -f 2; exec \"$0\" \"$@\""])
-        .arg(
-            std::process::Command::cargo_bin("gatekeeper")
-                .unwrap()
-                .get_program(),
-        )
+        .arg(assert_cmd::cargo::cargo_bin("gatekeeper"))
         .args(["check", "production", "--config"])
-        .arg(&s.config)
-        .current_dir(&s.release.work)
-        .envs(Services::env())
-        .env("PATH", &s.path_env)
-        .env("USER", "tester");
+        .arg(&s.config);
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("File too large"), "{stderr}");
@@ -250,7 +240,7 @@ async fn a_full_disk_leaves_no_torn_audit_line() {
 /// starts a line of its own, and reading the log warns about the torn one.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     std::fs::create_dir_all(s.audit.parent().unwrap()).unwrap();
     let torn = &RECORD[..RECORD.len() / 2];
     std::fs::write(&s.audit, format!("{RECORD}\n{torn}")).unwrap();
@@ -276,7 +266,7 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
 /// went on, so the deploy is refused before the lock, naming the clone and the fix.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clone_without_a_git_identity_is_refused_before_the_lock() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let clone = &s.release.lesson.clone;
     git(clone, &["config", "--unset", "user.name"]);
     git(clone, &["config", "--unset", "user.email"]);

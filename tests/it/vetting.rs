@@ -526,8 +526,8 @@ fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
 /// by the local clock), which withdraws the notice.
 #[tokio::test]
 async fn a_withdrawal_dated_after_the_local_clock_still_withdraws() {
-    let s = crate::deploy::Setup::new(true).await;
-    let check = |s: &crate::deploy::Setup| {
+    let s = crate::support::world::World::new(true).await;
+    let check = |s: &crate::support::world::World| {
         crate::support::decide(&mut s.gatekeeper(&["check", "production", "--format", "json"]))
     };
     // Without the withdrawal this notice allows a deploy now

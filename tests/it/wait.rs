@@ -1,5 +1,5 @@
 //! `deploy --wait` and `deploy --wait-for-lock` through the real binary, on real git
-//! with the stand-in services (`deploy::Setup`): New Relic answers busy for a number
+//! with the stand-in services (`deploy::World`): New Relic answers busy for a number
 //! of samples, then quiet; a lock planted on the deploy remote is released while the
 //! deploy waits for it. Intervals are a second, so that the tests stay short.
 
@@ -9,14 +9,12 @@ use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::cargo::CommandCargoExt;
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, run};
-use crate::support::SECRET_VARS;
 use crate::support::git::git;
-use crate::support::server::{Services, json_fixture, paths};
+use crate::support::server::{json_fixture, paths};
+use crate::support::world::{World, run};
 
 const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
@@ -38,7 +36,7 @@ impl Respond for Throughput {
     }
 }
 
-async fn throughput(s: &Setup, busy: usize) -> Arc<AtomicUsize> {
+async fn throughput(s: &World, busy: usize) -> Arc<AtomicUsize> {
     let asked = Arc::new(AtomicUsize::new(0));
     s.services
         // Only the throughput NRQL: the open-issues queries keep their answers.
@@ -60,7 +58,7 @@ fn lock_on(remote: &Path) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_period() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let asked = throughput(&s, 2).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "deploy",
@@ -111,7 +109,7 @@ async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_peri
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_taken() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     throughput(&s, usize::MAX).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "deploy",
@@ -146,24 +144,9 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
     assert_eq!(archived, 0, "{}", archive.display());
 }
 
-fn spawn(s: &Setup, args: &[&str]) -> Child {
-    let mut cmd = std::process::Command::cargo_bin("gatekeeper").unwrap();
-    cmd.current_dir(&s.release.work)
-        .args(args)
-        .arg("--config")
-        .arg(&s.config);
-    for var in SECRET_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.envs(Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &s.release.work)
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+fn spawn(s: &World, args: &[&str]) -> Child {
+    let mut cmd = s.binary(&s.machine(), "tester", args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.spawn().unwrap()
 }
 
@@ -193,7 +176,7 @@ fn rest(mut reader: BufReader<std::process::ChildStderr>) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     // Another run's lock, as `deploy` on another machine takes it.
     let app = &s.release.apangea.clone;
     let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
@@ -255,7 +238,7 @@ async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     throughput(&s, usize::MAX).await;
     let mut child = spawn(
         &s,

@@ -12,6 +12,7 @@ pub mod git;
 pub mod raw;
 pub mod release;
 pub mod server;
+pub mod world;
 
 /// Proxy settings of the developer's shell, which would send the tests' local
 /// requests elsewhere.
