@@ -15,7 +15,7 @@ pub mod server;
 pub mod world;
 
 /// Proxy settings of the developer's shell, which would send the tests' local
-/// requests elsewhere.
+/// requests elsewhere (any other `*_proxy`, in either case, is cleared too).
 pub const PROXY_VARS: &[&str] = &[
     "HTTPS_PROXY",
     "https_proxy",
@@ -27,7 +27,9 @@ pub const PROXY_VARS: &[&str] = &[
     "no_proxy",
 ];
 
-/// Environment variables that must never leak from the developer's shell into a test.
+/// Environment variables that must never leak from the developer's shell into a
+/// test: the ones gatekeeper reads (any other `*_TOKEN`, `*_KEY`, `*_SECRET`,
+/// `*_PASSWORD` is cleared too).
 pub const SECRET_VARS: &[&str] = &[
     "GITHUB_TOKEN",
     "JENKINS_TOKEN",
@@ -37,8 +39,11 @@ pub const SECRET_VARS: &[&str] = &[
 ];
 
 /// What CI sets about the person, the build and its outputs: the tests set them
-/// only on purpose.
+/// only on purpose (any other `GITHUB_*`, `JENKINS_*`, `NEW_RELIC_*`, `BUILD_*`,
+/// `RUNNER_*` is cleared too).
 pub const CI_VARS: &[&str] = &[
+    "CI",
+    "BUILD_TAG",
     "BUILD_USER_ID",
     "BUILD_URL",
     "GITHUB_ACTOR",
@@ -47,24 +52,64 @@ pub const CI_VARS: &[&str] = &[
     "GITHUB_RUN_ID",
     "GITHUB_ACTIONS",
     "GITHUB_OUTPUT",
+    "JENKINS_URL",
 ];
+
+/// Other variables gatekeeper reads that change what it does or says: how git
+/// reaches a remote, who runs it, the terminal, backtraces.
+pub const READ_VARS: &[&str] = &[
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "USERNAME",
+    "LOGNAME",
+    "COLUMNS",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+];
+
+const SECRET_SUFFIXES: &[&str] = &["_TOKEN", "_KEY", "_SECRET", "_PASSWORD"];
+const CI_PREFIXES: &[&str] = &["GITHUB_", "JENKINS_", "NEW_RELIC_", "BUILD_", "RUNNER_"];
+
+/// Whether [`clean_env`] clears `name` from every child: a secret, proxy or CI
+/// variable, named or of a family of them, or one gatekeeper reads.
+pub fn cleared(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_VARS
+        .iter()
+        .chain(PROXY_VARS)
+        .chain(CI_VARS)
+        .chain(READ_VARS)
+        .any(|v| *v == name)
+        || upper.ends_with("_PROXY")
+        || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
+        || CI_PREFIXES.iter().any(|p| upper.starts_with(p))
+}
 
 /// The one clean environment of every child a test starts (the binary, or
 /// `script`/`bash` around it): every secret, proxy and CI variable of the
-/// developer's shell or the runner cleared, no colour, no width, HOME at `home`.
-/// A test sets back only what it names, after this.
+/// developer's shell or the runner cleared ([`cleared`]: the named ones, and
+/// whichever of their families the test process has), no colour, no width, HOME at
+/// `home`, USER `tester`. A test sets back only what it names, after this.
 pub fn clean_env<'a>(
     cmd: &'a mut std::process::Command,
     home: &Path,
 ) -> &'a mut std::process::Command {
-    for var in SECRET_VARS.iter().chain(PROXY_VARS).chain(CI_VARS) {
+    let named = SECRET_VARS
+        .iter()
+        .chain(PROXY_VARS)
+        .chain(CI_VARS)
+        .chain(READ_VARS)
+        .map(std::ffi::OsString::from);
+    let inherited = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_str().is_none_or(cleared));
+    for var in named.chain(inherited).collect::<Vec<_>>() {
         cmd.env_remove(var);
     }
     // A login, as on a workstation (an override names its person).
     cmd.env("NO_COLOR", "1")
         .env("USER", "tester")
         .env("HOME", home)
-        .env_remove("COLUMNS")
 }
 
 /// The gatekeeper binary run in `dir` with [`clean_env`] (HOME is `dir`), as a
