@@ -39,7 +39,7 @@ fn secrets_proxies_and_ci_of_the_test_process_reach_no_child() {
         .env(PROBE, "1")
         .envs(PLANTED.iter().copied());
     let out = probe.output().unwrap();
-    assert_exit(&out, 0);
+    assert_exit!(out, 0);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1 passed"), "the probe ran: {stdout}");
 }
@@ -95,7 +95,7 @@ async fn probe() {
 
     // A program around the binary (`script`, `bash`) sees none of them.
     let out = program_in("env", dir.path()).output().unwrap();
-    assert_exit(&out, 0);
+    assert_exit!(out, 0);
     let env = String::from_utf8_lossy(&out.stdout);
     assert_eq!(leaked(&env), Vec::<String>::new(), "{env}");
 
@@ -108,7 +108,7 @@ async fn probe() {
         .env("TTMSCALR_ENV_LOG", &log)
         .output()
         .unwrap();
-    assert_exit(&out, 0);
+    assert_exit!(out, 0);
     let env = std::fs::read_to_string(&log).unwrap();
     assert!(env.contains("TTMSCALR_LOG="), "{env}");
     assert_eq!(leaked(&env), Vec::<String>::new(), "{env}");

@@ -2,6 +2,7 @@
 //! recloned and deploys as written; a missing clone elsewhere is diagnosed with the
 //! `git clone` to run; a dry run says what it would clone and changes nothing.
 
+use crate::support::assert_exit;
 use crate::support::git::rev;
 use crate::support::world::{World, run};
 
@@ -47,7 +48,7 @@ async fn a_wiped_workspace_is_recloned_into_workdir_and_deploys() {
         .env("GIT_COMMITTER_NAME", "CI")
         .env("GIT_COMMITTER_EMAIL", "ci@example.com");
     let (code, stdout, stderr) = run(&mut cmd);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let clones = s.release.work.join("clones");
     assert!(clones.join("apangea/.git").is_dir() && clones.join("lesson-content/.git").is_dir());
     assert!(
@@ -67,7 +68,7 @@ async fn a_dry_run_says_what_it_would_clone_and_clones_nothing() {
     let s = World::new(false).await;
     in_workdir(&s);
     let (code, _stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(
         stderr.contains("would clone thinkthroughmath/apangea from"),
         "{stderr}"
@@ -84,7 +85,7 @@ async fn a_missing_clone_is_diagnosed_with_the_clone_to_run() {
     let s = World::new(false).await;
     std::fs::remove_dir_all(&s.release.apangea.clone).unwrap();
     let (code, _stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains("the local clone of thinkthroughmath/apangea is missing at")
             // The default clone URL is the repo on the GitHub host of `[github] url`.

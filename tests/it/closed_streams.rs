@@ -3,6 +3,7 @@
 
 use std::process::Stdio;
 
+use crate::support::assert_exit;
 use crate::support::{binary_in, program_in, root};
 
 fn dev_full() -> Stdio {
@@ -32,7 +33,7 @@ fn an_error_with_stderr_full_keeps_exit_2() {
         dev_full(),
         &["check", "production", "--facts", "missing.json"],
     );
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
 }
 
 #[test]
@@ -47,7 +48,7 @@ fn a_decision_with_stdout_and_stderr_full_is_exit_2_not_a_panic() {
             "fixtures/facts/green.json",
         ],
     );
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
 }
 
 #[test]
@@ -62,7 +63,7 @@ fn an_error_with_stderr_closed_keeps_exit_2() {
         .stdout(Stdio::null())
         .status()
         .unwrap();
-    assert_eq!(status.code(), Some(2));
+    assert_exit!(status, 2);
 }
 
 #[test]
@@ -77,5 +78,5 @@ fn output_into_a_pipe_whose_reader_left_keeps_the_exit_code() {
         .unwrap();
     drop(child.stdout.take());
     drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(2));
+    assert_exit!(child.wait().unwrap(), 2);
 }

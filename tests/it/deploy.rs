@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::support::assert_exit;
 use crate::support::gatekeeper_in;
 use crate::support::git::{git, parents, rev, ttmscalr_runs};
 use crate::support::release::{mount_vetted_notice_now, record_deploy};
@@ -25,7 +26,7 @@ fn assert_merged(origin: &Path, rc: &str) {
 async fn green_deploy_merges_both_repos_and_pushes_the_app() {
     let s = World::new(false).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
 
     assert_merged(&s.release.apangea.origin, &s.apangea_rc);
     assert_merged(&s.release.lesson.origin, &s.lesson_rc);
@@ -80,7 +81,7 @@ async fn downtime_deploy_wraps_migrate_in_maintenance() {
     let s = World::new(true).await;
     mount_vetted_notice_now(&s.services).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("downtime deploy"), "{stdout}");
     let runs = s.ttmscalr();
     assert_eq!(runs.first().unwrap(), "maintenance on -f production");
@@ -99,7 +100,7 @@ async fn denied_deploy_touches_nothing() {
     let master_before = s.release.apangea.origin_head("master");
     let clone_before = rev(&s.release.apangea.clone, "HEAD");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("DENY production"), "{stdout}");
     assert!(stdout.contains("nothing was changed"), "{stdout}");
     assert!(s.ttmscalr().is_empty());
@@ -125,7 +126,7 @@ async fn failing_ttmscalr_deploy_stops_and_names_the_rollback() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("FAILED at step \"deploy\""), "{stdout}");
     assert!(stdout.contains("stand-in: deploy failed"), "{stdout}");
     // Nothing after it ran.
@@ -153,7 +154,7 @@ async fn failure_with_maintenance_on_says_so_loudly() {
     let (code, stdout, _) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_FAIL", "deploy:migrate"));
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains("MAINTENANCE IS STILL ON for production"),
         "{stdout}"
@@ -169,11 +170,11 @@ async fn failure_with_maintenance_on_says_so_loudly() {
 async fn rollback_restores_the_recorded_sha() {
     let s = World::new(false).await;
     let (code, stdout, _) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     assert_ne!(s.release.deploy_head(), s.release.production_sha);
 
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["rollback", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
     assert!(
         stdout.contains(&format!(
@@ -188,7 +189,7 @@ async fn rollback_restores_the_recorded_sha() {
     assert_eq!(rollback["after_sha"], s.release.production_sha.as_str());
 
     let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let rows: Vec<&str> = stdout.lines().filter(|l| l.contains("tester@")).collect();
     assert_eq!(rows.len(), 2, "{stdout}");
     assert!(
@@ -204,7 +205,7 @@ async fn rc_moved_after_the_check_stops_before_any_push() {
     let moved = s.release.apangea.move_rc(&s.release.root);
     let master_before = s.release.apangea.origin_head("master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("moved since the check"), "{stdout}");
     assert!(
         stdout.contains(&s.apangea_rc) && stdout.contains(&moved),
@@ -225,7 +226,7 @@ async fn dry_run_deploy_prints_the_plan_and_runs_nothing() {
     let s = World::new(false).await;
     let master_before = s.release.apangea.origin_head("master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Dry run: nothing was run."), "{stdout}");
     assert!(
         stdout.contains("$ git push aws-production master:master"),
@@ -246,7 +247,7 @@ async fn dry_run_deploy_with_json_keeps_stdout_a_decision_document() {
     let s = World::new(false).await;
     let (code, stdout, stderr) =
         run(&mut s.gatekeeper(&["deploy", "production", "--dry-run", "--format", "json"]));
-    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_exit!(code, 0, "stderr:\n{stderr}");
     let decision: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(decision["allow"], true);
     assert!(stderr.contains("Dry run: nothing was run."), "{stderr}");
@@ -256,7 +257,7 @@ async fn dry_run_deploy_with_json_keeps_stdout_a_decision_document() {
 async fn deploy_without_a_terminal_or_yes_is_refused() {
     let s = World::new(false).await;
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
     assert!(s.ttmscalr().is_empty());
 }
@@ -273,7 +274,7 @@ fn deploy_refuses_recorded_facts_and_a_pretend_clock() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains(said), "{flag}: {stderr}");
     }
 }
@@ -293,7 +294,7 @@ fn rollback_to_a_given_sha_force_pushes_it() {
     record_deploy(&audit, &old, &release.deploy_head());
 
     let (code, stdout, stderr) = w.run(&["rollback", "production", "--to", &old, "--yes"]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(release.deploy_head(), old);
     assert_eq!(ttmscalr_runs(&log), ["deploy production"]);
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
@@ -313,7 +314,7 @@ fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
     record_deploy(&audit, &sha, &release.apangea.origin_head("rc"));
     let before = std::fs::read_to_string(&audit).unwrap();
     let (code, stdout, _) = w.run(&["rollback", "production", "--to", &sha[..7], "--dry-run"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     // The force-push, leased on the production SHA the run judged.
     assert!(
         stdout.contains("git push --force-with-lease=master:")
@@ -324,14 +325,14 @@ fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
     assert_eq!(std::fs::read_to_string(&audit).unwrap(), before);
 
     let (code, _, stderr) = w.run(&["rollback", "production", "--to", "--force", "--yes"]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
 }
 
 #[test]
 fn rollback_without_a_recorded_deploy_asks_for_to() {
     let w = World::offline();
     let (code, _, stderr) = w.run(&["rollback", "production", "--yes"]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains("with --to") && stderr.contains("with --reason"),
         "{stderr}"
@@ -348,7 +349,7 @@ fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
     git(app, &["checkout", "-q", "rc"]);
     git(app, &["push", "-q", "aws-production", "rc:master"]);
     let (code, _, stderr) = w.run(&["rollback", "production", "--to", &old, "--yes"]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--reason"), "{stderr}");
     assert_ne!(release.deploy_head(), old, "refused: nothing changed");
 
@@ -362,7 +363,7 @@ fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
         why,
         "--yes",
     ]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(release.deploy_head(), old);
     let audit = std::fs::read_to_string(release.work.join(".gatekeeper/audit.jsonl")).unwrap();
     assert!(audit.contains(why), "{audit}");
@@ -372,7 +373,7 @@ fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
 fn history_without_records_says_so() {
     let w = World::offline();
     let (code, stdout, _) = w.run(&["history", "production"]);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert!(
         stdout.contains("No deploys of production recorded"),
         "{stdout}"
@@ -391,7 +392,7 @@ fn check_appends_a_check_record_with_digests() {
         .arg(crate::support::fixture("facts/green.json"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let records = audit_records(&dir.path().join(".gatekeeper/audit.jsonl"));
     assert_eq!(records.len(), 1);
     let check = &records[0];
@@ -442,7 +443,7 @@ async fn at_a_terminal_deploy_asks_and_no_changes_nothing() {
         screen.contains("Not confirmed: nothing was changed."),
         "{screen}"
     );
-    assert_eq!(code, 1, "{screen}");
+    assert_exit!(code, 1, "{screen}");
     assert!(s.ttmscalr().is_empty());
     assert_eq!(s.release.apangea.origin_head("master"), master_before);
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
@@ -466,7 +467,7 @@ async fn at_a_terminal_deploy_runs_after_yes() {
         "{screen}"
     );
     assert!(screen.contains("Deploy production now? (y/N)"), "{screen}");
-    assert_eq!(code, 0, "{screen}");
+    assert_exit!(code, 0, "{screen}");
     assert!(screen.contains("✔ Deployed production"), "{screen}");
     assert_merged(&s.release.apangea.origin, &s.apangea_rc);
     assert_eq!(

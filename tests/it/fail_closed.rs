@@ -8,6 +8,7 @@ use std::path::Path;
 
 use wiremock::ResponseTemplate;
 
+use crate::support::assert_exit;
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::release::record_deploy;
 use crate::support::world::{World, audit_records, last_of, run};
@@ -42,8 +43,9 @@ fn without_smoke_urls_deploy_and_rollback_are_refused_before_the_lock() {
             &["rollback", "production", "--to", &old, "--dry-run"][..],
         ] {
             let (code, stdout, stderr) = w.run(args);
-            assert_eq!(
-                code, 2,
+            assert_exit!(
+                code,
+                2,
                 "{args:?} with {replacement:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
             );
             assert!(
@@ -115,7 +117,7 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
         )
         .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("FAILED at step \"verify\""), "{stdout}");
     let deploy = last_of(&s.audit(), "deploy").clone();
     assert_eq!(deploy["outcome"], "failed");
@@ -280,7 +282,7 @@ fn a_rollback_that_cannot_resolve_its_sha_after_the_lock_leaves_a_record_and_no_
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let head = release.deploy_head();
         let (code, stdout, stderr) = w.run(&args);
-        assert_eq!(code, 2, "{why}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 2, "{why}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(stderr.contains(why), "{why}: {stderr}");
         assert_aborted_and_unlocked(&audit, &release.deploy_remote, "rollback", why);
         assert_eq!(release.deploy_head(), head, "{why}: nothing changed");
@@ -304,7 +306,7 @@ async fn a_deploy_that_cannot_decide_after_the_lock_leaves_a_record_and_no_lock(
     let mut cmd = s.gatekeeper(&["deploy", "production", "--yes"]);
     cmd.arg("--policies").arg(policies.path());
     let (code, stdout, stderr) = run(&mut cmd);
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("it must pass"), "{stderr}");
     assert_aborted_and_unlocked(&s.audit, &s.release.deploy_remote, "deploy", "it must pass");
     assert_eq!(s.release.deploy_head(), before);
@@ -325,7 +327,7 @@ async fn a_clone_without_the_deploy_remote_says_how_to_add_it() {
         &["deploy", "production", "--yes"],
     ] {
         let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
-        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert_exit!(code, 2, "{args:?}: {stdout}{stderr}");
         assert!(
             stderr.contains("has no remote aws-production: add it with `git -C ")
                 && stderr.contains("remote add aws-production URL`"),

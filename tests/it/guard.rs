@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
+use crate::support::assert_exit;
 use crate::support::server::paths;
 use crate::support::world::{World, last_of, run};
 
@@ -99,7 +100,7 @@ fn guard_record(records: &[Value]) -> Value {
 async fn a_flat_deploy_passes_the_guard() {
     let (s, asked) = guarded(false, flat()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(
         asked.load(Ordering::SeqCst),
         4,
@@ -120,7 +121,7 @@ async fn a_flat_deploy_passes_the_guard() {
 async fn a_rising_error_rate_stops_with_the_rollback_command_without_auto_rollback() {
     let (s, _) = guarded(false, rising()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("GUARD FAILED"), "{stdout}");
     assert!(
         stdout.contains(
@@ -157,7 +158,7 @@ async fn a_rising_error_rate_is_rolled_back_once_automatically() {
     let (s, _) = guarded(true, rising()).await;
     let store = crate::support::deployments::mount(&s.services).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("GUARD FAILED"), "{stderr}");
     assert!(
         stdout.contains("Rolling back automatically, once"),
@@ -211,7 +212,7 @@ async fn missing_metrics_fail_the_guard() {
     )
     .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("minute 1: no data from New Relic"),
         "{stdout}"
@@ -224,13 +225,13 @@ async fn an_unreadable_baseline_deploys_nothing() {
     let (s, _) = guarded(false, vec![figures(None, None)]).await;
     let master = s.release.deploy_head();
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--no-guard"), "{stderr}");
     assert_eq!(s.release.deploy_head(), master);
     // --no-guard deploys, and says so in the record.
     let (code, stdout, _) =
         run(&mut s.gatekeeper(&["deploy", "production", "--yes", "--no-guard"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     assert_eq!(guard_record(&s.audit())["outcome"], "skipped");
 }
 
@@ -251,7 +252,7 @@ async fn a_failure_during_the_automatic_rollback_starts_no_other() {
         )
         .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("did not succeed; no other is started"),
         "{stdout}"
@@ -280,7 +281,7 @@ async fn a_failure_during_the_automatic_rollback_starts_no_other() {
 async fn the_dry_run_shows_the_guard_and_its_thresholds() {
     let (s, asked) = guarded(true, flat()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("Guard: after the deploy, 3 sample(s)"),
         "{stdout}"
@@ -329,7 +330,7 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_exit!(out, 130, "{stdout}");
     assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
     assert!(
         stdout.contains(&format!(

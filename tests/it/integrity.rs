@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::support::assert_exit;
 use crate::support::fixture;
 use crate::support::git::{git, rev};
 use crate::support::release::{FIXTURE_PRODUCTION_SHA, record_deploy};
@@ -62,7 +63,7 @@ async fn a_local_unpushed_commit_on_the_clone_base_branch_stops_the_preflight() 
     git(clone, &["commit", "-q", "-m", "Unreviewed local hotfix"]);
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("commits on master that origin does not have")
@@ -87,7 +88,7 @@ async fn a_commit_pushed_to_origin_master_after_the_check_never_reaches_producti
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("does not ship exactly the checked release head")
             && stdout.contains(&s.apangea_rc),
@@ -119,14 +120,14 @@ async fn github_and_the_deploy_remote_disagreeing_on_production_stops_the_deploy
 
     // The dry run meets the same preflight.
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--dry-run"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("Preflight failed: two production SHAs"),
         "{stdout}"
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("two production SHAs"), "{stdout}");
     assert!(
         stdout.contains(FIXTURE_PRODUCTION_SHA) && stdout.contains(&s.release.production_sha),
@@ -150,7 +151,7 @@ async fn a_hotfix_only_on_the_deploy_remote_stops_before_the_merge_is_pushed() {
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!("does not contain {hotfix}"))
             && stdout.contains("Hotfix straight to production"),
@@ -169,14 +170,14 @@ async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
         .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
         .await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("DENY production"), "{stdout}");
     let (apangea, lesson) = masters(&s);
 
     for extra in ["--yes", "--dry-run"] {
         let (code, stdout, stderr) =
             s.run(&["rollback", "production", "--to", &s.apangea_rc, extra]);
-        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stderr.contains("that is a deploy: run `gatekeeper deploy`"),
             "{extra}: {stderr}"
@@ -207,7 +208,7 @@ async fn an_audit_record_holding_origin_rc_is_refused_not_checked_out() {
 
     for extra in ["--yes", "--dry-run"] {
         let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
-        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stderr.contains("\"origin/rc\"") && stderr.contains("not a full commit SHA"),
             "{extra}: {stderr}"
@@ -229,7 +230,7 @@ async fn a_recorded_sha_missing_from_the_clone_is_refused() {
     let unknown = "0123456789abcdef0123456789abcdef01234567";
     record_deploy(&s.audit, unknown, &s.release.production_sha);
     let (code, _, stderr) = s.run(&["rollback", "production", "--yes"]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!("{unknown} is not a commit in the clone")),
         "{stderr}"
@@ -241,12 +242,12 @@ async fn a_recorded_sha_missing_from_the_clone_is_refused() {
 async fn rollback_to_an_abbreviation_of_a_previous_production_sha_restores_it() {
     let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let before = s.release.production_sha.clone();
     assert_ne!(s.release.deploy_head(), before);
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before[..10], "--yes"]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!("git checkout -B rollback {before}")),
         "the full SHA is checked out:\n{stdout}"
@@ -258,7 +259,7 @@ async fn rollback_to_an_abbreviation_of_a_previous_production_sha_restores_it() 
 async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
     let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
     s.services
         .answer_fixture(
@@ -270,7 +271,7 @@ async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
 
     for extra in ["--dry-run", "--yes"] {
         let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
-        assert_eq!(code, 1, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 1, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stdout.contains("two production SHAs")
                 && stdout.contains(FIXTURE_PRODUCTION_SHA)
@@ -293,13 +294,13 @@ async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
 async fn rollback_dry_run_runs_the_preflight_and_changes_nothing() {
     let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
     let records = s.audit().len();
     let runs = s.ttmscalr().len();
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--dry-run"]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!(
             "Rollback of production to {}",
@@ -325,7 +326,7 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         green.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("ALLOW production"), "{stdout}");
     assert!(
         stdout.contains("$ git push aws-production master:master"),
@@ -356,7 +357,7 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         denied.to_str().unwrap(),
     ]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("DENY production"), "{stdout}");
     assert_nothing_shipped(&s, &apangea, &lesson);
 
@@ -368,7 +369,7 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         green.to_str().unwrap(),
     ]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("live facts only"), "{stderr}");
     assert_nothing_shipped(&s, &apangea, &lesson);
 }
@@ -379,7 +380,7 @@ async fn a_dirty_clone_stops_the_preflight() {
     let (apangea, lesson) = masters(&s);
     std::fs::write(s.release.lesson.clone.join("README.md"), "edited\n").unwrap();
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("has uncommitted changes"), "{stdout}");
     assert_nothing_shipped(&s, &apangea, &lesson);
 }
@@ -449,7 +450,7 @@ builtin = "record_production"
             &["deploy", "production", "--dry-run"][..],
         ] {
             let (code, stdout, stderr) = s.run(args);
-            assert_eq!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            assert_exit!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
             assert!(stderr.contains(said), "{stderr}");
             assert!(
                 stderr.contains("before any step can change production"),
@@ -469,7 +470,7 @@ builtin = "record_production"
 async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
     let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
     let before = s.release.production_sha.clone();
     // GitHub cannot say what production runs any more.
@@ -481,7 +482,7 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
         .await;
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before, "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("--reason"), "{stdout}");
     assert_eq!(s.release.deploy_head(), deployed, "nothing changed");
     // Stopped after taking the lock: on record as aborted, saying why, and unlocked.
@@ -516,7 +517,7 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
         why,
         "--yes",
     ]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("deploy remote's word alone"), "{stderr}");
     assert_eq!(s.release.deploy_head(), before);
     assert!(

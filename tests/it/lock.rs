@@ -24,7 +24,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("production is locked by deploy by jenkins"),
         "the refusal names the holder: {stderr}"
@@ -44,7 +44,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
         )
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert_eq!(
         lock_on(&release.deploy_remote).as_deref(),
         Some(held.as_str())
@@ -54,7 +54,7 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
 
     std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         lock_on(&release.deploy_remote),
         None,
@@ -90,7 +90,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("locked by deploy by jenkins"), "{stderr}");
 
     // unlock insists on a reason.
@@ -98,7 +98,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         .on(&laptop, "tim", &["unlock", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(lock_on(&release.deploy_remote).is_some());
 
     let out = w
@@ -115,7 +115,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(stdout.contains("deploy by jenkins"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     let audit = laptop.audit();
@@ -140,7 +140,7 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         )
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("not locked"));
 }
 
@@ -157,7 +157,7 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("stale lock")
             && stderr.contains("deploy by jim on old-agent")
@@ -208,7 +208,7 @@ async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
         }
         let out = w.on(&laptop, "tim", &args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         let pid = first.id().to_string();
         assert!(
             stderr.contains("is alive on this machine") && stderr.contains(&format!("kill {pid}")),
@@ -223,7 +223,7 @@ async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
 
     std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(lock_on(&release.deploy_remote), None);
 }
 
@@ -243,7 +243,7 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("deploy by jim on agent-7")
             && stderr.contains("20 min")
@@ -270,7 +270,7 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(stdout.contains("deploy by jim on agent-7"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     assert!(agent.audit().contains("agent 7 was rebooted"));
@@ -300,7 +300,7 @@ async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
     );
     // Nothing is left behind: the deploy's own outcome stands, and the audit log
     // says the lock was gone.
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         agent.audit().contains("release the lock"),
         "{}",

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::assert_exit;
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::server::{GITHUB_TOKEN, SECRETS, Services};
 use crate::support::world::{World, audit_records, last_of, run};
@@ -84,7 +85,7 @@ fn lock_file(s: &World) -> LockRef {
 
 fn history(s: &World) -> String {
     let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     stdout
 }
 
@@ -96,7 +97,7 @@ async fn interrupted_mid_step(name: &str, code: i32) {
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, name);
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, code, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, code, "stdout:\n{stdout}\nstderr:\n{stderr}");
 
     // The step's process group got the same signal and ended; nothing after it ran.
     assert_eq!(
@@ -155,7 +156,7 @@ async fn a_step_that_ignores_sigterm_is_killed_after_the_grace_period() {
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, "TERM");
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, 143, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, 143, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
     assert!(!lock_file(&s).exists());
 }
@@ -176,7 +177,7 @@ async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() 
     std::thread::sleep(Duration::from_millis(300));
     signal(&child, "INT");
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, 130, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, 130, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let deploy = last_of(&s.audit(), "deploy").clone();
     assert_eq!(deploy["outcome"], "aborted");
     assert_eq!(deploy["signal"], "SIGINT");
@@ -199,7 +200,7 @@ async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_STUBBORN", "warm-up"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("TIMED OUT at step \"warm up\""), "{stdout}");
     assert!(stdout.contains("Not run: verify."), "{stdout}");
     assert!(
@@ -227,7 +228,7 @@ async fn audit_log_unwritable_mid_run_starts_no_further_step() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_BREAK_AUDIT", &audit));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     // The cache steps change production: they never started.
     assert_eq!(s.ttmscalr(), ["deploy production"]);
     assert!(
@@ -277,7 +278,7 @@ async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
         .env("TTMSCALR_ENV_LOG", &env_log)
         .env("TTMSCALR_SAY", format!("the token is {GITHUB_TOKEN}"))
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let env = std::fs::read_to_string(&env_log).unwrap();
     assert!(
         env.contains("TTMSCALR_LOG="),
@@ -319,7 +320,7 @@ async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
     .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
     assert!(
         stdout.contains("FAILED at step \"push to aws-production\""),
@@ -372,7 +373,7 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
         &release.production_sha,
         "--yes",
     ]);
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(release.deploy_head(), moved, "the rollback pushed");
     assert!(ttmscalr_runs(&log).is_empty());
@@ -420,7 +421,7 @@ fn a_lock_refusal_is_recorded() {
         &release.production_sha,
         "--yes",
     ]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
     let refused = last_of(&records, "rollback");
     assert_eq!(refused["outcome"], "refused");
@@ -457,7 +458,7 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
         .stdout(full)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot write to stdout"),
         "{out:?}"
@@ -472,7 +473,7 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    assert_eq!(child.wait().unwrap().code(), Some(1));
+    assert_exit!(child.wait().unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -530,7 +531,7 @@ async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     drop(stdin);
     reader.join().unwrap();
     let screen = screen.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(130), "{screen}");
+    assert_exit!(status, 130, "{screen}");
     assert!(screen.contains("interrupted by SIGINT"), "{screen}");
     assert!(s.ttmscalr().is_empty());
     assert_eq!(s.release.deploy_head(), s.release.production_sha);

@@ -6,9 +6,10 @@
 
 use serde_json::json;
 
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN, Store};
 use crate::support::git::{git, rev};
-use crate::support::world::World;
+use crate::support::world::{World, printed};
 
 /// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
 /// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
@@ -57,17 +58,6 @@ fn deployment(store: &Store, sha: &str, previous: &str, run: &str, state: &str, 
     );
 }
 
-fn run(out: &std::process::Output) -> (Option<i32>, String) {
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
     let w = World::new(false).await;
@@ -83,12 +73,7 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
 
     // A fresh CI agent: nothing in its local log.
     let agent = w.machine();
-    let out = w
-        .on(&agent, "tim", &["rollback", "production", "--yes"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let text = w.said(&agent, "tim", &["rollback", "production", "--yes"], 0);
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         m1,
@@ -128,9 +113,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
             "--yes",
         ][..],
     ] {
-        let out = w.on(&agent, "tim", args).output().unwrap();
-        let (code, text) = run(&out);
-        assert_eq!(code, Some(2), "{args:?}: {text}");
+        let text = w.said(&agent, "tim", args, 2);
         assert!(
             text.contains(&format!("{evil} is not a SHA production ran before"))
                 && text.contains("first-parent history"),
@@ -163,24 +146,20 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
     let agent = w.machine();
 
     // A person who knows the SHA needs no history at all.
-    let out = w
-        .on(
-            &agent,
-            "tim",
-            &[
-                "rollback",
-                "production",
-                "--to",
-                &p0,
-                "--reason",
-                "release 1 breaks logins",
-                "--yes",
-            ],
-        )
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    w.said(
+        &agent,
+        "tim",
+        &[
+            "rollback",
+            "production",
+            "--to",
+            &p0,
+            "--reason",
+            "release 1 breaks logins",
+            "--yes",
+        ],
+        0,
+    );
     assert_eq!(rev(&release.deploy_remote, "master"), p0);
 
     // Production back on release 1 (by hand), on a machine without the log: the
@@ -200,12 +179,7 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
         &w.dir().join("laptop/apangea"),
         &["fetch", "-q", "aws-production"],
     );
-    let out = w
-        .on(&laptop, "tim", &["rollback", "production", "--yes"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let text = w.said(&laptop, "tim", &["rollback", "production", "--yes"], 0);
     assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
     assert!(text.contains("deploy run r1"), "{text}");
     let pages = services
@@ -271,8 +245,8 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
             )
             .output()
             .unwrap();
-        let (code, text) = run(&out);
-        assert_eq!(code, Some(0), "{boot_id}: {text}");
+        assert_exit!(out, 0, "{boot_id}");
+        let text = printed(&out);
         assert!(!text.contains("kill 1"), "{text}");
         assert_eq!(
             crate::support::world::lock_on(&release.deploy_remote),
@@ -304,12 +278,7 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
     );
     let agent = w.machine();
 
-    let out = w
-        .on(&agent, "tim", &["status", "production"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let text = w.said(&agent, "tim", &["status", "production"], 0);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text:?}"
@@ -341,8 +310,8 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         .env("COLUMNS", "250")
         .output()
         .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    assert_exit!(out, 0);
+    let text = printed(&out);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text:?}"

@@ -5,6 +5,7 @@
 
 use serde_json::json;
 
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN};
 use crate::support::git::{git, rev};
 use crate::support::world::{Machine, World};
@@ -15,7 +16,7 @@ fn deploy(machine: &Machine, w: &World) {
         .on(machine, "jenkins", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,7 +60,7 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     // Production's own history decides, not any deployment.
     assert!(
         stderr.contains("is not a SHA production ran before")
@@ -75,7 +76,7 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stdout.contains(&format!(
             "Rollback of production to {}",
@@ -132,7 +133,7 @@ async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_gith
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stdout.contains(&format!("Rollback of production to {p1}")),
         "one release back, not two: {stdout}"
@@ -227,7 +228,7 @@ async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_depl
     let status = child.wait().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let out = text.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(1), "{out}");
+    assert_exit!(status, 1, "{out}");
     assert!(
         out.contains("while you confirmed, the gate now denies")
             && out.contains("run `gatekeeper deploy` again"),
@@ -289,7 +290,7 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 143);
+    crate::support::assert_exit!(out, 143);
     assert!(
         stdout.contains("interrupted by SIGTERM while the facts were collected"),
         "{stdout}"
@@ -357,7 +358,7 @@ async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_an
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 130);
+    crate::support::assert_exit!(out, 130);
     assert!(
         stdout.contains(
             "interrupted by SIGINT while the deploy history and the production SHA were read"

@@ -10,6 +10,7 @@ use std::process::Stdio;
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, ResponseTemplate};
 
+use crate::support::assert_exit;
 use crate::support::git::{git, rev};
 use crate::support::world::{World, run};
 
@@ -45,7 +46,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
     .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
     std::fs::write(&gate, "").unwrap();
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("output after the step ended is not shown"),
         "{stdout}"
@@ -77,7 +78,7 @@ async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("GIT_ASKPASS", "/bin/echo")
         .env("SSH_ASKPASS", "/bin/echo"));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("cannot authenticate to aws-production"),
         "{stderr}"
@@ -107,7 +108,7 @@ async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
         &["remote", "set-url", "origin", &url],
     );
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("cannot authenticate to the remote without a prompt"),
@@ -125,7 +126,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--dry-run"])
         .env("PATH", &path));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("runs ttmscalr, which is not on PATH"),
@@ -141,7 +142,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("PATH", &path));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = format!("{stdout}{stderr}");
     assert!(
         both.contains("runs ttmscalr, which is not on PATH"),
@@ -165,7 +166,7 @@ async fn a_manual_step_with_nobody_to_confirm_it_is_refused_before_the_lock() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .write_stdin(""));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("step \"post in #releases\" is manual and nobody can confirm it here"),
         "{stderr}"
@@ -206,7 +207,7 @@ async fn a_lock_that_cannot_be_released_is_reported_with_the_unlock_command() {
     assert!(has_lock(&s.release.deploy_remote));
     // A lock left behind stops every later deploy: the run is no success, the
     // audit log says so, and where production stands is never a bare "?".
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(!stdout.contains("→ ?"), "{stdout}");
     let audit = std::fs::read_to_string(&s.audit).unwrap();
     assert!(audit.contains("\"release the lock\""), "{audit}");
@@ -245,7 +246,7 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
     let torn = &RECORD[..RECORD.len() / 2];
     std::fs::write(&s.audit, format!("{RECORD}\n{torn}")).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["check", "production"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let text = std::fs::read_to_string(&s.audit).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -255,7 +256,7 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
     assert_eq!(last["decision"], "allow");
 
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("skips 1 line(s) that are not records"),
         "{stderr}"
@@ -274,7 +275,7 @@ async fn a_clone_without_a_git_identity_is_refused_before_the_lock() {
     git(clone, &["config", "user.useConfigOnly", "true"]);
     let apangea = rev(&s.release.apangea.origin, "master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("has no git identity"), "{stderr}");
     assert!(stderr.contains("config user.email"), "{stderr}");
     assert!(!has_lock(&s.release.deploy_remote));

@@ -7,6 +7,7 @@
 //! with their actors; `status` on either names what production runs, the run that
 //! put it there and who holds the lock.
 
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN};
 use crate::support::git::rev;
 use crate::support::world::{Machine, World, held_deploy};
@@ -25,7 +26,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
         .env("BUILD_URL", "https://ci.example/job/deploy/7/")
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let shipped = rev(&release.deploy_remote, "master");
     assert_ne!(shipped, release.production_sha);
 
@@ -67,7 +68,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
         .on(&laptop, "tim", &["rollback", "production", "--yes"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         release.production_sha,
@@ -87,7 +88,7 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        crate::support::assert_exit(&out, 0);
+        crate::support::assert_exit!(out, 0);
         let deploys = text.lines().filter(|l| l.contains(" deploy ")).count();
         let rollbacks = text.lines().filter(|l| l.contains(" rollback ")).count();
         assert_eq!((deploys, rollbacks), (1, 1), "one row per run:\n{text}");
@@ -107,7 +108,7 @@ async fn a_deployment_that_cannot_be_written_neither_stops_nor_hides_the_deploy(
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_ne!(
         rev(&release.deploy_remote, "master"),
         release.production_sha
@@ -142,7 +143,7 @@ fn an_override_is_by_the_person_ci_names_not_the_agents_account() {
             .args(["--format", "json", "--override", "throughput"])
             .args(["--reason", "bot traffic, INC-88"]),
     );
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert_eq!(
         crate::support::check(&d, "throughput")["overridden"]["by"],
         "alice"
@@ -158,7 +159,7 @@ fn status(machine: &Machine, w: &World) -> serde_json::Value {
         )
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -184,7 +185,7 @@ async fn status_on_either_machine_names_production_its_run_and_the_locks_holder(
     }
     std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let shipped = rev(&release.deploy_remote, "master");
 
     for machine in [&agent, &laptop] {
@@ -221,7 +222,7 @@ async fn status_without_a_readable_deploy_remote_exits_2() {
         .on(&agent, "someone", &["status", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("cannot read what production runs"),
@@ -243,7 +244,7 @@ async fn a_deploy_longer_than_the_collection_deadline_is_still_recorded_on_githu
     std::thread::sleep(std::time::Duration::from_secs(4));
     std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let all = store.all();
     assert_eq!(all.len(), 1, "the deployment was written: {all:?}");
     let states: Vec<&str> = all[0]

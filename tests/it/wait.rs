@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
+use crate::support::assert_exit;
 use crate::support::git::git;
 use crate::support::server::{json_fixture, paths};
 use crate::support::world::{World, run};
@@ -72,7 +73,7 @@ async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_peri
         "--timeout",
         "60s",
     ]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("gatekeeper: ") && l.contains(" production "))
@@ -121,7 +122,7 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
         "--timeout",
         "3s",
     ]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("gave up after 3s (--timeout)"), "{stderr}");
     assert!(
         stderr.contains("Deploy of production still denied after waiting 3s: nothing was changed."),
@@ -217,11 +218,7 @@ async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
     let stderr = rest(reader);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert_exit!(out, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("the lock of production was released"),
         "{stderr}"
@@ -261,7 +258,7 @@ async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
     assert!(status.success());
     let stderr = rest(reader);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_exit!(out, 130, "{stderr}");
     assert!(
         stderr.contains("interrupted by SIGINT while waiting: nothing was taken or changed"),
         "{stderr}"

@@ -9,6 +9,7 @@ use assert_cmd::Command;
 
 pub mod deployments;
 pub mod git;
+pub mod live;
 pub mod raw;
 pub mod release;
 pub mod server;
@@ -129,17 +130,102 @@ pub fn program_in(program: &str, dir: &Path) -> std::process::Command {
     cmd
 }
 
-/// The exit code is `code`; else the failure shows both streams.
+/// Something that ended with an exit code: a process's output (a failure shows its
+/// streams) or status, an `assert_cmd` assertion, or the code a helper returned.
+pub trait Exited {
+    fn exit_code(&self) -> Option<i32>;
+    /// What a failed assertion shows besides the codes.
+    fn shown(&self) -> String {
+        String::new()
+    }
+}
+
+impl Exited for std::process::Output {
+    fn exit_code(&self) -> Option<i32> {
+        self.status.code()
+    }
+    fn shown(&self) -> String {
+        format!(
+            "\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&self.stdout),
+            String::from_utf8_lossy(&self.stderr)
+        )
+    }
+}
+
+impl Exited for std::process::ExitStatus {
+    fn exit_code(&self) -> Option<i32> {
+        self.code()
+    }
+}
+
+impl Exited for assert_cmd::assert::Assert {
+    fn exit_code(&self) -> Option<i32> {
+        self.get_output().exit_code()
+    }
+    fn shown(&self) -> String {
+        self.get_output().shown()
+    }
+}
+
+/// A code a helper took from a process (`-1` for none: killed by a signal).
+impl Exited for i32 {
+    fn exit_code(&self) -> Option<i32> {
+        Some(*self)
+    }
+}
+
+impl Exited for Option<i32> {
+    fn exit_code(&self) -> Option<i32> {
+        *self
+    }
+}
+
+impl<T: Exited + ?Sized> Exited for &T {
+    fn exit_code(&self) -> Option<i32> {
+        (**self).exit_code()
+    }
+    fn shown(&self) -> String {
+        (**self).shown()
+    }
+}
+
+/// The one exit-code assertion (through [`assert_exit!`] or [`ExitAssert::exits`]):
+/// `out` exited with `code`; else the failure says both codes, `why` and what `out`
+/// shows.
 #[track_caller]
-pub fn assert_exit(out: &std::process::Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+pub fn check_exit(out: &impl Exited, code: i32, why: std::fmt::Arguments) {
+    let got = out.exit_code();
+    assert!(
+        got == Some(code),
+        "exit {got:?}, expected {code}: {why}{}",
+        out.shown()
     );
+}
+
+/// `assert_exit!(out, 2)` or `assert_exit!(out, 2, "why {x}")`, like `assert_eq!`:
+/// `out` (an [`Exited`]: output, status, code) exited with the code.
+macro_rules! assert_exit {
+    ($out:expr, $code:expr $(,)?) => {
+        $crate::support::check_exit(&$out, $code, format_args!(""))
+    };
+    ($out:expr, $code:expr, $($why:tt)+) => {
+        $crate::support::check_exit(&$out, $code, format_args!($($why)+))
+    };
+}
+pub(crate) use assert_exit;
+
+/// [`check_exit`] in an `assert_cmd` chain: `.assert().exits(1).stdout(…)`.
+pub trait ExitAssert {
+    fn exits(self, code: i32) -> Self;
+}
+
+impl ExitAssert for assert_cmd::assert::Assert {
+    #[track_caller]
+    fn exits(self, code: i32) -> Self {
+        check_exit(&self, code, format_args!(""));
+        self
+    }
 }
 
 /// The repository root (where Cargo.toml is).
@@ -216,4 +302,23 @@ pub fn edited_policies(file: &str, edits: &[(&str, &str)]) -> tempfile::TempDir 
     }
     std::fs::write(&edited, text).unwrap();
     dir
+}
+
+#[test]
+fn assert_exit_passes_on_the_code_and_shows_the_streams_otherwise() {
+    let out = program_in("sh", &root())
+        .args(["-c", "echo said; echo warned >&2; exit 3"])
+        .output()
+        .unwrap();
+    assert_exit!(out, 3);
+    assert_exit!(out.status, 3);
+    assert_exit!(3, 3, "a code a helper returned");
+    let failed = std::panic::catch_unwind(|| assert_exit!(out, 0, "why"));
+    let message = *failed.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.contains("exit Some(3), expected 0: why")
+            && message.contains("stdout:\nsaid")
+            && message.contains("stderr:\nwarned"),
+        "{message}"
+    );
 }

@@ -192,6 +192,15 @@ impl World {
         Command::from_std(self.binary(machine, user, args))
     }
 
+    /// `gatekeeper ARGS --config CONFIG` on `machine` as `user`, which must exit
+    /// with `code`: what it printed, stdout then stderr.
+    #[track_caller]
+    pub fn said(&self, machine: &Machine, user: &str, args: &[&str], code: i32) -> String {
+        let out = self.on(machine, user, args).output().unwrap();
+        crate::support::check_exit(&out, code, format_args!("{args:?}"));
+        printed(&out)
+    }
+
     /// `gatekeeper ARGS --config CONFIG` on the first machine, as `tester`.
     pub fn gatekeeper(&self, args: &[&str]) -> Command {
         self.on(&self.machine(), "tester", args)
@@ -262,6 +271,15 @@ pub fn audit_records(path: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// What `out` printed: stdout, then stderr.
+pub fn printed(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Runs `cmd`: exit code, stdout, stderr.
