@@ -157,13 +157,13 @@ async fn a_redirecting_smoke_url_stops_the_deploy_before_anything_changes() {
         )
         .await;
     let master = s.release.apangea.origin_head("master");
-    for args in [
-        &["deploy", "production", "--dry-run"][..],
-        &["deploy", "production", "--yes"],
+    for (args, exit) in [
+        (&["deploy", "production", "--dry-run"][..], 1),
+        (&["deploy", "production", "--yes"], 1),
     ] {
         let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
         let shown = format!("{stdout}{stderr}");
-        assert_ne!(code, 0, "{args:?}: {shown}");
+        assert_exit!(code, exit, "{args:?}: {shown}");
         assert!(
             shown.contains("/old-up answered HTTP 301 (a redirect to https://www.example.com/up)"),
             "{args:?}: {shown}"

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::assert_exit;
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::server::{GITHUB_TOKEN, SECRETS, Services};
 use crate::support::world::{World, audit_records, last_of, run};
+use crate::support::{assert_exit, signal};
 
 /// Grace period in the configs of these tests: SIGKILL comes one second after SIGTERM.
 fn short_grace(text: &mut String) {
@@ -40,14 +40,6 @@ fn wait_for_run(log: &Path, line: &str) {
         assert!(Instant::now() < give_up, "ttmscalr never ran `{line}`");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 fn finish(child: Child) -> (i32, String, String) {

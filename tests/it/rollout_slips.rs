@@ -280,11 +280,7 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
         assert!(std::time::Instant::now() < deadline, "never collecting");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let pid = child.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    crate::support::signal(&child, "TERM");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
@@ -349,10 +345,7 @@ async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_an
         assert!(std::time::Instant::now() < deadline, "never reading");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    crate::support::signal(&child, "INT");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()

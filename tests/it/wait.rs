@@ -251,11 +251,7 @@ async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
         ],
     );
     let (_, reader) = read_until(&mut child, "deny (throughput)");
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::signal(&child, "INT");
     let stderr = rest(reader);
     let out = child.wait_with_output().unwrap();
     assert_exit!(out, 130, "{stderr}");

@@ -228,6 +228,15 @@ impl ExitAssert for assert_cmd::assert::Assert {
     }
 }
 
+/// Sends the signal `name` (`INT`, `TERM`, `KILL`) to `child`, which must take it.
+pub fn signal(child: &std::process::Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name} {}", child.id());
+}
+
 /// The repository root (where Cargo.toml is).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
