@@ -296,7 +296,7 @@ fn rollback_to_a_given_sha_force_pushes_it() {
     let (code, stdout, stderr) = w.run(&["rollback", "production", "--to", &old, "--yes"]);
     assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(release.deploy_head(), old);
-    assert_eq!(ttmscalr_runs(&log), ["deploy production"]);
+    assert_eq!(ttmscalr_runs(log), ["deploy production"]);
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
     let rollback = last_of(&records, "rollback");
     assert_eq!(rollback["outcome"], "ok");
@@ -321,7 +321,7 @@ fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
             && stdout.contains(" aws-production rollback:master"),
         "{stdout}"
     );
-    assert!(ttmscalr_runs(&log).is_empty());
+    assert!(ttmscalr_runs(log).is_empty());
     assert_eq!(std::fs::read_to_string(&audit).unwrap(), before);
 
     let (code, _, stderr) = w.run(&["rollback", "production", "--to", "--force", "--yes"]);

@@ -64,7 +64,7 @@ fn without_smoke_urls_deploy_and_rollback_are_refused_before_the_lock() {
             "{records:#?}"
         );
         assert_eq!(locks(&release.deploy_remote), "");
-        assert!(ttmscalr_runs(&log).is_empty());
+        assert!(ttmscalr_runs(log).is_empty());
         assert_eq!(release.deploy_head(), old);
     }
 }
@@ -278,7 +278,7 @@ fn a_rollback_that_cannot_resolve_its_sha_after_the_lock_leaves_a_record_and_no_
         let release = &w.release;
         let log = &w.ttmscalr_log;
         let audit = release.work.join(".gatekeeper/audit.jsonl");
-        let args = arrange(&release, &audit);
+        let args = arrange(release, &audit);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let head = release.deploy_head();
         let (code, stdout, stderr) = w.run(&args);
@@ -286,7 +286,7 @@ fn a_rollback_that_cannot_resolve_its_sha_after_the_lock_leaves_a_record_and_no_
         assert!(stderr.contains(why), "{why}: {stderr}");
         assert_aborted_and_unlocked(&audit, &release.deploy_remote, "rollback", why);
         assert_eq!(release.deploy_head(), head, "{why}: nothing changed");
-        assert!(ttmscalr_runs(&log).is_empty(), "{why}");
+        assert!(ttmscalr_runs(log).is_empty(), "{why}");
     }
 }
 

@@ -232,7 +232,7 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
     let w = World::new(false).await;
     let release = &w.release;
     let agent = w.machine();
-    let sha = plant_lock(&release, "agent-7", 4242, chrono::Duration::minutes(20));
+    let sha = plant_lock(release, "agent-7", 4242, chrono::Duration::minutes(20));
 
     let out = w
         .on(

@@ -368,7 +368,7 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
     assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(release.deploy_head(), moved, "the rollback pushed");
-    assert!(ttmscalr_runs(&log).is_empty());
+    assert!(ttmscalr_runs(log).is_empty());
     assert_eq!(
         std::fs::read_to_string(&elsewhere).unwrap(),
         "not an audit log\n"

@@ -62,7 +62,7 @@ fn deployment(store: &Store, sha: &str, previous: &str, run: &str, state: &str, 
 async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     // Release 1 shipped; release 2 was pushed, then a later step failed.
@@ -86,7 +86,7 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
 async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     // A commit production never ran, with an unreviewed file, in the clone.
@@ -127,7 +127,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
 async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     let m1 = push_merge(app, &p0, "release 1");
@@ -230,7 +230,7 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
         ("0b5e55ed-0000-4000-8000-000000000000", 1),
         (boot.as_str(), u64::MAX),
     ] {
-        plant_lock(&release, 1, boot_id, start);
+        plant_lock(release, 1, boot_id, start);
         let out = w
             .on(
                 &agent,
@@ -260,7 +260,7 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
 async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let p0 = release.production_sha.clone();
     // Another login's deployment of what production runs, with a gatekeeper-like
     // payload that names a person, and escape sequences in every field.

@@ -23,7 +23,7 @@ fn deploy(machine: &Machine, w: &World) {
 async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_ran() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let agent = w.machine();
     deploy(&agent, &w);
     let shipped = rev(&release.deploy_remote, "master");
@@ -99,7 +99,7 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
 async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_github() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    deployments::mount(&services).await;
+    deployments::mount(services).await;
     let agent = w.machine();
     deploy(&agent, &w);
     let p1 = rev(&release.deploy_remote, "master");

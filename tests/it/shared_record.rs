@@ -16,7 +16,7 @@ use crate::support::world::{Machine, World, held_deploy};
 async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let agent = w.machine();
     let laptop = w.another_machine("laptop");
 
@@ -167,7 +167,7 @@ fn status(machine: &Machine, w: &World) -> serde_json::Value {
 async fn status_on_either_machine_names_production_its_run_and_the_locks_holder() {
     let w = World::new(false).await;
     let (release, services) = (&w.release, &w.services);
-    deployments::mount(&services).await;
+    deployments::mount(services).await;
     let agent = w.machine();
     let laptop = w.another_machine("laptop");
 
@@ -234,7 +234,7 @@ async fn status_without_a_readable_deploy_remote_exits_2() {
 async fn a_deploy_longer_than_the_collection_deadline_is_still_recorded_on_github() {
     let w = World::new(false).await;
     let services = &w.services;
-    let store = deployments::mount(&services).await;
+    let store = deployments::mount(services).await;
     let agent = w.machine();
     // The collection's one deadline is short; the deploy then outlasts it.
     let text = std::fs::read_to_string(&agent.config).unwrap();
