@@ -1,6 +1,6 @@
 //! `gatekeeper chatops --event FILE` through the real binary: recorded
 //! `issue_comment` payloads (`fixtures/events/`), the stand-in services of a green
-//! release on real git (`deploy::World`), and a stand-in of the GitHub endpoints a
+//! release on real git (`support::world::World`), and a stand-in of the GitHub endpoints a
 //! comment touches (the pull request, the collaborator permission, the issue's
 //! comments and reactions), which keeps what is written.
 

@@ -3,10 +3,8 @@
 //! remote; a run killed with SIGKILL leaves a lock that the next run reports, and
 //! `unlock --reason` frees it.
 
-use crate::support::git::{Release, git, rev};
-use crate::support::world::{World, held_deploy, lock_on};
-
-const LOCK_REF: &str = "refs/gatekeeper/locks/production";
+use crate::support::git::{git, rev};
+use crate::support::world::{LOCK_REF, World, held_deploy, lock_on, plant_lock};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
@@ -150,7 +148,12 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
     let release = &w.release;
     let agent = w.machine();
     // A lock commit from a run that started a day ago, planted on the remote.
-    let sha = plant_lock(release, "old-agent", 7, chrono::Duration::hours(25));
+    let sha = plant_lock(
+        release,
+        "user: jim\nhost: old-agent\npid: 7\n",
+        chrono::Duration::hours(25),
+        "run_id: r-7\n",
+    );
 
     let out = w
         .on(&agent, "tim", &["deploy", "production", "--yes"])
@@ -173,23 +176,6 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
         rev(&release.deploy_remote, "master"),
         release.production_sha
     );
-}
-
-/// Plants a lock commit on the deploy remote, as a run on `host` with `pid` that
-/// started `age` ago would have taken it.
-fn plant_lock(release: &Release, host: &str, pid: u32, age: chrono::Duration) -> String {
-    let app = &release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let started = (chrono::Utc::now() - age).to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
-    );
-    sha
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,7 +218,12 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
     let w = World::new(false).await;
     let release = &w.release;
     let agent = w.machine();
-    let sha = plant_lock(release, "agent-7", 4242, chrono::Duration::minutes(20));
+    let sha = plant_lock(
+        release,
+        "user: jim\nhost: agent-7\npid: 4242\n",
+        chrono::Duration::minutes(20),
+        "run_id: r-7\n",
+    );
 
     let out = w
         .on(

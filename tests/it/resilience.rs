@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::server::{GITHUB_TOKEN, SECRETS, Services};
-use crate::support::world::{World, audit_records, last_of, run};
+use crate::support::world::{World, audit_records, last_of, plant_lock, run};
 use crate::support::{assert_exit, signal};
 
 /// Grace period in the configs of these tests: SIGKILL comes one second after SIGTERM.
@@ -395,16 +395,11 @@ fn a_lock_refusal_is_recorded() {
     let w = World::offline();
     let release = &w.release;
     // Another run holds the lock: a lock commit naming it, on the deploy remote.
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: tim\nhost: laptop\npid: 1\nstarted_at: {}\nrun_id: r1\n",
-        chrono::Utc::now().to_rfc3339()
-    );
-    let remote = &release.deploy_remote;
-    let tree = git(remote, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let commit = git(remote, &["commit-tree", &tree, "-m", &message]);
-    git(
-        remote,
-        &["update-ref", "refs/gatekeeper/locks/production", &commit],
+    let commit = plant_lock(
+        release,
+        "user: tim\nhost: laptop\npid: 1\n",
+        chrono::Duration::zero(),
+        "run_id: r1\n",
     );
     let (code, _, stderr) = w.run(&[
         "rollback",
@@ -432,7 +427,10 @@ fn a_lock_refusal_is_recorded() {
         "{refused}"
     );
     assert_eq!(
-        git(remote, &["rev-parse", "refs/gatekeeper/locks/production"]),
+        git(
+            &release.deploy_remote,
+            &["rev-parse", "refs/gatekeeper/locks/production"]
+        ),
         commit,
         "someone else's lock was removed"
     );

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN, Store};
 use crate::support::git::{git, rev};
-use crate::support::world::{World, printed};
+use crate::support::world::{World, plant_lock, printed};
 
 /// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
 /// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
@@ -192,28 +192,6 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
     assert!(pages >= 1, "the second page was read");
 }
 
-/// Plants a lock as a run of this host with `pid` would have taken it, naming
-/// `boot_id` and `pid_start`.
-fn plant_lock(release: &crate::support::git::Release, pid: u32, boot_id: &str, start: u64) {
-    let app = &release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let host = hostname::get().unwrap().into_string().unwrap();
-    let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &[
-            "push",
-            "-q",
-            "aws-production",
-            &format!("{sha}:refs/gatekeeper/locks/production"),
-        ],
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
     let w = World::new(false).await;
@@ -230,7 +208,14 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
         ("0b5e55ed-0000-4000-8000-000000000000", 1),
         (boot.as_str(), u64::MAX),
     ] {
-        plant_lock(release, 1, boot_id, start);
+        // pid 1 of this host, of the boot `boot_id`, started at `start`.
+        let host = hostname::get().unwrap().into_string().unwrap();
+        plant_lock(
+            release,
+            &format!("user: jim\nhost: {host}\npid: 1\n"),
+            chrono::Duration::minutes(5),
+            &format!("run_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"),
+        );
         let out = w
             .on(
                 &agent,

@@ -1,10 +1,9 @@
 //! `deploy --wait` and `deploy --wait-for-lock` through the real binary, on real git
-//! with the stand-in services (`deploy::World`): New Relic answers busy for a number
+//! with the stand-in services (`support::world::World`): New Relic answers busy for a number
 //! of samples, then quiet; a lock planted on the deploy remote is released while the
 //! deploy waits for it. Intervals are a second, so that the tests stay short.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,9 +14,7 @@ use wiremock::{Mock, Request, Respond, ResponseTemplate};
 use crate::support::assert_exit;
 use crate::support::git::git;
 use crate::support::server::{json_fixture, paths};
-use crate::support::world::{World, run};
-
-const LOCK_REF: &str = "refs/gatekeeper/locks/production";
+use crate::support::world::{LOCK_REF, World, lock_on, plant_lock, run};
 
 /// New Relic busy (17,250 rpm, over the limit) for the first `busy` samples, then
 /// quiet (9,800 rpm).
@@ -51,10 +48,6 @@ async fn throughput(s: &World, busy: usize) -> Arc<AtomicUsize> {
         )
         .await;
     asked
-}
-
-fn lock_on(remote: &Path) -> bool {
-    !git(remote, &["for-each-ref", LOCK_REF]).is_empty()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,7 +125,10 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
     assert!(stdout.contains("DENY"), "{stdout}");
     assert!(stdout.contains("throughput"), "{stdout}");
     assert!(s.ttmscalr().is_empty());
-    assert!(!lock_on(&s.release.deploy_remote), "no lock was taken");
+    assert!(
+        lock_on(&s.release.deploy_remote).is_none(),
+        "no lock was taken"
+    );
     assert!(
         !s.audit().iter().any(|r| r["kind"] == "deploy"),
         "no run was recorded"
@@ -179,16 +175,11 @@ fn rest(mut reader: BufReader<std::process::ChildStderr>) -> String {
 async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
     let s = World::new(false).await;
     // Another run's lock, as `deploy` on another machine takes it.
-    let app = &s.release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let started = chrono::Utc::now().to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: ops2\npid: 4242\nstarted_at: {started}\nrun_id: r-other\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
+    plant_lock(
+        &s.release,
+        "user: jim\nhost: ops2\npid: 4242\n",
+        chrono::Duration::zero(),
+        "run_id: r-other\n",
     );
 
     let mut child = spawn(
@@ -228,7 +219,7 @@ async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
         Some("deploy production")
     );
     assert!(
-        !lock_on(&s.release.deploy_remote),
+        lock_on(&s.release.deploy_remote).is_none(),
         "its own lock is released at the end"
     );
 }
@@ -259,7 +250,7 @@ async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
         stderr.contains("interrupted by SIGINT while waiting: nothing was taken or changed"),
         "{stderr}"
     );
-    assert!(!lock_on(&s.release.deploy_remote));
+    assert!(lock_on(&s.release.deploy_remote).is_none());
     assert!(s.ttmscalr().is_empty());
     assert!(!s.audit().iter().any(|r| r["kind"] == "deploy"));
 }

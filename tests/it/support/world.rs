@@ -18,7 +18,8 @@ use crate::support::release::{
 };
 use crate::support::server::{self, Services};
 
-const LOCK_REF: &str = "refs/gatekeeper/locks/production";
+/// The ref of the production lock on the deploy remote.
+pub const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
 pub struct World {
     tmp: tempfile::TempDir,
@@ -263,6 +264,21 @@ pub fn lock_on(remote: &Path) -> Option<String> {
         &["for-each-ref", "--format=%(objectname)", LOCK_REF],
     );
     (!out.is_empty()).then_some(out)
+}
+
+/// Plants a lock on the deploy remote as a `deploy` run would have taken it: `who`
+/// is its `user:`, `host:` and `pid:` lines, `age` how long ago it started, `rest`
+/// the lines after `started_at:` (`run_id:`, …). Returns the lock commit.
+pub fn plant_lock(release: &Release, who: &str, age: chrono::Duration, rest: &str) -> String {
+    let remote = &release.deploy_remote;
+    let tree = git(remote, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+    let started = (chrono::Utc::now() - age).to_rfc3339();
+    let message = format!(
+        "gatekeeper lock for production\n\ncommand: deploy\n{who}started_at: {started}\n{rest}"
+    );
+    let sha = git(remote, &["commit-tree", &tree, "-m", &message]);
+    git(remote, &["update-ref", LOCK_REF, &sha]);
+    sha
 }
 
 pub fn audit_records(path: &Path) -> Vec<Value> {
