@@ -1,7 +1,7 @@
 //! Signed decisions through the real binary: `attest keygen`, `check --attest-out`,
 //! `attest verify` (exit 0 pass / 1 refused / 2 malformed or badly signed) with the
 //! verdict recomputed by the real policies, and a deploy whose target requires a
-//! signed decision, on real git (`crate::deploy::Setup`).
+//! signed decision, on real git (`crate::support::world::World`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::deploy::{Setup, run};
+use crate::support::assert_exit;
+use crate::support::world::{World, run};
 use crate::support::{gatekeeper, root};
 
 const GREEN: &str = "fixtures/facts/green.json";
@@ -29,7 +30,7 @@ fn keygen(dir: &Path, key_type: &str) -> (PathBuf, PathBuf) {
         .arg(&public)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    assert_exit!(out, 0, "{out:?}");
     (private, public)
 }
 
@@ -89,7 +90,7 @@ fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
         .arg(&private)
         .arg("--pub")
         .arg(tmp.path().join("other.pub")));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("never overwrites"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&private).unwrap(), pem);
 }
@@ -149,7 +150,7 @@ fn both_key_types_sign_a_decision_that_verifies_as_passed() {
         assert_eq!(ours["checks"].as_array().unwrap().len(), 8);
 
         let (code, stdout, stderr) = verify(&file, &public, &["--format", "json"]);
-        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_exit!(code, 0, "{stdout}{stderr}");
         let report: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(report["passed"], true);
         assert_eq!(report["keyid"], keyid);
@@ -184,14 +185,14 @@ fn one_changed_byte_of_payload_signature_or_key_id_is_exit_2() {
             let bad = tmp.path().join(format!("{what}.json"));
             std::fs::write(&bad, tampered.to_string()).unwrap();
             let (code, stdout, stderr) = verify(&bad, &public, &[]);
-            assert_eq!(code, 2, "{key_type} {what}: {stdout}{stderr}");
+            assert_exit!(code, 2, "{key_type} {what}: {stdout}{stderr}");
             assert!(stdout.is_empty(), "{stdout}");
         }
         // Another key of the same type is an unknown key.
         let stranger = tempfile::tempdir().unwrap();
         let (_, other) = keygen(stranger.path(), key_type);
         let (code, _, stderr) = verify(&file, &other, &[]);
-        assert_eq!(code, 2, "{stderr}");
+        assert_exit!(code, 2, "{stderr}");
         assert!(stderr.contains("no signature by key"), "{stderr}");
     }
 }
@@ -211,7 +212,7 @@ fn a_signed_deny_verifies_as_failed_with_exit_1() {
         serde_json::json!(["FAILED"])
     );
     let (code, stdout, _) = verify(&file, &public, &[]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("the gate said FAILED"), "{stdout}");
     assert!(stdout.contains("failing: throughput"), "{stdout}");
 }
@@ -225,25 +226,25 @@ fn max_age_subject_and_target_refuse_a_valid_attestation() {
 
     // Decided on 2026-11-24: more than an hour before any clock this runs on.
     let (code, stdout, _) = verify(&file, &public, &["--max-age", "1h"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("too old"), "{stdout}");
     let (code, stdout, _) = verify(&file, &public, &["--max-age", "36500d"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
 
     let other = "0123456789abcdef0123456789abcdef01234567";
     let (code, stdout, _) = verify(&file, &public, &["--subject", other]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains(&format!("commit {other} is not among its subjects")),
         "{stdout}"
     );
     let (code, stdout, _) = verify(&file, &public, &["--subject", GREEN_APANGEA]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
 
     let (code, stdout, _) = verify(&file, &public, &["--target", "staging"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     let (code, _, _) = verify(&file, &public, &["--target", "production"]);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
 }
 
 fn copy_policies(to: &Path) {
@@ -272,12 +273,12 @@ fn facts_and_policies_recompute_the_verdict_and_catch_a_policy_that_differs() {
         )
     };
     let (code, stdout, stderr) = recompute(GREEN);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_exit!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("recomputed"), "{stdout}");
 
     // Other facts: another digest and another verdict.
     let (code, stdout, _) = recompute(TOO_BUSY);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains("are not the facts it was decided on"),
         "{stdout}"
@@ -292,7 +293,7 @@ fn facts_and_policies_recompute_the_verdict_and_catch_a_policy_that_differs() {
     let text = std::fs::read_to_string(&settings).unwrap();
     std::fs::write(&settings, text + "\n# edited after the decision\n").unwrap();
     let (code, stdout, _) = recompute(GREEN);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains("are not the policies it was decided by"),
         "{stdout}"
@@ -309,7 +310,7 @@ fn a_bad_signing_key_in_the_environment_is_exit_2_and_never_echoed() {
         .args(["check", "production", "--facts", GREEN, "--attest-out"])
         .arg(&out)
         .env("GATEKEEPER_SIGNING_KEY", &pem));
-    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_exit!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("GATEKEEPER_SIGNING_KEY"), "{stderr}");
     assert!(!stderr.contains(secret) && !stdout.contains(secret));
     assert!(!out.exists());
@@ -317,7 +318,7 @@ fn a_bad_signing_key_in_the_environment_is_exit_2_and_never_echoed() {
     let (code, _, stderr) = run(gatekeeper()
         .args(["check", "production", "--facts", GREEN, "--attest-out"])
         .arg(&out));
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stderr.contains("--attest-key"), "{stderr}");
 }
 
@@ -333,8 +334,8 @@ fn the_signing_key_may_come_from_the_environment() {
             "GATEKEEPER_SIGNING_KEY",
             std::fs::read_to_string(&private).unwrap(),
         ));
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(verify(&out, &public, &[]).0, 0);
+    assert_exit!(code, 0, "{stderr}");
+    assert_exit!(verify(&out, &public, &[]).0, 0);
 }
 
 #[test]
@@ -351,7 +352,7 @@ fn predicate_writes_the_unsigned_vsa_predicate() {
             "--out",
         ])
         .arg(&out));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     let predicate: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(predicate["verificationResult"], "PASSED");
     assert_eq!(predicate["inputAttestations"][0]["uri"], "green.json");
@@ -360,8 +361,8 @@ fn predicate_writes_the_unsigned_vsa_predicate() {
 
 // --- A deploy whose target requires a signed decision, on real git.
 
-async fn requiring() -> Setup {
-    let s = Setup::with_config(false, |text| {
+async fn requiring() -> World {
+    let s = World::with_config(false, |text| {
         *text = text.replace(
             "notices_repo = \"thinkthroughmath/deploy-notices\"",
             "notices_repo = \"thinkthroughmath/deploy-notices\"\nrequire_attestation = \"gate.pub\"",
@@ -375,12 +376,12 @@ async fn requiring() -> Setup {
         .arg(s.release.work.join("gate.pub"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    assert_exit!(out, 0, "{out:?}");
     s
 }
 
 /// A live check on the stand-in services, signed with the setup's key.
-fn signed_check(s: &Setup) -> PathBuf {
+fn signed_check(s: &World) -> PathBuf {
     let file = s.release.work.join("decision.intoto.json");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "check",
@@ -388,11 +389,11 @@ fn signed_check(s: &Setup) -> PathBuf {
         &format!("--attest-out={}", file.display()),
         &format!("--attest-key={}", s.release.work.join("gate.pem").display()),
     ]));
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_exit!(code, 0, "{stdout}{stderr}");
     file
 }
 
-fn nothing_changed(s: &Setup, before: &str) {
+fn nothing_changed(s: &World, before: &str) {
     assert_eq!(s.release.deploy_head(), before);
     assert!(s.ttmscalr().is_empty());
     // The signed check's record only: no deploy, no lock, no step.
@@ -408,7 +409,7 @@ async fn a_deploy_that_requires_a_signed_decision_refuses_without_one() {
     let s = requiring().await;
     let before = s.release.deploy_head();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_exit!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("requires a signed decision"), "{stderr}");
     assert!(
         stderr.contains("no --attestation FILE was given"),
@@ -418,7 +419,7 @@ async fn a_deploy_that_requires_a_signed_decision_refuses_without_one() {
 
     // The dry run shows the requirement.
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(stderr.contains("requires a signed decision"), "{stderr}");
     assert!(stderr.contains("The deploy would refuse"), "{stderr}");
 }
@@ -437,7 +438,7 @@ async fn a_deploy_refuses_a_signed_decision_about_other_release_heads() {
         "--yes",
         &format!("--attestation={}", file.display()),
     ]));
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_exit!(code, 1, "{stdout}{stderr}");
     assert!(
         stderr.contains("it is about other release heads"),
         "{stderr}"
@@ -459,14 +460,14 @@ async fn a_deploy_refuses_a_signed_deny_and_a_decision_signed_by_another_key() {
         &format!("--attest-out={}", file.display()),
         &format!("--attest-key={}", stranger.display()),
     ]));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     let (code, _, stderr) = run(&mut s.gatekeeper(&[
         "deploy",
         "production",
         "--yes",
         &format!("--attestation={}", file.display()),
     ]));
-    assert_eq!(code, 1, "{stderr}");
+    assert_exit!(code, 1, "{stderr}");
     assert!(stderr.contains("no signature by key"), "{stderr}");
     nothing_changed(&s, &before);
 }
@@ -485,7 +486,7 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
         &format!("--attest-out={}", own.display()),
         &format!("--attest-key={}", s.release.work.join("gate.pem").display()),
     ]));
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_exit!(code, 0, "{stdout}{stderr}");
     assert!(stderr.contains("verified: PASSED"), "{stderr}");
     assert_eq!(
         s.release.apangea.origin_head("master"),
@@ -503,7 +504,7 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
             .collect::<String>()
     };
     let records = s.audit();
-    let deploy = crate::deploy::last_of(&records, "deploy");
+    let deploy = crate::support::world::last_of(&records, "deploy");
     assert_eq!(deploy["outcome"], "ok");
     assert_eq!(deploy["attestation_sha256"], digest.as_str());
     let shared = store.all();
@@ -523,7 +524,7 @@ async fn a_deploy_runs_with_a_fresh_passing_signed_decision_and_records_its_own(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_signing_key_never_reaches_a_step_and_what_a_step_prints_of_it_is_scrubbed() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let tmp = tempfile::tempdir().unwrap();
     let (private, _) = keygen(tmp.path(), "ed25519");
     let pem = std::fs::read_to_string(&private).unwrap();
@@ -541,7 +542,7 @@ async fn the_signing_key_never_reaches_a_step_and_what_a_step_prints_of_it_is_sc
         .env("TTMSCALR_ENV_LOG", &env_log)
         .env("TTMSCALR_SAY", format!("the key is {body}"))
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(own.exists(), "signed before the first step");
     let env = std::fs::read_to_string(&env_log).unwrap();
     assert!(
@@ -571,7 +572,7 @@ fn a_signed_decision_left_from_an_earlier_run_is_removed_when_no_decision_is_mad
         .arg(&file)
         .arg("--attest-key")
         .arg(&private));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         !file.exists(),
         "the earlier PASSED attestation still stands"

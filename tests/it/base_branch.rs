@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use crate::release_notes::decide_live;
+use crate::support::assert_exit;
+use crate::support::live::{Run, decide};
 use crate::support::server::{self, APANGEA, LESSON};
 use crate::support::{check, failing};
 
@@ -15,9 +16,8 @@ async fn a_release_branch_behind_its_base_fails_tests() {
     services.edit_release(LESSON, |repo| {
         repo["base"]["compare"]["behindBy"] = 3.into()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let (code, decision) = decide_live(&services, dir.path(), &[]);
-    assert_eq!(code, 1, "{decision:#}");
+    let Run { code, decision, .. } = decide(&services, &[]);
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(&decision), ["tests"]);
     assert_eq!(
         check(&decision, "tests")["detail"],
@@ -33,9 +33,8 @@ async fn the_app_is_compared_with_its_base_branch_not_production() {
     services.edit_release(APANGEA, |repo| {
         repo["base"]["compare"]["behindBy"] = 2.into()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let (code, decision) = decide_live(&services, dir.path(), &[]);
-    assert_eq!(code, 1, "{decision:#}");
+    let Run { code, decision, .. } = decide(&services, &[]);
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(&decision), ["tests"]);
     let tests = check(&decision, "tests");
     assert_eq!(
@@ -50,9 +49,8 @@ async fn the_app_is_compared_with_its_base_branch_not_production() {
 async fn an_unknown_behind_by_fails_tests_with_the_reason() {
     let services = server::start_green().await;
     services.edit_release(APANGEA, |repo| repo["base"]["compare"] = Value::Null);
-    let dir = tempfile::tempdir().unwrap();
-    let (code, decision) = decide_live(&services, dir.path(), &[]);
-    assert_eq!(code, 1, "{decision:#}");
+    let Run { code, decision, .. } = decide(&services, &[]);
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(&decision), ["tests"]);
     let detail = check(&decision, "tests")["detail"].as_str().unwrap();
     assert!(
@@ -71,9 +69,8 @@ async fn a_compare_of_another_head_than_the_one_checked_fails_tests() {
         repo["base"]["compare"]["headTarget"]["oid"] =
             "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c".into();
     });
-    let dir = tempfile::tempdir().unwrap();
-    let (code, decision) = decide_live(&services, dir.path(), &[]);
-    assert_eq!(code, 1, "{decision:#}");
+    let Run { code, decision, .. } = decide(&services, &[]);
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(&decision), ["tests"]);
     let detail = check(&decision, "tests")["detail"].as_str().unwrap();
     assert!(detail.contains("moved while it was read"), "{detail}");

@@ -81,7 +81,7 @@ fn page(at: &str, days: &str, policies: Option<&Path>) -> String {
         cmd.arg("--policies").arg(p);
     }
     let out = cmd.output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -347,7 +347,7 @@ fn the_mermaid_chart_parses_and_renders_with_the_mermaid_package() {
             cmd.arg("--policies").arg(policies.path());
         }
         let out = cmd.output().unwrap();
-        crate::support::assert_exit(&out, 0);
+        crate::support::assert_exit!(out, 0);
         let md = String::from_utf8(out.stdout).unwrap();
         let chart = md
             .split("```mermaid\n")

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::support::ExitAssert;
 use crate::support::{edited_policies, fixture, gatekeeper};
 
 /// One hour cell of the page.
@@ -109,7 +110,7 @@ fn page(at: &str, extra: &[&str]) -> Page {
         .args(extra)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     parse(&String::from_utf8(out.stdout).unwrap())
 }
 
@@ -204,7 +205,7 @@ fn a_freeze_closes_its_days_with_its_reason_and_a_holiday_opens_teaching_hours()
         .args(["--policies", &policies])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(
         md.contains(
@@ -262,7 +263,7 @@ fn markdown_keeps_the_text_and_adds_a_mermaid_gantt_chart() {
         .args(["--at", "2026-11-24T14:00:00-05:00", "--format", "markdown"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.contains("Allowed by the notice rule too:"), "{md}");
     let chart = md.split("```mermaid\n").nth(1).unwrap();
@@ -303,7 +304,7 @@ fn output_and_report_write_the_page_and_the_chart() {
         .arg(format!("markdown={}", chart.display()))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains("earliest start"),
@@ -320,5 +321,5 @@ fn output_and_report_write_the_page_and_the_chart() {
         .args(["window", "production", "--facts", &facts("green")])
         .args(["--report", "junit=x.xml"])
         .assert()
-        .code(2);
+        .exits(2);
 }

@@ -1,6 +1,6 @@
 //! `gatekeeper chatops --event FILE` through the real binary: recorded
 //! `issue_comment` payloads (`fixtures/events/`), the stand-in services of a green
-//! release on real git (`deploy::Setup`), and a stand-in of the GitHub endpoints a
+//! release on real git (`support::world::World`), and a stand-in of the GitHub endpoints a
 //! comment touches (the pull request, the collaborator permission, the issue's
 //! comments and reactions), which keeps what is written.
 
@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, path, path_regex};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, last_of, run};
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN};
 use crate::support::server::{Services, fixture_text};
+use crate::support::world::{World, last_of, run};
 use crate::support::{fixture, gatekeeper_in};
 
 const REPO: &str = "/api/v3/repos/thinkthroughmath/apangea";
@@ -243,7 +244,7 @@ fn comment(chat: &Chat, dir: &Path, id: u64, login: &str, body: &str) -> PathBuf
     })
 }
 
-fn chatops(s: &Setup, event: &Path) -> (i32, String, String) {
+fn chatops(s: &World, event: &Path) -> (i32, String, String) {
     run(s
         .gatekeeper(&["chatops", "--event", event.to_str().unwrap()])
         .env("GITHUB_SERVER_URL", "https://github.com")
@@ -251,18 +252,18 @@ fn chatops(s: &Setup, event: &Path) -> (i32, String, String) {
         .env("GITHUB_RUN_ID", "777"))
 }
 
-fn checks_recorded(s: &Setup) -> usize {
+fn checks_recorded(s: &World) -> usize {
     s.audit().iter().filter(|r| r["kind"] == "check").count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
 
     let (code, stdout, stderr) = chatops(&s, &comment(&chat, &dir, 1, "rob", "/deploy production"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
     assert!(replies[0].starts_with("<!-- gatekeeper:chatops:production -->\n"));
@@ -277,7 +278,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
 
     // A lookup that fails refuses too: never a pass on silence.
     let (code, stdout, _) = chatops(&s, &comment(&chat, &dir, 2, "carol", "/check production"));
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "one reply per target: {replies:#?}");
     assert!(
@@ -292,7 +293,7 @@ async fn a_read_only_user_and_a_failed_permission_lookup_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_comment_on_another_issue_is_answered_without_action() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     chat.said("IC_kwDOAbc1234M6VrT0w", "/deploy production", false, false);
     let file = event(&s.release.root, "issue-7", |v| {
@@ -301,7 +302,7 @@ async fn a_comment_on_another_issue_is_answered_without_action() {
         v["comment"]["body"] = json!("/deploy production");
     });
     let (code, stdout, stderr) = chatops(&s, &file);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let replies = chat.replies(7);
     assert_eq!(replies.len(), 1);
     assert!(
@@ -328,12 +329,12 @@ async fn a_comment_on_another_issue_is_answered_without_action() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let dir = s.release.root.clone();
     let (code, stdout, stderr) =
         chatops(&s, &comment(&chat, &dir, 10, "alice", "/check production"));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
     let reply = &replies[0];
@@ -360,7 +361,7 @@ async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
 
     // A later run updates the same reply.
     let (code, _, _) = chatops(&s, &comment(&chat, &dir, 11, "bob", "/check production"));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let replies = chat.replies(412);
     assert_eq!(replies.len(), 1, "{replies:#?}");
     assert!(
@@ -372,7 +373,7 @@ async fn check_replies_with_the_decision_in_one_reply_that_later_runs_update() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let chat = mount_chat(&s.services).await;
     let store = deployments::mount(&s.services).await;
     let dir = s.release.root.clone();
@@ -380,7 +381,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
 
     let (code, stdout, stderr) =
         chatops(&s, &comment(&chat, &dir, 20, "alice", "/deploy production"));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let reply = chat.replies(412).remove(0);
     assert!(
         reply.contains(&format!(
@@ -401,7 +402,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
             &format!("/deploy production confirm {short}"),
         ),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let reply = chat.replies(412).remove(0);
     assert!(
         reply.contains("@bob: only @alice, who asked, may confirm"),
@@ -417,7 +418,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
             "/deploy production confirm 9b8a7c6",
         ),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let reply = chat.replies(412).remove(0);
     assert!(
         reply.contains(&format!("another SHA than the one judged ({short})")),
@@ -441,7 +442,7 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
             &format!("/deploy production confirm {short}"),
         ),
     );
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(
         s.ttmscalr().first().map(String::as_str),
         Some("deploy production")
@@ -516,7 +517,7 @@ async fn an_edited_comment_a_command_in_a_code_block_and_a_bot_are_ignored() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert_exit!(out, 0, "{stdout}");
         assert!(stdout.contains(says), "{stdout}");
     }
     assert!(
@@ -536,7 +537,7 @@ fn an_event_of_another_kind_is_no_decision() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("give the issue_comment event"), "{stderr}");
     let _ = fixture("events/issue-comment-deploy.json");
@@ -617,7 +618,7 @@ async fn a_minimized_comment_and_one_edited_before_the_job_ran_are_ignored() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(out.status.code(), Some(code), "{text}");
+        assert_exit!(out, code, "{text}");
         assert!(text.contains(says), "{text}");
     }
     assert!(chat.replies(412).is_empty(), "no reply, no reaction");

@@ -1,6 +1,7 @@
 //! `gatekeeper check` on recorded facts: decisions, formats, re-planned windows, and
 //! every way to end without a decision (exit 2).
 
+use crate::support::{ExitAssert, assert_exit};
 use crate::support::{check, decide, failing, fixture, gatekeeper, gatekeeper_in};
 use predicates::prelude::*;
 
@@ -34,7 +35,7 @@ fn recorded_fixtures_decide_right() {
     ];
     for (name, code, downtime, fails) in table {
         let (got_code, decision) = decide(&mut check_facts(name));
-        assert_eq!(got_code, *code, "{name}: {decision:#}");
+        assert_exit!(got_code, *code, "{name}: {decision:#}");
         assert_eq!(decision["allow"], *code == 0, "{name}");
         assert_eq!(decision["downtime"], *downtime, "{name}");
         assert_eq!(failing(&decision), *fails, "{name}");
@@ -98,7 +99,7 @@ fn json_is_the_decision_document_of_the_design() {
 #[test]
 fn source_down_fails_its_checks_with_the_reason() {
     let (code, d) = decide(&mut check_facts("source-down"));
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let tests = check(&d, "tests")["detail"].as_str().unwrap().to_owned();
     assert!(tests.contains("503 Service Unavailable"), "{tests}");
     let rpm = check(&d, "throughput")["detail"]
@@ -114,7 +115,7 @@ fn table_starts_with_the_verdict_and_lists_every_check() {
         .args(["check", "production", "--facts"])
         .arg(fixture("facts/too-busy.json"))
         .assert()
-        .code(1)
+        .exits(1)
         .stdout(predicate::str::starts_with(
             "DENY production (zero-downtime deploy)",
         ))
@@ -127,7 +128,7 @@ fn table_starts_with_the_verdict_and_lists_every_check() {
         .args(["check", "production", "--facts"])
         .arg(fixture("facts/migrations-saturday-vetted.json"))
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::starts_with(
             "ALLOW production (downtime deploy)",
         ));
@@ -143,7 +144,7 @@ fn output_file_gets_the_format_while_the_table_goes_to_the_terminal() {
         .arg("--facts")
         .arg(fixture("facts/green.json"))
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::starts_with("ALLOW production"));
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -218,7 +219,7 @@ fn at_moves_the_clock_and_the_window() {
 #[test]
 fn downtime_flag_applies_the_downtime_checks() {
     let (code, d) = decide(check_facts("green").arg("--downtime"));
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(failing(&d), ["teaching_hours", "downtime_notice"]);
 }
 
@@ -226,7 +227,7 @@ fn downtime_flag_applies_the_downtime_checks() {
 
 fn undecided(args: &[&str]) -> String {
     let out = gatekeeper().args(args).output().unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(out.stdout.is_empty(), "no decision may be printed");
     String::from_utf8(out.stderr).unwrap()
 }
@@ -368,7 +369,7 @@ fn malformed_config_is_undecided_and_names_the_file() {
         .arg(crate::support::policies())
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("gatekeeper.toml is not valid TOML"), "{err}");
 }
@@ -385,7 +386,7 @@ fn invalid_config_values_are_all_reported() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("2 problem(s)"), "{err}");
     assert!(
@@ -401,7 +402,7 @@ fn missing_config_without_facts_is_undecided() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("cannot read config gatekeeper.toml"), "{err}");
 }
@@ -435,7 +436,7 @@ fn shipped_policy_tests_pass() {
     gatekeeper()
         .args(["policy", "test", "--verbose"])
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::contains(
             "PASS data.gatekeeper_test.test_exactly_15000_rpm_fails",
         ))
@@ -456,7 +457,7 @@ fn failing_policy_test_exits_1_and_is_named() {
         .args(["policy", "test"])
         .arg(dir.path())
         .assert()
-        .code(1)
+        .exits(1)
         .stdout(predicate::str::contains(
             "FAIL data.gatekeeper_settings_test.test_the_throughput_limit",
         ))
@@ -552,7 +553,7 @@ fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains(reason), "{files:?}: {stderr}");
         // `policy check` holds the recorded fixtures to the same contract.
         let lint = gatekeeper()
@@ -561,7 +562,7 @@ fn a_policy_edit_that_skips_a_check_or_hides_downtime_is_no_allow() {
             .output()
             .unwrap();
         let report = String::from_utf8_lossy(&lint.stdout);
-        crate::support::assert_exit(&lint, 1);
+        crate::support::assert_exit!(lint, 1);
         assert!(report.contains(reason), "{files:?}: {report}");
     }
 }
@@ -589,7 +590,7 @@ fn a_policy_edit_that_waves_approval_through_is_no_allow() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains("it must pass"), "{file}: {stderr}");
     }
 }
@@ -637,12 +638,12 @@ fn a_check_whose_record_cannot_be_kept_is_no_allow() {
         &["--override", "throughput", "--reason", "sale ends at 9"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("cannot write the audit log"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ALLOW"));
     let out = run(dir.path(), "green", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stderr.contains("warning: cannot write the audit log"),
         "{stderr}"
@@ -656,7 +657,7 @@ fn a_check_whose_record_cannot_be_kept_is_no_allow() {
     .unwrap();
     let out = run(dir.path(), "green", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("audit.jsonl is a"), "{stderr}");
     assert!(!dir.path().join("elsewhere.jsonl").exists());
 }
@@ -676,7 +677,7 @@ fn a_planned_window_already_over_is_no_decision() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("ended before the moment judged"),
         "{stderr}"
@@ -692,5 +693,5 @@ fn a_planned_window_already_over_is_no_decision() {
         .args(["--minutes", "120"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
 }

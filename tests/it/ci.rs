@@ -18,7 +18,7 @@ fn github_format_annotates_each_failing_check_and_the_verdict_exits_1() {
         .arg(facts("migrations-weekday-no-notice"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let text = stdout(&out);
     let errors: Vec<_> = text.lines().filter(|l| l.starts_with("::error ")).collect();
     assert_eq!(errors.len(), 2, "{text}");
@@ -44,7 +44,7 @@ fn github_format_notes_an_allow() {
         .arg(facts("green"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         stdout(&out),
         "::notice title=gatekeeper production::ALLOW production (zero-downtime deploy), evaluated at 2026-11-24T19:00:00Z\n"
@@ -65,7 +65,7 @@ fn github_format_escapes_an_override_reason_by_the_workflow_command_rules() {
         ])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let text = stdout(&out);
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
@@ -84,7 +84,7 @@ fn github_format_on_exit_2_annotates_why_no_decision_was_made() {
         .arg(root().join("no-such-facts.json"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let text = stdout(&out);
     assert!(
         text.starts_with("::error title=gatekeeper production::no decision could be made: "),
@@ -108,7 +108,7 @@ fn on_exit_2_github_output_says_allow_false_and_stale_reports_go() {
         .arg(format!("json={}", stale.display()))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert_eq!(
         std::fs::read_to_string(&outputs).unwrap(),
         "allow=false\nundecided=true\n"
@@ -129,7 +129,7 @@ fn on_exit_2_github_output_says_allow_false_and_stale_reports_go() {
         .arg(&link)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(link.symlink_metadata().is_ok() && target.exists());
 }
 
@@ -144,7 +144,7 @@ fn github_output_gets_allow_downtime_and_failed_checks_whatever_the_format() {
         .arg(facts("migrations-weekday-no-notice"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     assert!(stdout(&out).starts_with("DENY production"));
     assert_eq!(
         std::fs::read_to_string(&outputs).unwrap(),
@@ -165,7 +165,7 @@ fn github_output_gets_allow_downtime_and_failed_checks_whatever_the_format() {
         ])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         std::fs::read_to_string(&outputs).unwrap(),
         "allow=true\ndowntime=false\nfailed_checks=\n"
@@ -192,7 +192,7 @@ fn reports_write_several_formats_in_one_run_while_the_terminal_keeps_the_table()
         ])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     assert!(stdout(&out).starts_with("DENY production (zero-downtime deploy)"));
     let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
     let xml = read("reports/gate.xml");
@@ -214,7 +214,7 @@ fn a_report_without_a_known_format_and_a_file_is_refused_with_exit_2() {
             .args(["--report", bad])
             .output()
             .unwrap();
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(
             stderr.contains("FORMAT") || stderr.contains("format"),
@@ -236,7 +236,7 @@ fn the_table_wraps_to_80_columns_without_colour() {
         .arg(facts("migrations-weekday-no-notice"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let text = stdout(&out);
     assert!(!text.contains('\x1b'), "{text}");
     let table: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::support::assert_exit;
 use crate::support::server::{self, GREEN_AT, Services};
 use crate::support::{fixture, gatekeeper, gatekeeper_in};
 
@@ -57,7 +58,7 @@ fn source_text_never_reads_as_a_workflow_command_in_any_format() {
     for format in ["table", "markdown", "json", "junit"] {
         let out = check(&facts, format).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(1), "{format}: {stdout}");
+        assert_exit!(out, 1, "{format}: {stdout}");
         assert_no_command(format, &stdout);
     }
     // JSON says the same as before: only written differently.
@@ -236,7 +237,7 @@ fn a_report_or_output_never_replaces_the_audit_log() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_exit!(out, 2, "{extra:?}: {stderr}");
         let log = std::fs::read_to_string(&audit).unwrap();
         assert!(
             log.starts_with("{\"kind\":\"earlier\"}\n"),

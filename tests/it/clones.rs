@@ -2,12 +2,13 @@
 //! recloned and deploys as written; a missing clone elsewhere is diagnosed with the
 //! `git clone` to run; a dry run says what it would clone and changes nothing.
 
-use crate::deploy::{Setup, run};
+use crate::support::assert_exit;
 use crate::support::git::rev;
+use crate::support::world::{World, run};
 
 /// Rewrites the setup's config so that the repos live in `work/clones` and are
 /// cloned from their bare origins, and removes the clones the setup made.
-fn in_workdir(s: &Setup) {
+fn in_workdir(s: &World) {
     let text = std::fs::read_to_string(&s.config).unwrap();
     let text = format!("workdir = \"clones\"\n{text}")
         .replace(
@@ -38,7 +39,7 @@ fn in_workdir(s: &Setup) {
 
 #[tokio::test]
 async fn a_wiped_workspace_is_recloned_into_workdir_and_deploys() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     in_workdir(&s);
     let mut cmd = s.gatekeeper(&["deploy", "production", "--yes"]);
     // A fresh clone has no identity of its own to merge with.
@@ -47,7 +48,7 @@ async fn a_wiped_workspace_is_recloned_into_workdir_and_deploys() {
         .env("GIT_COMMITTER_NAME", "CI")
         .env("GIT_COMMITTER_EMAIL", "ci@example.com");
     let (code, stdout, stderr) = run(&mut cmd);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let clones = s.release.work.join("clones");
     assert!(clones.join("apangea/.git").is_dir() && clones.join("lesson-content/.git").is_dir());
     assert!(
@@ -64,10 +65,10 @@ async fn a_wiped_workspace_is_recloned_into_workdir_and_deploys() {
 
 #[tokio::test]
 async fn a_dry_run_says_what_it_would_clone_and_clones_nothing() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     in_workdir(&s);
     let (code, _stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(
         stderr.contains("would clone thinkthroughmath/apangea from"),
         "{stderr}"
@@ -81,10 +82,10 @@ async fn a_dry_run_says_what_it_would_clone_and_clones_nothing() {
 
 #[tokio::test]
 async fn a_missing_clone_is_diagnosed_with_the_clone_to_run() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     std::fs::remove_dir_all(&s.release.apangea.clone).unwrap();
     let (code, _stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains("the local clone of thinkthroughmath/apangea is missing at")
             // The default clone URL is the repo on the GitHub host of `[github] url`.

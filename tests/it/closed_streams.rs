@@ -3,7 +3,8 @@
 
 use std::process::Stdio;
 
-use crate::support::root;
+use crate::support::assert_exit;
+use crate::support::{binary_in, program_in, root};
 
 fn dev_full() -> Stdio {
     Stdio::from(
@@ -15,8 +16,7 @@ fn dev_full() -> Stdio {
 }
 
 fn code_with(stdout: Stdio, stderr: Stdio, args: &[&str]) -> i32 {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    cmd.current_dir(root())
+    binary_in(&root())
         .args(args)
         .stdout(stdout)
         .stderr(stderr)
@@ -33,7 +33,7 @@ fn an_error_with_stderr_full_keeps_exit_2() {
         dev_full(),
         &["check", "production", "--facts", "missing.json"],
     );
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
 }
 
 #[test]
@@ -48,14 +48,13 @@ fn a_decision_with_stdout_and_stderr_full_is_exit_2_not_a_panic() {
             "fixtures/facts/green.json",
         ],
     );
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
 }
 
 #[test]
 fn an_error_with_stderr_closed_keeps_exit_2() {
     let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
-    let status = std::process::Command::new("sh")
-        .current_dir(root())
+    let status = program_in("sh", &root())
         .arg("-c")
         .arg(format!(
             "exec {:?} check production --facts missing.json 2>&-",
@@ -64,15 +63,14 @@ fn an_error_with_stderr_closed_keeps_exit_2() {
         .stdout(Stdio::null())
         .status()
         .unwrap();
-    assert_eq!(status.code(), Some(2));
+    assert_exit!(status, 2);
 }
 
 #[test]
 fn output_into_a_pipe_whose_reader_left_keeps_the_exit_code() {
     // `gatekeeper … 2>&1 | head -2`: the reader goes away before or while the
     // command writes.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"))
-        .current_dir(root())
+    let mut child = binary_in(&root())
         .args(["check", "production", "--facts", "missing.json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -80,5 +78,5 @@ fn output_into_a_pipe_whose_reader_left_keeps_the_exit_code() {
         .unwrap();
     drop(child.stdout.take());
     drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(2));
+    assert_exit!(child.wait().unwrap(), 2);
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{ExitAssert, assert_exit};
 use crate::support::{decide, failing, fixture, gatekeeper, gatekeeper_in, policies, root};
 
 /// The shipped config, with its policies found from anywhere.
@@ -59,7 +60,7 @@ fn refused(edits: &[(&str, &str)], wanted: &[&str], hidden: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let config = config_with(dir.path(), edits);
     let run = check_green(dir.path(), &config);
-    assert_eq!(run.code, 2, "{edits:?}: {}", run.stderr);
+    assert_exit!(run.code, 2, "{edits:?}: {}", run.stderr);
     assert!(run.stdout.is_empty(), "{edits:?} decided: {}", run.stdout);
     for text in wanted {
         assert!(
@@ -82,7 +83,7 @@ fn accepted(edits: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let config = config_with(dir.path(), edits);
     let run = check_green(dir.path(), &config);
-    assert_eq!(run.code, 0, "{edits:?}: {}", run.stderr);
+    assert_exit!(run.code, 0, "{edits:?}: {}", run.stderr);
 }
 
 #[test]
@@ -130,7 +131,7 @@ fn a_zone_that_is_a_fixed_offset_or_a_legacy_alias_is_refused_naming_the_place_t
         let dir = tempfile::tempdir().unwrap();
         let config = config_with(dir.path(), &[(tz, &format!("timezone = {zone:?}"))]);
         let run = check_green(dir.path(), &config);
-        assert_eq!(run.code, 2, "{zone}: {}", run.stderr);
+        assert_exit!(run.code, 2, "{zone}: {}", run.stderr);
         assert!(
             run.stderr.contains(&format!(
                 "`timezone` is \"America/New_York\", the config's is {zone:?}"
@@ -158,7 +159,7 @@ fn the_window_search_refuses_facts_in_a_fixed_offset_zone() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("\"EST\" is a fixed UTC−5 offset"),
         "{stderr}"
@@ -377,7 +378,7 @@ fn html_from_a_source_is_shown_not_rendered_in_markdown() {
         .env("GITHUB_STEP_SUMMARY", &summary)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let written = std::fs::read_to_string(&summary).unwrap();
     for markdown in [&stdout, &written] {
@@ -398,7 +399,7 @@ fn html_from_a_source_is_shown_not_rendered_in_markdown() {
             .arg(&file)
             .args(["--format", "json"]),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(failing(&decision), ["release_dependencies"]);
 }
 
@@ -434,7 +435,7 @@ fn a_dash_for_a_file_is_refused_rather_than_written_or_read_as_a_file_named_dash
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(
             stderr.contains("`-` is not standard input or output here"),
             "{args:?}: {stderr}"
@@ -456,7 +457,7 @@ fn a_dash_for_a_file_is_refused_rather_than_written_or_read_as_a_file_named_dash
         .arg(policies())
         .args(["--facts", green, "--format", "json", "--output", "./-"])
         .assert()
-        .code(0);
+        .exits(0);
     assert!(dir.path().join("-").exists());
 }
 
@@ -470,7 +471,7 @@ fn window_count_zero_is_refused() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("--count"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
@@ -489,7 +490,7 @@ fn an_override_reason_without_an_override_is_refused() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains("--override"), "{command:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{command:?} decided");
     }
@@ -502,7 +503,7 @@ fn an_override_reason_without_an_override_is_refused() {
             .args(["--format", "json", "--override", "throughput"])
             .args(["--reason", "the incident needs the fix now"]),
     );
-    assert_eq!(code, 0, "{decision}");
+    assert_exit!(code, 0, "{decision}");
     assert!(failing(&decision) == ["throughput"], "{decision}");
 }
 

@@ -1,6 +1,7 @@
 //! The documented contracts hold: the decision JSON's schema version, and nothing in
 //! the repository cites a document that is not in it.
 
+use crate::support::assert_exit;
 use crate::support::{decide, fixture, gatekeeper, root};
 
 #[test]
@@ -9,7 +10,7 @@ fn the_decision_json_carries_schema_1_before_its_fields() {
     cmd.args(["check", "production", "--format", "json", "--facts"])
         .arg(fixture("facts/too-busy.json"));
     let (code, decision) = decide(&mut cmd);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(decision["schema"], 1);
     assert_eq!(decision["allow"], false);
     let out = gatekeeper()

@@ -3,122 +3,16 @@
 //! stand-in services (`support::server`) reporting the real rc SHAs
 //! (`support::release`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::support::assert_exit;
 use crate::support::gatekeeper_in;
-use crate::support::git::{Release, git, parents, rev, ttmscalr_runs, ttmscalr_stand_in};
-use crate::support::release::{
-    ReleaseShape, mount_production_mirror, mount_production_mirror_blocking, mount_release,
-    mount_vetted_notice_now, record_deploy, zone_at_night,
-};
+use crate::support::git::{git, parents, rev, ttmscalr_runs};
+use crate::support::release::{mount_vetted_notice_now, record_deploy};
 use crate::support::server::{self, Services, paths};
-
-pub(crate) struct Setup {
-    _tmp: tempfile::TempDir,
-    pub(crate) release: Release,
-    pub(crate) services: Services,
-    pub(crate) config: PathBuf,
-    pub(crate) path_env: String,
-    pub(crate) ttmscalr_log: PathBuf,
-    pub(crate) audit: PathBuf,
-    pub(crate) apangea_rc: String,
-    pub(crate) lesson_rc: String,
-}
-
-impl Setup {
-    /// Repos, services describing them, and a config in `ROOT/work`.
-    pub(crate) async fn new(migrations: bool) -> Setup {
-        Self::with_config(migrations, |_| {}).await
-    }
-
-    /// Like `new`, with `edit` changing the config text before it is written.
-    pub(crate) async fn with_config(migrations: bool, edit: impl FnOnce(&mut String)) -> Setup {
-        let tmp = tempfile::tempdir().unwrap();
-        let release = Release::new(tmp.path());
-        let apangea_rc = release.apangea.origin_head("rc");
-        let lesson_rc = release.lesson.origin_head("rc");
-        let services = server::start_green().await;
-        mount_release(
-            &services,
-            &ReleaseShape {
-                apangea_sha: &apangea_rc,
-                lesson_sha: &lesson_rc,
-                migrations,
-            },
-        )
-        .await;
-        mount_production_mirror(&services, &release.deploy_remote).await;
-        let config = services.write_config_with(&release.work, |text| {
-            if migrations {
-                // On the real clock, it is night in this zone: outside teaching hours.
-                *text = text.replace("America/New_York", &zone_at_night());
-            }
-            edit(text);
-        });
-        let (path_env, ttmscalr_log) = ttmscalr_stand_in(tmp.path());
-        let audit = release.work.join(".gatekeeper/audit.jsonl");
-        Setup {
-            _tmp: tmp,
-            release,
-            services,
-            config,
-            path_env,
-            ttmscalr_log,
-            audit,
-            apangea_rc,
-            lesson_rc,
-        }
-    }
-
-    pub(crate) fn gatekeeper(&self, args: &[&str]) -> Command {
-        let mut cmd = gatekeeper_in(&self.release.work);
-        cmd.args(args)
-            .arg("--config")
-            .arg(&self.config)
-            .envs(Services::env())
-            .env("PATH", &self.path_env)
-            .env("TTMSCALR_LOG", &self.ttmscalr_log)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("USER", "tester");
-        cmd
-    }
-
-    pub(crate) fn ttmscalr(&self) -> Vec<String> {
-        ttmscalr_runs(&self.ttmscalr_log)
-    }
-
-    pub(crate) fn audit(&self) -> Vec<Value> {
-        audit_records(&self.audit)
-    }
-}
-
-pub(crate) fn audit_records(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-pub(crate) fn last_of<'a>(records: &'a [Value], kind: &str) -> &'a Value {
-    records
-        .iter()
-        .rev()
-        .find(|r| r["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} record in {records:#?}"))
-}
+use crate::support::world::{World, audit_records, last_of, run};
 
 /// The base branch of a repo's origin is a merge commit whose second parent is `rc`.
 fn assert_merged(origin: &Path, rc: &str) {
@@ -130,9 +24,9 @@ fn assert_merged(origin: &Path, rc: &str) {
 
 #[tokio::test]
 async fn green_deploy_merges_both_repos_and_pushes_the_app() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
 
     assert_merged(&s.release.apangea.origin, &s.apangea_rc);
     assert_merged(&s.release.lesson.origin, &s.lesson_rc);
@@ -184,10 +78,10 @@ async fn green_deploy_merges_both_repos_and_pushes_the_app() {
 
 #[tokio::test]
 async fn downtime_deploy_wraps_migrate_in_maintenance() {
-    let s = Setup::new(true).await;
+    let s = World::new(true).await;
     mount_vetted_notice_now(&s.services).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("downtime deploy"), "{stdout}");
     let runs = s.ttmscalr();
     assert_eq!(runs.first().unwrap(), "maintenance on -f production");
@@ -199,14 +93,14 @@ async fn downtime_deploy_wraps_migrate_in_maintenance() {
 
 #[tokio::test]
 async fn denied_deploy_touches_nothing() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     s.services
         .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
         .await;
     let master_before = s.release.apangea.origin_head("master");
     let clone_before = rev(&s.release.apangea.clone, "HEAD");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("DENY production"), "{stdout}");
     assert!(stdout.contains("nothing was changed"), "{stdout}");
     assert!(s.ttmscalr().is_empty());
@@ -228,11 +122,11 @@ async fn denied_deploy_touches_nothing() {
 
 #[tokio::test]
 async fn failing_ttmscalr_deploy_stops_and_names_the_rollback() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("FAILED at step \"deploy\""), "{stdout}");
     assert!(stdout.contains("stand-in: deploy failed"), "{stdout}");
     // Nothing after it ran.
@@ -255,12 +149,12 @@ async fn failing_ttmscalr_deploy_stops_and_names_the_rollback() {
 
 #[tokio::test]
 async fn failure_with_maintenance_on_says_so_loudly() {
-    let s = Setup::new(true).await;
+    let s = World::new(true).await;
     mount_vetted_notice_now(&s.services).await;
     let (code, stdout, _) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_FAIL", "deploy:migrate"));
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains("MAINTENANCE IS STILL ON for production"),
         "{stdout}"
@@ -274,13 +168,13 @@ async fn failure_with_maintenance_on_says_so_loudly() {
 
 #[tokio::test]
 async fn rollback_restores_the_recorded_sha() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, stdout, _) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     assert_ne!(s.release.deploy_head(), s.release.production_sha);
 
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["rollback", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
     assert!(
         stdout.contains(&format!(
@@ -295,7 +189,7 @@ async fn rollback_restores_the_recorded_sha() {
     assert_eq!(rollback["after_sha"], s.release.production_sha.as_str());
 
     let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let rows: Vec<&str> = stdout.lines().filter(|l| l.contains("tester@")).collect();
     assert_eq!(rows.len(), 2, "{stdout}");
     assert!(
@@ -306,12 +200,12 @@ async fn rollback_restores_the_recorded_sha() {
 
 #[tokio::test]
 async fn rc_moved_after_the_check_stops_before_any_push() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     // GitHub (the check) still reports the old head; origin has a new one.
     let moved = s.release.apangea.move_rc(&s.release.root);
     let master_before = s.release.apangea.origin_head("master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("moved since the check"), "{stdout}");
     assert!(
         stdout.contains(&s.apangea_rc) && stdout.contains(&moved),
@@ -329,10 +223,10 @@ async fn rc_moved_after_the_check_stops_before_any_push() {
 
 #[tokio::test]
 async fn dry_run_deploy_prints_the_plan_and_runs_nothing() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let master_before = s.release.apangea.origin_head("master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Dry run: nothing was run."), "{stdout}");
     assert!(
         stdout.contains("$ git push aws-production master:master"),
@@ -350,10 +244,10 @@ async fn dry_run_deploy_prints_the_plan_and_runs_nothing() {
 
 #[tokio::test]
 async fn dry_run_deploy_with_json_keeps_stdout_a_decision_document() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, stdout, stderr) =
         run(&mut s.gatekeeper(&["deploy", "production", "--dry-run", "--format", "json"]));
-    assert_eq!(code, 0, "stderr:\n{stderr}");
+    assert_exit!(code, 0, "stderr:\n{stderr}");
     let decision: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(decision["allow"], true);
     assert!(stderr.contains("Dry run: nothing was run."), "{stderr}");
@@ -361,9 +255,9 @@ async fn dry_run_deploy_with_json_keeps_stdout_a_decision_document() {
 
 #[tokio::test]
 async fn deploy_without_a_terminal_or_yes_is_refused() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--yes"), "{stderr}");
     assert!(s.ttmscalr().is_empty());
 }
@@ -380,54 +274,16 @@ fn deploy_refuses_recorded_facts_and_a_pretend_clock() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains(said), "{flag}: {stderr}");
     }
 }
 
-/// A config and repos, without services (rollback, history and the lock need none).
-/// The services only answer the smoke URL here.
-pub(crate) type Offline = (
-    tempfile::TempDir,
-    Release,
-    PathBuf,
-    String,
-    PathBuf,
-    Services,
-);
-
-pub(crate) fn offline() -> Offline {
-    let tmp = tempfile::tempdir().unwrap();
-    let release = Release::new(tmp.path());
-    let services = Services::green_blocking();
-    services.answer_blocking("/up", wiremock::ResponseTemplate::new(200));
-    mount_production_mirror_blocking(&services, &release.deploy_remote);
-    let config = services.write_config(&release.work);
-    let (path_env, log) = ttmscalr_stand_in(tmp.path());
-    (tmp, release, config, path_env, log, services)
-}
-
-pub(crate) fn offline_cmd(
-    release: &Release,
-    config: &Path,
-    path_env: &str,
-    log: &Path,
-    args: &[&str],
-) -> Command {
-    let mut cmd = gatekeeper_in(&release.work);
-    cmd.args(args)
-        .arg("--config")
-        .arg(config)
-        .envs(Services::env())
-        .env("PATH", path_env)
-        .env("TTMSCALR_LOG", log)
-        .env("USER", "tester");
-    cmd
-}
-
 #[test]
 fn rollback_to_a_given_sha_force_pushes_it() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
+    let log = &w.ttmscalr_log;
     // Production moves on; then we roll back to where it was.
     let old = release.production_sha.clone();
     let app = &release.apangea.clone;
@@ -437,16 +293,10 @@ fn rollback_to_a_given_sha_force_pushes_it() {
     let audit = release.work.join(".gatekeeper/audit.jsonl");
     record_deploy(&audit, &old, &release.deploy_head());
 
-    let (code, stdout, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["rollback", "production", "--to", &old, "--yes"],
-    ));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let (code, stdout, stderr) = w.run(&["rollback", "production", "--to", &old, "--yes"]);
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(release.deploy_head(), old);
-    assert_eq!(ttmscalr_runs(&log), ["deploy production"]);
+    assert_eq!(ttmscalr_runs(log), ["deploy production"]);
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
     let rollback = last_of(&records, "rollback");
     assert_eq!(rollback["outcome"], "ok");
@@ -456,49 +306,33 @@ fn rollback_to_a_given_sha_force_pushes_it() {
 
 #[test]
 fn rollback_dry_run_runs_nothing_and_refuses_a_non_sha() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
+    let log = &w.ttmscalr_log;
     let audit = release.work.join(".gatekeeper/audit.jsonl");
     let sha = release.production_sha.clone();
     record_deploy(&audit, &sha, &release.apangea.origin_head("rc"));
     let before = std::fs::read_to_string(&audit).unwrap();
-    let (code, stdout, _) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["rollback", "production", "--to", &sha[..7], "--dry-run"],
-    ));
-    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout, _) = w.run(&["rollback", "production", "--to", &sha[..7], "--dry-run"]);
+    assert_exit!(code, 0, "{stdout}");
     // The force-push, leased on the production SHA the run judged.
     assert!(
         stdout.contains("git push --force-with-lease=master:")
             && stdout.contains(" aws-production rollback:master"),
         "{stdout}"
     );
-    assert!(ttmscalr_runs(&log).is_empty());
+    assert!(ttmscalr_runs(log).is_empty());
     assert_eq!(std::fs::read_to_string(&audit).unwrap(), before);
 
-    let (code, _, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["rollback", "production", "--to", "--force", "--yes"],
-    ));
-    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = w.run(&["rollback", "production", "--to", "--force", "--yes"]);
+    assert_exit!(code, 2, "{stderr}");
 }
 
 #[test]
 fn rollback_without_a_recorded_deploy_asks_for_to() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
-    let (code, _, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["rollback", "production", "--yes"],
-    ));
-    assert_eq!(code, 2, "{stderr}");
+    let w = World::offline();
+    let (code, _, stderr) = w.run(&["rollback", "production", "--yes"]);
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains("with --to") && stderr.contains("with --reason"),
         "{stderr}"
@@ -507,40 +341,29 @@ fn rollback_without_a_recorded_deploy_asks_for_to() {
 
 #[test]
 fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
     // Production moves on; nothing recorded it and GitHub has no deployments to read.
     let old = release.production_sha.clone();
     let app = &release.apangea.clone;
     git(app, &["checkout", "-q", "rc"]);
     git(app, &["push", "-q", "aws-production", "rc:master"]);
-    let (code, _, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["rollback", "production", "--to", &old, "--yes"],
-    ));
-    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = w.run(&["rollback", "production", "--to", &old, "--yes"]);
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--reason"), "{stderr}");
     assert_ne!(release.deploy_head(), old, "refused: nothing changed");
 
     let why = "audit disk lost; production ran it on Monday per the CI log";
-    let (code, stdout, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &old,
-            "--reason",
-            why,
-            "--yes",
-        ],
-    ));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let (code, stdout, stderr) = w.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &old,
+        "--reason",
+        why,
+        "--yes",
+    ]);
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(release.deploy_head(), old);
     let audit = std::fs::read_to_string(release.work.join(".gatekeeper/audit.jsonl")).unwrap();
     assert!(audit.contains(why), "{audit}");
@@ -548,15 +371,9 @@ fn with_no_history_readable_a_rollback_needs_to_and_a_reason_and_records_it() {
 
 #[test]
 fn history_without_records_says_so() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
-    let (code, stdout, _) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &["history", "production"],
-    ));
-    assert_eq!(code, 0);
+    let w = World::offline();
+    let (code, stdout, _) = w.run(&["history", "production"]);
+    assert_exit!(code, 0);
     assert!(
         stdout.contains("No deploys of production recorded"),
         "{stdout}"
@@ -575,7 +392,7 @@ fn check_appends_a_check_record_with_digests() {
         .arg(crate::support::fixture("facts/green.json"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let records = audit_records(&dir.path().join(".gatekeeper/audit.jsonl"));
     assert_eq!(records.len(), 1);
     let check = &records[0];
@@ -587,7 +404,7 @@ fn check_appends_a_check_record_with_digests() {
 
 /// Runs gatekeeper on a pseudo-terminal (util-linux `script`), typing `answer` at
 /// its prompt: the way a person at a terminal confirms a deploy.
-fn at_terminal(s: &Setup, args: &[&str], answer: &str) -> (i32, String) {
+fn at_terminal(s: &World, args: &[&str], answer: &str) -> (i32, String) {
     use std::io::Write;
     let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
     let mut line = format!("{} ", bin.display());
@@ -596,13 +413,9 @@ fn at_terminal(s: &Setup, args: &[&str], answer: &str) -> (i32, String) {
         line.push(' ');
     }
     line.push_str(&format!("--config {}", s.config.display()));
-    let mut child = crate::support::program_in("script", &s.release.work)
+    let mut child = s
+        .program("script", &s.machine(), "tester")
         .args(["-qec", &line, "/dev/null"])
-        .envs(Services::env())
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -622,7 +435,7 @@ fn at_terminal(s: &Setup, args: &[&str], answer: &str) -> (i32, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn at_a_terminal_deploy_asks_and_no_changes_nothing() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let master_before = s.release.apangea.origin_head("master");
     let (code, screen) = at_terminal(&s, &["deploy", "production"], "n\n");
     assert!(screen.contains("Deploy production now? (y/N)"), "{screen}");
@@ -630,7 +443,7 @@ async fn at_a_terminal_deploy_asks_and_no_changes_nothing() {
         screen.contains("Not confirmed: nothing was changed."),
         "{screen}"
     );
-    assert_eq!(code, 1, "{screen}");
+    assert_exit!(code, 1, "{screen}");
     assert!(s.ttmscalr().is_empty());
     assert_eq!(s.release.apangea.origin_head("master"), master_before);
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
@@ -638,7 +451,7 @@ async fn at_a_terminal_deploy_asks_and_no_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn at_a_terminal_deploy_runs_after_yes() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, screen) = at_terminal(&s, &["deploy", "production"], "y\n");
     // On a terminal each source gets a spinner line that ends with its time.
     for source in ["jenkins", "newrelic", "github", "notices"] {
@@ -654,7 +467,7 @@ async fn at_a_terminal_deploy_runs_after_yes() {
         "{screen}"
     );
     assert!(screen.contains("Deploy production now? (y/N)"), "{screen}");
-    assert_eq!(code, 0, "{screen}");
+    assert_exit!(code, 0, "{screen}");
     assert!(screen.contains("✔ Deployed production"), "{screen}");
     assert_merged(&s.release.apangea.origin, &s.apangea_rc);
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Break-glass overrides, `--explain`, policy coverage and `policy check`.
 
+use crate::support::{ExitAssert, assert_exit};
 use crate::support::{check, decide, edited_policies, failing, fixture, gatekeeper, policies};
 use predicates::prelude::*;
 
@@ -21,7 +22,7 @@ fn override_of_an_overridable_check_allows_and_is_visible() {
         "--reason",
         "bot traffic, INC-88",
     ]));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert_eq!(d["allow"], true);
     let t = check(&d, "throughput");
     assert_eq!(t["status"], "fail", "an overridden check keeps its status");
@@ -37,7 +38,7 @@ fn override_of_an_overridable_check_allows_and_is_visible() {
             "bot traffic, INC-88",
         ])
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::contains("1 check(s) overridden"))
         .stdout(predicate::str::contains("overridden by tim"));
 }
@@ -48,7 +49,7 @@ fn override_of_a_check_that_may_not_be_overridden_is_refused() {
         .args(["--override", "tests", "--reason", "flaky"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -64,11 +65,11 @@ fn override_needs_a_reason() {
     too_busy()
         .args(["--override", "throughput"])
         .assert()
-        .code(2);
+        .exits(2);
     too_busy()
         .args(["--override", "throughput", "--reason", "  "])
         .assert()
-        .code(2)
+        .exits(2)
         .stderr(predicate::str::contains("--override needs --reason"));
 }
 
@@ -88,7 +89,7 @@ fn override_does_not_allow_when_another_check_fails() {
             .arg("--facts")
             .arg(fixture("facts/too-busy.json")),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(
         failing(&d),
         ["throughput", "teaching_hours", "downtime_notice"]
@@ -109,7 +110,7 @@ fn recorded_overrides_do_not_carry_over() {
             .args(["check", "production", "--format", "json", "--facts"])
             .arg(&path),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
 }
 
 #[test]
@@ -119,7 +120,7 @@ fn explain_shows_the_evidence_of_failing_checks() {
         .arg(fixture("facts/too-busy.json"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let why = &stdout[stdout.find("\nWhy:").expect("a Why section")..];
     insta::assert_snapshot!("explain_too_busy_downtime", why);
@@ -139,7 +140,7 @@ fn explain_shows_policy_prints() {
         .arg("--policies")
         .arg(dir.path())
         .assert()
-        .code(1)
+        .exits(1)
         .stdout(predicate::str::contains("Policy print() output:"))
         .stdout(predicate::str::contains("rpm seen: 17250.9"));
 }
@@ -159,7 +160,7 @@ fn policy_coverage_is_reported_and_meets_the_ci_threshold() {
     gatekeeper()
         .args(["policy", "test", "--coverage", "--threshold", "90"])
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::contains("policies/approval.rego"))
         .stdout(predicate::str::is_match(r"(?m)^\s+\d+\.\d%\s+total$").unwrap())
         .stdout(predicate::str::contains("meets the threshold 90%"));
@@ -183,7 +184,7 @@ fn coverage_below_the_threshold_exits_1() {
         .args(["policy", "test", "--coverage", "--threshold", "95"])
         .arg(dir.path())
         .assert()
-        .code(1)
+        .exits(1)
         .stdout(predicate::str::contains("is below the threshold 95%"))
         .stdout(predicate::str::contains("not covered: lines 8-9"))
         .stdout(predicate::str::contains("1 passed, 0 failed"));
@@ -194,7 +195,7 @@ fn policy_check_passes_the_shipped_policies_on_every_fixture() {
     gatekeeper()
         .args(["policy", "check"])
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::contains(
             "ok      fixtures/facts/green.json: allow, 8 checks",
         ))
@@ -212,7 +213,7 @@ fn policy_check_finds_a_misspelled_builtin() {
         ])
         .arg(fixture("facts/green.json"))
         .assert()
-        .code(1)
+        .exits(1)
         .stdout(predicate::str::contains("could not find function sprintff"))
         .stdout(predicate::str::contains("misspelled/gatekeeper.rego:10"));
 }
@@ -230,7 +231,7 @@ fn policy_check_warns_about_the_wall_clock() {
         .arg(dir.path())
         .arg(fixture("facts/green.json"))
         .assert()
-        .code(0)
+        .exits(0)
         .stdout(predicate::str::contains(
             "clock.rego:3: reads the wall clock",
         ));
@@ -257,7 +258,7 @@ fn override_reason_and_user_are_in_the_audit_record() {
             "bot traffic, INC-88",
         ])
         .assert()
-        .code(0);
+        .exits(0);
     let log = std::fs::read_to_string(dir.path().join(".gatekeeper/audit.jsonl")).unwrap();
     let record: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert_eq!(record["decision"], "allow");
@@ -286,7 +287,7 @@ fn a_freeze_added_to_the_settings_denies_any_deploy_in_it() {
             .arg("--facts")
             .arg(fixture("facts/green.json")),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(failing(&d), ["freeze"]);
     let detail = check(&d, "freeze")["detail"].as_str().unwrap().to_owned();
     assert!(
@@ -334,7 +335,7 @@ fn an_override_names_the_person_given_with_by() {
         "--by",
         "ada",
     ]));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert_eq!(check(&d, "throughput")["overridden"]["by"], "ada");
 }
 
@@ -354,7 +355,7 @@ fn an_override_by_nobody_known_is_refused_naming_by() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--by NAME"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("unknown"));

@@ -10,6 +10,7 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 
+use crate::support::assert_exit;
 use crate::support::{check, decide, failing, fixture, gatekeeper, policies, root};
 
 /// A recorded fixture as JSON, to edit.
@@ -46,7 +47,7 @@ fn check_alone(bytes: &[u8], extra: &[&str]) -> Output {
 
 fn refused(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "not exit 2; stderr:\n{stderr}");
+    assert_exit!(out, 2, "not exit 2; stderr:\n{stderr}");
     assert!(out.stdout.is_empty(), "a decision was printed");
     stderr
 }
@@ -136,7 +137,7 @@ fn every_recorded_fixture_still_loads_and_decides() {
         let out = check_alone(text(name).as_bytes(), &[]);
         let decision: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(out.status.code(), Some(*code), "{name}");
+        assert_exit!(out, *code, "{name}");
         assert_eq!(failing(&decision), *fails, "{name}");
     }
 }
@@ -297,7 +298,7 @@ fn moving_the_clock_back_leaves_out_later_reviews_and_builds() {
             .arg(fixture("facts/green.json"))
             .args(["--at", "2026-11-24T16:30:00Z"]),
     );
-    assert_eq!(code, 1, "{decision:#}");
+    assert_exit!(code, 1, "{decision:#}");
     assert!(
         failing(&decision).contains(&"approval".to_owned()),
         "{decision:#}"
@@ -309,7 +310,7 @@ fn moving_the_clock_back_leaves_out_later_reviews_and_builds() {
             .arg(fixture("facts/green.json"))
             .args(["--at", "2026-11-24T16:00:00Z"]),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let tests = check(&decision, "tests");
     assert_eq!(tests["status"], "fail");
     assert!(
@@ -379,7 +380,7 @@ fn a_byte_order_mark_is_read_past() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend_from_slice(text("green").as_bytes());
     let out = check_alone(&bytes, &[]);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let decision: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(decision["allow"], true);
 }
@@ -406,7 +407,7 @@ fn the_clock_and_the_start_are_cut_to_whole_seconds() {
             .args(["--at", "2026-11-24T19:00:00.987654321Z"])
             .args(["--start", "2026-11-28T07:00:00.5Z"]),
     );
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     assert_eq!(decision["evaluated_at"], "2026-11-24T19:00:00Z");
     let evidence = check(&decision, "teaching_hours")["evidence"].to_string();
     assert!(
@@ -528,13 +529,13 @@ fn the_configured_document_decides_and_without_a_config_only_the_document_counts
     // With the config the fixtures were recorded under: decided.
     let (_dir, cfg) = config(&[]);
     let out = check_configured(&cfg, text("green").as_bytes());
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     // Without any config (documented: offline commands on recorded facts need none),
     // a document of one repo is judged as it stands.
     let mut d = doc("green");
     d["repos"].as_array_mut().unwrap().truncate(1);
     let out = check_alone(&json_bytes(&d), &[]);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
 }
 
 #[test]
@@ -556,7 +557,7 @@ fn window_refuses_a_foreign_document_too() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(
             stderr.contains("it lacks thinkthroughmath/lesson-content"),
             "{command:?}: {stderr}"
@@ -585,7 +586,7 @@ async fn facts_recorded_at_an_earlier_instant_load_and_decide_as_live() {
         .envs(Services::env())
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
     let reviews = &facts["repos"][0]["pull_requests"][0]["reviews"];
     assert_eq!(reviews.as_array().unwrap().len(), 1, "{reviews:#}");
@@ -604,9 +605,9 @@ async fn facts_recorded_at_an_earlier_instant_load_and_decide_as_live() {
     };
     let (live_code, live) = run(&[]);
     let (code, recorded) = run(&["--facts", "facts.json"]);
-    assert_eq!(code, 1, "{recorded:#}");
+    assert_exit!(code, 1, "{recorded:#}");
     assert_eq!(failing(&recorded), ["approval"], "{recorded:#}");
-    assert_eq!(live_code, code);
+    assert_exit!(live_code, code);
     assert_eq!(recorded["checks"], live["checks"]);
 }
 

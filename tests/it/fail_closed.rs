@@ -8,9 +8,10 @@ use std::path::Path;
 
 use wiremock::ResponseTemplate;
 
-use crate::deploy::{Setup, audit_records, last_of, offline, offline_cmd, run};
+use crate::support::assert_exit;
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::release::record_deploy;
+use crate::support::world::{World, audit_records, last_of, run};
 
 /// The refs under `refs/gatekeeper/` on the deploy remote (the lock).
 fn locks(deploy_remote: &Path) -> String {
@@ -30,8 +31,10 @@ fn without_smoke_urls(config: &Path, replacement: &str) {
 #[test]
 fn without_smoke_urls_deploy_and_rollback_are_refused_before_the_lock() {
     for replacement in ["", "smoke_urls = []"] {
-        let (_tmp, release, config, path_env, log, _services) = offline();
-        without_smoke_urls(&config, replacement);
+        let w = World::offline();
+        let release = &w.release;
+        let log = &w.ttmscalr_log;
+        without_smoke_urls(&w.config, replacement);
         let old = release.production_sha.clone();
         for args in [
             &["deploy", "production", "--yes"][..],
@@ -39,10 +42,10 @@ fn without_smoke_urls_deploy_and_rollback_are_refused_before_the_lock() {
             &["rollback", "production", "--to", &old, "--yes"][..],
             &["rollback", "production", "--to", &old, "--dry-run"][..],
         ] {
-            let (code, stdout, stderr) =
-                run(&mut offline_cmd(&release, &config, &path_env, &log, args));
-            assert_eq!(
-                code, 2,
+            let (code, stdout, stderr) = w.run(args);
+            assert_exit!(
+                code,
+                2,
                 "{args:?} with {replacement:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
             );
             assert!(
@@ -61,14 +64,14 @@ fn without_smoke_urls_deploy_and_rollback_are_refused_before_the_lock() {
             "{records:#?}"
         );
         assert_eq!(locks(&release.deploy_remote), "");
-        assert!(ttmscalr_runs(&log).is_empty());
+        assert!(ttmscalr_runs(log).is_empty());
         assert_eq!(release.deploy_head(), old);
     }
 }
 
 #[tokio::test]
 async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         let uri = text
             .lines()
             .find_map(|l| l.strip_prefix("smoke_urls = [\""))
@@ -114,7 +117,7 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
         )
         .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("FAILED at step \"verify\""), "{stdout}");
     let deploy = last_of(&s.audit(), "deploy").clone();
     assert_eq!(deploy["outcome"], "failed");
@@ -143,7 +146,7 @@ async fn verify_fails_on_a_redirect_an_error_status_a_slow_answer_and_says_why()
 /// failing after production moved.
 #[tokio::test]
 async fn a_redirecting_smoke_url_stops_the_deploy_before_anything_changes() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         *text = text.replace("/up\"]", "/old-up\"]");
     })
     .await;
@@ -154,13 +157,13 @@ async fn a_redirecting_smoke_url_stops_the_deploy_before_anything_changes() {
         )
         .await;
     let master = s.release.apangea.origin_head("master");
-    for args in [
-        &["deploy", "production", "--dry-run"][..],
-        &["deploy", "production", "--yes"],
+    for (args, exit) in [
+        (&["deploy", "production", "--dry-run"][..], 1),
+        (&["deploy", "production", "--yes"], 1),
     ] {
         let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
         let shown = format!("{stdout}{stderr}");
-        assert_ne!(code, 0, "{args:?}: {shown}");
+        assert_exit!(code, exit, "{args:?}: {shown}");
         assert!(
             shown.contains("/old-up answered HTTP 301 (a redirect to https://www.example.com/up)"),
             "{args:?}: {shown}"
@@ -271,18 +274,19 @@ fn a_rollback_that_cannot_resolve_its_sha_after_the_lock_leaves_a_record_and_no_
         }),
     ];
     for (why, arrange) in cases {
-        let (_tmp, release, config, path_env, log, _services) = offline();
+        let w = World::offline();
+        let release = &w.release;
+        let log = &w.ttmscalr_log;
         let audit = release.work.join(".gatekeeper/audit.jsonl");
-        let args = arrange(&release, &audit);
+        let args = arrange(release, &audit);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let head = release.deploy_head();
-        let (code, stdout, stderr) =
-            run(&mut offline_cmd(&release, &config, &path_env, &log, &args));
-        assert_eq!(code, 2, "{why}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        let (code, stdout, stderr) = w.run(&args);
+        assert_exit!(code, 2, "{why}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(stderr.contains(why), "{why}: {stderr}");
         assert_aborted_and_unlocked(&audit, &release.deploy_remote, "rollback", why);
         assert_eq!(release.deploy_head(), head, "{why}: nothing changed");
-        assert!(ttmscalr_runs(&log).is_empty(), "{why}");
+        assert!(ttmscalr_runs(log).is_empty(), "{why}");
     }
 }
 
@@ -297,12 +301,12 @@ async fn a_deploy_that_cannot_decide_after_the_lock_leaves_a_record_and_no_lock(
             "check_tests := skipped(\"tests\", \"waved through\")\n\nunused_tests := result(",
         )],
     );
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let before = s.release.deploy_head();
     let mut cmd = s.gatekeeper(&["deploy", "production", "--yes"]);
     cmd.arg("--policies").arg(policies.path());
     let (code, stdout, stderr) = run(&mut cmd);
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("it must pass"), "{stderr}");
     assert_aborted_and_unlocked(&s.audit, &s.release.deploy_remote, "deploy", "it must pass");
     assert_eq!(s.release.deploy_head(), before);
@@ -313,7 +317,7 @@ async fn a_deploy_that_cannot_decide_after_the_lock_leaves_a_record_and_no_lock(
 /// dry run or not: how to add the remote, before the lock, nothing changed.
 #[tokio::test]
 async fn a_clone_without_the_deploy_remote_says_how_to_add_it() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     crate::support::git::git(
         &s.release.apangea.clone,
         &["remote", "remove", "aws-production"],
@@ -323,7 +327,7 @@ async fn a_clone_without_the_deploy_remote_says_how_to_add_it() {
         &["deploy", "production", "--yes"],
     ] {
         let (code, stdout, stderr) = run(&mut s.gatekeeper(args));
-        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert_exit!(code, 2, "{args:?}: {stdout}{stderr}");
         assert!(
             stderr.contains("has no remote aws-production: add it with `git -C ")
                 && stderr.contains("remote add aws-production URL`"),

@@ -1,5 +1,6 @@
 //! `check --format junit|markdown`, `--output`, and the GitHub step summary.
 
+use crate::support::assert_exit;
 use crate::support::{fixture, gatekeeper, gatekeeper_in, root};
 
 fn facts(name: &str) -> String {
@@ -74,7 +75,7 @@ fn junit_of_an_allow_has_one_testcase_per_check_and_the_schema_counts() {
         "--format",
         "junit",
     ]);
-    assert_eq!(code, 0, "{xml}");
+    assert_exit!(code, 0, "{xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
@@ -126,7 +127,7 @@ fn junit_of_a_deny_has_a_failure_per_failing_check_with_the_detail_as_message() 
         "--format",
         "junit",
     ]);
-    assert_eq!(code, 1, "{xml}");
+    assert_exit!(code, 1, "{xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(count(doc.root_element(), "failures"), 2);
     assert_eq!(count(element(&doc, "testsuite"), "failures"), 2);
@@ -156,7 +157,7 @@ fn junit_of_a_deny_has_a_failure_per_failing_check_with_the_detail_as_message() 
 #[test]
 fn junit_reports_an_overridden_check_as_skipped_naming_who_and_why_so_the_build_stays_green() {
     let (code, xml) = run_overridden("too-busy", "throughput", "junit");
-    assert_eq!(code, 0, "an overridden throughput allows: {xml}");
+    assert_exit!(code, 0, "an overridden throughput allows: {xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     // Jenkins marks a build UNSTABLE on any failure or error: there must be none.
     for node in [doc.root_element(), element(&doc, "testsuite")] {
@@ -210,7 +211,7 @@ fn junit_reports_a_check_failed_for_want_of_data_as_an_error_and_a_real_deny_as_
         "--format",
         "junit",
     ]);
-    assert_eq!(code, 1, "a source that is down denies: {xml}");
+    assert_exit!(code, 1, "a source that is down denies: {xml}");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let suite = element(&doc, "testsuite");
     assert_eq!(count(suite, "errors"), 3, "{xml}");
@@ -241,7 +242,7 @@ fn junit_reports_a_check_failed_for_want_of_data_as_an_error_and_a_real_deny_as_
         "--format",
         "junit",
     ]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let suite = element(&doc, "testsuite");
     assert_eq!(count(suite, "errors"), 0, "{xml}");
@@ -271,7 +272,7 @@ fn junit_on_exit_2_still_writes_a_report_whose_one_error_says_why() {
         .arg(format!("junit={}", report.display()))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("no-such-facts.json"), "{stderr}");
     for file in [&output, &report] {
@@ -303,7 +304,7 @@ fn junit_on_exit_2_still_writes_a_report_whose_one_error_says_why() {
         .arg(&missing)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let xml = String::from_utf8(out.stdout).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(count(element(&doc, "testsuite"), "errors"), 1, "{xml}");
@@ -325,7 +326,7 @@ fn junit_is_not_written_on_exit_2_when_no_junit_was_asked_for() {
         .arg("markdown=gate.md")
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
@@ -340,7 +341,7 @@ fn markdown_of_a_deny() {
         "--format",
         "markdown",
     ]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert!(md.starts_with("### ❌ DENY: production"), "{md}");
     insta::assert_snapshot!("markdown_deny", md);
 }
@@ -348,7 +349,7 @@ fn markdown_of_a_deny() {
 #[test]
 fn markdown_of_an_override_escapes_pipes_and_newlines_in_cells() {
     let (code, md) = run_overridden("too-busy", "throughput", "markdown");
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let row = md
         .lines()
         .find(|l| l.contains("overridden |"))
@@ -375,7 +376,7 @@ fn output_file_gets_the_format_while_the_terminal_gets_the_table() {
         .arg(&file)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("DENY production"), "{stdout}");
     let xml = std::fs::read_to_string(&file).unwrap();
@@ -393,7 +394,7 @@ fn step_summary_gets_the_markdown_appended_and_a_deny_still_exits_1() {
         .args(["check", "production", "--facts", &facts("too-busy")])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
         text.starts_with("# Earlier step\n### ❌ DENY: production"),
@@ -414,6 +415,6 @@ fn without_step_summary_nothing_is_written_but_stdout() {
         .arg(root().join("policies"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, last_of, run};
+use crate::support::assert_exit;
 use crate::support::server::paths;
+use crate::support::world::{World, last_of, run};
 
 /// One NRQL answer of the guard's figures (null figures: no data).
 fn figures(error_pct: Option<f64>, apdex: Option<f64>) -> Value {
@@ -41,7 +42,7 @@ impl Respond for InTurn {
     }
 }
 
-async fn guarded(auto_rollback: bool, answers: Vec<Value>) -> (Setup, Arc<AtomicUsize>) {
+async fn guarded(auto_rollback: bool, answers: Vec<Value>) -> (World, Arc<AtomicUsize>) {
     guarded_with(auto_rollback, answers, "/up").await
 }
 
@@ -50,7 +51,7 @@ async fn guarded_with(
     auto_rollback: bool,
     answers: Vec<Value>,
     up: &str,
-) -> (Setup, Arc<AtomicUsize>) {
+) -> (World, Arc<AtomicUsize>) {
     guarded_edited(auto_rollback, answers, up, |_| {}).await
 }
 
@@ -60,8 +61,8 @@ async fn guarded_edited(
     answers: Vec<Value>,
     up: &str,
     edit: impl FnOnce(&mut String),
-) -> (Setup, Arc<AtomicUsize>) {
-    let s = Setup::with_config(false, |text| {
+) -> (World, Arc<AtomicUsize>) {
+    let s = World::with_config(false, |text| {
         edit(text);
         *text = text.replace("/up\"]", &format!("{up}\"]"));
         if auto_rollback {
@@ -110,7 +111,7 @@ fn guard_record(records: &[Value]) -> Value {
 async fn a_flat_deploy_passes_the_guard() {
     let (s, asked) = guarded(false, flat()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(
         asked.load(Ordering::SeqCst),
         4,
@@ -153,7 +154,7 @@ async fn a_watch_that_outlasts_deadline_seconds_still_reads_every_sample() {
 async fn a_rising_error_rate_stops_with_the_rollback_command_without_auto_rollback() {
     let (s, _) = guarded(false, rising()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("GUARD FAILED"), "{stdout}");
     assert!(
         stdout.contains(
@@ -190,7 +191,7 @@ async fn a_rising_error_rate_is_rolled_back_once_automatically() {
     let (s, _) = guarded(true, rising()).await;
     let store = crate::support::deployments::mount(&s.services).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("GUARD FAILED"), "{stderr}");
     assert!(
         stdout.contains("Rolling back automatically, once"),
@@ -244,7 +245,7 @@ async fn missing_metrics_fail_the_guard() {
     )
     .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("minute 1: no data from New Relic"),
         "{stdout}"
@@ -257,13 +258,13 @@ async fn an_unreadable_baseline_deploys_nothing() {
     let (s, _) = guarded(false, vec![figures(None, None)]).await;
     let master = s.release.deploy_head();
     let (code, _, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("--no-guard"), "{stderr}");
     assert_eq!(s.release.deploy_head(), master);
     // --no-guard deploys, and says so in the record.
     let (code, stdout, _) =
         run(&mut s.gatekeeper(&["deploy", "production", "--yes", "--no-guard"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     assert_eq!(guard_record(&s.audit())["outcome"], "skipped");
 }
 
@@ -284,7 +285,7 @@ async fn a_failure_during_the_automatic_rollback_starts_no_other() {
         )
         .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("did not succeed; no other is started"),
         "{stdout}"
@@ -313,7 +314,7 @@ async fn a_failure_during_the_automatic_rollback_starts_no_other() {
 async fn the_dry_run_shows_the_guard_and_its_thresholds() {
     let (s, asked) = guarded(true, flat()).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("Guard: after the deploy, 3 sample(s)"),
         "{stdout}"
@@ -338,25 +339,8 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         .unwrap()
         .replace("minutes = 3\n", "minutes = 60\n");
     std::fs::write(&s.config, config).unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gatekeeper"));
-    cmd.current_dir(&s.release.work)
-        .args(["deploy", "production", "--yes", "--config"])
-        .arg(&s.config);
-    for var in crate::support::SECRET_VARS
-        .iter()
-        .chain(crate::support::PROXY_VARS)
-        .chain(crate::support::CI_VARS)
-    {
-        cmd.env_remove(var);
-    }
-    let child = cmd
-        .envs(crate::support::server::Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &s.release.work)
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
+    let child = s
+        .binary(&s.machine(), "tester", &["deploy", "production", "--yes"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -370,16 +354,13 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    crate::support::signal(&child, "INT");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_exit!(out, 130, "{stdout}");
     assert!(stdout.contains("interrupted by SIGINT"), "{stdout}");
     assert!(
         stdout.contains(&format!(
@@ -394,5 +375,8 @@ async fn a_signal_during_the_guard_ends_it_like_a_step() {
         !records.iter().any(|r| r["kind"] == "rollback"),
         "an interrupted guard rolls nothing back"
     );
-    assert_eq!(crate::lock::lock_on(&s.release.deploy_remote), None);
+    assert_eq!(
+        crate::support::world::lock_on(&s.release.deploy_remote),
+        None
+    );
 }

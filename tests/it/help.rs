@@ -1,5 +1,6 @@
 //! Every subcommand's `--help` shows an example; completions print for each shell.
 
+use crate::support::assert_exit;
 use crate::support::gatekeeper;
 
 #[test]
@@ -18,7 +19,7 @@ fn every_subcommand_help_has_an_example() {
         &["completions"],
     ] {
         let out = gatekeeper().args(cmd).arg("--help").output().unwrap();
-        assert!(out.status.success(), "{cmd:?}");
+        assert_exit!(out, 0, "{cmd:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(
             text.contains("Example") && text.contains("gatekeeper "),
@@ -31,7 +32,7 @@ fn every_subcommand_help_has_an_example() {
 fn completions_cover_the_subcommands_in_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let out = gatekeeper().args(["completions", shell]).output().unwrap();
-        crate::support::assert_exit(&out, 0);
+        crate::support::assert_exit!(out, 0);
         let text = String::from_utf8(out.stdout).unwrap();
         for sub in ["check", "window", "notice", "downtime"] {
             assert!(text.contains(sub), "{shell} completions lack {sub}");
@@ -42,7 +43,7 @@ fn completions_cover_the_subcommands_in_each_shell() {
 #[test]
 fn version_names_the_commit_it_was_built_from_and_the_build_date() {
     let out = gatekeeper().arg("--version").output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text.trim_end();
     let rest = line

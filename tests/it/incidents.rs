@@ -3,31 +3,9 @@
 
 use wiremock::ResponseTemplate;
 
-use crate::support::server::{
-    self, GREEN_AT, SECRETS, Services, json_fixture, json_fixture_status,
-};
-use crate::support::{check, failing, gatekeeper_in};
-
-fn decide(services: &Services) -> (i32, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = services.write_config(dir.path());
-    let out = gatekeeper_in(dir.path())
-        .args(["check", "production", "--format", "json", "--config"])
-        .arg(&config)
-        .args(["--at", GREEN_AT])
-        .envs(Services::env())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    for secret in SECRETS {
-        assert!(!stdout.contains(secret));
-        assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
-    }
-    (
-        out.status.code().unwrap(),
-        serde_json::from_str(&stdout).unwrap(),
-    )
-}
+use crate::support::live::{Run, assert_denied, decide};
+use crate::support::server::{self, json_fixture, json_fixture_status};
+use crate::support::{assert_exit, check, failing};
 
 #[tokio::test]
 async fn an_open_critical_issue_denies_with_no_open_incident() {
@@ -35,28 +13,37 @@ async fn an_open_critical_issue_denies_with_no_open_incident() {
     services
         .answer_issues(json_fixture("newrelic/issues-critical.json"))
         .await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 1, "{d:#}");
-    assert_eq!(failing(&d), ["no_open_incident"]);
-    let detail = check(&d, "no_open_incident")["detail"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(detail.starts_with("CRITICAL issue 5e0c8f1a"), "{detail}");
-    assert!(detail.contains("Error percentage > 5%"), "{detail}");
+    let run = decide(&services, &[]);
+    assert_denied(
+        &run,
+        &["no_open_incident"],
+        &[("no_open_incident", "Error percentage > 5%")],
+    );
+    let detail = &check(&run.decision, "no_open_incident")["detail"];
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .starts_with("CRITICAL issue 5e0c8f1a"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
 async fn an_open_low_issue_passes_and_none_passes() {
     let services = server::start_green().await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 0, "{d:#}");
+    let Run {
+        code, decision: d, ..
+    } = decide(&services, &[]);
+    assert_exit!(code, 0, "{d:#}");
     assert_eq!(check(&d, "no_open_incident")["status"], "pass");
     services
         .answer_issues(json_fixture("newrelic/issues-low.json"))
         .await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 0, "{d:#}");
+    let Run {
+        code, decision: d, ..
+    } = decide(&services, &[]);
+    assert_exit!(code, 0, "{d:#}");
     assert_eq!(
         check(&d, "no_open_incident")["detail"],
         "no open issue of priority CRITICAL or HIGH (1 open of lower priority)"
@@ -69,23 +56,20 @@ async fn nerdgraph_errors_fail_closed() {
     services
         .answer_issues(json_fixture("newrelic/error-200.json"))
         .await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 1, "{d:#}");
-    assert_eq!(failing(&d), ["no_open_incident"]);
-    let detail = check(&d, "no_open_incident")["detail"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(detail.contains("open New Relic issues unknown"), "{detail}");
-    assert!(detail.contains("GraphQL errors"), "{detail}");
+    assert_denied(
+        &decide(&services, &[]),
+        &["no_open_incident"],
+        &[
+            ("no_open_incident", "open New Relic issues unknown"),
+            ("no_open_incident", "GraphQL errors"),
+        ],
+    );
     // A 401 (bad key) on the issues query.
     let services = server::start_green().await;
     services
         .answer_issues(json_fixture_status(401, "newrelic/bad-key-401.json"))
         .await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 1);
-    assert_eq!(failing(&d), ["no_open_incident"]);
+    assert_denied(&decide(&services, &[]), &["no_open_incident"], &[]);
     // An app with no entity in the account is no "no incident".
     let services = server::start_green().await;
     services
@@ -95,8 +79,10 @@ async fn nerdgraph_errors_fail_closed() {
             ),
         )
         .await;
-    let (code, d) = decide(&services);
-    assert_eq!(code, 1);
+    let Run {
+        code, decision: d, ..
+    } = decide(&services, &[]);
+    assert_exit!(code, 1);
     assert!(
         failing(&d).contains(&"no_open_incident".to_owned()),
         "{d:#}"
@@ -111,7 +97,7 @@ fn recorded_open_critical_issue_denies_and_is_overridable() {
             .args(["check", "production", "--format", "json", "--facts"])
             .arg(&facts),
     );
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert_eq!(failing(&d), ["no_open_incident"]);
     let (code, d) = crate::support::decide(
         crate::support::gatekeeper()
@@ -124,5 +110,5 @@ fn recorded_open_critical_issue_denies_and_is_overridable() {
                 "this deploy is the fix",
             ]),
     );
-    assert_eq!(code, 0, "{d:#}");
+    assert_exit!(code, 0, "{d:#}");
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::support::assert_exit;
 use crate::support::{decide, failing, gatekeeper_in};
 
 const ACME: &[&str] = &[
@@ -54,7 +55,7 @@ fn acme() -> tempfile::TempDir {
     let mut args = vec!["init", "gate"];
     args.extend_from_slice(ACME);
     let (code, stdout, stderr) = run(root.path(), &args);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_exit!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("gatekeeper policy test"), "{stdout}");
     root
 }
@@ -72,7 +73,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
     assert!(!text.contains("\"tim\""), "{text}");
 
     let (code, stdout, _) = run(&dir, &["policy", "test"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let (code, green) = decide(gatekeeper_in(&dir).args([
         "check",
         "production",
@@ -81,7 +82,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
         "--format",
         "json",
     ]));
-    assert_eq!(code, 0, "{green}");
+    assert_exit!(code, 0, "{green}");
     let (code, busy) = decide(gatekeeper_in(&dir).args([
         "check",
         "production",
@@ -90,7 +91,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
         "--format",
         "json",
     ]));
-    assert_eq!(code, 1, "{busy}");
+    assert_exit!(code, 1, "{busy}");
     assert_eq!(failing(&busy), ["throughput"]);
     let (code, stdout, stderr) = run(
         &dir,
@@ -102,7 +103,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
             "fixtures/facts/green.json",
         ],
     );
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_exit!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("ttmscalr deploy production"), "{stdout}");
     assert!(!stdout.contains("lesson"), "{stdout}");
 
@@ -121,7 +122,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
     ];
     edit(&settings, &values);
     let (code, stdout, _) = run(&dir, &["policy", "test"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout
             .lines()
@@ -144,7 +145,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
         ],
     );
     let (code, stdout, _) = run(&dir, &["policy", "test"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
 
     // check reflects the edit: 17250 rpm is under the new limit, and ada no longer
     // approves.
@@ -156,7 +157,7 @@ fn a_new_team_adopts_it_and_edits_its_settings_without_breaking_the_tests() {
         "--format",
         "json",
     ]));
-    assert_eq!(code, 1, "{busy}");
+    assert_exit!(code, 1, "{busy}");
     assert_eq!(failing(&busy), ["approval"]);
     let detail = busy["checks"]
         .as_array()
@@ -175,7 +176,7 @@ fn without_a_terminal_every_missing_answer_is_named_by_its_flag() {
         root.path(),
         &["init", "gate", "--repo", "acme/web", "--approver", "ada"],
     );
-    assert_eq!(code, 2, "{stdout}");
+    assert_exit!(code, 2, "{stdout}");
     for flag in ["--deploy-repo", "--vetter", "--timezone", "--notice-to"] {
         assert!(stderr.contains(flag), "{flag}: {stderr}");
     }
@@ -197,7 +198,7 @@ fn every_bad_answer_is_named_at_once() {
         })
         .collect();
     let (code, _, stderr) = run(root.path(), &args);
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stderr.contains("--timezone"), "{stderr}");
     assert!(stderr.contains("--repo \"acme worker\""), "{stderr}");
 }
@@ -211,7 +212,7 @@ fn init_never_overwrites() {
     let mut args = vec!["init", "gate"];
     args.extend_from_slice(ACME);
     let (code, _, stderr) = run(root.path(), &args);
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stderr.contains("never overwrites"), "{stderr}");
     assert!(stderr.contains("settings.rego"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), "# mine\n");
@@ -227,16 +228,16 @@ fn policy_test_and_check_use_the_configs_policy_directory() {
         &[("policies = \"policies\"", "policies = \"rego\"")],
     );
     let (code, stdout, stderr) = run(&dir, &["policy", "test"]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_exit!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("passed, 0 failed"), "{stdout}");
     let (code, stdout, stderr) = run(&dir, &["policy", "check"]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_exit!(code, 0, "{stdout}{stderr}");
     // And from elsewhere, through --config.
     let (code, stdout, _) = run(
         root.path(),
         &["policy", "test", "--config", "gate/gatekeeper.toml"],
     );
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
 }
 
 #[test]
@@ -246,7 +247,7 @@ fn a_document_about_another_target_names_the_way_to_evaluate_it_anyway() {
     let theirs = crate::support::fixture("facts/green.json");
     let theirs = theirs.to_str().unwrap();
     let (code, stdout, stderr) = run(&dir, &["check", "production", "--facts", theirs]);
-    assert_eq!(code, 2, "{stdout}");
+    assert_exit!(code, 2, "{stdout}");
     assert!(
         stderr.contains("is not about target production"),
         "{stderr}"
@@ -262,11 +263,11 @@ fn a_document_about_another_target_names_the_way_to_evaluate_it_anyway() {
         "--format",
         "json",
     ]));
-    assert_eq!(code, 1, "{decision}");
+    assert_exit!(code, 1, "{decision}");
     assert_eq!(failing(&decision), ["approval"]);
     // It is only for recorded facts.
     let (code, _, stderr) = run(&dir, &["check", "production", "--no-config"]);
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stderr.contains("--facts"), "{stderr}");
 }
 
@@ -275,7 +276,7 @@ fn status_of_a_missing_clone_gives_the_git_clone_to_run_as_deploy_does() {
     let root = acme();
     let dir = root.path().join("gate");
     let (code, stdout, stderr) = run(&dir, &["status", "production"]);
-    assert_eq!(code, 2, "{stdout}");
+    assert_exit!(code, 2, "{stdout}");
     let both = format!("{stdout}{stderr}");
     assert!(
         both.contains("git clone https://github.com/acme/web.git clones/web"),

@@ -3,111 +3,31 @@
 //! merge, rollbacks only to what production ran before, and the dry runs. Each
 //! test is a way unchecked code reached production before these rules.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::git::{Release, git, rev, ttmscalr_runs, ttmscalr_stand_in};
-use crate::support::release::{
-    FIXTURE_PRODUCTION_SHA, ReleaseShape, mount_production_mirror, mount_release, record_deploy,
-};
-use crate::support::server::{self, Services, paths};
-use crate::support::{fixture, gatekeeper_in};
+use crate::support::assert_exit;
+use crate::support::fixture;
+use crate::support::git::{git, rev};
+use crate::support::release::{FIXTURE_PRODUCTION_SHA, record_deploy};
+use crate::support::server::paths;
+use crate::support::world::{World, last_of};
 
-struct Setup {
-    _tmp: tempfile::TempDir,
-    release: Release,
-    services: Services,
-    config: PathBuf,
-    path_env: String,
-    ttmscalr_log: PathBuf,
-    audit: PathBuf,
-    apangea_rc: String,
+/// Nothing reached origin's master of either repo, the deploy remote, or ttmscalr.
+fn assert_nothing_shipped(s: &World, apangea_master: &str, lesson_master: &str) {
+    assert_eq!(s.release.apangea.origin_head("master"), apangea_master);
+    assert_eq!(s.release.lesson.origin_head("master"), lesson_master);
+    assert_eq!(s.release.deploy_head(), s.release.production_sha);
+    assert!(s.ttmscalr().is_empty(), "{:?}", s.ttmscalr());
 }
 
-impl Setup {
-    /// Repos, services describing them (GitHub's deploy repo mirrors the deploy
-    /// remote), and a config in `ROOT/work`.
-    async fn new() -> Setup {
-        let tmp = tempfile::tempdir().unwrap();
-        let release = Release::new(tmp.path());
-        let apangea_rc = release.apangea.origin_head("rc");
-        let lesson_rc = release.lesson.origin_head("rc");
-        let services = server::start_green().await;
-        mount_release(
-            &services,
-            &ReleaseShape {
-                apangea_sha: &apangea_rc,
-                lesson_sha: &lesson_rc,
-                migrations: false,
-            },
-        )
-        .await;
-        mount_production_mirror(&services, &release.deploy_remote).await;
-        let config = services.write_config(&release.work);
-        let (path_env, ttmscalr_log) = ttmscalr_stand_in(tmp.path());
-        let audit = release.work.join(".gatekeeper/audit.jsonl");
-        Setup {
-            _tmp: tmp,
-            release,
-            services,
-            config,
-            path_env,
-            ttmscalr_log,
-            audit,
-            apangea_rc,
-        }
-    }
-
-    fn gatekeeper(&self, args: &[&str]) -> Command {
-        let mut cmd = gatekeeper_in(&self.release.work);
-        cmd.args(args)
-            .arg("--config")
-            .arg(&self.config)
-            .envs(Services::env())
-            .env("PATH", &self.path_env)
-            .env("TTMSCALR_LOG", &self.ttmscalr_log)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("USER", "tester");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.gatekeeper(args).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn records(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.audit)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    /// Nothing reached origin's master of either repo, the deploy remote, or ttmscalr.
-    fn assert_nothing_shipped(&self, apangea_master: &str, lesson_master: &str) {
-        assert_eq!(self.release.apangea.origin_head("master"), apangea_master);
-        assert_eq!(self.release.lesson.origin_head("master"), lesson_master);
-        assert_eq!(self.release.deploy_head(), self.release.production_sha);
-        assert!(self.ttmscalr().is_empty(), "{:?}", self.ttmscalr());
-    }
-
-    fn ttmscalr(&self) -> Vec<String> {
-        ttmscalr_runs(&self.ttmscalr_log)
-    }
-
-    fn masters(&self) -> (String, String) {
-        (
-            self.release.apangea.origin_head("master"),
-            self.release.lesson.origin_head("master"),
-        )
-    }
+/// The heads of origin's master of both repos.
+fn masters(s: &World) -> (String, String) {
+    (
+        s.release.apangea.origin_head("master"),
+        s.release.lesson.origin_head("master"),
+    )
 }
 
 /// Commits a file in a scratch clone of `origin`'s `branch` and pushes it there;
@@ -132,18 +52,10 @@ fn push_commit(origin: &Path, branch: &str, scratch: &Path, file: &str, message:
     rev(origin, branch)
 }
 
-fn last_deploy(records: &[Value]) -> &Value {
-    records
-        .iter()
-        .rev()
-        .find(|r| r["kind"] == "deploy")
-        .unwrap_or_else(|| panic!("no deploy record in {records:#?}"))
-}
-
 #[tokio::test]
 async fn a_local_unpushed_commit_on_the_clone_base_branch_stops_the_preflight() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     let clone = &s.release.apangea.clone;
     git(clone, &["checkout", "-q", "master"]);
     std::fs::write(clone.join("hotfix.txt"), "unreviewed\n").unwrap();
@@ -151,21 +63,21 @@ async fn a_local_unpushed_commit_on_the_clone_base_branch_stops_the_preflight() 
     git(clone, &["commit", "-q", "-m", "Unreviewed local hotfix"]);
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("commits on master that origin does not have")
             && stdout.contains("Unreviewed local hotfix"),
         "{stdout}"
     );
-    s.assert_nothing_shipped(&apangea, &lesson);
-    assert_eq!(last_deploy(&s.records())["outcome"], "aborted");
+    assert_nothing_shipped(&s, &apangea, &lesson);
+    assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
 }
 
 #[tokio::test]
 async fn a_commit_pushed_to_origin_master_after_the_check_never_reaches_production() {
-    let s = Setup::new().await;
-    let (_, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (_, lesson) = masters(&s);
     // GitHub (the check) knows nothing of it: it came after the check.
     let late = push_commit(
         &s.release.apangea.origin,
@@ -176,7 +88,7 @@ async fn a_commit_pushed_to_origin_master_after_the_check_never_reaches_producti
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("does not ship exactly the checked release head")
             && stdout.contains(&s.apangea_rc),
@@ -187,16 +99,16 @@ async fn a_commit_pushed_to_origin_master_after_the_check_never_reaches_producti
         "the extra commit and file are listed:\n{stdout}"
     );
     // Nothing was pushed anywhere: origin's master is still the late commit, not a merge.
-    s.assert_nothing_shipped(&late, &lesson);
-    let deploy = last_deploy(&s.records()).clone();
+    assert_nothing_shipped(&s, &late, &lesson);
+    let deploy = last_of(&s.audit(), "deploy").clone();
     assert_eq!(deploy["outcome"], "failed");
     assert_eq!(deploy["step"], "merge rc into master");
 }
 
 #[tokio::test]
 async fn github_and_the_deploy_remote_disagreeing_on_production_stops_the_deploy() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     // GitHub's deploy repo says production runs another SHA (the remote points
     // elsewhere, or someone pushed in between): migrations were judged against it.
     s.services
@@ -208,27 +120,27 @@ async fn github_and_the_deploy_remote_disagreeing_on_production_stops_the_deploy
 
     // The dry run meets the same preflight.
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--dry-run"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("Preflight failed: two production SHAs"),
         "{stdout}"
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("two production SHAs"), "{stdout}");
     assert!(
         stdout.contains(FIXTURE_PRODUCTION_SHA) && stdout.contains(&s.release.production_sha),
         "both SHAs are named:\n{stdout}"
     );
-    s.assert_nothing_shipped(&apangea, &lesson);
-    assert_eq!(last_deploy(&s.records())["outcome"], "aborted");
+    assert_nothing_shipped(&s, &apangea, &lesson);
+    assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
 }
 
 #[tokio::test]
 async fn a_hotfix_only_on_the_deploy_remote_stops_before_the_merge_is_pushed() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     // Both copies agree on it, but the release merge does not contain it.
     let hotfix = push_commit(
         &s.release.deploy_remote,
@@ -239,7 +151,7 @@ async fn a_hotfix_only_on_the_deploy_remote_stops_before_the_merge_is_pushed() {
     );
 
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!("does not contain {hotfix}"))
             && stdout.contains("Hotfix straight to production"),
@@ -253,28 +165,28 @@ async fn a_hotfix_only_on_the_deploy_remote_stops_before_the_merge_is_pushed() {
 
 #[tokio::test]
 async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
-    let s = Setup::new().await;
+    let s = World::new(false).await;
     s.services
         .answer_fixture(paths::NEWRELIC, "newrelic/rpm-busy.json")
         .await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("DENY production"), "{stdout}");
-    let (apangea, lesson) = s.masters();
+    let (apangea, lesson) = masters(&s);
 
     for extra in ["--yes", "--dry-run"] {
         let (code, stdout, stderr) =
             s.run(&["rollback", "production", "--to", &s.apangea_rc, extra]);
-        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stderr.contains("that is a deploy: run `gatekeeper deploy`"),
             "{extra}: {stderr}"
         );
-        s.assert_nothing_shipped(&apangea, &lesson);
+        assert_nothing_shipped(&s, &apangea, &lesson);
     }
     // The run that took the lock (not the dry run) is on record as aborted, saying why.
     let rollbacks: Vec<Value> = s
-        .records()
+        .audit()
         .into_iter()
         .filter(|r| r["kind"] == "rollback")
         .collect();
@@ -290,19 +202,19 @@ async fn rollback_to_the_release_head_the_gate_denied_is_refused() {
 
 #[tokio::test]
 async fn an_audit_record_holding_origin_rc_is_refused_not_checked_out() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     record_deploy(&s.audit, "origin/rc", &s.release.production_sha);
 
     for extra in ["--yes", "--dry-run"] {
         let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
-        assert_eq!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 2, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stderr.contains("\"origin/rc\"") && stderr.contains("not a full commit SHA"),
             "{extra}: {stderr}"
         );
         assert!(!stdout.contains("checkout"), "{stdout}");
-        s.assert_nothing_shipped(&apangea, &lesson);
+        assert_nothing_shipped(&s, &apangea, &lesson);
     }
     let branches = git(&s.release.apangea.clone, &["branch", "--list", "rollback"]);
     assert!(
@@ -313,29 +225,29 @@ async fn an_audit_record_holding_origin_rc_is_refused_not_checked_out() {
 
 #[tokio::test]
 async fn a_recorded_sha_missing_from_the_clone_is_refused() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     let unknown = "0123456789abcdef0123456789abcdef01234567";
     record_deploy(&s.audit, unknown, &s.release.production_sha);
     let (code, _, stderr) = s.run(&["rollback", "production", "--yes"]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!("{unknown} is not a commit in the clone")),
         "{stderr}"
     );
-    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_nothing_shipped(&s, &apangea, &lesson);
 }
 
 #[tokio::test]
 async fn rollback_to_an_abbreviation_of_a_previous_production_sha_restores_it() {
-    let s = Setup::new().await;
+    let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let before = s.release.production_sha.clone();
     assert_ne!(s.release.deploy_head(), before);
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before[..10], "--yes"]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!("git checkout -B rollback {before}")),
         "the full SHA is checked out:\n{stdout}"
@@ -345,9 +257,9 @@ async fn rollback_to_an_abbreviation_of_a_previous_production_sha_restores_it() 
 
 #[tokio::test]
 async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
-    let s = Setup::new().await;
+    let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
     s.services
         .answer_fixture(
@@ -359,7 +271,7 @@ async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
 
     for extra in ["--dry-run", "--yes"] {
         let (code, stdout, stderr) = s.run(&["rollback", "production", extra]);
-        assert_eq!(code, 1, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_exit!(code, 1, "{extra}: stdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(
             stdout.contains("two production SHAs")
                 && stdout.contains(FIXTURE_PRODUCTION_SHA)
@@ -370,7 +282,7 @@ async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
         assert_eq!(s.ttmscalr().len(), runs_before);
     }
     let rollback = s
-        .records()
+        .audit()
         .into_iter()
         .rev()
         .find(|r| r["kind"] == "rollback")
@@ -380,15 +292,15 @@ async fn rollback_stops_when_github_and_the_deploy_remote_disagree() {
 
 #[tokio::test]
 async fn rollback_dry_run_runs_the_preflight_and_changes_nothing() {
-    let s = Setup::new().await;
+    let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
-    let records = s.records().len();
+    let records = s.audit().len();
     let runs = s.ttmscalr().len();
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--dry-run"]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains(&format!(
             "Rollback of production to {}",
@@ -399,13 +311,13 @@ async fn rollback_dry_run_runs_the_preflight_and_changes_nothing() {
     assert!(stdout.contains("the preflight passed"), "{stdout}");
     assert_eq!(s.release.deploy_head(), deployed);
     assert_eq!(s.ttmscalr().len(), runs);
-    assert_eq!(s.records().len(), records);
+    assert_eq!(s.audit().len(), records);
 }
 
 #[tokio::test]
 async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     let green = fixture("facts/green.json");
     let (code, stdout, stderr) = s.run(&[
         "deploy",
@@ -414,7 +326,7 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         green.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("ALLOW production"), "{stdout}");
     assert!(
         stdout.contains("$ git push aws-production master:master"),
@@ -426,8 +338,8 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
     );
     // Decided on the file: no service was asked, nothing changed, no deploy recorded.
     assert!(s.services.requests().await.is_empty());
-    s.assert_nothing_shipped(&apangea, &lesson);
-    let records = s.records();
+    assert_nothing_shipped(&s, &apangea, &lesson);
+    let records = s.audit();
     assert!(
         !records
             .iter()
@@ -445,9 +357,9 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         denied.to_str().unwrap(),
     ]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(stdout.contains("DENY production"), "{stdout}");
-    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_nothing_shipped(&s, &apangea, &lesson);
 
     // Without --dry-run recorded facts stay refused.
     let (code, _, stderr) = s.run(&[
@@ -457,20 +369,20 @@ async fn deploy_dry_run_previews_recorded_facts_and_changes_nothing() {
         "--facts",
         green.to_str().unwrap(),
     ]);
-    assert_eq!(code, 2, "{stderr}");
+    assert_exit!(code, 2, "{stderr}");
     assert!(stderr.contains("live facts only"), "{stderr}");
-    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_nothing_shipped(&s, &apangea, &lesson);
 }
 
 #[tokio::test]
 async fn a_dirty_clone_stops_the_preflight() {
-    let s = Setup::new().await;
-    let (apangea, lesson) = s.masters();
+    let s = World::new(false).await;
+    let (apangea, lesson) = masters(&s);
     std::fs::write(s.release.lesson.clone.join("README.md"), "edited\n").unwrap();
     let (code, stdout, stderr) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("has uncommitted changes"), "{stdout}");
-    s.assert_nothing_shipped(&apangea, &lesson);
+    assert_nothing_shipped(&s, &apangea, &lesson);
 }
 
 #[tokio::test]
@@ -526,8 +438,8 @@ builtin = "record_production"
             "targets.production.extra_steps has a `builtin = \"record_production\"` step",
         ),
     ] {
-        let s = Setup::new().await;
-        let (apangea, lesson) = s.masters();
+        let s = World::new(false).await;
+        let (apangea, lesson) = masters(&s);
         std::fs::write(
             &s.config,
             std::fs::read_to_string(&s.config).unwrap() + steps,
@@ -538,27 +450,27 @@ builtin = "record_production"
             &["deploy", "production", "--dry-run"][..],
         ] {
             let (code, stdout, stderr) = s.run(args);
-            assert_eq!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            assert_exit!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
             assert!(stderr.contains(said), "{stderr}");
             assert!(
                 stderr.contains("before any step can change production"),
                 "{stderr}"
             );
         }
-        s.assert_nothing_shipped(&apangea, &lesson);
+        assert_nothing_shipped(&s, &apangea, &lesson);
         assert!(
-            !s.records().iter().any(|r| r["kind"] == "deploy"),
+            !s.audit().iter().any(|r| r["kind"] == "deploy"),
             "refused before any run: {:#?}",
-            s.records()
+            s.audit()
         );
     }
 }
 
 #[tokio::test]
 async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
-    let s = Setup::new().await;
+    let s = World::new(false).await;
     let (code, stdout, _) = s.run(&["deploy", "production", "--yes"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let deployed = s.release.deploy_head();
     let before = s.release.production_sha.clone();
     // GitHub cannot say what production runs any more.
@@ -570,11 +482,11 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
         .await;
 
     let (code, stdout, stderr) = s.run(&["rollback", "production", "--to", &before, "--yes"]);
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("--reason"), "{stdout}");
     assert_eq!(s.release.deploy_head(), deployed, "nothing changed");
     // Stopped after taking the lock: on record as aborted, saying why, and unlocked.
-    let records = s.records();
+    let records = s.audit();
     let aborted = records
         .iter()
         .rev()
@@ -605,11 +517,11 @@ async fn with_github_down_a_rollback_goes_ahead_only_on_a_recorded_reason() {
         why,
         "--yes",
     ]);
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("deploy remote's word alone"), "{stderr}");
     assert_eq!(s.release.deploy_head(), before);
     assert!(
-        s.records()
+        s.audit()
             .iter()
             .any(|r| r["kind"] == "rollback"
                 && r["message"].as_str().is_some_and(|m| m.contains(why))),

@@ -3,191 +3,46 @@
 //! remote; a run killed with SIGKILL leaves a lock that the next run reports, and
 //! `unlock --reason` frees it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::support::gatekeeper_in;
-use crate::support::git::{Release, git, rev, ttmscalr_stand_in};
-use crate::support::release::{ReleaseShape, mount_production_mirror, mount_release};
-use crate::support::server::{self, Services};
-
-const LOCK_REF: &str = "refs/gatekeeper/locks/production";
-
-/// One machine: its own clones of the release repos, its own config and audit log.
-pub(crate) struct Machine {
-    pub(crate) work: PathBuf,
-    pub(crate) config: PathBuf,
-}
-
-impl Machine {
-    /// The first machine is the setup of `Release` itself.
-    pub(crate) fn first(release: &Release, services: &Services) -> Machine {
-        let config = services.write_config(&release.work);
-        Machine {
-            work: release.work.clone(),
-            config,
-        }
-    }
-
-    /// Another machine under `root`: fresh clones of the same origins, knowing the
-    /// same deploy remote, and a copy of the first machine's config.
-    pub(crate) fn another(root: &Path, release: &Release, first: &Machine) -> Machine {
-        std::fs::create_dir_all(root.join("work")).unwrap();
-        for (name, origin) in [
-            ("apangea", &release.apangea.origin),
-            ("lesson-content", &release.lesson.origin),
-        ] {
-            let clone = root.join(name);
-            git(
-                root,
-                &[
-                    "clone",
-                    "-q",
-                    origin.to_str().unwrap(),
-                    clone.to_str().unwrap(),
-                ],
-            );
-            git(&clone, &["config", "user.name", "Laptop User"]);
-            git(&clone, &["config", "user.email", "laptop@example.com"]);
-        }
-        git(
-            &root.join("apangea"),
-            &[
-                "remote",
-                "add",
-                "aws-production",
-                release.deploy_remote.to_str().unwrap(),
-            ],
-        );
-        let config = root.join("work/gatekeeper.toml");
-        std::fs::copy(&first.config, &config).unwrap();
-        Machine {
-            work: root.join("work"),
-            config,
-        }
-    }
-
-    pub(crate) fn audit(&self) -> String {
-        std::fs::read_to_string(self.work.join(".gatekeeper/audit.jsonl")).unwrap_or_default()
-    }
-}
-
-pub(crate) struct Env {
-    pub(crate) path: String,
-    pub(crate) ttmscalr_log: PathBuf,
-    pub(crate) gate: PathBuf,
-}
-
-pub(crate) fn cmd(machine: &Machine, env: &Env, user: &str, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = gatekeeper_in(&machine.work);
-    cmd.args(args)
-        .arg("--config")
-        .arg(&machine.config)
-        .envs(Services::env())
-        .env("PATH", &env.path)
-        .env("TTMSCALR_LOG", &env.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", user);
-    cmd
-}
-
-/// A deploy started in the background that stops inside `ttmscalr deploy` until the
-/// gate file exists, holding the lock.
-pub(crate) fn held_deploy(machine: &Machine, env: &Env) -> Child {
-    let mut cmd = crate::support::binary_in(&machine.work);
-    cmd.args(["deploy", "production", "--yes", "--config"])
-        .arg(&machine.config)
-        .envs(Services::env())
-        .env("PATH", &env.path)
-        .env("TTMSCALR_LOG", &env.ttmscalr_log)
-        .env("TTMSCALR_WAIT", "deploy")
-        .env("TTMSCALR_GATE", &env.gate)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "jenkins")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    // Bounded wait: the stand-in says when `ttmscalr deploy` runs.
-    let waiting = env.gate.with_extension("waiting");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !waiting.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the first deploy never reached its deploy step"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
-pub(crate) fn lock_on(remote: &Path) -> Option<String> {
-    let out = git(
-        remote,
-        &["for-each-ref", "--format=%(objectname)", LOCK_REF],
-    );
-    (!out.is_empty()).then_some(out)
-}
-
-pub(crate) async fn setup(tmp: &Path) -> (Release, Services, Env) {
-    let release = Release::new(tmp);
-    let services = server::start_green().await;
-    mount_release(
-        &services,
-        &ReleaseShape {
-            apangea_sha: &release.apangea.origin_head("rc"),
-            lesson_sha: &release.lesson.origin_head("rc"),
-            migrations: false,
-        },
-    )
-    .await;
-    // GitHub's copy of production follows the deploy remote, as it does for real.
-    mount_production_mirror(&services, &release.deploy_remote).await;
-    let (path, ttmscalr_log) = ttmscalr_stand_in(tmp);
-    let env = Env {
-        path,
-        ttmscalr_log,
-        gate: tmp.join("gate"),
-    };
-    (release, services, env)
-}
+use crate::support::git::{git, rev};
+use crate::support::world::{LOCK_REF, World, held_deploy, lock_on, plant_lock};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
 
-    let first = held_deploy(&agent, &env);
+    let first = held_deploy(&w, &agent);
     let held = lock_on(&release.deploy_remote).expect("the running deploy holds a lock ref");
 
     // The laptop, with its own clones and its own local state, is refused.
-    let out = cmd(&laptop, &env, "tim", &["deploy", "production", "--yes"])
+    let out = w
+        .on(&laptop, "tim", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("production is locked by deploy by jenkins"),
         "the refusal names the holder: {stderr}"
     );
     // So is a rollback from the laptop.
-    let out = cmd(
-        &laptop,
-        &env,
-        "tim",
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &release.production_sha,
-            "--yes",
-        ],
-    )
-    .output()
-    .unwrap();
-    crate::support::assert_exit(&out, 2);
+    let out = w
+        .on(
+            &laptop,
+            "tim",
+            &[
+                "rollback",
+                "production",
+                "--to",
+                &release.production_sha,
+                "--yes",
+            ],
+        )
+        .output()
+        .unwrap();
+    crate::support::assert_exit!(out, 2);
     assert_eq!(
         lock_on(&release.deploy_remote).as_deref(),
         Some(held.as_str())
@@ -195,9 +50,9 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
     // The lock is a ref of its own: production's branch never points at it.
     assert_ne!(rev(&release.deploy_remote, "master"), held);
 
-    std::fs::write(&env.gate, "").unwrap();
+    std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         lock_on(&release.deploy_remote),
         None,
@@ -215,12 +70,12 @@ async fn two_machines_race_for_one_deploy_remote_and_exactly_one_deploys() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
 
-    let mut first = held_deploy(&agent, &env);
+    let mut first = held_deploy(&w, &agent);
     first.kill().unwrap(); // SIGKILL: nothing can clean up
     first.wait().unwrap();
     assert!(
@@ -228,35 +83,37 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
         "a killed run leaves its lock"
     );
 
-    let out = cmd(&laptop, &env, "tim", &["deploy", "production", "--yes"])
+    let out = w
+        .on(&laptop, "tim", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("locked by deploy by jenkins"), "{stderr}");
 
     // unlock insists on a reason.
-    let out = cmd(&laptop, &env, "tim", &["unlock", "production"])
+    let out = w
+        .on(&laptop, "tim", &["unlock", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(lock_on(&release.deploy_remote).is_some());
 
-    let out = cmd(
-        &laptop,
-        &env,
-        "tim",
-        &[
-            "unlock",
-            "production",
-            "--reason",
-            "agent 7 was killed; production checked by hand",
-        ],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(
+            &laptop,
+            "tim",
+            &[
+                "unlock",
+                "production",
+                "--reason",
+                "agent 7 was killed; production checked by hand",
+            ],
+        )
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(stdout.contains("deploy by jenkins"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     let audit = laptop.audit();
@@ -266,47 +123,44 @@ async fn a_killed_deploy_leaves_a_lock_that_only_unlock_with_a_reason_removes() 
             && audit.contains("\"user\":\"tim\""),
         "{audit}"
     );
-    let history = cmd(&laptop, &env, "tim", &["history", "production"])
+    let history = w
+        .on(&laptop, "tim", &["history", "production"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&history.stdout).contains("unlock"));
 
     // Unlocking again says there is nothing to remove.
-    let out = cmd(
-        &laptop,
-        &env,
-        "tim",
-        &["unlock", "production", "--reason", "again"],
-    )
-    .output()
-    .unwrap();
-    crate::support::assert_exit(&out, 0);
+    let out = w
+        .on(
+            &laptop,
+            "tim",
+            &["unlock", "production", "--reason", "again"],
+        )
+        .output()
+        .unwrap();
+    crate::support::assert_exit!(out, 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("not locked"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_taken_over() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
     // A lock commit from a run that started a day ago, planted on the remote.
-    let app = &release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let started = (chrono::Utc::now() - chrono::Duration::hours(25)).to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: old-agent\npid: 7\nstarted_at: {started}\nrun_id: r-7\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
+    let sha = plant_lock(
+        release,
+        "user: jim\nhost: old-agent\npid: 7\n",
+        chrono::Duration::hours(25),
+        "run_id: r-7\n",
     );
 
-    let out = cmd(&agent, &env, "tim", &["deploy", "production", "--yes"])
+    let out = w
+        .on(&agent, "tim", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("stale lock")
             && stderr.contains("deploy by jim on old-agent")
@@ -324,40 +178,23 @@ async fn a_lock_older_than_any_run_is_reported_stale_with_its_age_and_never_take
     );
 }
 
-/// Plants a lock commit on the deploy remote, as a run on `host` with `pid` that
-/// started `age` ago would have taken it.
-fn plant_lock(release: &Release, host: &str, pid: u32, age: chrono::Duration) -> String {
-    let app = &release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let started = (chrono::Utc::now() - age).to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
-    );
-    sha
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
 
-    let first = held_deploy(&agent, &env);
+    let first = held_deploy(&w, &agent);
     let held = lock_on(&release.deploy_remote).expect("the running deploy holds a lock ref");
     for force in [false, true] {
         let mut args = vec!["unlock", "production", "--reason", "looks stuck"];
         if force {
             args.push("--force");
         }
-        let out = cmd(&laptop, &env, "tim", &args).output().unwrap();
+        let out = w.on(&laptop, "tim", &args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         let pid = first.id().to_string();
         assert!(
             stderr.contains("is alive on this machine") && stderr.contains(&format!("kill {pid}")),
@@ -370,29 +207,34 @@ async fn unlock_never_removes_the_lock_of_a_run_alive_on_this_machine() {
     }
     assert!(!laptop.audit().contains("\"kind\":\"unlock\""));
 
-    std::fs::write(&env.gate, "").unwrap();
+    std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(lock_on(&release.deploy_remote), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let sha = plant_lock(&release, "agent-7", 4242, chrono::Duration::minutes(20));
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let sha = plant_lock(
+        release,
+        "user: jim\nhost: agent-7\npid: 4242\n",
+        chrono::Duration::minutes(20),
+        "run_id: r-7\n",
+    );
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["unlock", "production", "--reason", "agent 7 looks stuck"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(
+            &agent,
+            "tim",
+            &["unlock", "production", "--reason", "agent 7 looks stuck"],
+        )
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("deploy by jim on agent-7")
             && stderr.contains("20 min")
@@ -404,22 +246,22 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
         Some(sha.as_str())
     );
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &[
-            "unlock",
-            "production",
-            "--reason",
-            "agent 7 was rebooted",
-            "--force",
-        ],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(
+            &agent,
+            "tim",
+            &[
+                "unlock",
+                "production",
+                "--reason",
+                "agent 7 was rebooted",
+                "--force",
+            ],
+        )
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(stdout.contains("deploy by jim on agent-7"), "{stdout}");
     assert_eq!(lock_on(&release.deploy_remote), None);
     assert!(agent.audit().contains("agent 7 was rebooted"));
@@ -427,15 +269,15 @@ async fn a_young_lock_from_another_machine_needs_force_to_be_removed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let first = held_deploy(&agent, &env);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let first = held_deploy(&w, &agent);
     assert!(lock_on(&release.deploy_remote).is_some());
     // Someone elsewhere removes the lock while the run goes on.
     git(&release.deploy_remote, &["update-ref", "-d", LOCK_REF]);
 
-    std::fs::write(&env.gate, "").unwrap();
+    std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -449,7 +291,7 @@ async fn a_run_whose_lock_was_removed_under_it_says_so_at_its_end() {
     );
     // Nothing is left behind: the deploy's own outcome stands, and the audit log
     // says the lock was gone.
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         agent.audit().contains("release the lock"),
         "{}",

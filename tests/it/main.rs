@@ -18,6 +18,7 @@ mod chatops;
 mod check;
 mod ci;
 mod ci_output;
+mod clean_env;
 mod clones;
 mod closed_streams;
 mod config_slips;

@@ -2,6 +2,7 @@
 //! command supports, unknown config keys named with the nearest known one, and an
 //! override that was not needed.
 
+use crate::support::ExitAssert;
 use crate::support::{fixture, gatekeeper, gatekeeper_in, policies};
 
 fn stderr(out: &std::process::Output) -> String {
@@ -17,7 +18,7 @@ fn an_os_error_is_printed_once() {
         .args(["--output", "/dev/full"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let text = stderr(&out);
     assert!(text.contains("cannot write /dev/full"), "{text}");
     assert_eq!(text.matches("(os error 28)").count(), 1, "{text}");
@@ -30,7 +31,7 @@ fn the_hint_for_a_missing_policy_dir_works_for_policy_test() {
         .args(["policy", "test"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let text = stderr(&out);
     assert!(text.contains("`policy test DIR`"), "{text}");
     assert_eq!(text.matches("(os error 2)").count(), 1, "{text}");
@@ -39,7 +40,7 @@ fn the_hint_for_a_missing_policy_dir_works_for_policy_test() {
         .args(["policy", "test"])
         .arg(policies())
         .assert()
-        .code(0);
+        .exits(0);
 }
 
 #[test]
@@ -76,7 +77,7 @@ fn each_command_offers_only_the_formats_it_supports() {
         .args(["window", "production", "--format", "junit"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
 }
 
 #[test]
@@ -92,7 +93,7 @@ fn every_unknown_config_key_is_named_with_the_nearest_known_key() {
         .args(["check", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let text = stderr(&out);
     assert!(!text.contains("not valid TOML"), "{text}");
     assert!(
@@ -117,7 +118,7 @@ fn an_override_of_a_passing_check_is_noted_as_not_needed() {
         .args(["--override", "throughput", "--reason", "just in case"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let text = stderr(&out);
     assert!(
         text.contains("note: --override throughput was not needed: the check passes"),
@@ -135,6 +136,6 @@ fn an_override_of_a_passing_check_is_noted_as_not_needed() {
         ])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(!stderr(&out).contains("not needed"), "{}", stderr(&out));
 }

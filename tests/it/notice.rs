@@ -6,6 +6,7 @@ use std::path::Path;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::assert_exit;
 use crate::support::{gatekeeper_in, policies};
 
 const TOKEN: &str = "ghp_test_token_4f9a2c";
@@ -45,7 +46,7 @@ fn a_config_without_notice_to_has_no_recipient_and_says_what_to_set() {
         .replace("notice_cc = [\"tier2@imaginelearning.com\"]\n", "");
     std::fs::write(&file, text).unwrap();
     let (code, stdout, stderr) = output(&mut notice(dir.path(), "2026-11-28T02:00:00-05:00"));
-    assert_eq!(code, 2, "{stdout}");
+    assert_exit!(code, 2, "{stdout}");
     assert!(stdout.is_empty(), "{stdout}");
     assert!(
         stderr.contains("targets.production.notice_to is not set"),
@@ -106,7 +107,7 @@ fn draft_of_a_saturday_notice() {
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "https://api.github.com");
     let (code, stdout, stderr) = output(&mut notice(dir.path(), "2026-11-28T02:00:00-05:00"));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(stdout.contains(BODY), "{stdout}");
     assert!(stdout.contains("To: field-team@imaginelearning.com\nCc: tier2@imaginelearning.com\n"));
     assert!(stdout.contains("meets the 72 h notice deadline, Wednesday 2026-11-25 02:00 EST"));
@@ -118,7 +119,7 @@ fn start_given_in_utc_is_announced_in_the_configured_zone() {
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "https://api.github.com");
     let (code, stdout, _) = output(&mut notice(dir.path(), "2026-11-28T07:00:00Z"));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert!(
         stdout.contains("Start: 2026-11-28T02:00:00-05:00\n"),
         "{stdout}"
@@ -131,7 +132,7 @@ fn a_start_less_than_72_hours_away_is_refused_with_the_earliest_allowed_start() 
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "https://api.github.com");
     let (code, stdout, stderr) = output(&mut notice(dir.path(), "2026-11-27T02:00:00-05:00"));
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stdout.is_empty(), "{stdout}");
     assert!(
         stderr.contains("earliest start a notice sent now allows is Friday 2026-11-27 14:00 EST (2026-11-27 19:00 UTC)"),
@@ -145,7 +146,7 @@ fn force_drafts_it_and_says_it_misses_the_deadline() {
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "https://api.github.com");
     let (code, stdout, _) = output(notice(dir.path(), "2026-11-27T02:00:00-05:00").arg("--force"));
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert!(
         stdout.contains("MISSES the 72 h notice deadline"),
         "{stdout}"
@@ -165,7 +166,7 @@ fn the_lead_comes_from_the_policy_settings() {
         "2026-11-26T02:00:00-05:00",
         pol.path(),
     ));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(
         stdout.contains("meets the 24 h notice deadline"),
         "{stdout}"
@@ -183,7 +184,7 @@ fn a_window_in_teaching_hours_is_refused_with_the_reason_and_the_next_allowed_st
         "90",
         &policies(),
     ));
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_exit!(code, 1, "{stdout}{stderr}");
     assert!(stdout.starts_with("REFUSED: the gate would deny a 90-minute downtime deploy of production from Tuesday 2026-12-08 14:00 EST"), "{stdout}");
     assert!(
         stdout.contains("teaching_hours: the window on Tuesday 2026-12-08, 14:00 to 15:30 EST, overlaps live teaching hours"),
@@ -221,7 +222,7 @@ fn a_window_in_a_freeze_is_refused() {
         "2026-11-28T02:00:00-05:00",
         pol.path(),
     ));
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_exit!(code, 1, "{stdout}{stderr}");
     assert!(
         stdout.contains(
             "freeze: the window falls in the freeze \"state testing\" (2026-11-28 to 2026-11-29)"
@@ -244,7 +245,7 @@ fn force_drafts_a_window_the_gate_would_deny_and_says_so_in_the_draft() {
     let (code, stdout, stderr) = output(
         notice_for(dir.path(), "2026-12-08T14:00:00-05:00", "90", &policies()).arg("--force"),
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     let warning = "WARNING, drafted with --force: on the day the gate will deny this window";
     // Once in the e-mail, once in the issue.
     assert_eq!(stdout.matches(warning).count(), 2, "{stdout}");
@@ -271,7 +272,7 @@ fn an_allowed_window_is_drafted_without_a_warning() {
         "90",
         &policies(),
     ));
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(
         stdout.contains("Start: 2026-12-08T21:00:00-05:00\n"),
         "{stdout}"
@@ -303,7 +304,7 @@ async fn create_opens_the_labelled_issue_with_the_token_and_never_prints_it() {
     let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     assert!(stdout.contains(
         "Opened notice #12: https://github.com/thinkthroughmath/deploy-notices/issues/12"
     ));
@@ -337,7 +338,7 @@ async fn create_failure_exits_1_with_the_reason_and_no_token() {
     let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_exit!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("Bad credentials"), "{stderr}");
     assert!(
         stderr.contains("thinkthroughmath/deploy-notices"),
@@ -351,7 +352,7 @@ fn create_without_the_token_variable_names_it_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     config(dir.path(), "http://127.0.0.1:9");
     let (code, _, stderr) = output(notice(dir.path(), "2026-11-28T02:00:00-05:00").arg("--create"));
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stderr.contains("GK_NOTICE_TOKEN"), "{stderr}");
 }
 
@@ -372,7 +373,7 @@ async fn create_is_not_retried_so_a_notice_is_never_opened_twice() {
     let (code, _, stderr) = tokio::task::spawn_blocking(move || output(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(code, 1, "{stderr}");
+    assert_exit!(code, 1, "{stderr}");
     assert!(stderr.contains("502"), "{stderr}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -387,7 +388,7 @@ fn html_writes_the_calendar_with_the_announced_window_highlighted() {
             .arg("--html")
             .arg(&page),
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_exit!(code, 0, "{stderr}");
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("id=\"announced\""), "{html}");
     // 120 minutes from Saturday 02:00 EST (07:00Z): the 02:00 and 03:00 cells.

@@ -3,6 +3,7 @@
 
 use predicates::prelude::*;
 
+use crate::support::assert_exit;
 use crate::support::{edited_policies, gatekeeper};
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -29,7 +30,7 @@ fn listed(stdout: &str, verdict: &str) -> Vec<String> {
 #[test]
 fn passing_tests_are_not_listed_without_verbose() {
     let (code, stdout, _) = run(&[]);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert!(listed(&stdout, "PASS ").is_empty(), "{stdout}");
     assert!(
         predicate::str::is_match(r"(?m)^\d+ passed, 0 failed$")
@@ -42,7 +43,7 @@ fn passing_tests_are_not_listed_without_verbose() {
 #[test]
 fn verbose_lists_every_passing_test() {
     let (code, stdout, _) = run(&["--verbose"]);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let passed = listed(&stdout, "PASS ");
     assert!(passed.len() > 50, "{stdout}");
     assert!(stdout.contains(&format!("{} passed, 0 failed", passed.len())));
@@ -51,7 +52,7 @@ fn verbose_lists_every_passing_test() {
 #[test]
 fn run_selects_tests_by_regex_on_the_full_name() {
     let (code, stdout, _) = run(&["--run", "throughput_test|rpm", "--verbose"]);
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     let passed = listed(&stdout, "PASS ");
     assert!(!passed.is_empty());
     assert!(passed.iter().all(|n| n.contains("rpm")), "{passed:?}");
@@ -62,7 +63,7 @@ fn run_selects_tests_by_regex_on_the_full_name() {
         "--run",
         r"^data\.gatekeeper_test\.test_exactly_15000_rpm_fails$",
     ]);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert!(stdout.contains("1 of "), "{stdout}");
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
 }
@@ -70,7 +71,7 @@ fn run_selects_tests_by_regex_on_the_full_name() {
 #[test]
 fn run_matching_no_test_fails() {
     let (code, stdout, _) = run(&["--run", "no_such_test"]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     assert!(
         stdout.contains("matches --run \"no_such_test\""),
         "{stdout}"
@@ -80,7 +81,7 @@ fn run_matching_no_test_fails() {
 #[test]
 fn run_with_a_bad_regex_is_a_usage_error() {
     let (code, stdout, stderr) = run(&["--run", "test_("]);
-    assert_eq!(code, 2);
+    assert_exit!(code, 2);
     assert!(stdout.is_empty());
     assert!(
         stderr.contains("--run \"test_(\" is not a regular expression"),
@@ -100,7 +101,7 @@ fn only_failures_are_listed_with_their_reason() {
         )],
     );
     let (code, stdout, _) = run(&[dir.path().to_str().unwrap()]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let failed = listed(&stdout, "FAIL ");
     assert_eq!(
         failed,
@@ -125,7 +126,7 @@ fn a_rule_test_failure_shows_expected_against_got() {
         )],
     );
     let (code, stdout, _) = run(&[dir.path().to_str().unwrap(), "--run", "stale_commit"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     assert!(
         stdout.contains("test_approval_on_stale_commit_fails"),
         "{stdout}"
@@ -153,7 +154,7 @@ fn editing_the_settings_changes_no_rule_test() {
         ],
     );
     let (code, stdout, _) = run(&[dir.path().to_str().unwrap()]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let failed = listed(&stdout, "FAIL ");
     assert!(
         failed
@@ -181,7 +182,7 @@ fn json_format_is_one_document_with_every_test() {
         "quiet|throughput_limit",
         "--coverage",
     ]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let tests = doc["tests"].as_array().unwrap();
     let summary = &doc["summary"];
@@ -220,7 +221,7 @@ fn json_format_is_one_document_with_every_test() {
 fn a_threshold_that_is_not_a_percentage_is_refused() {
     for bad in ["nan", "inf", "101", "1e9"] {
         let (code, _, stderr) = run(&["--coverage", "--threshold", bad]);
-        assert_eq!(code, 2, "{bad}: {stderr}");
+        assert_exit!(code, 2, "{bad}: {stderr}");
         assert!(
             stderr.contains("not a percentage from 0 to 100"),
             "{bad}: {stderr}"

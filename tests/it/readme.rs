@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::support::assert_exit;
 use crate::support::{gatekeeper, root};
 
 fn readme() -> String {
@@ -33,7 +34,7 @@ fn help(command: &str) -> String {
         cmd.arg(part);
     }
     let out = cmd.arg("--help").output().unwrap();
-    assert!(out.status.success(), "{command} --help");
+    assert_exit!(out, 0, "{command} --help");
     String::from_utf8(out.stdout).unwrap()
 }
 

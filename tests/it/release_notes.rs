@@ -3,37 +3,12 @@
 //! `release_dependencies`, a plain bullet asks to be a task item, a bold label opens
 //! the section, and task items with no Dependencies section fail.
 
-use std::path::Path;
-
 use serde_json::Value;
 
-use crate::support::server::{self, GREEN_AT, Services};
-use crate::support::{check, failing, gatekeeper_in};
-
-/// `check production --format json --at GREEN_AT` against `services`, plus `args`:
-/// the exit code and the decision.
-pub fn decide_live(services: &Services, dir: &Path, args: &[&str]) -> (i32, Value) {
-    let config = dir.join("gatekeeper.toml");
-    if !config.exists() {
-        services.write_config(dir);
-    }
-    let out = gatekeeper_in(dir)
-        .args(["check", "production", "--format", "json", "--config"])
-        .arg(&config)
-        .args(["--at", GREEN_AT])
-        .args(args)
-        .envs(Services::env())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let decision = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), decision)
-}
+use crate::support::assert_exit;
+use crate::support::live::decide;
+use crate::support::server::{self, Services};
+use crate::support::{check, failing};
 
 /// The green services with the app's release pull request carrying `body`.
 async fn with_release_notes(body: &str) -> Services {
@@ -46,8 +21,8 @@ async fn with_release_notes(body: &str) -> Services {
 
 async fn dependencies_decision(body: &str) -> (i32, Value) {
     let services = with_release_notes(body).await;
-    let dir = tempfile::tempdir().unwrap();
-    decide_live(&services, dir.path(), &[])
+    let run = decide(&services, &[]);
+    (run.code, run.decision)
 }
 
 /// Each body shows an unchecked box on GitHub: each must deny on
@@ -90,7 +65,7 @@ async fn unchecked_boxes_as_github_renders_them_fail() {
     ];
     for (case, body) in cases {
         let (code, decision) = dependencies_decision(body).await;
-        assert_eq!(code, 1, "{case}: {decision:#}");
+        assert_exit!(code, 1, "{case}: {decision:#}");
         assert_eq!(failing(&decision), ["release_dependencies"], "{case}");
         let detail = check(&decision, "release_dependencies")["detail"]
             .as_str()
@@ -106,7 +81,7 @@ async fn unchecked_boxes_as_github_renders_them_fail() {
 async fn checked_boxes_in_capitals_and_in_code_examples_pass() {
     let body = "## Dependencies (do these first)\n\n1. [X] flag created\n\n~~~\n- [ ] an example, not an item\n~~~\n";
     let (code, decision) = dependencies_decision(body).await;
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     let deps = check(&decision, "release_dependencies");
     assert_eq!(deps["status"], "pass");
     assert_eq!(deps["detail"], "all 1 listed dependencies are met");
@@ -116,7 +91,7 @@ async fn checked_boxes_in_capitals_and_in_code_examples_pass() {
 async fn a_plain_bullet_in_the_section_asks_for_a_task_item() {
     let body = "## Dependencies\n- [x] gradebook-service deployed\n- flag created\n";
     let (code, decision) = dependencies_decision(body).await;
-    assert_eq!(code, 1, "{decision:#}");
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(&decision), ["release_dependencies"]);
     assert_eq!(
         check(&decision, "release_dependencies")["detail"],
@@ -134,7 +109,7 @@ async fn an_unticked_task_item_outside_the_dependencies_blocks() {
         "- [ ] flag created\n\n## Dependencies\nnone\n",
     ] {
         let (code, decision) = dependencies_decision(body).await;
-        assert_eq!(code, 1, "{body}: {decision:#}");
+        assert_exit!(code, 1, "{body}: {decision:#}");
         assert_eq!(failing(&decision), ["release_dependencies"], "{body}");
         let detail = check(&decision, "release_dependencies")["detail"]
             .as_str()
@@ -153,7 +128,7 @@ async fn an_unticked_task_item_outside_the_dependencies_blocks() {
         "**QA:**\n\n- [ ] smoke test\n",
     ] {
         let (code, decision) = dependencies_decision(body).await;
-        assert_eq!(code, 0, "{body}: {decision:#}");
+        assert_exit!(code, 0, "{body}: {decision:#}");
     }
 }
 
@@ -194,7 +169,7 @@ async fn a_second_dependencies_section_in_any_form_is_read() {
 /// Denied on `release_dependencies` alone, for the unticked "flag created".
 async fn assert_denied_for_flag(body: &str) {
     let (code, decision) = dependencies_decision(body).await;
-    assert_eq!(code, 1, "{body}: {decision:#}");
+    assert_exit!(code, 1, "{body}: {decision:#}");
     assert_eq!(failing(&decision), ["release_dependencies"], "{body}");
     let detail = check(&decision, "release_dependencies")["detail"]
         .as_str()

@@ -2,6 +2,7 @@
 //! finds `not f(x)` over a possibly undefined `x`), the facts archive, `policy
 //! impact`, and shadow policies.
 
+use crate::support::assert_exit;
 use crate::support::{edited_policies, gatekeeper};
 
 #[test]
@@ -12,7 +13,7 @@ fn no_shipped_policy_negates_a_builtin_over_a_maybe_missing_field() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("OPA evaluates"), "{stdout}");
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_exit!(out, 0, "{stdout}");
 }
 
 #[test]
@@ -48,12 +49,8 @@ fn policy_check_warns_about_an_engine_dependent_not_and_strict_fails() {
         line.contains("`not is_array(repo.pull_requests)`"),
         "{line}"
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a warning alone passes:\n{stdout}"
-    );
-    assert_eq!(run(true).status.code(), Some(1), "--strict fails on it");
+    assert_exit!(out, 0, "a warning alone passes:\n{stdout}");
+    assert_exit!(run(true), 1, "--strict fails on it");
 }
 
 /// The shipped config in a fresh directory with this repo's policies, and `extra`
@@ -82,6 +79,15 @@ fn audit_checks(dir: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// `check production` of the green fixture in `dir`.
+fn check_green(dir: &std::path::Path) -> std::process::Output {
+    crate::support::gatekeeper_in(dir)
+        .args(["check", "production", "--facts"])
+        .arg(crate::support::fixture("facts/green.json"))
+        .output()
+        .unwrap()
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
@@ -94,17 +100,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn the_archived_facts_hash_to_the_audit_records_digest_and_are_stored_once() {
     let dir = config_dir("");
     for _ in 0..2 {
-        let out = crate::support::gatekeeper_in(dir.path())
-            .args(["check", "production", "--facts"])
-            .arg(crate::support::fixture("facts/green.json"))
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit!(check_green(dir.path()), 0);
     }
     let records = audit_checks(dir.path());
     assert_eq!(records.len(), 2);
@@ -124,18 +120,24 @@ fn the_archived_facts_hash_to_the_audit_records_digest_and_are_stored_once() {
 }
 
 /// `policy impact` from the repository root (so the shipped fixtures are replayed),
-/// with no config and an empty archive, base = the shipped policies.
+/// with no config, base = the shipped policies.
+fn impact_cmd() -> assert_cmd::Command {
+    let mut cmd = gatekeeper();
+    cmd.args([
+        "policy",
+        "impact",
+        "--config",
+        "no-such-config.toml",
+        "--base-dir",
+    ])
+    .arg(crate::support::policies());
+    cmd
+}
+
+/// [`impact_cmd`] of `candidate` with an empty archive: exit code (never 2) and stdout.
 fn impact(candidate: &std::path::Path, extra: &[&str]) -> (i32, String) {
     let empty = tempfile::tempdir().unwrap();
-    let out = gatekeeper()
-        .args([
-            "policy",
-            "impact",
-            "--config",
-            "no-such-config.toml",
-            "--base-dir",
-        ])
-        .arg(crate::support::policies())
+    let out = impact_cmd()
         .arg("--policies")
         .arg(candidate)
         .arg("--archive")
@@ -180,7 +182,7 @@ fn raising_the_throughput_limit_loosens_too_busy_and_fails_by_default() {
         )],
     );
     let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
-    assert_eq!(code, 1, "{stdout}");
+    assert_exit!(code, 1, "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["schema"], 1);
     assert_eq!(
@@ -224,7 +226,7 @@ fn a_freeze_over_greens_window_tightens_it_which_fails_only_with_fail_on_any() {
         )],
     );
     let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
-    assert_eq!(code, 0, "tightened is not a failure by default:\n{stdout}");
+    assert_exit!(code, 0, "tightened is not a failure by default:\n{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let flips = flips_by_source(&json);
     assert!(
@@ -233,11 +235,11 @@ fn a_freeze_over_greens_window_tightens_it_which_fails_only_with_fail_on_any() {
     );
     assert!(!flips.iter().any(|(_, c)| c == "loosened"), "{flips:?}");
     let (code, _) = impact(candidate.path(), &["--fail-on", "any"]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let (code, _) = impact(candidate.path(), &["--fail-on", "tightened"]);
-    assert_eq!(code, 1);
+    assert_exit!(code, 1);
     let (markdown_code, markdown) = impact(candidate.path(), &["--format", "markdown"]);
-    assert_eq!(markdown_code, 0);
+    assert_exit!(markdown_code, 0);
     assert!(
         markdown.starts_with("<!-- gatekeeper:policy-impact -->\n"),
         "{markdown}"
@@ -245,15 +247,20 @@ fn a_freeze_over_greens_window_tightens_it_which_fails_only_with_fail_on_any() {
     assert!(markdown.contains("| tightened |"), "{markdown}");
 }
 
-#[test]
-fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
-    let candidate = edited_policies(
+/// The shipped policies with a freeze on Thanksgiving 2026 (Thursday the 26th).
+fn thanksgiving_freeze() -> tempfile::TempDir {
+    edited_policies(
         "settings.rego",
         &[(
             "freezes := []",
             r#"freezes := [{"from": "2026-11-26", "to": "2026-11-26", "reason": "thanksgiving"}]"#,
         )],
-    );
+    )
+}
+
+#[test]
+fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
+    let candidate = thanksgiving_freeze();
     let green = crate::support::fixture("facts/green.json");
     let green = green.to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -263,7 +270,7 @@ fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
         candidate.path(),
         &[&args[..], &["html", "--output", page.to_str().unwrap()]].concat(),
     );
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let html = std::fs::read_to_string(&page).unwrap();
     let (base, cand) = html
         .split_once("<section id=\"candidate\"")
@@ -297,7 +304,7 @@ fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
     assert_eq!(html.matches("data-changed=\"yes\"").count(), 2 * 25);
 
     let (code, markdown) = impact(candidate.path(), &[&args[..], &["markdown"]].concat());
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let (charts, changed) = markdown
         .split_once("Changed hours (base → candidate):\n")
         .expect("the changed hours");
@@ -328,22 +335,14 @@ fn windows_calendars_mark_the_hours_a_new_freeze_closes() {
 fn html_without_windows_is_a_usage_error() {
     let empty = tempfile::tempdir().unwrap();
     let page = empty.path().join("impact.html");
-    let out = gatekeeper()
-        .args([
-            "policy",
-            "impact",
-            "--config",
-            "no-such-config.toml",
-            "--base-dir",
-        ])
-        .arg(crate::support::policies())
+    let out = impact_cmd()
         .arg("--archive")
         .arg(empty.path())
         .args(["--format", "html", "--output"])
         .arg(&page)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("add --windows"), "{stderr}");
     assert!(!page.exists());
@@ -351,13 +350,7 @@ fn html_without_windows_is_a_usage_error() {
 
 #[test]
 fn windows_show_a_new_freeze_with_the_check_that_closes_them() {
-    let candidate = edited_policies(
-        "settings.rego",
-        &[(
-            "freezes := []",
-            r#"freezes := [{"from": "2026-11-26", "to": "2026-11-26", "reason": "thanksgiving"}]"#,
-        )],
-    );
+    let candidate = thanksgiving_freeze();
     let green = crate::support::fixture("facts/green.json");
     let (_, stdout) = impact(
         candidate.path(),
@@ -404,12 +397,7 @@ fn windows_show_a_new_freeze_with_the_check_that_closes_them() {
 #[test]
 fn a_recorded_decision_the_replay_does_not_reproduce_is_drift() {
     let dir = config_dir("");
-    let out = crate::support::gatekeeper_in(dir.path())
-        .args(["check", "production", "--facts"])
-        .arg(crate::support::fixture("facts/green.json"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit!(check_green(dir.path()), 0);
     // Unaltered: the replay reproduces the record.
     let run = || {
         crate::support::gatekeeper_in(dir.path())
@@ -432,7 +420,7 @@ fn a_recorded_decision_the_replay_does_not_reproduce_is_drift() {
     )
     .unwrap();
     let out = run();
-    assert_eq!(out.status.code(), Some(0), "drift is not a loosening");
+    assert_exit!(out, 0, "drift is not a loosening");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["drift"], 1, "{json}");
     assert_eq!(json["flips"][0]["class"], "drift");
@@ -462,20 +450,12 @@ fn a_recorded_decision_the_replay_does_not_reproduce_is_drift() {
 #[test]
 fn a_candidate_that_does_not_load_is_exit_2_never_no_impact() {
     let candidate = edited_policies("settings.rego", &[("freezes := []", "freezes := [")]);
-    let out = gatekeeper()
-        .args([
-            "policy",
-            "impact",
-            "--config",
-            "no-such-config.toml",
-            "--base-dir",
-        ])
-        .arg(crate::support::policies())
+    let out = impact_cmd()
         .arg("--policies")
         .arg(candidate.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the candidate policies"), "{stderr}");
 }
@@ -483,15 +463,7 @@ fn a_candidate_that_does_not_load_is_exit_2_never_no_impact() {
 #[test]
 fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
     let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .current_dir(repo.path())
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {out:?}");
-    };
+    let git = |args: &[&str]| crate::support::git::git(repo.path(), args);
     git(&["init", "-q", "-b", "main"]);
     let policies = repo.path().join("policies");
     std::fs::create_dir(&policies).unwrap();
@@ -521,7 +493,7 @@ fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{base:?}: {stderr}");
+        assert_exit!(out, 1, "{base:?}: {stderr}");
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["flips"][0]["class"], "loosened", "{json}");
         let label = json["base"]["ref"].as_str().unwrap();
@@ -546,16 +518,9 @@ fn a_shadow_set_that_denies_leaves_exit_code_and_stdout_unchanged() {
         "shadow_policies = {:?}",
         shadow.path().display().to_string()
     ));
-    let run = |dir: &std::path::Path| {
-        crate::support::gatekeeper_in(dir)
-            .args(["check", "production", "--facts"])
-            .arg(crate::support::fixture("facts/green.json"))
-            .output()
-            .unwrap()
-    };
-    let (without, with) = (run(plain.path()), run(shadowed.path()));
-    assert_eq!(without.status.code(), Some(0));
-    assert_eq!(with.status.code(), Some(0), "the shadow never decides");
+    let (without, with) = (check_green(plain.path()), check_green(shadowed.path()));
+    assert_exit!(without, 0);
+    assert_exit!(with, 0, "the shadow never decides");
     assert_eq!(with.stdout, without.stdout, "nor changes what is printed");
     let stderr = String::from_utf8_lossy(&with.stderr);
     assert!(
@@ -593,12 +558,7 @@ fn a_shadow_set_that_denies_leaves_exit_code_and_stdout_unchanged() {
         .arg(crate::support::policies())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit!(out, 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &json["shadow"];
     assert_eq!(
@@ -635,12 +595,7 @@ fn an_advisory_check_is_shown_as_advisory_in_every_format_and_never_denies() {
             .arg(policies.path())
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{format}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit!(out, 0, "{format}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
@@ -669,33 +624,29 @@ fn an_advisory_check_is_shown_as_advisory_in_every_format_and_never_denies() {
         .arg(bad.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit!(out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("advisory"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
-    use crate::lock::{Machine, cmd, setup};
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    use crate::support::world::World;
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
     let bytes = br#"{"schema":3,"target":"production"}"#;
     let name = format!("sha256-{}.json", sha256_hex(bytes));
     let agent_archive = agent.work.join(".gatekeeper/facts");
     std::fs::create_dir_all(&agent_archive).unwrap();
     std::fs::write(agent_archive.join(&name), bytes).unwrap();
 
-    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+    let out = w
+        .on(&agent, "jenkins", &["archive", "push", "production"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit!(out, 0);
     assert!(stdout.contains("pushed 1 facts documents"), "{stdout}");
     let listed = crate::support::git::git(
         &release.deploy_remote,
@@ -703,19 +654,16 @@ async fn the_archive_is_shared_through_a_ref_on_the_deploy_remote() {
     );
     assert_eq!(listed.trim(), name);
 
-    let out = cmd(&laptop, &env, "tim", &["archive", "pull", "production"])
+    let out = w
+        .on(&laptop, "tim", &["archive", "pull", "production"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit!(out, 0);
     let pulled = std::fs::read(laptop.work.join(".gatekeeper/facts").join(&name)).unwrap();
     assert_eq!(pulled, bytes);
     // Pushing again adds nothing and keeps what is there.
-    let out = cmd(&agent, &env, "jenkins", &["archive", "push", "production"])
+    let out = w
+        .on(&agent, "jenkins", &["archive", "push", "production"])
         .output()
         .unwrap();
     assert!(
@@ -734,7 +682,7 @@ fn a_document_a_side_cannot_decide_is_undecided_with_the_reason() {
         )],
     );
     let (code, stdout) = impact(candidate.path(), &["--format", "json"]);
-    assert_eq!(code, 0, "undecided is not a loosening");
+    assert_exit!(code, 0, "undecided is not a loosening");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         flips_by_source(&json),
@@ -746,5 +694,5 @@ fn a_document_a_side_cannot_decide_is_undecided_with_the_reason() {
             .unwrap()
             .starts_with("candidate: ")
     );
-    assert_eq!(impact(candidate.path(), &["--fail-on", "any"]).0, 1);
+    assert_exit!(impact(candidate.path(), &["--fail-on", "any"]).0, 1);
 }

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deploy::{Setup, audit_records, last_of, offline, offline_cmd, run};
 use crate::support::git::{git, ttmscalr_runs};
 use crate::support::server::{GITHUB_TOKEN, SECRETS, Services};
+use crate::support::world::{World, audit_records, last_of, plant_lock, run};
+use crate::support::{assert_exit, signal};
 
 /// Grace period in the configs of these tests: SIGKILL comes one second after SIGTERM.
 fn short_grace(text: &mut String) {
@@ -23,16 +24,9 @@ fn short_grace(text: &mut String) {
 }
 
 /// `gatekeeper deploy production --yes` started in the background, with `env` added.
-fn spawn_deploy(s: &Setup, env: &[(&str, &str)]) -> Child {
-    let mut cmd = crate::support::binary_in(&s.release.work);
-    cmd.args(["deploy", "production", "--yes", "--config"])
-        .arg(&s.config)
-        .envs(Services::env())
-        .envs(env.iter().copied())
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
+fn spawn_deploy(s: &World, env: &[(&str, &str)]) -> Child {
+    let mut cmd = s.binary(&s.machine(), "tester", &["deploy", "production", "--yes"]);
+    cmd.envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -46,14 +40,6 @@ fn wait_for_run(log: &Path, line: &str) {
         assert!(Instant::now() < give_up, "ttmscalr never ran `{line}`");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 fn finish(child: Child) -> (i32, String, String) {
@@ -85,25 +71,25 @@ impl LockRef {
     }
 }
 
-fn lock_file(s: &Setup) -> LockRef {
+fn lock_file(s: &World) -> LockRef {
     LockRef(s.release.deploy_remote.clone())
 }
 
-fn history(s: &Setup) -> String {
+fn history(s: &World) -> String {
     let (code, stdout, _) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0, "{stdout}");
+    assert_exit!(code, 0, "{stdout}");
     stdout
 }
 
 /// A signal while `ttmscalr deploy` runs: the step's group gets it, the run is
 /// recorded as aborted naming the step, the way back is printed, the lock is gone.
 async fn interrupted_mid_step(name: &str, code: i32) {
-    let s = Setup::with_config(false, short_grace).await;
+    let s = World::with_config(false, short_grace).await;
     let child = spawn_deploy(&s, &[("TTMSCALR_SLEEP", "deploy")]);
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, name);
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, code, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, code, "stdout:\n{stdout}\nstderr:\n{stderr}");
 
     // The step's process group got the same signal and ended; nothing after it ran.
     assert_eq!(
@@ -157,12 +143,12 @@ async fn sighup_mid_step_is_recorded_unlocked_and_exits_129() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_ignores_sigterm_is_killed_after_the_grace_period() {
-    let s = Setup::with_config(false, short_grace).await;
+    let s = World::with_config(false, short_grace).await;
     let child = spawn_deploy(&s, &[("TTMSCALR_STUBBORN", "deploy")]);
     wait_for_run(&s.ttmscalr_log, "deploy production");
     signal(&child, "TERM");
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, 143, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, 143, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(last_of(&s.audit(), "deploy")["outcome"], "aborted");
     assert!(!lock_file(&s).exists());
 }
@@ -170,7 +156,7 @@ async fn a_step_that_ignores_sigterm_is_killed_after_the_grace_period() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() {
     // A grace period no test would wait out: only the second Ctrl-C ends the step.
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         *text = text.replace(
             "timeout_seconds = 5",
             "timeout_seconds = 5\nstep_grace_seconds = 3600",
@@ -183,7 +169,7 @@ async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() 
     std::thread::sleep(Duration::from_millis(300));
     signal(&child, "INT");
     let (exit, stdout, stderr) = finish(child);
-    assert_eq!(exit, 130, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(exit, 130, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let deploy = last_of(&s.audit(), "deploy").clone();
     assert_eq!(deploy["outcome"], "aborted");
     assert_eq!(deploy["signal"], "SIGINT");
@@ -196,7 +182,7 @@ async fn a_second_ctrl_c_skips_the_grace_period_but_still_records_and_unlocks() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         short_grace(text);
         text.push_str(
             "\n[[targets.production.extra_steps]]\nname = \"warm up\"\ncommand = [\"ttmscalr\", \"warm-up\"]\ntimeout_minutes = 0.01\n",
@@ -206,7 +192,7 @@ async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_STUBBORN", "warm-up"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("TIMED OUT at step \"warm up\""), "{stdout}");
     assert!(stdout.contains("Not run: verify."), "{stdout}");
     assert!(
@@ -229,12 +215,12 @@ async fn a_hung_step_times_out_and_the_run_stops_with_the_way_back() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_log_unwritable_mid_run_starts_no_further_step() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let audit = s.audit.display().to_string();
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_BREAK_AUDIT", &audit));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     // The cache steps change production: they never started.
     assert_eq!(s.ttmscalr(), ["deploy production"]);
     assert!(
@@ -277,14 +263,14 @@ async fn audit_log_unwritable_mid_run_starts_no_further_step() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let env_log = s.release.root.join("ttmscalr-env.log");
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_ENV_LOG", &env_log)
         .env("TTMSCALR_SAY", format!("the token is {GITHUB_TOKEN}"))
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let env = std::fs::read_to_string(&env_log).unwrap();
     assert!(
         env.contains("TTMSCALR_LOG="),
@@ -316,7 +302,7 @@ async fn steps_never_see_a_token_and_what_they_print_is_scrubbed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let hook = s.release.deploy_remote.join("hooks/pre-receive");
     // Only production's branch is closed (other refs, such as a lock, still go through).
     std::fs::write(
@@ -326,7 +312,7 @@ async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
     .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(s.release.deploy_head(), s.release.production_sha);
     assert!(
         stdout.contains("FAILED at step \"push to aws-production\""),
@@ -357,7 +343,9 @@ async fn a_rejected_push_to_the_deploy_remote_offers_no_rollback() {
 
 #[test]
 fn a_symlinked_audit_log_is_refused_before_anything_changes() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
+    let log = &w.ttmscalr_log;
     let audit = release.work.join(".gatekeeper/audit.jsonl");
     std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
     let elsewhere = release.root.join("elsewhere.txt");
@@ -370,23 +358,17 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
         &["push", "-q", "aws-production", "rc:master"],
     );
     let moved = release.deploy_head();
-    let (code, stdout, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &release.production_sha,
-            "--yes",
-        ],
-    ));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let (code, stdout, stderr) = w.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &release.production_sha,
+        "--yes",
+    ]);
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(release.deploy_head(), moved, "the rollback pushed");
-    assert!(ttmscalr_runs(&log).is_empty());
+    assert!(ttmscalr_runs(log).is_empty());
     assert_eq!(
         std::fs::read_to_string(&elsewhere).unwrap(),
         "not an audit log\n"
@@ -410,33 +392,23 @@ fn a_symlinked_audit_log_is_refused_before_anything_changes() {
 
 #[test]
 fn a_lock_refusal_is_recorded() {
-    let (_tmp, release, config, path_env, log, _services) = offline();
+    let w = World::offline();
+    let release = &w.release;
     // Another run holds the lock: a lock commit naming it, on the deploy remote.
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: tim\nhost: laptop\npid: 1\nstarted_at: {}\nrun_id: r1\n",
-        chrono::Utc::now().to_rfc3339()
+    let commit = plant_lock(
+        release,
+        "user: tim\nhost: laptop\npid: 1\n",
+        chrono::Duration::zero(),
+        "run_id: r1\n",
     );
-    let remote = &release.deploy_remote;
-    let tree = git(remote, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let commit = git(remote, &["commit-tree", &tree, "-m", &message]);
-    git(
-        remote,
-        &["update-ref", "refs/gatekeeper/locks/production", &commit],
-    );
-    let (code, _, stderr) = run(&mut offline_cmd(
-        &release,
-        &config,
-        &path_env,
-        &log,
-        &[
-            "rollback",
-            "production",
-            "--to",
-            &release.production_sha,
-            "--yes",
-        ],
-    ));
-    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = w.run(&[
+        "rollback",
+        "production",
+        "--to",
+        &release.production_sha,
+        "--yes",
+    ]);
+    assert_exit!(code, 2, "{stderr}");
     let records = audit_records(&release.work.join(".gatekeeper/audit.jsonl"));
     let refused = last_of(&records, "rollback");
     assert_eq!(refused["outcome"], "refused");
@@ -455,7 +427,10 @@ fn a_lock_refusal_is_recorded() {
         "{refused}"
     );
     assert_eq!(
-        git(remote, &["rev-parse", "refs/gatekeeper/locks/production"]),
+        git(
+            &release.deploy_remote,
+            &["rev-parse", "refs/gatekeeper/locks/production"]
+        ),
         commit,
         "someone else's lock was removed"
     );
@@ -473,7 +448,7 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
         .stdout(full)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot write to stdout"),
         "{out:?}"
@@ -488,14 +463,14 @@ fn a_stdout_that_cannot_be_written_is_exit_2_but_a_closed_pipe_keeps_the_decisio
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    assert_eq!(child.wait().unwrap().code(), Some(1));
+    assert_exit!(child.wait().unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let bin = assert_cmd::cargo::cargo_bin("gatekeeper");
     let line = format!(
         "{} deploy production --config {}",
@@ -504,13 +479,9 @@ async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     );
     // On a pseudo-terminal (util-linux `script`): the ^C typed there is the
     // terminal's SIGINT, sent to gatekeeper's process group.
-    let mut child = crate::support::program_in("script", &s.release.work)
+    let mut child = s
+        .program("script", &s.machine(), "tester")
         .args(["-qec", &line, "/dev/null"])
-        .envs(Services::env())
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -550,7 +521,7 @@ async fn ctrl_c_at_the_confirmation_question_changes_nothing_and_exits_130() {
     drop(stdin);
     reader.join().unwrap();
     let screen = screen.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(130), "{screen}");
+    assert_exit!(status, 130, "{screen}");
     assert!(screen.contains("interrupted by SIGINT"), "{screen}");
     assert!(s.ttmscalr().is_empty());
     assert_eq!(s.release.deploy_head(), s.release.production_sha);

@@ -6,9 +6,10 @@
 
 use serde_json::json;
 
-use crate::lock::{Machine, cmd, setup};
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN, Store};
 use crate::support::git::{git, rev};
+use crate::support::world::{World, plant_lock, printed};
 
 /// A deploy as the deploy remote sees it: a merge whose first parent is `parent`
 /// (made in the app's clone `app` and pushed to the deploy remote); its SHA.
@@ -57,22 +58,11 @@ fn deployment(store: &Store, sha: &str, previous: &str, run: &str, state: &str, 
     );
 }
 
-fn run(out: &std::process::Output) -> (Option<i32>, String) {
-    (
-        out.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without_the_log() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     // Release 1 shipped; release 2 was pushed, then a later step failed.
@@ -82,12 +72,8 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
     deployment(&store, &m2, &m1, "r2", "failure", LOGIN);
 
     // A fresh CI agent: nothing in its local log.
-    let agent = Machine::first(&release, &services);
-    let out = cmd(&agent, &env, "tim", &["rollback", "production", "--yes"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let agent = w.machine();
+    let text = w.said(&agent, "tim", &["rollback", "production", "--yes"], 0);
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         m1,
@@ -98,9 +84,9 @@ async fn a_deploy_that_pushed_then_failed_is_the_one_undone_on_a_machine_without
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     // A commit production never ran, with an unreviewed file, in the clone.
@@ -114,7 +100,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
     // unreviewed commit as what production ran before the SHA it runs.
     deployment(&store, &p0, &evil, "r-forged", "success", LOGIN);
 
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
     for args in [
         &["rollback", "production", "--yes"][..],
         &[
@@ -127,9 +113,7 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
             "--yes",
         ][..],
     ] {
-        let out = cmd(&agent, &env, "tim", args).output().unwrap();
-        let (code, text) = run(&out);
-        assert_eq!(code, Some(2), "{args:?}: {text}");
+        let text = w.said(&agent, "tim", args, 2);
         assert!(
             text.contains(&format!("{evil} is not a SHA production ran before"))
                 && text.contains("first-parent history"),
@@ -141,9 +125,9 @@ async fn a_forged_deployment_never_steers_a_rollback_off_productions_history() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
     let app = &release.apangea.clone;
     let p0 = release.production_sha.clone();
     let m1 = push_merge(app, &p0, "release 1");
@@ -159,12 +143,11 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
             "other-bot",
         );
     }
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
 
     // A person who knows the SHA needs no history at all.
-    let out = cmd(
+    w.said(
         &agent,
-        &env,
         "tim",
         &[
             "rollback",
@@ -175,11 +158,8 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
             "release 1 breaks logins",
             "--yes",
         ],
-    )
-    .output()
-    .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+        0,
+    );
     assert_eq!(rev(&release.deploy_remote, "master"), p0);
 
     // Production back on release 1 (by hand), on a machine without the log: the
@@ -194,16 +174,12 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
             &format!("{m1}:refs/heads/master"),
         ],
     );
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let laptop = w.another_machine("laptop");
     git(
-        &tmp.path().join("laptop/apangea"),
+        &w.dir().join("laptop/apangea"),
         &["fetch", "-q", "aws-production"],
     );
-    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let text = w.said(&laptop, "tim", &["rollback", "production", "--yes"], 0);
     assert_eq!(rev(&release.deploy_remote, "master"), p0, "{text}");
     assert!(text.contains("deploy run r1"), "{text}");
     let pages = services
@@ -216,33 +192,11 @@ async fn deployments_of_another_login_on_the_first_pages_hide_nothing() {
     assert!(pages >= 1, "the second page was read");
 }
 
-/// Plants a lock as a run of this host with `pid` would have taken it, naming
-/// `boot_id` and `pid_start`.
-fn plant_lock(release: &crate::support::git::Release, pid: u32, boot_id: &str, start: u64) {
-    let app = &release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let host = hostname::get().unwrap().into_string().unwrap();
-    let started = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: {host}\npid: {pid}\nstarted_at: {started}\nrun_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &[
-            "push",
-            "-q",
-            "aws-production",
-            &format!("{sha}:refs/gatekeeper/locks/production"),
-        ],
-    );
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .unwrap()
         .trim()
@@ -254,33 +208,44 @@ async fn a_lock_whose_pid_now_belongs_to_another_process_can_be_removed() {
         ("0b5e55ed-0000-4000-8000-000000000000", 1),
         (boot.as_str(), u64::MAX),
     ] {
-        plant_lock(&release, 1, boot_id, start);
-        let out = cmd(
-            &agent,
-            &env,
-            "tim",
-            &[
-                "unlock",
-                "production",
-                "--reason",
-                "the agent rebooted",
-                "--force",
-            ],
-        )
-        .output()
-        .unwrap();
-        let (code, text) = run(&out);
-        assert_eq!(code, Some(0), "{boot_id}: {text}");
+        // pid 1 of this host, of the boot `boot_id`, started at `start`.
+        let host = hostname::get().unwrap().into_string().unwrap();
+        plant_lock(
+            release,
+            &format!("user: jim\nhost: {host}\npid: 1\n"),
+            chrono::Duration::minutes(5),
+            &format!("run_id: r-7\nboot_id: {boot_id}\npid_start: {start}\n"),
+        );
+        let out = w
+            .on(
+                &agent,
+                "tim",
+                &[
+                    "unlock",
+                    "production",
+                    "--reason",
+                    "the agent rebooted",
+                    "--force",
+                ],
+            )
+            .output()
+            .unwrap();
+        assert_exit!(out, 0, "{boot_id}");
+        let text = printed(&out);
         assert!(!text.contains("kill 1"), "{text}");
-        assert_eq!(crate::lock::lock_on(&release.deploy_remote), None, "{text}");
+        assert_eq!(
+            crate::support::world::lock_on(&release.deploy_remote),
+            None,
+            "{text}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
     let p0 = release.production_sha.clone();
     // Another login's deployment of what production runs, with a gatekeeper-like
     // payload that names a person, and escape sequences in every field.
@@ -296,13 +261,9 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "success",
         "mallory\u{1b}[1m",
     );
-    let agent = Machine::first(&release, &services);
+    let agent = w.machine();
 
-    let out = cmd(&agent, &env, "tim", &["status", "production"])
-        .output()
-        .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    let text = w.said(&agent, "tim", &["status", "production"], 0);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text:?}"
@@ -314,14 +275,10 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "{text}"
     );
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["status", "production", "--format", "json"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(&agent, "tim", &["status", "production", "--format", "json"])
+        .output()
+        .unwrap();
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         status["production"]["run"],
@@ -333,12 +290,13 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
         "mallory\u{1b}[1m"
     );
 
-    let out = cmd(&agent, &env, "tim", &["history", "production"])
+    let out = w
+        .on(&agent, "tim", &["history", "production"])
         .env("COLUMNS", "250")
         .output()
         .unwrap();
-    let (code, text) = run(&out);
-    assert_eq!(code, Some(0), "{text}");
+    assert_exit!(out, 0);
+    let text = printed(&out);
     assert!(
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text:?}"

@@ -5,25 +5,27 @@
 
 use serde_json::json;
 
-use crate::lock::{Machine, cmd, setup};
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN};
 use crate::support::git::{git, rev};
+use crate::support::world::{Machine, World};
 
 /// A deploy on `machine` that leaves its GitHub deployment.
-fn deploy(machine: &Machine, env: &crate::lock::Env) {
-    let out = cmd(machine, env, "jenkins", &["deploy", "production", "--yes"])
+fn deploy(machine: &Machine, w: &World) {
+    let out = w
+        .on(machine, "jenkins", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_ran() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
-    let agent = Machine::first(&release, &services);
-    deploy(&agent, &env);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
+    let agent = w.machine();
+    deploy(&agent, &w);
     let shipped = rev(&release.deploy_remote, "master");
     // The rc head: merged by the deploy, but never what production ran.
     let rc = rev(&release.apangea.clone, "origin/rc");
@@ -49,16 +51,16 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
         "mallory",
     );
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["rollback", "production", "--to", &rc, "--yes"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(
+            &agent,
+            "tim",
+            &["rollback", "production", "--to", &rc, "--yes"],
+        )
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     // Production's own history decides, not any deployment.
     assert!(
         stderr.contains("is not a SHA production ran before")
@@ -69,16 +71,12 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
 
     // The default target is what production ran before the trusted deploy, not a
     // foreign payload's previous SHA.
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["rollback", "production", "--dry-run"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(&agent, "tim", &["rollback", "production", "--dry-run"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stdout.contains(&format!(
             "Rollback of production to {}",
@@ -88,7 +86,8 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
     );
 
     // history shows the foreign ones, marked.
-    let out = cmd(&agent, &env, "tim", &["history", "production"])
+    let out = w
+        .on(&agent, "tim", &["history", "production"])
         .env("COLUMNS", "250")
         .output()
         .unwrap();
@@ -98,11 +97,11 @@ async fn a_deployment_gatekeeper_did_not_write_never_makes_a_sha_one_production_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_github() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    deployments::mount(&services).await;
-    let agent = Machine::first(&release, &services);
-    deploy(&agent, &env);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    deployments::mount(services).await;
+    let agent = w.machine();
+    deploy(&agent, &w);
     let p1 = rev(&release.deploy_remote, "master");
     // A newer deploy P1 -> P2 whose GitHub deployment could not be written: only
     // the local log has it.
@@ -129,16 +128,12 @@ async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_gith
     text.push_str(&format!("{line}\n"));
     std::fs::write(&log, text).unwrap();
 
-    let out = cmd(
-        &agent,
-        &env,
-        "tim",
-        &["rollback", "production", "--dry-run"],
-    )
-    .output()
-    .unwrap();
+    let out = w
+        .on(&agent, "tim", &["rollback", "production", "--dry-run"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stdout.contains(&format!("Rollback of production to {p1}")),
         "one release back, not two: {stdout}"
@@ -155,7 +150,7 @@ async fn the_rollback_target_is_from_the_newest_deploy_in_either_the_log_or_gith
 /// stdin to answer the question and stdout read as it comes.
 fn deploy_on_a_terminal(
     machine: &Machine,
-    env: &crate::lock::Env,
+    w: &World,
 ) -> (
     std::process::Child,
     std::sync::Arc<std::sync::Mutex<String>>,
@@ -167,14 +162,9 @@ fn deploy_on_a_terminal(
         bin.display(),
         machine.config.display()
     );
-    let mut cmd = crate::support::program_in("script", &machine.work);
+    let mut cmd = w.program("script", machine, "tim");
     cmd.args(["-qfec", &line, "/dev/null"])
-        .envs(crate::support::server::Services::env())
         .env("SHELL", "/bin/sh")
-        .env("PATH", &env.path)
-        .env("TTMSCALR_LOG", &env.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tim")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -212,10 +202,10 @@ fn wait_for(text: &std::sync::Mutex<String>, wanted: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_deploy() {
     use std::io::Write;
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
-    let (mut child, text) = deploy_on_a_terminal(&agent, &env);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let agent = w.machine();
+    let (mut child, text) = deploy_on_a_terminal(&agent, &w);
     wait_for(&text, "Deploy production now? (y/N)");
     assert!(
         text.lock().unwrap().contains("ALLOW"),
@@ -238,7 +228,7 @@ async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_depl
     let status = child.wait().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let out = text.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(1), "{out}");
+    assert_exit!(status, 1, "{out}");
     assert!(
         out.contains("while you confirmed, the gate now denies")
             && out.contains("run `gatekeeper deploy` again"),
@@ -248,20 +238,20 @@ async fn a_change_request_made_while_the_question_waits_stops_the_confirmed_depl
         rev(&release.deploy_remote, "master"),
         release.production_sha
     );
-    assert!(crate::support::git::ttmscalr_runs(&env.ttmscalr_log).is_empty());
+    assert!(crate::support::git::ttmscalr_runs(&w.ttmscalr_log).is_empty());
     assert!(
         agent.audit().contains("while you confirmed"),
         "{}",
         agent.audit()
     );
-    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert_eq!(crate::support::world::lock_on(&release.deploy_remote), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded_and_unlocked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let agent = w.machine();
     // New Relic answers long after any cancel.
     services
         .mount(
@@ -273,7 +263,7 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
                 .with_priority(1),
         )
         .await;
-    let child = background(&agent, &env, &["deploy", "production", "--yes"])
+    let child = background(&agent, &w, &["deploy", "production", "--yes"])
         .spawn()
         .unwrap();
     // Bounded wait until the lock is held and New Relic was asked.
@@ -284,28 +274,24 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
             .await
             .iter()
             .any(|r| r.url.path() == "/graphql");
-        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+        if asked && crate::support::world::lock_on(&release.deploy_remote).is_some() {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "never collecting");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let pid = child.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    crate::support::signal(&child, "TERM");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 143);
+    crate::support::assert_exit!(out, 143);
     assert!(
         stdout.contains("interrupted by SIGTERM while the facts were collected"),
         "{stdout}"
     );
-    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert_eq!(crate::support::world::lock_on(&release.deploy_remote), None);
     assert!(
         agent.audit().contains("\"outcome\":\"aborted\""),
         "{}",
@@ -318,26 +304,18 @@ async fn a_signal_while_the_facts_are_collected_ends_the_deploy_at_once_recorded
 }
 
 /// `gatekeeper ARGS` on `machine`, to spawn (and signal) in the background.
-fn background(machine: &Machine, env: &crate::lock::Env, args: &[&str]) -> std::process::Command {
-    let mut cmd = crate::support::binary_in(&machine.work);
-    cmd.args(args)
-        .arg("--config")
-        .arg(&machine.config)
-        .envs(crate::support::server::Services::env())
-        .env("PATH", &env.path)
-        .env("TTMSCALR_LOG", &env.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "jenkins")
-        .stdout(std::process::Stdio::piped())
+fn background(machine: &Machine, w: &World, args: &[&str]) -> std::process::Command {
+    let mut cmd = w.binary(machine, "jenkins", args);
+    cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     cmd
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_and_unlocked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let agent = w.machine();
     // GitHub's deployments answer long after any cancel.
     services
         .mount(
@@ -352,7 +330,7 @@ async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_an
             .with_priority(1),
         )
         .await;
-    let child = background(&agent, &env, &["rollback", "production", "--yes"])
+    let child = background(&agent, &w, &["rollback", "production", "--yes"])
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -361,29 +339,26 @@ async fn a_signal_while_a_rollback_reads_its_history_ends_it_at_once_recorded_an
             services.requests().await.iter().any(|r| {
                 r.method.as_str() == "GET" && r.url.path().ends_with("/apangea/deployments")
             });
-        if asked && crate::lock::lock_on(&release.deploy_remote).is_some() {
+        if asked && crate::support::world::lock_on(&release.deploy_remote).is_some() {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "never reading");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    crate::support::signal(&child, "INT");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 130);
+    crate::support::assert_exit!(out, 130);
     assert!(
         stdout.contains(
             "interrupted by SIGINT while the deploy history and the production SHA were read"
         ),
         "{stdout}"
     );
-    assert_eq!(crate::lock::lock_on(&release.deploy_remote), None);
+    assert_eq!(crate::support::world::lock_on(&release.deploy_remote), None);
     assert!(
         agent.audit().contains("\"outcome\":\"aborted\""),
         "{}",

@@ -1,4 +1,4 @@
-//! Setup slips and environment accidents around a deploy, through the real binary on
+//! World slips and environment accidents around a deploy, through the real binary on
 //! real git: a step that leaves a process holding its output, a remote that wants a
 //! credential, a step program that is not installed, a manual step with nobody to
 //! confirm it, a lock that cannot be released at the end, and an audit log that
@@ -7,13 +7,12 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use assert_cmd::cargo::CommandCargoExt;
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::deploy::{Setup, run};
+use crate::support::assert_exit;
 use crate::support::git::{git, rev};
-use crate::support::server::Services;
+use crate::support::world::{World, run};
 
 const LOCK_REF: &str = "refs/gatekeeper/locks/production";
 
@@ -39,7 +38,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
         "(i=0; while [ ! -e {g} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done) & echo started",
         g = gate.display()
     );
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         text.push_str(&format!(
             "\n[[targets.production.extra_steps]]\nname = \"tail the logs\"\ncommand = [\"sh\", \"-c\", {script:?}]\n"
         ));
@@ -47,7 +46,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
     .await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
     std::fs::write(&gate, "").unwrap();
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stdout.contains("output after the step ended is not shown"),
         "{stdout}"
@@ -60,7 +59,7 @@ async fn a_step_that_leaves_a_process_holding_its_output_ends_with_its_process()
 /// run stops at once before anything changed, naming authentication as the cause.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     Mock::given(path_regex("^/auth/"))
         .respond_with(
             ResponseTemplate::new(401)
@@ -79,7 +78,7 @@ async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("GIT_ASKPASS", "/bin/echo")
         .env("SSH_ASKPASS", "/bin/echo"));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("cannot authenticate to aws-production"),
         "{stderr}"
@@ -94,7 +93,7 @@ async fn a_remote_that_wants_a_credential_fails_at_once_naming_it() {
 /// and the message says what to set up, before anything changed.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     Mock::given(path_regex("^/auth/"))
         .respond_with(
             ResponseTemplate::new(401)
@@ -109,7 +108,7 @@ async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
         &["remote", "set-url", "origin", &url],
     );
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--dry-run"]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("cannot authenticate to the remote without a prompt"),
@@ -122,12 +121,12 @@ async fn an_origin_that_wants_a_credential_is_named_before_anything_changes() {
 /// before the first push, naming the program and the `[programs]` key.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let path = std::env::var("PATH").unwrap();
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--dry-run"])
         .env("PATH", &path));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("Preflight failed"), "{stdout}");
     assert!(
         stdout.contains("runs ttmscalr, which is not on PATH"),
@@ -143,7 +142,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("PATH", &path));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let both = format!("{stdout}{stderr}");
     assert!(
         both.contains("runs ttmscalr, which is not on PATH"),
@@ -158,7 +157,7 @@ async fn a_step_program_that_is_not_installed_stops_the_run_before_any_push() {
 /// A manual step with stdin not a terminal: refused before the lock, exit 2.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manual_step_with_nobody_to_confirm_it_is_refused_before_the_lock() {
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         text.push_str(
             "\n[[targets.production.extra_steps]]\nname = \"post in #releases\"\nmanual = true\n",
         );
@@ -167,7 +166,7 @@ async fn a_manual_step_with_nobody_to_confirm_it_is_refused_before_the_lock() {
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .write_stdin(""));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("step \"post in #releases\" is manual and nobody can confirm it here"),
         "{stderr}"
@@ -185,7 +184,7 @@ async fn a_lock_that_cannot_be_released_is_reported_with_the_unlock_command() {
     let remote = tempfile::tempdir().unwrap();
     let moved = remote.path().join("moved");
     let mut from = std::path::PathBuf::new();
-    let s = Setup::with_config(false, |text| {
+    let s = World::with_config(false, |text| {
         // The last step before verify takes the deploy remote away.
         text.push_str("\n[[targets.production.extra_steps]]\nname = \"lose the remote\"\ncommand = [\"sh\", \"-c\", \"mv \\\"$FROM\\\" \\\"$TO\\\"\"]\n");
     })
@@ -208,7 +207,7 @@ async fn a_lock_that_cannot_be_released_is_reported_with_the_unlock_command() {
     assert!(has_lock(&s.release.deploy_remote));
     // A lock left behind stops every later deploy: the run is no success, the
     // audit log says so, and where production stands is never a bare "?".
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(!stdout.contains("→ ?"), "{stdout}");
     let audit = std::fs::read_to_string(&s.audit).unwrap();
     assert!(audit.contains("\"release the lock\""), "{audit}");
@@ -221,25 +220,17 @@ const RECORD: &str = r#"{"kind":"check","time":"2026-11-25T11:40:00Z","user":"ti
 /// taken back, so the log holds no torn line.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_disk_leaves_no_torn_audit_line() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     std::fs::create_dir_all(s.audit.parent().unwrap()).unwrap();
     // 11 records fill all but a few bytes of 2 KiB, the file size limit below.
     let before = format!("{RECORD}\n").repeat(11);
     assert!(before.len() < 2048 && before.len() > 2048 - 200);
     std::fs::write(&s.audit, &before).unwrap();
-    let mut cmd = crate::support::program_in("bash", &s.release.work);
+    let mut cmd = s.program("bash", &s.machine(), "tester");
     cmd.args(["-c", "trap '' XFSZ; ulimit -f 2; exec \"$0\" \"$@\""])
-        .arg(
-            std::process::Command::cargo_bin("gatekeeper")
-                .unwrap()
-                .get_program(),
-        )
+        .arg(assert_cmd::cargo::cargo_bin("gatekeeper"))
         .args(["check", "production", "--config"])
-        .arg(&s.config)
-        .current_dir(&s.release.work)
-        .envs(Services::env())
-        .env("PATH", &s.path_env)
-        .env("USER", "tester");
+        .arg(&s.config);
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("File too large"), "{stderr}");
@@ -250,12 +241,12 @@ async fn a_full_disk_leaves_no_torn_audit_line() {
 /// starts a line of its own, and reading the log warns about the torn one.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     std::fs::create_dir_all(s.audit.parent().unwrap()).unwrap();
     let torn = &RECORD[..RECORD.len() / 2];
     std::fs::write(&s.audit, format!("{RECORD}\n{torn}")).unwrap();
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["check", "production"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let text = std::fs::read_to_string(&s.audit).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -265,7 +256,7 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
     assert_eq!(last["decision"], "allow");
 
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["history", "production"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("skips 1 line(s) that are not records"),
         "{stderr}"
@@ -276,7 +267,7 @@ async fn a_record_after_a_torn_line_is_kept_and_the_torn_line_is_reported() {
 /// went on, so the deploy is refused before the lock, naming the clone and the fix.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_clone_without_a_git_identity_is_refused_before_the_lock() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let clone = &s.release.lesson.clone;
     git(clone, &["config", "--unset", "user.name"]);
     git(clone, &["config", "--unset", "user.email"]);
@@ -284,7 +275,7 @@ async fn a_clone_without_a_git_identity_is_refused_before_the_lock() {
     git(clone, &["config", "user.useConfigOnly", "true"]);
     let apangea = rev(&s.release.apangea.origin, "master");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["deploy", "production", "--yes"]));
-    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("has no git identity"), "{stderr}");
     assert!(stderr.contains("config user.email"), "{stderr}");
     assert!(!has_lock(&s.release.deploy_remote));

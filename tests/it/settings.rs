@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::assert_exit;
 use crate::support::{edited_policies, failing, fixture, gatekeeper};
 
 struct Run {
@@ -30,10 +31,12 @@ fn check(policies: &Path, facts: &Path, extra: &[&str]) -> Run {
 
 /// Exit 2 naming the key, with no decision printed.
 fn assert_refused(run: &Run, key: &str, case: &str) {
-    assert_eq!(
-        run.code, 2,
+    assert_exit!(
+        run.code,
+        2,
         "{case}: expected exit 2\nstdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
+        run.stdout,
+        run.stderr
     );
     assert!(run.stdout.is_empty(), "{case}: no decision may be printed");
     assert!(
@@ -341,7 +344,7 @@ fn equivalent_valid_edits_keep_the_deny() {
     for edit in edits {
         let dir = edited_policies("settings.rego", &[edit]);
         let run = check(dir.path(), &fixture("facts/too-busy.json"), &[]);
-        assert_eq!(run.code, 1, "{edit:?}: {}", run.stderr);
+        assert_exit!(run.code, 1, "{edit:?}: {}", run.stderr);
         let d: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(failing(&d), ["throughput"], "{edit:?}");
     }
@@ -383,7 +386,7 @@ fn tuesday_afternoon_downtime_fails_only_teaching_hours_with_the_shipped_setting
     let facts = tuesday_afternoon_downtime(tmp.path());
     let dir = edited_policies("settings.rego", &[]);
     let run = check(dir.path(), &facts, &TUESDAY);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_exit!(run.code, 1, "{}", run.stderr);
     let d: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(d["downtime"], true);
     assert_eq!(failing(&d), ["teaching_hours"]);
@@ -420,7 +423,7 @@ fn freeze_slips_do_not_let_a_deploy_in_the_freeze_through() {
     let valid = r#"freezes := [{"from": "2026-11-20", "to": "2026-11-30", "reason": "testing"}]"#;
     let dir = edited_policies("settings.rego", &[(FREEZES, valid)]);
     let run = check(dir.path(), &green, &[]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_exit!(run.code, 1, "{}", run.stderr);
     let d: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(failing(&d), ["freeze"]);
 
@@ -460,7 +463,7 @@ fn policy_check_reports_the_same_problems() {
         .arg(fixture("facts/green.json"))
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("error   "), "{stdout}");
     assert!(
@@ -484,7 +487,7 @@ fn window_and_policy_test_refuse_settings_with_a_slip() {
         .arg(dir.path())
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`teaching_start`"));
 
     let out = gatekeeper()
@@ -492,7 +495,7 @@ fn window_and_policy_test_refuse_settings_with_a_slip() {
         .arg(dir.path())
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`teaching_start`"));
 }
 
@@ -508,7 +511,7 @@ fn a_builtin_given_the_wrong_type_is_undecided() {
         )],
     );
     let run = check(dir.path(), &fixture("facts/green.json"), &[]);
-    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_exit!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("to_number"), "{}", run.stderr);
 }

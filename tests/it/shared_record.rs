@@ -7,24 +7,26 @@
 //! with their actors; `status` on either names what production runs, the run that
 //! put it there and who holds the lock.
 
-use crate::lock::{Machine, cmd, held_deploy, setup};
+use crate::support::assert_exit;
 use crate::support::deployments::{self, LOGIN};
 use crate::support::git::rev;
+use crate::support::world::{Machine, World, held_deploy};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    let store = deployments::mount(services).await;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
 
-    let out = cmd(&agent, &env, "jenkins", &["deploy", "production", "--yes"])
+    let out = w
+        .on(&agent, "jenkins", &["deploy", "production", "--yes"])
         .env("BUILD_USER_ID", "alice")
         .env("BUILD_URL", "https://ci.example/job/deploy/7/")
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let shipped = rev(&release.deploy_remote, "master");
     assert_ne!(shipped, release.production_sha);
 
@@ -62,10 +64,11 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
 
     // The laptop never deployed: its own log knows nothing, GitHub does.
     assert!(!laptop.audit().contains("\"kind\":\"deploy\""));
-    let out = cmd(&laptop, &env, "tim", &["rollback", "production", "--yes"])
+    let out = w
+        .on(&laptop, "tim", &["rollback", "production", "--yes"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_eq!(
         rev(&release.deploy_remote, "master"),
         release.production_sha,
@@ -79,12 +82,13 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
 
     // history on either machine shows both runs, each with its actor.
     for machine in [&agent, &laptop] {
-        let out = cmd(machine, &env, "someone", &["history", "production"])
+        let out = w
+            .on(machine, "someone", &["history", "production"])
             .env("COLUMNS", "250")
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        crate::support::assert_exit(&out, 0);
+        crate::support::assert_exit!(out, 0);
         let deploys = text.lines().filter(|l| l.contains(" deploy ")).count();
         let rollbacks = text.lines().filter(|l| l.contains(" rollback ")).count();
         assert_eq!((deploys, rollbacks), (1, 1), "one row per run:\n{text}");
@@ -95,15 +99,16 @@ async fn a_rollback_on_a_second_machine_restores_what_the_first_shipped() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deployment_that_cannot_be_written_neither_stops_nor_hides_the_deploy() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
     // No Deployments stand-in: GitHub answers 404 to the POST.
-    let agent = Machine::first(&release, &services);
-    let out = cmd(&agent, &env, "jenkins", &["deploy", "production", "--yes"])
+    let agent = w.machine();
+    let out = w
+        .on(&agent, "jenkins", &["deploy", "production", "--yes"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert_ne!(
         rev(&release.deploy_remote, "master"),
         release.production_sha
@@ -138,37 +143,37 @@ fn an_override_is_by_the_person_ci_names_not_the_agents_account() {
             .args(["--format", "json", "--override", "throughput"])
             .args(["--reason", "bot traffic, INC-88"]),
     );
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     assert_eq!(
         crate::support::check(&d, "throughput")["overridden"]["by"],
         "alice"
     );
 }
 
-fn status(machine: &Machine, env: &crate::lock::Env) -> serde_json::Value {
-    let out = cmd(
-        machine,
-        env,
-        "someone",
-        &["status", "production", "--format", "json"],
-    )
-    .output()
-    .unwrap();
-    crate::support::assert_exit(&out, 0);
+fn status(machine: &Machine, w: &World) -> serde_json::Value {
+    let out = w
+        .on(
+            machine,
+            "someone",
+            &["status", "production", "--format", "json"],
+        )
+        .output()
+        .unwrap();
+    crate::support::assert_exit!(out, 0);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_on_either_machine_names_production_its_run_and_the_locks_holder() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    deployments::mount(&services).await;
-    let agent = Machine::first(&release, &services);
-    let laptop = Machine::another(&tmp.path().join("laptop"), &release, &agent);
+    let w = World::new(false).await;
+    let (release, services) = (&w.release, &w.services);
+    deployments::mount(services).await;
+    let agent = w.machine();
+    let laptop = w.another_machine("laptop");
 
-    let first = held_deploy(&agent, &env);
+    let first = held_deploy(&w, &agent);
     for machine in [&agent, &laptop] {
-        let s = status(machine, &env);
+        let s = status(machine, &w);
         assert_eq!(
             s["production"]["sha"],
             rev(&release.deploy_remote, "master").as_str()
@@ -178,13 +183,13 @@ async fn status_on_either_machine_names_production_its_run_and_the_locks_holder(
         assert_eq!(s["lock"]["holder"]["command"], "deploy");
         assert_eq!(s["lock"]["stale"], false);
     }
-    std::fs::write(&env.gate, "").unwrap();
+    std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let shipped = rev(&release.deploy_remote, "master");
 
     for machine in [&agent, &laptop] {
-        let s = status(machine, &env);
+        let s = status(machine, &w);
         assert_eq!(s["production"]["sha"], shipped.as_str());
         assert_eq!(s["lock"]["held"], false, "{s}");
         let run = &s["production"]["run"];
@@ -194,11 +199,12 @@ async fn status_on_either_machine_names_production_its_run_and_the_locks_holder(
         assert_eq!(s["release"]["heads"].as_array().unwrap().len(), 2, "{s}");
     }
     // The deploy's own check decided on exactly the heads waiting: the agent knows.
-    assert_eq!(status(&agent, &env)["release"]["checked"]["allowed"], true);
-    assert!(status(&laptop, &env)["release"]["checked"].is_null());
+    assert_eq!(status(&agent, &w)["release"]["checked"]["allowed"], true);
+    assert!(status(&laptop, &w)["release"]["checked"].is_null());
 
     // The table says the same in words.
-    let out = cmd(&laptop, &env, "someone", &["status", "production"])
+    let out = w
+        .on(&laptop, "someone", &["status", "production"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -208,14 +214,15 @@ async fn status_on_either_machine_names_production_its_run_and_the_locks_holder(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_without_a_readable_deploy_remote_exits_2() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let release = &w.release;
+    let agent = w.machine();
     std::fs::remove_dir_all(&release.deploy_remote).unwrap();
-    let out = cmd(&agent, &env, "someone", &["status", "production"])
+    let out = w
+        .on(&agent, "someone", &["status", "production"])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("cannot read what production runs"),
@@ -225,19 +232,19 @@ async fn status_without_a_readable_deploy_remote_exits_2() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deploy_longer_than_the_collection_deadline_is_still_recorded_on_github() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (release, services, env) = setup(tmp.path()).await;
-    let store = deployments::mount(&services).await;
-    let agent = Machine::first(&release, &services);
+    let w = World::new(false).await;
+    let services = &w.services;
+    let store = deployments::mount(services).await;
+    let agent = w.machine();
     // The collection's one deadline is short; the deploy then outlasts it.
     let text = std::fs::read_to_string(&agent.config).unwrap();
     std::fs::write(&agent.config, format!("deadline_seconds = 3\n{text}")).unwrap();
 
-    let first = held_deploy(&agent, &env);
+    let first = held_deploy(&w, &agent);
     std::thread::sleep(std::time::Duration::from_secs(4));
-    std::fs::write(&env.gate, "").unwrap();
+    std::fs::write(&w.gate, "").unwrap();
     let out = first.wait_with_output().unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     let all = store.all();
     assert_eq!(all.len(), 1, "the deployment was written: {all:?}");
     let states: Vec<&str> = all[0]

@@ -1,6 +1,7 @@
 //! A source that is down is said once under the table, with the checks it affects,
 //! however many checks and repos quote it; the JSON keeps every detail whole.
 
+use crate::support::assert_exit;
 use crate::support::{fixture, gatekeeper};
 
 #[test]
@@ -12,7 +13,7 @@ fn each_distinct_source_failure_is_one_line_naming_the_checks_it_affects() {
         .arg(fixture("facts/source-down.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit!(out, 1);
     let stdout = String::from_utf8(out.stdout).unwrap();
     // Two repos' builds at two URLs, one cause: one line.
     assert_eq!(

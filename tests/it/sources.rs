@@ -3,79 +3,18 @@
 //! check right, each fault fails the right check with its reason, exits 1, and
 //! never shows a secret.
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
 use wiremock::matchers::{path, query_param, query_param_is_missing};
 use wiremock::{Mock, ResponseTemplate};
 
+use crate::support::assert_exit;
+use crate::support::live::{assert_denied, assert_no_secret, decide, decide_with};
 use crate::support::server::{
-    self, APANGEA, GREEN_AT, LESSON, SECRETS, Services, is_release_query, json_fixture, paths,
+    self, APANGEA, GREEN_AT, LESSON, Services, is_release_query, json_fixture, paths,
 };
 use crate::support::{check, failing, gatekeeper_in};
-
-struct Run {
-    code: i32,
-    decision: Value,
-    stderr: String,
-}
-
-/// Runs `check production --format json` pinned at GREEN_AT, with the test tokens
-/// (minus `unset`), and asserts that no secret appears in stdout or stderr.
-fn decide_with(services: &Services, dir: &Path, args: &[&str], unset: &[&str]) -> Run {
-    let config = dir.join("gatekeeper.toml");
-    if !config.exists() {
-        services.write_config(dir);
-    }
-    let mut cmd = gatekeeper_in(dir);
-    cmd.args(["check", "production", "--format", "json", "--config"])
-        .arg(&config)
-        .args(["--at", GREEN_AT])
-        .args(args);
-    for (var, value) in Services::env() {
-        if !unset.contains(&var) {
-            cmd.env(var, value);
-        }
-    }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_no_secret(&stdout, &stderr);
-    let decision = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{stderr}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        decision,
-        stderr,
-    }
-}
-
-fn decide(services: &Services, args: &[&str]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    decide_with(services, dir.path(), args, &[])
-}
-
-fn assert_no_secret(stdout: &str, stderr: &str) {
-    for secret in SECRETS {
-        assert!(!stdout.contains(secret), "secret in stdout:\n{stdout}");
-        assert!(!stderr.contains(secret), "secret in stderr:\n{stderr}");
-    }
-}
-
-/// Exit 1, exactly these failing checks, and each detail carries its reason.
-fn assert_denied(run: &Run, failing_ids: &[&str], reasons: &[(&str, &str)]) {
-    assert_eq!(run.code, 1, "{}\n{}", run.decision, run.stderr);
-    assert_eq!(run.decision["allow"], false);
-    assert_eq!(failing(&run.decision), failing_ids, "{:#}", run.decision);
-    for (id, reason) in reasons {
-        let detail = check(&run.decision, id)["detail"].as_str().unwrap();
-        assert!(
-            detail.contains(reason),
-            "{id}: {reason:?} not in {detail:?}"
-        );
-    }
-}
 
 fn statuses(decision: &Value) -> Vec<(String, String)> {
     decision["checks"]
@@ -103,7 +42,7 @@ fn html(status: u16, rel: &str) -> ResponseTemplate {
 async fn green_release_is_allowed_with_every_check_decided() {
     let services = server::start_green().await;
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 0, "{:#}\n{}", run.decision, run.stderr);
+    assert_exit!(run.code, 0, "{:#}\n{}", run.decision, run.stderr);
     assert_eq!(run.decision["allow"], true);
     assert_eq!(run.decision["downtime"], false);
     let expected = [
@@ -135,7 +74,7 @@ async fn verbose_logs_every_request_without_a_secret() {
     let services = server::start_green().await;
     // decide() asserts that no secret is in stdout or stderr.
     let run = decide(&services, &["--verbose"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_exit!(run.code, 0, "{}", run.stderr);
     for wanted in [
         "/job/apangea-rc/lastCompletedBuild/api/json",
         "/graphql (try 1): HTTP 200",
@@ -207,7 +146,7 @@ async fn a_secret_echoed_after_a_long_preamble_leaves_no_part_behind() {
             .await;
     }
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 1, "{:#}", run.decision);
+    assert_exit!(run.code, 1, "{:#}", run.decision);
     let shown = format!("{:#}{}", run.decision, run.stderr);
     for secret in [server::NEW_RELIC_API_KEY, server::GITHUB_TOKEN] {
         assert!(
@@ -334,7 +273,7 @@ async fn a_broken_policy_or_override_stops_check_before_any_request() {
         }
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains(why), "{stderr}");
     }
     assert!(services.requests().await.is_empty(), "a source was asked");
@@ -516,7 +455,7 @@ async fn github_503_is_retried_once_then_fails_closed() {
 async fn the_release_of_every_repo_is_one_graphql_request() {
     let services = server::start_green().await;
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 0, "{:#}", run.decision);
+    assert_exit!(run.code, 0, "{:#}", run.decision);
     let requests = services.requests().await;
     assert_eq!(requests.iter().filter(|r| is_release_query(r)).count(), 1);
     let rest: Vec<String> = requests
@@ -542,7 +481,7 @@ async fn a_repo_the_release_query_cannot_resolve_fails_alone() {
     let services = server::start_green().await;
     services.set_release(LESSON, Value::Null);
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 1, "{:#}", run.decision);
+    assert_exit!(run.code, 1, "{:#}", run.decision);
     let reason =
         "Could not resolve to a Repository with the name 'thinkthroughmath/lesson-content'";
     for id in ["tests", "release_dependencies", "approval"] {
@@ -579,7 +518,7 @@ async fn each_check_names_only_the_error_behind_its_own_facts() {
         .answer_releases(ResponseTemplate::new(200).set_body_json(answer))
         .await;
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 1, "{:#}", run.decision);
+    assert_exit!(run.code, 1, "{:#}", run.decision);
     let detail = |id: &str| {
         check(&run.decision, id)["detail"]
             .as_str()
@@ -745,7 +684,7 @@ async fn reviews_beyond_the_release_query_are_read_on_every_rest_page() {
         .await;
     let run = decide(&services, &[]);
     // The approval is on page 2 only.
-    assert_eq!(run.code, 0, "{:#}", run.decision);
+    assert_exit!(run.code, 0, "{:#}", run.decision);
     assert_eq!(check(&run.decision, "approval")["status"], "pass");
     let pages = services
         .requests()
@@ -882,7 +821,7 @@ async fn github_rate_limit_reports_when_it_resets() {
         .await;
     let run = decide(&services, &[]);
     let reason = "rate-limited (HTTP 403): the limit resets at 2026-11-24T20:00:00+00:00";
-    assert_eq!(run.code, 1, "{}", run.decision);
+    assert_exit!(run.code, 1, "{}", run.decision);
     for id in ["release_dependencies", "approval"] {
         assert!(failing(&run.decision).contains(&id.to_owned()), "{id}");
         let detail = check(&run.decision, id)["detail"].as_str().unwrap();
@@ -907,7 +846,7 @@ async fn github_401_names_the_token_variable() {
         )
         .await;
     let run = decide(&services, &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     let detail = check(&run.decision, "approval")["detail"].as_str().unwrap();
     assert!(detail.contains("HTTP 401 (Bad credentials)"), "{detail}");
     assert!(detail.contains("GITHUB_TOKEN"), "{detail}");
@@ -926,7 +865,7 @@ async fn missing_token_variables_are_exit_2_before_any_request() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(out.stdout.is_empty(), "{command}: no decision is printed");
         for var in ["GITHUB_TOKEN", "NEW_RELIC_API_KEY"] {
             let lines = stderr
@@ -961,7 +900,7 @@ async fn a_token_with_a_line_break_is_exit_2_naming_its_variable() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("environment variable GITHUB_TOKEN (github.token_env in the config names it) holds a space, a line break"),
         "{stderr}"
@@ -989,13 +928,13 @@ async fn recorded_facts_give_the_same_decision() {
     assert_no_secret(&stdout, &stderr);
     let facts: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(facts["errors"], serde_json::json!([]));
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     std::fs::write(dir.path().join("facts.json"), stdout.as_bytes()).unwrap();
 
     let live = decide(&services, &[]);
     let recorded = decide_with(&services, dir.path(), &["--facts", "facts.json"], &[]);
-    assert_eq!(live.code, 1);
-    assert_eq!(recorded.code, live.code);
+    assert_exit!(live.code, 1);
+    assert_exit!(recorded.code, live.code);
     assert_eq!(recorded.decision["checks"], live.decision["checks"]);
 }
 
@@ -1017,7 +956,7 @@ async fn facts_of_a_failed_source_carry_the_error_but_no_secret() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_no_secret(&stdout, &String::from_utf8_lossy(&out.stderr));
     let facts: Value = serde_json::from_str(&stdout).unwrap();
-    crate::support::assert_exit(&out, 1);
+    crate::support::assert_exit!(out, 1);
     let errors = facts["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["source"], "jenkins");

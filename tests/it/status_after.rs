@@ -1,17 +1,18 @@
 //! `status` after a run that moved production and then failed: it names that run
 //! and the command that puts production back, never "nothing recorded".
 
-use crate::deploy::{Setup, run};
+use crate::support::assert_exit;
+use crate::support::world::{World, run};
 
 #[tokio::test]
 async fn status_after_a_failed_deploy_names_the_run_and_the_way_back() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let (code, stdout, stderr) = run(s
         .gatekeeper(&["deploy", "production", "--yes"])
         .env("TTMSCALR_FAIL", "deploy"));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&["status", "production"]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         !stdout.contains("no deploy or rollback that left it"),
         "{stdout}"

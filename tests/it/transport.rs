@@ -10,6 +10,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::support::assert_exit;
 use crate::support::server::{self, GREEN_AT, SECRETS, Services, json_fixture, paths};
 use crate::support::{check, failing, gatekeeper_in, raw};
 
@@ -108,7 +109,7 @@ async fn a_redirect_to_another_origin_is_never_followed_nor_sent_a_credential() 
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
 
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     // Without the release query, no head is known: nor are the migrations, so the
     // deploy counts as a downtime deploy on a Tuesday afternoon without a notice.
     assert_eq!(
@@ -157,7 +158,7 @@ async fn every_source_goes_through_the_proxy_of_the_environment() {
         services.write_config_with(dir.path(), |text| *text = text.replace(&uri, unreachable));
         let before = services.requests().await.len();
         let run = json_run(dir.path(), &[(var, &uri)]);
-        assert_eq!(run.code, 0, "{var}: {:#}\n{}", run.decision, run.stderr);
+        assert_exit!(run.code, 0, "{var}: {:#}\n{}", run.decision, run.stderr);
         let seen = services.requests().await;
         let seen = seen.get(before..).unwrap();
         for prefix in [paths::JENKINS, paths::NEWRELIC, paths::GITHUB] {
@@ -187,7 +188,7 @@ async fn an_endless_answer_fails_its_source_at_the_cap() {
         *text = text.replace(&format!("{uri}/jenkins"), &format!("{endless}/jenkins"));
     });
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     assert_eq!(failing(&run.decision), ["tests"]);
     assert!(
         detail(&run, "tests").contains("answer larger than 8 MiB"),
@@ -211,7 +212,7 @@ async fn a_service_that_never_answers_fails_by_the_deadline() {
             );
     });
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     assert_eq!(failing(&run.decision), ["throughput", "no_open_incident"]);
     assert!(
         detail(&run, "throughput").contains("no answer within 2 s (deadline_seconds)"),
@@ -232,7 +233,7 @@ async fn a_retry_after_too_large_for_the_clock_fails_the_check_without_a_panic()
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1, "a deny, not a panic (101): {:#}", run.decision);
+    assert_exit!(run.code, 1, "a deny, not a panic (101): {:#}", run.decision);
     assert!(detail(&run, "downtime_notice").contains("HTTP 503"));
 }
 
@@ -250,7 +251,7 @@ async fn retry_after_on_a_503_is_waited_out_once() {
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 0, "{:#}", run.decision);
+    assert_exit!(run.code, 0, "{:#}", run.decision);
     let tries = services
         .requests()
         .await
@@ -270,7 +271,7 @@ async fn retry_after_on_a_503_is_waited_out_once() {
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     assert!(
         detail(&run, "downtime_notice").contains("HTTP 503"),
         "{}",
@@ -294,7 +295,7 @@ async fn a_failed_production_sha_is_named_only_by_the_compare_that_needed_it() {
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     // Migrations unknown: a downtime deploy on a Tuesday afternoon without a notice.
     assert_eq!(
         failing(&run.decision),
@@ -356,7 +357,7 @@ async fn a_rate_limit_budget_too_small_stops_github_early() {
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = json_run(dir.path(), &[]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     let reason = "GitHub rate limit: 2 left, resets at 20:00 UTC";
     // The release query is judged on its own budget: approval stands. The compares
     // the REST budget cannot cover are not sent, and the migrations they would
@@ -383,7 +384,7 @@ async fn verbose_logs_the_real_method_of_each_request() {
     let dir = tempfile::tempdir().unwrap();
     services.write_config(dir.path());
     let run = run(dir.path(), &["--verbose"], &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_exit!(run.code, 0, "{}", run.stderr);
     let uri = services.uri();
     assert!(
         run.stderr
@@ -414,7 +415,7 @@ async fn escape_sequences_from_a_source_are_shown_escaped() {
     services.write_config(dir.path());
     for format in ["table", "markdown", "junit"] {
         let run = run(dir.path(), &["--format", format], &[]);
-        assert_eq!(run.code, 1, "{format}");
+        assert_exit!(run.code, 1, "{format}");
         assert!(
             !run.stdout.contains('\u{1b}'),
             "{format}: raw escape:\n{}",
@@ -440,7 +441,7 @@ fn refused(edit: impl FnOnce(&mut String), wanted: &str, hidden: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     services.write_config_with(dir.path(), edit);
     let run = run(dir.path(), &[], &[]);
-    assert_eq!(run.code, 2, "{wanted}: {}", run.stderr);
+    assert_exit!(run.code, 2, "{wanted}: {}", run.stderr);
     assert!(
         run.stderr.contains(wanted),
         "{wanted:?} not in:\n{}",
@@ -570,7 +571,7 @@ fn numbers_out_of_range_are_refused_without_a_panic() {
         ])
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
 }
 
 #[test]
@@ -592,7 +593,7 @@ fn a_facts_file_must_be_a_regular_file_of_bounded_size() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        crate::support::assert_exit(&out, 2);
+        crate::support::assert_exit!(out, 2);
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
     let big = dir.path().join("big.json");
@@ -602,7 +603,7 @@ fn a_facts_file_must_be_a_regular_file_of_bounded_size() {
         .arg(&big)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 16 MiB"));
 }
 
@@ -620,7 +621,7 @@ async fn notice_create_needs_only_the_github_token_and_says_so_before_any_reques
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(
         stderr.contains("environment variable GITHUB_TOKEN is not set"),
         "{stderr}"
@@ -643,7 +644,7 @@ async fn deploy_without_its_secrets_stops_before_any_request() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     for var in ["JENKINS_TOKEN", "NEW_RELIC_API_KEY"] {
         assert!(
             stderr.contains(&format!("environment variable {var} is not set")),
@@ -676,7 +677,7 @@ async fn every_echoed_form_of_a_secret_is_scrubbed() {
     services.write_config(dir.path());
     let token = format!("{}\n", server::JENKINS_TOKEN);
     let run = json_run(dir.path(), &[("JENKINS_TOKEN", token.as_str())]);
-    assert_eq!(run.code, 1);
+    assert_exit!(run.code, 1);
     assert_eq!(failing(&run.decision), ["tests"]);
     assert!(
         detail(&run, "tests").contains("HTTP 401"),

@@ -6,8 +6,9 @@
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use crate::support::server::{self, GREEN_AT, SECRETS, Services, paths};
-use crate::support::{check, failing, gatekeeper_in};
+use crate::support::server::{self, GREEN_AT, Services, paths};
+use crate::support::{assert_exit, live};
+use crate::support::{check, failing};
 
 /// The Saturday-night window the recorded notice #7 announces.
 const SATURDAY: [&str; 4] = ["--start", "2026-11-28T02:00:00-05:00", "--minutes", "120"];
@@ -16,23 +17,8 @@ const SATURDAY: [&str; 4] = ["--start", "2026-11-28T02:00:00-05:00", "--minutes"
 /// decision. No secret may show.
 fn decide_at(services: &Services, at: &str) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let config = services.write_config(dir.path());
-    let out = gatekeeper_in(dir.path())
-        .args(["check", "production", "--format", "json", "--config"])
-        .arg(&config)
-        .args(["--at", at])
-        .args(SATURDAY)
-        .envs(Services::env())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for secret in SECRETS {
-        assert!(!stdout.contains(secret) && !stderr.contains(secret));
-    }
-    let decision = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not a decision ({e})\nstdout:\n{stdout}\nstderr:\n{stderr}"));
-    (out.status.code().unwrap_or(-1), decision)
+    let run = live::decide_at(services, dir.path(), at, &SATURDAY, &[]);
+    (run.code, run.decision)
 }
 
 fn notice_detail(decision: &Value) -> String {
@@ -44,7 +30,7 @@ fn notice_detail(decision: &Value) -> String {
 
 /// Denied on `downtime_notice` alone, with `reason` in its detail.
 fn assert_notice_fails(code: i32, decision: &Value, reason: &str) {
-    assert_eq!(code, 1, "{decision:#}");
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(failing(decision), ["downtime_notice"], "{decision:#}");
     let detail = notice_detail(decision);
     assert!(detail.contains(reason), "{reason:?} not in {detail:?}");
@@ -136,7 +122,7 @@ async fn notice_7_with(comments: Vec<Value>) -> Services {
 async fn migrations_with_a_vetted_notice_on_saturday_night_are_allowed() {
     let services = services_with(recorded()).await;
     let (code, decision) = decide_at(&services, GREEN_AT);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     assert_eq!(decision["downtime"], true);
     assert_eq!(check(&decision, "downtime_notice")["status"], "pass");
     assert!(notice_detail(&decision).contains("notice #7 sent 89 h ahead, vetted by jim"));
@@ -147,7 +133,7 @@ async fn migrations_with_a_vetted_notice_on_saturday_night_are_allowed() {
 async fn notices_are_read_in_one_graphql_query() {
     let services = services_with(recorded()).await;
     let (code, _) = decide_at(&services, GREEN_AT);
-    assert_eq!(code, 0);
+    assert_exit!(code, 0);
     let requests = services.requests().await;
     let graphql: Vec<_> = requests
         .iter()
@@ -211,7 +197,7 @@ async fn proceed_on_a_line_of_its_own_after_other_words_vets() {
     )])
     .await;
     let (code, decision) = decide_at(&services, GREEN_AT);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     assert!(notice_detail(&decision).contains("vetted by jim"));
 }
 
@@ -325,7 +311,7 @@ async fn with_at_later_notices_and_comments_do_not_count_yet() {
     assert_notice_fails(code, &decision, "notice #7: not vetted");
     // Before notice #7 was opened: there is no notice for production that counts.
     let (code, decision) = decide_at(&services, "2026-11-24T13:00:00Z");
-    assert_eq!(code, 1, "{decision:#}");
+    assert_exit!(code, 1, "{decision:#}");
     let evidence = check(&decision, "downtime_notice")["evidence"]
         .as_array()
         .unwrap()
@@ -452,14 +438,14 @@ fn recorded_facts_at_an_earlier_instant_drop_later_comments_and_notices() {
         )
     };
     let (code, decision) = run(GREEN_AT);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     // Before jim's /proceed at 18:21:40.
     let (code, decision) = run("2026-11-24T18:00:00Z");
     assert_notice_fails(code, &decision, "notice #7: not vetted");
     // Before the notice was sent (and before the builds and reviews: they did not
     // exist yet either, so tests and approval fail too).
     let (code, decision) = run("2026-11-24T13:00:00Z");
-    assert_eq!(code, 1, "{decision:#}");
+    assert_exit!(code, 1, "{decision:#}");
     assert_eq!(
         failing(&decision),
         ["tests", "approval", "downtime_notice"],
@@ -518,7 +504,7 @@ fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
     );
     // The recording itself, unchanged, passes.
     let (code, decision) = run(&recorded);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
 }
 
 /// Live, everything GitHub answers exists: a local clock a little behind GitHub's
@@ -526,8 +512,8 @@ fn recorded_facts_at_an_instant_before_an_edit_have_the_text_unknown() {
 /// by the local clock), which withdraws the notice.
 #[tokio::test]
 async fn a_withdrawal_dated_after_the_local_clock_still_withdraws() {
-    let s = crate::deploy::Setup::new(true).await;
-    let check = |s: &crate::deploy::Setup| {
+    let s = crate::support::world::World::new(true).await;
+    let check = |s: &crate::support::world::World| {
         crate::support::decide(&mut s.gatekeeper(&["check", "production", "--format", "json"]))
     };
     // Without the withdrawal this notice allows a deploy now
@@ -617,7 +603,7 @@ async fn a_vetters_comment_edited_by_someone_else_is_not_the_vetters_word() {
     let proceed = comment("jim", "/proceed", "2026-11-24T18:00:00Z", None);
     let services = notice_7_with(vec![proceed, later]).await;
     let (code, decision) = decide_at(&services, GREEN_AT);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
 }
 
 /// A comment a vetter edited last is the vetter's word, and vets as theirs.
@@ -627,7 +613,7 @@ async fn a_comment_edited_into_proceed_by_a_vetter_vets_as_the_editors() {
     edit(&mut c, "tim", Some("2026-11-24T18:10:00Z"));
     let services = notice_7_with(vec![c]).await;
     let (code, decision) = decide_at(&services, GREEN_AT);
-    assert_eq!(code, 0, "{decision:#}");
+    assert_exit!(code, 0, "{decision:#}");
     assert!(
         notice_detail(&decision).contains("vetted by tim"),
         "{}",

@@ -1,24 +1,20 @@
 //! `deploy --wait` and `deploy --wait-for-lock` through the real binary, on real git
-//! with the stand-in services (`deploy::Setup`): New Relic answers busy for a number
+//! with the stand-in services (`support::world::World`): New Relic answers busy for a number
 //! of samples, then quiet; a lock planted on the deploy remote is released while the
 //! deploy waits for it. Intervals are a second, so that the tests stay short.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use assert_cmd::cargo::CommandCargoExt;
 use wiremock::matchers::{body_string_contains, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::deploy::{Setup, run};
-use crate::support::SECRET_VARS;
+use crate::support::assert_exit;
 use crate::support::git::git;
-use crate::support::server::{Services, json_fixture, paths};
-
-const LOCK_REF: &str = "refs/gatekeeper/locks/production";
+use crate::support::server::{json_fixture, paths};
+use crate::support::world::{LOCK_REF, World, lock_on, plant_lock, run};
 
 /// New Relic busy (17,250 rpm, over the limit) for the first `busy` samples, then
 /// quiet (9,800 rpm).
@@ -38,7 +34,7 @@ impl Respond for Throughput {
     }
 }
 
-async fn throughput(s: &Setup, busy: usize) -> Arc<AtomicUsize> {
+async fn throughput(s: &World, busy: usize) -> Arc<AtomicUsize> {
     let asked = Arc::new(AtomicUsize::new(0));
     s.services
         // Only the throughput NRQL: the open-issues queries keep their answers.
@@ -54,13 +50,9 @@ async fn throughput(s: &Setup, busy: usize) -> Arc<AtomicUsize> {
     asked
 }
 
-fn lock_on(remote: &Path) -> bool {
-    !git(remote, &["for-each-ref", LOCK_REF]).is_empty()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_period() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     let asked = throughput(&s, 2).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "deploy",
@@ -74,7 +66,7 @@ async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_peri
         "--timeout",
         "60s",
     ]));
-    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("gatekeeper: ") && l.contains(" production "))
@@ -111,7 +103,7 @@ async fn wait_deploys_once_throughput_stayed_under_the_limit_for_the_steady_peri
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_taken() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     throughput(&s, usize::MAX).await;
     let (code, stdout, stderr) = run(&mut s.gatekeeper(&[
         "deploy",
@@ -123,7 +115,7 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
         "--timeout",
         "3s",
     ]));
-    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("gave up after 3s (--timeout)"), "{stderr}");
     assert!(
         stderr.contains("Deploy of production still denied after waiting 3s: nothing was changed."),
@@ -133,7 +125,10 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
     assert!(stdout.contains("DENY"), "{stdout}");
     assert!(stdout.contains("throughput"), "{stdout}");
     assert!(s.ttmscalr().is_empty());
-    assert!(!lock_on(&s.release.deploy_remote), "no lock was taken");
+    assert!(
+        lock_on(&s.release.deploy_remote).is_none(),
+        "no lock was taken"
+    );
     assert!(
         !s.audit().iter().any(|r| r["kind"] == "deploy"),
         "no run was recorded"
@@ -146,24 +141,9 @@ async fn wait_gives_up_at_the_timeout_with_exit_1_the_last_decision_and_nothing_
     assert_eq!(archived, 0, "{}", archive.display());
 }
 
-fn spawn(s: &Setup, args: &[&str]) -> Child {
-    let mut cmd = std::process::Command::cargo_bin("gatekeeper").unwrap();
-    cmd.current_dir(&s.release.work)
-        .args(args)
-        .arg("--config")
-        .arg(&s.config);
-    for var in SECRET_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.envs(Services::env())
-        .env("NO_COLOR", "1")
-        .env("HOME", &s.release.work)
-        .env("PATH", &s.path_env)
-        .env("TTMSCALR_LOG", &s.ttmscalr_log)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+fn spawn(s: &World, args: &[&str]) -> Child {
+    let mut cmd = s.binary(&s.machine(), "tester", args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.spawn().unwrap()
 }
 
@@ -193,18 +173,13 @@ fn rest(mut reader: BufReader<std::process::ChildStderr>) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     // Another run's lock, as `deploy` on another machine takes it.
-    let app = &s.release.apangea.clone;
-    let tree = git(app, &["hash-object", "-t", "tree", "-w", "/dev/null"]);
-    let started = chrono::Utc::now().to_rfc3339();
-    let message = format!(
-        "gatekeeper lock for production\n\ncommand: deploy\nuser: jim\nhost: ops2\npid: 4242\nstarted_at: {started}\nrun_id: r-other\n"
-    );
-    let sha = git(app, &["commit-tree", &tree, "-m", &message]);
-    git(
-        app,
-        &["push", "-q", "aws-production", &format!("{sha}:{LOCK_REF}")],
+    plant_lock(
+        &s.release,
+        "user: jim\nhost: ops2\npid: 4242\n",
+        chrono::Duration::zero(),
+        "run_id: r-other\n",
     );
 
     let mut child = spawn(
@@ -234,11 +209,7 @@ async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
     let stderr = rest(reader);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert_exit!(out, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains("the lock of production was released"),
         "{stderr}"
@@ -248,14 +219,14 @@ async fn wait_for_lock_names_the_holder_and_deploys_after_it_releases() {
         Some("deploy production")
     );
     assert!(
-        !lock_on(&s.release.deploy_remote),
+        lock_on(&s.release.deploy_remote).is_none(),
         "its own lock is released at the end"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
-    let s = Setup::new(false).await;
+    let s = World::new(false).await;
     throughput(&s, usize::MAX).await;
     let mut child = spawn(
         &s,
@@ -271,19 +242,15 @@ async fn ctrl_c_while_waiting_ends_with_nothing_taken() {
         ],
     );
     let (_, reader) = read_until(&mut child, "deny (throughput)");
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::signal(&child, "INT");
     let stderr = rest(reader);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_exit!(out, 130, "{stderr}");
     assert!(
         stderr.contains("interrupted by SIGINT while waiting: nothing was taken or changed"),
         "{stderr}"
     );
-    assert!(!lock_on(&s.release.deploy_remote));
+    assert!(lock_on(&s.release.deploy_remote).is_none());
     assert!(s.ttmscalr().is_empty());
     assert!(!s.audit().iter().any(|r| r["kind"] == "deploy"));
 }

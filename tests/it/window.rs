@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::support::{ExitAssert, assert_exit};
 use crate::support::{fixture, gatekeeper};
 
 fn facts(name: &str) -> String {
@@ -18,7 +19,7 @@ fn plan(args: &[&str]) -> Value {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     serde_json::from_str(&stdout).unwrap()
 }
 
@@ -29,7 +30,7 @@ fn text(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -239,7 +240,7 @@ fn junit_is_refused_for_windows() {
             "junit",
         ])
         .assert()
-        .code(2);
+        .exits(2);
 }
 
 /// The windows are judged on what could be read: a source that failed is said on
@@ -252,7 +253,7 @@ fn window_says_which_source_could_not_be_read() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 0);
+    crate::support::assert_exit!(out, 0);
     assert!(
         stderr.contains("gatekeeper: warning: newrelic could not be read"),
         "{stderr}"
@@ -282,7 +283,7 @@ fn window_holds_the_policies_downtime_verdict_to_the_facts() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    crate::support::assert_exit(&out, 2);
+    crate::support::assert_exit!(out, 2);
     assert!(stderr.contains("has pending migrations"), "{stderr}");
 }
 
@@ -318,7 +319,7 @@ fn unreadable_notices_are_named_as_the_cause_and_each_failure_warned_once() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit!(out, 0);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
