@@ -6,11 +6,13 @@ pub mod ci;
 pub mod explain;
 pub mod gantt;
 pub mod github;
+pub mod hint;
 pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;
 pub(crate) mod source_failures;
+pub mod summary;
 mod table;
 
 use crate::cli::Format;
