@@ -19,7 +19,7 @@
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
 //! 10. runbook: runbook, guard
-//! 11. rollout: rollout, attest, render::summary
+//! 11. rollout: rollout, attest, render::summary, unlock
 //! 12. commands: commands, scaffold
 //! 13. main: main
 
@@ -58,4 +58,5 @@ pub mod scaffold;
 pub mod secrets;
 pub mod shadow;
 pub mod sources;
+pub mod unlock;
 pub mod wait;
