@@ -11,6 +11,7 @@ pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;
+pub mod notice;
 pub mod policy;
 pub(crate) mod source_failures;
 pub mod summary;
