@@ -1,6 +1,7 @@
 //! Turns a decision into text: one file per format behind [`render`]. Renderers do
 //! no I/O; the caller writes what they return.
 
+pub mod attest;
 pub mod calendar;
 pub mod ci;
 pub mod explain;
