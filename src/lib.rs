@@ -19,7 +19,7 @@
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
 //! 10. runbook: runbook, guard
-//! 11. rollout: rollout, attest, render::summary, render::attest, guard::hooks, status, unlock
+//! 11. rollout: rollout, attest, chatops::answer, render::summary, render::attest, guard::hooks, status, unlock
 //! 12. commands: commands, scaffold
 //! 13. main: main
 
