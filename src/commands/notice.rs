@@ -66,23 +66,11 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let failing =
         planner::failing_for_notice_sent_now(policies, &facts, &settings).map_err(plan_error)?;
     if let Some(path) = &args.html {
-        let query = Query {
-            tz,
-            minutes: args.minutes,
-            days: SEARCH_DAYS,
-            settings: settings.clone(),
-        };
-        let plan = planner::search(policies, &facts, &query).map_err(plan_error)?;
-        let end = start + chrono::Duration::minutes(i64::from(args.minutes));
-        let calendar =
-            crate::render::calendar::build(policies, &facts, &query, &plan, Some((start, end)))
-                .map_err(plan_error)?;
+        let window = (start, args.minutes);
+        let html =
+            render::calendar(policies, &facts, tz, window, settings.clone()).map_err(plan_error)?;
         let audit = super::record::audit_log(&config).path().to_owned();
-        super::write_file(
-            path,
-            &crate::render::calendar::html(&calendar),
-            Some(&audit),
-        )?;
+        super::write_file(path, &html, Some(&audit))?;
     }
     if !failing.is_empty() && !args.force {
         let query = Query {

@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::decision::Check;
+use crate::facts::Facts;
 use crate::notice::{self, Draft, LABEL};
-use crate::planner::Plan;
+use crate::planner::{self, Plan, PlanError, Query, Settings};
+use crate::policy::PolicySet;
 
 use super::calendar::local;
 
@@ -14,6 +16,27 @@ use super::calendar::local;
 pub const SEARCH_DAYS: u32 = 14;
 /// How many runs of allowed starts a refusal lists.
 const SHOWN_RUNS: usize = 3;
+
+/// The calendar (an html page) of the allowed starts around the announced window
+/// (`start`, `minutes` long), which it marks.
+pub fn calendar(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    tz: Tz,
+    (start, minutes): (DateTime<Utc>, u32),
+    settings: Settings,
+) -> Result<String, PlanError> {
+    let query = Query {
+        tz,
+        minutes,
+        days: SEARCH_DAYS,
+        settings,
+    };
+    let plan = planner::search(policies, facts, &query)?;
+    let end = start + chrono::Duration::minutes(i64::from(minutes));
+    let calendar = super::calendar::build(policies, facts, &query, &plan, Some((start, end)))?;
+    Ok(super::calendar::html(&calendar))
+}
 
 /// The e-mail (with its headers) and the issue to open in `notices_repo`.
 pub fn draft(draft: &Draft, notices_repo: &str) -> String {
