@@ -51,7 +51,7 @@ pub fn unlock(
 ) -> Result<Unlocked, UnlockError> {
     // The lock is reached through the app's clone: one in `workdir` is made.
     crate::runbook::clones::ensure(config, target, ctx, false)?;
-    let log = AuditLog::new(&config.resolve(&config.audit_log));
+    let log = AuditLog::of(config);
     let place = lock::place(
         &ctx.programs.git,
         &ctx.app_dir(),

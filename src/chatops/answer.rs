@@ -65,11 +65,6 @@ pub struct RequestError {
     pub why: String,
 }
 
-/// The audit log of `config`.
-fn audit_log(config: &Config) -> AuditLog {
-    AuditLog::new(&config.resolve(&config.audit_log))
-}
-
 /// Answers `command` of the comment in `event`: where and who are judged, the
 /// comment acknowledged, the command run and the reply written. Lines for the CI
 /// log go to `out` (stdout); the gate's facts are collected by `collect`. True
@@ -447,7 +442,7 @@ impl Act<'_> {
         gate.set_request(Some(self.request.clone()));
         let facts = (self.collect)(&gate)?;
         let judgement = gate.decide(facts)?;
-        if let Err(e) = audit_log(self.config).append(&judgement.record("chatops")) {
+        if let Err(e) = AuditLog::of(self.config).append(&judgement.record("chatops")) {
             eprintln!("gatekeeper: warning: {e}");
         }
         Ok((judgement.facts, judgement.decision))
@@ -551,7 +546,7 @@ impl Act<'_> {
         if kind == "deploy" {
             argv.extend(["--format", "markdown"]);
         }
-        let log = audit_log(self.config);
+        let log = AuditLog::of(self.config);
         let before = log.read().map(|r| r.len()).unwrap_or(0);
         let mut done = self.cli(&argv, Some(&file.path));
         done.rollback = log.read().ok().and_then(|records| {

@@ -14,7 +14,7 @@ use super::CommandError;
 
 /// The audit log of a config (relative to the config file).
 pub(crate) fn audit_log(config: &Config) -> AuditLog {
-    AuditLog::new(&config.resolve(&config.audit_log))
+    AuditLog::of(config)
 }
 
 /// Appends a record where failing to do so must not change the outcome (a check):

@@ -124,7 +124,7 @@ pub fn recorded(config: Option<&Config>) -> Result<BTreeMap<String, Recorded>, I
     let Some(c) = config else {
         return Ok(BTreeMap::new());
     };
-    let log = AuditLog::new(&c.resolve(&c.audit_log));
+    let log = AuditLog::of(c);
     let records = if log.path().exists() {
         log.read()?
     } else {

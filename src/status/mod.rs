@@ -127,7 +127,7 @@ pub fn read(
     target: &TargetConfig,
     ctx: &Context,
 ) -> Result<Status, AuditError> {
-    let records: Vec<Record> = AuditLog::new(&config.resolve(&config.audit_log))
+    let records: Vec<Record> = AuditLog::of(config)
         .read()?
         .into_iter()
         .filter(|r| r.target == name)
