@@ -479,6 +479,11 @@ impl AuditLog {
         }
     }
 
+    /// The audit log `config` names, resolved against the config's directory.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self::new(&config.resolve(&config.audit_log))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

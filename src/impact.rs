@@ -5,6 +5,8 @@
 //! is collected, and the clock is never read here. It never prints: the report is
 //! data, rendered by `render::impact`.
 
+pub mod inputs;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

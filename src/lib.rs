@@ -19,7 +19,7 @@
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
 //! 10. runbook: runbook, guard
-//! 11. rollout: rollout, attest
+//! 11. rollout: rollout, attest, chatops::answer, render::summary, render::attest, guard::hooks, status, unlock
 //! 12. commands: commands, scaffold
 //! 13. main: main
 
@@ -59,4 +59,6 @@ pub mod scaffold;
 pub mod secrets;
 pub mod shadow;
 pub mod sources;
+pub mod status;
+pub mod unlock;
 pub mod wait;

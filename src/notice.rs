@@ -1,8 +1,10 @@
 //! The downtime notice's format, both ways: drafts it for `gatekeeper notice` (the
 //! e-mail to the field and the issue body) and parses an issue body back into its
 //! fields for the notices source ([`parse_body`]), so that the two never drift.
-//! Pure: opening the issue is `sources::github::GitHub::create_issue`, reading it is
-//! `sources::notices`.
+//! Pure but for [`issue`], which opens the issue (through
+//! `sources::github::GitHub::create_issue`); reading it is `sources::notices`.
+
+pub mod issue;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;

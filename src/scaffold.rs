@@ -1,7 +1,11 @@
 //! What `gatekeeper init` writes for a new team: a commented `gatekeeper.toml` with
 //! every key and its default, the shipped policies (carried in the binary) with the
-//! team's settings, and demo facts that match that config. Rendering only: the
-//! command (`commands/init.rs`) gathers the answers and writes the files.
+//! team's settings, and demo facts that match that config. The answers are checked
+//! in [`answers`] and the files written by [`write`]; the command
+//! (`commands/init.rs`) asks at a terminal.
+
+pub mod answers;
+pub mod write;
 
 use std::path::PathBuf;
 

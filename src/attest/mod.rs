@@ -8,7 +8,9 @@
 //! private key reach a message, a log or an error.
 
 pub mod dsse;
+pub mod hooks;
 pub mod keys;
+pub mod require;
 pub mod statement;
 pub mod verify;
 

@@ -2,11 +2,12 @@
 //! for a CI job started by GitHub's `issue_comment` event: the strict reading of a
 //! comment ([`command`]), the event ([`event`]), who may ask and where ([`scope`],
 //! [`authorize`]), the one reply per target and its confirmations ([`reply`]).
-//! Everything here is pure: `commands/chatops.rs` makes the requests and runs the
+//! Everything here is pure but [`answer`], which makes the requests and runs the
 //! commands. Nothing here widens what the gate allows: a request only adds facts
 //! (`request`) that rules may deny on, and a confirmation binds a run to the SHA
 //! its asker saw.
 
+pub mod answer;
 pub mod command;
 pub mod event;
 pub mod reply;

@@ -11,7 +11,6 @@ mod facts;
 mod guard;
 mod history;
 mod impact;
-mod incidents;
 mod init;
 mod notice;
 mod policy;

@@ -5,25 +5,17 @@
 //! this notice sent now and vetted (teaching hours, a freeze), is refused with exit 1,
 //! the reasons and the next allowed starts, unless `--force`.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use chrono::Utc;
 
 use crate::cli::NoticeArgs;
-use crate::decision::Check;
 use crate::gate::{self, Gate};
-use crate::net::Network;
-use crate::notice::{self, Announcement, Context, LABEL};
-use crate::planner::{self, Plan, Query};
-use crate::secrets::Env;
-use crate::sources;
+use crate::notice::issue::{self, IssueError};
+use crate::notice::{self, Announcement, Context};
+use crate::planner::{self, Query};
+use crate::render::notice::{self as render, SEARCH_DAYS};
 
-use super::window::{local, plan_error};
+use super::window::plan_error;
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
-
-/// How far ahead the refusal looks for allowed starts, as `window` does by default.
-const SEARCH_DAYS: u32 = 14;
-/// How many runs of allowed starts a refusal lists.
-const SHOWN_RUNS: usize = 3;
 
 pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     // The gate's inputs, resolved once: the config (required) and the policies.
@@ -74,23 +66,11 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let failing =
         planner::failing_for_notice_sent_now(policies, &facts, &settings).map_err(plan_error)?;
     if let Some(path) = &args.html {
-        let query = Query {
-            tz,
-            minutes: args.minutes,
-            days: SEARCH_DAYS,
-            settings: settings.clone(),
-        };
-        let plan = planner::search(policies, &facts, &query).map_err(plan_error)?;
-        let end = start + chrono::Duration::minutes(i64::from(args.minutes));
-        let calendar =
-            crate::render::calendar::build(policies, &facts, &query, &plan, Some((start, end)))
-                .map_err(plan_error)?;
+        let window = (start, args.minutes);
+        let html =
+            render::calendar(policies, &facts, tz, window, settings.clone()).map_err(plan_error)?;
         let audit = super::record::audit_log(&config).path().to_owned();
-        super::write_file(
-            path,
-            &crate::render::calendar::html(&calendar),
-            Some(&audit),
-        )?;
+        super::write_file(path, &html, Some(&audit))?;
     }
     if !failing.is_empty() && !args.force {
         let query = Query {
@@ -100,7 +80,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
             settings,
         };
         let plan = planner::search(policies, &facts, &query).map_err(plan_error)?;
-        print(&refusal(
+        print(&render::refusal(
             &args.target,
             start,
             args.minutes,
@@ -136,104 +116,28 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     let draft =
         notice::draft(&announcement, &context).map_err(|e| CommandError::Usage(e.to_string()))?;
 
-    let mut out = format!("To: {}\n", draft.to);
-    if !draft.cc.is_empty() {
-        out.push_str(&format!("Cc: {}\n", draft.cc.join(", ")));
-    }
-    out.push_str(&format!("Subject: {}\n\n{}", draft.subject, draft.email));
-    out.push_str(&format!(
-        "\n---- issue in {} (label {LABEL}) ----\nTitle: {}\n\n{}",
-        target.notices_repo, draft.issue_title, draft.issue_body
-    ));
-    print(&out);
+    print(&render::draft(&draft, &target.notices_repo));
     if !args.create {
         return Ok(EXIT_OK);
     }
 
-    let env: Env<'_> = &crate::secrets::process_env;
-    let missing = sources::missing_secrets(&config, env, &["github"]);
-    if !missing.is_empty() {
-        return Err(CommandError::Usage(format!(
-            "--create needs every secret the config names, before any request:\n  - {}",
-            missing.join("\n  - ")
-        )));
-    }
-    let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
-    // octocrab's client needs the runtime, even to be built.
-    let created = network.block_on(async {
-        // A missing token or [github] section is a config problem (exit 2), named.
-        let transport = network
-            .transport()
-            .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
-        let github = sources::github_client(&config, &transport, env)
-            .map_err(|e| CommandError::Usage(format!("--create: {e}")))?;
-        Ok::<_, CommandError>(
-            github
-                .create_issue(
-                    &target.notices_repo,
-                    &draft.issue_title,
-                    &draft.issue_body,
-                    &[LABEL],
-                )
-                .await,
-        )
-    })?;
-    match created {
+    match issue::open(
+        &config,
+        &target.notices_repo,
+        &draft.issue_title,
+        &draft.issue_body,
+    ) {
         Ok((number, url)) => {
             print(&format!(
                 "\nOpened notice #{number}: {url}\nIt counts once a vetter comments /proceed on it.\n"
             ));
             Ok(EXIT_OK)
         }
-        Err(e) => {
-            let message = sources::redactor(&config, env).scrub(&e.to_string());
-            eprintln!(
-                "gatekeeper: error: GitHub did not open the notice issue in {}: {message}",
-                target.notices_repo
-            );
+        Err(e @ IssueError::Refused { .. }) => {
+            eprintln!("gatekeeper: error: {e}");
             Ok(EXIT_FAIL)
         }
+        Err(IssueError::Runtime(e)) => Err(CommandError::Runtime(e)),
+        Err(e) => Err(CommandError::Usage(e.to_string())),
     }
-}
-
-/// Why the gate would deny the announced window, and the next starts it would allow.
-fn refusal(
-    target: &str,
-    start: DateTime<Utc>,
-    minutes: u32,
-    tz: Tz,
-    failing: &[Check],
-    plan: &Plan,
-) -> String {
-    let mut out = format!(
-        "REFUSED: the gate would deny a {minutes}-minute downtime deploy of {target} from {}, \
-         even with this notice sent now and vetted:\n",
-        notice::both(start, tz)
-    );
-    for check in failing {
-        for line in check.detail.lines() {
-            out.push_str(&format!("  \u{2718} {}: {line}\n", check.id));
-        }
-    }
-    out.push_str(&format!(
-        "\nNext allowed starts for a {minutes}-minute downtime deploy with a notice sent now:\n"
-    ));
-    if plan.notice_allowed.is_empty() {
-        out.push_str(&format!(
-            "  none in the next {SEARCH_DAYS} days: try a shorter --minutes, or `gatekeeper window {target} --downtime --days N`\n"
-        ));
-    }
-    for span in plan.notice_allowed.iter().take(SHOWN_RUNS) {
-        let last = if span.open_end { " or later" } else { "" };
-        out.push_str(&format!(
-            "  from {} to {}{last}\n",
-            local(span.first, tz),
-            local(span.last, tz)
-        ));
-    }
-    out.push_str(&format!(
-        "\nPick a --start among them (`gatekeeper window {target} --downtime --minutes {minutes}` lists more), \
-         or pass --force to draft this window anyway.\n"
-    ));
-    out
 }

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{PolicyCheckArgs, PolicyCommand, PolicyTestArgs, PolicyTestFormat};
-use crate::policy::{TestReport, lint, run_tests};
+use crate::policy::{lint, run_tests};
+use crate::render::policy as render;
 
 use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
 
@@ -41,160 +42,20 @@ fn test(args: PolicyTestArgs) -> Result<super::Outcome, CommandError> {
         .is_some_and(|(total, min)| total < min);
     let ok = report.failed() == 0 && !report.outcomes.is_empty() && !below;
     let out = match args.format {
-        PolicyTestFormat::Json => test_json(&dir, &args.run, args.threshold, &report)?,
-        PolicyTestFormat::Text => test_text(&dir, &args, &report),
+        PolicyTestFormat::Json => {
+            render::tests_json(&dir, args.run.as_deref(), args.threshold, &report)
+                .map_err(|e| CommandError::Usage(e.to_string()))?
+        }
+        PolicyTestFormat::Text => render::tests_text(
+            &dir,
+            args.run.as_deref(),
+            args.verbose,
+            args.threshold,
+            &report,
+        ),
     };
     print(&out);
     Ok(if ok { EXIT_OK } else { EXIT_FAIL })
-}
-
-/// Failures (every test with `--verbose`), the coverage, and the summary line.
-fn test_text(dir: &Path, args: &PolicyTestArgs, report: &TestReport) -> String {
-    let mut out = String::new();
-    for outcome in &report.outcomes {
-        if outcome.passed && !args.verbose {
-            continue;
-        }
-        let verdict = if outcome.passed { "PASS" } else { "FAIL" };
-        out.push_str(&format!(
-            "{verdict} {} ({:.1} ms)\n",
-            outcome.rule,
-            outcome.duration.as_secs_f64() * 1000.0
-        ));
-        if let Some(why) = &outcome.failure {
-            out.push_str(&format!("     {}: {why}\n", outcome.file.display()));
-        }
-    }
-    match &args.run {
-        Some(pattern) if report.outcomes.is_empty() => out.push_str(&format!(
-            "no test_* rule of {} matches --run {pattern:?} ({} tests in all)\n",
-            dir.display(),
-            report.total
-        )),
-        Some(pattern) => out.push_str(&format!(
-            "{} of {} tests match --run {pattern:?}\n",
-            report.outcomes.len(),
-            report.total
-        )),
-        None if report.outcomes.is_empty() => {
-            out.push_str(&format!("no test_* rules found in {}\n", dir.display()));
-        }
-        None => {}
-    }
-    coverage_section(report, args.threshold, &mut out);
-    out.push_str(&format!(
-        "{} passed, {} failed\n",
-        report.passed(),
-        report.failed()
-    ));
-    out
-}
-
-/// The report as one JSON document (shape documented in the README, "Changing a rule").
-fn test_json(
-    dir: &Path,
-    run: &Option<String>,
-    threshold: Option<f64>,
-    report: &TestReport,
-) -> Result<String, CommandError> {
-    let tests: Vec<serde_json::Value> = report
-        .outcomes
-        .iter()
-        .map(|o| {
-            let (package, name) = o.rule.rsplit_once('.').unwrap_or(("", &o.rule));
-            serde_json::json!({
-                "name": o.rule,
-                "package": package,
-                "rule": name,
-                "file": o.file.display().to_string(),
-                "passed": o.passed,
-                "failure": o.failure,
-                "duration_ms": (o.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-            })
-        })
-        .collect();
-    let coverage = report.coverage.as_ref().map(|files| {
-        serde_json::json!({
-            "percent": report.total_coverage(),
-            "threshold": threshold,
-            "files": files.iter().map(|f| serde_json::json!({
-                "path": f.path,
-                "percent": f.percent(),
-                "covered": f.covered,
-                "not_covered": f.not_covered,
-            })).collect::<Vec<_>>(),
-        })
-    });
-    let doc = serde_json::json!({
-        "dir": dir.display().to_string(),
-        "run": run,
-        "summary": {
-            "passed": report.passed(),
-            "failed": report.failed(),
-            "selected": report.outcomes.len(),
-            "total": report.total,
-        },
-        "tests": tests,
-        "coverage": coverage,
-    });
-    serde_json::to_string_pretty(&doc)
-        .map(|s| s + "\n")
-        .map_err(|e| CommandError::Usage(format!("cannot encode the test report as JSON: {e}")))
-}
-
-/// Appends the coverage report, and whether the total meets the threshold.
-fn coverage_section(report: &TestReport, threshold: Option<f64>, out: &mut String) {
-    let (Some(files), Some(total)) = (&report.coverage, report.total_coverage()) else {
-        return;
-    };
-    out.push_str("\ncoverage (lines of policy files the tests evaluated):\n");
-    for file in files {
-        out.push_str(&format!(
-            "  {:6.1}%  {}  ({} covered, {} not covered{})\n",
-            file.percent(),
-            file.path,
-            file.covered.len(),
-            file.not_covered.len(),
-            if file.not_covered.is_empty() {
-                String::new()
-            } else {
-                format!(": lines {}", ranges(&file.not_covered))
-            }
-        ));
-    }
-    out.push_str(&format!("  {total:6.1}%  total\n"));
-    match threshold {
-        Some(min) if total < min => {
-            out.push_str(&format!(
-                "coverage {total:.1}% is below the threshold {min}%: add test_* rules for the lines listed\n\n"
-            ));
-        }
-        Some(min) => {
-            out.push_str(&format!(
-                "coverage {total:.1}% meets the threshold {min}%\n\n"
-            ));
-        }
-        None => out.push('\n'),
-    }
-}
-
-/// "3-5, 9" from [3, 4, 5, 9].
-fn ranges(lines: &[u32]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut iter = lines.iter().copied().peekable();
-    while let Some(start) = iter.next() {
-        let mut end = start;
-        while iter.peek() == Some(&(end + 1)) {
-            end += 1;
-            iter.next();
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-    }
-    parts.join(", ")
 }
 
 fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
@@ -209,23 +70,7 @@ fn check(args: PolicyCheckArgs) -> Result<super::Outcome, CommandError> {
         args.facts
     };
     let report = lint(&dir, &files)?;
-    let mut out = String::new();
-    for line in &report.passed {
-        out.push_str(&format!("ok      {line}\n"));
-    }
-    for line in &report.warnings {
-        out.push_str(&format!("warning {line}\n"));
-    }
-    for line in &report.errors {
-        out.push_str(&format!("error   {line}\n"));
-    }
-    out.push_str(&format!(
-        "{} passed, {} failed, {} warnings\n",
-        report.passed.len(),
-        report.errors.len(),
-        report.warnings.len()
-    ));
-    print(&out);
+    print(&render::lint(&report));
     let strict_fail = args.strict && !report.warnings.is_empty();
     Ok(if report.errors.is_empty() && !strict_fail {
         EXIT_OK
@@ -245,13 +90,4 @@ fn recorded_facts(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ranges_fold_consecutive_lines() {
-        assert_eq!(super::ranges(&[3, 4, 5, 9, 11, 12]), "3-5, 9, 11-12");
-        assert_eq!(super::ranges(&[]), "");
-    }
 }

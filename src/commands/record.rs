@@ -3,7 +3,6 @@
 //! the rollback command line. Never a secret.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 
 use crate::audit::{AuditLog, Record};
 use crate::config::Config;
@@ -15,7 +14,7 @@ use super::CommandError;
 
 /// The audit log of a config (relative to the config file).
 pub(crate) fn audit_log(config: &Config) -> AuditLog {
-    AuditLog::new(&config.resolve(&config.audit_log))
+    AuditLog::of(config)
 }
 
 /// Appends a record where failing to do so must not change the outcome (a check):
@@ -101,14 +100,7 @@ pub(crate) fn print_plan(out: &mut dyn Write, title: &str, plan: &[PlannedStep],
     let _ = out.write_all(text.as_bytes());
 }
 
-/// `gatekeeper rollback …` as a person types it, with `--config` when it is not the default.
-pub(crate) fn rollback_command(config: &Path, target: &str, sha: &str) -> String {
-    let mut cmd = format!("gatekeeper rollback {target} --to {sha}");
-    if config != Path::new("gatekeeper.toml") {
-        cmd.push_str(&format!(" --config {}", config.display()));
-    }
-    cmd
-}
+pub(crate) use crate::render::hint::rollback_command;
 
 /// The end of a deploy or rollback [`Session`]: an error after the lock was taken
 /// is recorded (`aborted`, saying why), the lock is released, and a run that

@@ -7,6 +7,8 @@
 //! watch like any step. This module reads and judges; it never rolls back, never
 //! records and never picks an exit code (the deploy command does, once).
 
+pub mod hooks;
+
 use std::io::Write;
 use std::time::{Duration, Instant};
 

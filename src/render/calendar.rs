@@ -374,8 +374,8 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// "Tue 2026-11-24 21:00 EST (-05:00)".
-fn local(t: DateTime<Utc>, tz: Tz) -> String {
+/// "Tue 2026-11-24 21:00 EST (-05:00)": the zone's name and offset, so DST is plain.
+pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
         .format("%a %Y-%m-%d %H:%M %Z (%:z)")
         .to_string()

@@ -9,7 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::impact::{Class, Flip, Report, WindowChange};
+use crate::cli::ImpactFormat;
+use crate::facts::Facts;
+use crate::impact::{Class, Flip, Report, WindowChange, WindowsError};
+use crate::planner::{self, Query};
+use crate::policy::PolicySet;
 
 use super::calendar::{self, Calendar, Cell as CalCell, State};
 use super::gantt;
@@ -308,4 +312,61 @@ fn state_words(c: &CalCell) -> String {
         }
         s => format!("{} {}", s.letter(), s.name()),
     }
+}
+
+/// Why the report cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot encode the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("--format html shows the calendars of the window search: add --windows")]
+    NoCalendars,
+}
+
+/// The report in `format`; markdown and html with the calendars of `--windows`
+/// (`calendars`: the base's, then the candidate's), which html needs.
+pub fn report(
+    report: &Report,
+    format: ImpactFormat,
+    calendars: Option<&(Calendar, Calendar)>,
+) -> Result<String, ReportError> {
+    Ok(match format {
+        ImpactFormat::Table => table(report),
+        ImpactFormat::Json => json(report)?,
+        ImpactFormat::Markdown => {
+            let mut text = markdown(report);
+            if let Some((before, after)) = calendars {
+                text.push_str(&calendars_markdown(before, after));
+            }
+            text
+        }
+        ImpactFormat::Github => github(report),
+        ImpactFormat::Html => match calendars {
+            Some((before, after)) => html(report, before, after),
+            None => return Err(ReportError::NoCalendars),
+        },
+    })
+}
+
+/// The calendars of the window search from `facts` under each side (`base`, then
+/// `candidate`), for the markdown and html reports of `--windows`, built as
+/// `window` builds its own.
+pub fn calendars(
+    base: &mut PolicySet,
+    candidate: &mut PolicySet,
+    facts: &Facts,
+    days: u32,
+) -> Result<(Calendar, Calendar), WindowsError> {
+    let tz = crate::config::zone(&facts.timezone).map_err(WindowsError::Zone)?;
+    let one = |set: &mut PolicySet| -> Result<Calendar, WindowsError> {
+        let query = Query {
+            tz,
+            minutes: facts.window.minutes,
+            days,
+            settings: planner::read_settings(set)?,
+        };
+        let plan = planner::search(set, facts, &query)?;
+        Ok(calendar::build(set, facts, &query, &plan, None)?)
+    };
+    Ok((one(base)?, one(candidate)?))
 }

@@ -1,16 +1,21 @@
 //! Turns a decision into text: one file per format behind [`render`]. Renderers do
 //! no I/O; the caller writes what they return.
 
+pub mod attest;
 pub mod calendar;
 pub mod ci;
 pub mod explain;
 pub mod gantt;
 pub mod github;
+pub mod hint;
 pub mod impact;
 mod json;
 pub mod junit;
 mod markdown;
+pub mod notice;
+pub mod policy;
 pub(crate) mod source_failures;
+pub mod summary;
 mod table;
 
 use crate::cli::Format;
