@@ -424,8 +424,8 @@ pub struct PolicyImpactArgs {
     #[arg(long, value_name = "FILE", value_parser = parse_file)]
     pub facts: Vec<PathBuf>,
     /// Only archived documents judged within this long (e.g. 30d, 12h, 2w).
-    #[arg(long, value_name = "DURATION")]
-    pub since: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = crate::wait::parse_duration)]
+    pub since: Option<std::time::Duration>,
     /// Only archived documents of this target.
     #[arg(long, value_name = "T")]
     pub target: Option<String>,

@@ -18,7 +18,7 @@ mod shape;
 mod types;
 mod zone;
 
-pub use chatops::{ChatopsRole, IssueRef, issue_ref};
+pub use chatops::{ChatopsRole, IssueRef, NotAnIssue, issue_ref};
 pub use guard::GuardConfig;
 pub use policy_key::configured_policy_dir;
 pub use secrets::is_variable_name;

@@ -583,25 +583,6 @@ pub fn archive_filter(path: &Path, since: Option<DateTime<Utc>>, target: Option<
     now_ok && target_ok
 }
 
-/// "30d", "12h", "2w", "90m" as a duration.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let n: i64 = number.parse().map_err(|_| {
-        format!("{s:?} is not a duration: write a number and a unit, e.g. 30d, 12h, 2w")
-    })?;
-    match unit {
-        "m" => Ok(Duration::minutes(n)),
-        "h" => Ok(Duration::hours(n)),
-        "d" => Ok(Duration::days(n)),
-        "w" => Ok(Duration::weeks(n)),
-        _ => Err(format!(
-            "{s:?} is not a duration: the unit must be m, h, d or w (e.g. 30d)"
-        )),
-    }
-}
-
 /// The shadow set replayed over the corpus and compared with the base's replay and
 /// with the shadow verdicts recorded in the audit log.
 pub fn shadow_summary(
@@ -647,14 +628,6 @@ pub fn shadow_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_like_people_write_them() {
-        assert_eq!(parse_duration("30d").unwrap(), Duration::days(30));
-        assert_eq!(parse_duration("2w").unwrap(), Duration::weeks(2));
-        assert!(parse_duration("30").is_err());
-        assert!(parse_duration("d").is_err());
-    }
 
     #[test]
     fn since_and_target_filter_archived_documents_by_their_own_now_and_target() {

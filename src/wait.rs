@@ -75,10 +75,11 @@ impl Pacer {
     }
 }
 
-/// A duration as people write it: `90s`, `5m`, `2h`, `1h30m` (whole units, at
-/// least one; a bare number is refused, its unit would be a guess).
+/// A duration as people write it: `90s`, `5m`, `2h`, `1h30m`, `30d`, `2w` (whole
+/// units, at least one; a bare number is refused, its unit would be a guess). The
+/// one reading of every `DURATION` flag.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration: write it like 30s, 5m, 2h or 1h30m");
+    let bad = || format!("{text:?} is not a duration: write it like 30s, 5m, 2h, 1h30m or 2w");
     let mut total: u64 = 0;
     let mut digits = String::new();
     let mut units = 0;
@@ -92,6 +93,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             'm' => 60,
             'h' => 3600,
             'd' => 86_400,
+            'w' => 604_800,
             _ => return Err(bad()),
         };
         let n: u64 = digits.parse().map_err(|_| bad())?;
@@ -189,6 +191,7 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(secs(300)));
         assert_eq!(parse_duration("1h30m"), Ok(secs(5400)));
         assert_eq!(parse_duration("2d"), Ok(secs(172_800)));
+        assert_eq!(parse_duration("2w"), Ok(secs(1_209_600)));
         for bad in [
             "",
             "5",

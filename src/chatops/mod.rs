@@ -142,18 +142,30 @@ pub fn stamp(actor: Option<Actor>, request: Option<&Request>) -> Option<Actor> {
     Some(actor)
 }
 
+/// Why a run asked in a comment may not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Unconfirmed {
+    #[error("the request's command {0:?} is no command")]
+    NoCommand(String),
+    /// What the asker confirmed is no longer what would ship.
+    #[error("{what} is now {now} but @{actor} confirmed {sha}: nothing was run; ask again")]
+    Moved {
+        what: &'static str,
+        now: String,
+        actor: String,
+        sha: String,
+    },
+}
+
 /// A run confirmed in a comment goes on only on the SHA its asker confirmed: the
 /// app's release head (`/deploy … confirm SHA`) or production's SHA
 /// (`/rollback … confirm SHA`) must still start with it. `Ok` without a request.
-pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(), String> {
+pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(), Unconfirmed> {
     let Some(request) = request else {
         return Ok(());
     };
     let Some(command) = command::Command::parse(&request.command) else {
-        return Err(format!(
-            "the request's command {:?} is no command",
-            request.command
-        ));
+        return Err(Unconfirmed::NoCommand(request.command.clone()));
     };
     let (what, now) = match &command {
         command::Command::ConfirmDeploy { .. } => (
@@ -169,11 +181,12 @@ pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(),
     let sha = command.confirmed_sha().unwrap_or_default();
     match now {
         Some(now) if now.starts_with(sha) => Ok(()),
-        now => Err(format!(
-            "{what} is now {} but @{} confirmed {sha}: nothing was run; ask again",
-            now.as_deref().map_or("unknown", reply::short),
-            request.actor
-        )),
+        now => Err(Unconfirmed::Moved {
+            what,
+            now: now.as_deref().map_or("unknown", reply::short).to_owned(),
+            actor: request.actor.clone(),
+            sha: sha.to_owned(),
+        }),
     }
 }
 

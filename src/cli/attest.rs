@@ -79,8 +79,8 @@ pub struct AttestVerifyArgs {
     #[arg(long, value_name = "TARGET")]
     pub target: Option<String>,
     /// Refuse it when verified longer ago than this (e.g. 90m, 2h, 1d).
-    #[arg(long, value_name = "DURATION")]
-    pub max_age: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = crate::wait::parse_duration)]
+    pub max_age: Option<std::time::Duration>,
     /// Recompute the verdict from this facts document (with --policies).
     #[arg(long, value_name = "FILE", value_parser = parse_file, requires = "policies")]
     pub facts: Option<PathBuf>,

@@ -51,10 +51,16 @@ fn verify_command(args: &AttestVerifyArgs) -> Result<Outcome, CommandError> {
     let key = PublicKey::from_file(&args.public)?;
     let max_age = args
         .max_age
-        .as_deref()
-        .map(verify::parse_duration)
+        .filter(|d| !d.is_zero())
+        .map(chrono::Duration::from_std)
         .transpose()
         .map_err(|why| CommandError::Usage(format!("--max-age: {why}")))?;
+    if args.max_age.is_some_and(|d| d.is_zero()) {
+        return Err(CommandError::Usage(
+            "--max-age 0s refuses every signed decision: give how old one may be, e.g. 2h"
+                .to_owned(),
+        ));
+    }
     for sha in &args.subjects {
         if !crate::runbook::git::is_sha(sha) || sha.len() != 40 {
             return Err(CommandError::Usage(format!(

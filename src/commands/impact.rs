@@ -17,10 +17,10 @@ use super::{CommandError, EXIT_FAIL, EXIT_OK, print, write_file};
 pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
     let config = Config::load_optional(&args.config)?;
     let candidate_dir = Config::policy_dir(config.as_ref(), args.policies.as_deref());
-    let since = match &args.since {
-        Some(s) => Some(
+    let since = match args.since {
+        Some(d) => Some(
             Utc::now()
-                - impact::parse_duration(s)
+                - chrono::Duration::from_std(d)
                     .map_err(|e| CommandError::Usage(format!("--since: {e}")))?,
         ),
         None => None,

@@ -50,13 +50,16 @@ impl fmt::Display for IssueRef {
     }
 }
 
+/// A text that names no issue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not an issue: write it as \"owner/name#N\", e.g. \"thinkthroughmath/apangea#500\""
+)]
+pub struct NotAnIssue(pub String);
+
 /// `owner/name#N`, or why not.
-pub fn issue_ref(text: &str) -> Result<IssueRef, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not an issue: write it as \"owner/name#N\", e.g. \"thinkthroughmath/apangea#500\""
-        )
-    };
+pub fn issue_ref(text: &str) -> Result<IssueRef, NotAnIssue> {
+    let bad = || NotAnIssue(text.to_owned());
     let (repo, number) = text.split_once('#').ok_or_else(bad)?;
     let number: u64 = number.parse().map_err(|_| bad())?;
     if number == 0 || super::split_repo(repo).is_none() {

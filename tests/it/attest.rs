@@ -230,6 +230,15 @@ fn max_age_subject_and_target_refuse_a_valid_attestation() {
     assert!(stdout.contains("too old"), "{stdout}");
     let (code, stdout, _) = verify(&file, &public, &["--max-age", "36500d"]);
     assert_exit!(code, 0, "{stdout}");
+    // Read like every DURATION flag: compound units pass, a bare number is refused
+    // (its unit would be a guess), and so is an age nothing can be younger than.
+    let (code, stdout, _) = verify(&file, &public, &["--max-age", "5214w1h30m"]);
+    assert_exit!(code, 0, "{stdout}");
+    let (code, _, stderr) = verify(&file, &public, &["--max-age", "120"]);
+    assert_exit!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not a duration"), "{stderr}");
+    let (code, _, stderr) = verify(&file, &public, &["--max-age", "0s"]);
+    assert_exit!(code, 2, "{stderr}");
 
     let other = "0123456789abcdef0123456789abcdef01234567";
     let (code, stdout, _) = verify(&file, &public, &["--subject", other]);
