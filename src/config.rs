@@ -10,12 +10,12 @@ use serde::Deserialize;
 
 mod chatops;
 mod guard;
-mod keys;
 mod policy_key;
 pub mod record_first;
 mod secrets;
 mod shape;
 mod types;
+mod unknown_keys;
 mod zone;
 
 pub use chatops::{ChatopsRole, IssueRef, NotAnIssue, issue_ref};
@@ -359,7 +359,7 @@ impl Config {
         let mut secrets = Vec::new();
         secrets::inline_secrets(&toml::Value::Table(document.clone()), "", &mut secrets);
         // Every unknown key at once, with the nearest known one; then every type error.
-        let unknown = keys::unknown_keys(&document);
+        let unknown = unknown_keys::unknown_keys(&document);
         if !unknown.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),

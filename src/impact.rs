@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::audit::{Event, Record, ShadowVerdict, Verdict as RecordedVerdict, sha256};
 use crate::decision::{Decision, Status};
 use crate::facts::{Facts, plan_window};
-use crate::planner::{self, PlanError, Query};
+use crate::planner::{self, Query, SearchError};
 use crate::policy::{PolicySet, PreparedFacts};
 
 /// The version of the report's JSON.
@@ -460,7 +460,7 @@ fn check_changes(before: &Decision, after: &Decision) -> Vec<CheckChange> {
 #[derive(Debug, thiserror::Error)]
 pub enum WindowsError {
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Search(#[from] SearchError),
     #[error("the facts' timezone {0}")]
     Zone(crate::config::ZoneError),
     #[error(transparent)]

@@ -9,7 +9,7 @@
 //! Layers, from the ground up (a file imports only from its own layer or one
 //! below, and no files import each other in a circle; `tests/it/architecture.rs`
 //! holds the code to this list):
-//! 1. ground: build_info, keys, cli, decision, secrets, net, wait, files
+//! 1. ground: build_info, field_names, cli, decision, secrets, net, wait, files
 //! 2. config: config
 //! 3. facts: facts
 //! 4. audit: audit, archive
@@ -43,11 +43,11 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod facts;
+mod field_names;
 pub mod files;
 pub mod gate;
 pub mod guard;
 pub mod impact;
-mod keys;
 pub mod net;
 pub mod notice;
 pub mod planner;

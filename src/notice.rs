@@ -38,7 +38,7 @@ pub struct Announcement<'a> {
 
 /// Who gets the e-mail, and the rule it must meet.
 #[derive(Debug, Clone)]
-pub struct Context<'a> {
+pub struct Mailing<'a> {
     pub now: DateTime<Utc>,
     pub tz: Tz,
     /// From the policies' `notice_lead_hours`.
@@ -82,7 +82,7 @@ fn lead(hours: f64) -> Duration {
 }
 
 /// Drafts the e-mail and the issue; each field must be given, on one line.
-pub fn draft(a: &Announcement<'_>, ctx: &Context<'_>) -> Result<Draft, NoticeError> {
+pub fn draft(a: &Announcement<'_>, ctx: &Mailing<'_>) -> Result<Draft, NoticeError> {
     for (field, what, value) in [
         ("nature", "nature of the work", a.nature),
         ("affected", "users affected", a.affected),
@@ -352,8 +352,8 @@ mod tests {
         }
     }
 
-    fn ctx(now: &str) -> Context<'static> {
-        Context {
+    fn ctx(now: &str) -> Mailing<'static> {
+        Mailing {
             now: at(now),
             tz: chrono_tz::America::New_York,
             lead_hours: 72.0,

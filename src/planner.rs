@@ -26,7 +26,7 @@ pub const NOTICE: &str = "downtime_notice";
 pub const FREEZE: &str = "freeze";
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub enum SearchError {
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(
@@ -40,7 +40,7 @@ pub enum PlanError {
 /// midnights, the time-dependent checks may change their answer, and who would vet a
 /// notice sent now. Read by [`read_settings`], the one place that knows their names.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct TimeSettings {
     /// Local times of day at which an answer may change (the teaching-hours edges).
     pub local_edges: Vec<NaiveTime>,
     /// How long before its start a notice must be sent.
@@ -50,16 +50,16 @@ pub struct Settings {
     pub vetters: Vec<String>,
 }
 
-impl Settings {
+impl TimeSettings {
     fn vetter(&self) -> Option<&str> {
         self.vetters.first().map(String::as_str)
     }
 }
 
-/// The planner's [`Settings`] (teaching-hours edges, notice lead, vetters) from the
+/// The planner's [`TimeSettings`] (teaching-hours edges, notice lead, vetters) from the
 /// validated settings of the policies; policies without them are an error: guessing
 /// would report windows the gate denies.
-pub fn read_settings(policies: &mut PolicySet) -> Result<Settings, PlanError> {
+pub fn read_settings(policies: &mut PolicySet) -> Result<TimeSettings, SearchError> {
     // The shipped settings arrive validated and typed: trust them.
     if let Some(typed) = policies.settings() {
         let local_edges = [typed.teaching_start, typed.teaching_end]
@@ -67,14 +67,14 @@ pub fn read_settings(policies: &mut PolicySet) -> Result<Settings, PlanError> {
             // 24:00 is a local midnight, an edge already.
             .filter_map(|t| NaiveTime::from_hms_opt(u32::from(t.0 / 60), u32::from(t.0 % 60), 0))
             .collect();
-        return Ok(Settings {
+        return Ok(TimeSettings {
             local_edges,
             notice_lead: Duration::hours(i64::from(typed.notice_lead_hours)),
             vetters: typed.vetters.clone(),
         });
     }
     // Policies without the settings the gate validates: nothing to plan edges from.
-    Err(PlanError::Setting {
+    Err(SearchError::Setting {
         name: "data.gatekeeper.settings",
         problem: "is not declared by these policies; `window` and `notice` plan from the teaching hours and notice lead it sets".to_owned(),
     })
@@ -89,12 +89,12 @@ pub struct Query {
     pub minutes: u32,
     /// How far ahead of `facts.now` to look.
     pub days: u32,
-    pub settings: Settings,
+    pub settings: TimeSettings,
 }
 
 /// The answer: the runs of start times that pass, in order.
 #[derive(Debug, Clone, Serialize)]
-pub struct Plan {
+pub struct Windows {
     pub target: String,
     pub downtime: bool,
     pub minutes: u32,
@@ -132,7 +132,11 @@ pub const SEND_NOW: &str = "needs a notice sent now, vetted";
 const NOT_NEEDED: &str = "no notice needed";
 
 /// Searches `query.days` ahead of `facts.now` for windows the time-dependent checks allow.
-pub fn search(policies: &mut PolicySet, facts: &Facts, query: &Query) -> Result<Plan, PlanError> {
+pub fn search(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    query: &Query,
+) -> Result<Windows, SearchError> {
     let from = ceil_minute(facts.now);
     let until = from + Duration::days(i64::from(query.days));
     let starts = Starts::at_edges(facts, query, from, until);
@@ -235,7 +239,7 @@ fn search_between(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
     starts: &Starts,
-) -> Result<Plan, PlanError> {
+) -> Result<Windows, SearchError> {
     let full = PreparedFacts::new(facts)?;
     // The plan's kind (downtime or not) comes from the policies, held to the facts
     // by the same guards as every decision.
@@ -258,7 +262,7 @@ fn search_between(
         .map(|s| Span { basis: None, ..s })
         .collect();
     let notice_allowed = spans(&pieces, until, |k| k.notice.clone());
-    Ok(Plan {
+    Ok(Windows {
         target: facts.target.clone(),
         downtime: base.downtime,
         minutes: query.minutes,
@@ -671,8 +675,8 @@ pub fn announced_facts(
 pub fn failing_for_notice_sent_now(
     policies: &mut PolicySet,
     facts: &Facts,
-    settings: &Settings,
-) -> Result<Vec<Check>, PlanError> {
+    settings: &TimeSettings,
+) -> Result<Vec<Check>, SearchError> {
     let mut facts = facts.clone();
     let mut notices = facts.notices.take().unwrap_or_default();
     notices.push(assumed_notice(

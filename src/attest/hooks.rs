@@ -60,7 +60,7 @@ pub fn write_signed(
 /// The person CI names, else the login (as an override's `by`).
 pub fn actor() -> Option<String> {
     Some(
-        crate::rollout::deployments::ci_actor(&crate::secrets::process_env)
+        crate::rollout::shared::ci_actor(&crate::secrets::process_env)
             .ci
             .unwrap_or_else(crate::audit::user),
     )

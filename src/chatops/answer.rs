@@ -99,7 +99,7 @@ pub fn answer(
         session: &session,
         target: target_name.clone(),
         asked: format!("`{command}` asked by @{}", event.comment.login),
-        run_url: crate::rollout::deployments::ci_build_url(&crate::secrets::process_env),
+        run_url: crate::rollout::shared::ci_build_url(&crate::secrets::process_env),
         out,
     };
 

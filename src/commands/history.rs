@@ -9,7 +9,7 @@ use crate::audit::Event;
 use crate::cli::HistoryArgs;
 use crate::net::Network;
 use crate::render::new_table;
-use crate::rollout::deployments;
+use crate::rollout::shared;
 
 use crate::audit::RunOutcome;
 
@@ -28,8 +28,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
     // Runs of other machines, from GitHub: those the local log lacks join it.
     // The token's login tells gatekeeper's deployments from foreign ones.
     let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
-    let shared =
-        deployments::connect_or_warn(&network, &config, target, true, &mut std::io::stderr());
+    let shared = shared::connect_or_warn(&network, &config, target, true, &mut std::io::stderr());
     let login = shared.as_ref().and_then(|s| s.actor.github.clone());
     let listed = match shared.as_ref().map(|s| s.list(&args.target)) {
         Some(Ok(listed)) => listed,
@@ -43,7 +42,7 @@ pub fn run(args: HistoryArgs) -> Result<Outcome, CommandError> {
         None => Vec::new(),
     };
     let known: Vec<&str> = local.iter().filter_map(|r| r.run.as_deref()).collect();
-    let mut merged: Vec<_> = deployments::as_history(&listed, &args.target, login.as_deref())
+    let mut merged: Vec<_> = shared::as_history(&listed, &args.target, login.as_deref())
         .into_iter()
         .filter(|r| r.run.as_deref().is_none_or(|run| !known.contains(&run)))
         .collect();

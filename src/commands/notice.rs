@@ -10,7 +10,7 @@ use chrono::Utc;
 use crate::cli::NoticeArgs;
 use crate::gate::{self, Gate};
 use crate::notice::issue::{self, IssueError};
-use crate::notice::{self, Announcement, Context};
+use crate::notice::{self, Announcement, Mailing};
 use crate::planner::{self, Query};
 use crate::render::notice::{self as render, SEARCH_DAYS};
 
@@ -104,7 +104,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         affected: &args.affected,
         experience: &args.experience,
     };
-    let context = Context {
+    let context = Mailing {
         now,
         tz,
         lead_hours,

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 use crate::cli::{WindowArgs, WindowFormat};
 use crate::gate::Gate;
-use crate::planner::{self, Plan, PlanError, Query, Span};
+use crate::planner::{self, Query, SearchError, Span, Windows};
 
 use super::{CommandError, EXIT_OK, facts, gate_request, print, stdout_style};
 
@@ -104,7 +104,7 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
 /// The plan in `format`; html and markdown need the calendar built from it.
 pub(super) fn render(
     format: WindowFormat,
-    plan: &Plan,
+    plan: &Windows,
     tz: Tz,
     count: usize,
     calendar: Option<&Calendar>,
@@ -130,14 +130,14 @@ pub(super) fn render(
 
 /// A policy that breaks is reported as such; a setting the search cannot use is a
 /// usage error naming it.
-pub(super) fn plan_error(e: PlanError) -> CommandError {
+pub(super) fn plan_error(e: SearchError) -> CommandError {
     match e {
-        PlanError::Policy(e) => CommandError::Policy(e),
-        e @ PlanError::Setting { .. } => CommandError::Usage(e.to_string()),
+        SearchError::Policy(e) => CommandError::Policy(e),
+        e @ SearchError::Setting { .. } => CommandError::Usage(e.to_string()),
     }
 }
 
-fn text(plan: &Plan, tz: Tz, count: usize, notices_unread: bool) -> String {
+fn text(plan: &Windows, tz: Tz, count: usize, notices_unread: bool) -> String {
     let kind = if plan.downtime {
         "downtime deploy"
     } else {

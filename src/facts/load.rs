@@ -382,14 +382,14 @@ fn unknown_key(value: &Value, node: Node, path: &str) -> Option<String> {
 }
 
 fn nearest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    crate::keys::nearest(key, known, 2)
+    crate::field_names::nearest(key, known, 2)
 }
 
 /// The keys of [`super::PullRequest`] besides its flattened [`ReleaseNotes`].
 const PULL_OWN_FIELDS: &[&str] = &["number", "url", "title", "head_sha", "labels", "reviews"];
 
 fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
-    crate::keys::fields::<T>()
+    crate::field_names::fields::<T>()
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 //! layer (see `src/lib.rs`). Never a rollback of a rollback: the automatic
 //! rollback it asks for runs without a guard (the command runs it).
 
-use crate::net::Network;
 use std::io::Write;
 
 use crate::audit::{AuditLog, Event, GuardNote, Record};
 use crate::config::{Config, TargetConfig};
+use crate::net::Network;
 use crate::policy::PolicySet;
 use crate::render::hint::rollback_command;
 use crate::rollout::RunReport;
@@ -16,7 +16,7 @@ use crate::runbook::signals::Watch;
 use crate::sources::newrelic::blocking::NewRelic;
 use crate::sources::newrelic::metrics::Figures;
 
-use super::{Ended, Off, Plan};
+use super::{Ended, Off, Terms};
 
 /// Why a deploy cannot be guarded: nothing is deployed.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ pub enum GuardError {
 /// A guard ready to watch: its plan, New Relic, and the baseline read before the
 /// first step.
 pub struct Armed {
-    plan: Plan,
+    plan: Terms,
     nr: NewRelic,
     baseline: Figures,
 }
@@ -57,7 +57,7 @@ pub fn arm(
     let Some(settings) = policies.settings() else {
         return Ok(None);
     };
-    let plan = match super::plan(config, target, settings, no_guard) {
+    let plan = match super::terms(config, target, settings, no_guard) {
         Ok(plan) => plan,
         Err(Off::NotConfigured) => {
             let _ = writeln!(

@@ -34,7 +34,7 @@ pub enum ReadError {
 
 /// What the guard of a deploy will do, resolved from the config and the settings.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct Terms {
     pub app: String,
     pub minutes: u32,
     pub interval: Duration,
@@ -55,19 +55,19 @@ pub enum Off {
 }
 
 /// The guard of `target`, or why there is none.
-pub fn plan(
+pub fn terms(
     config: &Config,
     target: &TargetConfig,
     settings: &Settings,
     no_guard: bool,
-) -> Result<Plan, Off> {
+) -> Result<Terms, Off> {
     let Some(g) = config.guard.as_ref().filter(|g| g.on()) else {
         return Err(Off::NotConfigured);
     };
     if no_guard {
         return Err(Off::Skipped);
     }
-    Ok(Plan {
+    Ok(Terms {
         app: target.app.clone(),
         minutes: g.minutes,
         interval: Duration::from_secs(g.interval_seconds),
@@ -79,7 +79,7 @@ pub fn plan(
     })
 }
 
-impl Plan {
+impl Terms {
     /// One paragraph for `deploy --dry-run` and before the run.
     pub fn describe(&self) -> String {
         format!(
@@ -178,7 +178,7 @@ fn sample_json(s: &Sample) -> Value {
 /// Takes the samples, a line each on `out`, judging after each; the first failing
 /// verdict (or a verdict that cannot be made) ends it.
 pub fn watch(
-    plan: &Plan,
+    plan: &Terms,
     nr: &NewRelic,
     baseline: Figures,
     policies: &mut PolicySet,
@@ -268,7 +268,7 @@ fn shown(v: Option<f64>, digits: usize, unit: &str) -> String {
 }
 
 /// A sample's line: `guard 3/10: error rate 0.51% (baseline 0.42%), apdex 0.93 (baseline 0.94)`.
-pub fn line(plan: &Plan, baseline: &Figures, s: &Sample) -> String {
+pub fn line(plan: &Terms, baseline: &Figures, s: &Sample) -> String {
     format!(
         "guard {}/{}: error rate {} (baseline {}), apdex {} (baseline {}){}",
         s.minute,
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_sample_line_shows_both_figures_beside_the_baseline() {
-        let plan = Plan {
+        let plan = Terms {
             app: "apangea".to_owned(),
             minutes: 10,
             interval: Duration::from_secs(60),

@@ -665,7 +665,7 @@ fn is_login(s: &str) -> bool {
 /// The known key nearest to a misspelled one, when it is close.
 fn nearest_key(key: &str) -> Option<String> {
     let known: Vec<&str> = SCHEMA.iter().chain(&OPTIONAL).map(|(k, _)| *k).collect();
-    crate::keys::nearest(key, &known, 3).map(str::to_owned)
+    crate::field_names::nearest(key, &known, 3).map(str::to_owned)
 }
 
 /// A value as the release manager would recognise it, kept short.

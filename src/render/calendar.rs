@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 
 use crate::decision::Status;
 use crate::facts::{Facts, plan_window};
-use crate::planner::{self, FREEZE, NOTICE, Plan, PlanError, Query, SEND_NOW, TEACHING};
+use crate::planner::{self, FREEZE, NOTICE, Query, SEND_NOW, SearchError, TEACHING, Windows};
 use crate::policy::PolicySet;
 
 /// The calendar of one search.
@@ -175,9 +175,9 @@ pub fn build(
     policies: &mut PolicySet,
     facts: &Facts,
     query: &Query,
-    plan: &Plan,
+    plan: &Windows,
     announced: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> Result<Calendar, PlanError> {
+) -> Result<Calendar, SearchError> {
     let tz = query.tz;
     let lead = query.settings.notice_lead;
     let holidays = policies
@@ -288,7 +288,7 @@ struct Reasons<'a> {
 }
 
 impl Reasons<'_> {
-    fn at(&mut self, start: DateTime<Utc>) -> Result<Closing, PlanError> {
+    fn at(&mut self, start: DateTime<Utc>) -> Result<Closing, SearchError> {
         let mut facts = self.facts.clone();
         facts.window = plan_window(start, self.query.minutes, self.query.tz);
         let failing =
@@ -321,10 +321,10 @@ impl Reasons<'_> {
 /// The state of the starts from `start` to the minute before `end`.
 fn cell_state(
     reasons: &mut Reasons<'_>,
-    plan: &Plan,
+    plan: &Windows,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<State, PlanError> {
+) -> Result<State, SearchError> {
     let minute = Duration::minutes(1);
     let lo = start.max(plan.from);
     let hi = (end - minute).min(plan.until);

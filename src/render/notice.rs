@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use crate::decision::Check;
 use crate::facts::Facts;
 use crate::notice::{self, Draft, LABEL};
-use crate::planner::{self, Plan, PlanError, Query, Settings};
+use crate::planner::{self, Query, SearchError, TimeSettings, Windows};
 use crate::policy::PolicySet;
 
 use super::calendar::local;
@@ -24,8 +24,8 @@ pub fn calendar(
     facts: &Facts,
     tz: Tz,
     (start, minutes): (DateTime<Utc>, u32),
-    settings: Settings,
-) -> Result<String, PlanError> {
+    settings: TimeSettings,
+) -> Result<String, SearchError> {
     let query = Query {
         tz,
         minutes,
@@ -59,7 +59,7 @@ pub fn refusal(
     minutes: u32,
     tz: Tz,
     failing: &[Check],
-    plan: &Plan,
+    plan: &Windows,
 ) -> String {
     let mut out = format!(
         "REFUSED: the gate would deny a {minutes}-minute downtime deploy of {target} from {}, \

@@ -6,11 +6,11 @@
 //! asks) and never picks an exit code.
 
 pub mod deploy;
-pub mod deployments;
 mod judged;
-mod progress;
+mod recorder;
 pub mod rollback;
 mod session;
+pub mod shared;
 pub mod target;
 
 use std::io::Write;
@@ -28,7 +28,7 @@ use crate::runbook::signals::{Interruption, Watch};
 use crate::runbook::{Context, PlannedStep, Report, RunbookError, Stop, Unrecorded};
 
 pub use judged::{Judged, Recheck};
-pub use progress::Progress;
+pub use recorder::Recorder;
 pub use session::Session;
 
 #[derive(Debug, thiserror::Error)]
@@ -360,14 +360,14 @@ impl RunReport {
     }
 }
 
-fn outcome_word(outcome: &crate::runbook::Outcome) -> &'static str {
-    use crate::runbook::Outcome;
+fn outcome_word(outcome: &crate::runbook::StepStatus) -> &'static str {
+    use crate::runbook::StepStatus;
     match outcome {
-        Outcome::Ok => "ok",
-        Outcome::Skipped(_) => "skipped",
-        Outcome::Failed(_) => "failed",
-        Outcome::TimedOut(_) => "timed out",
-        Outcome::Interrupted(_) => "interrupted",
+        StepStatus::Ok => "ok",
+        StepStatus::Skipped(_) => "skipped",
+        StepStatus::Failed(_) => "failed",
+        StepStatus::TimedOut(_) => "timed out",
+        StepStatus::Interrupted(_) => "interrupted",
     }
 }
 
@@ -406,7 +406,7 @@ fn execute(
         run,
     } = on;
     let mut report = RunReport::new(kind, ctx);
-    let mut progress = Progress::new(log, kind.command(), &ctx.target, run, out, prompt);
+    let mut progress = Recorder::new(log, kind.command(), &ctx.target, run, out, prompt);
     let result = crate::runbook::run(plan, ctx, &mut progress);
     let mut unrecorded = progress.into_unrecorded();
     report.absorb(plan, &result);

@@ -9,7 +9,7 @@ use crate::runbook::Context;
 use crate::runbook::lock::Lock;
 use crate::runbook::signals::{Interruption, Interrupts, Watch};
 
-use super::deployments::{self, Shared};
+use super::shared::{self, Shared};
 use super::{RolloutError, RunKind, RunReport};
 
 pub struct Session {
@@ -79,7 +79,7 @@ impl Session {
             target: ctx.target.clone(),
             id: super::run_id(),
             log,
-            actor: deployments::run_actor(shared.as_ref()),
+            actor: shared::run_actor(shared.as_ref()),
             shared,
             lock: None,
             _interrupts: None,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::plan::{Action, Maintenance, PlannedStep};
 use super::signals::Interruption;
-pub use super::step::{Observer, Outcome, Push, StepResult, Unrecorded};
+pub use super::step::{Observer, Push, StepResult, StepStatus, Unrecorded};
 pub(crate) use super::step::{StepError, run_one};
 use super::{Context, builtin, verify};
 
@@ -105,47 +105,47 @@ pub fn run(plan: &[PlannedStep], ctx: &Context, observer: &mut dyn Observer) -> 
         let started = Instant::now();
         let mut result = StepResult {
             name: step.name.clone(),
-            outcome: Outcome::Ok,
+            outcome: StepStatus::Ok,
             duration: Duration::ZERO,
             commands: Vec::new(),
             production_sha: None,
             pushed: Vec::new(),
         };
         result.outcome = match &step.skip {
-            Some(reason) => Outcome::Skipped(reason.clone()),
+            Some(reason) => StepStatus::Skipped(reason.clone()),
             None => match execute(step, ctx, started + step.timeout, observer, &mut result) {
-                Ok(()) => Outcome::Ok,
-                Err(StepError::Failed(message)) => Outcome::Failed(message),
-                Err(StepError::TimedOut(message)) => Outcome::TimedOut(message),
-                Err(StepError::Interrupted(signal)) => Outcome::Interrupted(signal),
+                Ok(()) => StepStatus::Ok,
+                Err(StepError::Failed(message)) => StepStatus::Failed(message),
+                Err(StepError::TimedOut(message)) => StepStatus::TimedOut(message),
+                Err(StepError::Interrupted(signal)) => StepStatus::Interrupted(signal),
             },
         };
         result.duration = started.elapsed();
         let recorded = observer.finished(step, &result);
         match (&result.outcome, step.maintenance) {
-            (Outcome::Skipped(_) | Outcome::Failed(_), _) | (_, None) => {}
+            (StepStatus::Skipped(_) | StepStatus::Failed(_), _) | (_, None) => {}
             // Stopped half-way, maintenance may be on: say so rather than guess.
             (_, Some(Maintenance::On)) => report.maintenance_on = true,
-            (Outcome::Ok, Some(Maintenance::Off)) => report.maintenance_on = false,
+            (StepStatus::Ok, Some(Maintenance::Off)) => report.maintenance_on = false,
             (_, Some(Maintenance::Off)) => {}
         }
         if let Some(sha) = &result.production_sha {
             report.production_before = Some(sha.clone());
         }
         let stop = match &result.outcome {
-            Outcome::Failed(message) => Some(Stop::Failed {
+            StepStatus::Failed(message) => Some(Stop::Failed {
                 step: step.name.clone(),
                 message: message.clone(),
             }),
-            Outcome::TimedOut(message) => Some(Stop::TimedOut {
+            StepStatus::TimedOut(message) => Some(Stop::TimedOut {
                 step: step.name.clone(),
                 message: message.clone(),
             }),
-            Outcome::Interrupted(signal) => Some(Stop::Interrupted {
+            StepStatus::Interrupted(signal) => Some(Stop::Interrupted {
                 step: Some(step.name.clone()),
                 signal: *signal,
             }),
-            Outcome::Ok | Outcome::Skipped(_) => {
+            StepStatus::Ok | StepStatus::Skipped(_) => {
                 recorded.err().map(|unrecorded| Stop::Unrecorded {
                     step: step.name.clone(),
                     unrecorded,

@@ -1,4 +1,4 @@
-//! One step's parts that the step kinds share: how a step ended ([`Outcome`],
+//! One step's parts that the step kinds share: how a step ended ([`StepStatus`],
 //! [`StepResult`]), the [`Observer`] that shows and records it, and [`run_one`],
 //! which runs one command of a step within its deadline. The plan's runner
 //! ([`super::execute`]) and the built-in steps ([`super::builtin`],
@@ -14,7 +14,7 @@ use super::signals::Interruption;
 
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StepStatus {
     Ok,
     Skipped(String),
     Failed(String),
@@ -36,7 +36,7 @@ pub struct Push {
 #[derive(Debug, Clone)]
 pub struct StepResult {
     pub name: String,
-    pub outcome: Outcome,
+    pub outcome: StepStatus,
     pub duration: Duration,
     /// The command lines run, as shown.
     pub commands: Vec<String>,

@@ -10,7 +10,6 @@
 pub mod incidents;
 pub mod table;
 
-use crate::net::Network;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -18,8 +17,9 @@ use serde::Serialize;
 
 use crate::audit::{AuditError, AuditLog, Event, Record, RunOutcome, Verdict};
 use crate::config::{Config, TargetConfig};
+use crate::net::Network;
 use crate::render::hint::rollback_command;
-use crate::rollout::deployments;
+use crate::rollout::shared;
 use crate::runbook::Context;
 use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, longest_run};
@@ -135,8 +135,7 @@ pub fn read(
         .filter(|r| r.target == name)
         .collect();
     // The token's login tells gatekeeper's deployments from foreign ones.
-    let shared =
-        deployments::connect_or_warn(network, config, target, true, &mut std::io::stderr());
+    let shared = shared::connect_or_warn(network, config, target, true, &mut std::io::stderr());
     let login = shared.as_ref().and_then(|s| s.actor.github.clone());
 
     // A missing clone gets deploy's hint (the `git clone` to run), not git's.
@@ -270,7 +269,7 @@ impl Status {
 fn foreign(sha: &str, listed: &[Deployment], login: Option<&str>) -> Vec<Foreign> {
     listed
         .iter()
-        .filter(|d| d.sha == sha && !deployments::is_gatekeepers(d, login))
+        .filter(|d| d.sha == sha && !shared::is_gatekeepers(d, login))
         .map(|d| Foreign {
             id: d.id,
             creator: d.creator.clone(),
@@ -291,7 +290,7 @@ fn origin(
 ) -> Option<Origin> {
     let shared = listed
         .iter()
-        .find(|d| d.succeeded() && d.sha == sha && deployments::is_gatekeepers(d, login));
+        .find(|d| d.succeeded() && d.sha == sha && shared::is_gatekeepers(d, login));
     if let Some(d) = shared {
         let payload = d.payload.clone().unwrap_or_default();
         let creator = d.creator.clone().unwrap_or_else(|| "?".to_owned());

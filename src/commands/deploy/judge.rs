@@ -15,7 +15,7 @@ use super::super::collect::{Collected, collect_or_interrupt};
 use super::super::{CommandError, EXIT_FAIL, Outcome, Stdout, stdout_style, summary};
 use super::prepare::Ready;
 
-pub(super) enum Verdict {
+pub(super) enum Decided {
     /// The run ends here with this outcome; its records are written.
     Stop(Outcome),
     /// Allowed: go on to the runbook.
@@ -34,7 +34,7 @@ pub(super) fn decide(
     config: &Config,
     ready: &mut Ready,
     session: &Session,
-) -> Result<Verdict, CommandError> {
+) -> Result<Decided, CommandError> {
     // Recorded facts only reach here with --dry-run: they preview, never deploy.
     let collected = match &args.facts {
         Some(_) => super::super::facts(&ready.gate, args.config.verbose)?,
@@ -50,7 +50,7 @@ pub(super) fn decide(
                     signal,
                     "the facts were collected",
                 );
-                return Ok(Verdict::Stop(summary::print(
+                return Ok(Decided::Stop(summary::print(
                     &mut Stdout,
                     &report,
                     &args.config.config,
@@ -107,8 +107,8 @@ pub(super) fn decide(
             }
             let mut out = super::narration(args.format);
             let _ = write!(out, "\nDeploy of {} {why}.\n", args.target);
-            Ok(Verdict::Stop(EXIT_FAIL))
+            Ok(Decided::Stop(EXIT_FAIL))
         }
-        None => Ok(Verdict::Go(Box::new(Allowed { judgement, verdict }))),
+        None => Ok(Decided::Go(Box::new(Allowed { judgement, verdict }))),
     }
 }

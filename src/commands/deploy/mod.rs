@@ -46,8 +46,8 @@ pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
     let mut auto_rollback = None;
     let result =
         judge::decide(&args, &config, &mut ready, &session).and_then(|verdict| match verdict {
-            judge::Verdict::Stop(outcome) => Ok(outcome),
-            judge::Verdict::Go(allowed) => execute::run(
+            judge::Decided::Stop(outcome) => Ok(outcome),
+            judge::Decided::Go(allowed) => execute::run(
                 &args,
                 &config,
                 &mut ready,

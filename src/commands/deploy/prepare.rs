@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::facts::Request;
 use crate::gate::{self, Gate};
 use crate::net::Network;
-use crate::rollout::{RunKind, Session, deployments};
+use crate::rollout::{RunKind, Session, shared};
 use crate::runbook::signals::{Interruption, Interrupts};
 use crate::runbook::{self, steps};
 
@@ -28,7 +28,7 @@ pub(super) struct Ready {
     pub request: Option<Request>,
     pub would_clone: bool,
     pub required: Required,
-    pub shared: Option<deployments::Shared>,
+    pub shared: Option<shared::Shared>,
     /// The run's one runtime and deadline, shared by the gate, the steps and the guard.
     pub network: Network,
 }
@@ -104,9 +104,7 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     gate.share_network(&network);
     ctx.network = Some(network.clone());
     let mut shared = (!args.dry_run)
-        .then(|| {
-            deployments::connect_or_warn(&network, config, target, true, &mut std::io::stderr())
-        })
+        .then(|| shared::connect_or_warn(&network, config, target, true, &mut std::io::stderr()))
         .flatten();
     if let Some(s) = shared.as_mut() {
         s.actor =

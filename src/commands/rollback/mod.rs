@@ -20,7 +20,7 @@ mod read;
 
 use crate::cli::RollbackArgs;
 use crate::net::Network;
-use crate::rollout::{RunKind, Session, deployments};
+use crate::rollout::{RunKind, Session, shared};
 use crate::runbook::git::is_sha;
 use crate::runbook::{self};
 
@@ -54,7 +54,7 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
     let request = super::chatops::read_request(args.chatops_request.as_deref())?;
     let network = Network::start(config.limits()).map_err(CommandError::Runtime)?;
     ctx.network = Some(network.clone());
-    let mut shared = deployments::connect_or_warn(
+    let mut shared = shared::connect_or_warn(
         &network,
         &config,
         target,

@@ -5,7 +5,7 @@
 
 use crate::cli::RollbackArgs;
 use crate::render;
-use crate::rollout::{Session, deployments, target};
+use crate::rollout::{Session, shared, target};
 use crate::runbook::{Context, RunbookError, integrity};
 
 use super::super::CommandError;
@@ -93,7 +93,7 @@ fn undo_last(
         None => &[],
     };
     let login = session.shared().and_then(|s| s.actor.github.as_deref());
-    let trusted = deployments::trusted(listed, login);
+    let trusted = shared::trusted(listed, login);
     if !listed.is_empty() && login.is_none() {
         eprintln!(
             "warning: the token's GitHub login is unknown, so no deployment of {} on GitHub can be told from another tool's: only the local audit log {} names the run that put production there",

@@ -7,7 +7,7 @@ use crate::audit::Record;
 use crate::cli::RollbackArgs;
 use crate::config::{Config, TargetConfig};
 use crate::net::Network;
-use crate::rollout::{self, Session, deployments, target};
+use crate::rollout::{self, Session, shared, target};
 use crate::runbook::{Context, RunbookError, integrity};
 use crate::sources::{self, deployments::Deployment};
 
@@ -52,7 +52,7 @@ pub(super) fn production(
         let current = current.clone();
         move || {
             let listed = list.then(|| {
-                deployments::Shared::connect(
+                shared::Shared::connect(
                     &network,
                     &config,
                     &target,

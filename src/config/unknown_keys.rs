@@ -79,11 +79,11 @@ fn check_fields(table: &toml::Table, at: &str, known: &[&str], problems: &mut Ve
 }
 
 fn nearest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    crate::keys::nearest(key, known, 1)
+    crate::field_names::nearest(key, known, 1)
 }
 
 fn fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
-    crate::keys::fields::<T>()
+    crate::field_names::fields::<T>()
 }
 
 #[cfg(test)]

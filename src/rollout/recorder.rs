@@ -7,11 +7,11 @@
 use std::io::Write;
 
 use crate::audit::{AuditLog, Event, Record, Step, StepOutcome, StepStarted};
-use crate::runbook::{Observer, Outcome, PlannedStep, StepResult, Unrecorded};
+use crate::runbook::{Observer, PlannedStep, StepResult, StepStatus, Unrecorded};
 
 use super::Prompt;
 
-pub struct Progress<'a> {
+pub struct Recorder<'a> {
     log: &'a AuditLog,
     command: &'a str,
     target: &'a str,
@@ -21,7 +21,7 @@ pub struct Progress<'a> {
     unrecorded: Vec<Unrecorded>,
 }
 
-impl<'a> Progress<'a> {
+impl<'a> Recorder<'a> {
     pub fn new(
         log: &'a AuditLog,
         command: &'a str,
@@ -66,7 +66,7 @@ impl<'a> Progress<'a> {
     }
 }
 
-impl Observer for Progress<'_> {
+impl Observer for Recorder<'_> {
     fn started(
         &mut self,
         index: usize,
@@ -95,19 +95,19 @@ impl Observer for Progress<'_> {
         let secs = result.duration.as_secs_f64();
         let indent = |m: &str| m.replace('\n', "\n        ");
         let (outcome, line) = match &result.outcome {
-            Outcome::Ok => (StepOutcome::Ok, format!("      ✔ ok in {secs:.1}s\n")),
-            Outcome::Skipped(reason) => {
+            StepStatus::Ok => (StepOutcome::Ok, format!("      ✔ ok in {secs:.1}s\n")),
+            StepStatus::Skipped(reason) => {
                 (StepOutcome::Skipped, format!("      – skipped: {reason}\n"))
             }
-            Outcome::Failed(message) => (
+            StepStatus::Failed(message) => (
                 StepOutcome::Failed,
                 format!("      ✘ FAILED after {secs:.1}s: {}\n", indent(message)),
             ),
-            Outcome::TimedOut(message) => (
+            StepStatus::TimedOut(message) => (
                 StepOutcome::TimedOut,
                 format!("      ✘ TIMED OUT after {secs:.1}s: {}\n", indent(message)),
             ),
-            Outcome::Interrupted(signal) => (
+            StepStatus::Interrupted(signal) => (
                 StepOutcome::Interrupted,
                 format!(
                     "      ✘ INTERRUPTED by {} after {secs:.1}s: its process group was stopped\n",
@@ -118,9 +118,9 @@ impl Observer for Progress<'_> {
         self.say(&line);
         let message = match &result.outcome {
             // The first line says what failed; the program's output stays out of the log.
-            Outcome::Failed(m) | Outcome::TimedOut(m) => m.lines().next().map(str::to_owned),
-            Outcome::Interrupted(signal) => Some(format!("interrupted by {}", signal.name())),
-            Outcome::Ok | Outcome::Skipped(_) => None,
+            StepStatus::Failed(m) | StepStatus::TimedOut(m) => m.lines().next().map(str::to_owned),
+            StepStatus::Interrupted(signal) => Some(format!("interrupted by {}", signal.name())),
+            StepStatus::Ok | StepStatus::Skipped(_) => None,
         };
         self.record(Event::Step(Step {
             step: result.name.clone(),
