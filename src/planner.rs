@@ -802,6 +802,41 @@ fn ceil_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// How far off the next allowed start is, when only time-dependent checks fail and
+/// the window search finds one: the start `gatekeeper window` would print first.
+pub fn opens_in(
+    policies: &mut PolicySet,
+    facts: &Facts,
+    decision: &Decision,
+) -> Option<std::time::Duration> {
+    let timed = [TEACHING, NOTICE, FREEZE];
+    let mut failing = decision.failing().peekable();
+    failing.peek()?;
+    if !failing.all(|c| timed.contains(&c.id.as_str())) {
+        return None;
+    }
+    let tz = crate::config::zone(&facts.timezone).ok()?;
+    let settings = read_settings(policies).ok()?;
+    let query = Query {
+        tz,
+        minutes: facts.window.minutes,
+        days: 14,
+        settings,
+    };
+    let plan = search(policies, facts, &query).ok()?;
+    let spans = if plan.downtime {
+        &plan.notice_allowed
+    } else {
+        &plan.outside_teaching
+    };
+    let next = spans
+        .iter()
+        .find(|s| s.last >= facts.now)?
+        .first
+        .max(facts.now);
+    (next - facts.now).to_std().ok().filter(|d| !d.is_zero())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use crate::decision::Decision;
+
 /// How long to wait, how often to look, how long an allow must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pacing {
@@ -121,6 +123,32 @@ pub fn show(d: Duration) -> String {
         (h, m, 0) => format!("{h}h{m}m"),
         (h, m, s) => format!("{h}h{m}m{s}s"),
     }
+}
+
+/// One decision's line: when, the verdict, what fails, and what happens next.
+pub fn line(decision: &Decision, next: Next, held: Option<Duration>, pacing: Pacing) -> String {
+    let at = &decision.evaluated_at;
+    let verdict = if decision.allow {
+        "allow".to_owned()
+    } else {
+        let failing: Vec<&str> = decision.failing().map(|c| c.id.as_str()).collect();
+        format!("deny ({})", failing.join(", "))
+    };
+    let then = match next {
+        Next::Go if pacing.steady.is_zero() => "going on".to_owned(),
+        Next::Go => format!("allowed for {}: going on", show(pacing.steady)),
+        Next::GiveUp => format!("gave up after {} (--timeout)", show(pacing.timeout)),
+        Next::Sleep(d) => match held {
+            Some(h) if decision.allow => format!(
+                "allowed for {} of {} (--steady); deciding again in {}",
+                show(h),
+                show(pacing.steady),
+                show(d)
+            ),
+            _ => format!("deciding again in {}", show(d)),
+        },
+    };
+    format!("gatekeeper: {at} {} {verdict}; {then}", decision.target)
 }
 
 #[cfg(test)]

@@ -3,16 +3,15 @@
 //! Both happen before anything is taken: a Ctrl-C while waiting ends the command
 //! with nothing locked, changed or recorded as a run.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::decision::Decision;
-use crate::facts::Facts;
 use crate::gate::Gate;
-use crate::planner::{self, Query};
-use crate::policy::PolicySet;
-use crate::runbook::lock;
+use crate::planner;
 use crate::runbook::signals::{Interruption, Watch};
-use crate::wait::{Next, Pacer, Pacing, show};
+use crate::wait::{Next, Pacer, Pacing, line, show};
+
+pub(crate) use crate::rollout::lock_wait::for_lock;
 
 use super::CommandError;
 use super::collect::{Collected, collect_or_interrupt};
@@ -46,7 +45,7 @@ pub(crate) fn until_allowed(
         let opens_in = if decision.allow {
             None
         } else {
-            opens_in(gate.policies_mut(), &judgement.facts, &decision)
+            planner::opens_in(gate.policies_mut(), &judgement.facts, &decision)
         };
         let elapsed = began.elapsed();
         let next = pacer.next(elapsed, decision.allow, opens_in);
@@ -55,7 +54,7 @@ pub(crate) fn until_allowed(
             Next::Go => return Ok(Waited::Go),
             Next::GiveUp => return Ok(Waited::TimedOut(Box::new(decision))),
             Next::Sleep(d) => {
-                if let Some(signal) = sleep(d, watch) {
+                if let Some(signal) = watch.sleep(d) {
                     return Ok(interrupted(signal));
                 }
             }
@@ -69,134 +68,6 @@ fn interrupted(signal: Interruption) -> Waited {
         signal.name()
     );
     Waited::Interrupted(signal)
-}
-
-/// One decision's line: when, the verdict, what fails, and what happens next.
-fn line(decision: &Decision, next: Next, held: Option<Duration>, pacing: Pacing) -> String {
-    let at = &decision.evaluated_at;
-    let verdict = if decision.allow {
-        "allow".to_owned()
-    } else {
-        let failing: Vec<&str> = decision.failing().map(|c| c.id.as_str()).collect();
-        format!("deny ({})", failing.join(", "))
-    };
-    let then = match next {
-        Next::Go if pacing.steady.is_zero() => "going on".to_owned(),
-        Next::Go => format!("allowed for {}: going on", show(pacing.steady)),
-        Next::GiveUp => format!("gave up after {} (--timeout)", show(pacing.timeout)),
-        Next::Sleep(d) => match held {
-            Some(h) if decision.allow => format!(
-                "allowed for {} of {} (--steady); deciding again in {}",
-                show(h),
-                show(pacing.steady),
-                show(d)
-            ),
-            _ => format!("deciding again in {}", show(d)),
-        },
-    };
-    format!("gatekeeper: {at} {} {verdict}; {then}", decision.target)
-}
-
-/// How far off the next allowed start is, when only time-dependent checks fail and
-/// the window search finds one: the start `gatekeeper window` would print first.
-fn opens_in(policies: &mut PolicySet, facts: &Facts, decision: &Decision) -> Option<Duration> {
-    let timed = [planner::TEACHING, planner::NOTICE, planner::FREEZE];
-    let mut failing = decision.failing().peekable();
-    failing.peek()?;
-    if !failing.all(|c| timed.contains(&c.id.as_str())) {
-        return None;
-    }
-    let tz = crate::config::zone(&facts.timezone).ok()?;
-    let settings = planner::read_settings(policies).ok()?;
-    let query = Query {
-        tz,
-        minutes: facts.window.minutes,
-        days: 14,
-        settings,
-    };
-    let plan = planner::search(policies, facts, &query).ok()?;
-    let spans = if plan.downtime {
-        &plan.notice_allowed
-    } else {
-        &plan.outside_teaching
-    };
-    let next = spans
-        .iter()
-        .find(|s| s.last >= facts.now)?
-        .first
-        .max(facts.now);
-    (next - facts.now).to_std().ok().filter(|d| !d.is_zero())
-}
-
-/// Sleeps `d`, or until a signal: the signal.
-fn sleep(d: Duration, watch: &Watch) -> Option<Interruption> {
-    let until = Instant::now() + d;
-    loop {
-        if let Some(signal) = watch.received() {
-            return Some(signal);
-        }
-        let now = Instant::now();
-        if now >= until {
-            return None;
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(100)));
-    }
-}
-
-/// Waits up to `max` for a lock another run holds (its holder named once, and
-/// again when it changes), looking every `interval`; the lock itself is taken by
-/// the run. A signal ends the wait: the signal.
-pub(crate) fn for_lock(
-    ctx: &crate::runbook::Context,
-    max: Duration,
-    interval: Duration,
-    watch: &Watch,
-) -> Option<Interruption> {
-    let place = lock::place(
-        &ctx.programs.git,
-        &ctx.app_dir(),
-        &ctx.config.deploy_remote,
-        &ctx.target,
-        &ctx.children,
-    );
-    let began = Instant::now();
-    let mut named: Option<String> = None;
-    let mut timed_out = false;
-    // A lock that cannot be read is left to the taking, which says why.
-    while let Ok(Some(sha)) = place.current() {
-        let holder = place.holder(&sha).map_or_else(
-            |e| format!("a holder that cannot be read ({e})"),
-            |h| h.to_string(),
-        );
-        if named.as_deref() != Some(holder.as_str()) {
-            eprintln!(
-                "gatekeeper: {} is locked by {holder}; waiting up to {} for it (--wait-for-lock)",
-                ctx.target,
-                show(max)
-            );
-            named = Some(holder);
-        }
-        let elapsed = began.elapsed();
-        if elapsed >= max {
-            eprintln!(
-                "gatekeeper: still locked after {} (--wait-for-lock)",
-                show(max)
-            );
-            timed_out = true;
-            break;
-        }
-        if let Some(signal) = sleep(interval.min(max - elapsed), watch) {
-            eprintln!(
-                "gatekeeper: interrupted by {} while waiting for the lock: nothing was taken or changed",
-                signal.name()
-            );
-            return Some(signal);
-        }
-    }
-    if named.is_some() && !timed_out {
-        eprintln!("gatekeeper: the lock of {} was released", ctx.target);
-    }
-    None
 }
 
 /// What `deploy` does after its wait for the gate.

@@ -17,6 +17,7 @@ pub mod policy;
 pub(crate) mod source_failures;
 pub mod summary;
 mod table;
+pub mod windows;
 
 use crate::cli::Format;
 use crate::decision::Decision;

@@ -55,6 +55,34 @@ pub fn fold(decision: &Decision) -> (Vec<String>, Vec<Failure>) {
     (details, failures)
 }
 
+/// One line per distinct source failure in the facts (one cause met at many URLs
+/// is one), with the repos it touched: "SOURCE (REPOS) could not be read: WHY".
+pub fn unread(errors: &[crate::facts::SourceError]) -> Vec<String> {
+    let mut distinct: Vec<(&str, String, Vec<String>)> = Vec::new();
+    for e in errors {
+        let message = without_urls(&e.message);
+        let repo = e.repo.clone();
+        match distinct
+            .iter_mut()
+            .find(|(s, m, _)| *s == e.source && *m == message)
+        {
+            Some((_, _, repos)) => repos.extend(repo),
+            None => distinct.push((&e.source, message, repo.into_iter().collect())),
+        }
+    }
+    distinct
+        .into_iter()
+        .map(|(source, message, repos)| {
+            let about = if repos.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", repos.join(", "))
+            };
+            format!("{source}{about} could not be read: {message}")
+        })
+        .collect()
+}
+
 /// The lines under the table: one per distinct failure.
 pub fn lines(failures: &[Failure]) -> String {
     failures

@@ -7,6 +7,7 @@
 
 pub mod deploy;
 mod judged;
+pub mod lock_wait;
 mod recorder;
 pub mod rollback;
 mod session;

@@ -77,6 +77,21 @@ impl Watch {
     }
 
     /// The first interrupting signal, once one arrived.
+    /// Sleeps `d`, or until a signal arrives: the signal.
+    pub fn sleep(&self, d: std::time::Duration) -> Option<Interruption> {
+        let until = std::time::Instant::now() + d;
+        loop {
+            if let Some(signal) = self.received() {
+                return Some(signal);
+            }
+            let now = std::time::Instant::now();
+            if now >= until {
+                return None;
+            }
+            std::thread::sleep((until - now).min(std::time::Duration::from_millis(100)));
+        }
+    }
+
     pub fn received(&self) -> Option<Interruption> {
         Interruption::from_raw(self.0.first.load(Ordering::SeqCst))
     }

@@ -2,6 +2,8 @@
 //! the terminal: `--output`/`--report` files, the GitHub step summary and outputs,
 //! and on exit 2 a JUnit report that says why no decision was made.
 
+mod undecided;
+
 use std::path::Path;
 
 use crate::audit::AuditError;
@@ -11,12 +13,11 @@ use crate::render::{self, TableStyle};
 
 use super::record::audit_log;
 use super::{
-    CommandError, error_text, facts, gate_request, note_unneeded_overrides, print, stdout_style,
-    write_file,
+    CommandError, facts, gate_request, note_unneeded_overrides, print, stdout_style, write_file,
 };
 
 pub fn run(args: CheckArgs) -> Result<super::Outcome, CommandError> {
-    decide(&args).inspect_err(|err| report_undecided(&args, err))
+    decide(&args).inspect_err(|err| undecided::report(&args, err))
 }
 
 fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
@@ -117,86 +118,10 @@ fn decide(args: &CheckArgs) -> Result<super::Outcome, CommandError> {
     Ok(super::Outcome::of(decision.allow))
 }
 
-/// On exit 2, every JUnit output asked for still gets a report: one `<error>` saying
-/// why no decision was made, so that CI shows the cause rather than a missing file;
-/// `--format github` gets an error annotation saying the same.
-fn report_undecided(args: &CheckArgs, err: &CommandError) {
-    // Error text may quote a server or a file: escaped like any text from a source.
-    let reason = render::sanitize(&error_text(err));
-    // A workflow reading `allow` must never find it missing, or left from a pass.
-    append_github_file(
-        "GITHUB_OUTPUT",
-        "allow=false\nundecided=true\n",
-        "allow=false after no decision",
-    );
-    // The audit log of the config, when one can be read, is never removed or replaced.
-    let audit = crate::config::Config::load_optional(&args.config.config)
-        .ok()
-        .flatten()
-        .map(|c| audit_log(&c).path().to_owned());
-    let not_audit = |p: &&Path| {
-        audit
-            .as_deref()
-            .is_none_or(|a| !crate::files::is_audit_log(p, a))
-    };
-    // A report of another format from an earlier run must not stand as this one's.
-    let stale = args
-        .reports
-        .iter()
-        .filter(|r| r.format != Format::Junit)
-        .map(|r| r.path.as_path())
-        .chain(
-            args.output
-                .as_deref()
-                .filter(|_| args.format != Format::Junit),
-        )
-        // A signed decision left from an earlier run must not pass for this one's.
-        .chain(args.attest.attest_out.as_deref());
-    // Only regular files this command wrote before: never a device (`/dev/stdout`,
-    // `/dev/full`), a link or a directory that happens to be named.
-    let regular = |p: &&Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());
-    for path in stale.filter(regular).filter(not_audit) {
-        if let Err(e) = std::fs::remove_file(path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            eprintln!(
-                "gatekeeper: warning: cannot remove {} left from an earlier run: {e}",
-                path.display()
-            );
-        }
-    }
-    if args.format == Format::Github && args.output.is_none() {
-        super::print_commands(&render::github::undecided(&args.target, &reason));
-    }
-    let Ok(xml) = render::junit::undecided(&args.target, &reason) else {
-        return;
-    };
-    let mut files: Vec<&Path> = args
-        .reports
-        .iter()
-        .filter(|r| r.format == Format::Junit)
-        .map(|r| r.path.as_path())
-        .collect();
-    if args.format == Format::Junit {
-        match &args.output {
-            Some(path) => files.push(path),
-            None => print(&xml),
-        }
-    }
-    for path in files {
-        if let Err(e) = write_file(path, &xml, audit.as_deref()) {
-            eprintln!(
-                "gatekeeper: warning: cannot write the JUnit report of the failure: {}",
-                error_text(&e)
-            );
-        }
-    }
-}
-
 /// In GitHub Actions, appends `text` to the file the variable `var` names (the job
 /// summary, the step outputs). A file that cannot be written is worth a warning,
 /// never a different exit code.
-fn append_github_file(var: &str, text: &str, what: &str) {
+pub(super) fn append_github_file(var: &str, text: &str, what: &str) {
     use std::io::Write;
     let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) else {
         return;
