@@ -25,14 +25,11 @@ mod unlock;
 mod wait;
 mod window;
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::Config;
-use crate::facts::Facts;
-use crate::gate::{self, GateError};
-use crate::sources;
+use crate::gate;
 
 pub use outcome::{
     CommandError, EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, Outcome, error_text, exit_code,
@@ -40,6 +37,7 @@ pub use outcome::{
 pub(crate) use output::{
     Stdout, print, print_as, print_commands, stdout_style, take_stdout_error, write_file,
 };
+pub(crate) use progress::{facts, observed};
 
 pub fn run(cli: Cli) -> Result<Outcome, CommandError> {
     let outcome = dispatch(cli)?;
@@ -109,29 +107,6 @@ pub(crate) fn gate_request<'a>(
         by: None,
         no_config,
         verbose: config.verbose,
-    }
-}
-
-/// The facts the gate collects (or loads), with a spinner per source on a
-/// terminal, or with `--verbose` a line per request on stderr instead.
-pub(crate) fn facts(gate: &gate::Gate, verbose: bool) -> Result<Facts, CommandError> {
-    observed(gate.is_live(), verbose, |progress| gate.facts(progress))
-}
-
-/// Runs a collection with the progress a terminal shows when it is live.
-pub(crate) fn observed(
-    live: bool,
-    verbose: bool,
-    collect: impl FnOnce(&dyn sources::Progress) -> Result<Facts, GateError>,
-) -> Result<Facts, CommandError> {
-    if live && std::io::stderr().is_terminal() && !verbose {
-        let spinners = progress::Spinners::new();
-        let facts = collect(&spinners);
-        // The finished spinner lines stay; what follows starts on a line of its own.
-        eprintln!();
-        Ok(facts?)
-    } else {
-        Ok(collect(&sources::Silent)?)
     }
 }
 

@@ -7,7 +7,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::sources::Progress;
+use std::io::IsTerminal;
+
+use crate::facts::Facts;
+use crate::gate::{Gate, GateError};
+use crate::sources::{self, Progress};
+
+use super::CommandError;
 
 pub struct Spinners {
     multi: MultiProgress,
@@ -47,5 +53,28 @@ impl Progress for Spinners {
             }
             bar.finish_with_message(format!("{what} in {took:.1} s"));
         }
+    }
+}
+
+/// The facts the gate collects (or loads), with a spinner per source on a
+/// terminal, or with `--verbose` a line per request on stderr instead.
+pub(crate) fn facts(gate: &Gate, verbose: bool) -> Result<Facts, CommandError> {
+    observed(gate.is_live(), verbose, |progress| gate.facts(progress))
+}
+
+/// Runs a collection with the progress a terminal shows when it is live.
+pub(crate) fn observed(
+    live: bool,
+    verbose: bool,
+    collect: impl FnOnce(&dyn sources::Progress) -> Result<Facts, GateError>,
+) -> Result<Facts, CommandError> {
+    if live && std::io::stderr().is_terminal() && !verbose {
+        let spinners = Spinners::new();
+        let facts = collect(&spinners);
+        // The finished spinner lines stay; what follows starts on a line of its own.
+        eprintln!();
+        Ok(facts?)
+    } else {
+        Ok(collect(&sources::Silent)?)
     }
 }

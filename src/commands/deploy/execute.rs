@@ -4,14 +4,11 @@
 
 use std::io::Write;
 
-use crate::audit::{self, AuditLog};
 use crate::cli::DeployArgs;
 use crate::config::Config;
-use crate::gate::Gate;
-use crate::rollout::{self, Judged, Recheck, Session};
-use crate::runbook::{self, signals::Watch};
+use crate::rollout::{self, Judged, Session};
+use crate::runbook;
 
-use super::super::collect::{Collected, collect_or_interrupt};
 use super::super::guard::AutoRollback;
 use super::super::record::{TerminalPrompt, print_plan};
 use super::super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, summary};
@@ -69,7 +66,7 @@ pub(super) fn run(
     };
     let (log, verbose, watch) = (session.log(), args.config.verbose, &ctx.children.watch);
     let gate = &mut ready.gate;
-    let mut recheck = || recheck(gate, verbose, watch, log, &judged);
+    let mut recheck = || super::judge::recheck(gate, verbose, watch, log, &judged);
     let mut report = rollout::deploy::run(
         rollout::deploy::Deploy {
             ctx,
@@ -110,34 +107,6 @@ pub(super) fn run(
     }
     session.share(&report, Some(&verdict));
     Ok(guarded.unwrap_or(printed))
-}
-
-/// After a person's yes: the facts collected and judged again, recorded, and held
-/// to the allow the person saw.
-fn recheck(
-    gate: &mut Gate,
-    verbose: bool,
-    watch: &Watch,
-    log: &AuditLog,
-    judged: &Judged,
-) -> Result<audit::Gate, Recheck> {
-    let facts = match collect_or_interrupt(gate.collector(), verbose, watch) {
-        Collected::Facts(collected) => match *collected {
-            Ok(facts) => facts,
-            Err(e) => return Err(Recheck::Collect(e.to_string())),
-        },
-        Collected::Interrupted(signal) => return Err(Recheck::Interrupted(signal.name())),
-    };
-    let again = gate
-        .decide(facts)
-        .map_err(|e| Recheck::Decide(e.to_string()))?;
-    super::super::record::append_or_warn(log, &again.record("deploy"));
-    judged.still(&again.decision, &again.facts)?;
-    eprintln!(
-        "Decided again at {}: still allow on the same release heads and production SHA.",
-        again.decision.evaluated_at
-    );
-    Ok(again.gate)
 }
 
 /// The end of a dry run, after the plan: on live facts the read-only preflight runs

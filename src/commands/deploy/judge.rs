@@ -4,12 +4,13 @@
 
 use std::io::Write;
 
-use crate::audit;
+use crate::audit::{self, AuditLog};
 use crate::cli::DeployArgs;
 use crate::config::Config;
-use crate::gate::Judgement;
+use crate::gate::{Gate, Judgement};
 use crate::render;
-use crate::rollout::{self, Session};
+use crate::rollout::{self, Judged, Recheck, Session};
+use crate::runbook::signals::Watch;
 
 use super::super::collect::{Collected, collect_or_interrupt};
 use super::super::{CommandError, EXIT_FAIL, Outcome, Stdout, stdout_style, summary};
@@ -111,4 +112,32 @@ pub(super) fn decide(
         }
         None => Ok(Decided::Go(Box::new(Allowed { judgement, verdict }))),
     }
+}
+
+/// After a person's yes: the facts collected and judged again, recorded, and held
+/// to the allow the person saw.
+pub(super) fn recheck(
+    gate: &mut Gate,
+    verbose: bool,
+    watch: &Watch,
+    log: &AuditLog,
+    judged: &Judged,
+) -> Result<audit::Gate, Recheck> {
+    let facts = match collect_or_interrupt(gate.collector(), verbose, watch) {
+        Collected::Facts(collected) => match *collected {
+            Ok(facts) => facts,
+            Err(e) => return Err(Recheck::Collect(e.to_string())),
+        },
+        Collected::Interrupted(signal) => return Err(Recheck::Interrupted(signal.name())),
+    };
+    let again = gate
+        .decide(facts)
+        .map_err(|e| Recheck::Decide(e.to_string()))?;
+    super::super::record::append_or_warn(log, &again.record("deploy"));
+    judged.still(&again.decision, &again.facts)?;
+    eprintln!(
+        "Decided again at {}: still allow on the same release heads and production SHA.",
+        again.decision.evaluated_at
+    );
+    Ok(again.gate)
 }

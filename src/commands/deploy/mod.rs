@@ -18,12 +18,13 @@ mod prepare;
 use std::io::Write;
 
 use crate::cli::{DeployArgs, Format};
+use crate::gate;
 
 use super::wait::Before;
 use super::{CommandError, EXIT_FAIL, Outcome, Stdout};
 
 pub fn run(args: DeployArgs) -> Result<Outcome, CommandError> {
-    prepare::refuse_rehearsals(&args)?;
+    refuse_rehearsals(&args)?;
     let config = super::load_config(&args.config.config)?;
     let Some(mut ready) = prepare::prepare(&args, &config)? else {
         // The signed decision the target requires was refused: nothing changed.
@@ -81,5 +82,41 @@ fn narration(format: Format) -> Box<dyn Write> {
         Box::new(Stdout)
     } else {
         Box::new(std::io::stderr())
+    }
+}
+
+/// A deploy is decided on live facts at the real clock; recorded facts and `--at`
+/// rehearse, they never deploy.
+fn refuse_rehearsals(args: &DeployArgs) -> Result<(), CommandError> {
+    if args.facts.is_some() && !args.dry_run {
+        return Err(CommandError::Usage(
+            "deploy refuses --facts: a deploy is decided on live facts only; preview the plan with `gatekeeper deploy TARGET --dry-run --facts FILE`, or rehearse the decision with `gatekeeper check TARGET --facts FILE`".to_owned(),
+        ));
+    }
+    if args.at.is_some() {
+        return Err(CommandError::Usage(
+            "deploy refuses --at: a deploy is decided on the real clock only; rehearse with `gatekeeper check TARGET --at TIME`".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// What the command line asks the gate: a window starting now, at the real clock.
+pub(super) fn gate_request(args: &DeployArgs) -> gate::Request<'_> {
+    gate::Request {
+        target: &args.target,
+        config: &args.config.config,
+        policies: args.config.policies.as_deref(),
+        facts_file: args.facts.as_deref(),
+        planned: gate::Planned {
+            minutes: args.minutes,
+            downtime: args.downtime,
+            ..gate::Planned::default()
+        },
+        overrides: &args.overrides,
+        reason: args.reason.as_deref(),
+        by: args.by.as_deref(),
+        no_config: false,
+        verbose: args.config.verbose,
     }
 }

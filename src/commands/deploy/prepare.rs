@@ -33,22 +33,6 @@ pub(super) struct Ready {
     pub network: Network,
 }
 
-/// A deploy is decided on live facts at the real clock; recorded facts and `--at`
-/// rehearse, they never deploy.
-pub(super) fn refuse_rehearsals(args: &DeployArgs) -> Result<(), CommandError> {
-    if args.facts.is_some() && !args.dry_run {
-        return Err(CommandError::Usage(
-            "deploy refuses --facts: a deploy is decided on live facts only; preview the plan with `gatekeeper deploy TARGET --dry-run --facts FILE`, or rehearse the decision with `gatekeeper check TARGET --facts FILE`".to_owned(),
-        ));
-    }
-    if args.at.is_some() {
-        return Err(CommandError::Usage(
-            "deploy refuses --at: a deploy is decided on the real clock only; rehearse with `gatekeeper check TARGET --at TIME`".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
 /// The deploy's inputs, each checked; `None` when the signed decision the target
 /// requires is refused (exit 1, nothing changed).
 pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready>, CommandError> {
@@ -63,7 +47,7 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     runbook::plan::require_attended(&steps, &ctx, attended)?;
     // Policies and overrides before the lock and the sources: a mistake stops here.
     // A deploy is decided at the real clock, its window starting now.
-    let mut gate = Gate::with_config(Some(config.clone()), &gate_request(args))?;
+    let mut gate = Gate::with_config(Some(config.clone()), &super::gate_request(args))?;
     // The signing key before any source is asked: a bad key is found first.
     let signer = attest::signer(&args.attest)?;
     // Asked for in a comment: the request enters the facts and stamps the records.
@@ -125,25 +109,6 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
         shared,
         network,
     }))
-}
-
-fn gate_request(args: &DeployArgs) -> gate::Request<'_> {
-    gate::Request {
-        target: &args.target,
-        config: &args.config.config,
-        policies: args.config.policies.as_deref(),
-        facts_file: args.facts.as_deref(),
-        planned: gate::Planned {
-            minutes: args.minutes,
-            downtime: args.downtime,
-            ..gate::Planned::default()
-        },
-        overrides: &args.overrides,
-        reason: args.reason.as_deref(),
-        by: args.by.as_deref(),
-        no_config: false,
-        verbose: args.config.verbose,
-    }
 }
 
 /// The run's session: a dry run takes nothing; a real one takes the lock, after
