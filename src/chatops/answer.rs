@@ -30,7 +30,7 @@ use crate::sources::github::chatops::{IssueComment, Reaction};
 use super::command::{Command, FORMS};
 use super::event::Event;
 use super::reply::{self, Pending, Refusal, Reply, judge, marker, pending_of, short};
-use super::{self as rules, Place};
+use super::{self as rules, Thread};
 
 /// Why a comment could not be answered (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +124,7 @@ pub fn answer(
         } else {
             None
         };
-        let place = pull.as_ref().map_or(Place::Issue, Place::Pull);
+        let place = pull.as_ref().map_or(Thread::Issue, Thread::Pull);
         if let Err(why) = rules::scope(target, &event.repo, event.number, place) {
             answer.refuse(&format!("@{}: {why}", event.comment.login))?;
             return Ok(false);

@@ -22,7 +22,7 @@ pub const VIA: &str = "chatops";
 
 /// Where a comment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place<'a> {
+pub enum Thread<'a> {
     /// A pull request, with its branches.
     Pull(&'a PullBranches),
     /// An issue (not a pull request).
@@ -37,7 +37,7 @@ pub fn scope(
     target: &TargetConfig,
     repo: &str,
     number: u64,
-    place: Place<'_>,
+    place: Thread<'_>,
 ) -> Result<(), String> {
     let configured = target
         .chatops_issue
@@ -53,7 +53,7 @@ pub fn scope(
         .repos
         .iter()
         .any(|r| r.github.eq_ignore_ascii_case(repo));
-    if let Place::Pull(pull) = place {
+    if let Thread::Pull(pull) = place {
         let same = |r: &Option<String>| r.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo));
         if ours
             && pull.state == "open"
@@ -224,8 +224,8 @@ jenkins_job = "apangea-rc"
     fn only_the_release_pull_request_or_the_configured_issue_is_in_scope() {
         let t = target();
         let release = pull(Some("o/apangea"), "rc", "master");
-        assert!(scope(&t, "o/apangea", 412, Place::Pull(&release)).is_ok());
-        assert!(scope(&t, "o/apangea", 500, Place::Issue).is_ok());
+        assert!(scope(&t, "o/apangea", 412, Thread::Pull(&release)).is_ok());
+        assert!(scope(&t, "o/apangea", 500, Thread::Issue).is_ok());
         // Into another base, from a fork, from another branch, another issue.
         for other in [
             pull(Some("o/apangea"), "rc", "develop"),
@@ -233,15 +233,15 @@ jenkins_job = "apangea-rc"
             pull(None, "rc", "master"),
             pull(Some("o/apangea"), "feature", "master"),
         ] {
-            let why = scope(&t, "o/apangea", 413, Place::Pull(&other)).unwrap_err();
+            let why = scope(&t, "o/apangea", 413, Thread::Pull(&other)).unwrap_err();
             assert!(
                 why.contains("from `rc` into `master` of o/apangea"),
                 "{why}"
             );
             assert!(why.contains("or on o/apangea#500"), "{why}");
         }
-        assert!(scope(&t, "o/apangea", 7, Place::Issue).is_err());
-        assert!(scope(&t, "o/other", 412, Place::Pull(&release)).is_err());
+        assert!(scope(&t, "o/apangea", 7, Thread::Issue).is_err());
+        assert!(scope(&t, "o/other", 412, Thread::Pull(&release)).is_err());
     }
 
     fn perm(role: Option<&str>, base: Option<&str>) -> Permission {
