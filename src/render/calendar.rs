@@ -34,7 +34,7 @@ pub struct Calendar {
     pub digest: Option<String>,
     pub notice_lead_hours: i64,
     pub days: Vec<Day>,
-    pub runs: Vec<Run>,
+    pub runs: Vec<Stretch>,
     /// Checks that fail in the decision over the facts and do not depend on the
     /// start time: they deny every start, and the cells do not show them.
     pub always_failing: Vec<(String, String)>,
@@ -105,7 +105,7 @@ pub enum Kind {
 
 /// A run of allowed starts, with when its notice must be sent.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub struct Stretch {
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub open_end: bool,
@@ -194,10 +194,10 @@ pub fn build(
         })
         .map(|c| (c.id.clone(), c.detail.clone()))
         .collect();
-    let runs: Vec<Run> = plan
+    let runs: Vec<Stretch> = plan
         .notice_allowed
         .iter()
-        .map(|s| Run {
+        .map(|s| Stretch {
             first: s.first,
             last: s.last,
             open_end: s.open_end,
