@@ -135,7 +135,7 @@ pub struct Sample {
 
 /// How the watch ended.
 #[derive(Debug, Clone)]
-pub enum Ended {
+pub enum WatchEnd {
     Passed,
     Failed(Vec<String>),
     Interrupted(Interruption),
@@ -146,7 +146,7 @@ pub enum Ended {
 pub struct Report {
     pub baseline: Figures,
     pub samples: Vec<Sample>,
-    pub ended: Ended,
+    pub ended: WatchEnd,
 }
 
 impl Report {
@@ -188,12 +188,12 @@ pub fn watch(
     let mut report = Report {
         baseline,
         samples: Vec::new(),
-        ended: Ended::Passed,
+        ended: WatchEnd::Passed,
     };
     let since = format!("{} seconds", plan.interval.as_secs());
     for minute in 1..=plan.minutes {
         if let Some(signal) = wait(plan.interval, signals) {
-            report.ended = Ended::Interrupted(signal);
+            report.ended = WatchEnd::Interrupted(signal);
             return report;
         }
         let sample = match plan.read(nr, &since) {
@@ -226,11 +226,11 @@ pub fn watch(
                 if reasons.is_empty() {
                     reasons.push("no evidence that the deploy is healthy".to_owned());
                 }
-                report.ended = Ended::Failed(with_errors(reasons, &report.samples));
+                report.ended = WatchEnd::Failed(with_errors(reasons, &report.samples));
                 return report;
             }
             Err(e) => {
-                report.ended = Ended::Failed(vec![format!("the guard could not judge: {e}")]);
+                report.ended = WatchEnd::Failed(vec![format!("the guard could not judge: {e}")]);
                 return report;
             }
         }
