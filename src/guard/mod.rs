@@ -143,13 +143,13 @@ pub enum WatchEnd {
 
 /// What the guard saw and how it ended.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct Watched {
     pub baseline: Figures,
     pub samples: Vec<Sample>,
     pub ended: WatchEnd,
 }
 
-impl Report {
+impl Watched {
     /// The figures as the audit record keeps them.
     pub fn samples_json(&self) -> Vec<Value> {
         self.samples.iter().map(sample_json).collect()
@@ -184,8 +184,8 @@ pub fn watch(
     policies: &mut PolicySet,
     out: &mut dyn Write,
     signals: &Watch,
-) -> Report {
-    let mut report = Report {
+) -> Watched {
+    let mut report = Watched {
         baseline,
         samples: Vec::new(),
         ended: WatchEnd::Passed,
