@@ -4,7 +4,7 @@
 //!
 //! Two steps, raw to validated, then judged:
 //!
-//! 1. [`Gate::resolve`] turns a [`Request`] (the command line, or any caller's
+//! 1. [`Gate::resolve`] turns a [`Case`] (the command line, or any caller's
 //!    equivalent) into resolved inputs, once: the config (required, or optional on
 //!    recorded facts), the policies and their validated settings, the planned
 //!    window and the clock ([`Planned`]), and the break-glass overrides (checked
@@ -75,7 +75,7 @@ impl Planned {
 
 /// What a caller asks the gate to decide on.
 #[derive(Debug, Clone)]
-pub struct Request<'a> {
+pub struct Case<'a> {
     /// The target, as named under `[targets.NAME]`.
     pub target: &'a str,
     /// The config file (`--config`).
@@ -154,7 +154,7 @@ impl Gate {
     /// optional (validated when it exists) on a recorded document; the policies'
     /// settings are validated; every override must be allowed by them and carry a
     /// reason. Nothing is collected yet.
-    pub fn resolve(request: &Request<'_>) -> Result<Self, GateError> {
+    pub fn resolve(request: &Case<'_>) -> Result<Self, GateError> {
         let config = match request.facts_file {
             Some(_) if request.no_config => None,
             Some(_) => Config::load_optional(request.config)?,
@@ -168,7 +168,7 @@ impl Gate {
 
     /// [`resolve`](Self::resolve) with a config the caller loaded already (a
     /// deploy needs it before the gate, for its runbook).
-    pub fn with_config(config: Option<Config>, request: &Request<'_>) -> Result<Self, GateError> {
+    pub fn with_config(config: Option<Config>, request: &Case<'_>) -> Result<Self, GateError> {
         let dir = Config::policy_dir(config.as_ref(), request.policies);
         let policies = PolicySet::load(&dir, false)?;
         let overrides =

@@ -426,7 +426,7 @@ impl Act<'_> {
     fn gate(&self, target: &str) -> Result<(Facts, Decision), ChatopsError> {
         let mut gate = Gate::with_config(
             Some(self.config.clone()),
-            &gate::Request {
+            &gate::Case {
                 target,
                 config: &self.args.config.config,
                 policies: self.args.config.policies.as_deref(),

@@ -127,8 +127,8 @@ pub(super) fn prepare(args: &DeployArgs, config: &Config) -> Result<Option<Ready
     }))
 }
 
-fn gate_request(args: &DeployArgs) -> gate::Request<'_> {
-    gate::Request {
+fn gate_request(args: &DeployArgs) -> gate::Case<'_> {
+    gate::Case {
         target: &args.target,
         config: &args.config.config,
         policies: args.config.policies.as_deref(),
