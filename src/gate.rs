@@ -366,7 +366,7 @@ impl Collector {
             Some(network) => network.renewed(),
             None => Network::start(config.limits()).map_err(GateError::Runtime)?,
         };
-        let request = sources::Request {
+        let request = sources::Collection {
             config,
             target: &self.target,
             now,
