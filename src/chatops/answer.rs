@@ -27,7 +27,7 @@ use crate::render::{self, RenderError, TableStyle};
 use crate::sources::github::GitHub;
 use crate::sources::github::chatops::{IssueComment, Reaction};
 
-use super::command::{Command, FORMS};
+use super::command::{Instruction, FORMS};
 use super::event::Event;
 use super::reply::{self, Pending, Refusal, Reply, judge, marker, pending_of, short};
 use super::{self as rules, Thread};
@@ -73,7 +73,7 @@ pub fn answer(
     config: &Config,
     args: &ChatopsArgs,
     event: &Event,
-    command: &Command,
+    command: &Instruction,
     out: &dyn Fn(&str),
     collect: &dyn Fn(&Gate) -> Result<Facts, GateError>,
 ) -> Result<bool, ChatopsError> {
@@ -175,17 +175,17 @@ pub fn answer(
         collect,
     };
     let done = match command {
-        Command::Help => Done::ok(help(config)),
-        Command::Check { target } => act.check(target)?,
-        Command::Window { target } => act.cli(&["window", target], None),
-        Command::Status { target } => act.cli(&["status", target], None),
-        Command::Unlock { target, reason } => {
+        Instruction::Help => Done::ok(help(config)),
+        Instruction::Check { target } => act.check(target)?,
+        Instruction::Window { target } => act.cli(&["window", target], None),
+        Instruction::Status { target } => act.cli(&["status", target], None),
+        Instruction::Unlock { target, reason } => {
             act.cli(&["unlock", target, "--reason", reason], None)
         }
-        Command::Deploy { target, dry_run } => act.deploy(target, *dry_run)?,
-        Command::Rollback { target } => act.rollback(target, &session)?,
-        Command::ConfirmDeploy { target, sha } | Command::ConfirmRollback { target, sha } => {
-            let kind = if matches!(command, Command::ConfirmDeploy { .. }) {
+        Instruction::Deploy { target, dry_run } => act.deploy(target, *dry_run)?,
+        Instruction::Rollback { target } => act.rollback(target, &session)?,
+        Instruction::ConfirmDeploy { target, sha } | Instruction::ConfirmRollback { target, sha } => {
+            let kind = if matches!(command, Instruction::ConfirmDeploy { .. }) {
                 "deploy"
             } else {
                 "rollback"
@@ -688,7 +688,7 @@ pub fn read_request(path: Option<&Path>) -> Result<Option<Request>, RequestError
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot be read ({e})")))?;
     let request: Request =
         serde_json::from_str(&text).map_err(|e| bad(format!("is not a request ({e})")))?;
-    if request.via != rules::VIA || Command::parse(&request.command).is_none() {
+    if request.via != rules::VIA || Instruction::parse(&request.command).is_none() {
         return Err(bad("names no chatops command".to_owned()));
     }
     Ok(Some(request))

@@ -119,7 +119,7 @@ pub fn authorize(permission: &Permission, lowest: ChatopsRole) -> Result<String,
 }
 
 /// The facts' `request` for a command asked by `login` with `role` in `comment_url`.
-pub fn request(login: &str, role: &str, comment_url: &str, command: &command::Command) -> Request {
+pub fn request(login: &str, role: &str, comment_url: &str, command: &command::Instruction) -> Request {
     Request {
         via: VIA.to_owned(),
         actor: login.to_owned(),
@@ -164,15 +164,15 @@ pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(),
     let Some(request) = request else {
         return Ok(());
     };
-    let Some(command) = command::Command::parse(&request.command) else {
+    let Some(command) = command::Instruction::parse(&request.command) else {
         return Err(Unconfirmed::NoCommand(request.command.clone()));
     };
     let (what, now) = match &command {
-        command::Command::ConfirmDeploy { .. } => (
+        command::Instruction::ConfirmDeploy { .. } => (
             "the app's release head",
             facts.repos.first().and_then(|r| r.release_sha.clone()),
         ),
-        command::Command::ConfirmRollback { .. } => (
+        command::Instruction::ConfirmRollback { .. } => (
             "production",
             facts.production.as_ref().map(|p| p.sha.clone()),
         ),
@@ -279,7 +279,7 @@ jenkins_job = "apangea-rc"
 
     #[test]
     fn the_actor_says_chatops_who_asked_and_where() {
-        let c = command::Command::parse("/deploy production").unwrap();
+        let c = command::Instruction::parse("/deploy production").unwrap();
         let r = request(
             "alice",
             "write",

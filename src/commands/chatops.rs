@@ -12,7 +12,7 @@
 use std::io::IsTerminal;
 
 use crate::chatops::answer::{ChatopsError, RequestError, answer};
-use crate::chatops::command::Command;
+use crate::chatops::command::Instruction;
 use crate::chatops::event::Event;
 use crate::cli::ChatopsArgs;
 use crate::config::Config;
@@ -39,7 +39,7 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
         ));
         return Ok(EXIT_OK);
     }
-    let Some(command) = Command::parse(&event.comment.body) else {
+    let Some(command) = Instruction::parse(&event.comment.body) else {
         say("the comment's first line is no command: nothing to do");
         return Ok(EXIT_OK);
     };
