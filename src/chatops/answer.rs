@@ -28,7 +28,7 @@ use crate::sources::github::GitHub;
 use crate::sources::github::chatops::{IssueComment, Reaction};
 
 use super::command::{Instruction, FORMS};
-use super::event::Event;
+use super::event::CommentEvent;
 use super::reply::{self, Pending, Refusal, Reply, judge, marker, pending_of, short};
 use super::{self as rules, Thread};
 
@@ -72,7 +72,7 @@ pub struct RequestError {
 pub fn answer(
     config: &Config,
     args: &ChatopsArgs,
-    event: &Event,
+    event: &CommentEvent,
     command: &Instruction,
     out: &dyn Fn(&str),
     collect: &dyn Fn(&Gate) -> Result<Facts, GateError>,
@@ -255,7 +255,7 @@ struct Session {
 }
 
 impl Session {
-    fn connect(network: &Network, config: &Config, event: &Event) -> Result<Self, ChatopsError> {
+    fn connect(network: &Network, config: &Config, event: &CommentEvent) -> Result<Self, ChatopsError> {
         let github = network.block_on(async {
             let transport = network.transport()?;
             crate::sources::github_client(config, &transport, &crate::secrets::process_env)
