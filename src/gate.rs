@@ -130,7 +130,7 @@ pub struct Judgement {
     /// What the policies printed while deciding (`--explain`).
     pub prints: Vec<String>,
     /// The audit record's gate: the verdict and the digests of facts and policies.
-    pub gate: audit::Gate,
+    pub gate: audit::Ruling,
     /// `--override`s that changed nothing, each with why (the check passes, …).
     pub unneeded: Vec<(String, &'static str)>,
     /// Lines for stderr: what the shadow policies would decide, an archive that
@@ -547,7 +547,7 @@ fn unneeded_overrides(
 /// What makes a decision replayable: the facts judged go to the archive, and
 /// the shadow policies' verdict (config `shadow_policies`) goes into the record.
 /// Both only note when they fail.
-fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Gate) -> Vec<String> {
+fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Ruling) -> Vec<String> {
     let mut notes = Vec::new();
     if let Err(e) =
         crate::archive::Archive::of_config(config).store(facts, std::time::SystemTime::now())
@@ -570,7 +570,7 @@ fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Gate) -> Vec<Str
     notes
 }
 
-fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bool) -> audit::Gate {
+fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bool) -> audit::Ruling {
     // An advisory check is shown, never counted towards a deny.
     let failing_checks = decision
         .failing()
@@ -587,7 +587,7 @@ fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bo
             })
         })
         .collect();
-    audit::Gate {
+    audit::Ruling {
         decision: if decision.allow {
             Verdict::Allow
         } else {

@@ -120,7 +120,7 @@ fn recheck(
     watch: &Watch,
     log: &AuditLog,
     judged: &Judged,
-) -> Result<audit::Gate, Recheck> {
+) -> Result<audit::Ruling, Recheck> {
     let facts = match collect_or_interrupt(gate.collector(), verbose, watch) {
         Collected::Facts(collected) => match *collected {
             Ok(facts) => facts,

@@ -26,7 +26,7 @@ pub(super) enum Decided {
 pub(super) struct Allowed {
     pub judgement: Judgement,
     /// The audit record's verdict, digested once: the check record and the run share it.
-    pub verdict: audit::Gate,
+    pub verdict: audit::Ruling,
 }
 
 pub(super) fn decide(
