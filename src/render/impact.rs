@@ -38,7 +38,7 @@ fn summary_line(report: &Report) -> String {
     )
 }
 
-fn verdict(v: &Option<crate::impact::Verdict>) -> String {
+fn verdict(v: &Option<crate::impact::Finding>) -> String {
     match v {
         None => "none".to_owned(),
         Some(v) if v.allow => "allow".to_owned(),
