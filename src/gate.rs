@@ -570,7 +570,12 @@ fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Ruling) -> Vec<S
     notes
 }
 
-fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bool) -> audit::Ruling {
+fn digest(
+    facts: &Facts,
+    policy_files: &[PathBuf],
+    decision: &Decision,
+    live: bool,
+) -> audit::Ruling {
     // An advisory check is shown, never counted towards a deny.
     let failing_checks = decision
         .failing()

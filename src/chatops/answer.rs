@@ -27,7 +27,7 @@ use crate::render::{self, RenderError, TableStyle};
 use crate::sources::github::GitHub;
 use crate::sources::github::chatops::{IssueComment, Reaction};
 
-use super::command::{Instruction, FORMS};
+use super::command::{FORMS, Instruction};
 use super::event::CommentEvent;
 use super::reply::{self, Pending, Refusal, Reply, judge, marker, pending_of, short};
 use super::{self as rules, Thread};
@@ -184,7 +184,8 @@ pub fn answer(
         }
         Instruction::Deploy { target, dry_run } => act.deploy(target, *dry_run)?,
         Instruction::Rollback { target } => act.rollback(target, &session)?,
-        Instruction::ConfirmDeploy { target, sha } | Instruction::ConfirmRollback { target, sha } => {
+        Instruction::ConfirmDeploy { target, sha }
+        | Instruction::ConfirmRollback { target, sha } => {
             let kind = if matches!(command, Instruction::ConfirmDeploy { .. }) {
                 "deploy"
             } else {
@@ -255,7 +256,11 @@ struct Session {
 }
 
 impl Session {
-    fn connect(network: &Network, config: &Config, event: &CommentEvent) -> Result<Self, ChatopsError> {
+    fn connect(
+        network: &Network,
+        config: &Config,
+        event: &CommentEvent,
+    ) -> Result<Self, ChatopsError> {
         let github = network.block_on(async {
             let transport = network.transport()?;
             crate::sources::github_client(config, &transport, &crate::secrets::process_env)

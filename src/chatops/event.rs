@@ -99,8 +99,8 @@ mod tests {
 
     #[test]
     fn another_event_is_an_error() {
-        let err =
-            CommentEvent::parse(r#"{"action": "opened", "pull_request": {"number": 1}}"#).unwrap_err();
+        let err = CommentEvent::parse(r#"{"action": "opened", "pull_request": {"number": 1}}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("no /comment/user/login"), "{err}");
         assert!(CommentEvent::parse("[]").is_err());
     }

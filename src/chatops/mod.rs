@@ -119,7 +119,12 @@ pub fn authorize(permission: &Permission, lowest: ChatopsRole) -> Result<String,
 }
 
 /// The facts' `request` for a command asked by `login` with `role` in `comment_url`.
-pub fn request(login: &str, role: &str, comment_url: &str, command: &command::Instruction) -> Request {
+pub fn request(
+    login: &str,
+    role: &str,
+    comment_url: &str,
+    command: &command::Instruction,
+) -> Request {
     Request {
         via: VIA.to_owned(),
         actor: login.to_owned(),

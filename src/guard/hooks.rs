@@ -16,7 +16,7 @@ use crate::runbook::signals::Watch;
 use crate::sources::newrelic::blocking::NewRelic;
 use crate::sources::newrelic::metrics::Figures;
 
-use super::{WatchEnd, Off, Terms};
+use super::{Off, Terms, WatchEnd};
 
 /// Why a deploy cannot be guarded: nothing is deployed.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::audit::{AuditLog, Event, Ruling, Record, Run, RunOutcome};
+use crate::audit::{AuditLog, Event, Record, Ruling, Run, RunOutcome};
 use crate::runbook::{Context, Plan, preflight};
 
 use super::{On, Prompt, RolloutError, RunKind, RunReport, ended_early, execute};

@@ -25,7 +25,7 @@ use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, Lock, LockError};
 use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
-use crate::runbook::{Context, PlannedStep, Execution, RunbookError, Stop, Unrecorded};
+use crate::runbook::{Context, Execution, PlannedStep, RunbookError, Stop, Unrecorded};
 
 pub use judged::{Judged, Recheck};
 pub use recorder::Recorder;

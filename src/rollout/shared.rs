@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Ruling, Record, Run, RunOutcome};
+use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Record, Ruling, Run, RunOutcome};
 use crate::config::{Config, TargetConfig};
 use crate::net::Network;
 use crate::secrets::{self, Env};
