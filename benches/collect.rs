@@ -29,7 +29,7 @@ use gatekeeper::config::Config;
 use gatekeeper::facts::plan_window;
 use gatekeeper::net::{Policy, Stats};
 use gatekeeper::policy::PolicySet;
-use gatekeeper::sources::{self, Request, Silent};
+use gatekeeper::sources::{self, Collection, Silent};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
@@ -214,7 +214,7 @@ fn measure(runtime: &tokio::runtime::Runtime, n: usize) -> Measured {
     let now: DateTime<Utc> = server::GREEN_AT.parse().unwrap();
     let stats: Arc<Mutex<Vec<Stats>>> = Arc::default();
     let sink = stats.clone();
-    let request = Request {
+    let request = Collection {
         config: &config,
         target: "production",
         now,

@@ -63,7 +63,7 @@ pub struct Record {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// A decision.
-    Check(Gate),
+    Check(Ruling),
     /// A deploy: refused, denied, started, or how it ended.
     Deploy(Run),
     /// A rollback: refused, started, or how it ended.
@@ -156,7 +156,7 @@ pub struct DeploymentNote {
 
 /// A decision and what it was made on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gate {
+pub struct Ruling {
     pub decision: Verdict,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing_checks: Vec<String>,
@@ -207,7 +207,7 @@ pub struct Run {
     pub outcome: RunOutcome,
     /// The decision a deploy ran on.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
-    pub gate: Option<Gate>,
+    pub gate: Option<Ruling>,
     /// What production ran before (the SHA a rollback restores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_sha: Option<String>,
@@ -660,7 +660,7 @@ mod tests {
     fn records_carry_their_kind_and_version_and_leave_out_empty_fields() {
         let mut run = Run::new(RunOutcome::Aborted);
         run.signal = Some("SIGTERM".to_owned());
-        run.gate = Some(Gate {
+        run.gate = Some(Ruling {
             decision: Verdict::Allow,
             failing_checks: Vec::new(),
             overrides: Vec::new(),

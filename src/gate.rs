@@ -4,7 +4,7 @@
 //!
 //! Two steps, raw to validated, then judged:
 //!
-//! 1. [`Gate::resolve`] turns a [`Request`] (the command line, or any caller's
+//! 1. [`Gate::resolve`] turns a [`Case`] (the command line, or any caller's
 //!    equivalent) into resolved inputs, once: the config (required, or optional on
 //!    recorded facts), the policies and their validated settings, the planned
 //!    window and the clock ([`Planned`]), and the break-glass overrides (checked
@@ -75,7 +75,7 @@ impl Planned {
 
 /// What a caller asks the gate to decide on.
 #[derive(Debug, Clone)]
-pub struct Request<'a> {
+pub struct Case<'a> {
     /// The target, as named under `[targets.NAME]`.
     pub target: &'a str,
     /// The config file (`--config`).
@@ -130,7 +130,7 @@ pub struct Judgement {
     /// What the policies printed while deciding (`--explain`).
     pub prints: Vec<String>,
     /// The audit record's gate: the verdict and the digests of facts and policies.
-    pub gate: audit::Gate,
+    pub gate: audit::Ruling,
     /// `--override`s that changed nothing, each with why (the check passes, …).
     pub unneeded: Vec<(String, &'static str)>,
     /// Lines for stderr: what the shadow policies would decide, an archive that
@@ -154,7 +154,7 @@ impl Gate {
     /// optional (validated when it exists) on a recorded document; the policies'
     /// settings are validated; every override must be allowed by them and carry a
     /// reason. Nothing is collected yet.
-    pub fn resolve(request: &Request<'_>) -> Result<Self, GateError> {
+    pub fn resolve(request: &Case<'_>) -> Result<Self, GateError> {
         let config = match request.facts_file {
             Some(_) if request.no_config => None,
             Some(_) => Config::load_optional(request.config)?,
@@ -168,7 +168,7 @@ impl Gate {
 
     /// [`resolve`](Self::resolve) with a config the caller loaded already (a
     /// deploy needs it before the gate, for its runbook).
-    pub fn with_config(config: Option<Config>, request: &Request<'_>) -> Result<Self, GateError> {
+    pub fn with_config(config: Option<Config>, request: &Case<'_>) -> Result<Self, GateError> {
         let dir = Config::policy_dir(config.as_ref(), request.policies);
         let policies = PolicySet::load(&dir, false)?;
         let overrides =
@@ -366,7 +366,7 @@ impl Collector {
             Some(network) => network.renewed(),
             None => Network::start(config.limits()).map_err(GateError::Runtime)?,
         };
-        let request = sources::Request {
+        let request = sources::Collection {
             config,
             target: &self.target,
             now,
@@ -547,7 +547,7 @@ fn unneeded_overrides(
 /// What makes a decision replayable: the facts judged go to the archive, and
 /// the shadow policies' verdict (config `shadow_policies`) goes into the record.
 /// Both only note when they fail.
-fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Gate) -> Vec<String> {
+fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Ruling) -> Vec<String> {
     let mut notes = Vec::new();
     if let Err(e) =
         crate::archive::Archive::of_config(config).store(facts, std::time::SystemTime::now())
@@ -570,7 +570,12 @@ fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Gate) -> Vec<Str
     notes
 }
 
-fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bool) -> audit::Gate {
+fn digest(
+    facts: &Facts,
+    policy_files: &[PathBuf],
+    decision: &Decision,
+    live: bool,
+) -> audit::Ruling {
     // An advisory check is shown, never counted towards a deny.
     let failing_checks = decision
         .failing()
@@ -587,7 +592,7 @@ fn digest(facts: &Facts, policy_files: &[PathBuf], decision: &Decision, live: bo
             })
         })
         .collect();
-    audit::Gate {
+    audit::Ruling {
         decision: if decision.allow {
             Verdict::Allow
         } else {

@@ -129,12 +129,12 @@ pub struct SideInfo {
 
 /// A verdict as the report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verdict {
+pub struct Finding {
     pub allow: bool,
     pub failing: Vec<String>,
 }
 
-impl Verdict {
+impl Finding {
     fn of(decision: &Decision) -> Self {
         let mut failing: Vec<String> = decision
             .failing()
@@ -171,11 +171,11 @@ pub struct Flip {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluated_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<Verdict>,
+    pub before: Option<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<Verdict>,
+    pub after: Option<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub recorded: Option<Verdict>,
+    pub recorded: Option<Finding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -385,13 +385,13 @@ pub fn replay(
             if let Err(e) = &a {
                 why.push(format!("candidate: {e}"));
             }
-            flip.before = b.ok().map(|e| Verdict::of(&e.decision));
-            flip.after = a.ok().map(|e| Verdict::of(&e.decision));
+            flip.before = b.ok().map(|e| Finding::of(&e.decision));
+            flip.after = a.ok().map(|e| Finding::of(&e.decision));
             flip.reason = Some(why.join("; "));
             return flip;
         }
     };
-    let (vb, va) = (Verdict::of(&before), Verdict::of(&after));
+    let (vb, va) = (Finding::of(&before), Finding::of(&after));
     flip.checks = check_changes(&before, &after);
     let record = recorded.get(&loaded.digest);
     flip.class = match record {
@@ -410,7 +410,7 @@ pub fn replay(
         _ if flip.checks.iter().any(|c| c.before != c.after) => Class::CheckChanged,
         _ => Class::Unchanged,
     };
-    flip.recorded = record.map(|r| Verdict {
+    flip.recorded = record.map(|r| Finding {
         allow: r.allow,
         failing: r.failing.clone(),
     });

@@ -35,7 +35,7 @@ pub struct Expect {
 
 /// A verified attestation and whatever keeps it from being a pass here.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Verification {
     pub keyid: String,
     pub key_type: &'static str,
     pub statement: Statement,
@@ -47,7 +47,7 @@ pub struct Report {
     pub recomputed: bool,
 }
 
-impl Report {
+impl Verification {
     pub fn passed(&self) -> bool {
         self.problems.is_empty()
     }
@@ -62,7 +62,7 @@ pub fn verify(
     key: &PublicKey,
     expect: &Expect,
     now: DateTime<Utc>,
-) -> Result<Report, AttestError> {
+) -> Result<Verification, AttestError> {
     let invalid = |why: String| AttestError::Invalid {
         path: origin.to_owned(),
         why,
@@ -208,7 +208,7 @@ pub fn verify(
             max.num_minutes()
         ));
     }
-    Ok(Report {
+    Ok(Verification {
         keyid: key.key_id(),
         key_type: key.key_type.as_str(),
         time_verified,
@@ -222,7 +222,7 @@ pub fn verify(
 /// Recomputes the verdict from the facts document and the policy directory:
 /// the same digests and the same result as the statement, or a problem each.
 pub fn recompute(
-    report: &mut Report,
+    report: &mut Verification,
     facts_file: &Path,
     policies_dir: &Path,
 ) -> Result<(), AttestError> {

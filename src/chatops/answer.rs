@@ -27,10 +27,10 @@ use crate::render::{self, RenderError, TableStyle};
 use crate::sources::github::GitHub;
 use crate::sources::github::chatops::{IssueComment, Reaction};
 
-use super::command::{Command, FORMS};
-use super::event::Event;
+use super::command::{FORMS, Instruction};
+use super::event::CommentEvent;
 use super::reply::{self, Pending, Refusal, Reply, judge, marker, pending_of, short};
-use super::{self as rules, Place};
+use super::{self as rules, Thread};
 
 /// Why a comment could not be answered (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +72,8 @@ pub struct RequestError {
 pub fn answer(
     config: &Config,
     args: &ChatopsArgs,
-    event: &Event,
-    command: &Command,
+    event: &CommentEvent,
+    command: &Instruction,
     out: &dyn Fn(&str),
     collect: &dyn Fn(&Gate) -> Result<Facts, GateError>,
 ) -> Result<bool, ChatopsError> {
@@ -124,7 +124,7 @@ pub fn answer(
         } else {
             None
         };
-        let place = pull.as_ref().map_or(Place::Issue, Place::Pull);
+        let place = pull.as_ref().map_or(Thread::Issue, Thread::Pull);
         if let Err(why) = rules::scope(target, &event.repo, event.number, place) {
             answer.refuse(&format!("@{}: {why}", event.comment.login))?;
             return Ok(false);
@@ -175,17 +175,18 @@ pub fn answer(
         collect,
     };
     let done = match command {
-        Command::Help => Done::ok(help(config)),
-        Command::Check { target } => act.check(target)?,
-        Command::Window { target } => act.cli(&["window", target], None),
-        Command::Status { target } => act.cli(&["status", target], None),
-        Command::Unlock { target, reason } => {
+        Instruction::Help => Done::ok(help(config)),
+        Instruction::Check { target } => act.check(target)?,
+        Instruction::Window { target } => act.cli(&["window", target], None),
+        Instruction::Status { target } => act.cli(&["status", target], None),
+        Instruction::Unlock { target, reason } => {
             act.cli(&["unlock", target, "--reason", reason], None)
         }
-        Command::Deploy { target, dry_run } => act.deploy(target, *dry_run)?,
-        Command::Rollback { target } => act.rollback(target, &session)?,
-        Command::ConfirmDeploy { target, sha } | Command::ConfirmRollback { target, sha } => {
-            let kind = if matches!(command, Command::ConfirmDeploy { .. }) {
+        Instruction::Deploy { target, dry_run } => act.deploy(target, *dry_run)?,
+        Instruction::Rollback { target } => act.rollback(target, &session)?,
+        Instruction::ConfirmDeploy { target, sha }
+        | Instruction::ConfirmRollback { target, sha } => {
+            let kind = if matches!(command, Instruction::ConfirmDeploy { .. }) {
                 "deploy"
             } else {
                 "rollback"
@@ -255,7 +256,11 @@ struct Session {
 }
 
 impl Session {
-    fn connect(network: &Network, config: &Config, event: &Event) -> Result<Self, ChatopsError> {
+    fn connect(
+        network: &Network,
+        config: &Config,
+        event: &CommentEvent,
+    ) -> Result<Self, ChatopsError> {
         let github = network.block_on(async {
             let transport = network.transport()?;
             crate::sources::github_client(config, &transport, &crate::secrets::process_env)
@@ -426,7 +431,7 @@ impl Act<'_> {
     fn gate(&self, target: &str) -> Result<(Facts, Decision), ChatopsError> {
         let mut gate = Gate::with_config(
             Some(self.config.clone()),
-            &gate::Request {
+            &gate::Case {
                 target,
                 config: &self.args.config.config,
                 policies: self.args.config.policies.as_deref(),
@@ -688,7 +693,7 @@ pub fn read_request(path: Option<&Path>) -> Result<Option<Request>, RequestError
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot be read ({e})")))?;
     let request: Request =
         serde_json::from_str(&text).map_err(|e| bad(format!("is not a request ({e})")))?;
-    if request.via != rules::VIA || Command::parse(&request.command).is_none() {
+    if request.via != rules::VIA || Instruction::parse(&request.command).is_none() {
         return Err(bad("names no chatops command".to_owned()));
     }
     Ok(Some(request))

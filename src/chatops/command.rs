@@ -7,7 +7,7 @@ use std::fmt;
 
 /// One command, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Instruction {
     Help,
     Check {
         target: String,
@@ -54,7 +54,7 @@ pub const FORMS: &[&str] = &[
     "/help",
 ];
 
-impl Command {
+impl Instruction {
     /// The command on the first line of `body`, if it is exactly one.
     pub fn parse(body: &str) -> Option<Self> {
         let line = body.split('\n').next()?.trim_end_matches(['\r', ' ', '\t']);
@@ -122,7 +122,7 @@ impl Command {
     }
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Instruction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Help => write!(f, "/help"),
@@ -168,71 +168,71 @@ mod tests {
     #[test]
     fn every_form_parses_from_the_first_line() {
         let cases = [
-            ("/help", Command::Help),
+            ("/help", Instruction::Help),
             (
                 "/check production",
-                Command::Check {
+                Instruction::Check {
                     target: target("production"),
                 },
             ),
             (
                 "/window production\r\nwhen can we go?",
-                Command::Window {
+                Instruction::Window {
                     target: target("production"),
                 },
             ),
             (
                 "/status production  ",
-                Command::Status {
+                Instruction::Status {
                     target: target("production"),
                 },
             ),
             (
                 "/deploy production",
-                Command::Deploy {
+                Instruction::Deploy {
                     target: target("production"),
                     dry_run: false,
                 },
             ),
             (
                 "/deploy production --dry-run",
-                Command::Deploy {
+                Instruction::Deploy {
                     target: target("production"),
                     dry_run: true,
                 },
             ),
             (
                 "/deploy production confirm 3f2a9c1",
-                Command::ConfirmDeploy {
+                Instruction::ConfirmDeploy {
                     target: target("production"),
                     sha: "3f2a9c1".to_owned(),
                 },
             ),
             (
                 "/rollback production",
-                Command::Rollback {
+                Instruction::Rollback {
                     target: target("production"),
                 },
             ),
             (
                 "/rollback production confirm aa11bb2",
-                Command::ConfirmRollback {
+                Instruction::ConfirmRollback {
                     target: target("production"),
                     sha: "aa11bb2".to_owned(),
                 },
             ),
             (
                 "/unlock production the agent died mid-deploy",
-                Command::Unlock {
+                Instruction::Unlock {
                     target: target("production"),
                     reason: "the agent died mid-deploy".to_owned(),
                 },
             ),
         ];
         for (body, expected) in cases {
-            assert_eq!(Command::parse(body), Some(expected.clone()), "{body:?}");
+            assert_eq!(Instruction::parse(body), Some(expected.clone()), "{body:?}");
             // What a reply quotes is the command as written.
-            assert_eq!(Command::parse(&expected.to_string()), Some(expected));
+            assert_eq!(Instruction::parse(&expected.to_string()), Some(expected));
         }
     }
 
@@ -262,15 +262,15 @@ mod tests {
             "/deploy production <!-- x -->",
             "",
         ] {
-            assert_eq!(Command::parse(body), None, "{body:?}");
+            assert_eq!(Instruction::parse(body), None, "{body:?}");
         }
     }
 
     #[test]
     fn only_commands_with_a_target_have_one() {
-        assert_eq!(Command::Help.target(), None);
+        assert_eq!(Instruction::Help.target(), None);
         assert_eq!(
-            Command::parse("/rollback production confirm aa11bb2")
+            Instruction::parse("/rollback production confirm aa11bb2")
                 .and_then(|c| c.confirmed_sha().map(str::to_owned)),
             Some("aa11bb2".to_owned())
         );

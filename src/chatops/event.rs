@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// An `issue_comment` event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub struct CommentEvent {
     /// `created`, `edited` or `deleted`: only `created` runs a command.
     pub action: String,
     /// `owner/name` of the repository the comment is in.
@@ -35,7 +35,7 @@ pub struct Comment {
 #[error("{0}: give the issue_comment event GitHub Actions writes to $GITHUB_EVENT_PATH")]
 pub struct EventError(String);
 
-impl Event {
+impl CommentEvent {
     pub fn parse(text: &str) -> Result<Self, EventError> {
         let v: Value =
             serde_json::from_str(text).map_err(|e| EventError(format!("not JSON ({e})")))?;
@@ -87,7 +87,7 @@ mod tests {
             "/fixtures/events/issue-comment-deploy.json"
         ))
         .unwrap();
-        let event = Event::parse(&text).unwrap();
+        let event = CommentEvent::parse(&text).unwrap();
         assert_eq!(event.action, "created");
         assert_eq!(event.repo, "thinkthroughmath/apangea");
         assert_eq!(event.number, 412);
@@ -99,9 +99,9 @@ mod tests {
 
     #[test]
     fn another_event_is_an_error() {
-        let err =
-            Event::parse(r#"{"action": "opened", "pull_request": {"number": 1}}"#).unwrap_err();
+        let err = CommentEvent::parse(r#"{"action": "opened", "pull_request": {"number": 1}}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("no /comment/user/login"), "{err}");
-        assert!(Event::parse("[]").is_err());
+        assert!(CommentEvent::parse("[]").is_err());
     }
 }

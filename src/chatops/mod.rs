@@ -22,7 +22,7 @@ pub const VIA: &str = "chatops";
 
 /// Where a comment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place<'a> {
+pub enum Thread<'a> {
     /// A pull request, with its branches.
     Pull(&'a PullBranches),
     /// An issue (not a pull request).
@@ -37,7 +37,7 @@ pub fn scope(
     target: &TargetConfig,
     repo: &str,
     number: u64,
-    place: Place<'_>,
+    place: Thread<'_>,
 ) -> Result<(), String> {
     let configured = target
         .chatops_issue
@@ -53,7 +53,7 @@ pub fn scope(
         .repos
         .iter()
         .any(|r| r.github.eq_ignore_ascii_case(repo));
-    if let Place::Pull(pull) = place {
+    if let Thread::Pull(pull) = place {
         let same = |r: &Option<String>| r.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(repo));
         if ours
             && pull.state == "open"
@@ -119,7 +119,12 @@ pub fn authorize(permission: &Permission, lowest: ChatopsRole) -> Result<String,
 }
 
 /// The facts' `request` for a command asked by `login` with `role` in `comment_url`.
-pub fn request(login: &str, role: &str, comment_url: &str, command: &command::Command) -> Request {
+pub fn request(
+    login: &str,
+    role: &str,
+    comment_url: &str,
+    command: &command::Instruction,
+) -> Request {
     Request {
         via: VIA.to_owned(),
         actor: login.to_owned(),
@@ -164,15 +169,15 @@ pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(),
     let Some(request) = request else {
         return Ok(());
     };
-    let Some(command) = command::Command::parse(&request.command) else {
+    let Some(command) = command::Instruction::parse(&request.command) else {
         return Err(Unconfirmed::NoCommand(request.command.clone()));
     };
     let (what, now) = match &command {
-        command::Command::ConfirmDeploy { .. } => (
+        command::Instruction::ConfirmDeploy { .. } => (
             "the app's release head",
             facts.repos.first().and_then(|r| r.release_sha.clone()),
         ),
-        command::Command::ConfirmRollback { .. } => (
+        command::Instruction::ConfirmRollback { .. } => (
             "production",
             facts.production.as_ref().map(|p| p.sha.clone()),
         ),
@@ -224,8 +229,8 @@ jenkins_job = "apangea-rc"
     fn only_the_release_pull_request_or_the_configured_issue_is_in_scope() {
         let t = target();
         let release = pull(Some("o/apangea"), "rc", "master");
-        assert!(scope(&t, "o/apangea", 412, Place::Pull(&release)).is_ok());
-        assert!(scope(&t, "o/apangea", 500, Place::Issue).is_ok());
+        assert!(scope(&t, "o/apangea", 412, Thread::Pull(&release)).is_ok());
+        assert!(scope(&t, "o/apangea", 500, Thread::Issue).is_ok());
         // Into another base, from a fork, from another branch, another issue.
         for other in [
             pull(Some("o/apangea"), "rc", "develop"),
@@ -233,15 +238,15 @@ jenkins_job = "apangea-rc"
             pull(None, "rc", "master"),
             pull(Some("o/apangea"), "feature", "master"),
         ] {
-            let why = scope(&t, "o/apangea", 413, Place::Pull(&other)).unwrap_err();
+            let why = scope(&t, "o/apangea", 413, Thread::Pull(&other)).unwrap_err();
             assert!(
                 why.contains("from `rc` into `master` of o/apangea"),
                 "{why}"
             );
             assert!(why.contains("or on o/apangea#500"), "{why}");
         }
-        assert!(scope(&t, "o/apangea", 7, Place::Issue).is_err());
-        assert!(scope(&t, "o/other", 412, Place::Pull(&release)).is_err());
+        assert!(scope(&t, "o/apangea", 7, Thread::Issue).is_err());
+        assert!(scope(&t, "o/other", 412, Thread::Pull(&release)).is_err());
     }
 
     fn perm(role: Option<&str>, base: Option<&str>) -> Permission {
@@ -279,7 +284,7 @@ jenkins_job = "apangea-rc"
 
     #[test]
     fn the_actor_says_chatops_who_asked_and_where() {
-        let c = command::Command::parse("/deploy production").unwrap();
+        let c = command::Instruction::parse("/deploy production").unwrap();
         let r = request(
             "alice",
             "write",

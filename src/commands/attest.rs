@@ -97,7 +97,7 @@ fn verify_command(args: &AttestVerifyArgs) -> Result<Outcome, CommandError> {
 /// The unsigned predicate of the decision on a recorded facts document, for a
 /// signer of its own (`actions/attest`); exit 0 allow, 1 deny, like `check`.
 fn predicate(args: &AttestPredicateArgs) -> Result<Outcome, CommandError> {
-    let mut gate = crate::gate::Gate::resolve(&crate::gate::Request {
+    let mut gate = crate::gate::Gate::resolve(&crate::gate::Case {
         target: &args.target,
         config: &args.config.config,
         policies: args.config.policies.as_deref(),

@@ -12,8 +12,8 @@
 use std::io::IsTerminal;
 
 use crate::chatops::answer::{ChatopsError, RequestError, answer};
-use crate::chatops::command::Command;
-use crate::chatops::event::Event;
+use crate::chatops::command::Instruction;
+use crate::chatops::event::CommentEvent;
 use crate::cli::ChatopsArgs;
 use crate::config::Config;
 use crate::gate::Gate;
@@ -29,7 +29,7 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
             args.event.display()
         ))
     })?;
-    let event = Event::parse(&text)
+    let event = CommentEvent::parse(&text)
         .map_err(|e| CommandError::Usage(format!("event {}: {e}", args.event.display())))?;
     // Refusals that need no request: nothing is written back.
     if event.action != "created" {
@@ -39,7 +39,7 @@ pub fn run(args: ChatopsArgs) -> Result<Outcome, CommandError> {
         ));
         return Ok(EXIT_OK);
     }
-    let Some(command) = Command::parse(&event.comment.body) else {
+    let Some(command) = Instruction::parse(&event.comment.body) else {
         say("the comment's first line is no command: nothing to do");
         return Ok(EXIT_OK);
     };

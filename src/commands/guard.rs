@@ -8,7 +8,7 @@ use std::io::Write;
 
 use crate::audit::AuditLog;
 use crate::cli::{ConfigArgs, RollbackArgs};
-use crate::guard::Ended;
+use crate::guard::WatchEnd;
 use crate::guard::hooks::{self, Armed, GuardError};
 use crate::policy::PolicySet;
 use crate::rollout::RunReport;
@@ -51,8 +51,8 @@ pub fn watch(
         &super::print_commands,
     );
     let exit = ended.map(|ended| match ended {
-        Ended::Interrupted(signal) => Outcome::Interrupted(signal),
-        Ended::Passed | Ended::Failed(_) => Outcome::Failure,
+        WatchEnd::Interrupted(signal) => Outcome::Interrupted(signal),
+        WatchEnd::Passed | WatchEnd::Failed(_) => Outcome::Failure,
     });
     (exit, auto)
 }

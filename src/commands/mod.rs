@@ -95,8 +95,8 @@ pub(crate) fn gate_request<'a>(
     plan: &PlanArgs,
     facts_file: Option<&'a Path>,
     no_config: bool,
-) -> gate::Request<'a> {
-    gate::Request {
+) -> gate::Case<'a> {
+    gate::Case {
         target,
         config: &config.config,
         policies: config.policies.as_deref(),

@@ -19,7 +19,7 @@ use super::{CommandError, EXIT_FAIL, EXIT_OK, print};
 
 pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
     // The gate's inputs, resolved once: the config (required) and the policies.
-    let mut gate = Gate::resolve(&gate::Request {
+    let mut gate = Gate::resolve(&gate::Case {
         target: &args.target,
         config: &args.config.config,
         policies: args.config.policies.as_deref(),

@@ -16,7 +16,7 @@ use crate::runbook::signals::Watch;
 use crate::sources::newrelic::blocking::NewRelic;
 use crate::sources::newrelic::metrics::Figures;
 
-use super::{Ended, Off, Terms};
+use super::{Off, Terms, WatchEnd};
 
 /// Why a deploy cannot be guarded: nothing is deployed.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +135,7 @@ pub fn watch(
     run: &str,
     config_path: &std::path::Path,
     annotate: &dyn Fn(&str),
-) -> (Option<Ended>, Option<AutoRollback>) {
+) -> (Option<WatchEnd>, Option<AutoRollback>) {
     if report.outcome != crate::audit::RunOutcome::Ok {
         return (None, None);
     }
@@ -151,7 +151,7 @@ pub fn watch(
     let target = report.target.clone();
     let back_to = report.production_before.clone();
     let (outcome, reasons, exit) = match &watched.ended {
-        Ended::Passed => {
+        WatchEnd::Passed => {
             let _ = writeln!(
                 out,
                 "✔ Guard passed: {} sample(s) within the thresholds.",
@@ -159,8 +159,8 @@ pub fn watch(
             );
             ("passed", Vec::new(), None)
         }
-        Ended::Failed(reasons) => ("failed", reasons.clone(), Some(watched.ended.clone())),
-        Ended::Interrupted(signal) => (
+        WatchEnd::Failed(reasons) => ("failed", reasons.clone(), Some(watched.ended.clone())),
+        WatchEnd::Interrupted(signal) => (
             "aborted",
             vec![format!("interrupted by {}", signal.name())],
             Some(watched.ended.clone()),

@@ -135,7 +135,7 @@ pub struct Sample {
 
 /// How the watch ended.
 #[derive(Debug, Clone)]
-pub enum Ended {
+pub enum WatchEnd {
     Passed,
     Failed(Vec<String>),
     Interrupted(Interruption),
@@ -143,13 +143,13 @@ pub enum Ended {
 
 /// What the guard saw and how it ended.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct Watched {
     pub baseline: Figures,
     pub samples: Vec<Sample>,
-    pub ended: Ended,
+    pub ended: WatchEnd,
 }
 
-impl Report {
+impl Watched {
     /// The figures as the audit record keeps them.
     pub fn samples_json(&self) -> Vec<Value> {
         self.samples.iter().map(sample_json).collect()
@@ -184,16 +184,16 @@ pub fn watch(
     policies: &mut PolicySet,
     out: &mut dyn Write,
     signals: &Watch,
-) -> Report {
-    let mut report = Report {
+) -> Watched {
+    let mut report = Watched {
         baseline,
         samples: Vec::new(),
-        ended: Ended::Passed,
+        ended: WatchEnd::Passed,
     };
     let since = format!("{} seconds", plan.interval.as_secs());
     for minute in 1..=plan.minutes {
         if let Some(signal) = wait(plan.interval, signals) {
-            report.ended = Ended::Interrupted(signal);
+            report.ended = WatchEnd::Interrupted(signal);
             return report;
         }
         let sample = match plan.read(nr, &since) {
@@ -226,11 +226,11 @@ pub fn watch(
                 if reasons.is_empty() {
                     reasons.push("no evidence that the deploy is healthy".to_owned());
                 }
-                report.ended = Ended::Failed(with_errors(reasons, &report.samples));
+                report.ended = WatchEnd::Failed(with_errors(reasons, &report.samples));
                 return report;
             }
             Err(e) => {
-                report.ended = Ended::Failed(vec![format!("the guard could not judge: {e}")]);
+                report.ended = WatchEnd::Failed(vec![format!("the guard could not judge: {e}")]);
                 return report;
             }
         }

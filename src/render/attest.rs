@@ -1,12 +1,12 @@
 //! `gatekeeper attest verify`'s report, as a table or JSON. It reads a verified
-//! [`Report`], so it sits on the rollout layer with `attest` (see `src/lib.rs`).
+//! [`Verification`], so it sits on the rollout layer with `attest` (see `src/lib.rs`).
 
 use std::path::Path;
 
-use crate::attest::verify::Report;
+use crate::attest::verify::Verification;
 
 /// A verified attestation for a person: what was signed, and passed or why not.
-pub fn table(report: &Report, file: &Path) -> String {
+pub fn table(report: &Verification, file: &Path) -> String {
     let p = &report.statement.predicate;
     let mut text = format!(
         "{} {}: signature valid ({} key {}); the gate said {}\n",
@@ -66,7 +66,7 @@ pub fn table(report: &Report, file: &Path) -> String {
 }
 
 /// A verified attestation as one JSON document.
-pub fn json(report: &Report) -> Result<String, serde_json::Error> {
+pub fn json(report: &Verification) -> Result<String, serde_json::Error> {
     let p = &report.statement.predicate;
     let value = serde_json::json!({
         "passed": report.passed(),

@@ -34,7 +34,7 @@ pub struct Calendar {
     pub digest: Option<String>,
     pub notice_lead_hours: i64,
     pub days: Vec<Day>,
-    pub runs: Vec<Run>,
+    pub runs: Vec<Stretch>,
     /// Checks that fail in the decision over the facts and do not depend on the
     /// start time: they deny every start, and the cells do not show them.
     pub always_failing: Vec<(String, String)>,
@@ -60,7 +60,7 @@ pub struct Cell {
     pub hour: u32,
     /// "01:00 EDT (-04:00)".
     pub label: String,
-    pub state: State,
+    pub state: CellState,
     /// Starts of allowed runs whose notice must be sent within this hour.
     pub send_notice: Vec<DateTime<Utc>>,
     /// Overlaps the announced window.
@@ -68,7 +68,7 @@ pub struct Cell {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
+pub enum CellState {
     /// Before the facts' time or after the search.
     Outside,
     /// Every start in the hour is allowed.
@@ -105,7 +105,7 @@ pub enum Kind {
 
 /// A run of allowed starts, with when its notice must be sent.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub struct Stretch {
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub open_end: bool,
@@ -114,24 +114,24 @@ pub struct Run {
     pub send_by: Option<DateTime<Utc>>,
 }
 
-impl State {
+impl CellState {
     /// The letter shown in the cell: the state is never told by colour alone.
     pub fn letter(&self) -> &'static str {
         match self {
-            State::Outside => "·",
-            State::Allowed => "A",
-            State::Partly { .. } => "a",
-            State::Closed(c) => c.kind.letter(),
+            CellState::Outside => "·",
+            CellState::Allowed => "A",
+            CellState::Partly { .. } => "a",
+            CellState::Closed(c) => c.kind.letter(),
         }
     }
 
     /// The CSS class and `data-state` value.
     pub fn name(&self) -> &'static str {
         match self {
-            State::Outside => "outside",
-            State::Allowed => "allowed",
-            State::Partly { .. } => "partly",
-            State::Closed(c) => c.kind.name(),
+            CellState::Outside => "outside",
+            CellState::Allowed => "allowed",
+            CellState::Partly { .. } => "partly",
+            CellState::Closed(c) => c.kind.name(),
         }
     }
 }
@@ -194,10 +194,10 @@ pub fn build(
         })
         .map(|c| (c.id.clone(), c.detail.clone()))
         .collect();
-    let runs: Vec<Run> = plan
+    let runs: Vec<Stretch> = plan
         .notice_allowed
         .iter()
-        .map(|s| Run {
+        .map(|s| Stretch {
             first: s.first,
             last: s.last,
             open_end: s.open_end,
@@ -324,12 +324,12 @@ fn cell_state(
     plan: &Windows,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<State, SearchError> {
+) -> Result<CellState, SearchError> {
     let minute = Duration::minutes(1);
     let lo = start.max(plan.from);
     let hi = (end - minute).min(plan.until);
     if lo > hi {
-        return Ok(State::Outside);
+        return Ok(CellState::Outside);
     }
     // The allowed starts in the hour, as inclusive ranges in order.
     let overlaps: Vec<(DateTime<Utc>, DateTime<Utc>)> = plan
@@ -346,16 +346,16 @@ fn cell_state(
         }
     }
     if t > hi {
-        return Ok(State::Allowed);
+        return Ok(CellState::Allowed);
     }
     let rest = reasons.at(t)?;
     match (overlaps.first(), overlaps.last()) {
-        (Some((first, _)), Some((_, last))) => Ok(State::Partly {
+        (Some((first, _)), Some((_, last))) => Ok(CellState::Partly {
             first: *first,
             last: *last,
             rest,
         }),
-        _ => Ok(State::Closed(rest)),
+        _ => Ok(CellState::Closed(rest)),
     }
 }
 
@@ -386,9 +386,9 @@ impl Cell {
     pub fn describe(&self, tz: Tz) -> String {
         let when = local(self.start, tz);
         let mut out = match &self.state {
-            State::Outside => format!("{when}: outside the search"),
-            State::Allowed => format!("{when}: allowed start"),
-            State::Partly { first, last, rest } => format!(
+            CellState::Outside => format!("{when}: outside the search"),
+            CellState::Allowed => format!("{when}: allowed start"),
+            CellState::Partly { first, last, rest } => format!(
                 "{when}: allowed from {} to {}; otherwise closed by {} ({}: {})",
                 hhmm(*first, tz),
                 hhmm(*last, tz),
@@ -396,8 +396,8 @@ impl Cell {
                 rest.check,
                 rest.detail
             ),
-            State::Closed(c) if c.check.is_empty() => format!("{when}: {}", c.detail),
-            State::Closed(c) => format!(
+            CellState::Closed(c) if c.check.is_empty() => format!("{when}: {}", c.detail),
+            CellState::Closed(c) => format!(
                 "{when}: closed by {} ({}: {})",
                 c.kind.words(),
                 c.check,
@@ -518,7 +518,7 @@ pub fn html(cal: &Calendar) -> String {
 
 /// The starts of the hours whose state differs between two calendars of one search.
 pub fn changed(before: &Calendar, after: &Calendar) -> BTreeSet<DateTime<Utc>> {
-    let states = |cal: &Calendar| -> BTreeMap<DateTime<Utc>, State> {
+    let states = |cal: &Calendar| -> BTreeMap<DateTime<Utc>, CellState> {
         cal.days
             .iter()
             .flat_map(|d| &d.cells)
@@ -657,7 +657,7 @@ fn cell(o: &mut String, c: &Cell, tz: Tz, changed: bool) {
         ""
     };
     let check = match &c.state {
-        State::Closed(x) | State::Partly { rest: x, .. } => {
+        CellState::Closed(x) | CellState::Partly { rest: x, .. } => {
             format!(" data-check=\"{}\"", esc(&x.check))
         }
         _ => String::new(),

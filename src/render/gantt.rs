@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::calendar::{Calendar, Cell, State};
+use super::calendar::{Calendar, Cell, CellState};
 
 /// The Mermaid block, fenced.
 pub fn mermaid(cal: &Calendar) -> String {
@@ -37,7 +37,7 @@ pub fn mermaid(cal: &Calendar) -> String {
         );
         let mut run: Option<(String, &'static str, &Cell, i64)> = None;
         for c in &day.cells {
-            if c.state == State::Outside {
+            if c.state == CellState::Outside {
                 flush(&mut o, run.take(), tz);
                 continue;
             }
@@ -74,11 +74,11 @@ fn flush(o: &mut String, run: Option<(String, &'static str, &Cell, i64)>, tz: Tz
 }
 
 /// The task's name and Mermaid tag: allowed runs are `active`, freezes `crit`.
-fn label(state: &State) -> (String, &'static str) {
+fn label(state: &CellState) -> (String, &'static str) {
     match state {
-        State::Allowed => ("allowed".to_owned(), "active, "),
-        State::Partly { .. } => ("partly allowed".to_owned(), "active, "),
-        State::Closed(c) => {
+        CellState::Allowed => ("allowed".to_owned(), "active, "),
+        CellState::Partly { .. } => ("partly allowed".to_owned(), "active, "),
+        CellState::Closed(c) => {
             let name = match c.kind {
                 super::calendar::Kind::Freeze => format!("freeze {}", freeze_reason(&c.detail)),
                 k => format!("closed by {}", k.words()),
@@ -90,7 +90,7 @@ fn label(state: &State) -> (String, &'static str) {
             };
             (clean(&name), tag)
         }
-        State::Outside => (String::new(), ""),
+        CellState::Outside => (String::new(), ""),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::impact::{Class, Flip, Report, WindowChange, WindowsError};
 use crate::planner::{self, Query};
 use crate::policy::PolicySet;
 
-use super::calendar::{self, Calendar, Cell as CalCell, State};
+use super::calendar::{self, Calendar, Cell as CalCell, CellState};
 use super::gantt;
 
 use super::sanitize;
@@ -38,7 +38,7 @@ fn summary_line(report: &Report) -> String {
     )
 }
 
-fn verdict(v: &Option<crate::impact::Verdict>) -> String {
+fn verdict(v: &Option<crate::impact::Finding>) -> String {
     match v {
         None => "none".to_owned(),
         Some(v) if v.allow => "allow".to_owned(),
@@ -301,7 +301,7 @@ fn changed_cells<'a>(
 
 fn state_words(c: &CalCell) -> String {
     match &c.state {
-        State::Closed(x) | State::Partly { rest: x, .. } if !x.check.is_empty() => {
+        CellState::Closed(x) | CellState::Partly { rest: x, .. } if !x.check.is_empty() => {
             format!(
                 "{} {} ({}: {})",
                 c.state.letter(),

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::audit::{AuditLog, Event, Gate, Record, Run, RunOutcome};
+use crate::audit::{AuditLog, Event, Record, Ruling, Run, RunOutcome};
 use crate::runbook::{Context, Plan, preflight};
 
 use super::{On, Prompt, RolloutError, RunKind, RunReport, ended_early, execute};
@@ -19,7 +19,7 @@ pub struct Deploy<'a> {
     pub log: &'a AuditLog,
     pub run: &'a str,
     /// The decision it runs on.
-    pub gate: Gate,
+    pub gate: Ruling,
     /// Release heads shipped, "owner/name@sha".
     pub release_shas: Vec<String>,
     /// Run without asking.
@@ -28,11 +28,11 @@ pub struct Deploy<'a> {
     pub actor: Option<crate::audit::Actor>,
     /// After a person's yes: collects and decides again, and answers the decision
     /// to run on, or what changed while the question waited.
-    pub recheck: Option<&'a mut dyn FnMut() -> Result<Gate, super::judged::Recheck>>,
+    pub recheck: Option<&'a mut dyn FnMut() -> Result<Ruling, super::judged::Recheck>>,
 }
 
 /// Records that the gate denied the deploy: nothing was touched.
-pub fn denied(log: &AuditLog, target: &str, run: &str, gate: Gate) -> Result<(), RolloutError> {
+pub fn denied(log: &AuditLog, target: &str, run: &str, gate: Ruling) -> Result<(), RolloutError> {
     let mut denied = Run::new(RunOutcome::Denied);
     denied.gate = Some(gate);
     let mut record = Record::new("deploy", target, Event::Deploy(denied));

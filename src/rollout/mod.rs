@@ -26,7 +26,7 @@ use crate::runbook::git::Git;
 use crate::runbook::lock::{self, Holder, Lock, LockError};
 use crate::runbook::process::Children;
 use crate::runbook::signals::{Interruption, Watch};
-use crate::runbook::{Context, PlannedStep, Report, RunbookError, Stop, Unrecorded};
+use crate::runbook::{Context, Execution, PlannedStep, RunbookError, Stop, Unrecorded};
 
 pub use judged::{Judged, Recheck};
 pub use recorder::Recorder;
@@ -306,7 +306,7 @@ impl RunReport {
     }
 
     /// Takes in what the runbook did.
-    fn absorb(&mut self, plan: &[PlannedStep], report: &Report) {
+    fn absorb(&mut self, plan: &[PlannedStep], report: &Execution) {
         self.steps = report
             .results
             .iter()

@@ -4,7 +4,7 @@
 //! records an error after the lock as `aborted` (saying why), releases the lock,
 //! and says whether the lock was left behind (which stops every later run).
 
-use crate::audit::{Actor, AuditLog, Gate};
+use crate::audit::{Actor, AuditLog, Ruling};
 use crate::runbook::Context;
 use crate::runbook::lock::Lock;
 use crate::runbook::signals::{Interruption, Interrupts, Watch};
@@ -139,7 +139,7 @@ impl Session {
     }
 
     /// Shares the run's end on GitHub's deployments, when it is connected.
-    pub fn share(&self, report: &RunReport, gate: Option<&Gate>) {
+    pub fn share(&self, report: &RunReport, gate: Option<&Ruling>) {
         if let Some(shared) = &self.shared {
             shared.record(report, &self.id, gate, &self.log, &mut std::io::stderr());
         }

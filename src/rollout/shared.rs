@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Gate, Record, Run, RunOutcome};
+use crate::audit::{Actor, AuditLog, DeploymentNote, Event, Record, Ruling, Run, RunOutcome};
 use crate::config::{Config, TargetConfig};
 use crate::net::Network;
 use crate::secrets::{self, Env};
@@ -136,7 +136,7 @@ impl Shared {
         &self,
         report: &RunReport,
         run: &str,
-        gate: Option<&Gate>,
+        gate: Option<&Ruling>,
         log: &AuditLog,
         err: &mut dyn Write,
     ) {

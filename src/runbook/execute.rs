@@ -1,6 +1,6 @@
 //! Running a plan: one step at a time, each within its time limit, until a step
 //! fails, times out, is interrupted (SIGINT, SIGTERM, SIGHUP), or its record cannot
-//! be written; later steps never start then. The result is a [`Report`] of what ran,
+//! be written; later steps never start then. The result is an [`Execution`] of what ran,
 //! what it pushed where, and why it stopped. It never prints: the [`Observer`] shows
 //! progress, writes the records and asks people.
 
@@ -49,7 +49,7 @@ impl Stop {
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct Execution {
     /// The steps that started (or were skipped), in order.
     pub results: Vec<StepResult>,
     /// What production ran before the push (from the record step).
@@ -60,7 +60,7 @@ pub struct Report {
     pub maintenance_on: bool,
 }
 
-impl Report {
+impl Execution {
     pub fn ok(&self) -> bool {
         self.stop.is_none()
     }
@@ -87,8 +87,8 @@ impl Report {
 
 /// Runs the plan in order; the first failure, timeout, interruption or unwritten
 /// record stops it.
-pub fn run(plan: &[PlannedStep], ctx: &Context, observer: &mut dyn Observer) -> Report {
-    let mut report = Report::default();
+pub fn run(plan: &[PlannedStep], ctx: &Context, observer: &mut dyn Observer) -> Execution {
+    let mut report = Execution::default();
     let total = plan.len();
     for (i, step) in plan.iter().enumerate() {
         if let Some(signal) = ctx.children.watch.received() {

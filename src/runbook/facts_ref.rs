@@ -46,7 +46,7 @@ pub struct Share {
 
 /// What a push or pull did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Shared {
+pub struct Synced {
     /// Files the other side did not have.
     pub copied: usize,
     /// Files both sides had.
@@ -126,10 +126,10 @@ impl Share {
     }
 
     /// Adds the archive's files to the remote's.
-    pub fn push(&self, archive: &Archive) -> Result<Shared, ShareError> {
+    pub fn push(&self, archive: &Archive) -> Result<Synced, ShareError> {
         let (parent, remote) = self.remote_files("push")?;
         let mut entries: Vec<(String, String)> = remote.clone();
-        let mut shared = Shared::default();
+        let mut shared = Synced::default();
         for path in archive.documents()? {
             let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
                 continue;
@@ -193,9 +193,9 @@ impl Share {
     }
 
     /// Copies into the archive the remote's files it lacks.
-    pub fn pull(&self, archive: &Archive) -> Result<Shared, ShareError> {
+    pub fn pull(&self, archive: &Archive) -> Result<Synced, ShareError> {
         let (_, remote) = self.remote_files("pull")?;
-        let mut shared = Shared::default();
+        let mut shared = Synced::default();
         for (name, blob) in remote {
             if archive.dir().join(&name).is_file() {
                 shared.already += 1;

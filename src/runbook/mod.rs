@@ -27,7 +27,7 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use execute::{Observer, Report, StepResult, StepStatus, Stop, Unrecorded, run};
+pub use execute::{Execution, Observer, StepResult, StepStatus, Stop, Unrecorded, run};
 pub use plan::{Action, Maintenance, Plan, PlannedStep, show};
 pub use preflight::preflight;
 

@@ -24,7 +24,7 @@ use crate::secrets::{Env, Redactor};
 use github::{GitHub, GithubError};
 
 /// What to collect, and for which moment and window.
-pub struct Request<'a> {
+pub struct Collection<'a> {
     pub config: &'a Config,
     pub target: &'a str,
     pub now: DateTime<Utc>,
@@ -77,14 +77,14 @@ const THROUGHPUT: &str = "throughput";
 /// it left unknown, if one, and why.
 type Failure = (Option<String>, Option<&'static str>, String);
 
-pub async fn collect(request: &Request<'_>, progress: &dyn Progress) -> Facts {
+pub async fn collect(request: &Collection<'_>, progress: &dyn Progress) -> Facts {
     collect_with_env(request, progress, &crate::secrets::process_env).await
 }
 
 /// [`collect`] with secrets read through `env` instead of the process environment
 /// (benches and tests that cannot change their own environment).
 pub async fn collect_with_env(
-    request: &Request<'_>,
+    request: &Collection<'_>,
     progress: &dyn Progress,
     env: Env<'_>,
 ) -> Facts {
@@ -795,7 +795,7 @@ jenkins_job = "r"
         );
         let config = Config::parse(&text, std::path::Path::new("gatekeeper.toml")).unwrap();
         let now = Utc::now();
-        let request = Request {
+        let request = Collection {
             config: &config,
             target: "production",
             now,

@@ -29,7 +29,7 @@ use incidents::OpenIssues;
 
 /// What `status` shows of a target.
 #[derive(Debug, Serialize)]
-pub struct Status {
+pub struct Screen {
     target: String,
     production: Production,
     lock: LockStatus,
@@ -120,7 +120,7 @@ struct Checked {
 
 /// The status of target `name` (`target`, whose runbook view is `ctx`); the
 /// rollback it offers names `config_path`. What cannot be read is said in it
-/// ([`Status::unknown`]); only an unreadable audit log is an error.
+/// ([`Screen::unknown`]); only an unreadable audit log is an error.
 pub fn read(
     network: &Network,
     config: &Config,
@@ -128,7 +128,7 @@ pub fn read(
     name: &str,
     target: &TargetConfig,
     ctx: &Context,
-) -> Result<Status, AuditError> {
+) -> Result<Screen, AuditError> {
     let records: Vec<Record> = AuditLog::of(config)
         .read()?
         .into_iter()
@@ -238,7 +238,7 @@ pub fn read(
         heads,
     };
 
-    let status = Status {
+    let status = Screen {
         target: name.to_owned(),
         production,
         lock,
@@ -248,7 +248,7 @@ pub fn read(
     Ok(status)
 }
 
-impl Status {
+impl Screen {
     /// What could not be read of what production runs and of the lock: the
     /// status is incomplete when any.
     pub fn unknown(&self) -> Vec<String> {

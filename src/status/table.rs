@@ -2,14 +2,14 @@
 
 use crate::runbook::lock::describe_age;
 
-use super::Status;
+use super::Screen;
 
 fn short(sha: &str) -> String {
     sha.chars().take(10).collect()
 }
 
 /// The status as text (not yet escaped: the caller sanitizes it).
-pub fn table(status: &Status) -> String {
+pub fn table(status: &Screen) -> String {
     let mut text = format!("Status of {}\n\n", status.target);
     let p = &status.production;
     text.push_str(&match (&p.sha, &p.error) {

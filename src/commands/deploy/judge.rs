@@ -27,7 +27,7 @@ pub(super) enum Decided {
 pub(super) struct Allowed {
     pub judgement: Judgement,
     /// The audit record's verdict, digested once: the check record and the run share it.
-    pub verdict: audit::Gate,
+    pub verdict: audit::Ruling,
 }
 
 pub(super) fn decide(
@@ -122,7 +122,7 @@ pub(super) fn recheck(
     watch: &Watch,
     log: &AuditLog,
     judged: &Judged,
-) -> Result<audit::Gate, Recheck> {
+) -> Result<audit::Ruling, Recheck> {
     let facts = match collect_or_interrupt(gate.collector(), verbose, watch) {
         Collected::Facts(collected) => match *collected {
             Ok(facts) => facts,

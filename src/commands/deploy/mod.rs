@@ -102,8 +102,8 @@ fn refuse_rehearsals(args: &DeployArgs) -> Result<(), CommandError> {
 }
 
 /// What the command line asks the gate: a window starting now, at the real clock.
-pub(super) fn gate_request(args: &DeployArgs) -> gate::Request<'_> {
-    gate::Request {
+pub(super) fn gate_request(args: &DeployArgs) -> gate::Case<'_> {
+    gate::Case {
         target: &args.target,
         config: &args.config.config,
         policies: args.config.policies.as_deref(),

@@ -12,14 +12,14 @@ use crate::runbook::{self, Context, integrity};
 
 use super::super::record::{TerminalPrompt, print_plan};
 use super::super::{CommandError, EXIT_FAIL, EXIT_OK, Outcome, Stdout, summary};
-use super::read::Production;
+use super::read::Standing;
 
 pub(super) fn run(
     args: &RollbackArgs,
     config: &Config,
     ctx: &mut Context,
     session: &Session,
-    production: &Production,
+    production: &Standing,
     sha: &str,
     origin: &str,
 ) -> Result<Outcome, CommandError> {
@@ -75,7 +75,7 @@ fn preflight(
     args: &RollbackArgs,
     ctx: &mut Context,
     session: &Session,
-    production: &Production,
+    production: &Standing,
     out: &mut dyn Write,
 ) -> Result<Option<Outcome>, CommandError> {
     let github = &production.github;

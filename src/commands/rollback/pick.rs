@@ -9,14 +9,14 @@ use crate::rollout::{Session, shared, target};
 use crate::runbook::{Context, RunbookError, integrity};
 
 use super::super::CommandError;
-use super::read::Production;
+use super::read::Standing;
 
 /// `(sha, why it is the target)`, the SHA in the app's clone.
 pub(super) fn pick(
     args: &RollbackArgs,
     ctx: &Context,
     session: &Session,
-    production: &Production,
+    production: &Standing,
 ) -> Result<(String, String), CommandError> {
     let (sha, origin) = match &args.to {
         Some(to) => given(args, to, ctx, session, production)?,
@@ -40,9 +40,9 @@ fn given(
     to: &str,
     ctx: &Context,
     session: &Session,
-    production: &Production,
+    production: &Standing,
 ) -> Result<(String, String), CommandError> {
-    let Production {
+    let Standing {
         current, recorded, ..
     } = production;
     let log = session.log();
@@ -70,9 +70,9 @@ fn undo_last(
     args: &RollbackArgs,
     ctx: &Context,
     session: &Session,
-    production: &Production,
+    production: &Standing,
 ) -> Result<(String, String), CommandError> {
-    let Production {
+    let Standing {
         local,
         current,
         recorded,

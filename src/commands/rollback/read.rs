@@ -14,7 +14,7 @@ use crate::sources::{self, deployments::Deployment};
 use super::super::{CommandError, Outcome, Stdout, summary};
 
 /// What the rollback is picked and checked from.
-pub(super) struct Production {
+pub(super) struct Standing {
     /// The local audit log's records.
     pub local: Vec<Record>,
     /// The deploy remote's head of the base branch.
@@ -28,7 +28,7 @@ pub(super) struct Production {
 }
 
 pub(super) enum Read {
-    Production(Box<Production>),
+    Production(Box<Standing>),
     /// A signal came while GitHub was read: the run ended, this is its outcome.
     Interrupted(Outcome),
 }
@@ -87,7 +87,7 @@ pub(super) fn production(
             )));
         }
     };
-    Ok(Read::Production(Box::new(Production {
+    Ok(Read::Production(Box::new(Standing {
         local,
         current,
         recorded,
