@@ -1,10 +1,13 @@
 //! gatekeeper: a preflight gate for production deploys.
 //!
-//! The data flows down this list, one module per stage: [`config`] → [`sources`]
-//! (collect facts) → [`facts`] (the document) → [`policy`] (evaluate with regorus)
-//! → [`decision`] → [`render`] and [`audit`] → [`rollout`] (deploy and rollback
-//! runs) → [`runbook`] (their steps). [`commands`] binds the CLI to those stages and
-//! alone knows terminals and exit codes.
+//! The data flows up the layers below, one module per stage: [`config`] →
+//! [`sources`] (collect facts) → [`facts`] (the document) → [`policy`] (evaluate
+//! with regorus) → [`gate`] (the one decide step every command that decides calls)
+//! → [`render`] and [`audit`]; a deploy or rollback is a [`rollout`] (the run object:
+//! lock, records, GitHub deployment) of a [`runbook`] (its typed plan and steps).
+//! [`commands`] binds the CLI to those stages and alone knows terminals and exit
+//! codes. Plumbing ([`secrets`], [`net`]: the transport and a run's one runtime and
+//! deadline) is on the ground floor.
 //!
 //! Layers, from the ground up (a file imports only from its own layer or one
 //! below, and no files import each other in a circle; `tests/it/architecture.rs`
@@ -19,7 +22,7 @@
 //! 8. gate: gate, chatops, impact
 //! 9. render: render
 //! 10. runbook: runbook, guard
-//! 11. rollout: rollout, attest, chatops::answer, render::summary, render::attest, guard::hooks, status, unlock
+//! 11. rollout: rollout, attest, chatops::answer, guard::hooks, status, unlock
 //! 12. commands: commands, scaffold
 //! 13. main: main
 

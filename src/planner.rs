@@ -2,7 +2,7 @@
 //! the time-dependent checks (`teaching_hours`, `freeze`, `downtime_notice`) pass.
 //! It asks the REAL policies; it never restates a rule in Rust, so a release manager
 //! who edits `policies/` moves the windows too. What it knows is only where the
-//! time-dependent inputs change, and which check reads which ([`Edge`]): local
+//! time-dependent inputs change, and which check reads which (`Edge`): local
 //! midnights (the dates teaching hours and freezes read), the teaching-hours edges of
 //! the settings, DST changes, each notice's start and end and the notice lead (the
 //! instants the notice rule compares). Between two edges a check reads its answer

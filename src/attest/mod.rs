@@ -10,6 +10,7 @@
 pub mod dsse;
 pub mod hooks;
 pub mod keys;
+pub mod report;
 pub mod require;
 pub mod statement;
 pub mod verify;

@@ -8,6 +8,7 @@
 use chrono::Utc;
 
 use crate::attest::hooks;
+use crate::attest::report as render;
 use crate::attest::require::{RequireError, read};
 use crate::attest::verify::{self, Expect};
 use crate::attest::{self, KeyType, PublicKey, statement};
@@ -15,7 +16,6 @@ use crate::cli::{
     AttestCommand, AttestKeygenArgs, AttestPredicateArgs, AttestVerifyArgs, KeyTypeArg,
     VerifyFormat,
 };
-use crate::render::attest as render;
 
 use super::{CommandError, EXIT_OK, Outcome, print, write_file};
 

@@ -2,14 +2,14 @@
 //! what was pushed where per repo, where production stands, whether maintenance is
 //! still on, and the exact command back, offered only when production moved.
 //! Records that could not be written go to stderr as JSON lines, so that a CI log
-//! keeps them. The text is [`crate::render::summary`]; this picks the [`Outcome`].
+//! keeps them. The text is [`crate::rollout::summary`]; this picks the [`Outcome`].
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::audit::RunOutcome;
-use crate::render::summary::text;
 use crate::rollout::RunReport;
+use crate::rollout::summary::text;
 
 use super::Outcome;
 
@@ -41,7 +41,7 @@ pub(crate) fn print(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::summary::tests::report;
+    use crate::rollout::summary::tests::report;
     use crate::runbook::Unrecorded;
 
     #[test]

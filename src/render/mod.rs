@@ -1,7 +1,6 @@
 //! Turns a decision into text: one file per format behind [`render`]. Renderers do
 //! no I/O; the caller writes what they return.
 
-pub mod attest;
 pub mod calendar;
 pub mod ci;
 pub mod explain;
@@ -15,7 +14,6 @@ mod markdown;
 pub mod notice;
 pub mod policy;
 pub(crate) mod source_failures;
-pub mod summary;
 mod table;
 pub mod windows;
 

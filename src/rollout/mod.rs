@@ -12,6 +12,7 @@ mod recorder;
 pub mod rollback;
 mod session;
 pub mod shared;
+pub mod summary;
 pub mod target;
 
 use std::io::Write;

@@ -1,5 +1,5 @@
 //! `gatekeeper attest verify`'s report, as a table or JSON. It reads a verified
-//! [`Verification`], so it sits on the rollout layer with `attest` (see `src/lib.rs`).
+//! [`Verification`], so it lives with `attest`.
 
 use std::path::Path;
 

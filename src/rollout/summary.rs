@@ -1,7 +1,7 @@
 //! The end of a deploy or rollback as people read it: what ran and what did not,
 //! what was pushed where per repo, where production stands, whether maintenance is
 //! still on, and the exact command back, offered only when production moved. It
-//! reads a [`RunReport`], so it sits on the rollout layer (see `src/lib.rs`).
+//! reads a [`RunReport`], so it lives with the runs.
 
 use std::path::Path;
 
@@ -9,7 +9,7 @@ use crate::audit::RunOutcome;
 use crate::rollout::{RunKind, RunReport};
 use crate::runbook::Stop;
 
-use super::hint::rollback_command;
+use crate::render::hint::rollback_command;
 
 fn short(sha: Option<&str>) -> String {
     sha.map_or_else(|| "?".to_owned(), |s| s.chars().take(10).collect())
