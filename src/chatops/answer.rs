@@ -210,6 +210,16 @@ pub fn answer(
             }
         }
     };
+    // A confirmed run may outlast the deadline the reply was connected under: the
+    // answer gets a connection, and a deadline, of its own from here.
+    let fresh = Session::connect(&network.renewed(), config, event)?;
+    let (session, answer) = (
+        &fresh,
+        Answer {
+            session: &fresh,
+            ..answer
+        },
+    );
     // The CI log shows the answer too (a command's output was shown as it ran).
     if !done.logged {
         out(&format!("{}\n", done.body.trim_end()));

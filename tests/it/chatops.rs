@@ -489,6 +489,42 @@ async fn deploy_runs_only_on_the_askers_confirmation_of_the_judged_sha() {
     );
 }
 
+/// A confirmed deploy that takes longer than `deadline_seconds` still gets its
+/// reply and reaction: the answer is written on a deadline of its own, not on the
+/// one its connection got before the run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reply_after_a_run_longer_than_deadline_seconds_is_written() {
+    let s = World::with_config(false, |text| {
+        *text = format!("deadline_seconds = 2\n{text}");
+    })
+    .await;
+    let chat = mount_chat(&s.services).await;
+    deployments::mount(&s.services).await;
+    let dir = s.release.root.clone();
+    let short = &s.apangea_rc[..7];
+    let (code, stdout, stderr) =
+        chatops(&s, &comment(&chat, &dir, 20, "alice", "/deploy production"));
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+
+    let confirm = comment(
+        &chat,
+        &dir,
+        23,
+        "alice",
+        &format!("/deploy production confirm {short}"),
+    );
+    let (code, stdout, stderr) = run(s
+        .gatekeeper(&["chatops", "--event", confirm.to_str().unwrap()])
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "thinkthroughmath/apangea")
+        .env("GITHUB_RUN_ID", "777")
+        .env("TTMSCALR_DELAY", "deploy 3"));
+    assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let reply = chat.replies(412).remove(0);
+    assert!(reply.contains("✔ Deployed production"), "{reply}");
+    assert_eq!(chat.reactions(23), ["eyes", "+1"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_comment_a_command_in_a_code_block_and_a_bot_are_ignored() {
     let services = crate::support::server::start_green().await;
