@@ -525,130 +525,7 @@ impl Config {
             );
         }
         for (name, target) in &self.targets {
-            let at = format!("targets.{name}");
-            shape::name(&mut problems, "a target name", name);
-            if let Some(Err(why)) = target.chatops_issue.as_deref().map(issue_ref) {
-                problems.push(format!("{at}.chatops_issue {why}"));
-            }
-            for (key, value) in [
-                ("app", Some(&target.app)),
-                ("deploy_remote", Some(&target.deploy_remote)),
-                ("deploy_remote_url", target.deploy_remote_url.as_ref()),
-                ("notice_to", target.notice_to.as_ref()),
-            ] {
-                if let Some(value) = value {
-                    shape::name(&mut problems, &format!("{at}.{key}"), value);
-                }
-            }
-            for (i, cc) in target.notice_cc.iter().enumerate() {
-                shape::name(&mut problems, &format!("{at}.notice_cc[{i}]"), cc);
-            }
-            if let Some(url) = &target.deploy_remote_url {
-                no_option(&mut problems, &format!("{at}.deploy_remote_url"), url);
-            }
-            if target.deploy_remote.starts_with('-') {
-                problems.push(format!(
-                    "{at}.deploy_remote {:?} starts with `-`, which git would read as an option: give the remote's name",
-                    target.deploy_remote
-                ));
-            }
-            for (key, repo) in [
-                ("deploy_repo", &target.deploy_repo),
-                ("notices_repo", &target.notices_repo),
-            ] {
-                repo_name(&mut problems, &format!("{at}.{key}"), repo);
-            }
-            shape::branch(
-                &mut problems,
-                &format!("{at}.release_branch"),
-                &target.release_branch,
-            );
-            shape::branch(
-                &mut problems,
-                &format!("{at}.base_branch"),
-                &target.base_branch,
-            );
-            if target.release_branch == target.base_branch {
-                problems.push(format!(
-                    "{at}.release_branch and {at}.base_branch are both {:?}: the release branch is merged into the base branch, so they must differ (e.g. \"rc\" and \"master\")",
-                    target.release_branch
-                ));
-            }
-            for (i, url) in target.smoke_urls.iter().enumerate() {
-                shape::http_url(&mut problems, &format!("{at}.smoke_urls[{i}]"), url);
-            }
-            if target.repos.is_empty() {
-                problems.push(format!(
-                    "{at} has no [[{at}.repos]]: list the release repos to check"
-                ));
-            }
-            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-            let mut dirs: BTreeMap<PathBuf, usize> = BTreeMap::new();
-            for (i, repo) in target.repos.iter().enumerate() {
-                repo_name(
-                    &mut problems,
-                    &format!("{at}.repos[{i}].github"),
-                    &repo.github,
-                );
-                shape::name(
-                    &mut problems,
-                    &format!("{at}.repos[{i}].jenkins_job"),
-                    &repo.jenkins_job,
-                );
-                if let Some(url) = &repo.clone_url {
-                    shape::name(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
-                    no_option(&mut problems, &format!("{at}.repos[{i}].clone_url"), url);
-                }
-                // Two repos in one clone: the second would be merged and pushed
-                // from the first's directory.
-                if let Some(dir) = &repo.path
-                    && let Some(first) = dirs.insert(dir.clone(), i)
-                {
-                    problems.push(format!(
-                        "{at}.repos[{first}] and {at}.repos[{i}] share the clone {}: give each repo its own `path`",
-                        dir.display()
-                    ));
-                }
-                // GitHub names are case-insensitive: Org/App and org/app are one repo.
-                if let Some(first) = seen.insert(repo.github.to_ascii_lowercase(), i) {
-                    problems.push(format!(
-                        "{at}.repos[{first}].github and {at}.repos[{i}].github both name {:?}: list each release repo once",
-                        repo.github
-                    ));
-                }
-            }
-            for step in target.steps.iter().flatten().chain(&target.extra_steps) {
-                if step.command.is_empty() && !step.manual && step.builtin.is_none() {
-                    problems.push(format!(
-                        "{at} step {:?} has no command: give `command = [\"program\", \"arg\"]` or `manual = true`",
-                        step.name
-                    ));
-                }
-                // A manual step is a person's, confirmed at a terminal; with a command
-                // it would run as an ordinary step, confirmed by nobody.
-                if step.manual && (!step.command.is_empty() || step.builtin.is_some()) {
-                    problems.push(format!(
-                        "{at} step {:?} is manual and also has a command or builtin: a manual step is one a person carries out and confirms; keep one",
-                        step.name
-                    ));
-                }
-                if !step.command.is_empty() && step.builtin.is_some() {
-                    problems.push(format!(
-                        "{at} step {:?} has both a command and a builtin: keep one",
-                        step.name
-                    ));
-                }
-                // Bounded: a time limit of 1e300 minutes is no limit, and no Duration.
-                if let Some(minutes) = step.timeout_minutes
-                    && !(minutes.is_finite() && minutes > 0.0 && minutes <= 10080.0)
-                {
-                    problems.push(format!(
-                        "{at} step {:?} has timeout_minutes = {minutes}: give a positive number of minutes up to 10080 (fractions allowed)",
-                        step.name
-                    ));
-                }
-            }
-            problems.extend(record_first(&at, target));
+            target_problems(&mut problems, name, target);
         }
         problems
     }
@@ -853,6 +730,137 @@ fn record_first(at: &str, target: &TargetConfig) -> Vec<String> {
             ),
         })
         .collect()
+}
+
+/// The problems of target `name`: names and URLs that git or a shell could misread,
+/// its branches, its release repos, its steps, and the record-first rule.
+fn target_problems(problems: &mut Vec<String>, name: &str, target: &TargetConfig) {
+    let at = format!("targets.{name}");
+    shape::name(problems, "a target name", name);
+    if let Some(Err(why)) = target.chatops_issue.as_deref().map(issue_ref) {
+        problems.push(format!("{at}.chatops_issue {why}"));
+    }
+    for (key, value) in [
+        ("app", Some(&target.app)),
+        ("deploy_remote", Some(&target.deploy_remote)),
+        ("deploy_remote_url", target.deploy_remote_url.as_ref()),
+        ("notice_to", target.notice_to.as_ref()),
+    ] {
+        if let Some(value) = value {
+            shape::name(problems, &format!("{at}.{key}"), value);
+        }
+    }
+    for (i, cc) in target.notice_cc.iter().enumerate() {
+        shape::name(problems, &format!("{at}.notice_cc[{i}]"), cc);
+    }
+    if let Some(url) = &target.deploy_remote_url {
+        no_option(problems, &format!("{at}.deploy_remote_url"), url);
+    }
+    if target.deploy_remote.starts_with('-') {
+        problems.push(format!(
+            "{at}.deploy_remote {:?} starts with `-`, which git would read as an option: give the remote's name",
+            target.deploy_remote
+        ));
+    }
+    for (key, repo) in [
+        ("deploy_repo", &target.deploy_repo),
+        ("notices_repo", &target.notices_repo),
+    ] {
+        repo_name(problems, &format!("{at}.{key}"), repo);
+    }
+    shape::branch(
+        problems,
+        &format!("{at}.release_branch"),
+        &target.release_branch,
+    );
+    shape::branch(problems, &format!("{at}.base_branch"), &target.base_branch);
+    if target.release_branch == target.base_branch {
+        problems.push(format!(
+            "{at}.release_branch and {at}.base_branch are both {:?}: the release branch is merged into the base branch, so they must differ (e.g. \"rc\" and \"master\")",
+            target.release_branch
+        ));
+    }
+    for (i, url) in target.smoke_urls.iter().enumerate() {
+        shape::http_url(problems, &format!("{at}.smoke_urls[{i}]"), url);
+    }
+    if target.repos.is_empty() {
+        problems.push(format!(
+            "{at} has no [[{at}.repos]]: list the release repos to check"
+        ));
+    }
+    repo_problems(problems, &at, target);
+    step_problems(problems, &at, target);
+    problems.extend(record_first(&at, target));
+}
+
+/// Each release repo named well, once, in a clone of its own.
+fn repo_problems(problems: &mut Vec<String>, at: &str, target: &TargetConfig) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut dirs: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    for (i, repo) in target.repos.iter().enumerate() {
+        repo_name(problems, &format!("{at}.repos[{i}].github"), &repo.github);
+        shape::name(
+            problems,
+            &format!("{at}.repos[{i}].jenkins_job"),
+            &repo.jenkins_job,
+        );
+        if let Some(url) = &repo.clone_url {
+            shape::name(problems, &format!("{at}.repos[{i}].clone_url"), url);
+            no_option(problems, &format!("{at}.repos[{i}].clone_url"), url);
+        }
+        // Two repos in one clone: the second would be merged and pushed
+        // from the first's directory.
+        if let Some(dir) = &repo.path
+            && let Some(first) = dirs.insert(dir.clone(), i)
+        {
+            problems.push(format!(
+                "{at}.repos[{first}] and {at}.repos[{i}] share the clone {}: give each repo its own `path`",
+                dir.display()
+            ));
+        }
+        // GitHub names are case-insensitive: Org/App and org/app are one repo.
+        if let Some(first) = seen.insert(repo.github.to_ascii_lowercase(), i) {
+            problems.push(format!(
+                "{at}.repos[{first}].github and {at}.repos[{i}].github both name {:?}: list each release repo once",
+                repo.github
+            ));
+        }
+    }
+}
+
+/// Each step runs one way (a command, a builtin or a person), within a bounded time.
+fn step_problems(problems: &mut Vec<String>, at: &str, target: &TargetConfig) {
+    for step in target.steps.iter().flatten().chain(&target.extra_steps) {
+        if step.command.is_empty() && !step.manual && step.builtin.is_none() {
+            problems.push(format!(
+                "{at} step {:?} has no command: give `command = [\"program\", \"arg\"]` or `manual = true`",
+                step.name
+            ));
+        }
+        // A manual step is a person's, confirmed at a terminal; with a command
+        // it would run as an ordinary step, confirmed by nobody.
+        if step.manual && (!step.command.is_empty() || step.builtin.is_some()) {
+            problems.push(format!(
+                "{at} step {:?} is manual and also has a command or builtin: a manual step is one a person carries out and confirms; keep one",
+                step.name
+            ));
+        }
+        if !step.command.is_empty() && step.builtin.is_some() {
+            problems.push(format!(
+                "{at} step {:?} has both a command and a builtin: keep one",
+                step.name
+            ));
+        }
+        // Bounded: a time limit of 1e300 minutes is no limit, and no Duration.
+        if let Some(minutes) = step.timeout_minutes
+            && !(minutes.is_finite() && minutes > 0.0 && minutes <= 10080.0)
+        {
+            problems.push(format!(
+                "{at} step {:?} has timeout_minutes = {minutes}: give a positive number of minutes up to 10080 (fractions allowed)",
+                step.name
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
