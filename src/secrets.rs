@@ -22,6 +22,20 @@ pub fn basic(user: &str, token: &str) -> String {
 /// (`--attest-out`): a secret like the tokens.
 pub const SIGNING_KEY_ENV: &str = "GATEKEEPER_SIGNING_KEY";
 
+/// A program started outside a run (a local, read-only `git` question) gets none of
+/// the secret variables: `names` (the config's token and key variables) and the
+/// signing key's. A run's children go through `runbook::process::Children`, which
+/// removes the same names.
+pub fn without_secrets<'c>(
+    command: &'c mut std::process::Command,
+    names: &[String],
+) -> &'c mut std::process::Command {
+    for name in names.iter().map(String::as_str).chain([SIGNING_KEY_ENV]) {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// Holds the secret values and scrubs them from any text that leaves a source.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -125,4 +139,22 @@ fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_outside_a_run_starts_without_the_secret_variables() {
+        let mut git = std::process::Command::new("git");
+        without_secrets(&mut git, &["ACME_TOKEN".to_owned()]);
+        let removed: Vec<String> = git
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        assert!(removed.contains(&"ACME_TOKEN".to_owned()), "{removed:?}");
+        assert!(removed.contains(&SIGNING_KEY_ENV.to_owned()), "{removed:?}");
+    }
 }

@@ -111,7 +111,11 @@ pub fn inputs(
         resource_uri,
         policy_uri: policies.dir().display().to_string(),
         policies_sha256: super::policies_sha256(policies.files())?,
-        policies_git_tree: super::policies_git_tree(policies.dir(), git),
+        policies_git_tree: super::policies_git_tree(
+            policies.dir(),
+            git,
+            &config.map(Config::secret_vars).unwrap_or_default(),
+        ),
         facts_uri: facts_file
             .and_then(|f| f.file_name())
             .map(|n| n.to_string_lossy().into_owned()),

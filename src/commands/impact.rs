@@ -38,6 +38,7 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
         &candidate_dir,
         args.base_dir.as_deref(),
         args.base.as_deref(),
+        &inputs::LocalGit::of(config.as_ref()),
     )?;
     let base_sha = base_info.policies_sha256.clone();
     let docs = inputs::corpus(

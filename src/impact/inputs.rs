@@ -54,12 +54,13 @@ pub fn sides(
     candidate_dir: &Path,
     base_dir: Option<&Path>,
     base_ref: Option<&str>,
+    git: &LocalGit,
 ) -> Result<Sides, ImpactError> {
     let scratch = Scratch::new()?;
     let (base_ref, base_dir) = match base_dir {
         Some(dir) => (None, dir.to_owned()),
         None => {
-            let (label, dir) = base_from_git(base_ref, candidate_dir, &scratch.0)?;
+            let (label, dir) = base_from_git(git, base_ref, candidate_dir, &scratch.0)?;
             (Some(label), dir)
         }
     };
@@ -200,14 +201,32 @@ impl Drop for Scratch {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+/// The `git` the config names, started without the secret variables.
+pub struct LocalGit {
+    pub program: String,
+    pub secret_vars: Vec<String>,
+}
+
+impl LocalGit {
+    pub fn of(config: Option<&Config>) -> Self {
+        Self {
+            program: config.map_or_else(|| "git".to_owned(), |c| c.programs.git.clone()),
+            secret_vars: config.map(Config::secret_vars).unwrap_or_default(),
+        }
+    }
+}
+
+fn git(local: &LocalGit, dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = crate::secrets::without_secrets(
+        &mut std::process::Command::new(&local.program),
+        &local.secret_vars,
+    )
+    .arg("-C")
+    .arg(dir)
+    .args(args)
+    .stdin(std::process::Stdio::null())
+    .output()
+    .map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -218,6 +237,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 /// The candidate directory's copy at `git_ref` (default: the merge-base of HEAD with
 /// the base branch), written into `scratch`.
 fn base_from_git(
+    local: &LocalGit,
     git_ref: Option<&str>,
     candidate: &Path,
     scratch: &Path,
@@ -225,16 +245,16 @@ fn base_from_git(
     let usage = ImpactError::Base;
     let (label, commit) = match git_ref {
         Some(r) => {
-            let commit = git(candidate, &["rev-parse", "--verify", "--quiet", &format!("{r}^{{commit}}")])
+            let commit = git(local, candidate, &["rev-parse", "--verify", "--quiet", &format!("{r}^{{commit}}")])
                 .map_err(|e| usage(format!("--base {r:?} is not a commit of the repository of {}: {e}; give a branch, tag or SHA, or --base-dir DIR", candidate.display())))?;
             (r.to_owned(), commit.trim().to_owned())
         }
         None => {
             let branch = ["origin/HEAD", "origin/main", "origin/master", "main", "master"]
                 .into_iter()
-                .find(|b| git(candidate, &["rev-parse", "--verify", "--quiet", b]).is_ok())
+                .find(|b| git(local, candidate, &["rev-parse", "--verify", "--quiet", b]).is_ok())
                 .ok_or_else(|| usage(format!("no base branch found for {} (origin/HEAD, origin/main, origin/master, main, master): give --base REF or --base-dir DIR", candidate.display())))?;
-            let commit = git(candidate, &["merge-base", "HEAD", branch]).map_err(|e| {
+            let commit = git(local, candidate, &["merge-base", "HEAD", branch]).map_err(|e| {
                 usage(format!(
                     "no merge-base of HEAD and {branch}: {e}; give --base REF or --base-dir DIR"
                 ))
@@ -249,7 +269,7 @@ fn base_from_git(
             )
         }
     };
-    let names = git(candidate, &["ls-tree", "--name-only", &commit]).map_err(|e| {
+    let names = git(local, candidate, &["ls-tree", "--name-only", &commit]).map_err(|e| {
         usage(format!(
             "the policies {} are not in {label}: {e}; give --base-dir DIR",
             candidate.display()
@@ -261,7 +281,7 @@ fn base_from_git(
         source,
     })?;
     for name in names.lines().filter(|n| n.ends_with(".rego")) {
-        let text = git(candidate, &["show", &format!("{commit}:./{name}")])
+        let text = git(local, candidate, &["show", &format!("{commit}:./{name}")])
             .map_err(|e| usage(format!("cannot read {name} at {label}: {e}")))?;
         crate::files::write_replacing(&dir.join(name), &text, &[]).map_err(|e| {
             ImpactError::Write {

@@ -504,6 +504,64 @@ fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
     }
 }
 
+/// The base is read with the `git` the config names, and that git (a local,
+/// read-only question) never sees a secret: not the config's token variables, not
+/// the signing key.
+#[test]
+fn the_base_is_read_by_the_configs_git_without_a_secret() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| crate::support::git::git(repo.path(), args);
+    git(&["init", "-q", "-b", "main"]);
+    let policies = repo.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    for entry in std::fs::read_dir(crate::support::policies()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
+    }
+    git(&["add", "."]);
+    git(&["commit", "-qm", "policies"]);
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("env.log");
+    let wrapper = bin.path().join("git");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nenv >> {:?}\nexec git \"$@\"\n",
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(crate::support::root().join("gatekeeper.toml"))
+        .unwrap()
+        .replace(
+            "policies = \"policies\"",
+            &format!("policies = {:?}", policies.display().to_string()),
+        )
+        + &format!("\n[programs]\ngit = {:?}\n", wrapper.display().to_string());
+    let config_file = repo.path().join("gatekeeper.toml");
+    std::fs::write(&config_file, config).unwrap();
+    let out = crate::support::gatekeeper_in(repo.path())
+        .args([
+            "policy", "impact", "--format", "json", "--base", "main", "--config",
+        ])
+        .arg(&config_file)
+        .arg("--facts")
+        .arg(crate::support::fixture("facts/green.json"))
+        .env("GITHUB_TOKEN", "ghp_leaky0123456789")
+        .env("GATEKEEPER_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----leaky")
+        .output()
+        .unwrap();
+    assert_exit!(out, 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let seen = std::fs::read_to_string(&log).unwrap();
+    assert!(seen.contains("PATH="), "the config's git ran: {seen}");
+    assert!(!seen.contains("leaky"), "a secret reached git: {seen}");
+}
+
 #[test]
 fn a_shadow_set_that_denies_leaves_exit_code_and_stdout_unchanged() {
     let shadow = edited_policies(
