@@ -103,50 +103,10 @@ pub fn answer(
         out,
     };
 
-    // Where: the target's release pull request or its chatops issue.
-    let target = match command.target() {
-        None => None,
-        Some(name) => match config.targets.get(name) {
-            Some(t) => Some(t),
-            None => {
-                let known: Vec<&str> = config.targets.keys().map(String::as_str).collect();
-                answer.refuse(&format!(
-                    "there is no target `{name}` (known: {}). Nothing was run.",
-                    known.join(", ")
-                ))?;
-                return Ok(false);
-            }
-        },
+    let Some(role) = admit(config, event, command, &session, &mut answer)? else {
+        return Ok(false);
     };
-    if let Some(target) = target {
-        let pull = if event.on_pull_request {
-            Some(session.block(session.github.pull_branches(&event.repo, event.number))?)
-        } else {
-            None
-        };
-        let place = pull.as_ref().map_or(Thread::Issue, Thread::Pull);
-        if let Err(why) = rules::scope(target, &event.repo, event.number, place) {
-            answer.refuse(&format!("@{}: {why}", event.comment.login))?;
-            return Ok(false);
-        }
-    }
-
-    // Who: a role of at least `chatops_role`, read from GitHub; a failed lookup refuses.
     let login = event.comment.login.clone();
-    let role = match session.block(session.github.permission(&event.repo, &login)) {
-        Ok(permission) => rules::authorize(&permission, config.chatops_role),
-        Err(e) => Err(format!(
-            "the permission of @{login} could not be read ({})",
-            error_text(&e)
-        )),
-    };
-    let role = match role {
-        Ok(role) => role,
-        Err(why) => {
-            answer.refuse(&format!("@{login} may not ask: {why}. Nothing was run."))?;
-            return Ok(false);
-        }
-    };
     let request = rules::request(&login, &role, &event.comment.url, command);
 
     // Acknowledge: 👀, and the reply says it is being worked on.
@@ -242,6 +202,62 @@ pub fn answer(
         Reaction::Refused
     });
     Ok(done.ok)
+}
+
+/// Where and who: the comment is on the target's release pull request or its
+/// chatops issue, and its author has at least `chatops_role`; the role, or `None`
+/// when the comment was refused (the refusal is answered).
+fn admit(
+    config: &Config,
+    event: &CommentEvent,
+    command: &Instruction,
+    session: &Session,
+    answer: &mut Answer<'_>,
+) -> Result<Option<String>, ChatopsError> {
+    // Where: the target's release pull request or its chatops issue.
+    let target = match command.target() {
+        None => None,
+        Some(name) => match config.targets.get(name) {
+            Some(t) => Some(t),
+            None => {
+                let known: Vec<&str> = config.targets.keys().map(String::as_str).collect();
+                answer.refuse(&format!(
+                    "there is no target `{name}` (known: {}). Nothing was run.",
+                    known.join(", ")
+                ))?;
+                return Ok(None);
+            }
+        },
+    };
+    if let Some(target) = target {
+        let pull = if event.on_pull_request {
+            Some(session.block(session.github.pull_branches(&event.repo, event.number))?)
+        } else {
+            None
+        };
+        let place = pull.as_ref().map_or(Thread::Issue, Thread::Pull);
+        if let Err(why) = rules::scope(target, &event.repo, event.number, place) {
+            answer.refuse(&format!("@{}: {why}", event.comment.login))?;
+            return Ok(None);
+        }
+    }
+
+    // Who: a role of at least `chatops_role`, read from GitHub; a failed lookup refuses.
+    let login = event.comment.login.clone();
+    let role = match session.block(session.github.permission(&event.repo, &login)) {
+        Ok(permission) => rules::authorize(&permission, config.chatops_role),
+        Err(e) => Err(format!(
+            "the permission of @{login} could not be read ({})",
+            error_text(&e)
+        )),
+    };
+    match role {
+        Ok(role) => Ok(Some(role)),
+        Err(why) => {
+            answer.refuse(&format!("@{login} may not ask: {why}. Nothing was run."))?;
+            Ok(None)
+        }
+    }
 }
 
 /// A line on stdout, for the CI log.
