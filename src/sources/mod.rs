@@ -90,7 +90,33 @@ pub async fn collect_with_env(
 ) -> Facts {
     let config = request.config;
     let target = config.targets.get(request.target);
-    let mut facts = Facts {
+    let mut facts = unknown(request, target);
+    let Some(target) = target else {
+        for source in SOURCES {
+            facts.add_error(
+                source,
+                format!("target {:?} is not in the config", request.target),
+            );
+        }
+        return facts;
+    };
+    let redactor = redactor(config, env);
+    let mut policy = request.policy.clone();
+    if let Some(log) = request.log.clone() {
+        let scrub = redactor.clone();
+        policy.log = Some(std::sync::Arc::new(move |line: &str| {
+            log(&scrub.scrub(line))
+        }));
+    }
+    let found = ask(request, config, target, policy, progress, env).await;
+    record(&mut facts, target, found, &redactor);
+    scrubbed(facts, &redactor)
+}
+
+/// The facts of `request` with nothing known yet: each repo named, every fact unset.
+fn unknown(request: &Collection<'_>, target: Option<&TargetConfig>) -> Facts {
+    let config = request.config;
+    Facts {
         schema: SCHEMA,
         target: request.target.to_owned(),
         now: request.now,
@@ -124,28 +150,30 @@ pub async fn collect_with_env(
         notices: None,
         errors: Vec::new(),
         request: None,
-    };
-    let Some(target) = target else {
-        for source in SOURCES {
-            facts.add_error(
-                source,
-                format!("target {:?} is not in the config", request.target),
-            );
-        }
-        return facts;
-    };
-    let redactor = redactor(config, env);
-    let mut policy = request.policy.clone();
-    if let Some(log) = request.log.clone() {
-        let scrub = redactor.clone();
-        policy.log = Some(std::sync::Arc::new(move |line: &str| {
-            log(&scrub.scrub(line))
-        }));
     }
+}
+
+/// What each source answered, or why not.
+type Found = (
+    Result<Vec<Result<CiBuild, String>>, String>,
+    Result<NewRelicFacts, String>,
+    GithubResults,
+);
+
+/// Asks the three services side by side on one transport, each source's progress
+/// said as it ends.
+async fn ask(
+    request: &Collection<'_>,
+    config: &Config,
+    target: &TargetConfig,
+    policy: Policy,
+    progress: &dyn Progress,
+    env: Env<'_>,
+) -> Found {
     for source in SOURCES {
         progress.started(source);
     }
-    let (ci, throughput, (gh, notices)) = match Transport::new(policy) {
+    match Transport::new(policy) {
         Ok(transport) => {
             let (ci, throughput, github) = tokio::join!(
                 async {
@@ -187,8 +215,13 @@ pub async fn collect_with_env(
             }
             (Err(e.clone()), Err(e.clone()), (Err(e.clone()), Err(e)))
         }
-    };
+    }
+}
 
+/// Each answer into `facts`; each failure recorded against its source (and repo and
+/// fact, when it is about one), without any secret.
+fn record(facts: &mut Facts, target: &TargetConfig, found: Found, redactor: &Redactor) {
+    let (ci, throughput, (gh, notices)) = found;
     let mut failures: Vec<(&str, Failure)> = Vec::new();
     match ci {
         Ok(builds) => {
@@ -251,7 +284,6 @@ pub async fn collect_with_env(
             (None, None) => facts.add_error(source, message),
         }
     }
-    scrubbed(facts, &redactor)
 }
 
 /// `facts` with no secret in any string: a token pasted into a release note, or a
