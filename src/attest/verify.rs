@@ -63,6 +63,28 @@ pub fn verify(
     expect: &Expect,
     now: DateTime<Utc>,
 ) -> Result<Verification, AttestError> {
+    let (statement, time_verified) = open(text, origin, key)?;
+    let mut problems = claim_problems(&statement, expect);
+    let age = now.signed_duration_since(time_verified);
+    problems.extend(age_problems(&statement, expect, age, now));
+    Ok(Verification {
+        keyid: key.key_id(),
+        key_type: key.key_type.as_str(),
+        time_verified,
+        age_seconds: age.num_seconds(),
+        statement,
+        problems,
+        recomputed: false,
+    })
+}
+
+/// The statement signed by `key` in the envelope `text` (from `origin`), held to
+/// the shape gatekeeper writes, and when it was verified.
+fn open(
+    text: &str,
+    origin: &str,
+    key: &PublicKey,
+) -> Result<(Statement, DateTime<Utc>), AttestError> {
     let invalid = |why: String| AttestError::Invalid {
         path: origin.to_owned(),
         why,
@@ -111,6 +133,14 @@ pub fn verify(
         })?
         .with_timezone(&Utc);
 
+    Ok((statement, time_verified))
+}
+
+/// What the statement claims that `expect` does not accept: a deny, other subjects,
+/// another target or resource.
+fn claim_problems(statement: &Statement, expect: &Expect) -> Vec<String> {
+    let predicate = &statement.predicate;
+    let result = predicate.verification_result.as_str();
     let mut problems = Vec::new();
     if result != PASSED {
         let failing: Vec<&str> = predicate
@@ -191,7 +221,18 @@ pub fn verify(
             predicate.resource_uri
         ));
     }
-    let age = now.signed_duration_since(time_verified);
+    problems
+}
+
+/// A statement verified in the future, or longer ago than `expect` allows.
+fn age_problems(
+    statement: &Statement,
+    expect: &Expect,
+    age: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let predicate = &statement.predicate;
+    let mut problems = Vec::new();
     if age < -FUTURE_SKEW {
         problems.push(format!(
             "it was verified at {}, later than now ({now}): check the clocks",
@@ -208,15 +249,7 @@ pub fn verify(
             max.num_minutes()
         ));
     }
-    Ok(Verification {
-        keyid: key.key_id(),
-        key_type: key.key_type.as_str(),
-        time_verified,
-        age_seconds: age.num_seconds(),
-        statement,
-        problems,
-        recomputed: false,
-    })
+    problems
 }
 
 /// Recomputes the verdict from the facts document and the policy directory:
