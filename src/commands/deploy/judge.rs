@@ -89,14 +89,14 @@ pub(super) fn decide(
         // Without its record a deploy cannot be rolled back: the log must work.
         session.log().append(&check)?;
     }
+    // A deny; heads other than the signed decision's; or, confirmed in a comment,
+    // another SHA than the one its asker saw: nothing ships.
+    let confirmed = crate::chatops::hold_to_confirmed(ready.request.as_ref(), &judgement.facts);
     let refusal = if !judgement.decision.allow {
         Some("denied: nothing was changed".to_owned())
     } else if let Err(why) = super::super::attest::same_heads(&ready.required, &judgement.facts) {
         Some(format!("refused: {why}: nothing was changed"))
-    } else if let Err(why) =
-        // Confirmed in a comment: only the SHA its asker saw may ship.
-        crate::chatops::hold_to_confirmed(ready.request.as_ref(), &judgement.facts)
-    {
+    } else if let Err(why) = confirmed {
         Some(format!("refused: {why}"))
     } else {
         None
