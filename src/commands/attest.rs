@@ -87,8 +87,10 @@ fn verify_command(args: &AttestVerifyArgs) -> Result<Outcome, CommandError> {
     }
     let shown = match args.format {
         VerifyFormat::Table => render::table(&report, &args.file),
-        VerifyFormat::Json => render::json(&report)
-            .map_err(|e| CommandError::Usage(format!("cannot encode the report: {e}")))?,
+        VerifyFormat::Json => render::json(&report).map_err(|source| CommandError::Encode {
+            what: "the report",
+            source,
+        })?,
     };
     print(&shown);
     Ok(Outcome::of(report.passed()))
@@ -121,8 +123,10 @@ fn predicate(args: &AttestPredicateArgs) -> Result<Outcome, CommandError> {
         ci_run(),
     )?;
     let predicate = statement::predicate(decision, facts, &inputs);
-    let text = serde_json::to_string_pretty(&predicate)
-        .map_err(|e| CommandError::Usage(format!("cannot encode the predicate: {e}")))?;
+    let text = serde_json::to_string_pretty(&predicate).map_err(|source| CommandError::Encode {
+        what: "the predicate",
+        source,
+    })?;
     let audit = gate
         .config()
         .map(|c| super::record::audit_log(c).path().to_owned());

@@ -24,7 +24,7 @@ pub(super) fn collect_or_interrupt(
     let read = move || super::observed(true, verbose, |progress| collector.facts(progress));
     match rollout::until_interrupted(watch, read) {
         Ok(Some(facts)) => Collected::Facts(Box::new(facts)),
-        Ok(None) => Collected::Facts(Box::new(Err(CommandError::Usage(
+        Ok(None) => Collected::Facts(Box::new(Err(CommandError::Unread(
             "the collection of the facts stopped without an answer; run deploy again".to_owned(),
         )))),
         Err(signal) => Collected::Interrupted(signal),

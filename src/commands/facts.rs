@@ -22,8 +22,10 @@ pub fn run(args: FactsArgs) -> Result<super::Outcome, CommandError> {
     let facts = observed(true, args.config.verbose, |progress| {
         collector.facts(progress)
     })?;
-    let mut json = serde_json::to_string_pretty(&facts)
-        .map_err(|e| CommandError::Usage(format!("cannot encode the facts document: {e}")))?;
+    let mut json = serde_json::to_string_pretty(&facts).map_err(|source| CommandError::Encode {
+        what: "the facts document",
+        source,
+    })?;
     json.push('\n');
     match &args.output {
         Some(path) => write_file(path, &json, Some(&audit))?,

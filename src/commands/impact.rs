@@ -69,13 +69,19 @@ pub fn run(args: PolicyImpactArgs) -> Result<super::Outcome, CommandError> {
             )
         })?;
         let changes = impact::window_changes(&mut base, &mut candidate, &facts, args.days)
-            .map_err(|e| CommandError::Usage(format!("the window search failed: {e}")))?;
+            .map_err(|source| CommandError::Search {
+                what: "the window search failed",
+                source,
+            })?;
         report.windows = Some(changes);
         if matches!(args.format, ImpactFormat::Markdown | ImpactFormat::Html) {
             calendars = Some(
-                render::calendars(&mut base, &mut candidate, &facts, args.days).map_err(|e| {
-                    CommandError::Usage(format!("the calendars' window search failed: {e}"))
-                })?,
+                render::calendars(&mut base, &mut candidate, &facts, args.days).map_err(
+                    |source| CommandError::Search {
+                        what: "the calendars' window search failed",
+                        source,
+                    },
+                )?,
             );
         }
     }

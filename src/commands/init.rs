@@ -50,10 +50,9 @@ fn prompt(question: &str) -> Result<String, CommandError> {
     let _ = write!(err, "{question}: ");
     let _ = err.flush();
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CommandError::Usage(format!("cannot read the answer to {question:?}: {e}")))?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        CommandError::Unread(format!("cannot read the answer to {question:?}: {e}"))
+    })?;
     Ok(line.trim().to_owned())
 }
 

@@ -113,8 +113,7 @@ pub fn run(args: NoticeArgs) -> Result<super::Outcome, CommandError> {
         vetters: &settings_vetters,
         gate_warning: gate_warning.as_ref(),
     };
-    let draft =
-        notice::draft(&announcement, &context).map_err(|e| CommandError::Usage(e.to_string()))?;
+    let draft = notice::draft(&announcement, &context)?;
 
     print(&render::draft(&draft, &target.notices_repo));
     if !args.create {

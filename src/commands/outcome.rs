@@ -84,8 +84,33 @@ pub enum CommandError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The command line asks for something that cannot be done as asked (a flag's
+    /// value, a missing flag, a combination): the message says what to give instead.
     #[error("{0}")]
     Usage(String),
+    /// A request gatekeeper refuses to carry out as given: nothing vouches for it (a
+    /// rollback target), and the message says what would.
+    #[error("{0}")]
+    Refused(String),
+    /// What the command needed could not be read: a reading that stopped without an
+    /// answer, a status with parts unknown.
+    #[error("{0}")]
+    Unread(String),
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("cannot catch SIGINT, SIGTERM and SIGHUP: {0}")]
+    Signals(std::io::Error),
+    #[error("{what}: {source}")]
+    Search {
+        what: &'static str,
+        source: crate::impact::WindowsError,
+    },
+    #[error(transparent)]
+    Notice(#[from] crate::notice::NoticeError),
+
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }

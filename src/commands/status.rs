@@ -24,9 +24,10 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     match args.format {
         StatusFormat::Json => print(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&status).map_err(|e| CommandError::Usage(format!(
-                "cannot write the status as JSON: {e}"
-            )))?
+            serde_json::to_string_pretty(&status).map_err(|source| CommandError::Encode {
+                what: "the status as JSON",
+                source,
+            })?
         )),
         // Every field may come from a deployment or a lock anyone could write: escaped.
         StatusFormat::Table => print(&crate::render::sanitize(&table(&status))),
@@ -34,7 +35,7 @@ pub fn run(args: StatusArgs) -> Result<Outcome, CommandError> {
     if unknown.is_empty() {
         Ok(EXIT_OK)
     } else {
-        Err(CommandError::Usage(format!(
+        Err(CommandError::Unread(format!(
             "the status of {} is incomplete: cannot read {}; check the deploy remote {:?} of the app's clone",
             args.target,
             unknown.join("; "),

@@ -87,9 +87,7 @@ pub(crate) fn before_lock(
     if !args.wait {
         return Ok(Before::Go(None));
     }
-    let interrupts = crate::runbook::signals::Interrupts::catch().map_err(|e| {
-        CommandError::Usage(format!("cannot catch SIGINT, SIGTERM and SIGHUP: {e}"))
-    })?;
+    let interrupts = crate::runbook::signals::Interrupts::catch().map_err(CommandError::Signals)?;
     let pacing = Pacing {
         timeout: args.timeout,
         interval: args.interval,

@@ -24,7 +24,7 @@ pub fn run(args: WindowArgs) -> Result<super::Outcome, CommandError> {
     // The same zone names as the config's `timezone`: a place or UTC, never a
     // fixed offset that is wrong half the year.
     let tz: Tz = crate::config::zone(&facts.timezone).map_err(|why| {
-        CommandError::Usage(format!(
+        CommandError::Unread(format!(
             "the facts' timezone {why}; record the facts again with `gatekeeper facts`"
         ))
     })?;
@@ -100,8 +100,11 @@ pub(super) fn render(
     let missing = || CommandError::Usage("the calendar was not built for this format".to_owned());
     Ok(match format {
         WindowFormat::Json => {
-            let mut json = serde_json::to_string_pretty(plan)
-                .map_err(|e| CommandError::Usage(format!("cannot encode the windows: {e}")))?;
+            let mut json =
+                serde_json::to_string_pretty(plan).map_err(|source| CommandError::Encode {
+                    what: "the windows",
+                    source,
+                })?;
             json.push('\n');
             json
         }

@@ -29,7 +29,7 @@ pub(super) fn pick(
 fn refuse(e: target::TargetError) -> CommandError {
     match e {
         target::TargetError::Integrity(e) => CommandError::from(RunbookError::from(e)),
-        other => CommandError::Usage(other.to_string()),
+        other => CommandError::Refused(other.to_string()),
     }
 }
 
@@ -51,7 +51,7 @@ fn given(
     // Nothing this machine read from production knows the target: a person's word,
     // recorded with the reason.
     if recorded.is_empty() && args.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(CommandError::Usage(format!(
+        return Err(CommandError::Refused(format!(
             "{to} is on the first-parent history of production ({} {}, now {current}), but the local audit log {} records no SHA production ran, so only your word says it ran {to}: say why with --reason (recorded)",
             ctx.config.deploy_remote,
             ctx.config.base_branch,
@@ -113,7 +113,7 @@ fn undo_last(
         target::from_deployments(&trusted, login, current),
     )
     .ok_or_else(|| {
-        CommandError::Usage(format!(
+        CommandError::Refused(format!(
             "no deploy of {} is recorded that put production ({} {}) on {current}: neither the local audit log {} nor the deployments gatekeeper created on GitHub name one, so nothing says what it ran before; give the SHA with --to (it must be on the first-parent history of {current}) and say why with --reason",
             args.target,
             ctx.config.deploy_remote,

@@ -68,7 +68,7 @@ pub(super) fn production(
     let (listed, github) = match rollout::until_interrupted(&ctx.children.watch, read) {
         Ok(Some(read)) => read,
         Ok(None) => {
-            return Err(CommandError::Usage(format!(
+            return Err(CommandError::Unread(format!(
                 "reading the deploy history of {} on GitHub stopped without an answer; run rollback again",
                 args.target
             )));
