@@ -21,7 +21,7 @@ use crate::config::{Config, ConfigError};
 use crate::decision::Decision;
 use crate::facts::{Facts, Request};
 use crate::gate::{self, Gate, GateError};
-use crate::net::Network;
+use crate::net::{Network, error_text};
 use crate::render::hint::rollback_command;
 use crate::render::{self, RenderError, TableStyle};
 use crate::sources::github::GitHub;
@@ -263,11 +263,6 @@ fn admit(
 /// A line on stdout, for the CI log.
 fn say(out: &dyn Fn(&str), line: &str) {
     out(&format!("gatekeeper chatops: {line}\n"));
-}
-
-/// An error's message and its causes, without any secret.
-fn error_text(e: &dyn std::error::Error) -> String {
-    crate::secrets::scrub(&crate::net::chain(e))
 }
 
 /// The connection to the repository the comment is in.

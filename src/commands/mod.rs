@@ -31,9 +31,8 @@ use crate::cli::{Cli, Command, ConfigArgs, PlanArgs};
 use crate::config::Config;
 use crate::gate;
 
-pub use outcome::{
-    CommandError, EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, Outcome, error_text, exit_code,
-};
+pub use crate::net::error_text;
+pub use outcome::{CommandError, EXIT_FAIL, EXIT_OK, EXIT_UNDECIDED, Outcome, exit_code};
 pub(crate) use output::{
     Stdout, print, print_as, print_commands, stdout_style, take_stdout_error, write_file,
 };

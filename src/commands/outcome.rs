@@ -115,28 +115,6 @@ pub enum CommandError {
     Runtime(std::io::Error),
 }
 
-/// An error's message and its causes, each said once: a cause whose text the message
-/// already includes (e.g. an OS error quoted in "cannot write FILE: …") is not
-/// repeated. Without any secret of the loaded config.
-pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let text = chain_text(err);
-    crate::secrets::scrub(&text)
-}
-
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !more.is_empty() && !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +126,7 @@ mod tests {
             path: PathBuf::from("/full/report.xml"),
             source: os,
         };
-        let text = error_text(&err);
+        let text = crate::net::error_text(&err);
         let os_text = std::io::Error::from_raw_os_error(28).to_string();
         assert_eq!(text.matches(&os_text).count(), 1, "{text}");
         assert!(

@@ -46,6 +46,12 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// An error and its causes as people read it: on one line, each cause said once,
+/// without any secret of the loaded config.
+pub fn error_text(e: &dyn std::error::Error) -> String {
+    crate::secrets::scrub(&chain(e))
+}
+
 /// Reads a secret from the environment variable the config names.
 pub fn secret(env: Env<'_>, var: &str, key: &str, what: &str) -> Result<String, HttpError> {
     match env(var) {
