@@ -79,7 +79,7 @@ pub fn answer(
 ) -> Result<bool, ChatopsError> {
     // The run's one runtime and deadline, for the reply and the gate alike.
     let network = Network::start(config.limits()).map_err(ChatopsError::Runtime)?;
-    let session = Session::connect(&network, config, event)?;
+    let session = Conversation::connect(&network, config, event)?;
     // The comment as it is now: one minimized, or edited before this job ran, asks
     // for nothing (the event holds the text as first written).
     let now = session.block(session.github.comment_now(&event.comment.node_id))?;
@@ -95,7 +95,7 @@ pub fn answer(
         return Ok(true);
     }
     let target_name = command.target().unwrap_or("help").to_owned();
-    let mut answer = Answer {
+    let mut answer = Responder {
         session: &session,
         target: target_name.clone(),
         asked: format!("`{command}` asked by @{}", event.comment.login),
@@ -172,10 +172,10 @@ pub fn answer(
     };
     // A confirmed run may outlast the deadline the reply was connected under: the
     // answer gets a connection, and a deadline, of its own from here.
-    let fresh = Session::connect(&network.renewed(), config, event)?;
+    let fresh = Conversation::connect(&network.renewed(), config, event)?;
     let (session, answer) = (
         &fresh,
-        Answer {
+        Responder {
             session: &fresh,
             ..answer
         },
@@ -211,8 +211,8 @@ fn admit(
     config: &Config,
     event: &CommentEvent,
     command: &Instruction,
-    session: &Session,
-    answer: &mut Answer<'_>,
+    session: &Conversation,
+    answer: &mut Responder<'_>,
 ) -> Result<Option<String>, ChatopsError> {
     // Where: the target's release pull request or its chatops issue.
     let target = match command.target() {
@@ -266,7 +266,7 @@ fn say(out: &dyn Fn(&str), line: &str) {
 }
 
 /// The connection to the repository the comment is in.
-struct Session {
+struct Conversation {
     network: Network,
     github: GitHub,
     /// The token's login, when GitHub tells it (an Actions token does not).
@@ -276,7 +276,7 @@ struct Session {
     comment: u64,
 }
 
-impl Session {
+impl Conversation {
     fn connect(
         network: &Network,
         config: &Config,
@@ -331,15 +331,15 @@ impl Session {
 }
 
 /// The one reply for a target on this issue.
-struct Answer<'a> {
-    session: &'a Session,
+struct Responder<'a> {
+    session: &'a Conversation,
     target: String,
     asked: String,
     run_url: Option<String>,
     out: &'a dyn Fn(&str),
 }
 
-impl Answer<'_> {
+impl Responder<'_> {
     /// The reply gatekeeper wrote for this target before, if any.
     fn existing(&self) -> Result<Option<IssueComment>, ChatopsError> {
         let s = self.session;
@@ -516,7 +516,7 @@ impl Act<'_> {
         Ok(Done::of(true, body, Some(pending)))
     }
 
-    fn rollback(&self, target: &str, session: &Session) -> Result<Done, ChatopsError> {
+    fn rollback(&self, target: &str, session: &Conversation) -> Result<Done, ChatopsError> {
         let t = self.config.target(target)?;
         let sha = session.block(session.github.branch_head(&t.deploy_repo, &t.base_branch))?;
         let plan = self.cli(&["rollback", target, "--dry-run"], None);
@@ -550,7 +550,7 @@ impl Act<'_> {
         target: &str,
         kind: &str,
         pending: &Pending,
-        session: &Session,
+        session: &Conversation,
     ) -> Result<Done, ChatopsError> {
         if kind == "rollback" {
             // Production must still run what the asker saw.

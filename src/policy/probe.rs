@@ -7,7 +7,7 @@ use std::path::Path;
 use regorus::{Engine, Value};
 
 /// One statement of a rule body, with the line it starts on.
-struct Statement {
+struct RuleLine {
     line: usize,
     text: String,
 }
@@ -116,13 +116,13 @@ fn comparison(stmt: &str) -> Option<(String, String)> {
 
 /// The statements of the body of `name` in `source`: lines indented by one tab
 /// start a statement; deeper or closing lines continue it.
-fn rule_body(source: &str, name: &str) -> Option<Vec<Statement>> {
+fn rule_body(source: &str, name: &str) -> Option<Vec<RuleLine>> {
     let mut lines = source.lines().enumerate();
     lines.find(|(_, l)| {
         l.strip_prefix(name)
             .is_some_and(|rest| rest.trim_start().starts_with("if {"))
     })?;
-    let mut body: Vec<Statement> = Vec::new();
+    let mut body: Vec<RuleLine> = Vec::new();
     for (n, line) in lines {
         if line == "}" {
             return Some(body);
@@ -136,7 +136,7 @@ fn rule_body(source: &str, name: &str) -> Option<Vec<Statement>> {
                 last.text.push('\n');
                 last.text.push_str(line);
             }
-            _ => body.push(Statement {
+            _ => body.push(RuleLine {
                 line: n + 1,
                 text: line.to_owned(),
             }),

@@ -60,7 +60,7 @@ impl Interruption {
 }
 
 #[derive(Debug, Default)]
-struct State {
+struct Arrivals {
     /// The first signal's number, 0 while none arrived.
     first: AtomicI32,
     count: AtomicUsize,
@@ -68,7 +68,7 @@ struct State {
 
 /// What has arrived so far; cheap to clone and share with the executor.
 #[derive(Debug, Clone, Default)]
-pub struct Watch(Arc<State>);
+pub struct Watch(Arc<Arrivals>);
 
 impl Watch {
     /// A watch nothing ever arrives at (dry runs, unit tests).

@@ -75,7 +75,7 @@ const THROUGHPUT: &str = "throughput";
 
 /// An error for the facts document: which repo it is about and which of its facts
 /// it left unknown, if one, and why.
-type Failure = (Option<String>, Option<&'static str>, String);
+type UnknownFact = (Option<String>, Option<&'static str>, String);
 
 pub async fn collect(request: &Collection<'_>, progress: &dyn Progress) -> Facts {
     collect_with_env(request, progress, &crate::secrets::process_env).await
@@ -222,7 +222,7 @@ async fn ask(
 /// fact, when it is about one), without any secret.
 fn record(facts: &mut Facts, target: &TargetConfig, found: Found, redactor: &Redactor) {
     let (ci, throughput, (gh, notices)) = found;
-    let mut failures: Vec<(&str, Failure)> = Vec::new();
+    let mut failures: Vec<(&str, UnknownFact)> = Vec::new();
     match ci {
         Ok(builds) => {
             for (repo, build) in facts.repos.iter_mut().zip(builds) {

@@ -31,21 +31,21 @@ use incidents::OpenIssues;
 #[derive(Debug, Serialize)]
 pub struct Screen {
     target: String,
-    production: Production,
+    production: ProductionLine,
     lock: LockStatus,
-    release: Release,
+    release: ReleaseLine,
     incidents: OpenIssues,
 }
 
 #[derive(Debug, Serialize)]
-struct Production {
+struct ProductionLine {
     remote: String,
     branch: String,
     sha: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     /// The run that put it there, when one is known.
-    run: Option<Origin>,
+    run: Option<RunOrigin>,
     /// Deployments of this SHA that gatekeeper's login did not create with its
     /// payload: shown, never credited.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -61,7 +61,7 @@ struct Foreign {
 }
 
 #[derive(Debug, Serialize)]
-struct Origin {
+struct RunOrigin {
     /// "github" (a deployment) or "audit log" (this machine's).
     source: &'static str,
     kind: String,
@@ -95,7 +95,7 @@ struct LockStatus {
 }
 
 #[derive(Debug, Serialize)]
-struct Release {
+struct ReleaseLine {
     branch: String,
     heads: Vec<Head>,
     /// The newest `check` of this machine that decided on exactly these heads.
@@ -176,7 +176,7 @@ pub fn read(
         }
         None => Vec::new(),
     };
-    let production = Production {
+    let production = ProductionLine {
         remote: target.deploy_remote.clone(),
         branch: target.base_branch.clone(),
         run: head
@@ -232,7 +232,7 @@ pub fn read(
             })
             .collect(),
     };
-    let release = Release {
+    let release = ReleaseLine {
         branch: target.release_branch.clone(),
         checked: checked(&heads, &records),
         heads,
@@ -287,14 +287,14 @@ fn origin(
     listed: &[Deployment],
     login: Option<&str>,
     records: &[Record],
-) -> Option<Origin> {
+) -> Option<RunOrigin> {
     let shared = listed
         .iter()
         .find(|d| d.succeeded() && d.sha == sha && shared::is_gatekeepers(d, login));
     if let Some(d) = shared {
         let payload = d.payload.clone().unwrap_or_default();
         let creator = d.creator.clone().unwrap_or_else(|| "?".to_owned());
-        return Some(Origin {
+        return Some(RunOrigin {
             source: "github",
             kind: if payload.kind.is_empty() {
                 "deployment".to_owned()
@@ -320,7 +320,7 @@ fn origin(
             RunOutcome::Ok | RunOutcome::Failed | RunOutcome::TimedOut | RunOutcome::Aborted
         ) && matches!(r.event, Event::Deploy(_) | Event::Rollback(_))
             && run.after_sha.as_deref() == Some(sha);
-        left.then(|| Origin {
+        left.then(|| RunOrigin {
             source: "audit log",
             kind: r.command.clone(),
             run: r.run.clone(),
