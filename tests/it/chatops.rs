@@ -245,11 +245,17 @@ fn comment(chat: &Chat, dir: &Path, id: u64, login: &str, body: &str) -> PathBuf
 }
 
 fn chatops(s: &World, event: &Path) -> (i32, String, String) {
+    chatops_with(s, event, &[])
+}
+
+/// [`chatops`] with more variables for the job (and the runs it starts).
+fn chatops_with(s: &World, event: &Path, vars: &[(&str, &str)]) -> (i32, String, String) {
     run(s
         .gatekeeper(&["chatops", "--event", event.to_str().unwrap()])
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "thinkthroughmath/apangea")
-        .env("GITHUB_RUN_ID", "777"))
+        .env("GITHUB_RUN_ID", "777")
+        .envs(vars.iter().copied()))
 }
 
 fn checks_recorded(s: &World) -> usize {
@@ -513,12 +519,7 @@ async fn the_reply_after_a_run_longer_than_deadline_seconds_is_written() {
         "alice",
         &format!("/deploy production confirm {short}"),
     );
-    let (code, stdout, stderr) = run(s
-        .gatekeeper(&["chatops", "--event", confirm.to_str().unwrap()])
-        .env("GITHUB_SERVER_URL", "https://github.com")
-        .env("GITHUB_REPOSITORY", "thinkthroughmath/apangea")
-        .env("GITHUB_RUN_ID", "777")
-        .env("TTMSCALR_DELAY", "deploy 3"));
+    let (code, stdout, stderr) = chatops_with(&s, &confirm, &[("TTMSCALR_DELAY", "deploy 3")]);
     assert_exit!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let reply = chat.replies(412).remove(0);
     assert!(reply.contains("✔ Deployed production"), "{reply}");

@@ -460,8 +460,9 @@ fn a_candidate_that_does_not_load_is_exit_2_never_no_impact() {
     assert!(stderr.contains("the candidate policies"), "{stderr}");
 }
 
-#[test]
-fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
+/// A git repo on `main` whose one commit holds a copy of the shipped policies, and
+/// their directory in it.
+fn policies_repo() -> (tempfile::TempDir, std::path::PathBuf) {
     let repo = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| crate::support::git::git(repo.path(), args);
     git(&["init", "-q", "-b", "main"]);
@@ -473,6 +474,13 @@ fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
     }
     git(&["add", "."]);
     git(&["commit", "-qm", "policies"]);
+    (repo, policies)
+}
+
+#[test]
+fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
+    let (repo, policies) = policies_repo();
+    let git = |args: &[&str]| crate::support::git::git(repo.path(), args);
     git(&["checkout", "-qb", "raise-limit"]);
     let settings = policies.join("settings.rego");
     let text = std::fs::read_to_string(&settings).unwrap();
@@ -509,17 +517,7 @@ fn the_base_comes_from_a_git_ref_or_the_merge_base_with_the_base_branch() {
 /// the signing key.
 #[test]
 fn the_base_is_read_by_the_configs_git_without_a_secret() {
-    let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| crate::support::git::git(repo.path(), args);
-    git(&["init", "-q", "-b", "main"]);
-    let policies = repo.path().join("policies");
-    std::fs::create_dir(&policies).unwrap();
-    for entry in std::fs::read_dir(crate::support::policies()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
-    }
-    git(&["add", "."]);
-    git(&["commit", "-qm", "policies"]);
+    let (repo, policies) = policies_repo();
     let bin = tempfile::tempdir().unwrap();
     let log = bin.path().join("env.log");
     let wrapper = bin.path().join("git");
