@@ -172,7 +172,7 @@ pub fn answer(
     };
     // A confirmed run may outlast the deadline the reply was connected under: the
     // answer gets a connection, and a deadline, of its own from here.
-    let fresh = Conversation::connect(&network.renewed(), config, event)?;
+    let fresh = session.renewed(config)?;
     let (session, answer) = (
         &fresh,
         Responder {
@@ -282,11 +282,7 @@ impl Conversation {
         config: &Config,
         event: &CommentEvent,
     ) -> Result<Self, ChatopsError> {
-        let github = network.block_on(async {
-            let transport = network.transport()?;
-            crate::sources::github_client(config, &transport, &crate::secrets::process_env)
-        });
-        let github = github.map_err(|e| ChatopsError::Connect(e.to_string()))?;
+        let github = Self::client(network, config)?;
         let login = network.block_on(github.login()).ok();
         Ok(Self {
             network: network.clone(),
@@ -296,6 +292,29 @@ impl Conversation {
             number: event.number,
             comment: event.comment.id,
         })
+    }
+
+    /// The same conversation on a deadline of its own that runs from now (the
+    /// token's login, already read, is kept).
+    fn renewed(&self, config: &Config) -> Result<Self, ChatopsError> {
+        let network = self.network.renewed();
+        Ok(Self {
+            github: Self::client(&network, config)?,
+            network,
+            login: self.login.clone(),
+            repo: self.repo.clone(),
+            number: self.number,
+            comment: self.comment,
+        })
+    }
+
+    fn client(network: &Network, config: &Config) -> Result<GitHub, ChatopsError> {
+        network
+            .block_on(async {
+                let transport = network.transport()?;
+                crate::sources::github_client(config, &transport, &crate::secrets::process_env)
+            })
+            .map_err(|e| ChatopsError::Connect(e.to_string()))
     }
 
     fn block<T>(
