@@ -14,7 +14,7 @@ pub mod reply;
 
 use crate::audit::Actor;
 use crate::config::{ChatopsRole, TargetConfig};
-use crate::facts::{Facts, Request};
+use crate::facts::Request;
 use crate::sources::github::chatops::{Permission, PullBranches};
 
 /// `via` of a request made in a comment.
@@ -152,6 +152,9 @@ pub fn stamp(actor: Option<Actor>, request: Option<&Request>) -> Option<Actor> {
 pub enum Unconfirmed {
     #[error("the request's command {0:?} is no command")]
     NoCommand(String),
+    /// A confirmation of one kind of run handed to the other.
+    #[error("the request's command {0:?} confirms another kind of run: nothing was run")]
+    OtherRun(String),
     /// What the asker confirmed is no longer what would ship.
     #[error("{what} is now {now} but @{actor} confirmed {sha}: nothing was run; ask again")]
     Moved {
@@ -162,33 +165,51 @@ pub enum Unconfirmed {
     },
 }
 
+/// What a run stands on, to hold a confirmation asked in a comment to.
+#[derive(Debug, Clone, Copy)]
+pub enum Held<'a> {
+    /// A deploy: the app's release head it would merge.
+    ReleaseHead(Option<&'a str>),
+    /// A rollback: the production SHA it would undo.
+    Production(Option<&'a str>),
+}
+
 /// A run confirmed in a comment goes on only on the SHA its asker confirmed: the
 /// app's release head (`/deploy … confirm SHA`) or production's SHA
-/// (`/rollback … confirm SHA`) must still start with it. `Ok` without a request.
-pub fn hold_to_confirmed(request: Option<&Request>, facts: &Facts) -> Result<(), Unconfirmed> {
+/// (`/rollback … confirm SHA`) must still start with it, and a confirmation is for
+/// its own kind of run only. `Ok` without a request, or for one that confirms
+/// nothing (a dry run).
+pub fn hold_to_confirmed(request: Option<&Request>, held: Held<'_>) -> Result<(), Unconfirmed> {
     let Some(request) = request else {
         return Ok(());
     };
     let Some(command) = command::Instruction::parse(&request.command) else {
         return Err(Unconfirmed::NoCommand(request.command.clone()));
     };
-    let (what, now) = match &command {
-        command::Instruction::ConfirmDeploy { .. } => (
-            "the app's release head",
-            facts.repos.first().and_then(|r| r.release_sha.clone()),
-        ),
-        command::Instruction::ConfirmRollback { .. } => (
-            "production",
-            facts.production.as_ref().map(|p| p.sha.clone()),
-        ),
+    let (what, now) = match (&command, held) {
+        (command::Instruction::ConfirmDeploy { .. }, Held::ReleaseHead(now)) => {
+            ("the app's release head", now)
+        }
+        (command::Instruction::ConfirmRollback { .. }, Held::Production(now)) => {
+            ("production", now)
+        }
+        (
+            command::Instruction::ConfirmDeploy { .. }
+            | command::Instruction::ConfirmRollback { .. },
+            _,
+        ) => {
+            return Err(Unconfirmed::OtherRun(request.command.clone()));
+        }
         _ => return Ok(()),
     };
-    let sha = command.confirmed_sha().unwrap_or_default();
+    let Some(sha) = command.confirmed_sha().filter(|s| !s.is_empty()) else {
+        return Err(Unconfirmed::NoCommand(request.command.clone()));
+    };
     match now {
         Some(now) if now.starts_with(sha) => Ok(()),
         now => Err(Unconfirmed::Moved {
             what,
-            now: now.as_deref().map_or("unknown", reply::short).to_owned(),
+            now: now.map_or("unknown", reply::short).to_owned(),
             actor: request.actor.clone(),
             sha: sha.to_owned(),
         }),

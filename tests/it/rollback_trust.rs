@@ -304,3 +304,47 @@ async fn a_foreign_deployment_is_shown_as_foreign_never_credited_and_escaped() {
     assert!(!text.contains("ceo"), "nobody is credited: {text}");
     assert!(text.contains("foreign, never credited"), "{text}");
 }
+
+/// A rollback confirmed in a comment undoes only the production its asker saw: a
+/// request confirming another production SHA is refused, before any target is
+/// picked or any step runs, and so is a deploy's confirmation handed to a rollback.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_confirmed_for_another_production_is_refused() {
+    let w = World::new(false).await;
+    let before = w.release.deploy_head();
+    for (command, says) in [
+        (
+            "/rollback production confirm 0000000",
+            "but @alice confirmed 0000000",
+        ),
+        (
+            "/deploy production confirm 0000000",
+            "confirms another kind of run",
+        ),
+    ] {
+        let request = w.release.root.join("request.json");
+        std::fs::write(
+            &request,
+            json!({
+                "via": "chatops",
+                "actor": "alice",
+                "role": "write",
+                "comment_url": "https://github.com/thinkthroughmath/apangea/pull/412#issuecomment-23",
+                "command": command,
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let (code, stdout, stderr) = w.run(&[
+            "rollback",
+            "production",
+            "--yes",
+            "--chatops-request",
+            request.to_str().unwrap(),
+        ]);
+        assert_exit!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(stderr.contains(says), "{command}: {stderr}");
+    }
+    assert!(w.ttmscalr().is_empty(), "no step ran");
+    assert_eq!(w.release.deploy_head(), before);
+}

@@ -91,7 +91,15 @@ pub(super) fn decide(
     }
     // A deny; heads other than the signed decision's; or, confirmed in a comment,
     // another SHA than the one its asker saw: nothing ships.
-    let confirmed = crate::chatops::hold_to_confirmed(ready.request.as_ref(), &judgement.facts);
+    let release_head = judgement
+        .facts
+        .repos
+        .first()
+        .and_then(|r| r.release_sha.as_deref());
+    let confirmed = crate::chatops::hold_to_confirmed(
+        ready.request.as_ref(),
+        crate::chatops::Held::ReleaseHead(release_head),
+    );
     let refusal = if !judgement.decision.allow {
         Some("denied: nothing was changed".to_owned())
     } else if let Err(why) = super::super::attest::same_heads(&ready.required, &judgement.facts) {

@@ -75,6 +75,10 @@ pub fn run(args: RollbackArgs) -> Result<Outcome, CommandError> {
             read::Read::Production(production) => production,
             read::Read::Interrupted(outcome) => return Ok(outcome),
         };
+        // Confirmed in a comment: only the production its asker saw is rolled back.
+        let held = crate::chatops::Held::Production(Some(&production.current));
+        crate::chatops::hold_to_confirmed(request.as_ref(), held)
+            .map_err(|why| CommandError::Refused(why.to_string()))?;
         let (sha, origin) = pick::pick(&args, &ctx, &session, &production)?;
         execute::run(
             &args,
