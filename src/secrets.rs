@@ -109,22 +109,23 @@ static SCRUBBER: std::sync::RwLock<Option<Redactor>> = std::sync::RwLock::new(No
 
 /// Makes [`scrub`] hide `redactor`'s secrets from now on (set when a config loads).
 pub fn install_scrubber(redactor: Redactor) {
-    if let Ok(mut installed) = SCRUBBER.write() {
-        *installed = Some(redactor);
-    }
+    // A writer that panicked left a whole value (an `Option` is replaced at once):
+    // the lock's poison must not turn scrubbing off.
+    let mut installed = SCRUBBER
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *installed = Some(redactor);
 }
 
 /// `text` without any secret of the loaded config: every text built from what a
 /// service answered, every error printed and every audit record passes here.
 pub fn scrub(text: &str) -> String {
-    match SCRUBBER.read() {
-        Ok(installed) => match installed.as_ref() {
-            Some(redactor) => redactor.scrub(text),
-            None => text.to_owned(),
-        },
-        // A writer panicked while installing: hide nothing rather than fail; the
-        // sources' own redactor still scrubs what they report.
-        Err(_) => text.to_owned(),
+    let installed = SCRUBBER
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match installed.as_ref() {
+        Some(redactor) => redactor.scrub(text),
+        None => text.to_owned(),
     }
 }
 

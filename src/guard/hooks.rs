@@ -55,6 +55,13 @@ pub fn arm(
     out: &mut dyn Write,
 ) -> Result<Option<Armed>, GuardError> {
     let Some(settings) = policies.settings() else {
+        // Thresholds come from the settings: a configured guard without them guards
+        // nothing, and a deploy the config says is guarded must not run unguarded.
+        if config.guard.as_ref().is_some_and(|g| g.on()) && !no_guard {
+            return Err(GuardError::Unguarded(
+                "the policies declare no settings (guard_error_rate_rise_points, guard_apdex_drop) to judge it by".to_owned(),
+            ));
+        }
         return Ok(None);
     };
     let plan = match super::terms(config, target, settings, no_guard) {
@@ -237,5 +244,45 @@ pub fn watch(
             );
             (exit, None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config whose guard is on, over policies that declare no settings (so no
+    /// thresholds): the deploy is refused as unguarded, never run without its guard.
+    #[test]
+    fn a_configured_guard_without_settings_refuses_the_deploy() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(root.join("gatekeeper.toml")).unwrap();
+        if !text.contains("\n[guard]") {
+            text.push_str("\n[guard]\nminutes = 3\n");
+        }
+        let config_file = dir.path().join("gatekeeper.toml");
+        std::fs::write(&config_file, text).unwrap();
+        let config = Config::load(&config_file).unwrap();
+        assert!(config.guard.as_ref().is_some_and(|g| g.on()));
+        let policies_dir = dir.path().join("bare");
+        std::fs::create_dir(&policies_dir).unwrap();
+        std::fs::copy(
+            root.join("policies/gatekeeper.rego"),
+            policies_dir.join("gatekeeper.rego"),
+        )
+        .unwrap();
+        let policies = PolicySet::parse(&policies_dir, false).unwrap();
+        assert!(policies.settings().is_none());
+        let network = Network::start(config.limits()).unwrap();
+        let target = config.target("production").unwrap();
+        let mut out = Vec::new();
+        let armed = arm(&network, &config, target, &policies, false, false, &mut out);
+        assert!(matches!(armed, Err(GuardError::Unguarded(_))));
+        let unguarded = arm(&network, &config, target, &policies, true, false, &mut out);
+        assert!(
+            matches!(unguarded, Ok(None)),
+            "--no-guard still goes without it"
+        );
     }
 }

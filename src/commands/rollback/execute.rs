@@ -4,10 +4,9 @@
 
 use std::io::Write;
 
-use crate::audit::{Event, Record, Run, RunOutcome};
 use crate::cli::RollbackArgs;
 use crate::config::Config;
-use crate::rollout::{self, Session};
+use crate::rollout::{self, RunKind, Session};
 use crate::runbook::{self, Context, integrity};
 
 use super::super::record::{TerminalPrompt, print_plan};
@@ -108,10 +107,13 @@ fn preflight(
         "\n✘ Preflight failed: {e}\nNothing was changed.\n{hint}"
     );
     if !args.dry_run {
-        let mut aborted = Run::new(RunOutcome::Aborted);
-        aborted.message = Some(e.to_string());
-        let mut record = Record::new("rollback", &args.target, Event::Rollback(aborted));
-        record.run = Some(session.id().to_owned());
+        let record = rollout::abandoned(
+            RunKind::Rollback,
+            &args.target,
+            session.id(),
+            session.actor(),
+            &format!("preflight failed: {e}"),
+        );
         session.log().append(&record)?;
     }
     Ok(Some(EXIT_FAIL))
