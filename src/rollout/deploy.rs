@@ -31,10 +31,21 @@ pub struct Deploy<'a> {
     pub recheck: Option<&'a mut dyn FnMut() -> Result<Ruling, super::judged::Recheck>>,
 }
 
-/// Records that the gate denied the deploy: nothing was touched.
-pub fn denied(log: &AuditLog, target: &str, run: &str, gate: Ruling) -> Result<(), RolloutError> {
+/// Records a deploy stopped at its decision, nothing touched (`denied`): by the
+/// gate, or after an allow with `why` (heads other than the signed decision's, a
+/// SHA other than the one confirmed in a comment) as its message; with who ran it.
+pub fn denied(
+    log: &AuditLog,
+    target: &str,
+    run: &str,
+    gate: Ruling,
+    actor: Option<crate::audit::Actor>,
+    why: Option<&str>,
+) -> Result<(), RolloutError> {
     let mut denied = Run::new(RunOutcome::Denied);
     denied.gate = Some(gate);
+    denied.actor = actor;
+    denied.message = why.map(str::to_owned);
     let mut record = Record::new("deploy", target, Event::Deploy(denied));
     record.run = Some(run.to_owned());
     log.append(&record)?;

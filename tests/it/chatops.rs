@@ -661,3 +661,45 @@ async fn a_minimized_comment_and_one_edited_before_the_job_ran_are_ignored() {
     assert!(chat.replies(412).is_empty(), "no reply, no reaction");
     assert!(chat.0.lock().unwrap().reactions.is_empty());
 }
+
+/// A deploy the gate allows but a comment confirmed for another release head is
+/// refused, and its record says why and who asked: not a bare "denied" under an
+/// allow.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deploy_refused_after_an_allow_records_why_and_who() {
+    let s = World::new(false).await;
+    deployments::mount(&s.services).await;
+    let request = s.release.root.join("request.json");
+    std::fs::write(
+        &request,
+        json!({
+            "via": "chatops",
+            "actor": "alice",
+            "role": "write",
+            "comment_url": "https://github.com/thinkthroughmath/apangea/pull/412#issuecomment-23",
+            "command": "/deploy production confirm 0000000",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = s.run(&[
+        "deploy",
+        "production",
+        "--yes",
+        "--chatops-request",
+        request.to_str().unwrap(),
+    ]);
+    assert_exit!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("refused: "), "{stdout}");
+    assert!(s.ttmscalr().is_empty(), "nothing ran");
+    let records = s.audit();
+    let deploy = last_of(&records, "deploy");
+    assert_eq!(deploy["outcome"], "denied");
+    assert!(
+        deploy["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("but @alice confirmed 0000000")),
+        "{deploy}"
+    );
+    assert_eq!(deploy["actor"]["ci"], "alice");
+}

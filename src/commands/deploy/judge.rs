@@ -100,22 +100,34 @@ pub(super) fn decide(
         ready.request.as_ref(),
         crate::chatops::Held::ReleaseHead(release_head),
     );
-    let refusal = if !judgement.decision.allow {
-        Some("denied: nothing was changed".to_owned())
+    // `None`: the gate denied; `Some(why)`: it allowed, and this refuses.
+    let stop: Option<Option<String>> = if !judgement.decision.allow {
+        Some(None)
     } else if let Err(why) = super::super::attest::same_heads(&ready.required, &judgement.facts) {
-        Some(format!("refused: {why}: nothing was changed"))
+        Some(Some(format!("{why}: nothing was changed")))
     } else if let Err(why) = confirmed {
-        Some(format!("refused: {why}"))
+        Some(Some(why.to_string()))
     } else {
         None
     };
-    match refusal {
+    match stop {
         Some(why) => {
             if !args.dry_run {
-                rollout::deploy::denied(session.log(), &args.target, session.id(), verdict)?;
+                rollout::deploy::denied(
+                    session.log(),
+                    &args.target,
+                    session.id(),
+                    verdict,
+                    session.actor(),
+                    why.as_deref(),
+                )?;
             }
+            let said = why.map_or_else(
+                || "denied: nothing was changed".to_owned(),
+                |why| format!("refused: {why}"),
+            );
             let mut out = super::narration(args.format);
-            let _ = write!(out, "\nDeploy of {} {why}.\n", args.target);
+            let _ = write!(out, "\nDeploy of {} {said}.\n", args.target);
             Ok(Decided::Stop(EXIT_FAIL))
         }
         None => Ok(Decided::Go(Box::new(Allowed { judgement, verdict }))),
