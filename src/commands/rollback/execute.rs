@@ -90,6 +90,19 @@ fn preflight(
         }
         _ => integrity::production_agrees(ctx, github.as_deref().map_err(String::as_str)),
     };
+    // The target was picked and vouched for against the head read after the lock:
+    // the run goes on only over that same head (a push from outside gatekeeper in
+    // between is not overwritten by a target nobody checked against it).
+    let picked_over = &production.current;
+    let agreed = agreed.map_err(|e| e.to_string()).and_then(|now| {
+        if &now == picked_over {
+            Ok(now)
+        } else {
+            Err(format!(
+                "production moved from {picked_over} to {now} while the rollback target was picked; run rollback again"
+            ))
+        }
+    });
     let e = match agreed {
         Ok(production) => {
             ctx.production = Some(production);
