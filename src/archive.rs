@@ -199,16 +199,18 @@ impl Archive {
 
 /// The git tree id of the policy directory, when it is in a git work tree with
 /// nothing changed or untracked under it (so the id names exactly what was judged).
-pub fn policies_tree(dir: &Path) -> Option<String> {
+/// Asked with `git` (the config's program), which sees none of `secret_vars`.
+pub fn policies_tree(dir: &Path, git: &str, secret_vars: &[String]) -> Option<String> {
     let git = |args: &[&str]| -> Option<String> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
+        let out =
+            crate::secrets::without_secrets(&mut std::process::Command::new(git), secret_vars)
+                .arg("-C")
+                .arg(dir)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
         out.status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -266,11 +268,18 @@ mod tests {
         git(&["add", "."]);
         git(&["commit", "-qm", "policies"]);
         let tree = git(&["rev-parse", "HEAD:policies"]);
-        assert_eq!(policies_tree(&policies).as_deref(), Some(tree.trim()));
+        assert_eq!(
+            policies_tree(&policies, "git", &[]).as_deref(),
+            Some(tree.trim())
+        );
         std::fs::write(policies.join("b.rego"), "package b\n").unwrap();
-        assert_eq!(policies_tree(&policies), None, "an untracked file");
+        assert_eq!(
+            policies_tree(&policies, "git", &[]),
+            None,
+            "an untracked file"
+        );
         let plain = tempfile::tempdir().unwrap();
-        assert_eq!(policies_tree(plain.path()), None, "no git tree");
+        assert_eq!(policies_tree(plain.path(), "git", &[]), None, "no git tree");
     }
 
     #[test]

@@ -106,6 +106,10 @@ pub struct Gate {
     /// Who asked, when a run was asked for in a comment (chatops).
     request: Option<crate::facts::Request>,
     collector: Collector,
+    /// The policies' sha256 and git tree, taken at the first decision and kept:
+    /// every decision of the run names the same policies, without reading them
+    /// and asking git again at each `--wait` poll.
+    policy_ids: std::cell::OnceCell<(Option<String>, Option<String>)>,
 }
 
 /// Collects facts for one target and plan: cheap to clone, so that a caller may
@@ -185,6 +189,7 @@ impl Gate {
             policies,
             overrides,
             request: None,
+            policy_ids: std::cell::OnceCell::new(),
         })
     }
 
@@ -264,7 +269,10 @@ impl Gate {
         let mut decision = evaluation.decision;
         decision.mark_source_errors(facts.errors.iter().map(|e| e.message.as_str()));
         let unneeded = unneeded_overrides(&decision, &facts.overrides);
-        let mut gate = digest(&facts, self.policies.files(), &decision, self.is_live());
+        let ids = self
+            .policy_ids
+            .get_or_init(|| policy_ids(&self.policies, self.config.as_ref()));
+        let mut gate = digest(&facts, ids.clone(), &decision, self.is_live());
         let notes = match &self.config {
             Some(config) if recorded => replayable(config, &facts, &mut gate),
             _ => Vec::new(),
@@ -570,9 +578,19 @@ fn replayable(config: &Config, facts: &Facts, gate: &mut audit::Ruling) -> Vec<S
     notes
 }
 
+/// The policies' sha256 (of every file) and git tree (when committed as they are).
+fn policy_ids(policies: &PolicySet, config: Option<&Config>) -> (Option<String>, Option<String>) {
+    let git = config.map_or("git", |c| c.programs.git.as_str());
+    let secret_vars = config.map(Config::secret_vars).unwrap_or_default();
+    (
+        policies_digest(policies.files()).ok(),
+        crate::archive::policies_tree(policies.dir(), git, &secret_vars),
+    )
+}
+
 fn digest(
     facts: &Facts,
-    policy_files: &[PathBuf],
+    (policies_sha256, policies_tree): (Option<String>, Option<String>),
     decision: &Decision,
     live: bool,
 ) -> audit::Ruling {
@@ -601,7 +619,7 @@ fn digest(
         failing_checks,
         overrides,
         facts_sha256: serde_json::to_vec(facts).ok().map(|b| sha256(&b)),
-        policies_sha256: policies_digest(policy_files).ok(),
+        policies_sha256,
         facts_source: Some(if live { "live" } else { "file" }.to_owned()),
         release_heads: facts
             .repos
@@ -610,10 +628,51 @@ fn digest(
             .collect(),
         // Set by the caller that signs the decision.
         attestation_sha256: None,
-        policies_tree: policy_files
-            .first()
-            .and_then(|f| f.parent())
-            .and_then(crate::archive::policies_tree),
+        policies_tree,
         shadow: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every decision of one gate names the policies it was given, even when a
+    /// policy file changes on disk between two decisions (a `--wait` poll, the
+    /// decision after a person's yes): the record never describes files that were
+    /// not evaluated.
+    #[test]
+    fn every_decision_of_a_run_names_the_same_policies() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(root.join("policies")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+        let facts_file = root.join("fixtures/facts/green.json");
+        let mut gate = Gate::resolve(&Case {
+            target: "production",
+            config: Path::new("no-such-config.toml"),
+            policies: Some(dir.path()),
+            facts_file: Some(&facts_file),
+            planned: Planned::default(),
+            overrides: &[],
+            reason: None,
+            by: None,
+            no_config: true,
+            verbose: false,
+        })
+        .unwrap();
+        let first = gate
+            .decide_interim(gate.facts(&crate::sources::Silent).unwrap())
+            .unwrap();
+        let settings = dir.path().join("settings.rego");
+        let text = std::fs::read_to_string(&settings).unwrap();
+        std::fs::write(&settings, format!("{text}\n# edited on disk\n")).unwrap();
+        let second = gate
+            .decide_interim(gate.facts(&crate::sources::Silent).unwrap())
+            .unwrap();
+        assert!(first.gate.policies_sha256.is_some());
+        assert_eq!(first.gate.policies_sha256, second.gate.policies_sha256);
     }
 }

@@ -111,7 +111,7 @@ pub fn inputs(
         resource_uri,
         policy_uri: policies.dir().display().to_string(),
         policies_sha256: super::policies_sha256(policies.files())?,
-        policies_git_tree: super::policies_git_tree(
+        policies_git_tree: crate::archive::policies_tree(
             policies.dir(),
             git,
             &config.map(Config::secret_vars).unwrap_or_default(),

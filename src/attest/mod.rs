@@ -83,30 +83,6 @@ pub fn policies_sha256(files: &[PathBuf]) -> Result<String, AttestError> {
     crate::audit::policies_digest(files).map_err(|e| AttestError::Crypto(e.to_string()))
 }
 
-/// The git tree of the policy directory at HEAD, when it is in a git checkout with
-/// nothing changed or added under it; `None` otherwise (the sha256 still binds).
-pub fn policies_git_tree(dir: &Path, git: &str, secret_vars: &[String]) -> Option<String> {
-    let ask = |args: &[&str]| -> Option<String> {
-        let out =
-            crate::secrets::without_secrets(&mut std::process::Command::new(git), secret_vars)
-                .arg("-C")
-                .arg(dir)
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
-    let changed = ask(&["status", "--porcelain", "--untracked-files=all", "--", "."])?;
-    if !changed.is_empty() {
-        return None;
-    }
-    ask(&["rev-parse", "HEAD:./"]).filter(|t| crate::runbook::git::is_sha(t))
-}
-
 /// The statement of `decision`, signed by `key`, as the envelope's JSON text.
 pub fn sign_decision(
     decision: &Decision,
